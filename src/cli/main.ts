@@ -1,0 +1,19 @@
+// The `stowage` command line (DESIGN.md "The command line"): one file per command, wired here.
+import { Command, CommanderError } from "commander";
+import { registerVersion } from "./version.js";
+
+const program = new Command("stowage")
+  .description("Kubernetes persistent storage as a standalone, Kubernetes-compatible control plane")
+  .showHelpAfterError()
+  .exitOverride();
+
+// Each command file exports register(program). Add yours to this list.
+const commands: Array<(program: Command) => void> = [registerVersion];
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  throw err;
+}
