@@ -1,0 +1,64 @@
+// apps/v1 StatefulSet: field names as upstream's k8s.io/api/apps/v1/types.go.
+import type { PersistentVolumeClaim, PodTemplateSpec } from "../core/types.js";
+import type { KubeObject, LabelSelector } from "../meta.js";
+
+export type PodManagementPolicyType = "OrderedReady" | "Parallel";
+export type PersistentVolumeClaimRetentionPolicyType = "Retain" | "Delete";
+
+export interface StatefulSetUpdateStrategy {
+  type?: "RollingUpdate" | "OnDelete";
+  rollingUpdate?: { partition?: number; maxUnavailable?: number | string };
+}
+
+export interface StatefulSetPersistentVolumeClaimRetentionPolicy {
+  whenDeleted?: PersistentVolumeClaimRetentionPolicyType;
+  whenScaled?: PersistentVolumeClaimRetentionPolicyType;
+}
+
+/** volumeClaimTemplates entries are PVCs without apiVersion/kind on the wire; we keep them optional. */
+export type PersistentVolumeClaimTemplateItem = Omit<PersistentVolumeClaim, "apiVersion" | "kind"> & {
+  apiVersion?: "v1";
+  kind?: "PersistentVolumeClaim";
+};
+
+export interface StatefulSetSpec {
+  replicas?: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  volumeClaimTemplates?: PersistentVolumeClaimTemplateItem[];
+  serviceName?: string;
+  podManagementPolicy?: PodManagementPolicyType;
+  updateStrategy?: StatefulSetUpdateStrategy;
+  revisionHistoryLimit?: number;
+  minReadySeconds?: number;
+  persistentVolumeClaimRetentionPolicy?: StatefulSetPersistentVolumeClaimRetentionPolicy;
+  ordinals?: { start?: number };
+}
+
+export interface StatefulSetCondition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface StatefulSetStatus {
+  observedGeneration?: number;
+  replicas: number;
+  readyReplicas?: number;
+  currentReplicas?: number;
+  updatedReplicas?: number;
+  currentRevision?: string;
+  updateRevision?: string;
+  collisionCount?: number;
+  conditions?: StatefulSetCondition[];
+  availableReplicas?: number;
+}
+
+export interface StatefulSet extends KubeObject {
+  apiVersion: "apps/v1";
+  kind: "StatefulSet";
+  spec: StatefulSetSpec;
+  status?: StatefulSetStatus;
+}
