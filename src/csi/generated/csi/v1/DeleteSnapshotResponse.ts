@@ -1,0 +1,8 @@
+// Original file: src/csi/proto/csi.proto
+
+
+export interface DeleteSnapshotResponse {
+}
+
+export interface DeleteSnapshotResponse__Output {
+}
