@@ -2,18 +2,13 @@
 // the `-l`/`labelSelector=` string grammar (equality- and set-based, plus upstream's `gt`/`lt`), its validation
 // and error wording, matching, and the canonical string form (requirements sorted by key, values sorted).
 import type { LabelSelector } from "../meta.js";
+import { SelectorParseError } from "./errors.js";
 import { aggregate, goQuote, goStringSlice, invalidValue, isQualifiedName, isValidLabelValue } from "./validation.js";
 
 /** upstream's selection.Operator values, spelled as upstream spells them. */
 export type LabelOperator = "=" | "==" | "!=" | "in" | "notin" | "exists" | "!" | "gt" | "lt";
 
-/** Bad selector text or a bad metav1.LabelSelector; `message` is upstream's wording. The apiserver answers 400. */
-export class SelectorParseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SelectorParseError";
-  }
-}
+export { SelectorParseError };
 
 export interface LabelRequirement {
   readonly key: string;
