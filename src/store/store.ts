@@ -1,16 +1,29 @@
 // The store seam: a revisioned key-value store, the only thing the apiserver persists through.
-// memory.ts, sqlite.ts (and later etcd.ts) implement it; all run the same conformance suite.
-// It knows bytes and revisions, never Kubernetes objects.
+// memory.ts, sqlite.ts (and later etcd.ts) implement it; all run the same conformance suite
+// (testing/conformance.ts). It knows bytes and revisions, never Kubernetes objects.
+//
+// Revisions: one global counter; every successful write (create, update, delete) bumps it by exactly one and
+// the written KeyValue's modRevision is that revision (the object's resourceVersion). Failed writes bump nothing.
+// Values handed out (get, list, watch) are shared, read-only bytes: never mutate them.
 
 export type Revision = number; // etcd's int64 mod_revision; exact below 2^53, which we will not reach
 
 export interface KeyValue {
   key: string;
   value: Uint8Array;
+  /** The revision of the create that started this key's current life (kept across updates). */
   createRevision: Revision;
+  /** The revision of the last write to this key (for a delete event or delete(): the delete's revision). */
   modRevision: Revision;
 }
 
+/**
+ * One committed write, as a watch delivers it.
+ * - put of a new key: `kv` is the new value, no `prev`.
+ * - put of an existing key: `kv` is the new value, `prev` the value it replaced.
+ * - delete: `kv` is the last value with modRevision = the delete's revision (what Kubernetes sends as the
+ *   deleted object's resourceVersion); `prev` is that last value as it was stored (its own modRevision).
+ */
 export type WatchEvent = { type: "put" | "delete"; kv: KeyValue; prev?: KeyValue };
 
 export interface ListOptions {
@@ -18,22 +31,47 @@ export interface ListOptions {
   limit?: number;
   /** Only keys strictly after this one (the continue token's position). */
   after?: string;
-  /** Read as of this revision (consistent pagination); CompactedError when compacted away. */
+  /**
+   * Read as of this revision (consistent pagination); CompactedError when compacted away,
+   * FutureRevisionError when beyond the current revision. The result's `revision` is then `at`.
+   */
   at?: Revision;
+}
+
+export interface ListResult {
+  /** In key order (byte order of the keys; keys are ASCII in practice). */
+  items: KeyValue[];
+  /** The revision this list reflects: the current revision, or `at` when given. */
+  revision: Revision;
+  /** True when keys under the prefix exist beyond the returned ones (after `limit`). */
+  more: boolean;
 }
 
 export interface Store {
   get(key: string): Promise<KeyValue | undefined>;
-  list(prefix: string, opts?: ListOptions): Promise<{ items: KeyValue[]; revision: Revision; more: boolean }>;
+  list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   /** Count of keys under a prefix (for `remainingItemCount`). */
   count(prefix: string): Promise<number>;
   create(key: string, value: Uint8Array): Promise<KeyValue>; // KeyExistsError
   update(key: string, value: Uint8Array, expect: Revision): Promise<KeyValue>; // RevisionMismatchError, KeyNotFoundError
+  /** Returns the deleted value with modRevision = the delete's revision. */
   delete(key: string, expect?: Revision): Promise<KeyValue>; // RevisionMismatchError, KeyNotFoundError
-  /** Events after `from` (exclusive), in revision order, then live ones until the signal aborts. */
-  watch(prefix: string, from: Revision, signal: AbortSignal): AsyncIterable<WatchEvent>; // CompactedError
+  /**
+   * Events for keys under `prefix` after `from` (exclusive), in revision order, then live ones until the signal
+   * aborts (the iteration then simply ends). `from` = currentRevision() means "only new events".
+   * Errors surface from the iterator (the first next() for a compacted `from`), never from watch() itself:
+   * - CompactedError: `from` is older than the compacted revision (the apiserver answers 410 Gone /
+   *   "too old resource version"; Kubernetes sends it as an ERROR watch event).
+   * - WatchTooSlowError (a CompactedError): the consumer fell too far behind; same 410 so the client re-lists.
+   */
+  watch(prefix: string, from: Revision, signal: AbortSignal): AsyncIterable<WatchEvent>;
   currentRevision(): Promise<Revision>;
-  compact(upTo: Revision): Promise<void>;
+  /**
+   * Forget history at and before `upTo`: list `at` and watch `from` below it then fail with CompactedError.
+   * Current values are never affected. Compacting to a revision already compacted is a no-op.
+   */
+  compact(upTo: Revision): Promise<void>; // FutureRevisionError
+  /** Finishes queued writes, ends all watches, releases the backend. */
   close(): Promise<void>;
 }
 
@@ -66,5 +104,39 @@ export class CompactedError extends Error {
     readonly compacted: Revision,
   ) {
     super(`revision ${requested} has been compacted (oldest available is ${compacted + 1})`);
+  }
+}
+
+/**
+ * A watcher whose consumer fell too far behind (its buffer filled up) was ended, so that a stuck client never
+ * holds writers or memory hostage. It extends CompactedError on purpose: the apiserver's 410 Gone mapping
+ * ("too old resource version") applies unchanged, and the client re-lists and watches again, as client-go does.
+ */
+export class WatchTooSlowError extends CompactedError {
+  constructor(
+    /** The last revision delivered to the watcher. */
+    readonly delivered: Revision,
+    /** How many events were waiting when the watcher was ended. */
+    readonly buffered: number,
+  ) {
+    super(delivered, delivered);
+    this.message = `watcher fell behind by ${buffered} events after revision ${delivered} and was ended; re-list`;
+  }
+}
+
+/** A read or compaction at a revision the store has not reached yet. */
+export class FutureRevisionError extends Error {
+  constructor(
+    readonly requested: Revision,
+    readonly current: Revision,
+  ) {
+    super(`revision ${requested} is in the future (current revision is ${current})`);
+  }
+}
+
+/** Any operation on a store after close(). */
+export class StoreClosedError extends Error {
+  constructor() {
+    super("store is closed");
   }
 }
