@@ -1,0 +1,184 @@
+// The SQL behind SqliteStore: schema, migrations and prepared statements, typed at this boundary so the
+// store itself never handles untyped rows.
+
+import type Database from "better-sqlite3";
+import type { KeyValue, Revision } from "./store.js";
+
+const schemaVersion = 1;
+
+/** One row of the write log: the write at `rev`, with the value it replaced (see sqlite.ts). */
+export interface LogRow {
+  rev: Revision;
+  key: string;
+  deleted: boolean;
+  /** The new value; for a delete, the value that was deleted. */
+  value: Buffer;
+  createRevision: Revision;
+  /** The replaced version's revision; null when this write created the key. */
+  prevRev: Revision | null;
+  /** The replaced value for an update; null for creates and deletes. */
+  prevValue: Buffer | null;
+}
+
+type KvTuple = [key: string, value: Buffer, createRevision: number, modRevision: number];
+type LogTuple = [
+  rev: number,
+  key: string,
+  deleted: number,
+  value: Buffer,
+  createRevision: number,
+  prevRev: number | null,
+  prevValue: Buffer | null,
+];
+
+/** A KeyValue as read from SQLite: its bytes are a Buffer, which can be bound again as a BLOB. */
+export type StoredKeyValue = KeyValue & { value: Buffer };
+
+const logColumns = "rev, key, deleted, value, create_rev, prev_rev, prev_value";
+
+export class SqliteStatements {
+  private readonly cache = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  /** Creates or upgrades the tables; takes the write lock at once, so a second owner fails at open. */
+  static migrate(db: Database.Database): void {
+    db.transaction(() => {
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS kv (
+          key TEXT PRIMARY KEY,
+          value BLOB NOT NULL,
+          create_rev INTEGER NOT NULL,
+          mod_rev INTEGER NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS log (
+          rev INTEGER PRIMARY KEY,
+          key TEXT NOT NULL,
+          deleted INTEGER NOT NULL,
+          value BLOB NOT NULL,
+          create_rev INTEGER NOT NULL,
+          prev_rev INTEGER,
+          prev_value BLOB
+        );
+        INSERT INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0) ON CONFLICT DO NOTHING;
+      `);
+      const row = db.prepare("SELECT value FROM meta WHERE name = 'schema'").pluck().get();
+      if (row === undefined) db.prepare("INSERT INTO meta (name, value) VALUES ('schema', ?)").run(schemaVersion);
+      else if (row !== schemaVersion) throw new Error(`store schema version ${String(row)} is not supported`);
+    }).exclusive();
+  }
+
+  private statement(sql: string, raw = true): Database.Statement {
+    let statement = this.cache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (raw && statement.reader) statement.raw(true);
+      this.cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  transaction(fn: () => void): void {
+    this.db.transaction(fn)();
+  }
+
+  readMeta(name: "revision" | "compacted"): number {
+    const value = this.statement("SELECT value FROM meta WHERE name = ?", false).pluck().get(name);
+    return typeof value === "number" ? value : 0;
+  }
+
+  writeMeta(name: "revision" | "compacted", value: number): void {
+    this.statement("UPDATE meta SET value = ? WHERE name = ?").run(value, name);
+  }
+
+  get(key: string): StoredKeyValue | undefined {
+    const row = this.statement("SELECT key, value, create_rev, mod_rev FROM kv WHERE key = ?").get(key);
+    return row === undefined ? undefined : kvOf(row as KvTuple);
+  }
+
+  /** Current rows with key >= from (> from when exclusive) and < end, in key order; limit -1 for all. */
+  range(from: string, exclusive: boolean, end: string | undefined, limit: number): StoredKeyValue[] {
+    const sql =
+      `SELECT key, value, create_rev, mod_rev FROM kv WHERE key ${exclusive ? ">" : ">="} ?` +
+      (end === undefined ? "" : " AND key < ?") +
+      " ORDER BY key LIMIT ?";
+    const params = end === undefined ? [from, limit] : [from, end, limit];
+    return (this.statement(sql).all(...params) as KvTuple[]).map(kvOf);
+  }
+
+  count(prefix: string, end: string | undefined): number {
+    const sql = "SELECT count(*) FROM kv WHERE key >= ?" + (end === undefined ? "" : " AND key < ?");
+    const params = end === undefined ? [prefix] : [prefix, end];
+    return this.statement(sql, false)
+      .pluck()
+      .get(...params) as number;
+  }
+
+  /** Inserts a new key; false when it already exists (nothing written). */
+  insert(key: string, value: Buffer, revision: Revision): boolean {
+    const sql = "INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING";
+    return this.statement(sql).run(key, value, revision, revision).changes === 1;
+  }
+
+  replace(key: string, value: Buffer, revision: Revision): void {
+    this.statement("UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?").run(value, revision, key);
+  }
+
+  remove(key: string): void {
+    this.statement("DELETE FROM kv WHERE key = ?").run(key);
+  }
+
+  appendLog(
+    revision: Revision,
+    key: string,
+    deleted: boolean,
+    value: Buffer,
+    createRevision: Revision,
+    prevRev: Revision | null,
+    prevValue: Buffer | null,
+  ): void {
+    this.statement(`INSERT INTO log (${logColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+      revision,
+      key,
+      deleted ? 1 : 0,
+      value,
+      createRevision,
+      prevRev,
+      prevValue,
+    );
+  }
+
+  /** Log rows for keys in [from or (from, end) newer than `after`, newest first (to undo them in order). */
+  logSince(after: Revision, from: string, exclusive: boolean, end: string | undefined): LogRow[] {
+    const sql =
+      `SELECT ${logColumns} FROM log WHERE rev > ? AND key ${exclusive ? ">" : ">="} ?` +
+      (end === undefined ? "" : " AND key < ?") +
+      " ORDER BY rev DESC";
+    const params = end === undefined ? [after, from] : [after, from, end];
+    return (this.statement(sql).all(...params) as LogTuple[]).map(logRowOf);
+  }
+
+  /** Log rows for keys under a prefix with after < rev <= upTo, oldest first. */
+  events(prefix: string, end: string | undefined, after: Revision, upTo: Revision, limit: number): LogRow[] {
+    const sql =
+      `SELECT ${logColumns} FROM log WHERE rev > ? AND rev <= ? AND key >= ?` +
+      (end === undefined ? "" : " AND key < ?") +
+      " ORDER BY rev LIMIT ?";
+    const params = end === undefined ? [after, upTo, prefix, limit] : [after, upTo, prefix, end, limit];
+    return (this.statement(sql).all(...params) as LogTuple[]).map(logRowOf);
+  }
+
+  /** Drops log rows at or below `upTo`. */
+  trimLog(upTo: Revision): void {
+    this.statement("DELETE FROM log WHERE rev <= ?").run(upTo);
+  }
+}
+
+function kvOf([key, value, createRevision, modRevision]: KvTuple): StoredKeyValue {
+  return { key, value, createRevision, modRevision };
+}
+
+function logRowOf([rev, key, deleted, value, createRevision, prevRev, prevValue]: LogTuple): LogRow {
+  return { rev, key, deleted: deleted === 1, value, createRevision, prevRev, prevValue };
+}
