@@ -1,7 +1,7 @@
 // Volume sources, node selectors and claim specs, validated as upstream's pkg/apis/core/validation does.
 // Shared by PersistentVolume, PersistentVolumeClaim, Pod (spec.volumes) and StatefulSet claim templates.
-import { FieldPath, duplicate, forbidden, invalid, notSupported, required, tooLong } from "../field.js";
-import type { FieldError } from "../field.js";
+import { duplicate, forbidden, invalid, notSupported, required, tooLong } from "../field.js";
+import type { FieldError, FieldPath } from "../field.js";
 import { Quantity, QuantityError } from "../quantity.js";
 import { validateAnnotations, validateLabelName, validateLabelSelector, validateLabels } from "../validation/meta.js";
 import { isDNS1123Label, isDNS1123Subdomain, nameIsDNSSubdomain } from "../validation/names.js";
