@@ -28,7 +28,11 @@ export interface CommandResult {
 }
 
 /** Runs `command args…` without a shell; rejects with CommandError on a non-zero exit. */
-export function run(command: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CommandResult> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { timeoutMs?: number } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     execFile(
       command,

@@ -1,0 +1,91 @@
+// `stowage csi block`: a local "cloud disk" CSI driver. Volumes are sparse files in the state dir; a node sees
+// one as a loop device, formatted once and mounted. See services.ts for what it serves.
+import { serveCsi } from "../../server.js";
+import type { DriverOptions, RunningDriver } from "../options.js";
+import { defaultCapacityBytes, defaultDriverName, topologyKey, type BlockContext } from "./context.js";
+import { haveCommand } from "./exec.js";
+import { availableFsTypes, blockPrivileges } from "./filesystem.js";
+import { KeyLocks } from "./locks.js";
+import { controllerService, identityService, nodeService } from "./services.js";
+import { BlockState, isSafeNodeId } from "./state.js";
+
+export { defaultDriverName, topologyKey } from "./context.js";
+
+/** Why Node calls cannot work on this machine, or undefined when they can (root, losetup, mount, blkid present). */
+async function nodeUnavailableReason(): Promise<string | undefined> {
+  const privileges = await blockPrivileges();
+  if (!privileges.canMount) {
+    return "the block driver needs root (CAP_SYS_ADMIN) for loop devices and mounts; Node calls are refused";
+  }
+  const missing = [];
+  for (const tool of [
+    "losetup",
+    "blkid",
+    "mount",
+    "umount",
+    "findmnt",
+    "mkfs.ext4",
+    "resize2fs",
+    "e2fsck",
+    "dumpe2fs",
+  ]) {
+    if (!(await haveCommand(tool))) missing.push(tool);
+  }
+  if (missing.length > 0) {
+    return `the block driver needs ${missing.join(", ")} (util-linux, mount, e2fsprogs); Node calls are refused`;
+  }
+  return undefined;
+}
+
+export async function startDriver(options: DriverOptions): Promise<RunningDriver> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const driverName = options.driverName ?? defaultDriverName;
+  if (!isSafeNodeId(options.nodeId)) {
+    throw new Error(`invalid node id ${JSON.stringify(options.nodeId)}: use letters, digits, '.', '_' and '-'`);
+  }
+  const state = await BlockState.open(options.stateDir, options.nodeId);
+  const maxVolumesPerNode = options.maxVolumesPerNode ?? 0;
+  // Register this node in the cloud: ControllerPublishVolume accepts only nodes that exist.
+  await state.nodes.put(options.nodeId, {
+    nodeId: options.nodeId,
+    topology: { [topologyKey]: options.nodeId },
+    maxVolumesPerNode,
+  });
+
+  const nodeUnavailable = await nodeUnavailableReason();
+  const { canResizeExtOnline } = await blockPrivileges();
+  const ctx: BlockContext = {
+    driverName,
+    nodeId: options.nodeId,
+    state,
+    locks: new KeyLocks(),
+    capacityBytes: options.capacity ?? defaultCapacityBytes,
+    maxVolumesPerNode,
+    nodeUnavailable,
+    canResizeExtOnline,
+    fsTypes: nodeUnavailable ? [] : await availableFsTypes(),
+    log: (line) => log(`${driverName}: ${line}`),
+    crashAt: process.env.STOWAGE_CSI_BLOCK_CRASH_AT || undefined,
+  };
+  if (nodeUnavailable)
+    ctx.log(`WARNING: ${nodeUnavailable}. The Controller service works; run as root to stage and publish.`);
+  else {
+    ctx.log(`node ${options.nodeId}: loop devices and mounts available; filesystems: ${ctx.fsTypes.join(", ")}`);
+    if (!canResizeExtOnline) {
+      ctx.log(
+        "WARNING: no CAP_SYS_RESOURCE, so ext4 cannot grow while mounted; NodeExpandVolume unmounts the volume briefly to grow it offline",
+      );
+    }
+  }
+
+  const server = await serveCsi(
+    options.endpoint,
+    { identity: identityService(ctx), controller: controllerService(ctx), node: nodeService(ctx) },
+    {
+      onInternalError: (method, err) =>
+        ctx.log(`${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    },
+  );
+  ctx.log(`serving on ${options.endpoint} (state dir ${options.stateDir})`);
+  return { stop: () => server.stop() };
+}
