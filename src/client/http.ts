@@ -30,7 +30,18 @@ export function httpTransport(kubeconfig: Pick<Kubeconfig, "server"> & Partial<K
   const port = base.port ? Number(base.port) : secure ? 443 : 80;
   const prefix = base.pathname.replace(/\/+$/, "");
 
-  const transport = (request: ApiRequest): Promise<ApiResponse> =>
+  const transport = async (request: ApiRequest): Promise<ApiResponse> => {
+    try {
+      return await send(request);
+    } catch (err) {
+      // A keep-alive socket the server closed while idle fails the next request before it is read
+      // (Node's documented reusedSocket case): the request never arrived, so sending it again is safe.
+      if (err instanceof StaleSocketError && !request.signal?.aborted) return send(request);
+      throw err instanceof StaleSocketError ? err.cause : err;
+    }
+  };
+
+  const send = (request: ApiRequest): Promise<ApiResponse> =>
     new Promise<ApiResponse>((resolvePromise, reject) => {
       const headers: Record<string, string> = { ...request.headers };
       if (kubeconfig.token) headers.authorization = `Bearer ${kubeconfig.token}`;
@@ -61,8 +72,17 @@ export function httpTransport(kubeconfig: Pick<Kubeconfig, "server"> & Partial<K
         incoming.on("end", () => resolvePromise({ status, headers: responseHeaders, body: Buffer.concat(chunks) }));
         incoming.on("error", reject);
       });
-      outgoing.on("error", reject);
+      outgoing.on("error", (err: NodeJS.ErrnoException) => {
+        const stale = outgoing.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE");
+        reject(stale ? new StaleSocketError(err) : err);
+      });
       outgoing.end(request.body);
     });
   return Object.assign(transport, { server: kubeconfig.server, close: () => agent.destroy() });
+}
+
+class StaleSocketError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
 }

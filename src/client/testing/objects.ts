@@ -1,0 +1,30 @@
+// Small valid objects for client tests.
+import type { ConfigMap, Namespace, PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
+
+export const namespace = (name: string): Namespace => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+
+export const volume = (name: string, size = "1Gi", labels?: Record<string, string>): PersistentVolume => ({
+  apiVersion: "v1",
+  kind: "PersistentVolume",
+  metadata: labels ? { name, labels } : { name },
+  spec: {
+    capacity: { storage: size },
+    accessModes: ["ReadWriteOnce"],
+    persistentVolumeReclaimPolicy: "Retain",
+    hostPath: { path: `/tmp/${name}` },
+  },
+});
+
+export const claim = (ns: string, name: string, size = "1Gi"): PersistentVolumeClaim => ({
+  apiVersion: "v1",
+  kind: "PersistentVolumeClaim",
+  metadata: { namespace: ns, name },
+  spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } },
+});
+
+export const configMap = (ns: string, name: string, data: Record<string, string> = {}): ConfigMap => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { namespace: ns, name },
+  data,
+});
