@@ -193,13 +193,19 @@ export class Rest<T extends KubeObject> {
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) controller.abort();
     try {
-      const response = await this.transport({
-        method: "GET",
-        path: this.path(options.namespace),
-        query,
-        headers: { accept: "application/json", "user-agent": this.userAgent },
-        signal: controller.signal,
-      });
+      let response;
+      try {
+        response = await this.transport({
+          method: "GET",
+          path: this.path(options.namespace),
+          query,
+          headers: { accept: "application/json", "user-agent": this.userAgent },
+          signal: controller.signal,
+        });
+      } catch (err) {
+        if (controller.signal.aborted) return; // stopped before the server answered: an empty watch
+        throw err;
+      }
       if (response.status !== 200) {
         await readJson(response); // throws the ApiError the body describes
         return;
