@@ -1,8 +1,8 @@
 // The in-memory backend: the same semantics as SQLite without durability, for tests and `--store memory`.
-// Current values live in a Map plus a sorted key array (lists walk it in key order); every write is appended to
+// Current values live in a KeyIndex (lists walk it in key order); every write is appended to
 // an event log that serves watch replay and `list at`, until compaction trims it.
 
-import { prefixEnd } from "./keys.js";
+import { KeyIndex, rangeAt } from "./keyindex.js";
 import {
   CompactedError,
   FutureRevisionError,
@@ -20,8 +20,7 @@ export interface MemoryStoreOptions {
 }
 
 export class MemoryStore implements Store, EventLog {
-  private readonly values = new Map<string, KeyValue>();
-  private readonly keys: string[] = [];
+  private readonly values = new KeyIndex();
   private readonly events: WatchEvent[] = [];
   private revision: Revision = 0;
   private compacted: Revision = 0;
@@ -44,48 +43,25 @@ export class MemoryStore implements Store, EventLog {
     if (at > this.revision) throw new FutureRevisionError(at, this.revision);
     if (at < this.compacted) throw new CompactedError(at, this.compacted);
     const after = opts.after;
-    const inRange = (key: string) => key.startsWith(prefix) && (after === undefined || key > after);
-
-    // Values as of `at` for keys written since: undo the log from the newest event back to `at`.
+    // Values as of `at` for keys written since: the oldest newer write's "before" is the value at `at`.
     const changed = new Map<string, KeyValue | undefined>();
     for (let i = this.events.length - 1; i >= 0 && this.events[i].kv.modRevision > at; i--) {
-      const event = this.events[i];
-      if (inRange(event.kv.key)) changed.set(event.kv.key, event.prev);
+      const { kv, prev } = this.events[i];
+      if (kv.key.startsWith(prefix) && (after === undefined || kv.key > after)) changed.set(kv.key, prev);
     }
-
-    // Enough current keys that, after removing the changed ones, limit + 1 unchanged ones remain.
-    const want = limit === Infinity ? Infinity : limit + 1 + changed.size;
-    const items: KeyValue[] = [];
-    const end = prefixEnd(prefix);
-    let scanned = 0;
-    for (let i = this.lowerBound(after !== undefined && after >= prefix ? after : prefix); i < this.keys.length; i++) {
-      const key = this.keys[i];
-      if (end !== undefined && key >= end) break;
-      if (!inRange(key)) continue;
-      if (++scanned > want) break;
-      if (!changed.has(key)) items.push(this.values.get(key)!);
-    }
-    for (const value of changed.values()) if (value) items.push(value);
-    if (changed.size > 0) items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const more = items.length > limit;
-    if (more) items.length = limit;
-    return { items, revision: at, more };
+    return { ...rangeAt(this.values, prefix, after, limit, changed), revision: at };
   }
 
   async count(prefix: string): Promise<number> {
     this.checkOpen();
-    const end = prefixEnd(prefix);
-    const start = this.lowerBound(prefix);
-    const stop = end === undefined ? this.keys.length : this.lowerBound(end);
-    return stop - start;
+    return this.values.count(prefix);
   }
 
   async create(key: string, value: Uint8Array): Promise<KeyValue> {
     this.checkOpen();
-    if (this.values.has(key)) throw new KeyExistsError(key);
+    if (this.values.get(key)) throw new KeyExistsError(key);
     const revision = this.revision + 1;
     const kv: KeyValue = { key, value: value.slice(), createRevision: revision, modRevision: revision };
-    this.keys.splice(this.lowerBound(key), 0, key);
     return this.commit({ type: "put", kv }, kv);
   }
 
@@ -107,13 +83,12 @@ export class MemoryStore implements Store, EventLog {
       throw new RevisionMismatchError(key, expect, prev.modRevision);
     }
     const kv: KeyValue = { ...prev, modRevision: this.revision + 1 };
-    this.keys.splice(this.lowerBound(key), 1);
     return this.commit({ type: "delete", kv, prev }, kv);
   }
 
   private commit(event: WatchEvent, result: KeyValue): KeyValue {
     this.revision = event.kv.modRevision;
-    if (event.type === "put") this.values.set(event.kv.key, event.kv);
+    if (event.type === "put") this.values.set(event.kv);
     else this.values.delete(event.kv.key);
     this.events.push(event);
     this.hub.publish([event]);
@@ -169,18 +144,6 @@ export class MemoryStore implements Store, EventLog {
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.events[mid].kv.modRevision <= revision) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** Index of the first key >= `key` in the sorted key array. */
-  private lowerBound(key: string): number {
-    let lo = 0;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.keys[mid] < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;

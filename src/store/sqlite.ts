@@ -9,6 +9,7 @@
 // never by re-reading SQLite per watcher.
 
 import Database from "better-sqlite3";
+import { KeyIndex, rangeAt } from "./keyindex.js";
 import { prefixEnd } from "./keys.js";
 import {
   CompactedError,
@@ -20,7 +21,7 @@ import {
 } from "./store.js";
 import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent } from "./store.js";
 import { SqliteStatements } from "./sqlitestatements.js";
-import type { LogRow } from "./sqlitestatements.js";
+import type { LogRow, StoredKeyValue } from "./sqlitestatements.js";
 import { WatchHub } from "./watch.js";
 import type { EventLog, WatchHubOptions } from "./watch.js";
 
@@ -57,6 +58,8 @@ const compactStep = 10_000;
 export class SqliteStore implements Store, EventLog {
   private readonly sql: SqliteStatements;
   private readonly hub: WatchHub;
+  /** Current values, loaded at open and kept in step with every commit: reads never wait for SQLite. */
+  private readonly current = new KeyIndex<StoredKeyValue>();
   private revision: Revision;
   private compacted: Revision;
   private queue: Pending[] = [];
@@ -72,6 +75,7 @@ export class SqliteStore implements Store, EventLog {
     this.sql = new SqliteStatements(db);
     this.revision = this.sql.readMeta("revision");
     this.compacted = this.sql.readMeta("compacted");
+    for (const kv of this.sql.range("", false, undefined, -1)) this.current.set(kv);
     this.hub = new WatchHub(this, options.watch);
   }
 
@@ -97,7 +101,7 @@ export class SqliteStore implements Store, EventLog {
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.checkOpen();
-    return this.sql.get(key);
+    return this.current.get(key);
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -106,33 +110,21 @@ export class SqliteStore implements Store, EventLog {
     const at = opts.at ?? this.revision;
     if (at > this.revision) throw new FutureRevisionError(at, this.revision);
     if (at < this.compacted) throw new CompactedError(at, this.compacted);
-    const end = prefixEnd(prefix);
     const after = opts.after !== undefined && opts.after >= prefix ? opts.after : undefined;
-
     // Values as of `at` for keys written since: the oldest newer write's "before" is the value at `at`.
-    // Everything below is synchronous, so no commit can land between these reads.
+    // Synchronous from here on, so no commit can land between reading the log and the current values.
     const changed = new Map<string, KeyValue | undefined>();
     if (at < this.revision) {
-      for (const row of this.sql.logSince(at, after ?? prefix, after !== undefined, end)) {
+      for (const row of this.sql.logSince(at, after ?? prefix, after !== undefined, prefixEnd(prefix))) {
         changed.set(row.key, previousOf(row));
       }
     }
-    // Enough current rows that, after removing the changed keys, limit + 1 unchanged ones remain.
-    const want = limit === Infinity ? -1 : limit + 1 + changed.size;
-    const items = this.sql.range(after ?? prefix, after !== undefined, end, want);
-    let result: KeyValue[] = changed.size === 0 ? items : items.filter((kv) => !changed.has(kv.key));
-    if (changed.size > 0) {
-      for (const kv of changed.values()) if (kv) result.push(kv);
-      result.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    }
-    const more = result.length > limit;
-    if (more) result = result.slice(0, limit);
-    return { items: result, revision: at, more };
+    return { ...rangeAt(this.current, prefix, after, limit, changed), revision: at };
   }
 
   async count(prefix: string): Promise<number> {
     this.checkOpen();
-    return this.sql.count(prefix, prefixEnd(prefix));
+    return this.current.count(prefix);
   }
 
   create(key: string, value: Uint8Array): Promise<KeyValue> {
@@ -168,10 +160,12 @@ export class SqliteStore implements Store, EventLog {
     const results: (KeyValue | Error)[] = [];
     const events: WatchEvent[] = [];
     let revision = this.revision;
+    // Writes in this batch see the ones before them; the index only changes once the batch is committed.
+    const written = new Map<string, StoredKeyValue | null>();
     try {
       this.sql.transaction(() => {
         for (const { write } of batch) {
-          const outcome = this.apply(write, revision + 1);
+          const outcome = this.apply(write, revision + 1, written);
           if (outcome instanceof Error) {
             results.push(outcome); // a refused write changed nothing and takes no revision
           } else {
@@ -187,6 +181,10 @@ export class SqliteStore implements Store, EventLog {
       for (const pending of batch) pending.reject(err);
       return;
     }
+    for (const [key, kv] of written) {
+      if (kv) this.current.set(kv);
+      else this.current.delete(key);
+    }
     this.revision = revision;
     this.stats.commits += 1;
     this.stats.writes += batch.length;
@@ -199,28 +197,38 @@ export class SqliteStore implements Store, EventLog {
   }
 
   /** One write inside the batch's transaction: its event, or the error refusing it (having written nothing). */
-  private apply(write: Write, revision: Revision): WatchEvent | Error {
+  private apply(write: Write, revision: Revision, written: Map<string, StoredKeyValue | null>): WatchEvent | Error {
     const { key } = write;
+    const seen = written.get(key);
+    const prev = seen === undefined ? this.current.get(key) : (seen ?? undefined);
     if (write.op === "create") {
-      if (!this.sql.insert(key, write.value, revision)) return new KeyExistsError(key);
-      const kv: KeyValue = { key, value: write.value, createRevision: revision, modRevision: revision };
+      if (prev) return new KeyExistsError(key);
+      const kv: StoredKeyValue = { key, value: write.value, createRevision: revision, modRevision: revision };
+      this.sql.insert(kv);
       this.sql.appendLog(revision, key, false, write.value, revision, null, null);
+      written.set(key, kv);
       return { type: "put", kv };
     }
-    const prev = this.sql.get(key);
     if (!prev) return new KeyNotFoundError(key);
     if (write.expect !== undefined && write.expect !== prev.modRevision) {
       return new RevisionMismatchError(key, write.expect, prev.modRevision);
     }
     if (write.op === "update") {
-      this.sql.replace(key, write.value, revision);
+      const kv: StoredKeyValue = {
+        key,
+        value: write.value,
+        createRevision: prev.createRevision,
+        modRevision: revision,
+      };
+      this.sql.replace(kv);
       this.sql.appendLog(revision, key, false, write.value, prev.createRevision, prev.modRevision, prev.value);
-      const kv: KeyValue = { key, value: write.value, createRevision: prev.createRevision, modRevision: revision };
+      written.set(key, kv);
       return { type: "put", kv, prev };
     }
     this.sql.remove(key);
     // The deleted value is logged once, as the row's value; the event's prev is rebuilt from it.
     this.sql.appendLog(revision, key, true, prev.value, prev.createRevision, prev.modRevision, null);
+    written.set(key, null);
     return { type: "delete", kv: { ...prev, modRevision: revision }, prev };
   }
 

@@ -92,11 +92,6 @@ export class SqliteStatements {
     this.statement("UPDATE meta SET value = ? WHERE name = ?").run(value, name);
   }
 
-  get(key: string): StoredKeyValue | undefined {
-    const row = this.statement("SELECT key, value, create_rev, mod_rev FROM kv WHERE key = ?").get(key);
-    return row === undefined ? undefined : kvOf(row as KvTuple);
-  }
-
   /** Current rows with key >= from (> from when exclusive) and < end, in key order; limit -1 for all. */
   range(from: string, exclusive: boolean, end: string | undefined, limit: number): StoredKeyValue[] {
     const sql =
@@ -107,22 +102,14 @@ export class SqliteStatements {
     return (this.statement(sql).all(...params) as KvTuple[]).map(kvOf);
   }
 
-  count(prefix: string, end: string | undefined): number {
-    const sql = "SELECT count(*) FROM kv WHERE key >= ?" + (end === undefined ? "" : " AND key < ?");
-    const params = end === undefined ? [prefix] : [prefix, end];
-    return this.statement(sql, false)
-      .pluck()
-      .get(...params) as number;
+  /** Inserts a key the store knows to be new (it checks against its in-memory index first). */
+  insert(kv: StoredKeyValue): void {
+    const sql = "INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)";
+    this.statement(sql).run(kv.key, kv.value, kv.createRevision, kv.modRevision);
   }
 
-  /** Inserts a new key; false when it already exists (nothing written). */
-  insert(key: string, value: Buffer, revision: Revision): boolean {
-    const sql = "INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING";
-    return this.statement(sql).run(key, value, revision, revision).changes === 1;
-  }
-
-  replace(key: string, value: Buffer, revision: Revision): void {
-    this.statement("UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?").run(value, revision, key);
+  replace(kv: StoredKeyValue): void {
+    this.statement("UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?").run(kv.value, kv.modRevision, kv.key);
   }
 
   remove(key: string): void {

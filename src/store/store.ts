@@ -62,7 +62,10 @@ export interface Store {
    * Errors surface from the iterator (the first next() for a compacted `from`), never from watch() itself:
    * - CompactedError: `from` is older than the compacted revision (the apiserver answers 410 Gone /
    *   "too old resource version"; Kubernetes sends it as an ERROR watch event).
-   * - WatchTooSlowError (a CompactedError): the consumer fell too far behind; same 410 so the client re-lists.
+   *   Also when the consumer fell so far behind that what it still has to receive was compacted meanwhile:
+   *   a slow consumer never blocks writers (memory and SQLite buffer a bounded number of events per watcher,
+   *   then catch it up from their log), and a hopelessly slow one gets the same 410 and re-lists.
+   * - WatchTooSlowError (a CompactedError): for backends that cannot catch a watcher up from a log; same 410.
    */
   watch(prefix: string, from: Revision, signal: AbortSignal): AsyncIterable<WatchEvent>;
   currentRevision(): Promise<Revision>;
@@ -109,7 +112,8 @@ export class CompactedError extends Error {
 
 /**
  * A watcher whose consumer fell too far behind (its buffer filled up) was ended, so that a stuck client never
- * holds writers or memory hostage. It extends CompactedError on purpose: the apiserver's 410 Gone mapping
+ * holds writers or memory hostage. (Memory and SQLite never send it: they catch slow watchers up from their
+ * log and fail only with CompactedError; it is here for backends without a replayable log.) It extends CompactedError on purpose: the apiserver's 410 Gone mapping
  * ("too old resource version") applies unchanged, and the client re-lists and watches again, as client-go does.
  */
 export class WatchTooSlowError extends CompactedError {

@@ -1,13 +1,13 @@
 // Watch fan-out shared by the in-process backends (memory, SQLite): committed events are pushed to every
-// matching watcher's own buffer right after commit, so one write costs one pass over the watchers and no
-// re-read of the backend per watcher. A watcher first replays history from the backend's event log (page by
-// page, so an old `from` cannot load the whole log at once), then drains its live buffer. It is registered
-// before history is read, in the same synchronous step, so no event falls between replay and live delivery.
+// live watcher's own buffer right after commit, so one write costs one pass over the watchers and no re-read
+// of the backend per watcher. A watcher first replays history from the backend's event log (page by page, so
+// an old `from` cannot load the whole log at once), then goes live; see Watcher for the hand-over and for
+// what happens to slow consumers.
 
-import { CompactedError, StoreClosedError, WatchTooSlowError } from "./store.js";
+import { CompactedError, StoreClosedError } from "./store.js";
 import type { Revision, WatchEvent } from "./store.js";
 
-/** What a backend offers the hub. All synchronous: read and register happen in one step, with no commit between. */
+/** What a backend offers the hub. All synchronous, so a check and a read happen with no commit between them. */
 export interface EventLog {
   /** The newest committed (and published) revision. */
   headRevision(): Revision;
@@ -19,8 +19,9 @@ export interface EventLog {
 
 export interface WatchHubOptions {
   /**
-   * Live events a watcher may have waiting before it is ended with WatchTooSlowError. Writers never wait for
-   * watchers; without this bound a consumer that stopped reading would hold every event in memory forever.
+   * Live events a watcher may hold for its consumer before it drops them and catches up from the log instead.
+   * Writers never wait for watchers; without this bound a consumer that stopped reading would hold every
+   * event in memory forever.
    */
   bufferLimit?: number;
   /** History events read from the log per step of a replay. */
@@ -31,6 +32,11 @@ export const defaultWatchBufferLimit = 10_000;
 
 export class WatchHub {
   private readonly watchers = new Set<Watcher>();
+  /**
+   * One abort listener per signal, however many watches share it (an informer factory may pass one signal to
+   * dozens): a listener per watch would trip Node's MaxListenersExceededWarning and cost O(n) to remove.
+   */
+  private readonly bySignal = new WeakMap<AbortSignal, { watchers: Set<Watcher>; onAbort: () => void }>();
   private closed = false;
   readonly bufferLimit: number;
   readonly replayPage: number;
@@ -64,35 +70,58 @@ export class WatchHub {
   }
 
   /** @internal */
-  register(watcher: Watcher): void {
+  register(watcher: Watcher, signal: AbortSignal): void {
     if (this.closed) throw new StoreClosedError();
     this.watchers.add(watcher);
+    let entry = this.bySignal.get(signal);
+    if (!entry) {
+      const watchers = new Set<Watcher>();
+      const onAbort = () => {
+        for (const each of [...watchers]) each.end();
+      };
+      entry = { watchers, onAbort };
+      this.bySignal.set(signal, entry);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+    entry.watchers.add(watcher);
   }
 
   /** @internal */
-  unregister(watcher: Watcher): void {
+  unregister(watcher: Watcher, signal: AbortSignal): void {
     this.watchers.delete(watcher);
+    const entry = this.bySignal.get(signal);
+    if (!entry) return;
+    entry.watchers.delete(watcher);
+    if (entry.watchers.size === 0) {
+      signal.removeEventListener("abort", entry.onAbort);
+      this.bySignal.delete(signal);
+    }
   }
 }
 
 const doneResult: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
+/**
+ * One watch. It is either replaying (reading the backend's log page by page, ignoring live events, which the
+ * log has too) or live (taking events from the hub into its buffer). It goes live the moment its replay reaches
+ * the head revision: that check and the switch are one synchronous step, and the hub publishes right after each
+ * commit, so nothing falls between log and buffer. A live watcher whose consumer falls behind by more than the
+ * buffer limit drops its buffer and goes back to replaying from its last delivered revision, as etcd's
+ * "unsynced" watchers do: writers never wait, memory stays bounded, nothing is dropped or reordered. Only when
+ * compaction has removed what it still has to deliver does it end, with CompactedError: the apiserver answers
+ * 410 Gone / "too old resource version" and the client re-lists.
+ */
 class Watcher implements AsyncIterator<WatchEvent> {
   private started = false;
   private finished = false;
   private failure: Error | undefined;
-  /** Highest revision delivered or queued for delivery from the history; live events are only above it. */
-  private replayedTo: Revision;
-  /** History still to replay: (cursor, replayUpTo]. */
+  private live = false;
+  /** Replaying: the log has been read up to here. Live: the buffer holds events above it. */
   private cursor: Revision;
-  private replayUpTo: Revision = 0;
-  private history: WatchEvent[] = [];
-  private historyHead = 0;
-  private live: WatchEvent[] = [];
-  private liveHead = 0;
+  private pending: WatchEvent[] = [];
+  private pendingHead = 0;
   private delivered: Revision;
   private wake: (() => void) | undefined;
-  private readonly onAbort = () => this.end();
 
   constructor(
     private readonly hub: WatchHub,
@@ -102,35 +131,32 @@ class Watcher implements AsyncIterator<WatchEvent> {
     private readonly signal: AbortSignal,
   ) {
     this.cursor = from;
-    this.replayedTo = from;
     this.delivered = from;
   }
 
   private start(): void {
     this.started = true;
     if (this.signal.aborted) return this.end();
-    const compacted = this.log.compactedRevision();
-    if (this.cursor < compacted) return this.fail(new CompactedError(this.cursor, compacted));
-    this.hub.register(this);
-    this.signal.addEventListener("abort", this.onAbort, { once: true });
-    // Everything at or below replayUpTo comes from the log; everything above it arrives through offer().
-    this.replayUpTo = Math.max(this.cursor, this.log.headRevision());
-    this.replayedTo = this.replayUpTo;
+    this.hub.register(this, this.signal);
   }
 
   /** Live events from the hub (already committed, in order). */
   offer(events: readonly WatchEvent[]): void {
-    if (this.finished) return;
+    if (!this.live || this.finished) return;
+    let added = false;
     for (const event of events) {
-      if (event.kv.modRevision <= this.replayedTo || !event.kv.key.startsWith(this.prefix)) continue;
-      this.live.push(event);
+      if (event.kv.modRevision <= this.cursor || !event.kv.key.startsWith(this.prefix)) continue;
+      this.pending.push(event);
+      added = true;
     }
-    const waiting = this.live.length - this.liveHead;
-    if (waiting > this.hub.bufferLimit) {
-      // Dropping events silently would corrupt the client's cache; ending the watch makes it re-list.
-      return this.fail(new WatchTooSlowError(this.delivered, waiting));
+    if (this.pending.length - this.pendingHead > this.hub.bufferLimit) {
+      // The consumer is too slow to keep in memory: catch up from the log instead, from what it has seen.
+      this.live = false;
+      this.cursor = this.delivered;
+      this.pending = [];
+      this.pendingHead = 0;
     }
-    this.notify();
+    if (added) this.notify();
   }
 
   /** Ends the iteration normally (signal aborted, store closed). */
@@ -148,11 +174,10 @@ class Watcher implements AsyncIterator<WatchEvent> {
   }
 
   private release(): void {
-    this.hub.unregister(this);
-    this.signal.removeEventListener("abort", this.onAbort);
-    this.history = [];
-    this.live = [];
-    this.liveHead = this.historyHead = 0;
+    this.hub.unregister(this, this.signal);
+    this.live = false;
+    this.pending = [];
+    this.pendingHead = 0;
   }
 
   private notify(): void {
@@ -176,33 +201,39 @@ class Watcher implements AsyncIterator<WatchEvent> {
         return { done: false, value: event };
       }
       if (this.finished) continue; // take() may have failed the watch (compacted during replay)
+      if (!this.live) continue; // a page with nothing under our prefix: read the next one
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
 
   private take(): WatchEvent | undefined {
-    if (this.historyHead < this.history.length) return this.history[this.historyHead++];
-    if (this.cursor < this.replayUpTo) {
-      // The check and the read are one synchronous step, so a compaction cannot slip in between.
-      const compacted = this.log.compactedRevision();
-      if (this.cursor < compacted) {
-        this.fail(new CompactedError(this.cursor, compacted));
-        return undefined;
-      }
-      const page = this.log.readEvents(this.prefix, this.cursor, this.replayUpTo, this.hub.replayPage);
-      this.cursor = page.length < this.hub.replayPage ? this.replayUpTo : page[page.length - 1].kv.modRevision;
-      this.history = page;
-      this.historyHead = 0;
-      if (page.length > 0) return this.history[this.historyHead++];
-    }
-    if (this.liveHead < this.live.length) {
-      const event = this.live[this.liveHead++];
-      if (this.liveHead > 1024 && this.liveHead * 2 > this.live.length) {
-        this.live = this.live.slice(this.liveHead);
-        this.liveHead = 0;
+    if (this.pendingHead < this.pending.length) {
+      const event = this.pending[this.pendingHead++];
+      if (this.pendingHead === this.pending.length) {
+        this.pending = [];
+        this.pendingHead = 0;
       }
       return event;
     }
+    if (this.live) return undefined;
+    // Replaying. The compaction check, the read and the switch to live are one synchronous step.
+    const compacted = this.log.compactedRevision();
+    if (this.cursor < compacted) {
+      this.fail(new CompactedError(this.cursor, compacted));
+      return undefined;
+    }
+    const head = this.log.headRevision();
+    if (this.cursor < head) {
+      const page = this.log.readEvents(this.prefix, this.cursor, head, this.hub.replayPage);
+      this.cursor = page.length < this.hub.replayPage ? head : page[page.length - 1].kv.modRevision;
+      if (page.length > 0) {
+        this.pending = page;
+        this.pendingHead = 1;
+        return page[0];
+      }
+    }
+    // Caught up with the head (or watching from a future revision): from now on the hub brings the events.
+    this.live = true;
     return undefined;
   }
 

@@ -478,3 +478,50 @@ export function storeConformance(name: string, open: () => Promise<Store> | Stor
     });
   });
 }
+
+/**
+ * Slow consumers, for backends that take a per-watcher buffer limit: writers never wait for a watcher; one that
+ * stops reading still gets every event in order when it reads again, unless what it missed was compacted.
+ */
+export function slowWatcherConformance(name: string, open: (bufferLimit: number) => Promise<Store> | Store): void {
+  describe(`${name} store with slow watchers`, { timeout: 30_000 }, () => {
+    test("a watcher that stops reading never holds writers back and later receives every event in order", async (t) => {
+      const store = await openFor(t, () => open(10));
+      const controller = new AbortController();
+      t.after(() => controller.abort());
+      const start = await store.currentRevision();
+      const iterator = store.watch("/", start, controller.signal)[Symbol.asyncIterator]();
+      const waiting = iterator.next(); // caught up with the head: live, waiting for events
+      await store.create("/a", bytes("0"));
+      assert.equal((await waiting).value?.kv.key, "/a");
+      await Promise.all(Array.from({ length: 100 }, (_, i) => store.create(`/b/${i}`, bytes(`${i}`))));
+      const revisions: Revision[] = [];
+      for (let i = 0; i < 100; i++) {
+        const result = await iterator.next();
+        assert.equal(result.done, false);
+        revisions.push(result.value.kv.modRevision);
+      }
+      assert.deepEqual(
+        revisions,
+        Array.from({ length: 100 }, (_, i) => start + i + 2),
+      );
+      const last = store.create("/c", bytes("live again"));
+      assert.equal((await iterator.next()).value?.kv.key, "/c");
+      await last;
+    });
+
+    test("a watcher that fell behind past a compaction ends with CompactedError so the client re-lists", async (t) => {
+      const store = await openFor(t, () => open(10));
+      const controller = new AbortController();
+      t.after(() => controller.abort());
+      const iterator = store.watch("/", await store.currentRevision(), controller.signal)[Symbol.asyncIterator]();
+      const waiting = iterator.next(); // caught up with the head: live, waiting for events
+      const first = await store.create("/a", bytes("0"));
+      assert.equal((await waiting).value?.kv.key, "/a");
+      await Promise.all(Array.from({ length: 100 }, (_, i) => store.create(`/b/${i}`, bytes(`${i}`))));
+      await store.compact(await store.currentRevision());
+      const err = await rejectsWith(iterator.next(), CompactedError);
+      assert.equal(err.requested, first.modRevision);
+    });
+  });
+}

@@ -1,0 +1,188 @@
+// Store benchmark (not a test): the figures behind the apiserver's targets, measured on the store alone.
+//   node --import tsx bench/store.ts [--seconds 5] [--backend sqlite|memory] [--synchronous full|normal]
+// Prints one JSON object per figure on stdout.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { MemoryStore } from "../src/store/memory.js";
+import { SqliteStore } from "../src/store/sqlite.js";
+import { WatchTooSlowError } from "../src/store/store.js";
+import type { Store } from "../src/store/store.js";
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    backend: { type: "string", default: "sqlite" },
+    synchronous: { type: "string", default: "full" },
+  },
+});
+const seconds = Number(args.seconds);
+if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, not ${args.seconds}`);
+if (args.backend !== "sqlite" && args.backend !== "memory") throw new Error("--backend must be sqlite or memory");
+if (args.synchronous !== "full" && args.synchronous !== "normal")
+  throw new Error("--synchronous must be full or normal");
+const synchronous = args.synchronous;
+
+const dir = await mkdtemp(join(tmpdir(), "stowage-bench-store-"));
+let opened = 0;
+function open(): Store {
+  if (args.backend === "memory") return new MemoryStore();
+  return SqliteStore.open(join(dir, `bench-${opened++}.db`), { synchronous });
+}
+
+const value = new Uint8Array(1024).fill(0x61); // 1 KiB
+const now = () => performance.now();
+const report = (figure: Record<string, unknown>) =>
+  console.log(JSON.stringify({ backend: args.backend, synchronous, ...figure }));
+
+function percentiles(samples: number[]): { p50: number; p99: number; max: number; mean: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length;
+  return { p50: round(at(0.5)), p99: round(at(0.99)), max: round(sorted[sorted.length - 1]), mean: round(mean) };
+}
+
+/** Sustained creates of 1 KiB values by `writers` concurrent writers for `seconds`. */
+async function creates(writers: number): Promise<void> {
+  const store = open();
+  let done = 0;
+  const latencies: number[] = [];
+  const deadline = now() + seconds * 1000;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; now() < deadline; i++) {
+        const t0 = now();
+        await store.create(`/registry/persistentvolumes/w${w}-${i}`, value);
+        latencies.push(now() - t0);
+        done++;
+      }
+    }),
+  );
+  const elapsed = (now() - started) / 1000;
+  const stats = store instanceof SqliteStore ? store.stats : undefined;
+  report({
+    figure: "creates_per_second",
+    writers,
+    valueBytes: value.length,
+    creates: done,
+    seconds: Math.round(elapsed * 100) / 100,
+    perSecond: Math.round(done / elapsed),
+    writesPerCommit: stats ? Math.round((stats.writes / stats.commits) * 10) / 10 : undefined,
+    latencyMs: percentiles(latencies),
+  });
+  await store.close();
+}
+
+/** Latency of listing 10,000 keys of 1 KiB (whole list, as of an older revision, and in pages of 500). */
+async function lists(): Promise<void> {
+  const store = open();
+  const writes: Promise<unknown>[] = [];
+  for (let i = 0; i < 10_000; i++) writes.push(store.create(`/registry/persistentvolumes/pv-${i}`, value));
+  await store.create("/registry/persistentvolumeclaims/default/other", value);
+  await Promise.all(writes);
+  const older = await store.currentRevision();
+  for (let i = 0; i < 100; i++) await store.create(`/registry/persistentvolumes/later-${i}`, value);
+
+  const measure = async (name: string, run: () => Promise<number>) => {
+    const samples: number[] = [];
+    let items = 0;
+    for (let i = 0; i < 23; i++) {
+      const t0 = now();
+      items = await run();
+      if (i >= 3) samples.push(now() - t0); // the first runs warm caches and the JIT
+    }
+    report({ figure: name, items, latencyMs: percentiles(samples) });
+  };
+  await measure("list_10000", async () => (await store.list("/registry/persistentvolumes/")).items.length);
+  await measure(
+    "list_10000_at_older_revision",
+    async () => (await store.list("/registry/persistentvolumes/", { at: older })).items.length,
+  );
+  await measure("list_10000_in_pages_of_500", async () => {
+    let after: string | undefined;
+    let items = 0;
+    while (true) {
+      const page = await store.list("/registry/persistentvolumes/", { limit: 500, after, at: older });
+      items += page.items.length;
+      if (!page.more) return items;
+      after = page.items[page.items.length - 1].key;
+    }
+  });
+  await measure("count_10000", async () => store.count("/registry/persistentvolumes/"));
+  await store.close();
+}
+
+/**
+ * Delivery latency from the start of a write to its arrival at each of 100 watchers, for writes one at a time
+ * (paced) and under 32 flat-out writers.
+ */
+async function watchFanOut(watchers: number, loadWriters: number): Promise<void> {
+  const store = open();
+  const controller = new AbortController();
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const from = await store.currentRevision();
+  let received = 0;
+  let endedTooSlow = 0;
+  const consumers = Array.from({ length: watchers }, async () => {
+    try {
+      for await (const event of store.watch("/registry/persistentvolumes/", from, controller.signal)) {
+        const t0 = sentAt.get(event.kv.key);
+        if (t0 !== undefined) latencies.push(now() - t0);
+        received++;
+      }
+    } catch (err) {
+      if (!(err instanceof WatchTooSlowError)) throw err;
+      endedTooSlow++; // the memory backend commits synchronously, so flat-out writers can outrun watchers
+    }
+  });
+  let written = 0;
+  const deadline = now() + seconds * 1000;
+  if (loadWriters === 0) {
+    while (now() < deadline) {
+      const key = `/registry/persistentvolumes/paced-${written++}`;
+      sentAt.set(key, now());
+      await store.create(key, value);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  } else {
+    await Promise.all(
+      Array.from({ length: loadWriters }, async (_, w) => {
+        for (let i = 0; now() < deadline; i++) {
+          const key = `/registry/persistentvolumes/w${w}-${i}`;
+          sentAt.set(key, now());
+          await store.create(key, value);
+          written++;
+        }
+      }),
+    );
+  }
+  const expected = written * watchers;
+  while (received < expected - endedTooSlow * written) await new Promise((resolve) => setTimeout(resolve, 5));
+  controller.abort();
+  await Promise.all(consumers);
+  report({
+    figure: loadWriters === 0 ? "watch_fanout_paced" : "watch_fanout_under_load",
+    watchers,
+    writers: loadWriters,
+    events: written,
+    deliveries: received,
+    endedTooSlow,
+    latencyMs: percentiles(latencies),
+  });
+  await store.close();
+}
+
+try {
+  await creates(32);
+  await creates(1);
+  await lists();
+  await watchFanOut(100, 0);
+  await watchFanOut(100, 32);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
