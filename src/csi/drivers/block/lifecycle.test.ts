@@ -215,3 +215,74 @@ test("a block volume published to one node is refused on a second node until unp
   assert.deepEqual(await loopDevicesUnder(dir), []);
   assert.deepEqual(await mountsUnder(dir), []);
 });
+
+test("the StorageClass's csi.storage.k8s.io/fstype parameter chooses the filesystem when the capability has none", async (t) => {
+  const dir = await testDir(t);
+  const driver = await startTestDriver(t, dir);
+  const { client } = driver;
+  const created = await client.controller.CreateVolume({
+    name: "ext3-volume",
+    capacity_range: { required_bytes: 32 * MiB },
+    volume_capabilities: [mountCapability()],
+    parameters: { "csi.storage.k8s.io/fstype": "ext3" },
+  });
+  const volumeId = created.volume!.volume_id;
+  const { publish_context } = await client.controller.ControllerPublishVolume({
+    volume_id: volumeId,
+    node_id: driver.nodeId,
+    volume_capability: mountCapability(),
+  });
+  const staging = join(dir, "ext3-staging");
+  await client.node.NodeStageVolume({
+    volume_id: volumeId,
+    staging_target_path: staging,
+    volume_capability: mountCapability(),
+    publish_context,
+    volume_context: created.volume!.volume_context,
+  });
+  assert.equal((await output("findmnt", ["-n", "-o", "FSTYPE", staging])).trim(), "ext3");
+  await client.node.NodeUnstageVolume({ volume_id: volumeId, staging_target_path: staging });
+  await client.controller.ControllerUnpublishVolume({ volume_id: volumeId, node_id: driver.nodeId });
+  await client.controller.DeleteVolume({ volume_id: volumeId });
+  assert.deepEqual(await loopDevicesUnder(dir), []);
+});
+
+test("a second call on a volume while one is in progress is ABORTED, and the volume ends up staged once", async (t) => {
+  const dir = await testDir(t);
+  const driver = await startTestDriver(t, dir);
+  const { client } = driver;
+  const created = await client.controller.CreateVolume({
+    name: "busy",
+    capacity_range: { required_bytes: 512 * MiB }, // mkfs takes long enough for the calls to overlap
+    volume_capabilities: [mountCapability()],
+  });
+  const volumeId = created.volume!.volume_id;
+  const { publish_context } = await client.controller.ControllerPublishVolume({
+    volume_id: volumeId,
+    node_id: driver.nodeId,
+    volume_capability: mountCapability(),
+  });
+  const staging = join(dir, "busy-staging");
+  const stage = () =>
+    client.node.NodeStageVolume({
+      volume_id: volumeId,
+      staging_target_path: staging,
+      volume_capability: mountCapability(),
+      publish_context,
+    });
+  const results = await Promise.allSettled([stage(), stage(), stage(), stage()]);
+  const codes = results.map((r) =>
+    r.status === "fulfilled" ? "OK" : r.reason instanceof CsiError ? r.reason.codeName : String(r.reason),
+  );
+  assert.equal(codes.filter((c) => c === "OK").length, 1, `one call stages: ${codes}`);
+  assert.equal(codes.filter((c) => c === "ABORTED").length, 3, `the others are ABORTED: ${codes}`);
+  await stage(); // the CO's retry after ABORTED succeeds: already staged
+  assert.equal((await loopDevicesUnder(dir)).length, 1, "one loop device, not one per call");
+  assert.equal((await mountsUnder(dir)).length, 1, "one mount");
+
+  await client.node.NodeUnstageVolume({ volume_id: volumeId, staging_target_path: staging });
+  await client.controller.ControllerUnpublishVolume({ volume_id: volumeId, node_id: driver.nodeId });
+  await client.controller.DeleteVolume({ volume_id: volumeId });
+  assert.deepEqual(await loopDevicesUnder(dir), []);
+  assert.deepEqual(await mountsUnder(dir), []);
+});
