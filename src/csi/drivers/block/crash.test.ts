@@ -2,45 +2,12 @@
 // exactly one volume once the CO retries, and nothing behind if it never does: no duplicate, no leaked file.
 // The crash points are real process deaths at named steps (STOWAGE_CSI_BLOCK_CRASH_AT), so the test is exact.
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { test, type TestContext } from "node:test";
-import { fileURLToPath } from "node:url";
-import { CsiClient } from "../../client.js";
+import { test } from "node:test";
 import { CsiError } from "../../errors.js";
 import { MiB, mountCapability, testDir } from "./testing/harness.js";
-
-const script = fileURLToPath(new URL("./testing/run-driver.ts", import.meta.url));
-
-/** Starts the driver as a child process and resolves once it serves; killed in t.after if still running. */
-async function spawnDriver(
-  t: TestContext,
-  dir: string,
-  env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; client: CsiClient; exited: Promise<NodeJS.Signals | null> }> {
-  const endpoint = `unix://${join(dir, "csi.sock")}`;
-  const child = spawn(process.execPath, ["--import", "tsx", script, endpoint, "node-1", join(dir, "state")], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    return exited;
-  });
-  let stderr = "";
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("ready")) resolve();
-    });
-    child.on("exit", () => reject(new Error(`driver exited before it was ready:\n${stderr}`)));
-  });
-  const client = await CsiClient.connect(endpoint, { readyTimeoutMs: 10_000, callTimeoutMs: 10_000 });
-  t.after(() => client.close());
-  return { child, client, exited };
-}
+import { spawnDriver } from "./testing/process.js";
 
 const createRequest = {
   name: "pvc-crash",
@@ -53,7 +20,7 @@ for (const crashAt of ["create-after-record", "create-after-allocate"]) {
     const dir = await testDir(t);
     const volumesDir = join(dir, "state", "volumes");
 
-    const first = await spawnDriver(t, dir, { STOWAGE_CSI_BLOCK_CRASH_AT: crashAt });
+    const first = await spawnDriver(t, dir, { env: { STOWAGE_CSI_BLOCK_CRASH_AT: crashAt } });
     await assert.rejects(first.client.controller.CreateVolume(createRequest), CsiError);
     assert.equal(await first.exited, "SIGKILL");
     const leftBehind = await readdir(volumesDir);
