@@ -9,6 +9,8 @@
 // never by re-reading SQLite per watcher.
 
 import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { KeyIndex, rangeAt } from "./keyindex.js";
 import { prefixEnd } from "./keys.js";
 import {
@@ -81,6 +83,7 @@ export class SqliteStore implements Store, EventLog {
 
   /** Opens (creating if needed) the store in `file`; ":memory:" for a throwaway one. */
   static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
+    if (file !== ":memory:" && file !== "") mkdirSync(dirname(file), { recursive: true });
     const db = new Database(file, { timeout: 200 });
     try {
       // One process owns the file: another writer would bump revisions our watchers never see.

@@ -11,6 +11,7 @@ import {
   KeyExistsError,
   KeyNotFoundError,
   RevisionMismatchError,
+  StoreClosedError,
 } from "../store.js";
 import type { KeyValue, Revision, Store, WatchEvent } from "../store.js";
 
@@ -447,6 +448,28 @@ export function storeConformance(name: string, open: () => Promise<Store> | Stor
         // A watch started afterwards from the same point replays exactly the same history.
         const replay = await takeEvents(store, "/pv/", start, count);
         assert.deepEqual(replay.map(summary), events.map(summary));
+      });
+    });
+
+    describe("close", () => {
+      test("close ends open watches and refuses further work with StoreClosedError", async (t) => {
+        const store = await openFor(t, open);
+        const controller = new AbortController();
+        t.after(() => controller.abort());
+        const seen: string[] = [];
+        const watching = (async () => {
+          for await (const event of store.watch("/", await store.currentRevision(), controller.signal)) {
+            seen.push(event.kv.key);
+          }
+        })();
+        await store.create("/pv/a", bytes("a"));
+        while (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        await store.close();
+        await watching;
+        assert.deepEqual(seen, ["/pv/a"]);
+        await rejectsWith(store.create("/pv/b", bytes("b")), StoreClosedError);
+        await rejectsWith(store.get("/pv/a"), StoreClosedError);
+        await store.close(); // closing twice is harmless
       });
     });
 
