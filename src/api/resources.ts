@@ -1,14 +1,46 @@
 // Every resource the apiserver serves, one ResourceDefinition each (the definitions live beside their types).
+import { statefulSets } from "./apps/statefulset.js";
+import { leases } from "./coordination/lease.js";
+import { configMaps, secrets } from "./core/configmap.js";
+import { events } from "./core/event.js";
+import { namespaces } from "./core/namespace.js";
+import { nodes } from "./core/node.js";
 import { persistentVolumeClaims } from "./core/persistentvolumeclaim.js";
 import { persistentVolumes } from "./core/persistentvolume.js";
+import { pods } from "./core/pod.js";
 import type { KubeObject } from "./meta.js";
 import type { ResourceDefinition } from "./resource.js";
+import { volumeSnapshotClasses } from "./snapshot/volumesnapshotclass.js";
+import { volumeSnapshotContents } from "./snapshot/volumesnapshotcontent.js";
+import { volumeSnapshots } from "./snapshot/volumesnapshot.js";
+import { csiDrivers, csiNodes } from "./storage/csidriver.js";
+import { storageClasses } from "./storage/storageclass.js";
+import { csiStorageCapacities, volumeAttachments } from "./storage/volumeattachment.js";
 
 // Each definition is typed for its own kind; the registry handles them as KubeObjects it has already parsed.
 const widen = <T extends KubeObject>(definition: ResourceDefinition<T>): ResourceDefinition =>
   definition as unknown as ResourceDefinition;
 
-export const resources: ResourceDefinition[] = [widen(persistentVolumes), widen(persistentVolumeClaims)];
+export const resources: ResourceDefinition[] = [
+  widen(namespaces),
+  widen(persistentVolumes),
+  widen(persistentVolumeClaims),
+  widen(pods),
+  widen(nodes),
+  widen(configMaps),
+  widen(secrets),
+  widen(events),
+  widen(storageClasses),
+  widen(csiDrivers),
+  widen(csiNodes),
+  widen(volumeAttachments),
+  widen(csiStorageCapacities),
+  widen(volumeSnapshots),
+  widen(volumeSnapshotContents),
+  widen(volumeSnapshotClasses),
+  widen(statefulSets),
+  widen(leases),
+];
 
 const byPath = new Map(resources.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));
 
