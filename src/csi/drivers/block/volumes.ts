@@ -96,6 +96,24 @@ export async function createVolume(
   return ctx.locks.with(
     [`volume ${volumeId}`, contentSource ? `${contentSource.type} ${contentSource.id}` : ""],
     async () => {
+      const existing = await ctx.state.volumes.get(volumeId);
+      const resuming = existing?.state === "creating";
+      if (existing && existing.state !== "deleting") {
+        // Same name again: the same volume if the request agrees with it, else ALREADY_EXISTS (spec CreateVolume errors).
+        const agrees =
+          existing.name === name &&
+          sizeSatisfies(existing.capacityBytes, request.capacity_range) &&
+          sameMap(existing.parameters, request.parameters) &&
+          JSON.stringify(existing.contentSource ?? null) === JSON.stringify(contentSource ?? null);
+        if (!agrees) {
+          throw new CsiError(
+            Code.ALREADY_EXISTS,
+            `volume ${JSON.stringify(name)} already exists (${existing.volumeId}, ${existing.capacityBytes} bytes) with different capacity, parameters or content source`,
+          );
+        }
+        if (existing.state === "ready") return { volume: volumeMessage(existing) };
+        // "creating": a previous attempt died part way; fall through and finish it with the recorded size.
+      }
       // The source decides the smallest size: a restore or clone is never smaller than what it copies.
       let sourceFile: string | undefined;
       let sourceBytes = 0;
@@ -120,23 +138,7 @@ export async function createVolume(
         );
       }
 
-      const existing = await ctx.state.volumes.get(volumeId);
-      if (existing && existing.state !== "deleting") {
-        // Same name again: the same volume if the request agrees with it, else ALREADY_EXISTS (spec CreateVolume errors).
-        const agrees =
-          existing.name === name &&
-          sizeSatisfies(existing.capacityBytes, request.capacity_range) &&
-          sameMap(existing.parameters, request.parameters) &&
-          JSON.stringify(existing.contentSource ?? null) === JSON.stringify(contentSource ?? null);
-        if (!agrees) {
-          throw new CsiError(
-            Code.ALREADY_EXISTS,
-            `volume ${JSON.stringify(name)} already exists (${existing.volumeId}, ${existing.capacityBytes} bytes) with different capacity, parameters or content source`,
-          );
-        }
-        if (existing.state === "ready") return { volume: volumeMessage(existing) };
-        // "creating": a previous attempt died part way; fall through and finish it with the recorded size.
-      } else {
+      if (!resuming) {
         const provisioned = await provisionedBytes(ctx);
         if (provisioned + size > ctx.capacityBytes) {
           throw new CsiError(
@@ -146,8 +148,9 @@ export async function createVolume(
         }
       }
 
+      const topology = chosenTopology(request);
       const record: VolumeRecord =
-        existing && existing.state === "creating"
+        existing && resuming
           ? existing
           : {
               volumeId,
@@ -155,7 +158,7 @@ export async function createVolume(
               capacityBytes: size,
               parameters: { ...request.parameters },
               ...(contentSource ? { contentSource } : {}),
-              ...(chosenTopology(request) ? { topology: chosenTopology(request) } : {}),
+              ...(topology ? { topology } : {}),
               state: "creating",
               createdAt: new Date().toISOString(),
             };
