@@ -1,6 +1,9 @@
 // The `stowage` command line (DESIGN.md "The command line"): one file per command, wired here.
 import { Command, CommanderError } from "commander";
 import { registerVersion } from "./version.js";
+import { registerUp } from "./up.js";
+import { registerApiserver } from "./apiserver.js";
+import { registerKubeconfig } from "./kubeconfig.js";
 
 const program = new Command("stowage")
   .description("Kubernetes persistent storage as a standalone, Kubernetes-compatible control plane")
@@ -8,7 +11,7 @@ const program = new Command("stowage")
   .exitOverride();
 
 // Each command file exports register(program). Add yours to this list.
-const commands: Array<(program: Command) => void> = [registerVersion];
+const commands: Array<(program: Command) => void> = [registerVersion, registerUp, registerApiserver, registerKubeconfig];
 for (const register of commands) register(program);
 
 try {

@@ -1,0 +1,166 @@
+// Request bodies parsed once, here: size limit, JSON or YAML, apiVersion/kind against the URL, and unknown
+// fields handled per fieldValidation (Strict refuses, Warn adds a Warning header, Ignore drops silently).
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import type { KubeObject } from "../api/meta.js";
+import type { ResourceDefinition } from "../api/resource.js";
+import { badRequest, entityTooLarge, StatusError } from "./errors.js";
+import { unknownFields } from "./fields.js";
+
+export const maxBodyBytes = 3 * 1024 * 1024;
+
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
+
+export function parseFieldValidation(value: string | null): FieldValidation {
+  if (value === null || value === "") return "Warn";
+  if (value === "Strict" || value === "Warn" || value === "Ignore") return value;
+  throw badRequest(`fieldValidation parameter unsupported: ${value} (must be one of: Ignore, Warn, Strict)`);
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+/** Any JSON or YAML document, as a plain value (patch bodies are checked by the patch code). */
+export function parseBody(body: Uint8Array | undefined, yaml: boolean): unknown {
+  if (body && body.byteLength > maxBodyBytes) throw entityTooLarge();
+  const text = body ? decoder.decode(body) : "";
+  if (text.trim() === "") throw badRequest("the request body is empty; send the object as JSON or YAML");
+  if (yaml) {
+    try {
+      return parseYaml(text, { uniqueKeys: true, maxAliasCount: 100 }) as unknown;
+    } catch (err) {
+      const message = err instanceof YAMLParseError ? err.message.split("\n")[0] : String(err);
+      throw badRequest(`error converting YAML to JSON: yaml: ${message}`);
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw badRequest(`json parse error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export const apiVersionOf = (def: ResourceDefinition): string =>
+  def.group ? `${def.group}/${def.version}` : def.version;
+
+export interface DecodedObject {
+  object: KubeObject;
+  warnings: string[];
+}
+
+/** A whole object for create or update of `def` (or, for `expectKind`, e.g. DeleteOptions, that kind). */
+export function decodeObjectBody(
+  def: ResourceDefinition,
+  body: Uint8Array | undefined,
+  yaml: boolean,
+  validation: FieldValidation,
+): DecodedObject {
+  const value = parseBody(body, yaml);
+  return checkObject(def, value, validation);
+}
+
+export function checkObject(def: ResourceDefinition, value: unknown, validation: FieldValidation): DecodedObject {
+  const expected = apiVersionOf(def);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw badRequest(
+      `the body of the request must be a ${def.kind} object, not ${Array.isArray(value) ? "an array" : typeof value}`,
+    );
+  }
+  const record = value as Record<string, unknown>;
+  if (record.kind === undefined || record.kind === "") {
+    throw badRequest(`Object 'Kind' is missing in '${truncate(JSON.stringify(value))}'`);
+  }
+  if (typeof record.kind !== "string")
+    throw badRequest(`json: cannot unmarshal ${typeof record.kind} into Go struct field .kind of type string`);
+  if (record.apiVersion !== undefined && typeof record.apiVersion !== "string") {
+    throw badRequest(
+      `json: cannot unmarshal ${typeof record.apiVersion} into Go struct field .apiVersion of type string`,
+    );
+  }
+  if (record.apiVersion === undefined || record.apiVersion === "") {
+    throw badRequest(`Object 'apiVersion' is missing in '${truncate(JSON.stringify(value))}'`);
+  }
+  if (record.apiVersion !== expected) {
+    throw badRequest(
+      `the API version in the data (${String(record.apiVersion)}) does not match the expected API version (${expected})`,
+    );
+  }
+  if (record.kind !== def.kind) {
+    throw badRequest(
+      `the kind in the data (${record.kind}) does not match the expected kind (${def.kind}) of ${def.plural}`,
+    );
+  }
+  if (
+    record.metadata !== undefined &&
+    (typeof record.metadata !== "object" || record.metadata === null || Array.isArray(record.metadata))
+  ) {
+    throw badRequest(
+      `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${Array.isArray(record.metadata) ? "array" : typeof record.metadata} into Go struct field ${def.kind}.metadata of type v1.ObjectMeta`,
+    );
+  }
+  record.metadata ??= {};
+  const typeErrors = metadataTypeErrors(record.metadata as Record<string, unknown>);
+  if (typeErrors.length) {
+    throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeErrors[0]}`);
+  }
+  const warnings: string[] = [];
+  if (validation !== "Ignore") {
+    const unknown = unknownFields(def.kind, record);
+    if (unknown.length) {
+      if (validation === "Strict") {
+        const list = unknown.map((f) => `unknown field "${f}"`);
+        const detail = list.length === 1 ? list[0] : list.join(", ");
+        throw new StatusError(
+          400,
+          "BadRequest",
+          `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${detail}`,
+        );
+      }
+      for (const f of unknown) warnings.push(`unknown field "${f}"`);
+    }
+  }
+  return { object: value as KubeObject, warnings };
+}
+
+const stringFields = [
+  "name",
+  "generateName",
+  "namespace",
+  "uid",
+  "resourceVersion",
+  "creationTimestamp",
+  "deletionTimestamp",
+];
+function metadataTypeErrors(meta: Record<string, unknown>): string[] {
+  const errors: string[] = [];
+  for (const f of stringFields) {
+    if (meta[f] !== undefined && meta[f] !== null && typeof meta[f] !== "string") {
+      errors.push(
+        `json: cannot unmarshal ${typeof meta[f]} into Go struct field ObjectMeta.metadata.${f} of type string`,
+      );
+    }
+  }
+  for (const f of ["labels", "annotations"]) {
+    const m = meta[f];
+    if (m === undefined || m === null) continue;
+    if (typeof m !== "object" || Array.isArray(m)) {
+      errors.push(
+        `json: cannot unmarshal ${Array.isArray(m) ? "array" : typeof m} into Go struct field ObjectMeta.metadata.${f} of type map[string]string`,
+      );
+      continue;
+    }
+    for (const [k, v] of Object.entries(m as Record<string, unknown>)) {
+      if (typeof v !== "string") {
+        errors.push(
+          `json: cannot unmarshal ${typeof v} into Go struct field ObjectMeta.metadata.${f} of type string (key "${k}")`,
+        );
+      }
+    }
+  }
+  if (meta.finalizers !== undefined && meta.finalizers !== null) {
+    if (!Array.isArray(meta.finalizers) || meta.finalizers.some((f) => typeof f !== "string")) {
+      errors.push("json: cannot unmarshal into Go struct field ObjectMeta.metadata.finalizers of type []string");
+    }
+  }
+  return errors;
+}
+
+const truncate = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}...` : text);

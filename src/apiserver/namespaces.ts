@@ -1,0 +1,138 @@
+// Namespace lifecycle, as upstream's NamespaceLifecycle admission and namespace controller: objects go only into
+// namespaces that exist and are not terminating; the four system namespaces exist from the start and cannot be
+// deleted; deleting a namespace marks it Terminating, deletes everything in it (objects with finalizers stay
+// until their finalizers are removed), then removes the "kubernetes" finalizer so the namespace itself goes.
+import type { KubeObject } from "../api/meta.js";
+import type { ResourceDefinition } from "../api/resource.js";
+import type { AdmissionPlugin } from "./admission/types.js";
+import { forbidden, notFound, StatusError } from "./errors.js";
+import { decodeObject } from "./registry/codec.js";
+import type { GenericRegistry } from "./registry/generic.js";
+import { listPrefix } from "./registry/keys.js";
+
+export const systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+type NamespaceObject = KubeObject & { spec?: { finalizers?: string[] }; status?: { phase?: string } };
+
+export class NamespaceLifecycle {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private again = false;
+
+  constructor(
+    private readonly namespaces: GenericRegistry,
+    private readonly registries: () => GenericRegistry[],
+    private readonly log: (message: string, err: unknown) => void,
+  ) {}
+
+  /** upstream: `namespaces "x" not found` / `unable to create new content in namespace x because it is being terminated`. */
+  async check(namespace: string, def: ResourceDefinition): Promise<void> {
+    const kv = await this.namespaces.store.get(this.namespaces.key(undefined, namespace));
+    if (!kv) throw notFound({ group: "", resource: "namespaces" }, namespace);
+    const ns = decodeObject<NamespaceObject>(kv);
+    if (ns.metadata.deletionTimestamp || ns.status?.phase === "Terminating") {
+      throw new StatusError(
+        403,
+        "Forbidden",
+        `${def.plural}${def.group ? "." + def.group : ""} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          causes: [
+            {
+              reason: "NamespaceTerminating",
+              message: `namespace ${namespace} is being terminated`,
+              field: "metadata.namespace",
+            },
+          ],
+        },
+      );
+    }
+  }
+
+  async ensureSystemNamespaces(): Promise<void> {
+    for (const name of systemNamespaces) {
+      if (await this.namespaces.store.get(this.namespaces.key(undefined, name))) continue;
+      try {
+        await this.namespaces.create(
+          undefined,
+          { apiVersion: "v1", kind: "Namespace", metadata: { name } },
+          { dryRun: false },
+        );
+      } catch (err) {
+        if (!(err instanceof StatusError && err.reason === "AlreadyExists")) throw err;
+      }
+    }
+  }
+
+  admission(): AdmissionPlugin {
+    return {
+      name: "NamespaceLifecycle",
+      validate: async (attrs) => {
+        if (attrs.operation === "DELETE" && attrs.def.group === "" && attrs.def.plural === "namespaces") {
+          if (systemNamespaces.includes(attrs.name)) {
+            throw forbidden({ group: "", resource: "namespaces" }, attrs.name, "this namespace may not be deleted");
+          }
+        }
+      },
+    };
+  }
+
+  start(intervalMs = 1000): void {
+    this.timer = setInterval(() => this.kick(), intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Runs a cleanup pass now (and once more after, if one is already running). */
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.sweep()
+      .catch((err) => this.log("namespace cleanup failed; will retry", err))
+      .finally(() => {
+        this.running = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async sweep(): Promise<void> {
+    const store = this.namespaces.store;
+    const page = await store.list(listPrefix(this.namespaces.def, undefined));
+    for (const kv of page.items) {
+      const ns = decodeObject<NamespaceObject>(kv);
+      if (!ns.metadata.deletionTimestamp) continue;
+      const name = ns.metadata.name!;
+      let remaining = 0;
+      for (const registry of this.registries()) {
+        if (!registry.def.namespaced) continue;
+        const objects = await store.list(listPrefix(registry.def, name));
+        for (const item of objects.items) {
+          remaining++;
+          const object = decodeObject(item);
+          if (object.metadata.deletionTimestamp) continue; // waiting for its finalizers
+          try {
+            await registry.delete(name, object.metadata.name!, { dryRun: false, gracePeriodSeconds: 0 });
+          } catch (err) {
+            if (!(err instanceof StatusError && (err.reason === "NotFound" || err.reason === "Conflict"))) throw err;
+          }
+        }
+      }
+      if (remaining > 0) continue;
+      // empty: drop the "kubernetes" finalizer; with no metadata finalizers left the namespace goes too
+      const fresh = await this.namespaces.get(undefined, name).catch(() => undefined);
+      if (!fresh) continue;
+      const next = structuredClone(fresh) as NamespaceObject;
+      next.spec = { ...(next.spec ?? {}), finalizers: [] };
+      await this.namespaces.update(undefined, name, next, { dryRun: false }, "finalize");
+    }
+  }
+}

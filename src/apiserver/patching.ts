@@ -1,0 +1,82 @@
+// PATCH: the patch owner's applyPatch (json, merge, strategic) applied to the current object, then an
+// ordinary update; a conflict from a concurrent writer is retried against the fresh object, as upstream does
+// when the patch itself does not pin a resourceVersion.
+import type { KubeObject } from "../api/meta.js";
+import type { ResourceDefinition } from "../api/resource.js";
+import { badRequest, StatusError, unsupportedMediaType } from "./errors.js";
+import type { BodyType } from "./media.js";
+import { PatchError } from "./patch/errors.js";
+import { decodeObject } from "./registry/codec.js";
+import type { GenericRegistry } from "./registry/generic.js";
+import { applyPatch } from "./patch/index.js";
+
+const patchTypes = [
+  "application/json-patch+json",
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+];
+
+export async function patchObject(
+  registry: GenericRegistry,
+  namespace: string | undefined,
+  name: string,
+  type: BodyType | undefined,
+  contentType: string,
+  patch: unknown,
+  dryRun: boolean,
+  subresource: "" | "status",
+): Promise<KubeObject> {
+  const def: ResourceDefinition = registry.def;
+  if (type === "apply-patch") {
+    throw new StatusError(
+      415,
+      "UnsupportedMediaType",
+      "server-side apply (application/apply-patch+yaml) is not supported by stowage yet; use client-side apply (kubectl apply without --server-side)",
+      { causes: [{ reason: "UnsupportedMediaType", message: contentType }] },
+    );
+  }
+  const kind =
+    type === "json-patch"
+      ? "json"
+      : type === "merge-patch"
+        ? "merge"
+        : type === "strategic-merge-patch"
+          ? "strategic"
+          : undefined;
+  if (!kind) throw unsupportedMediaType(contentType, patchTypes);
+  for (let attempt = 0; ; attempt++) {
+    const kv = await registry.getKv(namespace, name);
+    const original = decodeObject(kv);
+    let patched: KubeObject;
+    try {
+      patched = applyPatch(kind, original, patch, {
+        group: def.group,
+        version: def.version,
+        kind: def.kind,
+      }) as KubeObject;
+    } catch (err) {
+      if (err instanceof PatchError) {
+        throw new StatusError(
+          err.code,
+          err.reason,
+          err.message,
+          err.detail ? { causes: [{ message: err.detail }] } : undefined,
+        );
+      }
+      throw err;
+    }
+    if (typeof patched !== "object" || patched === null || Array.isArray(patched)) {
+      throw badRequest("the patch produced something that is not an object");
+    }
+    const pinned = patched.metadata?.resourceVersion !== original.metadata.resourceVersion;
+    if (patched.apiVersion !== original.apiVersion || patched.kind !== original.kind) {
+      throw badRequest(`the patch changed apiVersion or kind of ${def.kind} "${name}", which cannot change`);
+    }
+    try {
+      return await registry.update(namespace, name, patched, { dryRun }, subresource, kv);
+    } catch (err) {
+      const retry = err instanceof StatusError && err.reason === "Conflict" && !pinned && attempt < 5;
+      if (!retry) throw err;
+    }
+  }
+}

@@ -1,0 +1,393 @@
+// One generic registry per ResourceDefinition: the Kubernetes semantics of create, update, status, delete,
+// get, list and watch on top of the revisioned store (upstream's k8s.io/apiserver/pkg/registry/generic/registry
+// Store, driven by a strategy — here the ResourceDefinition).
+import { randomUUID } from "node:crypto";
+import { forbidden as forbiddenField, type FieldError } from "../../api/field.js";
+import type { KubeObject, ObjectMeta } from "../../api/meta.js";
+import type { ResourceDefinition } from "../../api/resource.js";
+import { deepEqual } from "../../api/validation/meta.js";
+import { KeyExistsError, KeyNotFoundError, RevisionMismatchError } from "../../store/store.js";
+import type { KeyValue, Store } from "../../store/store.js";
+import type { AdmissionAttributes, AdmissionChain } from "../admission/types.js";
+import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError } from "../errors.js";
+import { decodeObject, encodeObject } from "./codec.js";
+import { objectKey } from "./keys.js";
+import type { DeleteOptions, WriteOptions } from "./options.js";
+
+export interface RegistryContext {
+  store: Store;
+  admission(): AdmissionChain;
+  /** Refuses a create in a namespace that does not exist or is terminating (upstream's NamespaceLifecycle). */
+  checkNamespace(namespace: string, def: ResourceDefinition): Promise<void>;
+  now(): Date;
+}
+
+/** What a write answered: the object, and whether a delete removed it (false: it is now Terminating). */
+export interface DeleteResult {
+  object: KubeObject;
+  deleted: boolean;
+}
+
+const systemMetaFields = ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"] as const;
+
+export const rfc3339 = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+export class GenericRegistry {
+  constructor(
+    readonly def: ResourceDefinition,
+    protected readonly ctx: RegistryContext,
+  ) {}
+
+  get store(): Store {
+    return this.ctx.store;
+  }
+
+  get resource() {
+    return { group: this.def.group, resource: this.def.plural };
+  }
+
+  key(namespace: string | undefined, name: string): string {
+    return objectKey(this.def, namespace, name);
+  }
+
+  async getKv(namespace: string | undefined, name: string): Promise<KeyValue> {
+    const kv = await this.ctx.store.get(this.key(namespace, name));
+    if (!kv) throw notFound(this.resource, name);
+    return kv;
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<KubeObject> {
+    return decodeObject(await this.getKv(namespace, name));
+  }
+
+  // ---- create ---------------------------------------------------------------------------------------------
+
+  async create(namespace: string | undefined, object: KubeObject, options: WriteOptions): Promise<KubeObject> {
+    const def = this.def;
+    const meta: ObjectMeta = (object.metadata ??= {});
+    if (def.namespaced) {
+      if (meta.namespace && namespace && meta.namespace !== namespace) {
+        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      meta.namespace = namespace ?? meta.namespace;
+    } else {
+      delete meta.namespace;
+    }
+    if (meta.resourceVersion) {
+      throw badRequest("resourceVersion should not be set on objects to be created");
+    }
+    const generated = !meta.name && !!meta.generateName;
+    if (generated) meta.name = generateName(meta.generateName!);
+    // Server-owned metadata: what the client sent is replaced, as upstream's BeforeCreate does.
+    meta.uid = randomUUID();
+    meta.creationTimestamp = rfc3339(this.ctx.now());
+    meta.generation = 1;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.managedFields;
+    delete meta.resourceVersion;
+
+    def.prepareForCreate?.(object);
+    def.applyDefaults(object);
+    const attrs = this.attrs("CREATE", namespace, meta.name ?? "", "", options, object);
+    await this.ctx.admission().admit(attrs);
+    const errors = def.validateCreate(object);
+    if (errors.length) throw invalid(def.group, def.kind, meta.name ?? "", errors);
+    if (def.namespaced && meta.namespace) await this.ctx.checkNamespace(meta.namespace, def);
+    await this.ctx.admission().validate(attrs);
+
+    if (options.dryRun) {
+      if (await this.ctx.store.get(this.key(meta.namespace, meta.name!)))
+        throw alreadyExists(this.resource, meta.name!);
+      return object;
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const kv = await this.ctx.store.create(this.key(meta.namespace, meta.name!), encodeObject(object));
+        object.metadata.resourceVersion = String(kv.modRevision);
+        return object;
+      } catch (err) {
+        if (!(err instanceof KeyExistsError)) throw err;
+        // a generated name collided: upstream retries with a fresh suffix
+        if (generated && attempt < 8) {
+          meta.name = generateName(meta.generateName!);
+          continue;
+        }
+        throw alreadyExists(this.resource, meta.name!);
+      }
+    }
+  }
+
+  // ---- update (main resource and status) ------------------------------------------------------------------
+
+  /**
+   * PUT: the new object replaces the old one, except what the server owns. `subresource` "status" writes only
+   * status; "" writes everything but status (for definitions with a status subresource).
+   * `preferCurrent`: a patch computed against `old` — its resourceVersion is the one to expect.
+   */
+  async update(
+    namespace: string | undefined,
+    name: string,
+    object: KubeObject,
+    options: WriteOptions,
+    subresource: "" | "status" | "finalize" = "",
+    current?: KeyValue,
+    /** A server-internal write (pods/binding) that may change what users may not: skips validateUpdate. */
+    internal = false,
+  ): Promise<KubeObject> {
+    const def = this.def;
+    const meta: ObjectMeta = (object.metadata ??= {});
+    if (meta.name !== undefined && meta.name !== name) {
+      throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    }
+    if (def.namespaced) {
+      if (meta.namespace && meta.namespace !== namespace) {
+        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      }
+      meta.namespace = namespace;
+    } else delete meta.namespace;
+    meta.name = name;
+
+    const kv = current ?? (await this.getKv(namespace, name));
+    const old = decodeObject(kv);
+    if (meta.resourceVersion !== undefined && meta.resourceVersion !== "") {
+      if (!/^\d+$/.test(meta.resourceVersion)) {
+        throw invalid(def.group, def.kind, name, [
+          {
+            type: "FieldValueInvalid",
+            field: "metadata.resourceVersion",
+            badValue: meta.resourceVersion,
+            detail: "must be a decimal integer",
+          },
+        ]);
+      }
+      if (meta.resourceVersion !== old.metadata.resourceVersion) throw conflict(this.resource, name);
+    }
+    for (const field of systemMetaFields) {
+      if (old.metadata[field] === undefined) delete meta[field];
+      else (meta as Record<string, unknown>)[field] = old.metadata[field];
+    }
+    meta.generation = old.metadata.generation ?? 1;
+    delete meta.managedFields;
+    const record = object as unknown as Record<string, unknown>;
+    const oldRecord = old as unknown as Record<string, unknown>;
+
+    if (subresource === "status") {
+      // Only status changes through …/status (upstream's ResetObjectMetaForStatus + spec from old).
+      const status = record.status;
+      for (const key of Object.keys(record)) delete record[key];
+      Object.assign(record, structuredClone(oldRecord));
+      record.status = status;
+      if (status === undefined) delete record.status;
+    } else if (subresource === "finalize") {
+      // namespaces/{name}/finalize: only spec.finalizers changes
+      const finalizers = (record.spec as { finalizers?: unknown } | undefined)?.finalizers;
+      for (const key of Object.keys(record)) delete record[key];
+      Object.assign(record, structuredClone(oldRecord));
+      record.spec = { ...((record.spec as object | undefined) ?? {}), finalizers: finalizers ?? [] };
+    } else if (def.hasStatus) {
+      if (oldRecord.status === undefined) delete record.status;
+      else record.status = structuredClone(oldRecord.status);
+    }
+
+    def.applyDefaults(object);
+    const attrs = this.attrs("UPDATE", namespace, name, subresource, options, object, old);
+    await this.ctx.admission().admit(attrs);
+
+    const errors: FieldError[] =
+      subresource === "status"
+        ? (def.validateStatusUpdate?.(object, old) ?? [])
+        : subresource === "finalize" || internal
+          ? []
+          : def.validateUpdate(object, old);
+    if (old.metadata.deletionTimestamp) {
+      const added = (meta.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
+      if (added.length) {
+        errors.push(
+          forbiddenField("metadata.finalizers", "no new finalizers can be added if the object is being deleted"),
+        );
+      }
+    }
+    if (errors.length) throw invalid(def.group, def.kind, name, errors);
+    await this.ctx.admission().validate(attrs);
+
+    if (subresource === "" && specChanged(def, object, old)) meta.generation = (old.metadata.generation ?? 1) + 1;
+
+    // Removing the last finalizer of an object being deleted deletes it (upstream's deleteWithoutFinalizers).
+    if (
+      old.metadata.deletionTimestamp &&
+      !(meta.finalizers ?? []).length &&
+      !pendingSpecFinalizers(def, object).length
+    ) {
+      if (options.dryRun) return object;
+      try {
+        const deleted = await this.ctx.store.delete(this.key(namespace, name), kv.modRevision);
+        const gone = { ...object, metadata: { ...object.metadata, resourceVersion: String(deleted.modRevision) } };
+        return gone;
+      } catch (err) {
+        throw this.storeError(err, name);
+      }
+    }
+
+    meta.resourceVersion = old.metadata.resourceVersion;
+    if (deepEqual(object, old)) return old; // a no-op write bumps nothing, as upstream
+    if (options.dryRun) return object;
+    try {
+      const written = await this.ctx.store.update(this.key(namespace, name), encodeObject(object), kv.modRevision);
+      meta.resourceVersion = String(written.modRevision);
+      return object;
+    } catch (err) {
+      throw this.storeError(err, name);
+    }
+  }
+
+  // ---- delete ---------------------------------------------------------------------------------------------
+
+  async delete(namespace: string | undefined, name: string, options: DeleteOptions): Promise<DeleteResult> {
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.getKv(namespace, name);
+      try {
+        return await this.deleteOnce(namespace, name, kv, options);
+      } catch (err) {
+        // Someone wrote between our read and our write: read again, unless the caller pinned a version.
+        const retry =
+          err instanceof StatusError && err.reason === "Conflict" && !options.preconditions?.resourceVersion;
+        if (!retry || attempt >= 5 || !(err as StatusError & { retriable?: boolean }).retriable) throw err;
+      }
+    }
+  }
+
+  private async deleteOnce(
+    namespace: string | undefined,
+    name: string,
+    kv: KeyValue,
+    options: DeleteOptions,
+  ): Promise<DeleteResult> {
+    const object = decodeObject(kv);
+    const meta = object.metadata;
+    const pre = options.preconditions;
+    if (pre?.uid && pre.uid !== meta.uid) {
+      throw conflict(
+        this.resource,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ""}`,
+      );
+    }
+    if (pre?.resourceVersion && pre.resourceVersion !== meta.resourceVersion) {
+      throw conflict(
+        this.resource,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ""}`,
+      );
+    }
+    await this.ctx.admission().validate(this.attrs("DELETE", namespace, name, "", options, undefined, object));
+
+    const finalizers = [...(meta.finalizers ?? [])];
+    // Orphan and Foreground are carried out by the garbage collector through these finalizers (as upstream).
+    if (options.propagationPolicy === "Orphan" && !finalizers.includes("orphan") && !meta.deletionTimestamp) {
+      finalizers.push("orphan");
+    } else if (
+      options.propagationPolicy === "Foreground" &&
+      !finalizers.includes("foregroundDeletion") &&
+      !meta.deletionTimestamp
+    ) {
+      finalizers.push("foregroundDeletion");
+    }
+    const grace = this.gracePeriod(object, options);
+
+    if (finalizers.length || grace > 0 || pendingSpecFinalizers(this.def, object).length) {
+      if (meta.deletionTimestamp && deepEqual(finalizers, meta.finalizers ?? [])) {
+        return { object, deleted: false }; // already Terminating: deleting again changes nothing
+      }
+      const next = structuredClone(object);
+      next.metadata.finalizers = finalizers.length ? finalizers : undefined;
+      if (!next.metadata.finalizers) delete next.metadata.finalizers;
+      next.metadata.deletionTimestamp ??= rfc3339(new Date(this.ctx.now().getTime() + grace * 1000));
+      next.metadata.deletionGracePeriodSeconds ??= grace;
+      if (this.def.group === "" && this.def.plural === "namespaces") {
+        (next as KubeObject & { status?: { phase?: string } }).status = {
+          ...((next as KubeObject & { status?: object }).status ?? {}),
+          phase: "Terminating",
+        };
+      }
+      if (options.dryRun) return { object: next, deleted: false };
+      try {
+        const written = await this.ctx.store.update(kv.key, encodeObject(next), kv.modRevision);
+        next.metadata.resourceVersion = String(written.modRevision);
+        return { object: next, deleted: false };
+      } catch (err) {
+        throw this.storeError(err, name);
+      }
+    }
+    if (options.dryRun) return { object, deleted: true };
+    try {
+      const deleted = await this.ctx.store.delete(kv.key, kv.modRevision);
+      object.metadata.resourceVersion = String(deleted.modRevision);
+      return { object, deleted: true };
+    } catch (err) {
+      throw this.storeError(err, name);
+    }
+  }
+
+  /**
+   * Only pods bound to a node are deleted gracefully (the node agent confirms with gracePeriodSeconds=0), as
+   * upstream's pod strategy; everything else goes at once.
+   */
+  private gracePeriod(object: KubeObject, options: DeleteOptions): number {
+    if (this.def.group !== "" || this.def.plural !== "pods") return 0;
+    const pod = object as KubeObject & { spec?: { nodeName?: string; terminationGracePeriodSeconds?: number } };
+    if (!pod.spec?.nodeName) return 0;
+    if (object.metadata.deletionTimestamp) return 0;
+    const grace = options.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+    return grace > 0 ? grace : 0;
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------------
+
+  private attrs(
+    operation: AdmissionAttributes["operation"],
+    namespace: string | undefined,
+    name: string,
+    subresource: string,
+    options: WriteOptions,
+    object?: KubeObject,
+    old?: KubeObject,
+  ): AdmissionAttributes {
+    return { operation, def: this.def, namespace, name, subresource, object, old, dryRun: options.dryRun };
+  }
+
+  storeError(err: unknown, name: string): unknown {
+    if (err instanceof RevisionMismatchError) {
+      const e = conflict(this.resource, name) as StatusError & { retriable?: boolean };
+      e.retriable = true;
+      return e;
+    }
+    if (err instanceof KeyNotFoundError) return notFound(this.resource, name);
+    if (err instanceof KeyExistsError) return alreadyExists(this.resource, name);
+    return err;
+  }
+}
+
+/** A namespace's spec.finalizers ("kubernetes") hold it Terminating while its content is deleted. */
+function pendingSpecFinalizers(def: ResourceDefinition, object: KubeObject): string[] {
+  if (def.group !== "" || def.plural !== "namespaces") return [];
+  return (object as KubeObject & { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [];
+}
+
+function specChanged(def: ResourceDefinition, object: KubeObject, old: KubeObject): boolean {
+  if (def.bumpsGeneration) return def.bumpsGeneration(object, old);
+  const strip = (o: KubeObject) => {
+    const { metadata: _m, status: _s, ...rest } = o as KubeObject & { status?: unknown };
+    return rest;
+  };
+  return !deepEqual(strip(object), strip(old));
+}
+
+const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+/** upstream's SimpleNameGenerator: the prefix (cut to 58 characters) plus five random characters. */
+export function generateName(base: string): string {
+  const prefix = base.length > 58 ? base.slice(0, 58) : base;
+  let suffix = "";
+  for (let i = 0; i < 5; i++) suffix += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return prefix + suffix;
+}

@@ -1,0 +1,34 @@
+// Parsed request options the registry acts on (the HTTP layer parses query strings and bodies into these).
+import type { FieldMatcher } from "../../api/selectors/fields.js";
+import type { LabelMatcher } from "../../api/selectors/labels.js";
+
+export interface WriteOptions {
+  /** dryRun=All: run every step (defaults, admission, validation) but write nothing. */
+  dryRun: boolean;
+}
+
+export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
+
+export interface DeleteOptions extends WriteOptions {
+  propagationPolicy?: PropagationPolicy;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  gracePeriodSeconds?: number;
+}
+
+export interface ListOptions {
+  labelSelector?: LabelMatcher;
+  fieldSelector?: FieldMatcher;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: "Exact" | "NotOlderThan";
+}
+
+export interface WatchOptions {
+  labelSelector?: LabelMatcher;
+  fieldSelector?: FieldMatcher;
+  resourceVersion?: string;
+  /** Start with a synthetic ADDED per existing object, then a bookmark marking their end. */
+  sendInitialEvents?: boolean;
+  signal: AbortSignal;
+}

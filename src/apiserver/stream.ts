@@ -1,0 +1,148 @@
+// A watch as Kubernetes streams it: one JSON event per line ({"type":…,"object":…}), bookmarks when asked for,
+// ended by timeoutSeconds (default: a random 30–60 minutes, as upstream's MinRequestTimeout), by the client
+// going away, or by an ERROR event (410 Gone when the start revision was compacted).
+import type { KubeObject } from "../api/meta.js";
+import type { ResourceDefinition } from "../api/resource.js";
+import { apiVersionOf } from "./decode.js";
+import { toStatusError } from "./errors.js";
+import { decodeObject, objectBytes } from "./registry/codec.js";
+import type { RegistryWatchEvent } from "./registry/watch.js";
+import { partialMetadata, tableOf, type Output } from "./respond.js";
+
+const encoder = new TextEncoder();
+
+/** A bounded push queue read as an async iterable; the producer waits when the reader is slow. */
+class Channel {
+  private queue: Uint8Array[] = [];
+  private wake?: () => void;
+  private space?: () => void;
+  closed = false;
+  push(chunk: Uint8Array): void {
+    if (this.closed) return;
+    this.queue.push(chunk);
+    this.wake?.();
+  }
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+    this.space?.();
+  }
+  async waitForSpace(): Promise<void> {
+    while (this.queue.length > 1000 && !this.closed) await new Promise<void>((r) => (this.space = r));
+  }
+  async *read(): AsyncGenerator<Uint8Array> {
+    while (true) {
+      if (this.queue.length) {
+        const chunks = this.queue;
+        this.queue = [];
+        this.space?.();
+        // many small events in one chunk: one write instead of many
+        yield chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = undefined;
+    }
+  }
+}
+
+export interface WatchStreamOptions {
+  def: ResourceDefinition;
+  events: (signal: AbortSignal) => AsyncIterable<RegistryWatchEvent>;
+  output: Output;
+  allowBookmarks: boolean;
+  timeoutSeconds?: number;
+  bookmarkIntervalMs?: number;
+  signal?: AbortSignal;
+  log: (message: string, err: unknown) => void;
+}
+
+export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Array> {
+  const { def, output } = options;
+  const channel = new Channel();
+  const controller = new AbortController();
+  const stop = () => {
+    controller.abort();
+    channel.close();
+  };
+  options.signal?.addEventListener("abort", stop, { once: true });
+  if (options.signal?.aborted) stop();
+  const timeoutMs = (options.timeoutSeconds ?? 1800 * (1 + Math.random())) * 1000;
+  const timer = setTimeout(stop, timeoutMs);
+  let lastRevision = 0;
+  let firstTable = true;
+
+  const line = (type: string, object: unknown) =>
+    encoder.encode(`{"type":"${type}","object":${JSON.stringify(object)}}\n`);
+  const bookmark = (revision: number, initialEnd = false) => {
+    const metadata: Record<string, unknown> = { resourceVersion: String(revision) };
+    if (initialEnd) metadata.annotations = { "k8s.io/initial-events-end": "true" };
+    return line("BOOKMARK", { kind: def.kind, apiVersion: apiVersionOf(def), metadata });
+  };
+  const objectLine = (type: string, value: Uint8Array, revision: number, object?: KubeObject) => {
+    if (output.representation === "object") {
+      return Buffer.concat([
+        encoder.encode(`{"type":"${type}","object":`),
+        objectBytes(value, revision),
+        encoder.encode("}\n"),
+      ]);
+    }
+    const decoded = object
+      ? { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } }
+      : decodeObject({ key: "", value, createRevision: 0, modRevision: revision });
+    if (output.representation === "metadata") return line(type, partialMetadata(decoded));
+    const table = tableOf(def, [decoded], output, { resourceVersion: String(revision) }, firstTable);
+    firstTable = false;
+    return line(type, table);
+  };
+
+  const bookmarks = options.allowBookmarks
+    ? setInterval(() => {
+        if (lastRevision > 0) channel.push(bookmark(lastRevision));
+      }, options.bookmarkIntervalMs ?? 60_000)
+    : undefined;
+
+  void (async () => {
+    try {
+      for await (const event of options.events(controller.signal)) {
+        if (channel.closed) break;
+        switch (event.type) {
+          case "ERROR":
+            channel.push(line("ERROR", event.status));
+            return;
+          case "BOOKMARK":
+            lastRevision = Math.max(lastRevision, event.revision);
+            // the initial-events-end bookmark is sent even without allowWatchBookmarks: the client asked for it
+            if (options.allowBookmarks || event.initialEventsEnd)
+              channel.push(bookmark(event.revision, event.initialEventsEnd));
+            break;
+          default:
+            lastRevision = Math.max(lastRevision, event.revision);
+            channel.push(objectLine(event.type, event.value, event.revision, event.object));
+        }
+        await channel.waitForSpace();
+      }
+    } catch (err) {
+      if (!controller.signal.aborted) channel.push(line("ERROR", toStatusError(err, options.log).toStatus()));
+    } finally {
+      clearTimeout(timer);
+      if (bookmarks) clearInterval(bookmarks);
+      channel.close();
+      controller.abort();
+    }
+  })();
+
+  return {
+    [Symbol.asyncIterator]: () => {
+      const inner = channel.read();
+      return {
+        next: () => inner.next(),
+        return: async () => {
+          stop();
+          return inner.return(undefined);
+        },
+      };
+    },
+  };
+}
