@@ -1,7 +1,8 @@
 // Which field selectors each kind accepts, as upstream's field label conversion functions define them
 // (pkg/apis/core/v1/conversion.go; runtime.DefaultMetaV1FieldSelectorConversion for every other kind), with their
 // two different refusals: "field label not supported: x" for kinds that register a function, and
-// `"x" is not a known field selector: only "metadata.name", "metadata.namespace"` for the rest.
+// `"x" is not a known field selector: only "metadata.name", "metadata.namespace"` for the rest; custom resources
+// (VolumeSnapshots) accept metadata.name and, when namespaced, metadata.namespace.
 import { SelectorParseError } from "./errors.js";
 import { transformFieldSelector, type FieldMatcher } from "./fields.js";
 import { goQuote } from "./validation.js";
@@ -53,6 +54,12 @@ export const fieldLabelConversions: Readonly<Record<string, FieldLabelConversion
   "/v1/Secret": { supported: ["type", "metadata.namespace", "metadata.name"] },
 };
 
+/**
+ * Groups served as CustomResourceDefinitions upstream (the external-snapshotter's VolumeSnapshot kinds), whose
+ * field selectors apiextensions converts (the same list as the patch package's customResourceGroups).
+ */
+export const customResourceGroups: readonly string[] = ["snapshot.storage.k8s.io"];
+
 /** upstream's message for a field label a kind's conversion function refuses. */
 export const fieldLabelNotSupported = (field: string): string => `field label not supported: ${field}`;
 
@@ -62,10 +69,17 @@ export const fieldLabelNotSupported = (field: string): string => `field label no
  */
 export function convertFieldSelector(
   matcher: FieldMatcher,
-  kind: { group: string; version: string; kind: string },
+  kind: { group: string; version: string; kind: string; namespaced?: boolean },
 ): FieldMatcher {
   const conversion = fieldLabelConversions[`${kind.group}/${kind.version}/${kind.kind}`];
+  const customResource = customResourceGroups.includes(kind.group);
   return transformFieldSelector(matcher, (field, value) => {
+    if (customResource) {
+      // apiextensions' crConverter: metadata.name, and metadata.namespace for namespaced kinds only
+      if (field === "metadata.name" || (field === "metadata.namespace" && kind.namespaced !== false))
+        return { field, value };
+      throw new SelectorParseError(fieldLabelNotSupported(field));
+    }
     if (!conversion) {
       if (field === "metadata.name" || field === "metadata.namespace") return { field, value };
       throw new SelectorParseError(

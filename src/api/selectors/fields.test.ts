@@ -88,7 +88,31 @@ test("escaping round-trips through the canonical string", () => {
 });
 
 // kubectl and controllers send these; upstream's conversion functions decide which a kind accepts.
-const kinds: { kind: [string, string, string]; text: string; message?: string; converted?: string }[] = [
+const kinds: {
+  kind: [string, string, string];
+  namespaced?: boolean;
+  text: string;
+  message?: string;
+  converted?: string;
+}[] = [
+  {
+    kind: ["snapshot.storage.k8s.io", "v1", "VolumeSnapshot"],
+    namespaced: true,
+    text: "metadata.namespace=default,metadata.name=snap",
+    converted: "metadata.name=snap,metadata.namespace=default",
+  },
+  {
+    kind: ["snapshot.storage.k8s.io", "v1", "VolumeSnapshotContent"],
+    namespaced: false,
+    text: "metadata.namespace=default",
+    message: "field label not supported: metadata.namespace",
+  },
+  {
+    kind: ["snapshot.storage.k8s.io", "v1", "VolumeSnapshot"],
+    namespaced: true,
+    text: "spec.source.persistentVolumeClaimName=data",
+    message: "field label not supported: spec.source.persistentVolumeClaimName",
+  },
   {
     kind: ["", "v1", "Pod"],
     text: "spec.nodeName=n1,status.phase=Running",
@@ -120,7 +144,8 @@ const kinds: { kind: [string, string, string]; text: string; message?: string; c
 for (const c of kinds)
   test(`${c.kind[2]} ${c.message ? "refuses" : "accepts"} the field selector "${c.text}"`, () => {
     const [group, version, kind] = c.kind;
-    const run = () => convertFieldSelector(parseFieldSelector(c.text), { group, version, kind });
+    const run = () =>
+      convertFieldSelector(parseFieldSelector(c.text), { group, version, kind, namespaced: c.namespaced });
     if (c.message) assert.throws(run, { name: "SelectorParseError", message: c.message });
     else assert.equal(run().toString(), c.converted);
   });
