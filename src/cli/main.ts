@@ -1,5 +1,6 @@
 // The `stowage` command line (DESIGN.md "The command line"): one file per command, wired here.
 import { Command, CommanderError } from "commander";
+import { registerCsi } from "./csi.js";
 import { registerVersion } from "./version.js";
 import { registerUp } from "./up.js";
 import { registerApiserver } from "./apiserver.js";
@@ -11,7 +12,7 @@ const program = new Command("stowage")
   .exitOverride();
 
 // Each command file exports register(program). Add yours to this list.
-const commands: Array<(program: Command) => void> = [registerVersion, registerUp, registerApiserver, registerKubeconfig];
+const commands: Array<(program: Command) => void> = [registerVersion, registerCsi, registerUp, registerApiserver, registerKubeconfig];
 for (const register of commands) register(program);
 
 try {

@@ -1,0 +1,120 @@
+// Real mounts for CSI node services, through util-linux's mount/umount (we run as root; DESIGN.md "Real protocols
+// and real storage"). What is mounted where is read from /proc/self/mountinfo, never remembered, so a restarted
+// driver sees exactly what the kernel has.
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export class MountError extends Error {
+  override name = "MountError";
+}
+
+export interface MountInfo {
+  /** Where it is mounted. */
+  mountPoint: string;
+  /** The path inside the source filesystem that is mounted (for a bind mount, the bound directory). */
+  root: string;
+  /** Per-mount options: "ro" or "rw" first. */
+  options: string[];
+  fsType: string;
+  source: string;
+}
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+const unescape = (field: string) =>
+  field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+
+/** Every mount this process can see, in mount order (the last entry for a path is the visible one). */
+export async function listMounts(): Promise<MountInfo[]> {
+  const text = await readFile("/proc/self/mountinfo", "utf8");
+  const mounts: MountInfo[] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const fields = line.split(" ");
+    const dash = fields.indexOf("-");
+    if (dash < 6) continue;
+    mounts.push({
+      root: unescape(fields[3]),
+      mountPoint: unescape(fields[4]),
+      options: fields[5].split(","),
+      fsType: fields[dash + 1],
+      source: unescape(fields[dash + 2] ?? ""),
+    });
+  }
+  return mounts;
+}
+
+/** The visible mount at exactly `path`, if `path` is a mount point. */
+export async function mountAt(path: string): Promise<MountInfo | undefined> {
+  const mounts = await listMounts();
+  for (let i = mounts.length - 1; i >= 0; i--) if (mounts[i].mountPoint === path) return mounts[i];
+  return undefined;
+}
+
+/** Mount points at or below `dir` (to find leftovers after a test or a crash). */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+  return (await listMounts()).map((m) => m.mountPoint).filter((p) => p === dir || p.startsWith(prefix));
+}
+
+async function mountCommand(args: string[]): Promise<void> {
+  try {
+    await run("mount", args);
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    throw new MountError(`mount ${args.join(" ")} failed: ${stderr || (err as Error).message}`);
+  }
+}
+
+/** Bind-mounts `source` on `target` (both must exist); read-only takes a second remount, as the kernel requires. */
+export async function bindMount(source: string, target: string, readonly: boolean): Promise<void> {
+  await mountCommand(["--bind", source, target]);
+  if (readonly) {
+    try {
+      await mountCommand(["-o", "remount,bind,ro", target]);
+    } catch (err) {
+      // Never leave a writable mount where a read-only one was asked for.
+      await unmount(target).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+/** Unmounts `target` if it is a mount point; a no-op otherwise (so retries are safe). */
+export async function unmount(target: string): Promise<void> {
+  while (await mountAt(target)) {
+    try {
+      await run("umount", [target]);
+    } catch (err) {
+      const stderr = (err as { stderr?: string }).stderr?.trim();
+      throw new MountError(`umount ${target} failed: ${stderr || (err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Whether this process can bind-mount: tries one in a scratch directory under `dir`. Returns undefined when it
+ * can, or the reason it cannot (not root, no CAP_SYS_ADMIN, no mount binary, …) for the driver to report.
+ */
+export async function checkBindMounts(dir: string): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return `not running as root (uid ${process.getuid?.()})`;
+  await mkdir(dir, { recursive: true });
+  const scratch = await mkdtemp(join(dir, ".mount-check-"));
+  const source = join(scratch, "source");
+  const target = join(scratch, "target");
+  try {
+    await mkdir(source);
+    await mkdir(target);
+    await bindMount(source, target, true);
+    await unmount(target);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await unmount(target).catch(() => undefined);
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
