@@ -12,7 +12,13 @@ const program = new Command("stowage")
   .exitOverride();
 
 // Each command file exports register(program). Add yours to this list.
-const commands: Array<(program: Command) => void> = [registerVersion, registerCsi, registerUp, registerApiserver, registerKubeconfig];
+const commands: Array<(program: Command) => void> = [
+  registerVersion,
+  registerCsi,
+  registerUp,
+  registerApiserver,
+  registerKubeconfig,
+];
 for (const register of commands) register(program);
 
 try {
