@@ -5,13 +5,13 @@
 import { Code, CsiError } from "../../errors.js";
 import type { NodeExpandVolumeRequest__Output } from "../../generated/csi/v1/NodeExpandVolumeRequest.js";
 import type { NodeExpandVolumeResponse } from "../../generated/csi/v1/NodeExpandVolumeResponse.js";
-import type { BlockContext } from "./context.js";
+import { crashPoint, type BlockContext } from "./context.js";
 import { run } from "./exec.js";
 import { growFilesystem, growUnmountedExtFilesystem } from "./filesystem.js";
 import { blockDeviceSize, loopDevicesFor, refreshLoopCapacity } from "./loop.js";
-import { bindMount, mountDevice, mountsOfDevice, type MountInfo } from "./mount.js";
+import { bindMount, isMountPoint, mountDevice, mountsOfDevice, type MountInfo } from "./mount.js";
 import { required } from "./request.js";
-import { isVolumeId } from "./state.js";
+import { isVolumeId, type Remount, type StagedRecord } from "./state.js";
 
 const isExt = (fsType: string) => fsType === "ext4" || fsType === "ext3" || fsType === "ext2";
 
@@ -32,36 +32,70 @@ export async function growIfSmaller(device: string, fsType: string): Promise<voi
   if (isExt(fsType) && (await extNeedsGrowth(device))) await growUnmountedExtFilesystem(device);
 }
 
-/** Unmounts every mount of `device`, grows it offline, and puts every mount back as it was (first one the source). */
-async function growOffline(device: string, mounts: MountInfo[]): Promise<void> {
-  const unmounted: MountInfo[] = [];
-  const remount = async () => {
-    const [first, ...rest] = unmounted;
-    if (!first) return;
-    const fsOptions = first.fsOptions.filter((o) => o !== "rw" && o !== "ro");
-    await mountDevice(device, first.target, first.fstype, [
-      ...(first.vfsOptions.includes("ro") ? ["ro"] : []),
-      ...fsOptions,
-    ]);
-    for (const m of rest) await bindMount(first.target, m.target, m.vfsOptions.includes("ro"));
-  };
+/** Mounts `remounts` back: the first from the device, the others bound from it, each ro or rw as it was. */
+async function restoreMounts(device: string, remounts: Remount[]): Promise<void> {
+  const [first, ...rest] = remounts;
+  if (!first) return;
+  if (!(await isMountPoint(first.target))) {
+    await mountDevice(device, first.target, first.fstype, [...(first.readonly ? ["ro"] : []), ...first.fsOptions]);
+  }
+  for (const m of rest) if (!(await isMountPoint(m.target))) await bindMount(first.target, m.target, m.readonly);
+}
+
+/**
+ * Grows a mounted ext filesystem without online resize: records the mounts (so a crash part way is repaired at
+ * startup), unmounts them all, e2fsck + resize2fs, and mounts them back as they were.
+ */
+async function growOffline(
+  ctx: BlockContext,
+  record: StagedRecord,
+  device: string,
+  mounts: MountInfo[],
+): Promise<void> {
+  const remounts: Remount[] = mounts.map((m) => ({
+    target: m.target,
+    fstype: m.fstype,
+    readonly: m.vfsOptions.includes("ro"),
+    fsOptions: m.fsOptions.filter((o) => o !== "rw" && o !== "ro"),
+  }));
+  await ctx.state.staged.put(record.volumeId, { ...record, remounts });
+  let busy: unknown;
   try {
-    for (const m of [...mounts].reverse()) {
-      await run("umount", [m.target]);
-      unmounted.unshift(m);
-    }
+    for (const m of [...mounts].reverse()) await run("umount", [m.target]);
   } catch (err) {
-    await remount();
+    busy = err;
+  }
+  crashPoint(ctx, "expand-after-unmount");
+  try {
+    if (!busy) await growUnmountedExtFilesystem(device);
+  } finally {
+    await restoreMounts(device, remounts);
+    await ctx.state.staged.put(record.volumeId, record);
+  }
+  if (busy) {
     throw new CsiError(
       Code.FAILED_PRECONDITION,
-      `cannot grow the filesystem offline while it is busy (${err instanceof Error ? err.message : String(err)}); ` +
+      `cannot grow the filesystem offline while it is busy (${busy instanceof Error ? busy.message : String(busy)}); ` +
         "online ext4 resize needs CAP_SYS_RESOURCE, which this driver lacks",
     );
   }
-  try {
-    await growUnmountedExtFilesystem(device);
-  } finally {
-    await remount();
+}
+
+/**
+ * Startup repair: puts back mounts an offline grow took down before the driver died, growing the filesystem
+ * first (the grow may not have run). Runs before the socket opens, so no call sees the half-done state.
+ */
+export async function repairInterruptedExpansions(ctx: BlockContext): Promise<void> {
+  for (const record of await ctx.state.staged.list()) {
+    if (!record.remounts) continue;
+    const [device] = await loopDevicesFor(record.backingFile);
+    if (device) {
+      if ((await mountsOfDevice(device)).length === 0) await growUnmountedExtFilesystem(device);
+      await restoreMounts(device, record.remounts);
+      ctx.log(`restored the mounts of volume ${record.volumeId} after an interrupted expansion`);
+    }
+    const { remounts: _, ...rest } = record;
+    await ctx.state.staged.put(record.volumeId, rest);
   }
 }
 
@@ -95,7 +129,7 @@ export async function nodeExpandVolume(
       if (!(await extNeedsGrowth(device))) return { capacity_bytes: size };
       if (mounts.length === 0) await growUnmountedExtFilesystem(device);
       else if (ctx.canResizeExtOnline) await growFilesystem(device, fsType, mounts[0].target);
-      else await growOffline(device, mounts);
+      else await growOffline(ctx, record, device, mounts);
     } else {
       if (mounts.length === 0)
         throw new CsiError(Code.FAILED_PRECONDITION, `volume ${volumeId} must be mounted to grow ${fsType}`);

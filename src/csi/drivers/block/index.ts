@@ -4,6 +4,7 @@ import { serveCsi } from "../../server.js";
 import type { DriverOptions, RunningDriver } from "../options.js";
 import { defaultCapacityBytes, defaultDriverName, topologyKey, type BlockContext } from "./context.js";
 import { haveCommand } from "./exec.js";
+import { repairInterruptedExpansions } from "./expand.js";
 import { availableFsTypes, blockPrivileges } from "./filesystem.js";
 import { KeyLocks } from "./locks.js";
 import { controllerService, identityService, nodeService } from "./services.js";
@@ -77,6 +78,8 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
       );
     }
   }
+
+  if (!nodeUnavailable) await repairInterruptedExpansions(ctx);
 
   const server = await serveCsi(
     options.endpoint,

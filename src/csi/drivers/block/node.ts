@@ -10,7 +10,7 @@ import type { NodePublishVolumeRequest__Output } from "../../generated/csi/v1/No
 import type { NodeStageVolumeRequest__Output } from "../../generated/csi/v1/NodeStageVolumeRequest.js";
 import type { NodeUnpublishVolumeRequest__Output } from "../../generated/csi/v1/NodeUnpublishVolumeRequest.js";
 import type { NodeUnstageVolumeRequest__Output } from "../../generated/csi/v1/NodeUnstageVolumeRequest.js";
-import { backingFileKey, fsTypeContextKey, type BlockContext } from "./context.js";
+import { backingFileKey, crashPoint, fsTypeContextKey, type BlockContext } from "./context.js";
 import { detectFilesystem, makeFilesystem } from "./filesystem.js";
 import { growIfSmaller } from "./expand.js";
 import { attachLoop, blockDeviceSize, detachLoop, loopDevicesFor } from "./loop.js";
@@ -102,6 +102,7 @@ export async function nodeStageVolume(ctx: BlockContext, request: NodeStageVolum
     if (!existing) {
       await makeFilesystem(device, fsType);
       ctx.log(`formatted volume ${volumeId} (${device}) as ${fsType}`);
+      crashPoint(ctx, "stage-after-format");
     } else if (existing !== fsType) {
       // Never reformat: the data is the user's. Say what is there, as kubelet's mount-utils does.
       throw new CsiError(

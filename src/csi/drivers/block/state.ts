@@ -55,6 +55,19 @@ export interface StagedRecord {
   stagingPath: string;
   accessType: "mount" | "block";
   fsType?: string;
+  /**
+   * Set while NodeExpandVolume grows the filesystem offline: the mounts it took down and must put back. A driver
+   * that dies in that window restores them at startup, so a pod's target never stays silently unmounted.
+   */
+  remounts?: Remount[];
+}
+
+export interface Remount {
+  target: string;
+  fstype: string;
+  readonly: boolean;
+  /** Filesystem options of the first (source) mount, e.g. ["errors=remount-ro"]. */
+  fsOptions: string[];
 }
 
 /** Volume and snapshot ids derive from the CO's name, so a CreateVolume retried after a crash lands on the same id. */
