@@ -144,3 +144,28 @@ test("shutdown drops delayed retries so nothing keeps the process alive", async 
   assert.equal(queue.len(), 0);
   // node:test would hang past its timeout here if a 60 s timer were still pending.
 });
+
+test("work with N workers processes N different keys at the same time", async () => {
+  const queue = new WorkQueue<string>({ log: quiet });
+  const controller = new AbortController();
+  let running = 0;
+  let releaseAll!: () => void;
+  const gate = new Promise<void>((resolve) => (releaseAll = resolve));
+  let reachedThree!: () => void;
+  const three = new Promise<void>((resolve) => (reachedThree = resolve));
+  let finished = 0;
+  const worked = queue.work(
+    controller.signal,
+    async () => {
+      if (++running === 3) reachedThree();
+      await gate;
+      if (++finished === 3) controller.abort();
+    },
+    3,
+  );
+  for (const key of ["a", "b", "c"]) queue.add(key);
+  await three; // would never resolve if the workers ran one key at a time
+  releaseAll();
+  await worked;
+  assert.equal(finished, 3);
+});

@@ -33,10 +33,18 @@ export interface TestApiServer {
   compact(): Promise<void>;
 }
 
-export async function startTestApiServer(t: TestContext): Promise<TestApiServer> {
+export async function startTestApiServer(
+  t: TestContext,
+  options: { bookmarkIntervalMs?: number } = {},
+): Promise<TestApiServer> {
   const dir = await mkdtemp(join(tmpdir(), "stowage-client-"));
   const store = new MemoryStore();
-  const server = await createApiServer({ store, resources: withLeases(withBuiltins(apiResources)), log: () => {} });
+  const server = await createApiServer({
+    store,
+    resources: withLeases(withBuiltins(apiResources)),
+    bookmarkIntervalMs: options.bookmarkIntervalMs,
+    log: () => {},
+  });
   const listener = await server.listen("127.0.0.1:0");
   const kubeconfig = join(dir, "kubeconfig");
   await writeFile(
