@@ -28,7 +28,8 @@ export const unprocessable = (detail: string): PatchError =>
   new PatchError(422, "Invalid", "the server rejected our request due to an error in our request", detail);
 
 /**
- * Strategic-merge failures upstream passes through unconverted (it answers them as 500 with the raw text).
- * They come from bad input, so we answer 422 Invalid with the same text rather than blame the server.
+ * Strategic-merge failures upstream passes through unconverted (it answers them as 500 with the raw text, which
+ * kubectl prints as "Error from server: <text>"). They come from bad input, so we answer 422 Invalid with the
+ * same text as the message (no detail: kubectl then prints "The request is invalid: <text>").
  */
-export const invalidPatch = (message: string): PatchError => new PatchError(422, "Invalid", message, message);
+export const invalidPatch = (message: string): PatchError => new PatchError(422, "Invalid", message);
