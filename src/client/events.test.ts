@@ -63,3 +63,19 @@ test("a failed event write is logged, never thrown at the caller", async () => {
   await recorder.flush();
   assert.deepEqual(logged, ["could not write event; dropping it"]);
 });
+
+test("more than 25 quick events about one object are dropped as spam, as client-go's spam filter does", async (t) => {
+  const client = (await startTestApiServer(t)).client("in-process");
+  await client.namespaces.create(namespace("noisy"));
+  const pvc = await client.persistentVolumeClaims.create(claim("noisy", "data"));
+  const recorder = createEventRecorder(client.events, { component: "test", log: quiet });
+  for (let i = 0; i < 30; i++) recorder.event(pvc, "Warning", "ProvisioningFailed", `attempt ${i} failed`);
+  await recorder.flush();
+  const events = (await client.events.list({ namespace: "noisy" })).items;
+  // 25 pass the spam filter; from the 10th distinct message on they are combined into one aggregate Event.
+  const combined = events.filter((e) => e.message?.startsWith("(combined from similar events): "));
+  assert.equal(events.length, 10);
+  assert.equal(combined.length, 1);
+  assert.equal(combined[0].count, 16);
+  assert.equal(combined[0].message, "(combined from similar events): attempt 24 failed");
+});

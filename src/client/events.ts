@@ -51,7 +51,7 @@ export function createEventRecorder(
   const log = options.log ?? ((message, fields) => console.warn(`[events ${options.component}] ${message}`, fields));
   const now = options.now ?? (() => new Date());
   const observed = new Lru<string, Observed>(maxLruCacheEntries);
-  const similar = new Lru<string, { messages: Set<string>; since: number }>(maxLruCacheEntries);
+  const similar = new Lru<string, { messages: Set<string>; last: number }>(maxLruCacheEntries);
   const spam = new Lru<string, TokenBucket>(maxLruCacheEntries);
   const chains = new Map<string, Promise<void>>();
   const nanos = nanoClock();
@@ -123,17 +123,19 @@ export function createEventRecorder(
 
     let bucket = spam.get(objectKey);
     if (!bucket) spam.set(objectKey, (bucket = new TokenBucket(spamQps, spamBurst, () => now().getTime())));
-    if (bucket.reserve() > 0) return; // spam: client-go drops it silently too
+    if (!bucket.tryAccept()) return; // spam: client-go drops it silently too
 
     // Aggregation: too many different messages for one object+reason become one combined event.
     const aggregateKey = [objectKey, ref.fieldPath ?? "", type, reason].join("\u0000");
     let window = similar.get(aggregateKey);
-    if (!window || at.getTime() - window.since > defaultAggregateIntervalMs) {
-      similar.set(aggregateKey, (window = { messages: new Set(), since: at.getTime() }));
+    if (!window || at.getTime() - window.last > defaultAggregateIntervalMs) {
+      similar.set(aggregateKey, (window = { messages: new Set(), last: at.getTime() }));
     }
+    window.last = at.getTime();
     window.messages.add(message);
     let key = [aggregateKey, message].join("\u0000");
-    if (window.messages.size > defaultAggregateMaxEvents) {
+    // As EventAggregate: from the 10th distinct message on, one combined Event carries them all.
+    if (window.messages.size >= defaultAggregateMaxEvents) {
       message = `(combined from similar events): ${message}`;
       key = aggregateKey;
     }

@@ -320,7 +320,8 @@ export class Informer<T extends KubeObject> implements Lister<T> {
   }
 
   private emit(deliver: (handlers: Handlers<T>) => void): void {
-    for (const handlers of this.handlers) this.call(() => deliver(handlers));
+    // A copy: a handler added while delivering gets the cache through addHandlers, not this event twice.
+    for (const handlers of [...this.handlers]) this.call(() => deliver(handlers));
   }
 
   /** A throwing handler is logged; it must not stop the others or the watch. */
