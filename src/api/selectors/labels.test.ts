@@ -266,3 +266,44 @@ test("a label set selects objects carrying all of its labels", () => {
   assert.equal(labelMatcherFromSet({ app: "mysql" }).matches({ app: "nginx" }), false);
   assert.equal(labelMatcherFromSet({}).empty, true);
 });
+
+// More of upstream's grammar, as kubectl users type it.
+const moreCanonical: { text: string; want: string }[] = [
+  { text: "x in(a)", want: "x in (a)" },
+  { text: "x notin(b,a)", want: "x notin (a,b)" },
+  { text: "!x,y", want: "!x,y" },
+  { text: "x,!x", want: "x,!x" },
+  { text: "x in (a),x notin (b)", want: "x in (a),x notin (b)" },
+  { text: "\tx\t=\ta\n", want: "x=a" },
+  { text: "x in ( a , b )", want: "x in (a,b)" },
+  { text: "x!=", want: "x!=" },
+  { text: "a.b/c-d_e=f", want: "a.b/c-d_e=f" },
+];
+for (const c of moreCanonical)
+  test(`"${JSON.stringify(c.text)}" parses to "${c.want}"`, () =>
+    assert.equal(parseLabelSelector(c.text).toString(), c.want));
+
+const moreInvalid: { text: string; message: string }[] = [
+  { text: "a=b c", message: "found 'c', expected: ',' or 'end of string'" },
+  { text: "x in (a),", message: "found '', expected: identifier after ','" },
+  { text: "x notin", message: "unable to parse requirement: found '' expected: '('" },
+  {
+    // upstream counts bytes: 32 two-byte letters are 64 bytes, over the 63 limit though only 32 characters
+    text: `x=${"é".repeat(32)}`,
+    message: `unable to parse requirement: values[0][x]: Invalid value: "${"é".repeat(32)}": must be no more than 63 characters; a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+  },
+];
+for (const c of moreInvalid)
+  test(`${JSON.stringify(c.text.slice(0, 30))} is refused with upstream's message`, () =>
+    assert.throws(() => parseLabelSelector(c.text), { name: "SelectorParseError", message: c.message }));
+
+test('"x==" selects the empty value, like "x="', () => {
+  assert.equal(parseLabelSelector("x==").matches({ x: "" }), true);
+  assert.equal(parseLabelSelector("x==").toString(), "x==");
+});
+
+test("a label selector decoded from JSON without a key is refused, not crashed on", () =>
+  assert.throws(() => labelMatcherFromSelector({ matchExpressions: [{ operator: "Exists" } as never] }), {
+    name: "SelectorParseError",
+    message: /^key: Invalid value: "": name part must be non-empty/,
+  }));

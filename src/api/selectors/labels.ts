@@ -445,7 +445,9 @@ export function labelMatcherFromSelector(selector: LabelSelector | undefined): L
     const operator = selectorOperators[expression.operator as string];
     if (operator === undefined)
       throw new SelectorParseError(`${goQuote(String(expression.operator))} is not a valid label selector operator`);
-    requirements.push(newRequirement(expression.key, operator, [...(expression.values ?? [])], ""));
+    // parse at the boundary: a selector decoded from JSON may lack a key or carry non-string values
+    const values = (expression.values ?? []).map((value) => String(value));
+    requirements.push(newRequirement(String(expression.key ?? ""), operator, values, ""));
   }
   return new RequirementsMatcher(requirements);
 }

@@ -23,6 +23,9 @@ const dns1123SubdomainErrorMsg =
 const dns1123SubdomainMaxLength = 253;
 const dns1123SubdomainRegexp = new RegExp("^" + dns1123SubdomainFmt + "$");
 
+/** Go's len(string): UTF-8 bytes, which is what upstream's length limits count. */
+const byteLength = (value: string): number => Buffer.byteLength(value, "utf8");
+
 /** upstream's MaxLenError */
 const maxLenError = (length: number): string => `must be no more than ${length} characters`;
 
@@ -40,7 +43,7 @@ function regexError(msg: string, fmt: string, ...examples: string[]): string {
 /** IsDNS1123Subdomain: the problems with `value`, none when valid. */
 export function isDNS1123Subdomain(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > dns1123SubdomainMaxLength) errs.push(maxLenError(dns1123SubdomainMaxLength));
+  if (byteLength(value) > dns1123SubdomainMaxLength) errs.push(maxLenError(dns1123SubdomainMaxLength));
   if (!dns1123SubdomainRegexp.test(value))
     errs.push(regexError(dns1123SubdomainErrorMsg, dns1123SubdomainFmt, "example.com"));
   return errs;
@@ -70,7 +73,7 @@ export function isQualifiedName(value: string): string[] {
       ];
   }
   if (name.length === 0) errs.push("name part must be non-empty");
-  else if (name.length > qualifiedNameMaxLength) errs.push("name part " + maxLenError(qualifiedNameMaxLength));
+  else if (byteLength(name) > qualifiedNameMaxLength) errs.push("name part " + maxLenError(qualifiedNameMaxLength));
   if (!qualifiedNameRegexp.test(name))
     errs.push("name part " + regexError(qualifiedNameErrMsg, qualifiedNameFmt, "MyName", "my.name", "123-abc"));
   return errs;
@@ -79,7 +82,7 @@ export function isQualifiedName(value: string): string[] {
 /** IsValidLabelValue: empty, or at most 63 characters of [-A-Za-z0-9_.] starting and ending alphanumeric. */
 export function isValidLabelValue(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > labelValueMaxLength) errs.push(maxLenError(labelValueMaxLength));
+  if (byteLength(value) > labelValueMaxLength) errs.push(maxLenError(labelValueMaxLength));
   if (!labelValueRegexp.test(value))
     errs.push(regexError(labelValueErrMsg, labelValueFmt, "MyValue", "my_value", "12345"));
   return errs;
