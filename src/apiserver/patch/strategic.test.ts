@@ -378,3 +378,61 @@ const storageRows: {
 for (const row of storageRows)
   test(`strategic merge patch: ${row.name}`, () =>
     assert.deepEqual(applyPatch("strategic", row.original, row.patch, row.kind), row.want));
+
+// Items the live object has but the applied manifest never mentioned (a sidecar injected by a webhook, a
+// finalizer a controller added) keep their place; the manifest's items take $setElementOrder's order around them.
+test("kubectl apply's ordering: server-only containers keep their place among the manifest's", () => {
+  const live = {
+    metadata: { name: "web" },
+    spec: {
+      containers: [
+        { name: "a", image: "a" },
+        { name: "b", image: "b" },
+        { name: "injected", image: "proxy" },
+      ],
+    },
+  };
+  // last applied [a, b]; the new manifest says [b, c]
+  const patch = {
+    spec: {
+      "$setElementOrder/containers": [{ name: "b" }, { name: "c" }],
+      containers: [
+        { name: "c", image: "c" },
+        { $patch: "delete", name: "a" },
+      ],
+    },
+  };
+  const result = applyPatch("strategic", live, patch, podKind) as typeof live;
+  assert.deepEqual(
+    result.spec.containers.map((c) => c.name),
+    ["b", "injected", "c"],
+  );
+});
+
+test("kubectl apply's ordering: a controller's finalizer keeps its place when the manifest's change", () => {
+  const live = { metadata: { name: "web", finalizers: ["controller.example.com/x", "a", "b"] } };
+  // last applied [a, b]; the new manifest says [b, c]
+  const patch = {
+    metadata: {
+      "$setElementOrder/finalizers": ["b", "c"],
+      finalizers: ["c"],
+      "$deleteFromPrimitiveList/finalizers": ["a"],
+    },
+  };
+  assert.deepEqual(applyPatch("strategic", live, patch, podKind), {
+    metadata: { name: "web", finalizers: ["controller.example.com/x", "b", "c"] },
+  });
+});
+
+test("deleting a container the pod does not have changes nothing", () =>
+  assert.deepEqual(
+    applyPatch("strategic", pod(), { spec: { containers: [{ $patch: "delete", name: "missing" }] } }, podKind),
+    pod(),
+  ));
+
+test("a duplicate finalizer in the patch is stored once", () =>
+  assert.deepEqual(
+    (applyPatch("strategic", pod(), { metadata: { finalizers: ["example.com/a", "example.com/a"] } }, podKind) as Pod)
+      .metadata.finalizers,
+    ["example.com/a"],
+  ));
