@@ -138,3 +138,24 @@ test("a shared informer factory gives every controller the same informer and wai
   assert.ok(nodes.hasSynced() && claims.hasSynced());
   assert.ok(factory.persistentVolumes.get("pv-shared"));
 });
+
+test("an informer with a label selector sees objects enter and leave its selection as adds and deletes", async (t) => {
+  const client = (await startTestApiServer(t)).client("http");
+  await client.namespaces.create(namespace("apps"));
+  await client.configMaps.create(labelled(configMap("apps", "x"), "gold"));
+  await client.configMaps.create(labelled(configMap("apps", "y"), "iron"));
+  const informer = new Informer(client.configMaps, { labelSelector: { tier: "gold" }, log: quiet });
+  const log: string[] = [];
+  informer.onAdd((cm) => log.push(`add ${cm.metadata.name}`));
+  informer.onDelete((cm) => log.push(`delete ${cm.metadata.name}`));
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  void informer.run(controller.signal);
+  await informer.waitForSync(controller.signal);
+  assert.deepEqual(informer.keys(), ["apps/x"]);
+  await client.configMaps.patch("apps", "x", "merge", { metadata: { labels: { tier: "iron" } } });
+  await client.configMaps.patch("apps", "y", "merge", { metadata: { labels: { tier: "gold" } } });
+  await eventually(() => log.length === 3, "three events");
+  assert.deepEqual(log, ["add x", "delete x", "add y"]);
+  assert.deepEqual(informer.keys(), ["apps/y"]);
+});

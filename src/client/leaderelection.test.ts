@@ -68,3 +68,37 @@ for (const kind of transportKinds) {
     assert.equal(after.spec?.leaseTransitions, 1);
   });
 }
+
+test("a leader that can no longer renew (its lease was taken) stops leading after the renew deadline", async (t) => {
+  const server = await startTestApiServer(t);
+  const client = server.client("in-process");
+  await client.namespaces.create(namespace("leader-test"));
+  let stoppedLeading = false;
+  let leadershipSignal: AbortSignal | undefined;
+  const elector = new LeaderElector({
+    leases: client.leases,
+    namespace: "leader-test",
+    name: "lock",
+    identity: "me",
+    leaseDurationMs: 2000,
+    renewDeadlineMs: 500,
+    retryPeriodMs: 100,
+    releaseOnCancel: true,
+    log: quiet,
+    onStartedLeading: (signal) => void (leadershipSignal = signal),
+    onStoppedLeading: () => void (stoppedLeading = true),
+  });
+  const stop = new AbortController();
+  t.after(() => stop.abort());
+  const running = elector.run(stop.signal);
+  await eventually(() => elector.isLeader(), "leading");
+  // Another process overwrites the lease (as after a long pause on our side).
+  const lease = await client.leases.get("leader-test", "lock");
+  await client.leases.update({ ...lease, spec: { ...lease.spec, holderIdentity: "intruder" } });
+  await running; // run() returns once leadership is lost
+  assert.equal(stoppedLeading, true);
+  assert.equal(leadershipSignal?.aborted, true, "the leader's work is told to stop");
+  assert.equal(elector.isLeader(), false);
+  const after = await client.leases.get("leader-test", "lock");
+  assert.equal(after.spec?.holderIdentity, "intruder", "a leader that lost the lease does not release it");
+});
