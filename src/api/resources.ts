@@ -1,7 +1,8 @@
 // Every resource the apiserver serves, one ResourceDefinition each (the definitions live beside their types).
 import { statefulSets } from "./apps/statefulset.js";
 import { leases } from "./coordination/lease.js";
-import { configMaps, secrets } from "./core/configmap.js";
+import { configMaps } from "./core/configmap.js";
+import { secrets } from "./core/secret.js";
 import { events } from "./core/event.js";
 import { namespaces } from "./core/namespace.js";
 import { nodes } from "./core/node.js";
@@ -13,9 +14,11 @@ import type { ResourceDefinition } from "./resource.js";
 import { volumeSnapshotClasses } from "./snapshot/volumesnapshotclass.js";
 import { volumeSnapshotContents } from "./snapshot/volumesnapshotcontent.js";
 import { volumeSnapshots } from "./snapshot/volumesnapshot.js";
-import { csiDrivers, csiNodes } from "./storage/csidriver.js";
+import { csiDrivers } from "./storage/csidriver.js";
+import { csiNodes } from "./storage/csinode.js";
 import { storageClasses } from "./storage/storageclass.js";
-import { csiStorageCapacities, volumeAttachments } from "./storage/volumeattachment.js";
+import { csiStorageCapacities } from "./storage/csistoragecapacity.js";
+import { volumeAttachments } from "./storage/volumeattachment.js";
 
 // Each definition is typed for its own kind; the registry handles them as KubeObjects it has already parsed.
 const widen = <T extends KubeObject>(definition: ResourceDefinition<T>): ResourceDefinition =>

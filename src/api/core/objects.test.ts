@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { fieldErrorMessage } from "../field.js";
-import { configMaps, secrets } from "./configmap.js";
+import { configMaps } from "./configmap.js";
+import { secrets } from "./secret.js";
 import { events } from "./event.js";
 import { namespaces } from "./namespace.js";
 import { nodes } from "./node.js";

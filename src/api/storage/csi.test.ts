@@ -2,9 +2,11 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { fieldErrorMessage } from "../field.js";
-import { csiDrivers, csiNodes } from "./csidriver.js";
+import { csiDrivers } from "./csidriver.js";
+import { csiNodes } from "./csinode.js";
 import type { CSIDriver, CSINode, CSIStorageCapacity, VolumeAttachment } from "./types.js";
-import { csiStorageCapacities, volumeAttachments } from "./volumeattachment.js";
+import { csiStorageCapacities } from "./csistoragecapacity.js";
+import { volumeAttachments } from "./volumeattachment.js";
 
 const now = new Date("2026-01-01T00:00:10Z");
 const created = "2026-01-01T00:00:00Z";
