@@ -69,6 +69,16 @@ test("a block volume is formatted once and its files survive unstage and restage
   assert.equal(await uuidOf(again.name), firstUuid, "the filesystem was not recreated");
   assert.equal(await readFile(join(volume.target, "hello.txt"), "utf8"), "written before unstage\n");
   await assert.rejects(writeFile(join(volume.target, "nope.txt"), "x"), /EROFS/, "a readonly publish is read-only");
+  const republish = (readonly: boolean) =>
+    client.node.NodePublishVolume({
+      volume_id: volume.volumeId,
+      staging_target_path: volume.staging,
+      target_path: volume.target,
+      volume_capability: mountCapability(),
+      readonly,
+    });
+  await republish(true); // the same call again: already published
+  await rejectsWith(republish(false), Code.ALREADY_EXISTS, /already published at .* read-only/);
 
   await unmountAndDelete(driver, volume);
   assert.deepEqual(await loopDevicesUnder(dir), []);

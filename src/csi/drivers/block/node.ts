@@ -2,7 +2,7 @@
 // it into each target. The kernel (losetup -j, findmnt) is the truth about what is set up, so every call checks
 // it first and does only what is missing: repeating a call, or retrying after a crash, converges.
 import { lstat, mkdir, realpath, rmdir, stat, statfs, unlink, writeFile } from "node:fs/promises";
-import { dirname, relative, resolve } from "node:path";
+import { basename, dirname, relative, resolve } from "node:path";
 import { Code, CsiError } from "../../errors.js";
 import type { NodeGetVolumeStatsRequest__Output } from "../../generated/csi/v1/NodeGetVolumeStatsRequest.js";
 import type { NodeGetVolumeStatsResponse } from "../../generated/csi/v1/NodeGetVolumeStatsResponse.js";
@@ -168,11 +168,26 @@ export async function nodePublishVolume(ctx: BlockContext, request: NodePublishV
         `volume_capability: volume ${volumeId} was staged for ${record.accessType} access, not ${capability.accessType}`,
       );
     }
-    if (await isMountPoint(targetPath)) return {}; // already published here
+    const [device] = await loopDevicesFor(record.backingFile);
+    if (!device)
+      throw new CsiError(Code.FAILED_PRECONDITION, `volume ${volumeId} is not attached; NodeStageVolume it again`);
+    const [existing] = (await mountsAt(targetPath)).slice(-1);
+    if (existing) {
+      // Already published here: the same call again is OK; something else, or the other ro/rw, is not (spec
+      // NodePublishVolume: "volume published but is incompatible" → ALREADY_EXISTS).
+      const ours = existing.source === device || existing.source.endsWith(`[/${basename(device)}]`); // raw block: "devtmpfs[/loop3]"
+      if (!ours) {
+        throw new CsiError(Code.ALREADY_EXISTS, `target_path ${targetPath} already has ${existing.source} mounted`);
+      }
+      if (existing.vfsOptions.includes("ro") !== readonly) {
+        throw new CsiError(
+          Code.ALREADY_EXISTS,
+          `volume ${volumeId} is already published at ${targetPath} ${readonly ? "read-write" : "read-only"}`,
+        );
+      }
+      return {};
+    }
     if (record.accessType === "block") {
-      const [device] = await loopDevicesFor(record.backingFile);
-      if (!device)
-        throw new CsiError(Code.FAILED_PRECONDITION, `volume ${volumeId} is not attached; NodeStageVolume it again`);
       // The target of a raw block volume is a file the device node is bound onto.
       await mkdir(dirname(targetPath), { recursive: true });
       await writeFile(targetPath, "", { flag: "a" });
