@@ -24,6 +24,12 @@ test("volumes are accounted against the driver's capacity; beyond it CreateVolum
     volume_capabilities: [mountCapability()],
   });
   assert.equal((await client.controller.GetCapacity({})).available_capacity, 40 * MiB);
+  const forNode = (node: string) =>
+    client.controller.GetCapacity({
+      accessible_topology: { segments: { "topology.block.csi.stowage.dev/node": node } },
+    });
+  assert.equal((await forNode("node-1")).available_capacity, 40 * MiB);
+  assert.equal((await forNode("no-such-node")).available_capacity, 0);
   await assert.rejects(
     client.controller.CreateVolume({
       name: "b",

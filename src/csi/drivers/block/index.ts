@@ -1,5 +1,9 @@
 // `stowage csi block`: a local "cloud disk" CSI driver. Volumes are sparse files in the state dir; a node sees
 // one as a loop device, formatted once and mounted. See services.ts for what it serves.
+//
+// The state dir is the cloud: run every node's driver (`--node-id` differs) on the same `--state-dir`. Each
+// registers itself there at startup, which is how ControllerPublishVolume knows a node exists (NOT_FOUND
+// otherwise) and enforces one node per volume (FAILED_PRECONDITION for a second). Needs root for Node calls.
 import { serveCsi } from "../../server.js";
 import type { DriverOptions, RunningDriver } from "../options.js";
 import { defaultCapacityBytes, defaultDriverName, topologyKey, type BlockContext } from "./context.js";

@@ -36,7 +36,15 @@ import {
   sizeSatisfies,
   unsupportedReason,
 } from "./request.js";
-import { isSnapshotId, isVolumeId, removeFile, tempFileFor, volumeIdFor, type VolumeRecord } from "./state.js";
+import {
+  isSafeNodeId,
+  isSnapshotId,
+  isVolumeId,
+  removeFile,
+  tempFileFor,
+  volumeIdFor,
+  type VolumeRecord,
+} from "./state.js";
 
 const sameMap = (a: Record<string, string>, b: Record<string, string>) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
@@ -308,6 +316,11 @@ export async function getCapacity(
     // A capability we cannot serve has no capacity for it (spec GetCapacity: "0 if not supported").
     if (unsupportedReason(capability)) return { available_capacity: 0 };
   }
+  // Capacity per topology segment (external-provisioner's capacity tracking asks per node): a node that never
+  // registered with this cloud can reach none of it.
+  const node = request.accessible_topology?.segments[topologyKey];
+  if (node !== undefined && !(isSafeNodeId(node) && (await ctx.state.nodes.get(node))))
+    return { available_capacity: 0 };
   const available = Math.max(0, ctx.capacityBytes - (await provisionedBytes(ctx)));
   return {
     available_capacity: available,
