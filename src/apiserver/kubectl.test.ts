@@ -39,8 +39,8 @@ test("kubectl -o yaml and -o jsonpath show the stored object with server-set fie
   await stowage.kubectl("apply", "-f", fixture("storage.yaml"));
   const yaml = await stowage.kubectl("get", "pvc", "my-pvc", "-o", "yaml");
   assert.match(yaml, /^kind: PersistentVolumeClaim$/m);
-  assert.match(yaml, /^  uid: [0-9a-f-]{36}$/m);
-  assert.match(yaml, /^  resourceVersion: "\d+"$/m);
+  assert.match(yaml, /^ {2}uid: [0-9a-f-]{36}$/m);
+  assert.match(yaml, /^ {2}resourceVersion: "\d+"$/m);
   assert.match(yaml, /- kubernetes.io\/pvc-protection/);
   assert.equal(await stowage.kubectl("get", "pv", "my-pv", "-o", "jsonpath={.spec.capacity.storage}"), "5Gi");
   assert.equal(

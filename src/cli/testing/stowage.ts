@@ -1,6 +1,6 @@
 // startStowage(t): a running stowage for one test — its own temp data dir, a free port, a kubeconfig, the real
 // kubectl wired to it (own discovery cache, so parallel tests never share one) — stopped in t.after.
-import { execFile } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,7 +59,7 @@ export async function startStowage(t: TestContext, options: StowageOptions = {})
     log: () => undefined,
   });
   const env = { ...process.env, KUBECONFIG: running.kubeconfig, KUBECACHEDIR: join(dataDir, "kubectl-cache") };
-  const children = new Set<import("node:child_process").ChildProcess>();
+  const children = new Set<ChildProcess>();
 
   const kubectlResult = (args: string[], opts: { input?: string } = {}) =>
     new Promise<KubectlResult>((resolve) => {
