@@ -1,9 +1,10 @@
 // Store benchmark (not a test): the figures behind the apiserver's targets, measured on the store alone.
 //   node --import tsx bench/store.ts [--seconds 5] [--backend sqlite|memory] [--synchronous full|normal]
+//                                    [--writer worker|inline] [--only creates|lists|watch]
 // Prints one JSON object per figure on stdout.
 
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { MemoryStore } from "../src/store/memory.js";
@@ -16,6 +17,8 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "5" },
     backend: { type: "string", default: "sqlite" },
     synchronous: { type: "string", default: "full" },
+    writer: { type: "string", default: "worker" },
+    only: { type: "string" },
   },
 });
 const seconds = Number(args.seconds);
@@ -24,18 +27,20 @@ if (args.backend !== "sqlite" && args.backend !== "memory") throw new Error("--b
 if (args.synchronous !== "full" && args.synchronous !== "normal")
   throw new Error("--synchronous must be full or normal");
 const synchronous = args.synchronous;
+if (args.writer !== "worker" && args.writer !== "inline") throw new Error("--writer must be worker or inline");
+const writer = args.writer;
 
 const dir = await mkdtemp(join(tmpdir(), "stowage-bench-store-"));
 let opened = 0;
 function open(): Store {
   if (args.backend === "memory") return new MemoryStore();
-  return SqliteStore.open(join(dir, `bench-${opened++}.db`), { synchronous });
+  return SqliteStore.open(join(dir, `bench-${opened++}.db`), { synchronous, writer });
 }
 
 const value = new Uint8Array(1024).fill(0x61); // 1 KiB
 const now = () => performance.now();
 const report = (figure: Record<string, unknown>) =>
-  console.log(JSON.stringify({ backend: args.backend, synchronous, ...figure }));
+  console.log(JSON.stringify({ backend: args.backend, synchronous, writer, load: os.loadavg()[0], ...figure }));
 
 function percentiles(samples: number[]): { p50: number; p99: number; max: number; mean: number } {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -182,13 +187,20 @@ async function watchFanOut(watchers: number, loadWriters: number, perTick = 1): 
   await store.close();
 }
 
+const figures: Record<string, () => Promise<void>> = {
+  creates: async () => {
+    await creates(32);
+    await creates(1);
+  },
+  lists,
+  watch: async () => {
+    await watchFanOut(100, 0, 1);
+    await watchFanOut(100, 0, 20);
+    await watchFanOut(100, 32);
+  },
+};
 try {
-  await creates(32);
-  await creates(1);
-  await lists();
-  await watchFanOut(100, 0, 1);
-  await watchFanOut(100, 0, 20);
-  await watchFanOut(100, 32);
+  for (const [name, run] of Object.entries(figures)) if (!args.only || args.only === name) await run();
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

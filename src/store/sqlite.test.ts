@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +30,9 @@ let suiteFiles = 0;
 const suiteDir = await mkdtemp(join(tmpdir(), "stowage-sqlite-suite-"));
 process.on("exit", () => rmSync(suiteDir, { recursive: true, force: true }));
 storeConformance("sqlite on disk", () => SqliteStore.open(join(suiteDir, `store-${suiteFiles++}.db`)));
+storeConformance("sqlite on disk, inline writer", () =>
+  SqliteStore.open(join(suiteDir, `store-${suiteFiles++}.db`), { writer: "inline" }),
+);
 slowWatcherConformance("sqlite on disk", (bufferLimit) =>
   SqliteStore.open(join(suiteDir, `store-${suiteFiles++}.db`), { watch: { bufferLimit } }),
 );
@@ -113,6 +117,15 @@ test("the database is a WAL-mode file on disk, owned by one store at a time", as
   await store.close();
   const again = openFile(t, file);
   assert.equal(text((await again.get("/pv/a"))!.value), "a1");
+});
+
+test("a lock left behind by a process that died does not keep the store closed", async (t) => {
+  const file = await tempFile(t);
+  const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+  writeFileSync(`${file}.lock`, `${dead}\n`);
+  const store = openFile(t, file);
+  await store.create("/pv/a", bytes("a1"));
+  assert.equal(await store.count("/pv/"), 1);
 });
 
 test("concurrent writes are committed together, each with its own revision and its own outcome", async (t) => {

@@ -1,18 +1,29 @@
-// The embedded default backend: SQLite in WAL mode through better-sqlite3 (synchronous, in-process).
+// The embedded default backend: SQLite in WAL mode through better-sqlite3.
 //
-// Tables: `kv` holds current values (get/list/count read it directly); `log` holds every write, with the value
-// it replaced inline, so a watch can replay from any retained revision and `list at` can undo newer writes,
-// without ever needing rows older than the compaction point; `meta` holds the revision counter and the
-// compaction point. Writes are queued and committed together, one transaction per event-loop turn (group
-// commit): 32 concurrent writers cost one commit (one fsync) per batch, not per write, while each write still
-// gets its own revision and its own success or error. Committed events go to watchers from memory (WatchHub),
-// never by re-reading SQLite per watcher.
+// Tables: `kv` holds current values; `log` holds every write with the value it replaced inline, so a watch can
+// replay from any retained revision and `list at` can undo newer writes without rows older than the compaction
+// point; `meta` holds the revision counter and the compaction point.
+//
+// Reads never touch SQLite for current values: they come from an in-memory index (KeyIndex) loaded at open
+// and updated after each commit. The log is read (synchronously, on this thread's connection) only for watch
+// replay and `list at`. Writes are checked against the index and numbered here, then committed as a batch:
+// one batch in flight at a time, everything that arrives meanwhile forms the next one (group commit), so 32
+// concurrent writers cost one commit and one fsync per batch, not per write, while each write keeps its own
+// revision and its own success or error. Commits run in a worker thread on files (fsyncs and WAL checkpoints
+// never stall the event loop), inline for ":memory:". Committed events go to watchers from memory (WatchHub).
 
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { acquireLock } from "./filelock.js";
+import type { FileLock } from "./filelock.js";
 import { KeyIndex, rangeAt } from "./keyindex.js";
 import { prefixEnd } from "./keys.js";
+import { InlineCommitter, WorkerCommitter } from "./sqlitecommitter.js";
+import type { Committer } from "./sqlitecommitter.js";
+import { SqliteStatements } from "./sqlitestatements.js";
+import type { LogRow, StoredKeyValue } from "./sqlitestatements.js";
+import type { WriteRow } from "./sqlitewriter.js";
 import {
   CompactedError,
   FutureRevisionError,
@@ -22,10 +33,10 @@ import {
   StoreClosedError,
 } from "./store.js";
 import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent } from "./store.js";
-import { SqliteStatements } from "./sqlitestatements.js";
-import type { LogRow, StoredKeyValue } from "./sqlitestatements.js";
 import { WatchHub } from "./watch.js";
 import type { EventLog, WatchHubOptions } from "./watch.js";
+
+export { StoreInUseError } from "./filelock.js";
 
 export interface SqliteStoreOptions {
   /**
@@ -33,14 +44,9 @@ export interface SqliteStoreOptions {
    * "normal": WAL commits are durable across a process crash but the last ones may be lost on power loss.
    */
   synchronous?: "full" | "normal";
+  /** "worker" (default for files): commit in a worker thread. "inline": on this thread (always for ":memory:"). */
+  writer?: "worker" | "inline";
   watch?: WatchHubOptions;
-}
-
-/** Another process (or another SqliteStore in this one) holds the database file. */
-export class StoreInUseError extends Error {
-  constructor(readonly file: string) {
-    super(`store ${file} is in use by another stowage process (SQLite lock held); stop it first`);
-  }
 }
 
 type Write =
@@ -54,7 +60,7 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** Rows deleted per step of a compaction, so a large compaction never stalls the event loop for long. */
+/** Log rows deleted per step of a compaction, so a large one never holds up commits for long. */
 const compactStep = 10_000;
 
 export class SqliteStore implements Store, EventLog {
@@ -66,12 +72,15 @@ export class SqliteStore implements Store, EventLog {
   private compacted: Revision;
   private queue: Pending[] = [];
   private flushScheduled = false;
+  private inflight: Promise<void> | undefined;
   private closed = false;
   /** Transactions committed and writes in them: group commit shows as writes/commits > 1 under load. */
   readonly stats = { commits: 0, writes: 0 };
 
   private constructor(
     private readonly db: Database.Database,
+    private readonly committer: Committer,
+    private readonly lock: FileLock | undefined,
     options: SqliteStoreOptions,
   ) {
     this.sql = new SqliteStatements(db);
@@ -83,21 +92,26 @@ export class SqliteStore implements Store, EventLog {
 
   /** Opens (creating if needed) the store in `file`; ":memory:" for a throwaway one. */
   static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
-    if (file !== ":memory:" && file !== "") mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file, { timeout: 200 });
+    const inMemory = file === ":memory:" || file === "";
+    if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+    // One process owns the file: another writer would bump revisions our watchers never see.
+    const lock = inMemory ? undefined : acquireLock(`${file}.lock`, file);
+    let db: Database.Database | undefined;
     try {
-      // One process owns the file: another writer would bump revisions our watchers never see.
-      // EXCLUSIVE locking also lets WAL work without the shared-memory index.
-      db.pragma("locking_mode = EXCLUSIVE");
+      db = new Database(file, { timeout: 10_000 });
       db.pragma("journal_mode = WAL");
-      db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
-      db.pragma("cache_size = -65536"); // 64 MiB of page cache: lists of 10,000 objects stay in memory
+      db.pragma("cache_size = -65536"); // 64 MiB of page cache for the log reads of replays and `list at`
       db.pragma("temp_store = MEMORY");
       SqliteStatements.migrate(db);
-      return new SqliteStore(db, options);
+      const synchronous = options.synchronous ?? "full";
+      const committer =
+        inMemory || options.writer === "inline"
+          ? new InlineCommitter(db, synchronous)
+          : new WorkerCommitter(file, synchronous);
+      return new SqliteStore(db, committer, lock, options);
     } catch (err) {
-      db.close();
-      if (err instanceof Database.SqliteError && err.code.startsWith("SQLITE_BUSY")) throw new StoreInUseError(file);
+      db?.close();
+      lock?.release();
       throw err;
     }
   }
@@ -114,8 +128,9 @@ export class SqliteStore implements Store, EventLog {
     if (at > this.revision) throw new FutureRevisionError(at, this.revision);
     if (at < this.compacted) throw new CompactedError(at, this.compacted);
     const after = opts.after !== undefined && opts.after >= prefix ? opts.after : undefined;
-    // Values as of `at` for keys written since: the oldest newer write's "before" is the value at `at`.
-    // Synchronous from here on, so no commit can land between reading the log and the current values.
+    // Values as of `at` for keys written since: the oldest newer write's "before" is the value at `at`. The log
+    // may already hold the batch in flight (committed, not yet applied here); undoing it too changes nothing.
+    // Synchronous from here on, so the index cannot change between reading the log and reading it.
     const changed = new Map<string, KeyValue | undefined>();
     if (at < this.revision) {
       for (const row of this.sql.logSince(at, after ?? prefix, after !== undefined, prefixEnd(prefix))) {
@@ -146,7 +161,7 @@ export class SqliteStore implements Store, EventLog {
     if (this.closed) return Promise.reject(new StoreClosedError());
     return new Promise<KeyValue>((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
-      if (!this.flushScheduled) {
+      if (!this.flushScheduled && !this.inflight) {
         this.flushScheduled = true;
         // setImmediate, not a microtask: writes arriving in the same I/O phase (many HTTP requests) join the batch.
         setImmediate(() => this.flush());
@@ -154,61 +169,79 @@ export class SqliteStore implements Store, EventLog {
     });
   }
 
-  /** Commits every queued write in one transaction, then tells watchers and callers. */
+  /** Checks, numbers and sends every queued write as one batch; the next batch waits for this one. */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.inflight || this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 0) return;
-    const results: (KeyValue | Error)[] = [];
-    const events: WatchEvent[] = [];
-    let revision = this.revision;
     // Writes in this batch see the ones before them; the index only changes once the batch is committed.
     const written = new Map<string, StoredKeyValue | null>();
-    try {
-      this.sql.transaction(() => {
-        for (const { write } of batch) {
-          const outcome = this.apply(write, revision + 1, written);
-          if (outcome instanceof Error) {
-            results.push(outcome); // a refused write changed nothing and takes no revision
-          } else {
-            revision += 1;
-            events.push(outcome);
-            results.push(outcome.kv);
-          }
-        }
-        if (revision !== this.revision) this.sql.writeMeta("revision", revision);
+    const outcomes: (WatchEvent | Error)[] = [];
+    const rows: WriteRow[] = [];
+    let revision = this.revision;
+    for (const { write } of batch) {
+      const outcome = this.check(write, revision + 1, written, rows);
+      if (!(outcome instanceof Error)) revision += 1; // a refused write takes no revision
+      outcomes.push(outcome);
+    }
+    const settle = (failure?: unknown) => {
+      batch.forEach((pending, i) => {
+        const outcome = outcomes[i];
+        if (outcome instanceof Error) pending.reject(outcome);
+        else if (failure !== undefined) pending.reject(failure);
+        else pending.resolve(outcome.kv);
       });
-    } catch (err) {
-      // The transaction rolled back as a whole (disk full, I/O error): nothing in the batch happened.
-      for (const pending of batch) pending.reject(err);
-      return;
-    }
-    for (const [key, kv] of written) {
-      if (kv) this.current.set(kv);
-      else this.current.delete(key);
-    }
-    this.revision = revision;
-    this.stats.commits += 1;
-    this.stats.writes += batch.length;
-    this.hub.publish(events);
-    batch.forEach((pending, i) => {
-      const result = results[i];
-      if (result instanceof Error) pending.reject(result);
-      else pending.resolve(result);
-    });
+    };
+    if (rows.length === 0) return settle();
+    this.inflight = this.committer.commit(rows, revision).then(
+      () => {
+        for (const [key, kv] of written) {
+          if (kv) this.current.set(kv);
+          else this.current.delete(key);
+        }
+        this.revision = revision;
+        this.stats.commits += 1;
+        this.stats.writes += rows.length;
+        this.hub.publish(outcomes.filter((o): o is WatchEvent => !(o instanceof Error)));
+        settle();
+        this.next();
+      },
+      (err: unknown) => {
+        // The transaction rolled back as a whole (disk full, I/O error): nothing in the batch happened.
+        settle(err);
+        this.next();
+      },
+    );
   }
 
-  /** One write inside the batch's transaction: its event, or the error refusing it (having written nothing). */
-  private apply(write: Write, revision: Revision, written: Map<string, StoredKeyValue | null>): WatchEvent | Error {
+  private next(): void {
+    this.inflight = undefined;
+    if (this.queue.length > 0) this.flush(); // what arrived during the commit: the next batch, right away
+  }
+
+  /** One write of a batch: its event (rows appended), or the error refusing it. */
+  private check(
+    write: Write,
+    revision: Revision,
+    written: Map<string, StoredKeyValue | null>,
+    rows: WriteRow[],
+  ): WatchEvent | Error {
     const { key } = write;
     const seen = written.get(key);
     const prev = seen === undefined ? this.current.get(key) : (seen ?? undefined);
     if (write.op === "create") {
       if (prev) return new KeyExistsError(key);
       const kv: StoredKeyValue = { key, value: write.value, createRevision: revision, modRevision: revision };
-      this.sql.insert(kv);
-      this.sql.appendLog(revision, key, false, write.value, revision, null, null);
+      rows.push({
+        op: "create",
+        key,
+        value: kv.value,
+        createRevision: revision,
+        revision,
+        prevRevision: null,
+        prevValue: null,
+      });
       written.set(key, kv);
       return { type: "put", kv };
     }
@@ -216,6 +249,7 @@ export class SqliteStore implements Store, EventLog {
     if (write.expect !== undefined && write.expect !== prev.modRevision) {
       return new RevisionMismatchError(key, write.expect, prev.modRevision);
     }
+    const common = { key, createRevision: prev.createRevision, revision, prevRevision: prev.modRevision };
     if (write.op === "update") {
       const kv: StoredKeyValue = {
         key,
@@ -223,14 +257,12 @@ export class SqliteStore implements Store, EventLog {
         createRevision: prev.createRevision,
         modRevision: revision,
       };
-      this.sql.replace(kv);
-      this.sql.appendLog(revision, key, false, write.value, prev.createRevision, prev.modRevision, prev.value);
+      rows.push({ op: "update", value: write.value, prevValue: prev.value, ...common });
       written.set(key, kv);
       return { type: "put", kv, prev };
     }
-    this.sql.remove(key);
-    // The deleted value is logged once, as the row's value; the event's prev is rebuilt from it.
-    this.sql.appendLog(revision, key, true, prev.value, prev.createRevision, prev.modRevision, null);
+    // The deleted value is logged once, as the row's value; replay rebuilds the event's prev from it.
+    rows.push({ op: "delete", value: prev.value, prevValue: null, ...common });
     written.set(key, null);
     return { type: "delete", kv: { ...prev, modRevision: revision }, prev };
   }
@@ -248,22 +280,22 @@ export class SqliteStore implements Store, EventLog {
     this.checkOpen();
     if (upTo > this.revision) throw new FutureRevisionError(upTo, this.revision);
     if (upTo <= this.compacted) return;
-    const oldest = this.compacted;
-    // Readers check the compaction point before touching the log, so raise it first, then trim in steps.
+    // Readers check the compaction point before touching the log, so raise it first, then trim.
     this.compacted = upTo;
-    this.sql.writeMeta("compacted", upTo);
-    for (let from = oldest; from < upTo && !this.closed; from += compactStep) {
-      this.sql.trimLog(Math.min(from + compactStep, upTo));
-      if (from + compactStep < upTo) await new Promise((resolve) => setImmediate(resolve));
-    }
+    await this.committer.compact(upTo, compactStep);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush(); // acknowledge what was already accepted
-    this.closed = true;
+    this.closed = true; // refuse new work, but finish what was accepted
+    while (this.inflight || this.queue.length > 0) {
+      this.flush();
+      await this.inflight;
+    }
     this.hub.close();
+    await this.committer.close();
     this.db.close();
+    this.lock?.release();
   }
 
   // EventLog, for the watch hub (synchronous by design: see watch.ts).

@@ -1,5 +1,5 @@
-// The SQL behind SqliteStore: schema, migrations and prepared statements, typed at this boundary so the
-// store itself never handles untyped rows.
+// The read side of SqliteStore's SQL: schema, migrations and the queries it reads with, typed at this
+// boundary so the store never handles untyped rows. The writes are in sqlitewriter.ts.
 
 import type Database from "better-sqlite3";
 import type { KeyValue, Revision } from "./store.js";
@@ -79,17 +79,9 @@ export class SqliteStatements {
     return statement;
   }
 
-  transaction(fn: () => void): void {
-    this.db.transaction(fn)();
-  }
-
   readMeta(name: "revision" | "compacted"): number {
     const value = this.statement("SELECT value FROM meta WHERE name = ?", false).pluck().get(name);
     return typeof value === "number" ? value : 0;
-  }
-
-  writeMeta(name: "revision" | "compacted", value: number): void {
-    this.statement("UPDATE meta SET value = ? WHERE name = ?").run(value, name);
   }
 
   /** Current rows with key >= from (> from when exclusive) and < end, in key order; limit -1 for all. */
@@ -100,40 +92,6 @@ export class SqliteStatements {
       " ORDER BY key LIMIT ?";
     const params = end === undefined ? [from, limit] : [from, end, limit];
     return (this.statement(sql).all(...params) as KvTuple[]).map(kvOf);
-  }
-
-  /** Inserts a key the store knows to be new (it checks against its in-memory index first). */
-  insert(kv: StoredKeyValue): void {
-    const sql = "INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)";
-    this.statement(sql).run(kv.key, kv.value, kv.createRevision, kv.modRevision);
-  }
-
-  replace(kv: StoredKeyValue): void {
-    this.statement("UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?").run(kv.value, kv.modRevision, kv.key);
-  }
-
-  remove(key: string): void {
-    this.statement("DELETE FROM kv WHERE key = ?").run(key);
-  }
-
-  appendLog(
-    revision: Revision,
-    key: string,
-    deleted: boolean,
-    value: Buffer,
-    createRevision: Revision,
-    prevRev: Revision | null,
-    prevValue: Buffer | null,
-  ): void {
-    this.statement(`INSERT INTO log (${logColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-      revision,
-      key,
-      deleted ? 1 : 0,
-      value,
-      createRevision,
-      prevRev,
-      prevValue,
-    );
   }
 
   /** Log rows for keys in [from or (from, end) newer than `after`, newest first (to undo them in order). */
@@ -154,11 +112,6 @@ export class SqliteStatements {
       " ORDER BY rev LIMIT ?";
     const params = end === undefined ? [after, upTo, prefix, limit] : [after, upTo, prefix, end, limit];
     return (this.statement(sql).all(...params) as LogTuple[]).map(logRowOf);
-  }
-
-  /** Drops log rows at or below `upTo`. */
-  trimLog(upTo: Revision): void {
-    this.statement("DELETE FROM log WHERE rev <= ?").run(upTo);
   }
 }
 
