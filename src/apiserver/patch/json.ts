@@ -8,29 +8,34 @@ export interface JsonObject {
 export const isObject = (value: Json | undefined): value is JsonObject =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** Copies a parsed value; refuses anything JSON cannot carry (functions, undefined inside arrays, cycles). */
-export function toJson(value: unknown, seen = new Set<unknown>()): Json {
+/**
+ * Copies a parsed value into plain JSON; refuses anything JSON cannot carry (functions, symbols, bigints,
+ * non-finite numbers). A cyclic value overflows the stack (RangeError), which the caller reports like the rest.
+ */
+export function toJson(value: unknown): Json {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new TypeError("non-finite number is not JSON");
     return value;
   }
   if (typeof value !== "object") throw new TypeError(`${typeof value} is not JSON`);
-  if (seen.has(value)) throw new TypeError("cyclic value is not JSON");
-  seen.add(value);
-  try {
-    if (Array.isArray(value)) return value.map((item) => toJson(item ?? null, seen));
-    const out: JsonObject = {};
-    for (const [key, item] of Object.entries(value)) if (item !== undefined) setKey(out, key, toJson(item, seen));
+  if (Array.isArray(value)) {
+    const out: Json[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = value[i] === undefined ? null : toJson(value[i]);
     return out;
-  } finally {
-    seen.delete(value);
   }
+  const out: JsonObject = {};
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== undefined) setKey(out, key, toJson(item));
+  }
+  return out;
 }
 
 /** Deep copy of a JSON value. */
 export function clone<T extends Json>(value: T): T {
-  return structuredClone(value);
+  return toJson(value) as T;
 }
 
 /** Structural equality, as JSON compares documents (object key order does not matter). */

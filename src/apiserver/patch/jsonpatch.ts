@@ -247,7 +247,7 @@ class Document {
 }
 
 /**
- * Applies a JSON Patch to a copy of `original`. A patch that is not a list of operations is 400 (as upstream's
+ * Applies a JSON Patch to `original`, which it modifies (applyPatch passes a copy). A patch that is not a list of operations is 400 (as upstream's
  * DecodePatch), more than 10000 operations 413, and an operation that does not apply 422.
  */
 export function applyJSONPatch(original: JsonObject, patch: Json): Json {
@@ -262,7 +262,7 @@ export function applyJSONPatch(original: JsonObject, patch: Json): Json {
       "RequestEntityTooLarge",
       `Request entity too large: The allowed maximum operations in a JSON patch is ${maxJSONPatchOperations}, got ${operations.length}`,
     );
-  const document = new Document(clone(original));
+  const document = new Document(original);
   for (const op of operations) {
     try {
       document.apply(op);
