@@ -54,6 +54,26 @@ for (const kind of transportKinds) {
     await assert.rejects(client.persistentVolumes.create(volume("pv-c")), (err) => isAlreadyExists(err));
   });
 
+  test(`[${kind}] delete honours a uid precondition, and deleteCollection removes what the selector picks`, async (t) => {
+    const client = (await startTestApiServer(t)).client(kind);
+    await client.namespaces.create(namespace("apps"));
+    const kept = await client.configMaps.create({
+      ...configMap("apps", "kept"),
+      metadata: { namespace: "apps", name: "kept", labels: { app: "x" } },
+    });
+    await client.configMaps.create({
+      ...configMap("apps", "gone"),
+      metadata: { namespace: "apps", name: "gone", labels: { app: "y" } },
+    });
+    await assert.rejects(
+      client.configMaps.delete("apps", "kept", { preconditions: { uid: "not-the-uid" } }),
+      (err: Error) => isConflict(err) && /Precondition failed/.test(err.message),
+    );
+    await client.configMaps.delete("apps", "kept", { preconditions: { uid: kept.metadata.uid } });
+    await client.configMaps.deleteCollection({ namespace: "apps", labelSelector: { app: "y" } });
+    assert.deepEqual((await client.configMaps.list({ namespace: "apps" })).items, []);
+  });
+
   test(`[${kind}] an invalid object is refused as Invalid with the field named`, async (t) => {
     const client = (await startTestApiServer(t)).client(kind);
     const bad = volume("pv-bad");
@@ -95,6 +115,8 @@ for (const kind of transportKinds) {
       ["cm-0", "cm-1", "cm-2", "cm-3", "cm-4"],
     );
     await assert.rejects(client.persistentVolumeClaims.get("team-a", "nope"), (err) => isNotFound(err));
+    const byName = await client.persistentVolumeClaims.list({ fieldSelector: "metadata.name=data" });
+    assert.deepEqual(byName.items.map((c) => c.metadata.namespace).sort(), ["team-a", "team-b"]);
   });
 
   test(`[${kind}] a watch from a list's resourceVersion sees later changes as typed events, in order`, async (t) => {
