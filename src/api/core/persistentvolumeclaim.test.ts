@@ -95,6 +95,16 @@ test("the binder may set volumeName once", () => {
   );
 });
 
+test("a claim created without a class may be given one once (retroactive default class)", () => {
+  const old = pvc();
+  const next = structuredClone(old);
+  next.spec.storageClassName = "standard";
+  assert.deepEqual(update(next, old), []);
+  const changed = structuredClone(next);
+  changed.spec.storageClassName = "fast";
+  assert.equal(update(changed, next).length, 1);
+});
+
 test("the spec is immutable after creation", () => {
   const old = pvc();
   const next = structuredClone(old);

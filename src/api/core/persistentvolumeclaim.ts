@@ -84,6 +84,14 @@ export function validatePersistentVolumeClaimUpdate(
       invalid(FieldPath.root("metadata", "annotations", AnnBetaStorageClass), newClass ?? "", "field is immutable"),
     );
   }
+  // Retroactive default StorageClass (GA in 1.28): a claim created without a class may get one set once.
+  if (
+    old.spec?.storageClassName === undefined &&
+    claim.spec?.storageClassName !== undefined &&
+    (oldClass === undefined || claim.spec.storageClassName === oldClass)
+  ) {
+    delete next.storageClassName;
+  }
 
   const bound = claim.status?.phase === "Bound";
   const nextResources = (next.resources ?? {}) as { requests?: Record<string, string> };
