@@ -1,0 +1,222 @@
+// The binder's writes, each as upstream's pv_controller.go helper of the same name: a write happens only when
+// something differs, works on a copy (cache objects are frozen and shared), and puts the answer back into the
+// binder's caches so the next decision sees it. Every helper is safe to repeat: run twice, it writes once.
+import type {
+  PersistentVolume,
+  PersistentVolumeClaim,
+  PersistentVolumeClaimPhase,
+  PersistentVolumePhase,
+} from "../../api/core/types.js";
+import { Quantity, tryParseQuantity } from "../../api/quantity.js";
+import { AnnBindCompleted, AnnBoundByController, AnnValueYes } from "../../api/wellknown.js";
+import type { BinderContext } from "./context.js";
+import { capacityOf, claimReference, hasAnnotation, isVolumeBoundToClaim } from "./volumeutil.js";
+
+type EventType = "Normal" | "Warning";
+
+const clone = <T>(object: T): T => structuredClone(object) as T;
+
+export async function saveVolume(ctx: BinderContext, volume: PersistentVolume): Promise<PersistentVolume> {
+  const saved = await ctx.api.updateVolume(volume);
+  ctx.volumes.upsert(saved);
+  return saved;
+}
+
+export async function saveVolumeStatus(ctx: BinderContext, volume: PersistentVolume): Promise<PersistentVolume> {
+  const saved = await ctx.api.updateVolumeStatus(volume);
+  ctx.volumes.upsert(saved);
+  return saved;
+}
+
+export async function saveClaim(ctx: BinderContext, claim: PersistentVolumeClaim): Promise<PersistentVolumeClaim> {
+  const saved = await ctx.api.updateClaim(claim);
+  ctx.claims.upsert(saved);
+  return saved;
+}
+
+/** updateVolumePhase: phase and message, nothing else; no write when both already are so. */
+export async function updateVolumePhase(
+  ctx: BinderContext,
+  volume: PersistentVolume,
+  phase: PersistentVolumePhase,
+  message: string,
+): Promise<PersistentVolume> {
+  if (volume.status?.phase === phase && (volume.status?.message ?? "") === message) return volume;
+  const next = clone(volume);
+  next.status = { ...(next.status ?? {}), phase };
+  if (message) next.status.message = message;
+  else delete next.status.message;
+  return saveVolumeStatus(ctx, next);
+}
+
+/** updateVolumePhaseWithEvent: the event is recorded only when the phase changes, so a retry does not repeat it. */
+export async function updateVolumePhaseWithEvent(
+  ctx: BinderContext,
+  volume: PersistentVolume,
+  phase: PersistentVolumePhase,
+  type: EventType,
+  reason: string,
+  message: string,
+): Promise<PersistentVolume> {
+  if (volume.status?.phase === phase) return volume;
+  const saved = await updateVolumePhase(ctx, volume, phase, message);
+  ctx.recorder.event(saved, type, reason, message);
+  return saved;
+}
+
+/**
+ * updateClaimStatus: phase; with a volume, its access modes, and its capacity when the claim is just becoming
+ * that phase (a later difference may be a resize in progress: not ours to clobber); without one, both cleared.
+ */
+export async function updateClaimStatus(
+  ctx: BinderContext,
+  claim: PersistentVolumeClaim,
+  phase: PersistentVolumeClaimPhase,
+  volume: PersistentVolume | undefined,
+): Promise<PersistentVolumeClaim> {
+  const status = clone(claim.status ?? {});
+  let dirty = false;
+  if (status.phase !== phase) {
+    status.phase = phase;
+    dirty = true;
+  }
+  if (!volume) {
+    if (status.accessModes !== undefined) {
+      delete status.accessModes;
+      dirty = true;
+    }
+    if (status.capacity !== undefined) {
+      delete status.capacity;
+      dirty = true;
+    }
+  } else {
+    const modes = volume.spec.accessModes;
+    if (JSON.stringify(status.accessModes) !== JSON.stringify(modes)) {
+      if (modes) status.accessModes = [...modes];
+      else delete status.accessModes;
+      dirty = true;
+    }
+    if (claim.status?.phase !== phase) {
+      const storage = volume.spec.capacity?.storage;
+      if (storage === undefined)
+        throw new Error(`PersistentVolume "${volume.metadata.name}" is without a storage capacity`);
+      const current = status.capacity?.storage;
+      if (current === undefined || capacityOf(volume).cmp(tryParseQuantity(current) ?? Quantity.zero()) !== 0) {
+        status.capacity = { ...volume.spec.capacity };
+        dirty = true;
+      }
+    }
+  }
+  if (!dirty) return claim;
+  const saved = await ctx.api.updateClaimStatus({ ...clone(claim), status });
+  ctx.claims.upsert(saved);
+  return saved;
+}
+
+/** updateClaimStatusWithEvent: as updateClaimStatus, recording the event only when the phase changes. */
+export async function updateClaimStatusWithEvent(
+  ctx: BinderContext,
+  claim: PersistentVolumeClaim,
+  phase: PersistentVolumeClaimPhase,
+  volume: PersistentVolume | undefined,
+  type: EventType,
+  reason: string,
+  message: string,
+): Promise<PersistentVolumeClaim> {
+  if (claim.status?.phase === phase) return claim;
+  const saved = await updateClaimStatus(ctx, claim, phase, volume);
+  ctx.recorder.event(saved, type, reason, message);
+  return saved;
+}
+
+/**
+ * bindVolumeToClaim: claimRef = the claim (with its UID), and bound-by-controller unless a user pre-bound the
+ * volume to this claim. The binder's index holds the new claimRef from before the request leaves, so no other
+ * claim is offered this volume meanwhile; a failed write puts the old one back.
+ */
+export async function bindVolumeToClaim(
+  ctx: BinderContext,
+  volume: PersistentVolume,
+  claim: PersistentVolumeClaim,
+): Promise<PersistentVolume> {
+  const byController = !isVolumeBoundToClaim(volume, claim);
+  const ref = volume.spec.claimRef;
+  const next = clone(volume);
+  let dirty = false;
+  if (
+    !ref ||
+    ref.name !== claim.metadata.name ||
+    (ref.namespace ?? "") !== (claim.metadata.namespace ?? "") ||
+    ref.uid !== claim.metadata.uid
+  ) {
+    next.spec.claimRef = claimReference(claim);
+    dirty = true;
+  }
+  if (byController && !hasAnnotation(next, AnnBoundByController)) {
+    next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [AnnBoundByController]: AnnValueYes };
+    dirty = true;
+  }
+  if (!dirty) return volume;
+  const revert = ctx.volumes.assume(next);
+  try {
+    return await saveVolume(ctx, next);
+  } catch (err) {
+    revert();
+    throw err;
+  }
+}
+
+/** bindClaimToVolume: spec.volumeName (with bound-by-controller when the binder chose it) and bind-completed. */
+export async function bindClaimToVolume(
+  ctx: BinderContext,
+  claim: PersistentVolumeClaim,
+  volume: PersistentVolume,
+): Promise<PersistentVolumeClaim> {
+  const next = clone(claim);
+  let dirty = false;
+  const annotations = { ...(next.metadata.annotations ?? {}) };
+  if (claim.spec.volumeName !== volume.metadata.name) {
+    next.spec.volumeName = volume.metadata.name;
+    if (annotations[AnnBoundByController] === undefined) annotations[AnnBoundByController] = AnnValueYes;
+    dirty = true;
+  }
+  if (annotations[AnnBindCompleted] === undefined) {
+    annotations[AnnBindCompleted] = AnnValueYes;
+    dirty = true;
+  }
+  if (!dirty) return claim;
+  next.metadata.annotations = annotations;
+  return saveClaim(ctx, next);
+}
+
+/**
+ * bind: PV first (claimRef, then phase Bound), claim second (volumeName + annotations, then status Bound).
+ * If the process dies between any two writes, the claimRef already on the PV makes the next syncClaim pick
+ * this same volume (pre-bound wins) and finish the remaining steps; nothing binds twice.
+ */
+export async function bind(ctx: BinderContext, volume: PersistentVolume, claim: PersistentVolumeClaim): Promise<void> {
+  let boundVolume = await bindVolumeToClaim(ctx, volume, claim);
+  boundVolume = await updateVolumePhase(ctx, boundVolume, "Bound", "");
+  let boundClaim = await bindClaimToVolume(ctx, claim, boundVolume);
+  boundClaim = await updateClaimStatus(ctx, boundClaim, "Bound", boundVolume);
+  void boundClaim;
+}
+
+/**
+ * unbindVolume: a volume the controller bound loses its claimRef (and the annotation); one a user pre-bound
+ * keeps its claimRef without the UID, so it waits for that claim again. Then phase Available.
+ */
+export async function unbindVolume(ctx: BinderContext, volume: PersistentVolume): Promise<PersistentVolume> {
+  const next = clone(volume);
+  if (hasAnnotation(volume, AnnBoundByController)) {
+    delete next.spec.claimRef;
+    const annotations = { ...(next.metadata.annotations ?? {}) };
+    delete annotations[AnnBoundByController];
+    if (Object.keys(annotations).length === 0) delete next.metadata.annotations;
+    else next.metadata.annotations = annotations;
+  } else if (next.spec.claimRef) {
+    delete next.spec.claimRef.uid;
+  }
+  const saved = await saveVolume(ctx, next);
+  return updateVolumePhase(ctx, saved, "Available", "");
+}

@@ -1,0 +1,172 @@
+// What happens to a Released volume, by its reclaim policy, as upstream's reclaimVolume, deleteVolumeOperation
+// and recycleVolumeOperation:
+// - Retain: nothing; the volume stays Released (and keeps its claimRef) until an administrator acts.
+// - Delete: a volume a provisioner made (pv.kubernetes.io/provisioned-by naming an external provisioner) is left
+//   to that provisioner, which deletes the backing volume and then the PV. Otherwise the binder is the deleter:
+//   for a hostPath under an allowed root it removes the directory and then the PV; anything else has no deleter
+//   and the volume goes Failed with VolumeFailedDelete.
+// - Recycle: the hostPath directory's contents are scrubbed (only under an allowed root) and the volume goes back
+//   to Available; a failure makes it Failed with VolumeFailedRecycle.
+// Failed volumes keep Failed (not overwritten) and the reclaim is retried on every sync, as upstream.
+import { lstat, readdir, realpath, rm } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import type { PersistentVolume } from "../../api/core/types.js";
+import {
+  AnnDynamicallyProvisioned,
+  EventVolumeFailedDelete,
+  EventVolumeFailedRecycle,
+  EventVolumeRecycled,
+} from "../../api/wellknown.js";
+import { unbindVolume, updateVolumePhaseWithEvent } from "./actions.js";
+import type { BinderContext } from "./context.js";
+import { claimRefKey } from "./volumeutil.js";
+
+export const msgNoRecycler = "No recycler plugin found for the volume!";
+export const msgVolumeRecycled = "Volume recycled";
+export const msgUnknownReclaimPolicy = "Volume has unrecognized PersistentVolumeReclaimPolicy";
+export const EventVolumeUnknownReclaimPolicy = "VolumeUnknownReclaimPolicy";
+
+/** A hostPath the policy may not touch, or a scrub/delete that failed: the message goes on the Failed volume. */
+export class ReclaimError extends Error {}
+
+export async function reclaimVolume(ctx: BinderContext, volume: PersistentVolume): Promise<void> {
+  switch (volume.spec.persistentVolumeReclaimPolicy) {
+    case "Retain":
+      return;
+    case "Recycle":
+      return recycleVolume(ctx, volume);
+    case "Delete":
+      return deleteVolume(ctx, volume);
+    default:
+      await updateVolumePhaseWithEvent(
+        ctx,
+        volume,
+        "Failed",
+        "Warning",
+        EventVolumeUnknownReclaimPolicy,
+        msgUnknownReclaimPolicy,
+      );
+  }
+}
+
+/**
+ * isVolumeReleased: the claim the volume points at is really gone (or re-created, or bound elsewhere). Checked
+ * again on a fresh copy right before anything destructive, so a stale cache never costs data.
+ */
+export function isVolumeReleased(ctx: BinderContext, volume: PersistentVolume): boolean {
+  const ref = volume.spec.claimRef;
+  if (!ref || !ref.uid) return false;
+  const claim = ctx.claims.get(claimRefKey(ref));
+  if (claim && claim.metadata.uid === ref.uid) {
+    return !!claim.spec.volumeName && claim.spec.volumeName !== volume.metadata.name;
+  }
+  return true;
+}
+
+/** The fresh volume if it still needs reclaiming, else undefined. */
+async function freshReleased(ctx: BinderContext, volume: PersistentVolume): Promise<PersistentVolume | undefined> {
+  const fresh = await ctx.api.getVolume(volume.metadata.name ?? "");
+  if (!fresh) return undefined;
+  ctx.volumes.upsert(fresh);
+  if (!isVolumeReleased(ctx, fresh)) return undefined;
+  const ref = fresh.spec.claimRef;
+  // The cache may not know the claim yet; the apiserver does.
+  if (ref?.name && ref.uid) {
+    const live = await ctx.api.getClaim(ref.namespace ?? "", ref.name);
+    if (
+      live &&
+      live.metadata.uid === ref.uid &&
+      (!live.spec.volumeName || live.spec.volumeName === fresh.metadata.name)
+    ) {
+      return undefined;
+    }
+  }
+  return fresh;
+}
+
+/** An external provisioner made it: the provisioner deletes it ("kubernetes.io/…" would be in-tree: none here). */
+export function isExternallyProvisioned(volume: PersistentVolume): boolean {
+  const provisioner = volume.metadata.annotations?.[AnnDynamicallyProvisioned];
+  return !!provisioner && !provisioner.startsWith("kubernetes.io/");
+}
+
+async function deleteVolume(ctx: BinderContext, volume: PersistentVolume): Promise<void> {
+  if (isExternallyProvisioned(volume)) return; // the provisioner's sidecar sees the Released phase and deletes
+  const fresh = await freshReleased(ctx, volume);
+  if (!fresh || fresh.metadata.deletionTimestamp) return;
+  try {
+    if (!fresh.spec.hostPath) {
+      throw new ReclaimError(
+        `error getting deleter volume plugin for volume "${fresh.metadata.name}": no deletable volume plugin matched`,
+      );
+    }
+    const path = await allowedPath(fresh.spec.hostPath.path, ctx.hostPathReclaimRoots, "deleter");
+    await rm(path, { recursive: true, force: true });
+  } catch (err) {
+    await updateVolumePhaseWithEvent(ctx, fresh, "Failed", "Warning", EventVolumeFailedDelete, messageOf(err));
+    return; // retried on the next sync, as upstream
+  }
+  await ctx.api.deleteVolume(fresh);
+}
+
+async function recycleVolume(ctx: BinderContext, volume: PersistentVolume): Promise<void> {
+  const fresh = await freshReleased(ctx, volume);
+  if (!fresh) return;
+  if (!fresh.spec.hostPath) {
+    await updateVolumePhaseWithEvent(ctx, fresh, "Failed", "Warning", EventVolumeFailedRecycle, msgNoRecycler);
+    return;
+  }
+  try {
+    const path = await allowedPath(fresh.spec.hostPath.path, ctx.hostPathReclaimRoots, "recycler");
+    await scrub(path);
+  } catch (err) {
+    const message = `Recycle failed: ${messageOf(err)}`;
+    await updateVolumePhaseWithEvent(ctx, fresh, "Failed", "Warning", EventVolumeFailedRecycle, message);
+    return;
+  }
+  ctx.recorder.event(fresh, "Normal", EventVolumeRecycled, msgVolumeRecycled);
+  await unbindVolume(ctx, fresh); // back to Available (a pre-bound volume waits for its claim again)
+}
+
+/**
+ * The directory, if it lies strictly inside one of the roots after resolving symlinks (so a link cannot point
+ * the scrub at /). Upstream's hostPath deleter allows only /tmp/.+ and words its refusal like this.
+ */
+export async function allowedPath(
+  path: string,
+  roots: readonly string[],
+  what: "deleter" | "recycler",
+): Promise<string> {
+  const refuse = () =>
+    new ReclaimError(
+      `host_path ${what} only supports ${roots.map((r) => `${r.replace(/\/+$/, "")}/.+`).join(", ") || "no paths"} but received provided ${path}`,
+    );
+  if (!isAbsolute(path)) throw refuse();
+  const inside = (child: string, root: string) => {
+    const rel = relative(root, child);
+    return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+  };
+  const lexical = resolve(path);
+  if (!roots.some((root) => inside(lexical, resolve(root)))) throw refuse();
+  let real: string;
+  try {
+    real = await realpath(lexical);
+  } catch {
+    throw new ReclaimError(`hostPath ${path} does not exist`);
+  }
+  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => resolve(root))));
+  if (!realRoots.some((root) => inside(real, root))) throw refuse();
+  if (!(await lstat(real)).isDirectory()) throw new ReclaimError(`hostPath ${path} is not a directory`);
+  return real;
+}
+
+/** What upstream's recycler pod runs: remove everything inside, keep the directory, and check it is empty. */
+async function scrub(path: string): Promise<void> {
+  for (const entry of await readdir(path)) await rm(join(path, entry), { recursive: true, force: true });
+  const left = await readdir(path);
+  if (left.length > 0) throw new ReclaimError(`hostPath ${path} still has ${left.length} entries after scrubbing`);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
