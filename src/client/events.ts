@@ -156,8 +156,8 @@ export function createEventRecorder(
       count: 1,
       type,
       reportingComponent: options.component,
-      reportingInstance: options.host ?? "",
     };
+    if (options.host) event.reportingInstance = options.host;
 
     // One write at a time per correlation key, so a quick repeat patches the event the first one created.
     const previous = chains.get(key) ?? Promise.resolve();

@@ -48,5 +48,5 @@ export { WorkQueue } from "./workqueue.js";
 export type { WorkQueueOptions } from "./workqueue.js";
 export { createEventRecorder } from "./events.js";
 export type { EventRecorder, EventRecorderOptions, EventType } from "./events.js";
-export { LeaderElector, runLeaderElection, formatMicroTime } from "./leaderelection.js";
+export { LeaderElector, runLeaderElection, formatMicroTime, defaultIdentity } from "./leaderelection.js";
 export type { LeaderElectionOptions } from "./leaderelection.js";

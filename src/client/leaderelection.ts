@@ -4,6 +4,8 @@
 // change for leaseDurationSeconds (measured on their own clock, so clock skew between machines is harmless).
 // A leader that cannot renew within renewDeadline stops leading; stopping releases the Lease (holder "",
 // leaseDurationSeconds 1) so the next candidate need not wait out the duration.
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Lease, LeaseSpec } from "../api/coordination/types.js";
 import type { NamespacedResourceClient } from "./client.js";
 import { isAlreadyExists, isConflict, isNotFound } from "./errors.js";
@@ -28,6 +30,11 @@ export interface LeaderElectionOptions {
   /** Called when the observed holder changes (including to ourselves). */
   onNewLeader?(identity: string): void;
   log?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+/** A candidate identity as upstream's controller-manager makes one: hostname plus a random suffix. */
+export function defaultIdentity(): string {
+  return `${hostname()}_${randomUUID()}`;
 }
 
 /** MicroTime as upstream serializes it: RFC 3339 with six fractional digits. */
