@@ -91,3 +91,15 @@ test("kubectl patch merges containers by name, and reports a failed JSON Patch t
     "other",
   );
 });
+
+test("a second kubectl apply of a VolumeSnapshot (a custom resource) goes through as a merge patch", async (t) => {
+  const stowage = await startStowage(t, { store: "memory" });
+  await stowage.kubectl("apply", "-f", fixture("snapshot.yaml"));
+  assert.match(
+    await stowage.kubectl("apply", "-f", fixture("snapshot-v2.yaml")),
+    /volumesnapshot.snapshot.storage.k8s.io\/snap configured/,
+  );
+  const snapshot = JSON.parse(await stowage.kubectl("get", "volumesnapshot", "snap", "-o", "json"));
+  assert.equal(snapshot.spec.volumeSnapshotClassName, "csi-hostpath-retain");
+  assert.deepEqual(snapshot.metadata.labels, { backup: "nightly" });
+});

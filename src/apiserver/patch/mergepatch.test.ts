@@ -130,3 +130,20 @@ test('merge patch: a "__proto__" key is data, not a prototype', () => {
   assert.equal(Object.getPrototypeOf(result.data), Object.prototype);
   assert.equal(JSON.stringify(result.data), '{"__proto__":"x"}');
 });
+
+// RFC 7386's own examples (Appendix A) whose target is an object, as upstream's library answers them.
+const rfcExamples: { original: object; patch: unknown; want: unknown }[] = [
+  { original: { a: "b" }, patch: { a: "c" }, want: { a: "c" } },
+  { original: { a: "b" }, patch: { b: "c" }, want: { a: "b", b: "c" } },
+  { original: { a: "b" }, patch: { a: null }, want: {} },
+  { original: { a: "b", b: "c" }, patch: { a: null }, want: { b: "c" } },
+  { original: { a: ["b"] }, patch: { a: "c" }, want: { a: "c" } },
+  { original: { a: "c" }, patch: { a: ["b"] }, want: { a: ["b"] } },
+  { original: { a: { b: "c" } }, patch: { a: { b: "d", c: null } }, want: { a: { b: "d" } } },
+  { original: { a: [{ b: "c" }] }, patch: { a: [1] }, want: { a: [1] } },
+  { original: { e: null }, patch: { a: 1 }, want: { e: null, a: 1 } },
+  { original: {}, patch: { a: { bb: { ccc: null } } }, want: { a: { bb: {} } } },
+];
+for (const [i, row] of rfcExamples.entries())
+  test(`merge patch: RFC 7386 example ${i + 1}: ${JSON.stringify(row.patch)}`, () =>
+    assert.deepEqual(applyPatch("merge", row.original, row.patch, kind), row.want));
