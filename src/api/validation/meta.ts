@@ -94,7 +94,11 @@ export function validateObjectMeta(
   const controllers = (m.ownerReferences ?? []).filter((ref) => ref.controller);
   if (controllers.length > 1) {
     errs.push(
-      invalid(path.child("ownerReferences"), m.ownerReferences, "Only one reference can have Controller set to true"),
+      invalid(
+        path.child("ownerReferences"),
+        m.ownerReferences,
+        `Only one reference can have Controller set to true. Found "true" in references for ${controllers[0].kind}/${controllers[0].name} and ${controllers[1].kind}/${controllers[1].name}`,
+      ),
     );
   }
   errs.push(...validateFinalizers(m.finalizers, path.child("finalizers")));
