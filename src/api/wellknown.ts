@@ -34,8 +34,13 @@ export const PVCProtectionFinalizer = "kubernetes.io/pvc-protection";
 export const PVProtectionFinalizer = "kubernetes.io/pv-protection";
 /** external-provisioner's finalizer on PVs it provisioned (kept until DeleteVolume succeeds). */
 export const ProvisionerVolumeFinalizer = "external-provisioner.volume.kubernetes.io/finalizer";
-/** external-attacher's finalizer on PVs and VolumeAttachments: "external-attacher/" + driver with "/" → "-". */
-export const attacherFinalizer = (driver: string): string => `external-attacher/${driver.replaceAll("/", "-")}`;
+/** external-attacher's SanitizeDriverName: every character outside [a-zA-Z0-9-] becomes "-", never ending in "-". */
+export const sanitizeDriverName = (driver: string): string => {
+  const name = driver.replace(/[^a-zA-Z0-9-]/g, "-");
+  return name.endsWith("-") ? `${name}X` : name;
+};
+/** external-attacher's finalizer on PVs and VolumeAttachments: "external-attacher/hostpath-csi-k8s-io". */
+export const attacherFinalizer = (driver: string): string => `external-attacher/${sanitizeDriverName(driver)}`;
 /** Namespace finalizer in spec.finalizers. */
 export const NamespaceFinalizerKubernetes = "kubernetes";
 
