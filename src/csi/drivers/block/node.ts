@@ -15,6 +15,7 @@ import { detectFilesystem, makeFilesystem } from "./filesystem.js";
 import { growIfSmaller } from "./expand.js";
 import { attachLoop, blockDeviceSize, detachLoop, loopDevicesFor } from "./loop.js";
 import { bindMount, isMountPoint, mountDevice, mountsAt, mountsOfDevice, unmountAll } from "./mount.js";
+import { parseNodePath } from "../requests.js";
 import { chooseFsType, parseCapability, required } from "./request.js";
 import { isVolumeId, type StagedRecord } from "./state.js";
 
@@ -68,7 +69,7 @@ async function deviceMountedAt(path: string): Promise<string | undefined> {
 
 export async function nodeStageVolume(ctx: BlockContext, request: NodeStageVolumeRequest__Output): Promise<object> {
   const volumeId = required(request.volume_id, "volume_id");
-  const stagingPath = resolve(required(request.staging_target_path, "staging_target_path"));
+  const stagingPath = parseNodePath(request.staging_target_path, "staging_target_path");
   const capability = parseCapability(request.volume_capability, "volume_capability");
   assertNodeAvailable(ctx);
   return ctx.locks.with([`volume ${volumeId}`], async () => {
@@ -122,7 +123,7 @@ export async function nodeStageVolume(ctx: BlockContext, request: NodeStageVolum
 
 export async function nodeUnstageVolume(ctx: BlockContext, request: NodeUnstageVolumeRequest__Output): Promise<object> {
   const volumeId = required(request.volume_id, "volume_id");
-  const stagingPath = resolve(required(request.staging_target_path, "staging_target_path"));
+  const stagingPath = parseNodePath(request.staging_target_path, "staging_target_path");
   assertNodeAvailable(ctx);
   return ctx.locks.with([`volume ${volumeId}`], async () => {
     const record = isVolumeId(volumeId) ? await ctx.state.staged.get(volumeId) : undefined;
@@ -149,9 +150,9 @@ export async function nodeUnstageVolume(ctx: BlockContext, request: NodeUnstageV
 
 export async function nodePublishVolume(ctx: BlockContext, request: NodePublishVolumeRequest__Output): Promise<object> {
   const volumeId = required(request.volume_id, "volume_id");
-  const targetPath = resolve(required(request.target_path, "target_path"));
+  const targetPath = parseNodePath(request.target_path, "target_path");
   const capability = parseCapability(request.volume_capability, "volume_capability");
-  const stagingPath = resolve(required(request.staging_target_path, "staging_target_path"));
+  const stagingPath = parseNodePath(request.staging_target_path, "staging_target_path");
   assertNodeAvailable(ctx);
   const readonly = request.readonly || capability.readonlyMode;
   return ctx.locks.with([`volume ${volumeId}`], async () => {
@@ -213,7 +214,7 @@ export async function nodeUnpublishVolume(
   request: NodeUnpublishVolumeRequest__Output,
 ): Promise<object> {
   const volumeId = required(request.volume_id, "volume_id");
-  const targetPath = resolve(required(request.target_path, "target_path"));
+  const targetPath = parseNodePath(request.target_path, "target_path");
   assertNodeAvailable(ctx);
   return ctx.locks.with([`volume ${volumeId}`], async () => {
     await unmountAll(targetPath);

@@ -43,9 +43,9 @@ const cases: Array<{
     want: Code.OUT_OF_RANGE,
   },
   {
-    name: "negative bytes are INVALID_ARGUMENT",
+    name: "negative bytes are OUT_OF_RANGE (spec: unsupported capacity_range)",
     range: { required_bytes: -1, limit_bytes: 0 },
-    want: Code.INVALID_ARGUMENT,
+    want: Code.OUT_OF_RANGE,
   },
 ];
 for (const c of cases) {

@@ -1,6 +1,14 @@
 // Parsing CSI requests into what the block driver decides on. Every missing or unusable field becomes
 // INVALID_ARGUMENT naming the field, before anything on disk changes.
 import { Code, CsiError, missingField } from "../../errors.js";
+import {
+  fitsRange,
+  isReadOnlyMode,
+  parseCapability as parseSharedCapability,
+  parseCapacityRange,
+  requireField,
+  type Capability as SharedCapability,
+} from "../requests.js";
 import type { CapacityRange__Output } from "../../generated/csi/v1/CapacityRange.js";
 import type { VolumeCapability__Output } from "../../generated/csi/v1/VolumeCapability.js";
 import { defaultFsType, isKnownFsType, knownFsTypes, type FsType } from "./filesystem.js";
@@ -15,24 +23,17 @@ export const minimumVolumeBytes = 16 * MiB;
 /** What CreateVolume makes when the caller gives no capacity range, like a cloud's default disk size. */
 export const defaultVolumeBytes = 1 * GiB;
 
-export type AccessType = "mount" | "block";
-
-/** A volume capability this driver can serve, parsed. */
-export interface Capability {
-  accessType: AccessType;
-  /** Empty when the caller leaves it to the volume (StorageClass parameter, then ext4). */
-  fsType: string;
-  mountFlags: string[];
+/** A volume capability this driver can serve: the shared parse (drivers/requests.ts) plus the block rules. */
+export interface Capability extends SharedCapability {
+  /** SINGLE_NODE_READER_ONLY: published read-only whatever `readonly` says. */
   readonlyMode: boolean;
 }
 
 // A loop device lives on one machine and is attached to one node at a time: single-node modes only, as a cloud disk.
 const singleNodeModes = new Set(["SINGLE_NODE_WRITER", "SINGLE_NODE_READER_ONLY", "SINGLE_NODE_SINGLE_WRITER"]);
 
-export function required(value: string, field: string): string {
-  if (!value) throw missingField(field);
-  return value;
-}
+/** A required string field (empty means missing): INVALID_ARGUMENT naming it. */
+export const required = requireField;
 
 /** Why a capability cannot be served, or undefined when it can (ValidateVolumeCapabilities reports the why). */
 export function unsupportedReason(capability: VolumeCapability__Output): string | undefined {
@@ -52,17 +53,10 @@ export function unsupportedReason(capability: VolumeCapability__Output): string 
 }
 
 export function parseCapability(capability: VolumeCapability__Output | null, field: string): Capability {
-  if (!capability) throw missingField(field);
-  if (!capability.access_mode) throw missingField(`${field}.access_mode`);
-  const reason = unsupportedReason(capability);
+  const parsed = parseSharedCapability(capability, field); // missing parts → INVALID_ARGUMENT naming them
+  const reason = unsupportedReason(capability!);
   if (reason) throw new CsiError(Code.INVALID_ARGUMENT, `${field}: ${reason}`);
-  const accessType: AccessType = capability.access_type === "block" ? "block" : "mount";
-  return {
-    accessType,
-    fsType: accessType === "mount" ? (capability.mount?.fs_type ?? "") : "",
-    mountFlags: accessType === "mount" ? (capability.mount?.mount_flags ?? []) : [],
-    readonlyMode: capability.access_mode.mode === "SINGLE_NODE_READER_ONLY",
-  };
+  return { ...parsed, readonlyMode: isReadOnlyMode(parsed.mode) };
 }
 
 export function parseCapabilities(capabilities: VolumeCapability__Output[], field: string): Capability[] {
@@ -101,17 +95,7 @@ const roundUp = (n: number, unit: number) => Math.ceil(n / unit) * unit;
  * never above limit_bytes; OUT_OF_RANGE when no such size exists or it exceeds what the driver can ever hold.
  */
 export function sizeFor(range: CapacityRange__Output | null, fallback: number, maximum: number): number {
-  const requiredBytes = range?.required_bytes ?? 0;
-  const limitBytes = range?.limit_bytes ?? 0;
-  if (requiredBytes < 0 || limitBytes < 0) {
-    throw new CsiError(Code.INVALID_ARGUMENT, "capacity_range: required_bytes and limit_bytes must not be negative");
-  }
-  if (limitBytes > 0 && requiredBytes > limitBytes) {
-    throw new CsiError(
-      Code.OUT_OF_RANGE,
-      `capacity_range: required_bytes ${requiredBytes} is more than limit_bytes ${limitBytes}`,
-    );
-  }
+  const { requiredBytes, limitBytes } = parseCapacityRange(range, "capacity_range");
   let size = requiredBytes > 0 ? requiredBytes : limitBytes > 0 ? Math.min(fallback, limitBytes) : fallback;
   size = roundUp(Math.max(size, minimumVolumeBytes), MiB);
   if (limitBytes > 0 && size > limitBytes) {
@@ -131,7 +115,5 @@ export function sizeFor(range: CapacityRange__Output | null, fallback: number, m
 
 /** Whether an existing volume's size satisfies a (re-)requested range: ALREADY_EXISTS when it does not. */
 export function sizeSatisfies(size: number, range: CapacityRange__Output | null): boolean {
-  const requiredBytes = range?.required_bytes ?? 0;
-  const limitBytes = range?.limit_bytes ?? 0;
-  return size >= requiredBytes && (limitBytes === 0 || size <= limitBytes);
+  return fitsRange(size, parseCapacityRange(range, "capacity_range"));
 }

@@ -9,16 +9,16 @@ import type { ListSnapshotsRequest__Output } from "../../generated/csi/v1/ListSn
 import type { ListSnapshotsResponse } from "../../generated/csi/v1/ListSnapshotsResponse.js";
 import type { Snapshot } from "../../generated/csi/v1/Snapshot.js";
 import { copySparse, flushIfMounted, readyVolume, type BlockContext } from "./context.js";
+import { parseMaxEntries, timestampOf } from "../requests.js";
 import { required } from "./request.js";
 import { isSnapshotId, removeFile, snapshotIdFor, tempFileFor, type SnapshotRecord } from "./state.js";
 
 function snapshotMessage(snapshot: SnapshotRecord): Snapshot {
-  const ms = Date.parse(snapshot.createdAt);
   return {
     snapshot_id: snapshot.snapshotId,
     source_volume_id: snapshot.sourceVolumeId,
     size_bytes: snapshot.sizeBytes,
-    creation_time: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 },
+    creation_time: timestampOf(Date.parse(snapshot.createdAt)),
     ready_to_use: snapshot.state === "ready",
   };
 }
@@ -84,7 +84,7 @@ export async function listSnapshots(
   ctx: BlockContext,
   request: ListSnapshotsRequest__Output,
 ): Promise<ListSnapshotsResponse> {
-  if (request.max_entries < 0) throw new CsiError(Code.INVALID_ARGUMENT, "max_entries must not be negative");
+  parseMaxEntries(request.max_entries);
   let snapshots = (await ctx.state.snapshots.list()).filter((s) => s.state === "ready");
   if (request.snapshot_id) snapshots = snapshots.filter((s) => s.snapshotId === request.snapshot_id);
   if (request.source_volume_id) snapshots = snapshots.filter((s) => s.sourceVolumeId === request.source_volume_id);

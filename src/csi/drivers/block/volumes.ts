@@ -16,6 +16,7 @@ import type { ValidateVolumeCapabilitiesRequest__Output } from "../../generated/
 import type { ValidateVolumeCapabilitiesResponse } from "../../generated/csi/v1/ValidateVolumeCapabilitiesResponse.js";
 import type { Volume } from "../../generated/csi/v1/Volume.js";
 import type { VolumeCondition } from "../../generated/csi/v1/VolumeCondition.js";
+import { parseMaxEntries } from "../requests.js";
 import {
   copySparse,
   crashPoint,
@@ -239,7 +240,7 @@ export async function listVolumes(
   ctx: BlockContext,
   request: ListVolumesRequest__Output,
 ): Promise<ListVolumesResponse> {
-  if (request.max_entries < 0) throw new CsiError(Code.INVALID_ARGUMENT, "max_entries must not be negative");
+  parseMaxEntries(request.max_entries);
   const volumes = (await ctx.state.volumes.list()).filter((v) => v.state === "ready");
   // The token is the id after which the next page starts: stable under deletes between pages.
   let start = 0;
