@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ConfigMap, PersistentVolume } from "../api/core/types.js";
+import { createApiServer } from "../apiserver/server.js";
+import { MemoryStore } from "../store/memory.js";
 import { createClient } from "./client.js";
+import { httpTransport } from "./http.js";
+import { inProcessTransport } from "./inprocess.js";
 import { createInformerFactory } from "./factory.js";
 import { Informer } from "./informer.js";
 import { eventually, interruptibleTransport, startTestApiServer, transportKinds } from "./testing/apiserver.js";
@@ -158,4 +162,33 @@ test("an informer with a label selector sees objects enter and leave its selecti
   await eventually(() => log.length === 3, "three events");
   assert.deepEqual(log, ["add x", "delete x", "add y"]);
   assert.deepEqual(informer.keys(), ["apps/y"]);
+});
+
+test("[http] an informer rides out an apiserver restart: it retries with backoff and catches up", async (t) => {
+  const store = new MemoryStore();
+  t.after(() => store.close());
+  const first = await createApiServer({ store, log: () => {} });
+  const listener = await first.listen("127.0.0.1:0");
+  const transport = httpTransport({ server: listener.url });
+  t.after(() => transport.close());
+  const client = createClient(transport);
+  await client.namespaces.create(namespace("apps"));
+  await client.configMaps.create(configMap("apps", "before"));
+  const informer = new Informer(client.configMaps, { log: quiet, initialBackoffMs: 20, maxBackoffMs: 100 });
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  void informer.run(controller.signal);
+  await informer.waitForSync(controller.signal);
+
+  await listener.close(); // the watch connection drops; reconnects are refused for a while
+  await first.close();
+  const second = await createApiServer({ store, log: () => {} });
+  t.after(() => second.close());
+  const inProcess = createClient(inProcessTransport(second.handler));
+  await inProcess.configMaps.create(configMap("apps", "while-down"));
+  const again = await second.listen(new URL(listener.url).host); // same address: the kubeconfig still points here
+  t.after(() => again.close());
+
+  await eventually(() => informer.get("apps/while-down"), "the change made while the apiserver was down");
+  assert.deepEqual(informer.keys().sort(), ["apps/before", "apps/while-down"]);
 });
