@@ -9,9 +9,3 @@ export function prefixEnd(prefix: string): string | undefined {
   }
   return undefined;
 }
-
-/** The lower bound of a scan over `prefix` that starts strictly after `after` (a continue position). */
-export function scanStart(prefix: string, after: string | undefined): { from: string; inclusive: boolean } {
-  if (after !== undefined && after >= prefix) return { from: after, inclusive: false };
-  return { from: prefix, inclusive: true };
-}

@@ -73,6 +73,7 @@ export class SqliteStore implements Store, EventLog {
   private queue: Pending[] = [];
   private flushScheduled = false;
   private inflight: Promise<void> | undefined;
+  private readonly compacting = new Set<Promise<void>>();
   private closed = false;
   /** Transactions committed and writes in them: group commit shows as writes/commits > 1 under load. */
   readonly stats = { commits: 0, writes: 0 };
@@ -282,7 +283,13 @@ export class SqliteStore implements Store, EventLog {
     if (upTo <= this.compacted) return;
     // Readers check the compaction point before touching the log, so raise it first, then trim.
     this.compacted = upTo;
-    await this.committer.compact(upTo, compactStep);
+    const compacting = this.committer.compact(upTo, compactStep);
+    this.compacting.add(compacting);
+    try {
+      await compacting;
+    } finally {
+      this.compacting.delete(compacting);
+    }
   }
 
   async close(): Promise<void> {
@@ -293,6 +300,7 @@ export class SqliteStore implements Store, EventLog {
       await this.inflight;
     }
     this.hub.close();
+    await Promise.allSettled(this.compacting); // its caller hears how it ended
     await this.committer.close();
     this.db.close();
     this.lock?.release();
