@@ -47,5 +47,5 @@ test("the client's resource table agrees with the apiserver's discovery on kind 
   ]) {
     assert.ok(served.includes(name), `${name} is served`);
   }
-  if (notServed.length) t.diagnostic(`not served yet: ${notServed.join(", ")}`);
+  t.diagnostic(`served: ${served.join(", ")}; not served yet: ${notServed.join(", ") || "none"}`);
 });
