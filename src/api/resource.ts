@@ -30,6 +30,11 @@ export interface ResourceDefinition<T extends KubeObject = KubeObject> {
   applyDefaults(object: T): void;
   /** Set server-owned fields on create (e.g. a new PVC's status.phase Pending). */
   prepareForCreate?(object: T): void;
+  /**
+   * Upstream's PrepareForUpdate (subresource "") and status-strategy PrepareForUpdate ("status"): server-owned
+   * adjustments before validation, e.g. a PV's status.lastPhaseTransitionTime when its phase changes. Optional.
+   */
+  prepareForUpdate?(object: T, old: T, subresource: "" | "status", now: Date): void;
   /** Every problem at once, worded as upstream; the apiserver turns a non-empty list into 422 Invalid. */
   validateCreate(object: T): FieldError[];
   validateUpdate(object: T, old: T): FieldError[];

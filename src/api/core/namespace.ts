@@ -42,6 +42,11 @@ export const namespaces: ResourceDefinition<Namespace> = {
       namespace.spec = { ...(namespace.spec ?? {}), finalizers: [...finalizers, NamespaceFinalizerKubernetes] };
     }
   },
+  prepareForUpdate(namespace, old, subresource) {
+    // spec.finalizers change only through …/finalize, as upstream
+    if (subresource === "") namespace.spec = { ...(namespace.spec ?? {}), finalizers: old.spec?.finalizers };
+    if (namespace.spec && namespace.spec.finalizers === undefined) delete namespace.spec.finalizers;
+  },
   validateCreate: (namespace) => [
     ...validateObjectMeta(namespace.metadata, false, nameIsDNSLabel),
     ...validateSpecFinalizers(namespace),

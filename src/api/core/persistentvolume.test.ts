@@ -236,3 +236,18 @@ test("a deleted volume held by a finalizer shows Terminating", () => {
   volume.metadata.deletionTimestamp = "2026-01-01T00:00:00Z";
   assert.equal(persistentVolumes.table.row(volume, new Date())[4], "Terminating");
 });
+
+test("a status write that changes the phase stamps lastPhaseTransitionTime", () => {
+  const old = pv({});
+  persistentVolumes.applyDefaults(old);
+  old.status = { phase: "Pending", lastPhaseTransitionTime: "2026-01-01T00:00:00Z" };
+  const next = structuredClone(old);
+  next.status = { phase: "Available" };
+  persistentVolumes.prepareForUpdate!(next, old, "status", new Date("2026-01-01T00:05:00Z"));
+  assert.equal(next.status.lastPhaseTransitionTime, "2026-01-01T00:05:00Z");
+  const same = structuredClone(next);
+  delete same.status!.lastPhaseTransitionTime;
+  same.status!.message = "ok";
+  persistentVolumes.prepareForUpdate!(same, next, "status", new Date("2026-01-01T00:09:00Z"));
+  assert.equal(same.status!.lastPhaseTransitionTime, "2026-01-01T00:05:00Z");
+});

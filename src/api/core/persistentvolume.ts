@@ -230,6 +230,22 @@ export const persistentVolumes: ResourceDefinition<PersistentVolume> = {
     // upstream: status is server-owned; a new volume starts Pending with its transition time stamped.
     volume.status = { phase: "Pending", lastPhaseTransitionTime: rfc3339(now) };
   },
+  prepareForUpdate(volume, old, subresource, now) {
+    if (subresource !== "status") return;
+    // upstream stamps lastPhaseTransitionTime whenever the phase changes, unless the writer set a new one
+    volume.status ??= {};
+    const before = old.status ?? {};
+    if (volume.status.phase === before.phase) {
+      if (!volume.status.lastPhaseTransitionTime && before.lastPhaseTransitionTime) {
+        volume.status.lastPhaseTransitionTime = before.lastPhaseTransitionTime;
+      }
+    } else if (
+      !volume.status.lastPhaseTransitionTime ||
+      volume.status.lastPhaseTransitionTime === before.lastPhaseTransitionTime
+    ) {
+      volume.status.lastPhaseTransitionTime = rfc3339(now);
+    }
+  },
   validateCreate: validatePersistentVolume,
   validateUpdate: validatePersistentVolumeUpdate,
   validateStatusUpdate: (volume, old) => validateObjectMetaUpdate(volume.metadata, old.metadata),
