@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import type { TestContext } from "node:test";
 import { SqliteStore, StoreInUseError } from "./sqlite.js";
@@ -117,6 +118,42 @@ test("the database is a WAL-mode file on disk, owned by one store at a time", as
   await store.close();
   const again = openFile(t, file);
   assert.equal(text((await again.get("/pv/a"))!.value), "a1");
+});
+
+test("every write acknowledged before the process is killed (SIGKILL) is there after reopening", async (t) => {
+  const file = await tempFile(t);
+  const writer = spawn(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(new URL("testdata/writer.ts", import.meta.url)), file],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  t.after(() => writer.kill("SIGKILL"));
+  const acknowledged = new Map<string, number>();
+  let buffered = "";
+  await new Promise<void>((resolve, reject) => {
+    writer.on("exit", (code) => reject(new Error(`writer exited early with ${code}`)));
+    writer.stdout.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split("\n");
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        const [key, revision] = line.split(" ");
+        acknowledged.set(key, Number(revision));
+      }
+      if (acknowledged.size >= 500) {
+        writer.kill("SIGKILL");
+        resolve();
+      }
+    });
+  });
+  await new Promise((resolve) => writer.once("exit", resolve));
+  const store = openFile(t, file); // also takes over the lock the killed process left
+  for (const [key, revision] of acknowledged) assert.equal((await store.get(key))?.modRevision, revision, key);
+  const current = await store.currentRevision();
+  assert.ok(current >= Math.max(...acknowledged.values()));
+  assert.equal(await store.count("/pv/"), current, "one key per revision, nothing half-written");
 });
 
 test("a lock left behind by a process that died does not keep the store closed", async (t) => {
