@@ -16,12 +16,10 @@ export function parseFieldValidation(value: string | null): FieldValidation {
   throw badRequest(`fieldValidation parameter unsupported: ${value} (must be one of: Ignore, Warn, Strict)`);
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: false });
-
 /** Any JSON or YAML document, as a plain value (patch bodies are checked by the patch code). */
 export function parseBody(body: Uint8Array | undefined, yaml: boolean): unknown {
   if (body && body.byteLength > maxBodyBytes) throw entityTooLarge();
-  const text = body ? decoder.decode(body) : "";
+  const text = body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8") : "";
   if (text.trim() === "") throw badRequest("the request body is empty; send the object as JSON or YAML");
   if (yaml) {
     try {

@@ -2,8 +2,10 @@
 // body happens here, once; the registry works on typed options.
 import type { ApiRequest, ApiResponse } from "../api/http.js";
 import type { KubeObject } from "../api/meta.js";
-import { badRequest, methodNotSupported, StatusError } from "./errors.js";
-import { checkObject, decodeObjectBody, parseBody, parseFieldValidation } from "./decode.js";
+import { badRequest, entityTooLarge, methodNotSupported, StatusError } from "./errors.js";
+import { checkObject, decodeObjectBody, maxBodyBytes, parseBody, parseFieldValidation } from "./decode.js";
+import { decodeProtobufObject } from "./protobuf.js";
+import type { ResourceDefinition } from "../api/resource.js";
 import { bodyType, negotiate, type Representation } from "./media.js";
 import { patchObject } from "./patching.js";
 import type { GenericRegistry } from "./registry/generic.js";
@@ -135,8 +137,11 @@ export async function handleResource(
       if (objectName !== undefined) throw methodNotSupported(gr, "create");
       const validation = parseFieldValidation(query.get("fieldValidation"));
       const type = bodyType(request.headers["content-type"]);
-      if (type !== "json" && type !== "yaml") throw unsupportedBody(request);
-      const decoded = decodeObjectBody(def, request.body, type === "yaml", validation);
+      if (type !== "json" && type !== "yaml" && type !== "protobuf") throw unsupportedBody(request);
+      const decoded =
+        type === "protobuf"
+          ? decodeProtobufBody(def, request)
+          : decodeObjectBody(def, request.body, type === "yaml", validation);
       output.warnings.push(...decoded.warnings);
       const created = await registry.create(namespace, decoded.object, { dryRun: parseDryRun(query) });
       return objectResponse(def, 201, created, output);
@@ -199,6 +204,14 @@ export async function handleResource(
       );
     }
   }
+}
+
+/** kubectl's typed clients send protobuf for a few kinds (create namespace/configmap/secret). */
+function decodeProtobufBody(def: ResourceDefinition, request: ApiRequest) {
+  if (request.body && request.body.byteLength > maxBodyBytes) throw entityTooLarge();
+  const value = request.body && decodeProtobufObject(request.body);
+  if (!value) throw unsupportedBody(request);
+  return checkObject(def, value, "Ignore");
 }
 
 function unsupportedBody(request: ApiRequest): StatusError {

@@ -176,3 +176,29 @@ test("kubectl get -w prints a row for each update", async (t) => {
   assert.match(watch.output(), /^NAME\s+STATUS\s+VOLUME/m);
   assert.equal(watch.stderr(), "");
 });
+
+test("kubectl create namespace, configmap and secret (protobuf bodies) work, and deleting the namespace empties it", async (t) => {
+  const stowage = await startStowage(t);
+  assert.match(await stowage.kubectl("create", "namespace", "team"), /namespace\/team created/);
+  await stowage.kubectl("create", "configmap", "settings", "--from-literal=mode=fast", "-n", "team");
+  await stowage.kubectl("create", "secret", "generic", "creds", "--from-literal=password=hunter2", "-n", "team");
+  assert.equal(
+    await stowage.kubectl("get", "configmap", "settings", "-n", "team", "-o", "jsonpath={.data.mode}"),
+    "fast",
+  );
+  assert.equal(
+    await stowage.kubectl("get", "secret", "creds", "-n", "team", "-o", "jsonpath={.data.password}"),
+    "aHVudGVyMg==",
+  );
+  assert.equal(await stowage.kubectl("get", "namespace", "team", "-o", "jsonpath={.metadata.generateName}"), "");
+  assert.match(await stowage.kubectl("delete", "namespace", "team"), /namespace "team" deleted/);
+  const gone = await stowage.kubectlResult(["get", "configmap", "settings", "-n", "team"]);
+  assert.match(gone.stderr, /not found/);
+});
+
+test("kubectl apply --server-side gets a clear refusal", async (t) => {
+  const stowage = await startStowage(t);
+  const result = await stowage.kubectlResult(["apply", "--server-side", "-f", fixture("held.yaml")]);
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /server-side apply \(application\/apply-patch\+yaml\) is not supported by stowage yet/);
+});

@@ -58,7 +58,8 @@ export function negotiate(
   throw notAcceptable(["application/json", "application/yaml"]);
 }
 
-export type BodyType = "json" | "yaml" | "json-patch" | "merge-patch" | "strategic-merge-patch" | "apply-patch";
+export type BodyType =
+  "json" | "yaml" | "protobuf" | "json-patch" | "merge-patch" | "strategic-merge-patch" | "apply-patch";
 
 export function bodyType(contentType: string | undefined): BodyType | undefined {
   const type = (contentType ?? "application/json").split(";")[0].trim().toLowerCase();
@@ -70,6 +71,8 @@ export function bodyType(contentType: string | undefined): BodyType | undefined 
     case "application/x-yaml":
     case "text/yaml":
       return "yaml";
+    case "application/vnd.kubernetes.protobuf":
+      return "protobuf";
     case "application/json-patch+json":
       return "json-patch";
     case "application/merge-patch+json":

@@ -29,7 +29,7 @@ export function headers(output: Output | undefined, contentType = "application/j
 }
 
 export function jsonResponse(status: number, value: unknown, output?: Output): ApiResponse {
-  const body = output?.yaml ? encoder.encode(toYaml(value)) : encoder.encode(JSON.stringify(value));
+  const body = Buffer.from(output?.yaml ? toYaml(value) : JSON.stringify(value));
   return { status, headers: headers(output), body };
 }
 

@@ -10,11 +10,12 @@ const decoder = new TextDecoder();
 export function encodeObject(object: KubeObject): Uint8Array {
   const { apiVersion, kind, metadata, ...rest } = object as KubeObject & Record<string, unknown>;
   const { resourceVersion: _rv, ...meta } = metadata;
-  return encoder.encode(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }));
+  // Buffer.from is several times faster than TextEncoder for large strings
+  return Buffer.from(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }));
 }
 
 export function decodeObject<T extends KubeObject = KubeObject>(kv: KeyValue): T {
-  const object = JSON.parse(decoder.decode(kv.value)) as T;
+  const object = JSON.parse(Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength).toString()) as T;
   object.metadata.resourceVersion = String(kv.modRevision);
   return object;
 }

@@ -1,0 +1,224 @@
+// apiserver figures through HTTP on the SQLite store, the server in its own process (`stowage apiserver`):
+// - creates/s of ~1 KiB ConfigMaps from 32 concurrent keep-alive clients (target ≥ 5,000/s)
+// - GET of a list of 10,000 PersistentVolumes (target ≤ 150 ms)
+// - watch delivery latency of one update to 100 watchers (target p99 ≤ 20 ms)
+// Prints one JSON line. Run: node --import tsx bench/apiserver.ts [creates] [volumes]
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const creates = Number(process.argv[2] ?? 20_000);
+const volumes = Number(process.argv[3] ?? 10_000);
+const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+
+async function startServer(dir: string): Promise<{ url: string; stop(): void }> {
+  const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", main, "apiserver", "--store", `sqlite:${join(dir, "bench.db")}`, "--listen", "127.0.0.1:0"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /serving at (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`apiserver exited ${code}`)));
+  });
+  return { url, stop: () => child.kill("SIGTERM") };
+}
+
+function send(url: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}${path}`,
+      {
+        method,
+        agent,
+        headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function pool(count: number, workers: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < count) await fn(next++);
+    }),
+  );
+}
+
+const filler = "x".repeat(900);
+const configMap = (name: string) =>
+  JSON.stringify({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, labels: { bench: "create" } },
+    data: { payload: filler },
+  });
+const volume = (name: string) =>
+  JSON.stringify({
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name, labels: { bench: "list" } },
+    spec: {
+      capacity: { storage: "5Gi" },
+      accessModes: ["ReadWriteOnce"],
+      persistentVolumeReclaimPolicy: "Retain",
+      storageClassName: "standard",
+      hostPath: { path: `/srv/volumes/${name}` },
+    },
+  });
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "stowage-bench-"));
+  const server = await startServer(dir);
+  try {
+    // warm-up (JIT, SQLite pages)
+    await pool(
+      500,
+      32,
+      async (i) =>
+        void (await send(server.url, "POST", "/api/v1/namespaces/default/configmaps", configMap(`warm-${i}`))),
+    );
+
+    let start = performance.now();
+    let failed = 0;
+    await pool(creates, 32, async (i) => {
+      const r = await send(server.url, "POST", "/api/v1/namespaces/default/configmaps", configMap(`cm-${i}`));
+      if (r.status !== 201) failed++;
+    });
+    const createSeconds = (performance.now() - start) / 1000;
+
+    await pool(
+      volumes,
+      32,
+      async (i) =>
+        void (await send(server.url, "POST", "/api/v1/persistentvolumes", volume(`pv-${String(i).padStart(6, "0")}`))),
+    );
+    const listMs: number[] = [];
+    let items = 0;
+    for (let i = 0; i < 7; i++) {
+      start = performance.now();
+      const r = await send(server.url, "GET", "/api/v1/persistentvolumes");
+      listMs.push(performance.now() - start);
+      items = (JSON.parse(r.text) as { items: unknown[] }).items.length;
+    }
+    listMs.sort((a, b) => a - b);
+
+    // 100 watchers on one namespace's configmaps; each update carries its send time
+    await send(
+      server.url,
+      "POST",
+      "/api/v1/namespaces",
+      JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "watched" } }),
+    );
+    await send(
+      server.url,
+      "POST",
+      "/api/v1/namespaces/watched/configmaps",
+      JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ticker" }, data: { sent: "0" } }),
+    );
+    const latencies: number[] = [];
+    const watchers: Array<() => void> = [];
+    const ready: Promise<void>[] = [];
+    const revision = JSON.parse((await send(server.url, "GET", "/api/v1/namespaces/watched/configmaps")).text).metadata
+      .resourceVersion as string;
+    for (let w = 0; w < 100; w++) {
+      ready.push(
+        new Promise<void>((resolve) => {
+          const req = request(
+            `${server.url}/api/v1/namespaces/watched/configmaps?watch=1&resourceVersion=${revision}`,
+            { agent: false },
+            (res) => {
+              resolve();
+              let pending = "";
+              res.on("data", (chunk: Buffer) => {
+                const now = performance.now() + performance.timeOrigin;
+                pending += chunk.toString();
+                for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+                  const event = JSON.parse(pending.slice(0, nl)) as { object: { data?: { sent?: string } } };
+                  pending = pending.slice(nl + 1);
+                  const sent = Number(event.object.data?.sent ?? 0);
+                  if (sent > 0) latencies.push(now - sent);
+                }
+              });
+            },
+          );
+          req.end();
+          watchers.push(() => req.destroy());
+        }),
+      );
+    }
+    await Promise.all(ready);
+    const updates = 200;
+    for (let u = 0; u < updates; u++) {
+      const patch = JSON.stringify({ data: { sent: String(performance.now() + performance.timeOrigin) } });
+      await new Promise<void>((resolve, reject) => {
+        const req = request(
+          `${server.url}/api/v1/namespaces/watched/configmaps/ticker`,
+          {
+            method: "PATCH",
+            agent,
+            headers: { "content-type": "application/merge-patch+json", "content-length": Buffer.byteLength(patch) },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve());
+          },
+        );
+        req.on("error", reject);
+        req.end(patch);
+      });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const deadline = Date.now() + 5000;
+    while (latencies.length < updates * 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const stop of watchers) stop();
+    latencies.sort((a, b) => a - b);
+
+    console.log(
+      JSON.stringify({
+        bench: "apiserver",
+        store: "sqlite",
+        transport: "http",
+        creates,
+        createFailures: failed,
+        createsPerSecond: Math.round(creates / createSeconds),
+        listItems: items,
+        listMsMedian: Math.round(percentile(listMs, 50)),
+        listMsBest: Math.round(listMs[0]),
+        watchers: 100,
+        watchUpdates: updates,
+        watchDelivered: latencies.length,
+        watchLatencyMsP50: Number(percentile(latencies, 50).toFixed(2)),
+        watchLatencyMsP99: Number(percentile(latencies, 99).toFixed(2)),
+      }),
+    );
+  } finally {
+    server.stop();
+    agent.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,147 @@
+// The few Kubernetes protobuf bodies the real kubectl sends: its typed clients (kubectl create namespace,
+// create configmap, create secret) POST "application/vnd.kubernetes.protobuf". We read those kinds' fields
+// (numbers from upstream's generated.proto) into the same JSON object a JSON body gives; other kinds are refused
+// with 415, and responses are always JSON (kubectl accepts both).
+import { badRequest } from "./errors.js";
+
+class Reader {
+  pos = 0;
+  constructor(readonly buf: Uint8Array) {}
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+  varint(): number {
+    let result = 0;
+    let shift = 0;
+    while (true) {
+      if (this.pos >= this.buf.length) throw badRequest("protobuf body ends inside a varint");
+      const byte = this.buf[this.pos++];
+      result += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return result;
+      shift += 7;
+      if (shift > 63) throw badRequest("protobuf varint too long");
+    }
+  }
+  bytes(): Uint8Array {
+    const length = this.varint();
+    if (this.pos + length > this.buf.length) throw badRequest("protobuf field runs past the end of the body");
+    const out = this.buf.subarray(this.pos, this.pos + length);
+    this.pos += length;
+    return out;
+  }
+  string(): string {
+    return Buffer.from(this.bytes()).toString("utf8");
+  }
+  skip(wire: number): void {
+    if (wire === 0) this.varint();
+    else if (wire === 1) this.pos += 8;
+    else if (wire === 2) this.bytes();
+    else if (wire === 5) this.pos += 4;
+    else throw badRequest(`unsupported protobuf wire type ${wire}`);
+  }
+  /** Each field as (number, wire type), with the reader positioned at its value. */
+  *fields(): Generator<[number, number]> {
+    while (!this.done) {
+      const key = this.varint();
+      const start = this.pos;
+      yield [Math.floor(key / 8), key & 7];
+      if (this.pos === start) this.skip(key & 7); // the caller did not read it
+    }
+  }
+}
+
+function mapEntry(bytes: Uint8Array, valueAsBase64: boolean): [string, string] {
+  const r = new Reader(bytes);
+  let key = "";
+  let value = "";
+  for (const [field] of r.fields()) {
+    if (field === 1) key = r.string();
+    else if (field === 2) value = valueAsBase64 ? Buffer.from(r.bytes()).toString("base64") : r.string();
+  }
+  return [key, value];
+}
+
+function objectMeta(bytes: Uint8Array): Record<string, unknown> {
+  const meta: Record<string, unknown> = {};
+  const r = new Reader(bytes);
+  const names: Record<number, string> = {
+    1: "name",
+    2: "generateName",
+    3: "namespace",
+    5: "uid",
+    6: "resourceVersion",
+  };
+  for (const [field] of r.fields()) {
+    if (names[field]) {
+      // upstream's generated marshalling writes every string field, set or not: "" means unset
+      const value = r.string();
+      if (value !== "") meta[names[field]] = value;
+    } else if (field === 11 || field === 12) {
+      const key = field === 11 ? "labels" : "annotations";
+      const [k, v] = mapEntry(r.bytes(), false);
+      meta[key] = { ...((meta[key] as Record<string, string> | undefined) ?? {}), [k]: v };
+    } else if (field === 14) meta.finalizers = [...((meta.finalizers as string[] | undefined) ?? []), r.string()];
+  }
+  return meta;
+}
+
+type KindReader = (r: Reader, field: number, out: Record<string, unknown>) => void;
+
+const addTo = (out: Record<string, unknown>, key: string, [k, v]: [string, string]) => {
+  out[key] = { ...((out[key] as Record<string, string> | undefined) ?? {}), [k]: v };
+};
+
+const kinds: Record<string, KindReader> = {
+  Namespace: (r, field, out) => {
+    if (field === 2) {
+      const spec = new Reader(r.bytes());
+      const finalizers: string[] = [];
+      for (const [f] of spec.fields()) if (f === 1) finalizers.push(spec.string());
+      out.spec = finalizers.length ? { finalizers } : {};
+    }
+  },
+  ConfigMap: (r, field, out) => {
+    if (field === 2) addTo(out, "data", mapEntry(r.bytes(), false));
+    else if (field === 3) addTo(out, "binaryData", mapEntry(r.bytes(), true));
+    else if (field === 4) out.immutable = r.varint() !== 0;
+  },
+  Secret: (r, field, out) => {
+    if (field === 2) addTo(out, "data", mapEntry(r.bytes(), true));
+    else if (field === 3) {
+      const type = r.string();
+      if (type !== "") out.type = type;
+    } else if (field === 4) addTo(out, "stringData", mapEntry(r.bytes(), false));
+    else if (field === 5) out.immutable = r.varint() !== 0;
+  },
+};
+
+export const protobufKinds = Object.keys(kinds);
+
+/** "k8s\0" + runtime.Unknown{typeMeta, raw} → the object as JSON would give it; undefined for kinds we cannot read. */
+export function decodeProtobufObject(body: Uint8Array): Record<string, unknown> | undefined {
+  if (body.length < 4 || body[0] !== 0x6b || body[1] !== 0x38 || body[2] !== 0x73 || body[3] !== 0) {
+    throw badRequest("protobuf body does not start with the Kubernetes magic number");
+  }
+  const envelope = new Reader(body.subarray(4));
+  let apiVersion = "";
+  let kind = "";
+  let raw: Uint8Array | undefined;
+  for (const [field] of envelope.fields()) {
+    if (field === 1) {
+      const tm = new Reader(envelope.bytes());
+      for (const [f] of tm.fields()) {
+        if (f === 1) apiVersion = tm.string();
+        else if (f === 2) kind = tm.string();
+      }
+    } else if (field === 2) raw = envelope.bytes();
+  }
+  const read = kinds[kind];
+  if (!read || !raw) return undefined;
+  const out: Record<string, unknown> = { apiVersion, kind };
+  const r = new Reader(raw);
+  for (const [field] of r.fields()) {
+    if (field === 1) out.metadata = objectMeta(r.bytes());
+    else read(r, field, out);
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+// `stowage up`, `stowage kubeconfig` and `stowage apiserver` as a user runs them: a real process, real kubectl.
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+const run = (...args: string[]) =>
+  promisify(execFile)(process.execPath, ["--import", "tsx", main, ...args]).then(
+    (out) => ({ code: 0, ...out }),
+    (err: { code: number; stdout: string; stderr: string }) => err,
+  );
+
+async function up(dataDir: string) {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", main, "up", "--data-dir", dataDir, "--listen", "127.0.0.1:0"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const deadline = Date.now() + 20_000;
+  while (!/Press Ctrl-C to stop/.test(stdout)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`stowage up did not start: ${stdout}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    stdout: () => stdout,
+    stop: async () => {
+      child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+const kubectl = (kubeconfig: string, cache: string, ...args: string[]) =>
+  promisify(execFile)("kubectl", args, { env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cache } });
+
+test("stowage up prints how to use kubectl, stops cleanly on SIGTERM, and a second up resumes the data", async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), "stowage-up-"));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const first = await up(dataDir);
+  const kubeconfig = join(dataDir, "kubeconfig");
+  assert.match(first.stdout(), new RegExp(`export KUBECONFIG=${kubeconfig.replace(/[.]/g, "\\.")}`));
+  const cache = join(dataDir, "cache");
+  await kubectl(kubeconfig, cache, "create", "namespace", "kept");
+  const before = (await kubectl(kubeconfig, cache, "get", "ns", "kept", "-o", "jsonpath={.metadata.resourceVersion}"))
+    .stdout;
+  assert.equal(await first.stop(), 0);
+
+  const second = await up(dataDir);
+  t.after(() => second.stop());
+  const after = (await kubectl(kubeconfig, cache, "get", "ns", "kept", "-o", "jsonpath={.metadata.resourceVersion}"))
+    .stdout;
+  assert.equal(after, before);
+  // stowage kubeconfig prints the same file
+  const printed = await run("kubeconfig", "--data-dir", dataDir);
+  assert.equal(printed.code, 0);
+  assert.equal(printed.stdout, await readFile(kubeconfig, "utf8"));
+  assert.equal(await second.stop(), 0);
+});
+
+const refusals = [
+  { args: ["up", "--no-such-flag"], message: /unknown option '--no-such-flag'/ },
+  { args: ["up", "--listen", "localhost"], message: /--listen: "localhost" is not host:port/ },
+  { args: ["up", "--listen", "127.0.0.1:99999"], message: /is not a port number/ },
+  { args: ["apiserver", "--store", "etcd:http://127.0.0.1:2379"], message: /the etcd store is not built yet/ },
+  {
+    args: ["apiserver", "--store", "postgres:x"],
+    message: /"postgres:x" is not a store: use sqlite:<file>, memory or etcd:<endpoints>/,
+  },
+  { args: ["apiserver"], message: /required option '--store <store>' not specified/ },
+  {
+    args: ["kubeconfig", "--data-dir", "/nonexistent/stowage"],
+    message:
+      /no kubeconfig at \/nonexistent\/stowage\/kubeconfig: run `stowage up --data-dir \/nonexistent\/stowage` first/,
+  },
+];
+for (const r of refusals) {
+  test(`stowage ${r.args.join(" ")} is refused with a message that says what to fix`, async () => {
+    const result = await run(...r.args);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, r.message);
+  });
+}
