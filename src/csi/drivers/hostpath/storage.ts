@@ -78,8 +78,8 @@ export class HostpathStorage {
 
   /** Builds the volume's directory (empty, restored from a snapshot, or cloned) in tmp/, then moves it into place. */
   async createVolumeDir(id: string, source?: ContentSource): Promise<void> {
+    // Ids are fresh UUIDs, so nothing can be at `work` yet (a crash's leftovers were collected at start).
     const work = join(this.tmpDir, `volume-${id}`);
-    await rm(work, { recursive: true, force: true });
     await mkdir(work, { mode: 0o777 });
     if (source && "snapshotFile" in source) {
       await exec("tar", ["-x", "-f", source.snapshotFile, "-C", work, "--same-owner", "--preserve-permissions"]);

@@ -1,0 +1,151 @@
+// CSI figures for the hostpath driver, through real gRPC over a unix socket to the driver in its own process:
+//  - CreateVolume+DeleteVolume round trips per second with 16 concurrent callers (target ≥ 2,000/s);
+//  - NodePublishVolume+NodeUnpublishVolume round trips per second with real bind mounts (16 callers, each on its
+//    own staged volume, as a node agent mounting for many pods at once).
+// Prints one JSON line per figure. Run as root: node --import tsx bench/csi.ts [seconds-per-figure]
+// The wall-clock rate depends on what else runs on the machine, so each line also gives the CPU both processes
+// spent per round trip, and the rate that cost allows when every core is ours (with the load average seen).
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CsiClient } from "../src/csi/client.js";
+import { mountsUnder, unmount } from "../src/csi/drivers/mount.js";
+import type { VolumeCapability } from "../src/csi/generated/csi/v1/VolumeCapability.js";
+
+const seconds = Number(process.argv[2] ?? 5);
+const callers = 16;
+const rwo: VolumeCapability = { mount: {}, access_mode: { mode: "SINGLE_NODE_WRITER" } };
+
+/** CPU seconds a process has used so far (user + system), from /proc/<pid>/stat. */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+interface Figure {
+  roundTrips: number;
+  perSecond: number;
+  /** CPU both processes (caller and driver) spent per round trip: the machine-independent cost. */
+  cpuMsPerRoundTrip: number;
+  /** What the wall rate would be if this machine's cores did nothing else (others share them while we run). */
+  perSecondIfCoresWereIdle: number;
+}
+
+/** Runs `callers` loops of `fn` for `seconds`; returns completed round trips per second and their CPU cost. */
+async function measure(fn: (caller: number, i: number) => Promise<void>): Promise<Figure> {
+  const until = performance.now() + seconds * 1000;
+  const start = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const driverCpuBefore = await cpuSecondsOf(driver.pid!);
+  let count = 0;
+  await Promise.all(
+    Array.from({ length: callers }, async (_, caller) => {
+      for (let i = 0; performance.now() < until; i++) {
+        await fn(caller, i);
+        count++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - start) / 1000;
+  const own = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (own.user + own.system) / 1e6 + ((await cpuSecondsOf(driver.pid!)) - driverCpuBefore);
+  const cpuMsPerRoundTrip = (cpuSeconds * 1000) / count;
+  return {
+    roundTrips: count,
+    perSecond: Math.round(count / elapsed),
+    cpuMsPerRoundTrip: Number(cpuMsPerRoundTrip.toFixed(3)),
+    perSecondIfCoresWereIdle: Math.round((availableParallelism() * 1000) / cpuMsPerRoundTrip),
+  };
+}
+
+const dir = await mkdtemp(join(tmpdir(), "csi-bench-"));
+const endpoint = `unix://${join(dir, "csi.sock")}`;
+const driver = spawn(
+  process.execPath,
+  [
+    "--import",
+    "tsx",
+    fileURLToPath(new URL("../src/csi/drivers/hostpath/testing/run.ts", import.meta.url)),
+    endpoint,
+    "node-1",
+    join(dir, "state"),
+  ],
+  { stdio: ["ignore", "ignore", "inherit"] },
+);
+const client = await CsiClient.connect(endpoint, { readyTimeoutMs: 30_000 });
+
+try {
+  // Warm up both processes (JIT, first directory creations) before timing.
+  for (let i = 0; i < 200; i++) {
+    const { volume } = await client.controller.CreateVolume({ name: `warm-${i}`, volume_capabilities: [rwo] });
+    await client.controller.DeleteVolume({ volume_id: volume!.volume_id });
+  }
+
+  const createDelete = await measure(async (caller, i) => {
+    const { volume } = await client.controller.CreateVolume({
+      name: `pvc-${caller}-${i}`,
+      volume_capabilities: [rwo],
+      capacity_range: { required_bytes: 1 << 20 },
+    });
+    await client.controller.DeleteVolume({ volume_id: volume!.volume_id });
+  });
+  console.log(
+    JSON.stringify({
+      bench: "csi.hostpath.CreateVolume+DeleteVolume",
+      callers,
+      seconds,
+      ...createDelete,
+      target: 2000,
+      loadAverage: loadavg()[0],
+    }),
+  );
+
+  // One staged volume per caller; each caller publishes and unpublishes it at a fresh target path.
+  const staged = await Promise.all(
+    Array.from({ length: callers }, async (_, caller) => {
+      const { volume } = await client.controller.CreateVolume({ name: `mount-${caller}`, volume_capabilities: [rwo] });
+      const staging = join(dir, "staging", String(caller));
+      await mkdir(staging, { recursive: true });
+      await client.node.NodeStageVolume({
+        volume_id: volume!.volume_id,
+        staging_target_path: staging,
+        volume_capability: rwo,
+      });
+      return { id: volume!.volume_id, staging };
+    }),
+  );
+  const publishUnpublish = await measure(async (caller, i) => {
+    const { id, staging } = staged[caller];
+    const target = join(dir, "pods", `${caller}-${i}`, "mount");
+    await client.node.NodePublishVolume({
+      volume_id: id,
+      staging_target_path: staging,
+      target_path: target,
+      volume_capability: rwo,
+    });
+    await client.node.NodeUnpublishVolume({ volume_id: id, target_path: target });
+  });
+  console.log(
+    JSON.stringify({
+      bench: "csi.hostpath.NodePublishVolume+NodeUnpublishVolume",
+      callers,
+      seconds,
+      ...publishUnpublish,
+      mounts: "bind",
+      loadAverage: loadavg()[0],
+    }),
+  );
+  for (const { id, staging } of staged) {
+    await client.node.NodeUnstageVolume({ volume_id: id, staging_target_path: staging });
+    await client.controller.DeleteVolume({ volume_id: id });
+  }
+} finally {
+  client.close();
+  driver.kill("SIGTERM");
+  await once(driver, "exit");
+  for (const mount of (await mountsUnder(dir)).reverse()) await unmount(mount);
+  await rm(dir, { recursive: true, force: true });
+}
