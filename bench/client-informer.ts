@@ -1,8 +1,6 @@
 // Client figures over both transports against the real apiserver on a MemoryStore:
 // create rate (16 concurrent writers), informer initial list+sync, and watch delivery of updates.
 // Prints one JSON line per transport. Run: node --import tsx bench/client-informer.ts [objects]
-import { resources as apiResources } from "../src/api/resources.js";
-import { withBuiltins } from "../src/apiserver/builtin.js";
 import { createApiServer } from "../src/apiserver/server.js";
 import { createClient } from "../src/client/client.js";
 import { httpTransport } from "../src/client/http.js";
@@ -25,7 +23,7 @@ async function pool<T>(items: T[], workers: number, fn: (item: T) => Promise<unk
 
 async function run(kind: "in-process" | "http"): Promise<void> {
   const store = new MemoryStore();
-  const server = await createApiServer({ store, resources: withBuiltins(apiResources), log: () => {} });
+  const server = await createApiServer({ store, log: () => {} });
   const listener = await server.listen("127.0.0.1:0");
   const transport: Transport =
     kind === "http" ? httpTransport({ server: listener.url }) : inProcessTransport(server.handler);

@@ -5,10 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { ApiHandler, ApiRequest, ApiResponse } from "../../api/http.js";
-import type { ResourceDefinition } from "../../api/resource.js";
-import { resources as apiResources } from "../../api/resources.js";
-import { standardVerbs } from "../../api/verbs.js";
-import { withBuiltins } from "../../apiserver/builtin.js";
 import { createApiServer } from "../../apiserver/server.js";
 import { MemoryStore } from "../../store/memory.js";
 import type { Client } from "../client.js";
@@ -41,7 +37,6 @@ export async function startTestApiServer(
   const store = new MemoryStore();
   const server = await createApiServer({
     store,
-    resources: withLeases(withBuiltins(apiResources)),
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     log: () => {},
   });
@@ -81,31 +76,6 @@ export async function startTestApiServer(
     client: (kind) => createClient(transport(kind)),
     compact: async () => store.compact(await store.currentRevision()),
   };
-}
-
-/**
- * Leases (coordination.k8s.io/v1) as a stand-in while neither src/api nor the apiserver's built-ins serve them:
- * leader election needs the apiserver's resourceVersion check, not Lease validation. Skipped once served.
- */
-function withLeases(definitions: ResourceDefinition[]): ResourceDefinition[] {
-  if (definitions.some((d) => d.group === "coordination.k8s.io" && d.plural === "leases")) return definitions;
-  const leases: ResourceDefinition = {
-    group: "coordination.k8s.io",
-    version: "v1",
-    kind: "Lease",
-    listKind: "LeaseList",
-    plural: "leases",
-    singular: "lease",
-    shortNames: [],
-    namespaced: true,
-    hasStatus: false,
-    verbs: standardVerbs,
-    applyDefaults: () => {},
-    validateCreate: () => [],
-    validateUpdate: () => [],
-    table: { columns: [], row: () => [] },
-  };
-  return [...definitions, leases];
 }
 
 /**
