@@ -31,9 +31,11 @@ export function defaultContainer(container: Container): void {
   for (const env of container.env ?? []) {
     if (env.valueFrom?.fieldRef && !env.valueFrom.fieldRef.apiVersion) env.valueFrom.fieldRef.apiVersion = "v1";
   }
+  // Go serialises the (non-pointer) resources struct even when empty: `resources: {}` in kubectl's YAML
+  container.resources ??= {};
   // upstream: limits without requests imply requests equal to the limits
-  const limits = container.resources?.limits;
-  if (limits && container.resources) {
+  const limits = container.resources.limits;
+  if (limits) {
     const requests = (container.resources.requests ??= {});
     for (const [name, value] of Object.entries(limits)) if (!(name in requests)) requests[name] = value;
   }
