@@ -91,6 +91,8 @@ export function applyPatch(
     case "strategic":
       result = applyStrategic(document, patchJson, kind);
       break;
+    default:
+      throw new TypeError(`unknown patch type ${String(type satisfies never)}`);
   }
   if (!isObject(result))
     // upstream fails decoding such a result into the kind's struct, and answers 422 Invalid for field "patch"
