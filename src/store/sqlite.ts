@@ -109,7 +109,12 @@ export class SqliteStore implements Store, EventLog {
         inMemory || options.writer === "inline"
           ? new InlineCommitter(db, synchronous)
           : new WorkerCommitter(file, synchronous);
-      return new SqliteStore(db, committer, lock, options);
+      try {
+        return new SqliteStore(db, committer, lock, options);
+      } catch (err) {
+        void committer.close();
+        throw err;
+      }
     } catch (err) {
       db?.close();
       lock?.release();
