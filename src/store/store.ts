@@ -23,6 +23,8 @@ export interface KeyValue {
  * - put of an existing key: `kv` is the new value, `prev` the value it replaced.
  * - delete: `kv` is the last value with modRevision = the delete's revision (what Kubernetes sends as the
  *   deleted object's resourceVersion); `prev` is that last value as it was stored (its own modRevision).
+ * Live events are the very same objects for every watcher of the store, so per-event work (decoding, encoding
+ * the JSON watch frame) can be cached in a WeakMap keyed by the event and done once, not once per watcher.
  */
 export type WatchEvent = { type: "put" | "delete"; kv: KeyValue; prev?: KeyValue };
 
