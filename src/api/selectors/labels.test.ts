@@ -3,6 +3,7 @@ import { test } from "node:test";
 import type { LabelSelector } from "../meta.js";
 import {
   SelectorParseError,
+  formatLabelSelector,
   labelMatcherFromSelector,
   labelMatcherFromSet,
   parseLabelSelector,
@@ -307,3 +308,19 @@ test("a label selector decoded from JSON without a key is refused, not crashed o
     name: "SelectorParseError",
     message: /^key: Invalid value: "": name part must be non-empty/,
   }));
+
+const formatted: { selector: LabelSelector | undefined; want: string }[] = [
+  { selector: undefined, want: "<none>" },
+  { selector: {}, want: "<none>" },
+  { selector: { matchLabels: { app: "mysql" } }, want: "app=mysql" },
+  {
+    selector: {
+      matchLabels: { app: "mysql" },
+      matchExpressions: [{ key: "tier", operator: "NotIn", values: ["b", "a"] }],
+    },
+    want: "app=mysql,tier notin (a,b)",
+  },
+  { selector: { matchExpressions: [{ key: "tier", operator: "In" }] }, want: "<error>" },
+];
+for (const c of formatted)
+  test(`a selector prints as ${c.want} in tables`, () => assert.equal(formatLabelSelector(c.selector), c.want));

@@ -101,3 +101,18 @@ export function labelMatcherFromSet(set: Record<string, string> | undefined): La
     Object.entries(set ?? {}).map(([key, value]) => ({ key, operator: "=" as const, values: [value] })),
   );
 }
+
+/**
+ * metav1.FormatLabelSelector: how tables and `kubectl describe` print a selector ("app=db,tier in (a,b)"),
+ * "<none>" when it selects everything or is absent, "<error>" when it is invalid.
+ */
+export function formatLabelSelector(selector: LabelSelector | undefined): string {
+  let text: string;
+  try {
+    text = labelMatcherFromSelector(selector).toString();
+  } catch (err) {
+    if (err instanceof SelectorParseError) return "<error>";
+    throw err;
+  }
+  return text.length === 0 ? "<none>" : text;
+}
