@@ -5,6 +5,7 @@ import { registerVersion } from "./version.js";
 import { registerUp } from "./up.js";
 import { registerApiserver } from "./apiserver.js";
 import { registerKubeconfig } from "./kubeconfig.js";
+import { registerControllerManager } from "./controllermanager.js";
 
 const program = new Command("stowage")
   .description("Kubernetes persistent storage as a standalone, Kubernetes-compatible control plane")
@@ -18,6 +19,7 @@ const commands: Array<(program: Command) => void> = [
   registerUp,
   registerApiserver,
   registerKubeconfig,
+  registerControllerManager,
 ];
 for (const register of commands) register(program);
 

@@ -12,6 +12,7 @@ import type { Store } from "../store/store.js";
 import { kubeconfigFile, renderKubeconfig } from "./kubeconfig.js";
 import { parseListenAddress } from "./apiserver.js";
 import { stowageVersion } from "./version.js";
+import { controllerManagerComponent } from "./controllermanager.js";
 
 export interface UpContext {
   dataDir: string;
@@ -31,7 +32,7 @@ export interface UpComponent {
 }
 
 /** The in-process components `stowage up` runs, in start order (controller-manager, CSI drivers, node agent…). */
-export const upComponents: UpComponent[] = [];
+export const upComponents: UpComponent[] = [controllerManagerComponent];
 
 export interface UpOptions {
   dataDir: string;

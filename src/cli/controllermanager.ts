@@ -1,0 +1,93 @@
+// `stowage controller-manager --kubeconfig <file> [--leader-elect]`: the control loops of src/controllers against
+// a (possibly remote) apiserver over HTTP. `stowage up` runs the same loops in-process (controllerManagerComponent).
+import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
+import { createClient, httpTransport, inProcessTransport, loadKubeconfig } from "../client/index.js";
+import type { Kubeconfig } from "../client/index.js";
+import { startControllerManager } from "../controllers/manager.js";
+import type { UpComponent } from "./up.js";
+
+const userAgent = "stowage-controller-manager";
+
+function positiveInt(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`"${text}" is not a positive integer`);
+  return Number(text);
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+interface Flags {
+  kubeconfig: string;
+  leaderElect?: boolean;
+  workers: number;
+  resyncPeriod: number;
+  hostpathReclaimRoot?: string[];
+}
+
+export function registerControllerManager(program: Command): void {
+  program
+    .command("controller-manager")
+    .description("run the controllers (PV binder, pvc/pv protection) against an apiserver")
+    .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
+    .option("--leader-elect", "take part in leader election (Lease kube-system/stowage-controller-manager)")
+    .option("--workers <n>", "concurrent syncs per PV binder queue", positiveInt, 16)
+    .option("--resync-period <seconds>", "how often every claim and volume is revisited", positiveInt, 15)
+    .option(
+      "--hostpath-reclaim-root <dir>",
+      "directory under which Delete/Recycle may remove or scrub hostPath volumes (repeatable; default /tmp)",
+      collect,
+    )
+    .action(async (flags: Flags) => {
+      let kubeconfig: Kubeconfig;
+      try {
+        kubeconfig = loadKubeconfig(flags.kubeconfig);
+      } catch (err) {
+        program.error(`error: --kubeconfig: ${(err as Error).message}`, { exitCode: 2 });
+      }
+      const transport = httpTransport(kubeconfig);
+      const client = createClient(transport, { userAgent });
+      const abort = new AbortController();
+      const manager = await startControllerManager({
+        client,
+        signal: abort.signal,
+        leaderElect: flags.leaderElect ?? false,
+        workers: flags.workers,
+        resyncPeriodMs: flags.resyncPeriod * 1000,
+        hostPathReclaimRoots: flags.hostpathReclaimRoot ?? ["/tmp"],
+      });
+      console.log(
+        flags.leaderElect
+          ? `stowage controller-manager started against ${kubeconfig.server} (leader election on)`
+          : `stowage controller-manager running against ${kubeconfig.server}`,
+      );
+      await new Promise<void>((done) => {
+        const stop = () => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          abort.abort();
+          void manager.stop().finally(() => {
+            transport.close();
+            done();
+          });
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+    });
+}
+
+/** The controller-manager inside `stowage up`: same loops, in-process transport (no sockets). */
+export const controllerManagerComponent: UpComponent = {
+  name: "controller-manager",
+  async start(ctx) {
+    const client = createClient(inProcessTransport(ctx.handler), { userAgent });
+    const manager = await startControllerManager({
+      client,
+      signal: ctx.signal,
+      log: (message, fields) => ctx.log(`controller-manager: ${message} ${JSON.stringify(fields)}`),
+    });
+    return { stop: () => manager.stop() };
+  },
+};

@@ -1,0 +1,138 @@
+// The controller-manager: every control loop of src/controllers on one shared informer factory and client,
+// optionally behind leader election on a Lease (kube-system/stowage-controller-manager) so that only one of
+// several running managers acts. Losing leadership stops the loops; winning again starts them afresh from a
+// new list (every loop is level-triggered, so nothing is carried over or lost).
+import { setMaxListeners } from "node:events";
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import type { Client } from "../client/index.js";
+import { LeaderElector, createEventRecorder, createInformerFactory } from "../client/index.js";
+import type { Log } from "./common/run.js";
+import { startPVBinder } from "./pvbinder/controller.js";
+import { startPVCProtection } from "./pvcprotection/controller.js";
+import { startPVProtection } from "./pvprotection/controller.js";
+
+export interface LeaderElectOptions {
+  namespace?: string;
+  name?: string;
+  identity?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export interface ControllerManagerOptions {
+  client: Client;
+  /** Aborting it stops every loop (and releases the Lease). */
+  signal: AbortSignal;
+  leaderElect?: boolean | LeaderElectOptions;
+  /** Workers per queue of the PV binder. */
+  workers?: number;
+  /** Upstream's PV controller resyncs every 15 s. */
+  resyncPeriodMs?: number;
+  /** hostPath directories the Delete and Recycle reclaim policies may remove or scrub (default /tmp). */
+  hostPathReclaimRoots?: string[];
+  log?: Log;
+}
+
+export interface ControllerManager {
+  /** Resolves once this manager runs its loops (at once without leader election; when leading with it). */
+  ready: Promise<void>;
+  isLeader(): boolean;
+  /** Stops every loop and waits for in-flight syncs and events. */
+  stop(): Promise<void>;
+}
+
+const defaultLog: Log = (message, fields) => console.warn(`[controller-manager] ${message}`, fields);
+
+/** Runs all loops until the signal aborts; resolves `started` once informers have synced. */
+async function runControllers(
+  options: ControllerManagerOptions,
+  signal: AbortSignal,
+  started: () => void,
+): Promise<void> {
+  const log = options.log ?? defaultLog;
+  const { client } = options;
+  const informers = createInformerFactory(client, { log });
+  const recorder = createEventRecorder(client.events, { component: "persistentvolume-controller", log });
+  const resyncPeriodMs = options.resyncPeriodMs ?? 15_000;
+  const loops: Promise<void>[] = [
+    startPVCProtection(
+      { client, claims: informers.persistentVolumeClaims, pods: informers.pods, resyncPeriodMs, log },
+      signal,
+    ),
+    startPVProtection({ client, volumes: informers.persistentVolumes, resyncPeriodMs, log }, signal),
+  ];
+  const binder = await startPVBinder(
+    {
+      client,
+      informers,
+      recorder,
+      workers: options.workers,
+      resyncPeriodMs,
+      hostPathReclaimRoots: options.hostPathReclaimRoots,
+      log,
+    },
+    signal,
+  );
+  started();
+  loops.push(binder.done);
+  await Promise.all(loops);
+  await recorder.flush();
+}
+
+export async function startControllerManager(options: ControllerManagerOptions): Promise<ControllerManager> {
+  const stopping = new AbortController();
+  const signal = AbortSignal.any([options.signal, stopping.signal]);
+  // Every informer, queue and timer of every loop listens on it: that is by design, not a leak.
+  setMaxListeners(0, signal);
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let leading = false;
+  let running: Promise<void>;
+
+  if (!options.leaderElect) {
+    leading = true;
+    running = runControllers(options, signal, markReady);
+    await Promise.race([ready, running]);
+  } else {
+    const le: LeaderElectOptions = options.leaderElect === true ? {} : options.leaderElect;
+    const log = options.log ?? defaultLog;
+    running = (async () => {
+      while (!signal.aborted) {
+        let loops: Promise<void> = Promise.resolve();
+        const elector = new LeaderElector({
+          leases: options.client.leases,
+          namespace: le.namespace ?? "kube-system",
+          name: le.name ?? "stowage-controller-manager",
+          identity: le.identity ?? `${hostname()}_${randomUUID()}`,
+          leaseDurationMs: le.leaseDurationMs,
+          renewDeadlineMs: le.renewDeadlineMs,
+          retryPeriodMs: le.retryPeriodMs,
+          log,
+          onStartedLeading(leadership) {
+            leading = true;
+            setMaxListeners(0, leadership);
+            loops = runControllers(options, leadership, markReady).catch((err: unknown) =>
+              log("controllers stopped with an error", { err }),
+            );
+          },
+          onStoppedLeading() {
+            leading = false;
+          },
+        });
+        await elector.run(signal);
+        await loops;
+      }
+    })();
+  }
+
+  return {
+    ready,
+    isLeader: () => leading,
+    async stop() {
+      stopping.abort();
+      await running;
+    },
+  };
+}

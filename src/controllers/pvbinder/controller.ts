@@ -1,0 +1,147 @@
+// The PersistentVolume controller's wiring (the decisions are in binder.ts): informers feed the binder's own
+// caches and two queues, claims and volumes, as upstream's claimQueue/volumeQueue. Handlers only record the
+// object and enqueue keys; workers run syncClaim/syncVolume; a periodic resync (upstream: 15 s) revisits
+// everything so nothing depends on an event arriving.
+import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
+import type { Client, EventRecorder, InformerFactory } from "../../client/index.js";
+import { WorkQueue, isNotFound, keyOf } from "../../client/index.js";
+import { podClaimIndex, ensurePodClaimIndex } from "../common/podindex.js";
+import type { Log } from "../common/run.js";
+import { every, runWorkers } from "../common/run.js";
+import { syncClaim, syncVolume } from "./binder.js";
+import type { BinderApi, BinderContext } from "./context.js";
+import { ObjectCache } from "./context.js";
+import { VolumeIndex } from "./match.js";
+import { claimKey, claimRefKey, hasAnnotation } from "./volumeutil.js";
+import { AnnBindCompleted } from "../../api/wellknown.js";
+
+export interface BinderOptions {
+  client: Client;
+  informers: InformerFactory;
+  recorder: EventRecorder;
+  /** Concurrent syncs per queue (upstream runs one of each; ours may overlap: the index holds in-flight bindings). */
+  workers?: number;
+  resyncPeriodMs?: number;
+  hostPathReclaimRoots?: string[];
+  bindDelayedWithSelectedNode?: boolean;
+  log: Log;
+}
+
+async function orUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export function binderApi(client: Client): BinderApi {
+  return {
+    updateVolume: (volume) => client.persistentVolumes.update(volume),
+    updateVolumeStatus: (volume) => client.persistentVolumes.updateStatus(volume),
+    async deleteVolume(volume) {
+      // The UID precondition keeps us from deleting a volume re-created under the same name meanwhile.
+      await orUndefined(
+        client.persistentVolumes.delete(volume.metadata.name ?? "", { preconditions: { uid: volume.metadata.uid } }),
+      );
+    },
+    getVolume: (name) => orUndefined(client.persistentVolumes.get(name)),
+    updateClaim: (claim) => client.persistentVolumeClaims.update(claim),
+    updateClaimStatus: (claim) => client.persistentVolumeClaims.updateStatus(claim),
+    getClaim: (namespace, name) => orUndefined(client.persistentVolumeClaims.get(namespace, name)),
+  };
+}
+
+/** Starts the binder; resolves when its informers have synced and workers run. Stops when the signal aborts. */
+export async function startPVBinder(options: BinderOptions, signal: AbortSignal): Promise<{ done: Promise<void> }> {
+  const { informers, log } = options;
+  const claimQueue = new WorkQueue<string>({ name: "claims", log });
+  const volumeQueue = new WorkQueue<string>({ name: "volumes", log });
+  const volumes = new VolumeIndex();
+  const claims = new ObjectCache<PersistentVolumeClaim>(claimKey);
+  // Made now, so informers.start() below lists and watches them too.
+  const pods = informers.pods;
+  const classes = informers.storageClasses;
+  const nodes = informers.nodes;
+  ensurePodClaimIndex(pods);
+
+  const ctx: BinderContext = {
+    api: binderApi(options.client),
+    volumes,
+    claims,
+    classes: {
+      get: (name) => classes.get(name),
+      list: () => classes.list(),
+    },
+    nodes: { get: (name) => nodes.get(name) },
+    podsUsingClaim: (namespace, name) => pods.byIndex(podClaimIndex, `${namespace}/${name}`),
+    recorder: options.recorder,
+    enqueueClaim: (key) => claimQueue.add(key),
+    hostPathReclaimRoots: options.hostPathReclaimRoots ?? ["/tmp"],
+    bindDelayedWithSelectedNode: options.bindDelayedWithSelectedNode,
+  };
+
+  // Unbound claims wait for a volume to appear. Upstream finds it on its 15 s resync; we wake them when a volume
+  // becomes Available (at most every 100 ms, so a thousand new volumes cost one pass over the claims).
+  let wakeTimer: NodeJS.Timeout | undefined;
+  const wakeUnboundClaims = () => {
+    if (wakeTimer || signal.aborted) return;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      for (const claim of claims.list()) if (!hasAnnotation(claim, AnnBindCompleted)) claimQueue.add(claimKey(claim));
+    }, 100);
+  };
+  signal.addEventListener("abort", () => clearTimeout(wakeTimer), { once: true });
+  const onVolume = (volume: PersistentVolume) => {
+    if (!volumes.upsert(volume)) return; // older than what the binder itself wrote
+    volumeQueue.add(keyOf(volume));
+    if (!volume.spec.claimRef && volume.status?.phase === "Available") wakeUnboundClaims();
+  };
+  const offs = [
+    informers.persistentVolumes.addHandlers({
+      add: onVolume,
+      update: (_old, volume) => onVolume(volume),
+      delete(volume) {
+        volumes.remove(volume.metadata.name ?? "");
+        // A bound claim whose volume is gone becomes Lost.
+        if (volume.spec.claimRef?.name) claimQueue.add(claimRefKey(volume.spec.claimRef));
+      },
+    }),
+    informers.persistentVolumeClaims.addHandlers({
+      add(claim) {
+        claims.upsert(claim);
+        claimQueue.add(claimKey(claim));
+      },
+      update(_old, claim) {
+        claims.upsert(claim);
+        claimQueue.add(claimKey(claim));
+      },
+      delete(claim) {
+        claims.remove(claimKey(claim));
+        // Its volume is Released now (and reclaimed); also any volume that pointed at it before binding finished.
+        if (claim.spec.volumeName) volumeQueue.add(claim.spec.volumeName);
+        for (const volume of volumes.referencing(claim.metadata.namespace ?? "", claim.metadata.name ?? "")) {
+          volumeQueue.add(volume.metadata.name ?? "");
+        }
+      },
+    }),
+    // A new (default) class can unblock claims: the retroactive default class and class-bound binding.
+    classes.onChange(wakeUnboundClaims),
+  ];
+  signal.addEventListener("abort", () => offs.forEach((off) => off()), { once: true });
+
+  informers.start(signal);
+  if (!(await informers.waitForSync(signal))) return { done: Promise.resolve() };
+
+  every(options.resyncPeriodMs ?? 15_000, signal, () => {
+    for (const claim of claims.list()) claimQueue.add(claimKey(claim));
+    for (const volume of volumes.list()) volumeQueue.add(volume.metadata.name ?? "");
+  });
+  const workers = options.workers ?? 16;
+  const done = Promise.all([
+    runWorkers(claimQueue, signal, workers, (key) => syncClaim(ctx, key), log),
+    runWorkers(volumeQueue, signal, workers, (name) => syncVolume(ctx, name), log),
+  ]).then(() => undefined);
+  return { done };
+}
