@@ -113,6 +113,7 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
             return;
           case "BOOKMARK":
             lastRevision = Math.max(lastRevision, event.revision);
+            if (event.startMarker) break;
             // the initial-events-end bookmark is sent even without allowWatchBookmarks: the client asked for it
             if (options.allowBookmarks || event.initialEventsEnd)
               channel.push(bookmark(event.revision, event.initialEventsEnd));

@@ -26,6 +26,8 @@ export interface BookmarkEvent {
   revision: number;
   /** The bookmark that ends sendInitialEvents' synthetic ADDED events. */
   initialEventsEnd?: boolean;
+  /** Not sent: tells the stream where the watch starts, so that its periodic bookmarks carry at least that. */
+  startMarker?: boolean;
 }
 export interface ErrorEvent {
   type: "ERROR";
@@ -75,6 +77,7 @@ export async function* watchObjects(
       });
     }
   }
+  yield { type: "BOOKMARK", revision: from, startMarker: true };
   try {
     for await (const event of store.watch(prefix, from, request.signal)) {
       if (event.type === "delete") {
