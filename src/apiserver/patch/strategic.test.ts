@@ -276,3 +276,20 @@ test("a duplicate finalizer in the patch is stored once", () =>
       .metadata.finalizers,
     ["example.com/a"],
   ));
+
+test("$setElementOrder on an empty live list behaves as on an absent one (upstream omits empty lists)", () => {
+  const patch = { metadata: { "$setElementOrder/finalizers": ["a"], finalizers: ["a"] } };
+  for (const finalizers of [[], null, undefined])
+    assert.deepEqual(applyPatch("strategic", { metadata: { name: "p", finalizers } }, patch, podKind), {
+      metadata: { name: "p", finalizers: ["a"] },
+    });
+  assert.deepEqual(
+    applyPatch(
+      "strategic",
+      { metadata: { name: "p", finalizers: [] } },
+      { metadata: { "$setElementOrder/finalizers": [] } },
+      podKind,
+    ),
+    { metadata: { name: "p", finalizers: [] } },
+  );
+});

@@ -154,7 +154,10 @@ function mergePatchIntoOriginal(original: JsonObject, patch: JsonObject, schema:
     delete patch[key];
     if (!Array.isArray(setElementOrder)) throw errBadArgType(sliceType, setElementOrder);
     const originalKey = extractKey(key, setElementOrderDirectivePrefix);
-    const originalList = getKey(original, originalKey);
+    // Upstream patches the typed object converted to a map, where an empty or null list field (omitempty) is
+    // absent: treat ours the same, or an empty live list would fail ("no elements in any of the given slices").
+    const liveList = getKey(original, originalKey);
+    const originalList = liveList === null || (Array.isArray(liveList) && liveList.length === 0) ? undefined : liveList;
     const patchList = getKey(patch, originalKey);
     if (originalList !== undefined && !Array.isArray(originalList)) throw errBadArgType(sliceType, originalList);
     if (patchList !== undefined && !Array.isArray(patchList)) throw errBadArgType(sliceType, patchList);
