@@ -98,8 +98,8 @@ export class KeyIndex<T extends KeyValue = KeyValue> {
 }
 
 /**
- * A page of `index` as of an older revision: `changed` maps each key under the prefix written since then to its
- * value at that revision (undefined: it did not exist). Reads just enough current keys that, once the changed
+ * A page of `index` as of an older revision: `changed` maps each key written since then to its value at that
+ * revision (undefined: it did not exist); keys outside the page's prefix and `after` are ignored. Reads just enough current keys that, once the changed
  * ones are taken out, limit + 1 unchanged ones remain, so `more` is exact.
  */
 export function rangeAt(
@@ -111,9 +111,19 @@ export function rangeAt(
 ): { items: KeyValue[]; more: boolean } {
   let items: KeyValue[] = index.range(prefix, after, limit + 1 + changed.size);
   if (changed.size > 0) {
-    items = items.filter((kv) => !changed.has(kv.key));
-    for (const kv of changed.values()) if (kv) items.push(kv);
-    items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // Both sides are in key order: merge rather than sort the whole page.
+    const current = items.filter((kv) => !changed.has(kv.key));
+    const inPage = (key: string) => key.startsWith(prefix) && (after === undefined || key > after);
+    const older = [...changed.values()].filter((kv): kv is KeyValue => kv !== undefined && inPage(kv.key));
+    older.sort((a, b) => (a.key < b.key ? -1 : 1)); // distinct keys
+    items = [];
+    let i = 0;
+    let j = 0;
+    while (i < current.length || j < older.length) {
+      items.push(
+        j >= older.length || (i < current.length && current[i].key < older[j].key) ? current[i++] : older[j++],
+      );
+    }
   }
   const more = items.length > limit;
   if (more) items.length = limit;
