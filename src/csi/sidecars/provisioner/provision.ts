@@ -1,0 +1,372 @@
+// syncClaim: one claim one step toward having a PV, as sig-storage-lib-external-provisioner's syncClaim and
+// external-provisioner's Provision do it. The PV's name is "pvc-<claim uid>" and CreateVolume is idempotent by
+// that name, so a sync repeated after a crash, a timeout or a lost PV write finds the same volume and finishes
+// it; the PV (with its claimRef) is written last, and the PV controller binds it.
+import type {
+  PersistentVolume,
+  PersistentVolumeAccessMode,
+  PersistentVolumeClaim,
+  SecretReference,
+} from "../../../api/core/types.js";
+import { Quantity } from "../../../api/quantity.js";
+import type { StorageClass } from "../../../api/storage/types.js";
+import {
+  AnnBetaStorageClass,
+  AnnBetaStorageProvisioner,
+  AnnDynamicallyProvisioned,
+  AnnProvisionerDeletionSecretRefName,
+  AnnProvisionerDeletionSecretRefNamespace,
+  AnnSelectedNode,
+  AnnStorageProvisioner,
+  CSIProvisionerIdentityKey,
+  EventProvisioning,
+  EventProvisioningFailed,
+  EventProvisioningSucceeded,
+  ProvisionerVolumeFinalizer,
+} from "../../../api/wellknown.js";
+import { isAlreadyExists } from "../../../client/index.js";
+import { Code, CsiError } from "../../errors.js";
+import type { CreateVolumeRequest } from "../../generated/csi/v1/CreateVolumeRequest.js";
+import type { VolumeCapability } from "../../generated/csi/v1/VolumeCapability.js";
+import { errorText, type ProvisionerContext } from "./context.js";
+import {
+  ParameterError,
+  controllerExpandSecretParams,
+  controllerPublishSecretParams,
+  fsTypeOf,
+  nodeExpandSecretParams,
+  nodePublishSecretParams,
+  nodeStageSecretParams,
+  provisionerSecretParams,
+  pvNameKey,
+  pvcNameKey,
+  pvcNamespaceKey,
+  removePrefixedParameters,
+  secretReference,
+} from "./parameters.js";
+import { TopologyError, accessibilityRequirements, volumeNodeAffinity } from "./topology.js";
+
+/** upstream's ProvisioningState: whether a failed CreateVolume may still be running in the driver. */
+type ProvisioningState = "finished" | "inBackground" | "noChange" | "reschedule";
+
+/** A provisioning attempt failed; `state` says whether the driver may still be working on it. */
+export class ProvisionError extends Error {
+  override name = "ProvisionError";
+  constructor(
+    message: string,
+    readonly state: ProvisioningState,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The claim's class: spec.storageClassName, or the beta annotation that still wins upstream. */
+export function claimClass(claim: PersistentVolumeClaim): string {
+  return claim.metadata.annotations?.[AnnBetaStorageClass] ?? claim.spec.storageClassName ?? "";
+}
+
+/** makeVolumeName with upstream's defaults (--volume-name-prefix=pvc, no UUID truncation). */
+export function volumeNameFor(claim: PersistentVolumeClaim): string {
+  return `pvc-${claim.metadata.uid}`;
+}
+
+const provisionerOf = (claim: PersistentVolumeClaim): string | undefined =>
+  claim.metadata.annotations?.[AnnStorageProvisioner] ?? claim.metadata.annotations?.[AnnBetaStorageProvisioner];
+
+/** shouldProvision: unbound, annotated for our driver, and (WaitForFirstConsumer) with a node selected. */
+function shouldProvision(ctx: ProvisionerContext, claim: PersistentVolumeClaim): StorageClass | undefined {
+  if (claim.spec.volumeName) return undefined;
+  if (provisionerOf(claim) !== ctx.driverName) return undefined;
+  const className = claimClass(claim);
+  const storageClass = ctx.classes.get(className);
+  // Retried: the class can be (re)created independently of the claim.
+  if (!storageClass) throw new Error(`storageClass "${className}" not found`);
+  if (storageClass.volumeBindingMode === "WaitForFirstConsumer" && !claim.metadata.annotations?.[AnnSelectedNode]) {
+    return undefined; // the scheduler sets selected-node; that update brings the claim back
+  }
+  return storageClass;
+}
+
+/** Syncs the claim with this uid (or, deleted meanwhile, the in-progress copy). Throws to be retried. */
+export async function syncClaim(ctx: ProvisionerContext, uid: string): Promise<void> {
+  const claim = ctx.claims.byIndex(claimUidIndex, uid)[0] ?? ctx.inProgress.get(uid);
+  if (!claim) return;
+  const storageClass = shouldProvision(ctx, claim);
+  if (!storageClass) return;
+  try {
+    await provisionClaim(ctx, claim, storageClass);
+    ctx.inProgress.delete(uid);
+  } catch (err) {
+    if (err instanceof ProvisionError && err.state === "inBackground") ctx.inProgress.set(uid, claim);
+    else if (!(err instanceof ProvisionError) || err.state !== "noChange") ctx.inProgress.delete(uid);
+    throw err;
+  }
+}
+
+export const claimUidIndex = "uid";
+
+/** provisionClaimOperation. Resolves when the PV exists (or provisioning is not ours to do). */
+async function provisionClaim(
+  ctx: ProvisionerContext,
+  claim: PersistentVolumeClaim,
+  storageClass: StorageClass,
+): Promise<void> {
+  const pvName = volumeNameFor(claim);
+  // A previous sync may have finished: the name is deterministic, so an existing PV means done.
+  if (ctx.volumes.get(pvName) || ctx.created.has(pvName)) return;
+  if (storageClass.provisioner !== ctx.driverName) return; // class changed since the claim was annotated
+
+  const namespacedName = `${claim.metadata.namespace}/${claim.metadata.name}`;
+  ctx.recorder.event(
+    claim,
+    "Normal",
+    EventProvisioning,
+    `External provisioner is provisioning volume for claim "${namespacedName}"`,
+  );
+
+  let volume: PersistentVolume;
+  try {
+    volume = await provision(ctx, claim, storageClass, pvName);
+  } catch (err) {
+    const state = err instanceof ProvisionError ? err.state : "inBackground";
+    const message = errorText(err instanceof ProvisionError && err.cause ? err.cause : err);
+    if (err instanceof ProvisionError && err.cause instanceof CsiError && err.cause.code === Code.INVALID_ARGUMENT) {
+      ctx.recorder.event(
+        claim,
+        "Warning",
+        EventProvisioningFailed,
+        `Volume provisioning failed with infeasible error. Retries will be delayed. ${message}`,
+      );
+      throw err;
+    }
+    ctx.recorder.event(claim, "Warning", EventProvisioningFailed, message);
+    if (state === "reschedule" && claim.metadata.annotations?.[AnnSelectedNode] !== undefined) {
+      // The driver cannot make it on the selected node: drop selected-node so the scheduler picks again.
+      await rescheduleProvisioning(ctx, claim);
+      return;
+    }
+    throw err;
+  }
+
+  try {
+    await ctx.client.persistentVolumes.create(volume);
+  } catch (err) {
+    // Another sync (or a previous life of this process) saved it first: the same PV, so this one is done.
+    if (!isAlreadyExists(err))
+      throw new ProvisionError(`error saving volume ${pvName}: ${errorText(err)}`, "inBackground");
+  }
+  ctx.created.add(pvName);
+  ctx.recorder.event(claim, "Normal", EventProvisioningSucceeded, `Successfully provisioned volume ${pvName}`);
+}
+
+async function rescheduleProvisioning(ctx: ProvisionerContext, claim: PersistentVolumeClaim): Promise<void> {
+  const next = structuredClone(claim) as PersistentVolumeClaim;
+  delete next.metadata.annotations?.[AnnSelectedNode];
+  try {
+    await ctx.client.persistentVolumeClaims.update(next);
+  } catch (err) {
+    throw new Error(
+      `delete annotation 'annSelectedNode' for PersistentVolumeClaim "${claim.metadata.namespace}/${claim.metadata.name}": ${errorText(err)}`,
+    );
+  }
+}
+
+/** Upstream's ToCSIAccessMode for one claim access mode. */
+function csiAccessMode(
+  mode: PersistentVolumeAccessMode,
+  singleNodeMultiWriter: boolean,
+): VolumeCapability["access_mode"] {
+  switch (mode) {
+    case "ReadWriteOnce":
+      return { mode: singleNodeMultiWriter ? "SINGLE_NODE_MULTI_WRITER" : "SINGLE_NODE_WRITER" };
+    case "ReadWriteOncePod":
+      return { mode: singleNodeMultiWriter ? "SINGLE_NODE_SINGLE_WRITER" : "SINGLE_NODE_WRITER" };
+    case "ReadOnlyMany":
+      return { mode: "MULTI_NODE_READER_ONLY" };
+    case "ReadWriteMany":
+      return { mode: "MULTI_NODE_MULTI_WRITER" };
+  }
+}
+
+const finished = (message: string) => new ProvisionError(message, "finished");
+
+/** prepareProvision + Provision: CreateVolume, then the PV object (not yet saved). */
+async function provision(
+  ctx: ProvisionerContext,
+  claim: PersistentVolumeClaim,
+  storageClass: StorageClass,
+  pvName: string,
+): Promise<PersistentVolume> {
+  if (claim.spec.selector) throw finished("claim Selector is not supported");
+  if (claim.spec.dataSource || claim.spec.dataSourceRef) {
+    // Snapshots and clones come with the snapshot controller; refusing beats provisioning an empty volume.
+    throw finished("provisioning from a data source is not supported yet by stowage's csi-provisioner");
+  }
+  const parameters = storageClass.parameters ?? {};
+  const block = claim.spec.volumeMode === "Block";
+  let fsType: string;
+  let driverParameters: Record<string, string>;
+  let refs: Record<string, SecretReference | undefined>;
+  try {
+    fsType = fsTypeOf(parameters, ctx.defaultFsType);
+    refs = {
+      provisioner: secretReference(provisionerSecretParams, parameters, pvName, claim),
+      controllerPublish: secretReference(controllerPublishSecretParams, parameters, pvName, claim),
+      nodeStage: secretReference(nodeStageSecretParams, parameters, pvName, claim),
+      nodePublish: secretReference(nodePublishSecretParams, parameters, pvName, claim),
+      controllerExpand: secretReference(controllerExpandSecretParams, parameters, pvName, claim),
+      nodeExpand: secretReference(nodeExpandSecretParams, parameters, pvName, claim),
+    };
+    driverParameters = removePrefixedParameters(parameters);
+  } catch (err) {
+    if (err instanceof ParameterError) throw finished(err.message);
+    throw err;
+  }
+  if (ctx.extraCreateMetadata) {
+    driverParameters[pvcNameKey] = claim.metadata.name ?? "";
+    driverParameters[pvcNamespaceKey] = claim.metadata.namespace ?? "";
+    driverParameters[pvNameKey] = pvName;
+  }
+
+  const request = claim.spec.resources?.requests?.storage;
+  const requiredBytes = request ? Quantity.parse(request).value : 0n;
+  const accessModes = claim.spec.accessModes ?? [];
+  const capabilities: VolumeCapability[] = accessModes.map((mode) => ({
+    access_mode: csiAccessMode(mode, ctx.supportsSingleNodeMultiWriter),
+    ...(block ? { block: {} } : { mount: { fs_type: fsType, mount_flags: storageClass.mountOptions ?? [] } }),
+  }));
+
+  const createRequest: CreateVolumeRequest = {
+    name: pvName,
+    parameters: driverParameters,
+    volume_capabilities: capabilities,
+    capacity_range: { required_bytes: requiredBytes.toString() },
+  };
+  const selectedNode = claim.metadata.annotations?.[AnnSelectedNode];
+  if (ctx.supportsTopology) {
+    try {
+      const requirement = accessibilityRequirements({
+        driverName: ctx.driverName,
+        claimName: claim.metadata.name ?? "",
+        allowedTopologies: storageClass.allowedTopologies,
+        selectedNode,
+        csiNodes: { get: (name) => ctx.csiNodes.get(name), list: () => ctx.csiNodes.list() },
+        nodes: { get: (name) => ctx.nodes.get(name), list: () => ctx.nodes.list() },
+        strictTopology: ctx.strictTopology,
+        immediateTopology: ctx.immediateTopology,
+      });
+      if (requirement) createRequest.accessibility_requirements = requirement;
+    } catch (err) {
+      if (err instanceof TopologyError)
+        throw new ProvisionError(err.message, err.reschedule ? "reschedule" : "noChange");
+      throw err;
+    }
+  }
+  if (refs.provisioner) {
+    createRequest.secrets = await credentials(ctx, refs.provisioner);
+  }
+
+  let response;
+  try {
+    response = await ctx.csi.controller.CreateVolume(createRequest, { timeoutMs: ctx.timeoutMs });
+  } catch (err) {
+    const mayReschedule = ctx.supportsTopology && !!selectedNode;
+    throw new ProvisionError(errorText(err), checkError(err, mayReschedule), { cause: err });
+  }
+  const created = response.volume;
+  if (!created) throw new ProvisionError("CreateVolume returned no volume", "inBackground");
+
+  let capacityBytes = BigInt(created.capacity_bytes);
+  // Zero means "unknown" in CSI (NFS-like drivers); the PV then shows what was asked for.
+  if (capacityBytes === 0n) capacityBytes = requiredBytes;
+  else if (capacityBytes < requiredBytes) {
+    let message = `created volume capacity ${capacityBytes} less than requested capacity ${requiredBytes}`;
+    try {
+      await ctx.csi.controller.DeleteVolume(
+        { volume_id: created.volume_id, secrets: createRequest.secrets ?? {} },
+        { timeoutMs: ctx.timeoutMs },
+      );
+    } catch (err) {
+      message = `${message}. Cleanup of volume ${pvName} failed, volume is orphaned: ${errorText(err)}`;
+    }
+    throw new ProvisionError(message, "inBackground");
+  }
+
+  const annotations: Record<string, string> = {
+    [AnnDynamicallyProvisioned]: storageClass.provisioner,
+    // Where DeleteVolume finds its secret later, even if the class changes (empty: none needed).
+    [AnnProvisionerDeletionSecretRefName]: refs.provisioner?.name ?? "",
+    [AnnProvisionerDeletionSecretRefNamespace]: refs.provisioner?.namespace ?? "",
+  };
+  const volume: PersistentVolume = {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: pvName, annotations, finalizers: [ProvisionerVolumeFinalizer] },
+    spec: {
+      accessModes: [...accessModes],
+      capacity: { storage: Quantity.fromValue(capacityBytes, "BinarySI").toString() },
+      csi: {
+        driver: ctx.driverName,
+        volumeHandle: created.volume_id,
+        volumeAttributes: { [CSIProvisionerIdentityKey]: ctx.identity, ...created.volume_context },
+        ...(!block && fsType ? { fsType } : {}),
+        ...(refs.controllerPublish ? { controllerPublishSecretRef: refs.controllerPublish } : {}),
+        ...(refs.nodeStage ? { nodeStageSecretRef: refs.nodeStage } : {}),
+        ...(refs.nodePublish ? { nodePublishSecretRef: refs.nodePublish } : {}),
+        ...(refs.controllerExpand ? { controllerExpandSecretRef: refs.controllerExpand } : {}),
+        ...(refs.nodeExpand ? { nodeExpandSecretRef: refs.nodeExpand } : {}),
+      },
+      claimRef: {
+        kind: "PersistentVolumeClaim",
+        namespace: claim.metadata.namespace,
+        name: claim.metadata.name,
+        uid: claim.metadata.uid,
+        apiVersion: "v1",
+        resourceVersion: claim.metadata.resourceVersion,
+      },
+      storageClassName: claimClass(claim),
+      ...(storageClass.mountOptions ? { mountOptions: [...storageClass.mountOptions] } : {}),
+      ...(storageClass.reclaimPolicy ? { persistentVolumeReclaimPolicy: storageClass.reclaimPolicy } : {}),
+      ...(claim.spec.volumeMode ? { volumeMode: claim.spec.volumeMode } : {}),
+    },
+  };
+  if (ctx.supportsTopology) {
+    const affinity = volumeNodeAffinity(created.accessible_topology);
+    if (affinity) volume.spec.nodeAffinity = affinity;
+  }
+  return volume;
+}
+
+/** upstream's checkError: may a failed CreateVolume still be running, or should the scheduler pick again? */
+function checkError(err: unknown, mayReschedule: boolean): ProvisioningState {
+  if (!(err instanceof CsiError)) return "inBackground";
+  switch (err.code) {
+    case Code.RESOURCE_EXHAUSTED:
+      return mayReschedule ? "reschedule" : "finished";
+    case Code.CANCELLED:
+    case Code.DEADLINE_EXCEEDED:
+    case Code.UNAVAILABLE:
+    case Code.ABORTED:
+      return "inBackground";
+    default:
+      return "finished";
+  }
+}
+
+/** getCredentials: the secret's data, decoded. */
+export async function credentials(ctx: ProvisionerContext, ref: SecretReference): Promise<Record<string, string>> {
+  let secret;
+  try {
+    secret = await ctx.secrets.get(ref.namespace ?? "", ref.name ?? "");
+  } catch (err) {
+    throw new ProvisionError(
+      `error getting secret ${ref.name} in namespace ${ref.namespace}: ${errorText(err)}`,
+      "noChange",
+    );
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(secret.data ?? {})) out[key] = Buffer.from(value, "base64").toString();
+  for (const [key, value] of Object.entries(secret.stringData ?? {})) out[key] ??= value;
+  return out;
+}
