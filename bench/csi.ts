@@ -84,6 +84,20 @@ try {
     await client.controller.DeleteVolume({ volume_id: volume!.volume_id });
   }
 
+  // The floor: an empty RPC (Probe) through the same client and socket, to read the figures below against.
+  const probe = await measure(async () => {
+    await client.identity.Probe({});
+  });
+  console.log(
+    JSON.stringify({
+      bench: "csi.grpc.Probe (baseline: one empty call)",
+      callers,
+      seconds,
+      ...probe,
+      loadAverage: loadavg()[0],
+    }),
+  );
+
   const createDelete = await measure(async (caller, i) => {
     const { volume } = await client.controller.CreateVolume({
       name: `pvc-${caller}-${i}`,
