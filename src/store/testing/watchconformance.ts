@@ -116,6 +116,22 @@ export function watchConformance(open: () => Promise<Store> | Store): void {
       }
     });
 
+    test("a watch replaying history while writes continue gets every event exactly once, in order", async (t) => {
+      const store = await openFor(t, open);
+      const start = await store.currentRevision();
+      await Promise.all(Array.from({ length: 300 }, (_, i) => store.create(`/pv/old-${i}`, bytes(`${i}`))));
+      let writing: Promise<unknown> = Promise.resolve();
+      const events = await takeEvents(store, "/pv/", start, 600, async () => {
+        writing = Promise.all(Array.from({ length: 300 }, (_, i) => store.create(`/pv/new-${i}`, bytes(`${i}`))));
+        await writing;
+      });
+      await writing;
+      assert.deepEqual(
+        events.map((e) => e.kv.modRevision),
+        Array.from({ length: 600 }, (_, i) => start + i + 1),
+      );
+    });
+
     test("many concurrent writes are all visible in a watch, in revision order, none lost", async (t) => {
       const store = await openFor(t, open);
       const start = await store.currentRevision();
