@@ -1,6 +1,7 @@
 // The real kubectl against a real stowage (SQLite store, HTTP): what users type, what they see, no warnings.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { eventually, startStowage } from "../cli/testing/stowage.js";
@@ -201,4 +202,31 @@ test("kubectl apply --server-side gets a clear refusal", async (t) => {
   const result = await stowage.kubectlResult(["apply", "--server-side", "-f", fixture("held.yaml")]);
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /server-side apply \(application\/apply-patch\+yaml\) is not supported by stowage yet/);
+});
+
+test("kubectl edit saves a change made in the editor, without warnings", async (t) => {
+  const stowage = await startStowage(t);
+  await stowage.kubectl("apply", "-f", fixture("storage.yaml"));
+  const editor = join(stowage.dataDir, "editor.sh");
+  writeFileSync(
+    editor,
+    "#!/bin/sh\nsed -i 's/persistentVolumeReclaimPolicy: Retain/persistentVolumeReclaimPolicy: Delete/' \"$1\"\n",
+  );
+  chmodSync(editor, 0o755);
+  const edited = await stowage.kubectlResult(["edit", "pv", "my-pv"], { env: { EDITOR: editor, KUBE_EDITOR: editor } });
+  assert.equal(edited.code, 0, edited.stderr);
+  assert.equal(edited.stderr, "");
+  assert.match(edited.stdout, /persistentvolume\/my-pv edited/);
+  assert.equal(
+    await stowage.kubectl("get", "pv", "my-pv", "-o", "jsonpath={.spec.persistentVolumeReclaimPolicy}"),
+    "Delete",
+  );
+  // -o wide and events list cleanly too
+  assert.match(
+    await stowage.kubectl("get", "pv", "-o", "wide"),
+    /^NAME\s+CAPACITY\s+ACCESS MODES\s+RECLAIM POLICY\s+STATUS\s+CLAIM\s+STORAGECLASS\s+VOLUMEATTRIBUTESCLASS\s+REASON\s+AGE\s+VOLUMEMODE$/m,
+  );
+  const events = await stowage.kubectlResult(["get", "events", "-A"]);
+  assert.equal(events.code, 0);
+  assert.equal(events.stderr, "No resources found\n"); // kubectl's own note, on stderr
 });

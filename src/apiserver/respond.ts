@@ -5,7 +5,7 @@ import type { KubeObject, Status } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { apiVersionOf } from "./decode.js";
 import type { Representation } from "./media.js";
-import { decodeObject, objectBytes } from "./registry/codec.js";
+import { decodeObject, objectChunks } from "./registry/codec.js";
 import type { ListPage } from "./registry/list.js";
 import type { StatusError } from "./errors.js";
 
@@ -123,7 +123,7 @@ export function listResponse(def: ResourceDefinition, page: ListPage, output: Ou
   ];
   page.items.forEach((kv, i) => {
     if (i > 0) chunks.push(comma);
-    chunks.push(objectBytes(kv.value, kv.modRevision));
+    chunks.push(...objectChunks(kv.value, kv.modRevision));
   });
   chunks.push(encoder.encode("]}"));
   return { status: 200, headers: headers(output), body: Buffer.concat(chunks) };

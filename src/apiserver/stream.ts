@@ -5,11 +5,12 @@ import type { KubeObject } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { apiVersionOf } from "./decode.js";
 import { toStatusError } from "./errors.js";
-import { decodeObject, objectBytes } from "./registry/codec.js";
+import { decodeObject, objectChunks } from "./registry/codec.js";
 import type { RegistryWatchEvent } from "./registry/watch.js";
 import { partialMetadata, tableOf, type Output } from "./respond.js";
 
 const encoder = new TextEncoder();
+const closeEvent = Buffer.from("}\n");
 
 /** A bounded push queue read as an async iterable; the producer waits when the reader is slow. */
 class Channel {
@@ -82,11 +83,7 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
   };
   const objectLine = (type: string, value: Uint8Array, revision: number, object?: KubeObject) => {
     if (output.representation === "object") {
-      return Buffer.concat([
-        encoder.encode(`{"type":"${type}","object":`),
-        objectBytes(value, revision),
-        encoder.encode("}\n"),
-      ]);
+      return Buffer.concat([Buffer.from(`{"type":"${type}","object":`), ...objectChunks(value, revision), closeEvent]);
     }
     const decoded = object
       ? { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } }

@@ -4,9 +4,6 @@
 import type { KubeObject } from "../../api/meta.js";
 import type { KeyValue } from "../../store/store.js";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 export function encodeObject(object: KubeObject): Uint8Array {
   const { apiVersion, kind, metadata, ...rest } = object as KubeObject & Record<string, unknown>;
   const { resourceVersion: _rv, ...meta } = metadata;
@@ -20,28 +17,31 @@ export function decodeObject<T extends KubeObject = KubeObject>(kv: KeyValue): T
   return object;
 }
 
-const metadataMarker = encoder.encode('"metadata":{');
+const metadataMarker = Buffer.from('"metadata":{');
 
-function indexOf(haystack: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i <= haystack.length - needle.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-/** The object's JSON with `"resourceVersion":"N"` spliced into metadata: no parse, no stringify. */
-export function objectBytes(value: Uint8Array, revision: number): Uint8Array {
-  const at = indexOf(value.subarray(0, 256), metadataMarker);
-  if (at < 0) {
-    const object = JSON.parse(decoder.decode(value)) as KubeObject;
+/**
+ * The object's JSON with `"resourceVersion":"N"` spliced into metadata, as three chunks (no parse, no stringify,
+ * no copy): a list or watch concatenates them once with everything else.
+ */
+export function objectChunks(value: Uint8Array, revision: number): Uint8Array[] {
+  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  const at = bytes.indexOf(metadataMarker);
+  if (at < 0 || at > 512) {
+    const object = JSON.parse(bytes.toString()) as KubeObject;
     object.metadata = { ...object.metadata, resourceVersion: String(revision) };
-    return encoder.encode(JSON.stringify(object));
+    return [Buffer.from(JSON.stringify(object))];
   }
   const split = at + metadataMarker.length;
-  const empty = value[split] === 0x7d; // "}": metadata is {}
-  const insert = encoder.encode(`"resourceVersion":"${revision}"${empty ? "" : ","}`);
-  return Buffer.concat([value.subarray(0, split), insert, value.subarray(split)]);
+  const empty = bytes[split] === 0x7d; // "}": metadata is {}
+  return [
+    bytes.subarray(0, split),
+    Buffer.from(`"resourceVersion":"${revision}"${empty ? "" : ","}`),
+    bytes.subarray(split),
+  ];
 }
+
+/** objectChunks as one buffer. */
+export const objectBytes = (value: Uint8Array, revision: number): Uint8Array =>
+  Buffer.concat(objectChunks(value, revision));
 
 export const kvBytes = (kv: KeyValue): Uint8Array => objectBytes(kv.value, kv.modRevision);

@@ -42,7 +42,7 @@ export interface Stowage {
   /** Runs kubectl; resolves with stdout, rejects with KubectlError on a non-zero exit. Stderr must stay empty unless `allowStderr`. */
   kubectl(...args: string[]): Promise<string>;
   /** Runs kubectl and returns everything, whatever the exit code. */
-  kubectlResult(args: string[], options?: { input?: string }): Promise<KubectlResult>;
+  kubectlResult(args: string[], options?: { input?: string; env?: Record<string, string> }): Promise<KubectlResult>;
   /** Starts a long-running kubectl (e.g. get -w); collects its output until stopped. */
   kubectlBackground(...args: string[]): { output(): string; stderr(): string; stop(): Promise<void> };
   stop(): Promise<void>;
@@ -61,13 +61,18 @@ export async function startStowage(t: TestContext, options: StowageOptions = {})
   const env = { ...process.env, KUBECONFIG: running.kubeconfig, KUBECACHEDIR: join(dataDir, "kubectl-cache") };
   const children = new Set<ChildProcess>();
 
-  const kubectlResult = (args: string[], opts: { input?: string } = {}) =>
+  const kubectlResult = (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) =>
     new Promise<KubectlResult>((resolve) => {
-      const child = execFile("kubectl", args, { env, maxBuffer: 64 << 20, timeout: 60_000 }, (err, stdout, stderr) => {
-        children.delete(child);
-        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-        resolve({ stdout, stderr, code });
-      });
+      const child = execFile(
+        "kubectl",
+        args,
+        { env: { ...env, ...opts.env }, maxBuffer: 64 << 20, timeout: 60_000 },
+        (err, stdout, stderr) => {
+          children.delete(child);
+          const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+          resolve({ stdout, stderr, code });
+        },
+      );
       children.add(child);
       if (opts.input !== undefined) child.stdin?.end(opts.input);
     });
