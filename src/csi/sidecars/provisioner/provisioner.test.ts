@@ -55,8 +55,12 @@ test("an Immediate class's claim gets a PV pvc-<uid> with the class's settings, 
   });
   // The volume exists in the driver under the handle the PV names, and got the class's own parameters only.
   assert.deepEqual(await world.volumeDirs(), [pv.spec.csi?.volumeHandle]);
-  const listed = await world.driver.client.controller.ListVolumes({});
-  assert.equal(listed.entries.length, 1);
+  const records = Object.values(await world.driverVolumes());
+  assert.deepEqual(
+    records.map((r) => [r.name, r.parameters]),
+    [[pvName, { color: "blue" }]],
+    "the driver gets the class's parameters without the csi.storage.k8s.io/ keys",
+  );
 
   assert.match(
     await world.stowage.kubectl("get", "pvc", "data"),
@@ -100,4 +104,128 @@ test("deleting the claim deletes the driver's volume and then the PV", async (t)
   });
   assert.deepEqual(await world.volumeDirs(), []);
   assert.equal((await world.driver.client.controller.ListVolumes({})).entries.length, 0);
+});
+
+async function phaseOf(world: Awaited<ReturnType<typeof startWorld>>, name: string): Promise<string | undefined> {
+  return (await world.client.persistentVolumeClaims.get("default", name)).status?.phase;
+}
+
+test("a request the driver cannot meet gets ProvisioningFailed with the driver's message, and no PV", async (t) => {
+  const world = await startWorld(t, { driver: { capacity: 10 * 1024 ** 3 } });
+  await world.client.storageClasses.create(storageClass("fast"));
+  const created = await world.client.persistentVolumeClaims.create(claim("huge", "fast", "1Pi"));
+  const failed = await eventually(async () =>
+    (await eventsFor(world, "huge")).find((e) => e.reason === "ProvisioningFailed"),
+  );
+  assert.equal(failed.type, "Warning");
+  assert.equal(
+    failed.message,
+    "rpc error: code = ResourceExhausted desc = not enough capacity: 1125899906842624 bytes requested, 10737418240 of 10737418240 available",
+  );
+  assert.equal(await phaseOf(world, "huge"), "Pending");
+  await assert.rejects(world.client.persistentVolumes.get(`pvc-${created.metadata.uid}`), (err) => isNotFound(err));
+  assert.deepEqual(await world.volumeDirs(), []);
+});
+
+async function addNode(world: Awaited<ReturnType<typeof startWorld>>, name: string): Promise<void> {
+  const key = "topology.hostpath.csi.stowage.dev/node";
+  await world.client.nodes.create({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name, labels: { "kubernetes.io/hostname": name, [key]: name } },
+  });
+  await world.client.csiNodes.create({
+    apiVersion: "storage.k8s.io/v1",
+    kind: "CSINode",
+    metadata: { name },
+    spec: { drivers: [{ name: driverName, nodeID: name, topologyKeys: [key] }] },
+  });
+}
+
+test("a WaitForFirstConsumer claim waits for selected-node, then is provisioned on that node", async (t) => {
+  const world = await startWorld(t);
+  await addNode(world, "node-1");
+  await world.client.storageClasses.create(storageClass("late", { volumeBindingMode: "WaitForFirstConsumer" }));
+  const created = await world.client.persistentVolumeClaims.create(claim("data", "late"));
+  // The PV controller has looked at it (its event), and the provisioner has seen it (its informer): still no volume.
+  await eventually(async () => (await eventsFor(world, "data")).find((e) => e.reason === "WaitForFirstConsumer"));
+  assert.equal(await phaseOf(world, "data"), "Pending");
+  assert.deepEqual(await world.volumeDirs(), []);
+  assert.equal((await eventsFor(world, "data")).filter((e) => e.reason === "Provisioning").length, 0);
+
+  // What the scheduler does when a pod using the claim lands on node-1.
+  await world.client.persistentVolumeClaims.patch("default", "data", "merge", {
+    metadata: { annotations: { "volume.kubernetes.io/selected-node": "node-1" } },
+  });
+  await eventually(async () => ((await phaseOf(world, "data")) === "Bound" ? true : undefined));
+  const pv = await world.client.persistentVolumes.get(`pvc-${created.metadata.uid}`);
+  assert.deepEqual(pv.spec.nodeAffinity?.required?.nodeSelectorTerms, [
+    { matchExpressions: [{ key: "topology.hostpath.csi.stowage.dev/node", operator: "In", values: ["node-1"] }] },
+  ]);
+  assert.equal((await world.volumeDirs()).length, 1);
+});
+
+test("when the driver cannot provision on the selected node, selected-node is removed so the scheduler picks again", async (t) => {
+  const world = await startWorld(t);
+  await addNode(world, "node-2"); // the driver serves node-1 only
+  await world.client.storageClasses.create(storageClass("late", { volumeBindingMode: "WaitForFirstConsumer" }));
+  await world.client.persistentVolumeClaims.create(claim("data", "late", "1Gi"));
+  await world.client.persistentVolumeClaims.patch("default", "data", "merge", {
+    metadata: { annotations: { "volume.kubernetes.io/selected-node": "node-2" } },
+  });
+  const failed = await eventually(async () =>
+    (await eventsFor(world, "data")).find((e) => e.reason === "ProvisioningFailed"),
+  );
+  assert.match(
+    failed.message ?? "",
+    /^rpc error: code = ResourceExhausted desc = hostpath volumes can only be created on node node-1/,
+  );
+  const annotations = await eventually(async () => {
+    const c = await world.client.persistentVolumeClaims.get("default", "data");
+    return c.metadata.annotations?.["volume.kubernetes.io/selected-node"] === undefined
+      ? (c.metadata.annotations ?? {})
+      : undefined;
+  });
+  assert.equal(annotations["volume.kubernetes.io/storage-provisioner"], driverName);
+  assert.deepEqual(await world.volumeDirs(), []);
+});
+
+test("a volume the driver refuses to delete stays with a VolumeFailedDelete event, and goes once it can", async (t) => {
+  const world = await startWorld(t);
+  await world.client.storageClasses.create(storageClass("fast"));
+  const created = await world.client.persistentVolumeClaims.create(claim("data", "fast"));
+  const pvName = `pvc-${created.metadata.uid}`;
+  await eventually(async () => ((await phaseOf(world, "data")) === "Bound" ? true : undefined));
+  const handle = (await world.client.persistentVolumes.get(pvName)).spec.csi?.volumeHandle ?? "";
+  // Published to a node: the hostpath driver refuses DeleteVolume with FAILED_PRECONDITION.
+  await world.driver.client.controller.ControllerPublishVolume({
+    volume_id: handle,
+    node_id: "node-1",
+    volume_capability: { access_mode: { mode: "SINGLE_NODE_WRITER" }, mount: {} },
+  });
+  await world.client.persistentVolumeClaims.delete("default", "data");
+
+  const failed = await eventually(async () => {
+    const list = await world.client.events.list({ namespace: "default" });
+    return list.items.find((e) => e.involvedObject.name === pvName && e.reason === "VolumeFailedDelete");
+  });
+  assert.equal(failed.type, "Warning");
+  assert.equal(
+    failed.message,
+    `rpc error: code = FailedPrecondition desc = volume ${handle} is still in use: published to node node-1`,
+  );
+  const stuck = await world.client.persistentVolumes.get(pvName);
+  assert.equal(stuck.status?.phase, "Released");
+  assert.deepEqual(await world.volumeDirs(), [handle]);
+
+  await world.driver.client.controller.ControllerUnpublishVolume({ volume_id: handle, node_id: "node-1" });
+  await eventually(async () => {
+    try {
+      await world.client.persistentVolumes.get(pvName);
+      return undefined;
+    } catch (err) {
+      return isNotFound(err) ? true : undefined;
+    }
+  }, 60_000);
+  assert.deepEqual(await world.volumeDirs(), []);
 });

@@ -1,6 +1,6 @@
 // Test world for the provisioner: a real stowage (apiserver on SQLite + the controller-manager's PV controller),
 // the real hostpath driver over gRPC on a temp unix socket, and the provisioner, all stopped in t.after.
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { PersistentVolumeClaim } from "../../../../api/core/types.js";
@@ -24,6 +24,8 @@ export interface World {
   startProvisioner(options?: Partial<ProvisionerOptions>): Promise<RunningProvisioner>;
   /** Directory names of the volumes the driver holds on disk. */
   volumeDirs(): Promise<string[]>;
+  /** The driver's own records (state.json): name and the parameters CreateVolume got, by volume id. */
+  driverVolumes(): Promise<Record<string, { name: string; parameters: Record<string, string> }>>;
 }
 
 export async function startWorld(
@@ -64,6 +66,11 @@ export async function startWorld(
     startProvisioner: start,
     async volumeDirs() {
       return readdir(join(driver.stateDir, "volumes")).catch(() => []);
+    },
+    async driverVolumes() {
+      const text = await readFile(join(driver.stateDir, "state.json"), "utf8").catch(() => '{"volumes":{}}');
+      return (JSON.parse(text) as { volumes: Record<string, { name: string; parameters: Record<string, string> }> })
+        .volumes;
     },
   };
 }
