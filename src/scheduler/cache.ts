@@ -1,0 +1,122 @@
+// The scheduler's view of the cluster: the shared informers' caches plus what this scheduler assumed and the
+// watches have not shown yet (upstream's scheduler cache + the volume binder's assume caches). Assumptions keep
+// two pods scheduled back to back from both taking one static PV, and count pods on their node before the
+// binding's watch event arrives.
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from "../api/core/types.js";
+import type { CSIDriver, CSINode, CSIStorageCapacity, StorageClass } from "../api/storage/types.js";
+import type { Informer, InformerFactory } from "../client/index.js";
+import { keyOf } from "../client/index.js";
+import type { VolumeView } from "./volumebinding.js";
+import { volumeClass } from "./volumebinding.js";
+
+const nodeIndex = "scheduler-node";
+const classIndex = "scheduler-class";
+
+/** addIndexer throws when a shared informer already has the name: the same function, so that is fine. */
+function ensureIndex<T extends Pod | PersistentVolume | CSIStorageCapacity>(
+  informer: Informer<T>,
+  name: string,
+  fn: (object: T) => string[],
+) {
+  try {
+    informer.addIndexer(name, fn);
+  } catch {
+    // already there
+  }
+}
+
+export class SchedulerCache implements VolumeView {
+  readonly pods: Informer<Pod>;
+  readonly nodes: Informer<Node>;
+  readonly volumes: Informer<PersistentVolume>;
+  readonly claims: Informer<PersistentVolumeClaim>;
+  readonly classes: Informer<StorageClass>;
+  readonly drivers: Informer<CSIDriver>;
+  readonly csiNodes: Informer<CSINode>;
+  readonly capacityObjects: Informer<CSIStorageCapacity>;
+  /** pod key → node, until the pod informer shows spec.nodeName. */
+  private readonly assumedPods = new Map<string, string>();
+  /** PV name → claim key it is being pre-bound to, until the PV informer shows the claimRef. */
+  private readonly assumedVolumes = new Map<string, string>();
+
+  constructor(informers: InformerFactory) {
+    this.pods = informers.pods;
+    this.nodes = informers.nodes;
+    this.volumes = informers.persistentVolumes;
+    this.claims = informers.persistentVolumeClaims;
+    this.classes = informers.storageClasses;
+    this.drivers = informers.csiDrivers;
+    this.csiNodes = informers.csiNodes;
+    this.capacityObjects = informers.csiStorageCapacities;
+    ensureIndex(this.pods, nodeIndex, (pod) => (pod.spec.nodeName ? [pod.spec.nodeName] : []));
+    ensureIndex(this.volumes, classIndex, (volume) => [volumeClass(volume)]);
+    ensureIndex(this.capacityObjects, classIndex, (capacity) => [capacity.storageClassName]);
+    this.pods.addHandlers({
+      update: (_old, pod) => {
+        if (pod.spec.nodeName) this.assumedPods.delete(keyOf(pod));
+      },
+      delete: (pod) => this.assumedPods.delete(keyOf(pod)),
+    });
+    this.volumes.addHandlers({
+      update: (_old, volume) => {
+        if (volume.spec.claimRef) this.assumedVolumes.delete(volume.metadata.name ?? "");
+      },
+      delete: (volume) => this.assumedVolumes.delete(volume.metadata.name ?? ""),
+    });
+  }
+
+  // ---- VolumeView ----
+  claim(namespace: string, name: string): PersistentVolumeClaim | undefined {
+    return this.claims.get(`${namespace}/${name}`);
+  }
+  volume(name: string): PersistentVolume | undefined {
+    return this.volumes.get(name);
+  }
+  volumesOfClass(className: string): readonly PersistentVolume[] {
+    return this.volumes.byIndex(classIndex, className);
+  }
+  storageClass(name: string): StorageClass | undefined {
+    return this.classes.get(name);
+  }
+  csiDriver(name: string): CSIDriver | undefined {
+    return this.drivers.get(name);
+  }
+  capacities(className: string): readonly CSIStorageCapacity[] {
+    return this.capacityObjects.byIndex(classIndex, className);
+  }
+  assumedClaimOf(volumeName: string): string | undefined {
+    return this.assumedVolumes.get(volumeName);
+  }
+
+  // ---- pods per node ----
+  /** Pods bound to the node (informer) plus pods assumed onto it. */
+  podsOn(nodeName: string): Pod[] {
+    const bound = this.pods.byIndex(nodeIndex, nodeName);
+    const assumed: Pod[] = [];
+    for (const [key, node] of this.assumedPods) {
+      if (node !== nodeName) continue;
+      const pod = this.pods.get(key);
+      if (pod && !pod.spec.nodeName) assumed.push(pod);
+    }
+    return assumed.length ? [...bound, ...assumed] : bound;
+  }
+
+  podCountOn(nodeName: string): number {
+    let count = this.pods.byIndex(nodeIndex, nodeName).length;
+    for (const node of this.assumedPods.values()) if (node === nodeName) count++;
+    return count;
+  }
+
+  assumePod(podKey: string, nodeName: string): void {
+    this.assumedPods.set(podKey, nodeName);
+  }
+  forgetPod(podKey: string): void {
+    this.assumedPods.delete(podKey);
+  }
+  assumeVolume(volumeName: string, claimKey: string): void {
+    this.assumedVolumes.set(volumeName, claimKey);
+  }
+  forgetVolume(volumeName: string, claimKey: string): void {
+    if (this.assumedVolumes.get(volumeName) === claimKey) this.assumedVolumes.delete(volumeName);
+  }
+}

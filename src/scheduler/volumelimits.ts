@@ -1,0 +1,73 @@
+// kube-scheduler's NodeVolumeLimits (CSI) filter (pkg/scheduler/framework/plugins/nodevolumelimits/csi.go): the
+// CSI volumes of the pods on a node plus the new pod's, counted per driver and de-duplicated by volume, must not
+// exceed the count the node's CSINode allows that driver (spec.drivers[].allocatable.count).
+import type { Pod } from "../api/core/types.js";
+import type { CSINode } from "../api/storage/types.js";
+import type { FilterStatus } from "./filters.js";
+import type { VolumeView } from "./volumebinding.js";
+import { claimClass, podClaimNames } from "./volumebinding.js";
+
+export const ErrReasonMaxVolumeCountExceeded = "node(s) exceed max volume count";
+
+/** driver → unique volume ids the pod uses: the PV's volume handle, or the claim itself while it is unbound. */
+export function csiVolumesOf(view: VolumeView, pod: Pod): Map<string, Set<string>> {
+  const result = new Map<string, Set<string>>();
+  const add = (driver: string, id: string): void => {
+    let ids = result.get(driver);
+    if (!ids) result.set(driver, (ids = new Set()));
+    ids.add(id);
+  };
+  const namespace = pod.metadata.namespace ?? "";
+  for (const volume of pod.spec.volumes ?? []) {
+    if (volume.csi?.driver) add(volume.csi.driver, `${namespace}/${pod.metadata.name}/${volume.name}`);
+  }
+  for (const name of podClaimNames(pod)) {
+    const claim = view.claim(namespace, name);
+    if (!claim) continue;
+    const volume = claim.spec.volumeName ? view.volume(claim.spec.volumeName) : undefined;
+    if (volume?.spec.csi) {
+      add(volume.spec.csi.driver, `${volume.spec.csi.driver}^${volume.spec.csi.volumeHandle}`);
+    } else if (!volume) {
+      // Not provisioned yet: it will be a volume of the class's provisioner (upstream counts it by claim).
+      const provisioner = view.storageClass(claimClass(claim))?.provisioner;
+      if (provisioner) add(provisioner, `${namespace}/${name}`);
+    }
+  }
+  return result;
+}
+
+export function filterVolumeLimits(
+  view: VolumeView,
+  pod: Pod,
+  csiNode: CSINode | undefined,
+  podsOnNode: readonly Pod[],
+): FilterStatus | undefined {
+  if (!csiNode) return undefined; // no CSINode yet: nothing to limit by, as upstream
+  const wanted = csiVolumesOf(view, pod);
+  if (wanted.size === 0) return undefined;
+  const limits = new Map<string, number>();
+  for (const driver of csiNode.spec.drivers ?? []) {
+    if (driver.allocatable?.count !== undefined && driver.allocatable.count !== null) {
+      limits.set(driver.name, driver.allocatable.count);
+    }
+  }
+  if (limits.size === 0) return undefined;
+  const attached = new Map<string, Set<string>>();
+  for (const other of podsOnNode) {
+    for (const [driver, ids] of csiVolumesOf(view, other)) {
+      let set = attached.get(driver);
+      if (!set) attached.set(driver, (set = new Set()));
+      for (const id of ids) set.add(id);
+    }
+  }
+  for (const [driver, ids] of wanted) {
+    const limit = limits.get(driver);
+    if (limit === undefined) continue;
+    const have = attached.get(driver) ?? new Set<string>();
+    const added = [...ids].filter((id) => !have.has(id)).length;
+    if (added > 0 && have.size + added > limit) {
+      return { reasons: [ErrReasonMaxVolumeCountExceeded], resolvable: true };
+    }
+  }
+  return undefined;
+}
