@@ -6,6 +6,7 @@ import { registerUp } from "./up.js";
 import { registerApiserver } from "./apiserver.js";
 import { registerKubeconfig } from "./kubeconfig.js";
 import { registerControllerManager } from "./controllermanager.js";
+import { registerScheduler } from "./scheduler.js";
 
 const program = new Command("stowage")
   .description("Kubernetes persistent storage as a standalone, Kubernetes-compatible control plane")
@@ -20,6 +21,7 @@ const commands: Array<(program: Command) => void> = [
   registerApiserver,
   registerKubeconfig,
   registerControllerManager,
+  registerScheduler,
 ];
 for (const register of commands) register(program);
 
