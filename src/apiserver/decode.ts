@@ -4,7 +4,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { KubeObject } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { badRequest, entityTooLarge, StatusError } from "./errors.js";
-import { unknownFields } from "./fields.js";
+import { dropUnknownFields, unknownFields } from "./fields.js";
 
 export const maxBodyBytes = 3 * 1024 * 1024;
 
@@ -100,7 +100,7 @@ export function checkObject(def: ResourceDefinition, value: unknown, validation:
     throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeErrors[0]}`);
   }
   const warnings: string[] = [];
-  if (validation !== "Ignore") {
+  {
     const unknown = unknownFields(def.kind, record);
     if (unknown.length) {
       if (validation === "Strict") {
@@ -112,7 +112,8 @@ export function checkObject(def: ResourceDefinition, value: unknown, validation:
           `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${detail}`,
         );
       }
-      for (const f of unknown) warnings.push(`unknown field "${f}"`);
+      if (validation === "Warn") for (const f of unknown) warnings.push(`unknown field "${f}"`);
+      dropUnknownFields(def.kind, record);
     }
   }
   return { object: value as KubeObject, warnings };

@@ -135,3 +135,12 @@ export function unknownFields(kind: string, object: Record<string, unknown>): st
   }
   return out.sort();
 }
+
+/** Drops the fields unknownFields reports, as decoding into upstream's Go types drops them (Warn and Ignore). */
+export function dropUnknownFields(kind: string, object: Record<string, unknown>): void {
+  for (const path of unknownFields(kind, object)) {
+    const [first, second] = path.split(".");
+    if (second === undefined) delete object[first];
+    else delete (object[first] as Record<string, unknown>)[second];
+  }
+}

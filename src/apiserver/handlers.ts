@@ -165,7 +165,7 @@ export async function handleResource(
     case "PATCH": {
       if (objectName === undefined) throw methodNotSupported(gr, "patch");
       if (subresource === "finalize" || subresource === "binding") throw methodNotSupported(gr, "patch");
-      parseFieldValidation(query.get("fieldValidation"));
+      const validation = parseFieldValidation(query.get("fieldValidation"));
       const contentType = request.headers["content-type"] ?? "";
       const type = bodyType(contentType);
       const body =
@@ -181,6 +181,8 @@ export async function handleResource(
         body,
         parseDryRun(query),
         (subresource ?? "") as "" | "status",
+        validation,
+        output.warnings,
       );
       return objectResponse(def, 200, patched, output);
     }

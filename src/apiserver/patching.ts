@@ -5,6 +5,8 @@ import type { KubeObject } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { badRequest, StatusError, unsupportedMediaType } from "./errors.js";
 import type { BodyType } from "./media.js";
+import type { FieldValidation } from "./decode.js";
+import { dropUnknownFields, unknownFields } from "./fields.js";
 import { PatchError } from "./patch/errors.js";
 import { decodeObject } from "./registry/codec.js";
 import type { GenericRegistry } from "./registry/generic.js";
@@ -25,6 +27,8 @@ export async function patchObject(
   patch: unknown,
   dryRun: boolean,
   subresource: "" | "status",
+  validation: FieldValidation = "Warn",
+  warnings: string[] = [],
 ): Promise<KubeObject> {
   const def: ResourceDefinition = registry.def;
   if (type === "apply-patch") {
@@ -71,6 +75,17 @@ export async function patchObject(
     const pinned = patched.metadata?.resourceVersion !== original.metadata.resourceVersion;
     if (patched.apiVersion !== original.apiVersion || patched.kind !== original.kind) {
       throw badRequest(`the patch changed apiVersion or kind of ${def.kind} "${name}", which cannot change`);
+    }
+    // a patch can bring unknown fields too: the same fieldValidation as a whole body
+    const unknown = unknownFields(def.kind, patched as unknown as Record<string, unknown>);
+    if (unknown.length) {
+      if (validation === "Strict") {
+        throw badRequest(
+          `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(", ")}`,
+        );
+      }
+      if (validation === "Warn" && attempt === 0) warnings.push(...unknown.map((f) => `unknown field "${f}"`));
+      dropUnknownFields(def.kind, patched as unknown as Record<string, unknown>);
     }
     try {
       return await registry.update(namespace, name, patched, { dryRun }, subresource, kv);
