@@ -13,6 +13,7 @@ import { kubeconfigFile, renderKubeconfig } from "./kubeconfig.js";
 import { parseListenAddress } from "./apiserver.js";
 import { stowageVersion } from "./version.js";
 import { controllerManagerComponent } from "./controllermanager.js";
+import { schedulerComponent } from "./scheduler.js";
 
 export interface UpContext {
   dataDir: string;
@@ -32,7 +33,7 @@ export interface UpComponent {
 }
 
 /** The in-process components `stowage up` runs, in start order (controller-manager, CSI drivers, node agent…). */
-export const upComponents: UpComponent[] = [controllerManagerComponent];
+export const upComponents: UpComponent[] = [controllerManagerComponent, schedulerComponent];
 
 export interface UpOptions {
   dataDir: string;
