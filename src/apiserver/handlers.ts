@@ -192,7 +192,9 @@ export async function handleResource(
       if (subresource !== undefined) throw methodNotSupported(gr, "delete");
       const result = await registry.delete(namespace, objectName, options);
       if (def.group === "" && def.plural === "namespaces") ctx.namespaceDeleted();
-      if (!result.deleted) return objectResponse(def, 202, result.object, output);
+      // upstream answers 200 with the object when it is not gone yet (finalizers, namespaces, graceful pods);
+      // 202 only when the client explicitly asked orphanDependents=false
+      if (!result.deleted) return objectResponse(def, options.orphanDependentsFalse ? 202 : 200, result.object, output);
       const object = result.object;
       return jsonResponse(
         200,
@@ -245,6 +247,7 @@ function parseDeleteOptions(request: ApiRequest): DeleteOptions {
       if (typeof body.gracePeriodSeconds !== "number") throw badRequest("gracePeriodSeconds must be an integer");
       options.gracePeriodSeconds = body.gracePeriodSeconds;
     }
+    if (body.orphanDependents === false) options.orphanDependentsFalse = true;
     if (typeof body.propagationPolicy === "string") options.propagationPolicy = checkPolicy(body.propagationPolicy);
     else if (body.orphanDependents === true) options.propagationPolicy = "Orphan";
     if (Array.isArray(body.dryRun)) {

@@ -48,6 +48,24 @@ class Channel {
   }
 }
 
+/**
+ * Live watch events share their stored bytes across watchers (store.ts), so one encoding per event serves all of
+ * them: a hundred watchers of one object cost one Buffer.concat, not a hundred.
+ */
+const encoded = new WeakMap<Uint8Array, { key: string; line: Uint8Array }>();
+function encodedEvent(type: string, value: Uint8Array, revision: number): Uint8Array {
+  const key = `${type}:${revision}`;
+  const hit = encoded.get(value);
+  if (hit && hit.key === key) return hit.line;
+  const line = Buffer.concat([
+    Buffer.from(`{"type":"${type}","object":`),
+    ...objectChunks(value, revision),
+    closeEvent,
+  ]);
+  encoded.set(value, { key, line });
+  return line;
+}
+
 export interface WatchStreamOptions {
   def: ResourceDefinition;
   events: (signal: AbortSignal) => AsyncIterable<RegistryWatchEvent>;
@@ -82,9 +100,7 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
     return line("BOOKMARK", { kind: def.kind, apiVersion: apiVersionOf(def), metadata });
   };
   const objectLine = (type: string, value: Uint8Array, revision: number, object?: KubeObject) => {
-    if (output.representation === "object") {
-      return Buffer.concat([Buffer.from(`{"type":"${type}","object":`), ...objectChunks(value, revision), closeEvent]);
-    }
+    if (output.representation === "object") return encodedEvent(type, value, revision);
     const decoded = object
       ? { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } }
       : decodeObject({ key: "", value, createRevision: 0, modRevision: revision });

@@ -209,7 +209,7 @@ test("deleting a namespace deletes what is in it, then the namespace", async (t)
     metadata: { name: "c" },
   });
   const deleted = await call(handler, "DELETE", "/api/v1/namespaces/team");
-  assert.equal(deleted.status, 202);
+  assert.equal(deleted.status, 200);
   assert.equal(deleted.body.status.phase, "Terminating");
   const refused = await call(handler, "POST", "/api/v1/namespaces/team/configmaps", {
     apiVersion: "v1",

@@ -13,6 +13,8 @@ export interface DeleteOptions extends WriteOptions {
   propagationPolicy?: PropagationPolicy;
   preconditions?: { uid?: string; resourceVersion?: string };
   gracePeriodSeconds?: number;
+  /** The deprecated orphanDependents: false, which (only) changes the answer of a pending delete to 202. */
+  orphanDependentsFalse?: boolean;
 }
 
 export interface ListOptions {
