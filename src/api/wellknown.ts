@@ -126,3 +126,7 @@ export const EventSuccessfulCreate = "SuccessfulCreate";
 export const EventFailedCreate = "FailedCreate";
 export const EventSuccessfulDelete = "SuccessfulDelete";
 export const EventFailedDelete = "FailedDelete";
+
+// ---- Attach/detach (kubernetes-csi/external-attacher, pkg/controller/volume/attachdetach) --------------------
+/** On a VolumeAttachment: the CSI node ID it was published to, so detach works after the CSINode is gone. */
+export const AnnVolumeAttachmentNodeID = "csi.alpha.kubernetes.io/node-id";
