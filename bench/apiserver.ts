@@ -2,7 +2,7 @@
 // - creates/s of ~1 KiB ConfigMaps from 32 concurrent keep-alive clients (target ≥ 5,000/s)
 // - GET of a list of 10,000 PersistentVolumes (target ≤ 150 ms)
 // - watch delivery latency of one update to 100 watchers (target p99 ≤ 20 ms)
-// Prints one JSON line. Run: node --import tsx bench/apiserver.ts [creates] [volumes]
+// Prints one JSON line. Run: node --import tsx bench/apiserver.ts [creates] [volumes] [sqlite|memory]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -12,13 +12,24 @@ import { fileURLToPath } from "node:url";
 
 const creates = Number(process.argv[2] ?? 20_000);
 const volumes = Number(process.argv[3] ?? 10_000);
+/** "sqlite" (default) or "memory": the latter shows what the HTTP layer costs without the store's fsyncs. */
+const storeKind = process.argv[4] === "memory" ? "memory" : "sqlite";
 const agent = new Agent({ keepAlive: true, maxSockets: 128 });
 
 async function startServer(dir: string): Promise<{ url: string; stop(): void }> {
   const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", main, "apiserver", "--store", `sqlite:${join(dir, "bench.db")}`, "--listen", "127.0.0.1:0"],
+    [
+      "--import",
+      "tsx",
+      main,
+      "apiserver",
+      "--store",
+      storeKind === "memory" ? "memory" : `sqlite:${join(dir, "bench.db")}`,
+      "--listen",
+      "127.0.0.1:0",
+    ],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -199,7 +210,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: "apiserver",
-        store: "sqlite",
+        store: storeKind,
         transport: "http",
         creates,
         createFailures: failed,
