@@ -11,6 +11,7 @@ import type { Log } from "./common/run.js";
 import { startPVBinder } from "./pvbinder/controller.js";
 import { startPVCProtection } from "./pvcprotection/controller.js";
 import { startPVProtection } from "./pvprotection/controller.js";
+import { startAttachDetachController } from "./attachdetach/controller.js";
 
 export interface LeaderElectOptions {
   namespace?: string;
@@ -75,6 +76,7 @@ async function runControllers(
     },
     signal,
   );
+  loops.push((await startAttachDetachController({ client, informers, signal, log })).done);
   started();
   loops.push(binder.done);
   await Promise.all(loops);

@@ -31,14 +31,11 @@ export function startPVProtection(options: PVProtectionOptions, signal: AbortSig
     if (!volume) return;
     const finalizers = volume.metadata.finalizers ?? [];
     const has = finalizers.includes(PVProtectionFinalizer);
+    if (!volume.metadata.deletionTimestamp ? has : !has || volumeIsBeingUsed(volume)) return; // the binder's phase change brings us back
     const next = structuredClone(volume) as PersistentVolume;
-    if (!volume.metadata.deletionTimestamp) {
-      if (has) return;
-      next.metadata.finalizers = [...finalizers, PVProtectionFinalizer];
-    } else {
-      if (!has || volumeIsBeingUsed(volume)) return; // the binder's phase change brings us back
-      next.metadata.finalizers = finalizers.filter((f) => f !== PVProtectionFinalizer);
-    }
+    next.metadata.finalizers = volume.metadata.deletionTimestamp
+      ? finalizers.filter((f) => f !== PVProtectionFinalizer)
+      : [...finalizers, PVProtectionFinalizer];
     try {
       await client.persistentVolumes.update(next);
     } catch (err) {

@@ -1,0 +1,193 @@
+// The attach-detach reconciler (upstream pkg/controller/volume/attachdetach/reconciler), one volume at a time:
+// compares the nodes that need the volume (desired.ts) with its VolumeAttachments (the actual state: the API is
+// our only memory, so a restarted controller picks up exactly where the last one stopped) and takes the steps
+// between them: detach first, then attach, never a second node for a single-attach volume. The attacher sidecar
+// does the CSI work and reports back in the VolumeAttachment's status.
+import type { Node, PersistentVolume, Pod } from "../../api/core/types.js";
+import type { VolumeAttachment } from "../../api/storage/types.js";
+import {
+  EventFailedAttachVolume,
+  EventSuccessfulAttachVolume,
+  EventTypeNormal,
+  EventTypeWarning,
+} from "../../api/wellknown.js";
+import { isAlreadyExists, isNotFound, type Client, type EventRecorder, type Lister } from "../../client/index.js";
+import { desiredNodes, type DesiredContext } from "./desired.js";
+import { attachmentName, multiAttachAllowed, multiAttachMessage, uniqueVolumeName, volumeMessage } from "./names.js";
+
+/** VolumeAttachments by spec.source.persistentVolumeName, and by spec.nodeName. */
+export const attachmentsByVolume = "attachdetach-volume";
+export const attachmentsByNode = "attachdetach-node";
+
+export interface ReconcilerContext extends DesiredContext {
+  client: Client;
+  volumes: Lister<PersistentVolume>;
+  attachments: Lister<VolumeAttachment>;
+  recorder: EventRecorder;
+  /** Events already recorded, so a resync does not repeat them (upstream keeps such flags in its caches). */
+  reported: Set<string>;
+}
+
+/** Moves one volume's attachments one round toward what its pods need. Safe to run any number of times. */
+export async function syncVolume(ctx: ReconcilerContext, volumeName: string): Promise<void> {
+  const volume = ctx.volumes.get(volumeName);
+  const attachments = ctx.attachments.byIndex(attachmentsByVolume, volumeName);
+  const wanted = volume ? desiredNodes(ctx, volume) : new Map<string, Pod[]>();
+
+  // Detach: an attachment no pod on its node needs, once that node says it stopped using the volume
+  // (status.volumesInUse, written by the node agent after unmounting). Detaching under a mounted filesystem
+  // would lose data, so until then we wait; the Node's update brings us back.
+  for (const attachment of attachments) {
+    if (wanted.has(attachment.spec.nodeName) || attachment.metadata.deletionTimestamp) continue;
+    if (volume?.spec.csi && inUseOnNode(ctx.nodes.get(attachment.spec.nodeName), volume)) continue;
+    try {
+      await ctx.client.volumeAttachments.delete(attachment.metadata.name ?? "");
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  if (!volume?.spec.csi || wanted.size === 0) return;
+
+  const source = volume.spec.csi;
+  const exclusive = !multiAttachAllowed(volume);
+  const name = volume.metadata.name ?? "";
+  // Nodes that hold (or are getting) this volume: any attachment, even one being detached, still holds it.
+  const holders = new Set(attachments.map((a) => a.spec.nodeName));
+  for (const [nodeName, pods] of wanted) {
+    const existing = attachments.find((a) => a.spec.nodeName === nodeName);
+    if (existing) {
+      // Being detached while a pod here wants it again: the deletion finishes first (the attacher unpublishes),
+      // and its delete event brings us back to attach afresh.
+      if (!existing.metadata.deletionTimestamp) reportAttachResult(ctx, volume, existing, pods);
+      continue;
+    }
+    if (exclusive && holders.size > 0) {
+      reportMultiAttach(ctx, volume, nodeName, pods, holders, wanted);
+      continue;
+    }
+    const attachment: VolumeAttachment = {
+      apiVersion: "storage.k8s.io/v1",
+      kind: "VolumeAttachment",
+      metadata: { name: attachmentName(source.volumeHandle, source.driver, nodeName) },
+      spec: { attacher: source.driver, nodeName, source: { persistentVolumeName: name } },
+    };
+    try {
+      await ctx.client.volumeAttachments.create(attachment);
+    } catch (err) {
+      // Created by us a moment ago (the cache has not seen it yet) or by a previous run: the same object.
+      if (!isAlreadyExists(err)) throw err;
+    }
+    holders.add(nodeName);
+  }
+}
+
+/** node.status.volumesInUse lists the volume: the node agent still has it mounted (or is mounting it). */
+export function inUseOnNode(node: Node | undefined, volume: PersistentVolume): boolean {
+  const source = volume.spec.csi;
+  if (!node || !source) return false;
+  return (node.status?.volumesInUse ?? []).includes(uniqueVolumeName(source.driver, source.volumeHandle));
+}
+
+/**
+ * Upstream reports on each pod: SuccessfulAttachVolume once the attach finished ("AttachVolume.Attach succeeded
+ * for volume "<pv>" ", trailing space and all), FailedAttachVolume with the attacher's error when it failed.
+ * We learn both from the VolumeAttachment's status, so each is recorded once per pod and attach attempt.
+ */
+function reportAttachResult(
+  ctx: ReconcilerContext,
+  volume: PersistentVolume,
+  attachment: VolumeAttachment,
+  pods: Pod[],
+) {
+  const status = attachment.status;
+  const name = volume.metadata.name ?? "";
+  for (const pod of pods) {
+    if (status?.attached) {
+      const key = `attached/${attachment.metadata.uid}/${pod.metadata.uid}`;
+      if (ctx.reported.has(key)) continue;
+      ctx.reported.add(key);
+      ctx.recorder.event(
+        pod,
+        EventTypeNormal,
+        EventSuccessfulAttachVolume,
+        volumeMessage("AttachVolume.Attach succeeded", name, ""),
+      );
+    } else if (status?.attachError?.message) {
+      const key = `failed/${attachment.metadata.uid}/${pod.metadata.uid}/${status.attachError.time ?? ""}`;
+      if (ctx.reported.has(key)) continue;
+      ctx.reported.add(key);
+      ctx.recorder.event(
+        pod,
+        EventTypeWarning,
+        EventFailedAttachVolume,
+        volumeMessage("AttachVolume.Attach failed", name, `: ${status.attachError.message}`),
+      );
+    }
+  }
+}
+
+/**
+ * A single-attach volume held by another node: a Warning FailedAttachVolume on each pod that waits for it, naming
+ * the pods on the other node(s) that use it, once per pod (upstream's MultiAttachErrorReported flag). No second
+ * VolumeAttachment is made; when the other node lets go, the attachment's delete event brings us back.
+ */
+function reportMultiAttach(
+  ctx: ReconcilerContext,
+  volume: PersistentVolume,
+  nodeName: string,
+  pods: Pod[],
+  holders: Set<string>,
+  wanted: Map<string, Pod[]>,
+) {
+  const blocking = [...holders]
+    .filter((holder) => holder !== nodeName)
+    .flatMap((holder) => wanted.get(holder) ?? [])
+    .map((pod) => ({ namespace: pod.metadata.namespace ?? "", name: pod.metadata.name ?? "" }));
+  for (const pod of pods) {
+    const key = `multiattach/${volume.metadata.name}/${nodeName}/${pod.metadata.uid}`;
+    if (ctx.reported.has(key)) continue;
+    ctx.reported.add(key);
+    const message = multiAttachMessage(volume.metadata.name ?? "", pod.metadata.namespace ?? "", blocking);
+    ctx.recorder.event(pod, EventTypeWarning, EventFailedAttachVolume, message);
+  }
+}
+
+/** Drops what `reported` remembers about a pod that is gone, so memory stays bounded. */
+export function forgetPod(ctx: ReconcilerContext, uid: string | undefined): void {
+  if (!uid) return;
+  for (const key of ctx.reported) if (key.endsWith(`/${uid}`) || key.includes(`/${uid}/`)) ctx.reported.delete(key);
+}
+
+/**
+ * Node status.volumesAttached as upstream's node status updater writes it: each volume whose attach finished on
+ * that node (devicePath is empty for CSI), sorted by name. A merge patch on /status touches only this field, so
+ * it never fights the node agent, which owns volumesInUse and the rest of the status.
+ */
+export async function syncNodeStatus(ctx: ReconcilerContext, nodeName: string): Promise<void> {
+  const node = ctx.nodes.get(nodeName);
+  if (!node) return;
+  const attached = ctx.attachments
+    .byIndex(attachmentsByNode, nodeName)
+    .filter((attachment) => attachment.status?.attached)
+    .flatMap((attachment) => {
+      const volume = ctx.volumes.get(attachment.spec.source.persistentVolumeName ?? "");
+      const source = volume?.spec.csi;
+      return source ? [{ name: uniqueVolumeName(source.driver, source.volumeHandle), devicePath: "" }] : [];
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const current = node.status?.volumesAttached ?? [];
+  const same =
+    current.length === attached.length &&
+    current.every((v, i) => v.name === attached[i].name && (v.devicePath ?? "") === attached[i].devicePath);
+  if (same) return;
+  try {
+    await ctx.client.nodes.patch(
+      nodeName,
+      "merge",
+      { status: { volumesAttached: attached.length > 0 ? attached : null } },
+      { subresource: "status" },
+    );
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
