@@ -76,6 +76,11 @@ const driver = spawn(
   { stdio: ["ignore", "ignore", "inherit"] },
 );
 const client = await CsiClient.connect(endpoint, { readyTimeoutMs: 30_000 });
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+}
+// `… | head` closes stdout early: stop measuring, but still unmount.
+process.stdout.on("error", () => void cleanUp().finally(() => process.exit(0)));
 
 try {
   // Warm up both processes (JIT, first directory creations) before timing.
@@ -157,9 +162,16 @@ try {
     await client.controller.DeleteVolume({ volume_id: id });
   }
 } finally {
+  await cleanUp();
+}
+
+/** Stops the driver and removes every mount and file the bench made; also on Ctrl-C or a closed stdout. */
+async function cleanUp(): Promise<void> {
   client.close();
-  driver.kill("SIGTERM");
-  await once(driver, "exit");
+  if (driver.exitCode === null && driver.signalCode === null) {
+    driver.kill("SIGTERM");
+    await once(driver, "exit");
+  }
   for (const mount of (await mountsUnder(dir)).reverse()) await unmount(mount);
   await rm(dir, { recursive: true, force: true });
 }

@@ -387,3 +387,25 @@ test("a restarted driver remembers volumes, snapshots and publications", async (
   assert.equal(await readFile(join(target, "kept"), "utf8"), "across restarts\n");
   await unmountVolume(d, volume.volume_id, "durable");
 });
+
+test("ListVolumes pages stay correct when volumes are added or deleted between pages", async (t) => {
+  const d = await startHostpath(t);
+  const ids: string[] = [];
+  for (const name of ["a", "b", "c", "d", "e"]) ids.push((await createVolume(d.client, name)).volume_id);
+  const first = await d.client.controller.ListVolumes({ max_entries: 2 });
+  assert.deepEqual(
+    first.entries.map((e) => e.volume?.volume_id),
+    ids.slice(0, 2),
+  );
+  assert.notEqual(first.next_token, "");
+  // Between pages: the last volume of the first page goes, a new one comes.
+  await d.client.controller.DeleteVolume({ volume_id: ids[1] });
+  const added = await createVolume(d.client, "f");
+  const rest = await d.client.controller.ListVolumes({ starting_token: first.next_token });
+  assert.deepEqual(
+    rest.entries.map((e) => e.volume?.volume_id),
+    [...ids.slice(2), added.volume_id],
+  );
+  assert.equal(rest.next_token, "");
+  await assert.rejects(d.client.controller.ListVolumes({ starting_token: "bogus" }), expectCode(Code.ABORTED));
+});
