@@ -1,0 +1,264 @@
+// The node agent (the kubelet's storage half): registers this Node and heartbeats its Lease, knows the CSI drivers
+// on this node, and runs the volume manager — desired state from the pods bound here, actual state from what is
+// mounted (reconstructed from disk at start), a reconciler converging the two — plus the pod worker that reports
+// pod status (runtime "none": Running once every volume is set up) and confirms deletions once volumes are gone.
+import { mkdir, rm } from "node:fs/promises";
+import type { Pod } from "../api/core/types.js";
+import { EventFailedMountVolume } from "../api/wellknown.js";
+import {
+  createEventRecorder,
+  createInformerFactory,
+  Informer,
+  isConflict,
+  isNotFound,
+  keyOf,
+  WorkQueue,
+  type Client,
+} from "../client/index.js";
+import { mountsUnder } from "../csi/drivers/mount.js";
+import { CsiRegistry } from "./csidrivers.js";
+import { NodeStatusManager } from "./nodestatus.js";
+import { NodePaths, csiUniqueVolumeName } from "./paths.js";
+import type { PluginContext } from "./plugins/context.js";
+import { deviceOf } from "./plugins/csi.js";
+import { generatePodStatus, statusChanged } from "./podstatus.js";
+import { reconstruct } from "./volumemanager/actual.js";
+import { desiredPod, podNeedsVolumes, volumeKey } from "./volumemanager/desired.js";
+import { Reconciler } from "./volumemanager/reconciler.js";
+
+export type Runtime = "none";
+
+export interface NodeAgentOptions {
+  client: Client;
+  nodeName: string;
+  /** The kubelet's --root-dir: pods/, plugins/, plugins_registry/ live here. */
+  rootDir: string;
+  signal: AbortSignal;
+  /** Endpoints (unix:///…/csi.sock) of CSI drivers on this node, registered at start. */
+  csiDrivers?: string[];
+  runtime?: Runtime;
+  /** Reconciler period; default 100 ms as the kubelet's. */
+  reconcileIntervalMs?: number;
+  /** How long a pod waits for its volumes before the "Unable to attach or mount volumes" event; default 2m3s. */
+  mountTimeoutMs?: number;
+  /** Extra labels for the Node. */
+  labels?: Record<string, string>;
+  log?: (message: string, err?: unknown) => void;
+}
+
+export interface NodeAgent {
+  paths: NodePaths;
+  csi: CsiRegistry;
+  /** Registers one more CSI driver (what plugin registration does when a driver announces itself). */
+  registerDriver(endpoint: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// volume_manager.go podAttachAndMountTimeout.
+const defaultMountTimeoutMs = 2 * 60_000 + 3_000;
+
+export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAgent> {
+  const { client, nodeName, signal } = options;
+  const log =
+    options.log ?? ((message: string, err?: unknown) => console.error(`node ${nodeName}: ${message}`, err ?? ""));
+  const abort = new AbortController();
+  const stopSignal = AbortSignal.any([signal, abort.signal]);
+  const paths = new NodePaths(options.rootDir);
+  await mkdir(paths.podsDir, { recursive: true });
+  await mkdir(paths.pluginsRegistryDir, { recursive: true });
+
+  const nodeStatus = new NodeStatusManager({ client, nodeName, labels: options.labels, log });
+  await nodeStatus.register();
+  await nodeStatus.renewLease();
+
+  const csi = new CsiRegistry(client, nodeName, log);
+  for (const endpoint of options.csiDrivers ?? []) await csi.register(endpoint, stopSignal);
+
+  const informerLog = (message: string, fields: Record<string, unknown>) =>
+    log(`informer: ${message} ${JSON.stringify(fields)}`);
+  const informers = createInformerFactory(client, { resyncPeriodMs: 60_000, log: informerLog });
+  const pods = new Informer<Pod>(client.pods, {
+    fieldSelector: `spec.nodeName=${nodeName}`,
+    resyncPeriodMs: 60_000,
+    log: informerLog,
+  });
+  const claims = informers.persistentVolumeClaims;
+  const volumes = informers.persistentVolumes;
+  const ctx: PluginContext = {
+    paths,
+    nodeName,
+    csi,
+    csiDrivers: informers.csiDrivers,
+    volumeAttachments: informers.volumeAttachments,
+    configMaps: informers.configMaps,
+    secrets: informers.secrets,
+  };
+  const recorder = createEventRecorder(client.events, {
+    component: "kubelet",
+    host: nodeName,
+    log: (message, fields) => log(`events: ${message} ${JSON.stringify(fields)}`),
+  });
+
+  // Reconstruct before the first pass, so nothing already mounted is mounted again.
+  const actual = await reconstruct(paths);
+  const queue = new WorkQueue<string>({ name: `node-${nodeName}-pods` });
+  const keyByUid = new Map<string, string>();
+  const reconciler = new Reconciler({
+    ctx,
+    actual,
+    pods,
+    listers: { claims, volumes },
+    recorder,
+    onChange: (podUid) => {
+      const key = keyByUid.get(podUid);
+      if (key) queue.add(key);
+    },
+    log,
+  });
+  const track = (pod: Pod) => {
+    if (pod.metadata.uid) keyByUid.set(pod.metadata.uid, keyOf(pod));
+    queue.add(keyOf(pod));
+    reconciler.trigger();
+  };
+  pods.onAdd(track);
+  pods.onUpdate((_old, pod) => track(pod));
+  pods.onDelete((pod) => {
+    keyByUid.delete(pod.metadata.uid ?? "");
+    reconciler.trigger();
+  });
+  // A claim bound, a PV, an attachment or a configMap changed: the next pass looks again.
+  const wake = () => reconciler.trigger();
+  claims.onChange(wake);
+  volumes.onChange(wake);
+  informers.volumeAttachments.onChange(wake);
+  informers.configMaps.onChange(wake);
+  informers.secrets.onChange(wake);
+  informers.csiDrivers.onChange(wake);
+
+  const waitingSince = new Map<string, number>();
+  const mountTimeoutMs = options.mountTimeoutMs ?? defaultMountTimeoutMs;
+
+  async function syncPod(key: string): Promise<void> {
+    const pod = pods.get(key);
+    if (!pod) return;
+    const uid = pod.metadata.uid ?? "";
+    if (pod.metadata.deletionTimestamp) {
+      // The kubelet's final delete (status_manager canBeDeleted): only once no volume of the pod is set up.
+      if (actual.volumesOfPod(uid).length > 0) return;
+      const podDir = paths.podDir(uid);
+      if ((await mountsUnder(podDir)).length === 0) await rm(podDir, { recursive: true, force: true });
+      try {
+        await client.pods.delete(pod.metadata.namespace ?? "default", pod.metadata.name ?? "", {
+          gracePeriodSeconds: 0,
+          preconditions: { uid },
+        });
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+      waitingSince.delete(uid);
+      return;
+    }
+    if (!podNeedsVolumes(pod)) return;
+    const desired = desiredPod(pod, { claims, volumes });
+    const unmounted = [
+      ...desired.errors.map((e) => e.outerName),
+      ...desired.volumes
+        .filter((v) => {
+          const mounted = actual.volumes.get(volumeKey(v));
+          return !mounted || mounted.uncertain;
+        })
+        .map((v) => v.outerName),
+    ];
+    const volumesReady = unmounted.length === 0;
+    if (volumesReady) waitingSince.delete(uid);
+    else {
+      const since = waitingSince.get(uid) ?? Date.now();
+      waitingSince.set(uid, since);
+      if (Date.now() - since >= mountTimeoutMs) {
+        // volume_manager.go WaitForAttachAndMount's error as kubelet.go records it, then a new wait begins.
+        const unattached = desired.volumes
+          .filter((v) => reconciler.unattached.has(volumeKey(v)))
+          .map((v) => v.outerName)
+          .sort();
+        recorder.event(
+          pod,
+          "Warning",
+          EventFailedMountVolume,
+          `Unable to attach or mount volumes: unmounted volumes=[${[...new Set(unmounted)].sort().join(" ")}], ` +
+            `unattached volumes=[${unattached.join(" ")}]: timed out waiting for the condition`,
+        );
+        waitingSince.set(uid, Date.now());
+      }
+    }
+    const status = generatePodStatus(pod, {
+      volumesReady,
+      hostIP: nodeStatus.hostIP,
+      now: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    });
+    if (!statusChanged(pod.status, status)) return;
+    await client.pods.updateStatus({ ...pod, status });
+  }
+
+  /** volumesInUse: every CSI volume a pod here needs or that is still published or staged here. */
+  function volumesInUse(): string[] {
+    const names = new Set<string>();
+    for (const { volumes: vs } of reconciler.desiredPods())
+      for (const v of vs) if (v.kind === "csi") names.add(deviceOf(v));
+    for (const v of actual.volumes.values())
+      if (v.csi) names.add(csiUniqueVolumeName(v.csi.driverName, v.csi.volumeHandle));
+    for (const d of actual.devices.keys()) names.add(d);
+    return [...names];
+  }
+
+  informers.start(stopSignal);
+  void pods.run(stopSignal);
+  await Promise.all([informers.waitForSync(stopSignal), pods.waitForSync(stopSignal)]);
+
+  const running: Promise<unknown>[] = [];
+  running.push(
+    queue.work(
+      stopSignal,
+      async (key) => {
+        try {
+          await syncPod(key);
+          queue.forget(key);
+        } catch (err) {
+          if (!isConflict(err)) log(`syncing pod ${key} failed; will retry`, err);
+          queue.addRateLimited(key);
+        }
+      },
+      4,
+    ),
+  );
+  running.push(reconciler.run(stopSignal, options.reconcileIntervalMs ?? 100));
+  // Every second: pods still waiting get their timeout checked, and volumesInUse follows the volume manager.
+  const ticker = setInterval(() => {
+    for (const uid of waitingSince.keys()) {
+      const key = keyByUid.get(uid);
+      if (key) queue.add(key);
+    }
+    nodeStatus.setVolumesInUse(volumesInUse());
+    nodeStatus.writeStatus().catch((err: unknown) => log("updating node status failed", err));
+  }, 1000);
+  running.push(
+    nodeStatus.run(stopSignal, () => nodeStatus.writeStatus(true).catch((err: unknown) => log("node status", err))),
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    paths,
+    csi,
+    registerDriver: async (endpoint) => {
+      await csi.register(endpoint, stopSignal);
+      reconciler.trigger();
+    },
+    stop: () =>
+      (stopping ??= (async () => {
+        abort.abort();
+        clearInterval(ticker);
+        await Promise.allSettled(running);
+        await recorder.flush();
+        csi.close();
+      })()),
+  };
+}

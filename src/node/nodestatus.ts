@@ -1,0 +1,198 @@
+// The Node object and its heartbeats (pkg/kubelet/kubelet_node_status.go, nodelease): the agent registers its
+// Node with the labels, addresses, capacity and conditions the kubelet reports, renews a Lease in
+// kube-node-lease every 10 s (leaseDurationSeconds 40, as the kubelet), and rewrites the Node's status when
+// something in it changes (volumesInUse) or every minute to refresh the conditions' heartbeat times.
+import { arch, cpus, hostname, networkInterfaces, release, totalmem } from "node:os";
+import type { Node, NodeCondition, NodeStatus } from "../api/core/types.js";
+import type { Lease } from "../api/coordination/types.js";
+import { LabelArch, LabelHostname, LabelOS } from "../api/wellknown.js";
+import { formatMicroTime, isConflict, isNotFound, type Client } from "../client/index.js";
+
+export const nodeLeaseNamespace = "kube-node-lease";
+export const leaseDurationSeconds = 40;
+
+const goArch = (): string => ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" })[arch() as string] ?? arch();
+
+function hostIP(): string {
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) if (address.family === "IPv4" && !address.internal) return address.address;
+  }
+  return "127.0.0.1";
+}
+
+export const nodeHostIP = hostIP;
+
+function conditions(now: string, previous: NodeCondition[] | undefined): NodeCondition[] {
+  const make = (type: string, status: "True" | "False", reason: string, message: string): NodeCondition => {
+    const before = previous?.find((c) => c.type === type);
+    return {
+      type,
+      status,
+      lastHeartbeatTime: now,
+      lastTransitionTime: before && before.status === status ? before.lastTransitionTime : now,
+      reason,
+      message,
+    };
+  };
+  // The kubelet's four conditions with its reasons and messages.
+  return [
+    make("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    make("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    make("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    make("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+  ];
+}
+
+export interface NodeStatusOptions {
+  client: Client;
+  nodeName: string;
+  /** Labels added at registration (besides hostname/os/arch). */
+  labels?: Record<string, string>;
+  log(message: string, err?: unknown): void;
+}
+
+export class NodeStatusManager {
+  private volumesInUse: string[] = [];
+  private written = "";
+  private lastWrite = 0;
+  readonly hostIP = hostIP();
+
+  constructor(private readonly options: NodeStatusOptions) {}
+
+  private status(previous: NodeStatus | undefined): NodeStatus {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const capacity = {
+      cpu: String(cpus().length),
+      memory: `${Math.floor(totalmem() / 1024)}Ki`,
+      pods: "110",
+      "ephemeral-storage": "100Gi",
+    };
+    return {
+      capacity,
+      allocatable: capacity,
+      conditions: conditions(now, previous?.conditions),
+      addresses: [
+        { type: "InternalIP", address: this.hostIP },
+        { type: "Hostname", address: this.options.nodeName },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        machineID: "",
+        systemUUID: "",
+        bootID: "",
+        kernelVersion: release(),
+        osImage: `stowage node agent on ${hostname()}`,
+        containerRuntimeVersion: "stowage://0.1.0",
+        kubeletVersion: "v1.32.0",
+        kubeProxyVersion: "",
+        operatingSystem: "linux",
+        architecture: goArch(),
+      },
+      volumesInUse: this.volumesInUse.length ? this.volumesInUse : undefined,
+    };
+  }
+
+  /** Creates the Node, or takes over an existing one (a restarted agent), and writes its status. */
+  async register(): Promise<Node> {
+    const { client, nodeName } = this.options;
+    const labels = {
+      [LabelHostname]: nodeName,
+      [LabelOS]: "linux",
+      [LabelArch]: goArch(),
+      "beta.kubernetes.io/os": "linux",
+      "beta.kubernetes.io/arch": goArch(),
+      ...(this.options.labels ?? {}),
+    };
+    let node: Node;
+    try {
+      node = await client.nodes.create({
+        apiVersion: "v1",
+        kind: "Node",
+        metadata: { name: nodeName, labels },
+        spec: {},
+      });
+    } catch (err) {
+      if (!(err instanceof Error && "reason" in err && err.reason === "AlreadyExists")) throw err;
+      node = await client.nodes.get(nodeName);
+      const merged = { ...(node.metadata.labels ?? {}), ...labels };
+      node = await client.nodes.update({ ...node, metadata: { ...node.metadata, labels: merged } });
+    }
+    await this.writeStatus(true);
+    return node;
+  }
+
+  /** node.status.volumesInUse: what the attach/detach controller must not detach (sorted, as the kubelet). */
+  setVolumesInUse(names: string[]): void {
+    this.volumesInUse = [...names].sort();
+  }
+
+  /** Writes the status when volumesInUse changed, or when forced/stale (heartbeat). Retries conflicts. */
+  async writeStatus(force = false): Promise<void> {
+    const key = JSON.stringify(this.volumesInUse);
+    if (!force && key === this.written && Date.now() - this.lastWrite < 60_000) return;
+    for (let attempt = 0; ; attempt++) {
+      const node = await this.options.client.nodes.get(this.options.nodeName);
+      try {
+        await this.options.client.nodes.updateStatus({ ...node, status: this.status(node.status) });
+        this.written = key;
+        this.lastWrite = Date.now();
+        return;
+      } catch (err) {
+        if (!isConflict(err) || attempt > 5) throw err;
+      }
+    }
+  }
+
+  /** Creates or renews kube-node-lease/<node>. */
+  async renewLease(): Promise<void> {
+    const { client, nodeName } = this.options;
+    const now = formatMicroTime(new Date());
+    let lease: Lease | undefined;
+    try {
+      lease = await client.leases.get(nodeLeaseNamespace, nodeName);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (!lease) {
+      const node = await client.nodes.get(nodeName);
+      await client.leases.create({
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: {
+          name: nodeName,
+          namespace: nodeLeaseNamespace,
+          ownerReferences: [{ apiVersion: "v1", kind: "Node", name: nodeName, uid: node.metadata.uid ?? "" }],
+        },
+        spec: { holderIdentity: nodeName, leaseDurationSeconds, renewTime: now },
+      });
+      return;
+    }
+    await client.leases.update({
+      ...lease,
+      spec: { ...lease.spec, holderIdentity: nodeName, leaseDurationSeconds, renewTime: now },
+    });
+  }
+
+  /** Renews the lease every 10 s and refreshes the status when due, until the signal aborts. */
+  async run(signal: AbortSignal, onTick: () => void): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.renewLease();
+      } catch (err) {
+        this.options.log("renewing the node lease failed", err);
+      }
+      onTick();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 10_000);
+        signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+  }
+}

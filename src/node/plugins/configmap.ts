@@ -1,0 +1,106 @@
+// configMap and secret volumes (pkg/volume/configmap, pkg/volume/secret): the object's keys as files, written by
+// the atomic writer, rewritten when the object changes. `items` pick keys and paths; modes default to
+// defaultMode (0644); a missing object or key is an error unless `optional`.
+import type { ConfigMap, KeyToPath, Secret } from "../../api/core/types.js";
+import type { MountedVolume } from "../volumemanager/actual.js";
+import type { DesiredVolume } from "../volumemanager/desired.js";
+import { writeAtomically, type Payload } from "./atomicwriter.js";
+import { VolumeOperationError, type PluginContext } from "./context.js";
+
+type ObjectVolume = Extract<DesiredVolume, { kind: "configMap" | "secret" }>;
+
+const defaultMode = 0o644;
+
+interface Source {
+  kind: "configmap" | "secret";
+  name: string;
+  optional: boolean;
+  items?: KeyToPath[];
+  defaultMode: number;
+  object?: ConfigMap | Secret;
+  /** key → bytes */
+  data: Map<string, Buffer>;
+}
+
+function sourceOf(ctx: PluginContext, volume: ObjectVolume): Source {
+  if (volume.kind === "configMap") {
+    const name = volume.source.name ?? "";
+    const object = ctx.configMaps.get(`${volume.namespace}/${name}`);
+    const data = new Map<string, Buffer>();
+    for (const [k, v] of Object.entries(object?.data ?? {})) data.set(k, Buffer.from(v, "utf8"));
+    for (const [k, v] of Object.entries(object?.binaryData ?? {})) data.set(k, Buffer.from(v, "base64"));
+    return {
+      kind: "configmap",
+      name,
+      optional: volume.source.optional ?? false,
+      items: volume.source.items,
+      defaultMode: volume.source.defaultMode ?? defaultMode,
+      object,
+      data,
+    };
+  }
+  const name = volume.source.secretName ?? "";
+  const object = ctx.secrets.get(`${volume.namespace}/${name}`);
+  const data = new Map<string, Buffer>();
+  for (const [k, v] of Object.entries(object?.data ?? {})) data.set(k, Buffer.from(v, "base64"));
+  return {
+    kind: "secret",
+    name,
+    optional: volume.source.optional ?? false,
+    items: volume.source.items,
+    defaultMode: volume.source.defaultMode ?? defaultMode,
+    object,
+    data,
+  };
+}
+
+/** The version a mounted volume was written from: the object's resourceVersion, or "absent". */
+export function sourceVersion(ctx: PluginContext, volume: ObjectVolume): string {
+  return sourceOf(ctx, volume).object?.metadata.resourceVersion ?? "absent";
+}
+
+/** MakePayload as upstream: every key, or exactly `items` (a missing key fails unless optional). */
+function makePayload(source: Source): Payload {
+  const payload: Payload = new Map();
+  if (!source.items?.length) {
+    for (const [key, data] of source.data) payload.set(key, { data, mode: source.defaultMode });
+    return payload;
+  }
+  for (const item of source.items) {
+    const data = source.data.get(item.key);
+    if (!data) {
+      if (source.optional) continue;
+      throw new Error(
+        source.kind === "configmap"
+          ? `configmap references non-existent config key: ${item.key}`
+          : `references non-existent secret key: ${item.key}`,
+      );
+    }
+    payload.set(item.path, { data, mode: item.mode ?? source.defaultMode });
+  }
+  return payload;
+}
+
+export async function setUpObjectVolume(ctx: PluginContext, volume: ObjectVolume, key: string): Promise<MountedVolume> {
+  const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
+  const source = sourceOf(ctx, volume);
+  try {
+    if (!source.object && !source.optional) {
+      throw new Error(
+        source.kind === "configmap" ? `configmap "${source.name}" not found` : `secret "${source.name}" not found`,
+      );
+    }
+    await writeAtomically(dir, makePayload(source));
+  } catch (err) {
+    throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
+  }
+  return {
+    key,
+    podUid: volume.podUid,
+    plugin: volume.plugin,
+    innerName: volume.innerName,
+    dir,
+    sourceVersion: source.object?.metadata.resourceVersion ?? "absent",
+    uncertain: false,
+  };
+}

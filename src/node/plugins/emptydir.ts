@@ -1,0 +1,39 @@
+// emptyDir (pkg/volume/emptydir): a directory under the pod that lives exactly as long as the pod; with
+// medium: Memory a tmpfs (sized by sizeLimit when given). Torn down with everything in it.
+import { chmod, mkdir, rm } from "node:fs/promises";
+import { mountAt, mountsUnder, unmount } from "../../csi/drivers/mount.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { Quantity } from "../../api/quantity.js";
+import type { MountedVolume } from "../volumemanager/actual.js";
+import type { DesiredVolume } from "../volumemanager/desired.js";
+import { VolumeOperationError, type PluginContext } from "./context.js";
+
+const run = promisify(execFile);
+type EmptyDirVolume = Extract<DesiredVolume, { kind: "emptyDir" }>;
+
+export async function setUpEmptyDir(ctx: PluginContext, volume: EmptyDirVolume, key: string): Promise<MountedVolume> {
+  const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
+  try {
+    await mkdir(dir, { recursive: true });
+    if (volume.source.medium === "Memory" && !(await mountAt(dir))) {
+      const options = ["mode=0777"];
+      if (volume.source.sizeLimit) {
+        const bytes = Quantity.parse(volume.source.sizeLimit, "sizeLimit").value;
+        options.push(`size=${bytes}`);
+      }
+      await run("mount", ["-t", "tmpfs", "-o", options.join(","), "tmpfs", dir]);
+    }
+    // Upstream makes the directory world-writable so any container user can use it (setupDir: 0777).
+    await chmod(dir, 0o777);
+  } catch (err) {
+    throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
+  }
+  return { key, podUid: volume.podUid, plugin: volume.plugin, innerName: volume.innerName, dir, uncertain: false };
+}
+
+export async function tearDownEmptyDir(mounted: MountedVolume): Promise<void> {
+  // Unmount a tmpfs (and anything a runtime mounted inside) before removing the directory's contents.
+  for (const path of (await mountsUnder(mounted.dir)).reverse()) await unmount(path);
+  await rm(mounted.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,171 @@
+// The desired state of the world (pkg/kubelet/volumemanager/cache/desired_state_of_world.go and the populator):
+// for every pod bound to this node and not being deleted, the volumes it needs, resolved to what mounts them
+// (a claim to its PV's CSI source, a configMap to its name, …). Pure: reads caches, never writes.
+import type {
+  ConfigMapVolumeSource,
+  CSIPersistentVolumeSource,
+  EmptyDirVolumeSource,
+  HostPathVolumeSource,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  PersistentVolumeMode,
+  Pod,
+  SecretVolumeSource,
+} from "../../api/core/types.js";
+import type { Lister } from "../../client/index.js";
+import { pluginNames } from "../paths.js";
+
+interface Common {
+  podUid: string;
+  /** The volume's name in pod.spec.volumes (the "outer" name, used in events about mounting). */
+  outerName: string;
+  /** The name of its directory under the pod's plugin dir: the PV name for claims, else the outer name. */
+  innerName: string;
+  plugin: string;
+  /** Every container mounts it read-only (volumeMounts[].readOnly): upstream mounts it ro only for a ro claim/source. */
+}
+
+export type DesiredVolume = Common &
+  (
+    | {
+        kind: "csi";
+        source: CSIPersistentVolumeSource;
+        pvName: string;
+        /** claim.readOnly || csi.readOnly */
+        readOnly: boolean;
+        mountOptions: string[];
+        volumeMode: PersistentVolumeMode;
+        accessModes: string[];
+      }
+    | { kind: "emptyDir"; source: EmptyDirVolumeSource }
+    | { kind: "hostPath"; source: HostPathVolumeSource }
+    | { kind: "configMap"; source: ConfigMapVolumeSource; namespace: string }
+    | { kind: "secret"; source: SecretVolumeSource; namespace: string }
+  );
+
+/** A volume the populator could not turn into something mountable, with upstream's reason. */
+export interface VolumeError {
+  podUid: string;
+  outerName: string;
+  message: string;
+}
+
+export interface DesiredPod {
+  pod: Pod;
+  volumes: DesiredVolume[];
+  errors: VolumeError[];
+}
+
+export const volumeKey = (v: { podUid: string; plugin: string; innerName: string }): string =>
+  `${v.podUid}/${v.plugin}/${v.innerName}`;
+
+/** A pod keeps its volumes until it is being deleted (runtime none: its containers stop at once) or finished. */
+export function podNeedsVolumes(pod: Pod): boolean {
+  if (pod.metadata.deletionTimestamp) return false;
+  return pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed";
+}
+
+export interface DesiredListers {
+  claims: Lister<PersistentVolumeClaim>;
+  volumes: Lister<PersistentVolume>;
+}
+
+/** The volumes of one pod, or the reason each of them cannot be mounted (yet). */
+export function desiredPod(pod: Pod, listers: DesiredListers): DesiredPod {
+  const podUid = pod.metadata.uid ?? "";
+  const namespace = pod.metadata.namespace ?? "default";
+  const out: DesiredPod = { pod, volumes: [], errors: [] };
+  for (const volume of pod.spec.volumes ?? []) {
+    const base = { podUid, outerName: volume.name, innerName: volume.name };
+    if (volume.emptyDir)
+      out.volumes.push({ ...base, plugin: pluginNames.emptyDir, kind: "emptyDir", source: volume.emptyDir });
+    else if (volume.hostPath)
+      out.volumes.push({ ...base, plugin: pluginNames.hostPath, kind: "hostPath", source: volume.hostPath });
+    else if (volume.configMap)
+      out.volumes.push({
+        ...base,
+        plugin: pluginNames.configMap,
+        kind: "configMap",
+        source: volume.configMap,
+        namespace,
+      });
+    else if (volume.secret)
+      out.volumes.push({ ...base, plugin: pluginNames.secret, kind: "secret", source: volume.secret, namespace });
+    else if (volume.persistentVolumeClaim) {
+      const claimName = volume.persistentVolumeClaim.claimName;
+      const claim = listers.claims.get(`${namespace}/${claimName}`);
+      // Wording as upstream's desired_state_of_world_populator.getPVCExtractPV / getPVSpec.
+      if (!claim) {
+        out.errors.push({ ...base, podUid, message: `persistentvolumeclaim "${claimName}" not found` });
+        continue;
+      }
+      if (claim.metadata.deletionTimestamp) {
+        out.errors.push({ ...base, message: `PVC ${namespace}/${claimName} is being deleted` });
+        continue;
+      }
+      const pvName = claim.spec.volumeName ?? "";
+      if (claim.status?.phase !== "Bound" || pvName === "") {
+        out.errors.push({
+          ...base,
+          message:
+            `PVC ${namespace}/${claimName} has non-bound phase ("${claim.status?.phase ?? "Pending"}") ` +
+            `or empty pvc.Spec.VolumeName ("${pvName}")`,
+        });
+        continue;
+      }
+      const pv = listers.volumes.get(pvName);
+      if (!pv) {
+        out.errors.push({
+          ...base,
+          message: `failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`,
+        });
+        continue;
+      }
+      if (pv.spec.claimRef?.uid && pv.spec.claimRef.uid !== claim.metadata.uid) {
+        out.errors.push({
+          ...base,
+          message: `failed to fetch PV ${pvName} from API server: pv.Spec.ClaimRef.UID (${pv.spec.claimRef.uid}) does not point to claim.UID (${claim.metadata.uid})`,
+        });
+        continue;
+      }
+      const readOnly = Boolean(volume.persistentVolumeClaim.readOnly);
+      if (pv.spec.csi) {
+        out.volumes.push({
+          ...base,
+          innerName: pvName,
+          plugin: pluginNames.csi,
+          kind: "csi",
+          source: pv.spec.csi,
+          pvName,
+          readOnly: readOnly || Boolean(pv.spec.csi.readOnly),
+          mountOptions: pv.spec.mountOptions ?? [],
+          volumeMode: pv.spec.volumeMode ?? "Filesystem",
+          accessModes: pv.spec.accessModes ?? [],
+        });
+      } else if (pv.spec.hostPath) {
+        out.volumes.push({
+          ...base,
+          innerName: pvName,
+          plugin: pluginNames.hostPath,
+          kind: "hostPath",
+          source: pv.spec.hostPath,
+        });
+      } else if (pv.spec.local) {
+        // A local PV is a path on this node: mounted like a hostPath Directory (upstream bind-mounts it).
+        out.volumes.push({
+          ...base,
+          innerName: pvName,
+          plugin: pluginNames.hostPath,
+          kind: "hostPath",
+          source: { path: pv.spec.local.path, type: "Directory" },
+        });
+      } else {
+        out.errors.push({ ...base, message: `no volume plugin matched name: PersistentVolume ${pvName}` });
+      }
+    } else {
+      const kind = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
+      out.errors.push({ ...base, message: `stowage's node agent does not support ${kind} volumes yet` });
+    }
+  }
+  return out;
+}

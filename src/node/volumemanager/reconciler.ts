@@ -1,0 +1,260 @@
+// The reconciler (pkg/kubelet/volumemanager/reconciler): every ~100 ms it compares the desired state (pods bound
+// here and the volumes they need) with the actual state (what is set up) and starts the next step for each
+// volume that differs — tear down what no pod needs, unstage what no pod publishes, attach-wait, stage, publish,
+// set up, refresh changed configMaps/secrets. At most one step per volume (or staged device) runs at a time,
+// every step is idempotent, and a failed one is retried with per-volume exponential backoff
+// (nestedpendingoperations). Failures a user can act on become FailedMount events on the pod.
+import type { Pod } from "../../api/core/types.js";
+import { EventFailedMountVolume } from "../../api/wellknown.js";
+import type { EventRecorder, Lister } from "../../client/index.js";
+import { AttachPendingError, VolumeOperationError, type PluginContext } from "../plugins/context.js";
+import { setUpObjectVolume, sourceVersion } from "../plugins/configmap.js";
+import { deviceOf, needsStaging, publishVolume, stageVolume, unpublishVolume, unstageVolume } from "../plugins/csi.js";
+import { setUpEmptyDir, tearDownEmptyDir } from "../plugins/emptydir.js";
+import { checkHostPathType } from "../plugins/hostpath.js";
+import { csiUniqueVolumeName, pluginNames } from "../paths.js";
+import type { ActualState, MountedVolume, StagedDevice } from "./actual.js";
+import {
+  desiredPod,
+  podNeedsVolumes,
+  volumeKey,
+  type DesiredListers,
+  type DesiredPod,
+  type DesiredVolume,
+} from "./desired.js";
+
+export interface ReconcilerOptions {
+  ctx: PluginContext;
+  actual: ActualState;
+  pods: Lister<Pod>;
+  listers: DesiredListers;
+  recorder: EventRecorder;
+  /** Called after any step changed the actual state (pod status may change). */
+  onChange(podUid: string): void;
+  log(message: string, err?: unknown): void;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+interface Backoff {
+  until: number;
+  delayMs: number;
+}
+
+export class Reconciler {
+  private readonly inFlight = new Map<string, { devices: Set<string> }>();
+  private readonly backoff = new Map<string, Backoff>();
+  /** Latest attach-pending state per volume key: reported as "unattached" in timeout events. */
+  readonly unattached = new Set<string>();
+  private wake?: () => void;
+
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  /** The desired state, computed from the caches (cheap: no API calls). */
+  desiredPods(): DesiredPod[] {
+    const out: DesiredPod[] = [];
+    for (const pod of this.options.pods.list()) {
+      if (podNeedsVolumes(pod)) out.push(desiredPod(pod, this.options.listers));
+    }
+    return out;
+  }
+
+  /** Whether every step is finished for the pod's volumes and none is running. */
+  idle(): boolean {
+    return this.inFlight.size === 0;
+  }
+
+  /** Runs a pass now instead of at the next interval. */
+  trigger(): void {
+    this.wake?.();
+  }
+
+  async run(signal: AbortSignal, intervalMs = 100): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        this.reconcile();
+      } catch (err) {
+        this.options.log("reconciler pass failed", err);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, intervalMs);
+        signal.addEventListener("abort", done, { once: true });
+        this.wake = done;
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        }
+      });
+    }
+    // Let running steps finish so nothing is half-recorded when the agent stops.
+    while (this.inFlight.size > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** One pass: start the next step of every volume whose desired and actual state differ. */
+  reconcile(): void {
+    const { actual, ctx } = this.options;
+    const desired = this.desiredPods();
+    const wanted = new Map<string, { volume: DesiredVolume; pod: Pod }>();
+    const wantedDevices = new Set<string>();
+    for (const { pod, volumes } of desired) {
+      for (const volume of volumes) {
+        wanted.set(volumeKey(volume), { volume, pod });
+        if (volume.kind === "csi") wantedDevices.add(deviceOf(volume));
+      }
+    }
+
+    // 1. Unmount what no pod needs (reconciler.unmountVolumes).
+    for (const mounted of actual.volumes.values()) {
+      if (wanted.has(mounted.key)) continue;
+      this.start(mounted.key, [], () => this.tearDown(mounted));
+    }
+    // 2. Unstage devices nothing publishes any more (unmountDetachDevices).
+    for (const device of actual.devices.values()) {
+      if (wantedDevices.has(device.uniqueName) || actual.deviceInUse(device.uniqueName)) continue;
+      if (this.deviceBusy(device.uniqueName)) continue;
+      this.start(`device/${device.uniqueName}`, [device.uniqueName], async () => {
+        await unstageVolume(ctx, device);
+        actual.markUnstaged(device.uniqueName);
+      });
+    }
+    // 3. Set up what pods need (mountOrAttachVolumes), refresh configMaps/secrets that changed.
+    for (const [key, { volume, pod }] of wanted) {
+      const mounted = actual.volumes.get(key);
+      if (mounted && !mounted.uncertain) {
+        if (
+          (volume.kind === "configMap" || volume.kind === "secret") &&
+          mounted.sourceVersion !== sourceVersion(ctx, volume)
+        ) {
+          this.start(key, [], () => this.setUp(volume, pod, key));
+        }
+        continue;
+      }
+      if (volume.kind === "csi") {
+        const device = deviceOf(volume);
+        if (needsStaging(ctx, volume, actual.devices.get(device))) {
+          if (this.deviceBusy(device)) continue;
+          this.start(
+            `device/${device}`,
+            [device],
+            async () => {
+              try {
+                actual.markStaged(await stageVolume(ctx, volume));
+                this.unattached.delete(key);
+              } catch (err) {
+                if (err instanceof AttachPendingError) this.unattached.add(key);
+                throw err;
+              }
+            },
+            pod,
+          );
+          continue;
+        }
+        this.start(key, [device], () => this.setUp(volume, pod, key), pod);
+        continue;
+      }
+      this.start(key, [], () => this.setUp(volume, pod, key), pod);
+    }
+  }
+
+  private deviceBusy(device: string): boolean {
+    for (const op of this.inFlight.values()) if (op.devices.has(device)) return true;
+    return false;
+  }
+
+  private async setUp(volume: DesiredVolume, pod: Pod, key: string): Promise<void> {
+    const { ctx, actual } = this.options;
+    switch (volume.kind) {
+      case "csi":
+        try {
+          actual.markMounted(await publishVolume(ctx, volume, pod, key));
+          this.unattached.delete(key);
+        } catch (err) {
+          if (err instanceof AttachPendingError) this.unattached.add(key);
+          throw err;
+        }
+        return;
+      case "emptyDir":
+        actual.markMounted(await setUpEmptyDir(ctx, volume, key));
+        return;
+      case "configMap":
+      case "secret":
+        actual.markMounted(await setUpObjectVolume(ctx, volume, key));
+        return;
+      case "hostPath":
+        try {
+          await checkHostPathType(volume.source);
+        } catch (err) {
+          throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
+        }
+        // Nothing under the pod's directory: the host path itself is the volume.
+        actual.markMounted({
+          key,
+          podUid: volume.podUid,
+          plugin: volume.plugin,
+          innerName: volume.innerName,
+          dir: volume.source.path,
+          uncertain: false,
+        });
+        return;
+    }
+  }
+
+  private async tearDown(mounted: MountedVolume): Promise<void> {
+    const { ctx, actual } = this.options;
+    if (mounted.plugin === pluginNames.csi) {
+      if (mounted.csi) {
+        await unpublishVolume(ctx, mounted);
+        // Found on disk at start and published from a staged device: make sure the device gets unstaged too.
+        if (
+          mounted.csi.stagingPath &&
+          !actual.devices.has(csiUniqueVolumeName(mounted.csi.driverName, mounted.csi.volumeHandle))
+        ) {
+          const device: StagedDevice = {
+            uniqueName: csiUniqueVolumeName(mounted.csi.driverName, mounted.csi.volumeHandle),
+            driver: mounted.csi.driverName,
+            volumeHandle: mounted.csi.volumeHandle,
+            stagingPath: mounted.csi.stagingPath,
+            uncertain: true,
+          };
+          actual.markStaged(device);
+        }
+      } else {
+        await unpublishVolume(ctx, mounted);
+      }
+    } else if (mounted.plugin !== pluginNames.hostPath) {
+      await tearDownEmptyDir(mounted);
+    }
+    actual.markUnmounted(mounted.key);
+  }
+
+  /** Starts `step` unless one with the same key runs or backs off; records the outcome. */
+  private start(key: string, devices: string[], step: () => Promise<void>, pod?: Pod): void {
+    if (this.inFlight.has(key)) return;
+    const backoff = this.backoff.get(key);
+    if (backoff && Date.now() < backoff.until) return;
+    this.inFlight.set(key, { devices: new Set(devices) });
+    const podUid = pod?.metadata.uid ?? key.split("/")[0];
+    void step().then(
+      () => {
+        this.backoff.delete(key);
+        this.inFlight.delete(key);
+        this.options.onChange(podUid);
+        this.trigger();
+      },
+      (err: unknown) => {
+        this.inFlight.delete(key);
+        if (err instanceof AttachPendingError) return; // re-checked each pass: the lister read is free
+        const initial = this.options.initialBackoffMs ?? 200;
+        const delayMs = Math.min((backoff?.delayMs ?? initial / 2) * 2, this.options.maxBackoffMs ?? 30_000);
+        this.backoff.set(key, { until: Date.now() + delayMs, delayMs });
+        if (err instanceof VolumeOperationError && pod) {
+          this.options.recorder.event(pod, "Warning", EventFailedMountVolume, err.message);
+        } else {
+          this.options.log(`volume step ${key} failed; retrying in ${delayMs} ms`, err);
+        }
+        this.options.onChange(podUid);
+      },
+    );
+  }
+}
