@@ -57,6 +57,7 @@ async function creates(writers: number): Promise<void> {
   const latencies: number[] = [];
   const deadline = now() + seconds * 1000;
   const started = now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
       for (let i = 0; now() < deadline; i++) {
@@ -68,6 +69,7 @@ async function creates(writers: number): Promise<void> {
     }),
   );
   const elapsed = (now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore); // all threads (writer worker included), so it holds under CPU contention
   const stats = store instanceof SqliteStore ? store.stats : undefined;
   report({
     figure: "creates_per_second",
@@ -77,6 +79,7 @@ async function creates(writers: number): Promise<void> {
     seconds: Math.round(elapsed * 100) / 100,
     perSecond: Math.round(done / elapsed),
     writesPerCommit: stats ? Math.round((stats.writes / stats.commits) * 10) / 10 : undefined,
+    cpuMicrosPerCreate: Math.round(((cpu.user + cpu.system) / done) * 10) / 10,
     latencyMs: percentiles(latencies),
   });
   await store.close();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import Database from "better-sqlite3";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -105,6 +106,48 @@ test("compaction is durable: after reopen, older revisions fail with CompactedEr
   assert.deepEqual(
     (await second.list("/pv/", { at: b.modRevision })).items.map((kv) => text(kv.value)),
     ["a1", "b1"],
+  );
+});
+
+test("compaction drops replaced and deleted versions from disk, and reopening brings back exactly the live keys", async (t) => {
+  const file = await tempFile(t);
+  const first = SqliteStore.open(file);
+  const a = await first.create("/pv/a", bytes("a1"));
+  await first.update("/pv/a", bytes("a2"), a.modRevision);
+  await first.create("/pv/gone", bytes("x"));
+  await first.delete("/pv/gone");
+  await first.create("/pv/again", bytes("first life"));
+  await first.delete("/pv/again");
+  const again = await first.create("/pv/again", bytes("second life"));
+  const b = await first.create("/pv/b", bytes("b1"));
+  const compactedAt = await first.currentRevision();
+  await first.compact(compactedAt);
+  const after = await first.update("/pv/b", bytes("b2"), b.modRevision);
+  await first.close();
+
+  const db = new Database(file, { readonly: true });
+  const rows = db.prepare("SELECT key, rev FROM log ORDER BY rev").all() as { key: string; rev: number }[];
+  db.close();
+  assert.deepEqual(
+    rows.map((row) => `${row.key}@${row.rev}`),
+    [
+      `/pv/a@${a.modRevision + 1}`,
+      `/pv/again@${again.modRevision}`,
+      `/pv/b@${b.modRevision}`,
+      `/pv/b@${after.modRevision}`,
+    ],
+  );
+
+  const second = openFile(t, file);
+  assert.deepEqual((await second.list("/pv/")).items.map(describeKv), [
+    `/pv/a=a2 created@${a.modRevision} modified@${a.modRevision + 1}`,
+    `/pv/again=second life created@${again.modRevision} modified@${again.modRevision}`,
+    `/pv/b=b2 created@${b.modRevision} modified@${after.modRevision}`,
+  ]);
+  const events = await takeEvents(second, "/pv/", compactedAt, 1);
+  assert.equal(
+    `${describeKv(events[0].kv)} prev=${describeKv(events[0].prev)}`,
+    `/pv/b=b2 created@${b.modRevision} modified@${after.modRevision} prev=/pv/b=b1 created@${b.modRevision} modified@${b.modRevision}`,
   );
 });
 

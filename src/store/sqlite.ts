@@ -1,11 +1,10 @@
 // The embedded default backend: SQLite in WAL mode through better-sqlite3.
 //
-// Tables: `kv` holds current values; `log` holds every write with the value it replaced inline, so a watch can
-// replay from any retained revision and `list at` can undo newer writes without rows older than the compaction
-// point; `meta` holds the revision counter and the compaction point.
+// On disk: one `log` table, a row per write (see sqlitestatements.ts), and `meta` (revision counter, compaction
+// point). A watch replays from the log from any retained revision; `list at` undoes newer rows.
 //
-// Reads never touch SQLite for current values: they come from an in-memory index (KeyIndex) loaded at open
-// and updated after each commit. The log is read (synchronously, on this thread's connection) only for watch
+// Reads never touch SQLite for current values: they come from an in-memory index (KeyIndex) rebuilt from the log
+// at open and updated after each commit. The log is read (synchronously, on this thread's connection) only for watch
 // replay and `list at`. Writes are checked against the index and numbered here, then committed as a batch:
 // one batch in flight at a time, everything that arrives meanwhile forms the next one (group commit), so 32
 // concurrent writers cost one commit and one fsync per batch, not per write, while each write keeps its own
@@ -87,7 +86,7 @@ export class SqliteStore implements Store, EventLog {
     this.sql = new SqliteStatements(db);
     this.revision = this.sql.readMeta("revision");
     this.compacted = this.sql.readMeta("compacted");
-    for (const kv of this.sql.range("", false, undefined, -1)) this.current.set(kv);
+    for (const kv of this.sql.latest()) this.current.set(kv);
     this.hub = new WatchHub(this, options.watch);
   }
 
@@ -239,15 +238,7 @@ export class SqliteStore implements Store, EventLog {
     if (write.op === "create") {
       if (prev) return new KeyExistsError(key);
       const kv: StoredKeyValue = { key, value: write.value, createRevision: revision, modRevision: revision };
-      rows.push({
-        op: "create",
-        key,
-        value: kv.value,
-        createRevision: revision,
-        revision,
-        prevRevision: null,
-        prevValue: null,
-      });
+      rows.push({ op: "create", key, value: kv.value, createRevision: revision, revision, prevRevision: null });
       written.set(key, kv);
       return { type: "put", kv };
     }
@@ -255,7 +246,7 @@ export class SqliteStore implements Store, EventLog {
     if (write.expect !== undefined && write.expect !== prev.modRevision) {
       return new RevisionMismatchError(key, write.expect, prev.modRevision);
     }
-    const common = { key, createRevision: prev.createRevision, revision, prevRevision: prev.modRevision };
+    const logged = { key, createRevision: prev.createRevision, revision, prevRevision: prev.modRevision };
     if (write.op === "update") {
       const kv: StoredKeyValue = {
         key,
@@ -263,12 +254,11 @@ export class SqliteStore implements Store, EventLog {
         createRevision: prev.createRevision,
         modRevision: revision,
       };
-      rows.push({ op: "update", value: write.value, prevValue: prev.value, ...common });
+      rows.push({ op: "update", value: write.value, ...logged });
       written.set(key, kv);
       return { type: "put", kv, prev };
     }
-    // The deleted value is logged once, as the row's value; replay rebuilds the event's prev from it.
-    rows.push({ op: "delete", value: prev.value, prevValue: null, ...common });
+    rows.push({ op: "delete", value: null, ...logged }); // replay finds the deleted value through prev_rev
     written.set(key, null);
     return { type: "delete", kv: { ...prev, modRevision: revision }, prev };
   }
@@ -287,8 +277,9 @@ export class SqliteStore implements Store, EventLog {
     if (upTo > this.revision) throw new FutureRevisionError(upTo, this.revision);
     if (upTo <= this.compacted) return;
     // Readers check the compaction point before touching the log, so raise it first, then trim.
+    const from = this.compacted;
     this.compacted = upTo;
-    const compacting = this.committer.compact(upTo, compactStep);
+    const compacting = this.committer.compact(from, upTo, compactStep);
     this.compacting.add(compacting);
     try {
       await compacting;
@@ -331,15 +322,16 @@ export class SqliteStore implements Store, EventLog {
 }
 
 function eventOf(row: LogRow): WatchEvent {
-  const kv: KeyValue = { key: row.key, value: row.value, createRevision: row.createRevision, modRevision: row.rev };
   const prev = previousOf(row);
-  return prev ? { type: row.deleted ? "delete" : "put", kv, prev } : { type: "put", kv };
+  if (row.deleted) return { type: "delete", kv: { ...prev!, modRevision: row.rev }, prev };
+  const kv: KeyValue = { key: row.key, value: row.value!, createRevision: row.createRevision, modRevision: row.rev };
+  return prev ? { type: "put", kv, prev } : { type: "put", kv };
 }
 
 /** The key's value just before this logged write; undefined when the write created it. */
 function previousOf(row: LogRow): KeyValue | undefined {
   if (row.prevRev === null) return undefined;
-  const value = row.deleted ? row.value : row.prevValue;
-  if (value === null) return undefined;
-  return { key: row.key, value, createRevision: row.createRevision, modRevision: row.prevRev };
+  // Compaction keeps every version a newer row replaced, so this only fails on a damaged file.
+  if (row.prevValue === null) throw new Error(`store log is missing revision ${row.prevRev} (replaced at ${row.rev})`);
+  return { key: row.key, value: row.prevValue, createRevision: row.createRevision, modRevision: row.prevRev };
 }

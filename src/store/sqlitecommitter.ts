@@ -11,8 +11,8 @@ type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
 
 export interface Committer {
   commit(rows: WriteRow[], revision: number): Promise<void>;
-  /** Records the compaction point, then trims the log in steps of `step` rows. */
-  compact(upTo: number, step: number): Promise<void>;
+  /** Records the compaction point `upTo`, then trims the log written since `from` in steps of `step` rows. */
+  compact(from: number, upTo: number, step: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,9 +32,13 @@ export class InlineCommitter implements Committer {
     this.writer.commit(rows, revision);
   }
 
-  async compact(upTo: number, step: number): Promise<void> {
+  async compact(from: number, upTo: number, step: number): Promise<void> {
     this.writer.setCompacted(upTo);
-    while (this.writer.trimLog(upTo, step)) await new Promise((resolve) => setImmediate(resolve));
+    const revisions = this.writer.superseded(from, upTo);
+    for (let done = 0; done < revisions.length; done += step) {
+      if (done > 0) await new Promise((resolve) => setImmediate(resolve));
+      this.writer.remove(revisions.slice(done, done + step));
+    }
   }
 
   async close(): Promise<void> {}
@@ -81,8 +85,8 @@ export class WorkerCommitter implements Committer {
     return this.call({ type: "commit", rows, revision });
   }
 
-  compact(upTo: number, step: number): Promise<void> {
-    return this.call({ type: "compact", upTo, step });
+  compact(from: number, upTo: number, step: number): Promise<void> {
+    return this.call({ type: "compact", from, upTo, step });
   }
 
   async close(): Promise<void> {

@@ -11,50 +11,63 @@ import { Worker } from "node:worker_threads";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 
-/** One write, as the log and the kv table record it (see sqlite.ts for the meaning of each column). */
+/** One write, as its log row records it (see sqlitestatements.ts for the schema). */
 export interface WriteRow {
   op: "create" | "update" | "delete";
   key: string;
-  /** The new value; for a delete, the value that was deleted. */
-  value: Uint8Array;
+  /** The new value; null for a delete (the deleted value is the replaced version's). */
+  value: Uint8Array | null;
   createRevision: number;
   revision: number;
+  /** The replaced version's revision; null for a create. */
   prevRevision: number | null;
-  /** The replaced value, for updates only. */
-  prevValue: Uint8Array | null;
 }
 
 export interface Writer {
-  /** Writes the rows and the new revision counter in one transaction; throws (having written nothing) on failure. */
+  /** Appends the rows and the new revision counter in one transaction; throws (having written nothing) on failure. */
   commit(rows: WriteRow[], revision: number): void;
   setCompacted(upTo: number): void;
-  /** Deletes up to `step` log rows at or below `upTo`; true when more remain. */
-  trimLog(upTo: number, step: number): boolean;
+  /**
+   * The log rows a compaction from `from` to `upTo` removes, oldest first: deletes at or below `upTo`, and every
+   * version replaced at or below it. Removing them oldest first keeps a crash midway safe: a delete row outlives
+   * the version it deleted, so that key never comes back at the next open.
+   */
+  superseded(from: number, upTo: number): number[];
+  /** Deletes the given log rows in one transaction. */
+  remove(revisions: number[]): void;
 }
 
 export function createWriter(db: Database.Database): Writer {
-  const insertKv = db.prepare("INSERT INTO kv (key, value, create_rev, mod_rev) VALUES (?, ?, ?, ?)");
-  const updateKv = db.prepare("UPDATE kv SET value = ?, mod_rev = ? WHERE key = ?");
-  const deleteKv = db.prepare("DELETE FROM kv WHERE key = ?");
-  const appendLog = db.prepare(
-    "INSERT INTO log (rev, key, deleted, value, create_rev, prev_rev, prev_value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  const append = db.prepare(
+    "INSERT INTO log (rev, key, deleted, value, create_rev, prev_rev) VALUES (?, ?, ?, ?, ?, ?)",
   );
   const setMeta = db.prepare("UPDATE meta SET value = ? WHERE name = ?");
-  const trim = db.prepare("DELETE FROM log WHERE rev IN (SELECT rev FROM log WHERE rev <= ? ORDER BY rev LIMIT ?)");
+  const scan = db.prepare("SELECT rev, deleted, prev_rev FROM log WHERE rev > ? AND rev <= ? ORDER BY rev").raw(true);
+  const removeRow = db.prepare("DELETE FROM log WHERE rev = ?");
   const commit = db.transaction((rows: WriteRow[], revision: number) => {
     for (const row of rows) {
-      if (row.op === "create") insertKv.run(row.key, row.value, row.createRevision, row.revision);
-      else if (row.op === "update") updateKv.run(row.value, row.revision, row.key);
-      else deleteKv.run(row.key);
       const deleted = row.op === "delete" ? 1 : 0;
-      appendLog.run(row.revision, row.key, deleted, row.value, row.createRevision, row.prevRevision, row.prevValue);
+      append.run(row.revision, row.key, deleted, row.value, row.createRevision, row.prevRevision);
     }
     setMeta.run(revision, "revision");
+  });
+  const remove = db.transaction((revisions: number[]) => {
+    for (const revision of revisions) removeRow.run(revision);
   });
   return {
     commit: (rows, revision) => commit(rows, revision),
     setCompacted: (upTo) => void setMeta.run(upTo, "compacted"),
-    trimLog: (upTo, step) => trim.run(upTo, step).changes === step,
+    superseded: (from, upTo) => {
+      const out: number[] = [];
+      for (const [rev, deleted, prevRev] of scan.iterate(from, upTo) as IterableIterator<
+        [number, number, number | null]
+      >) {
+        if (prevRev !== null) out.push(prevRev);
+        if (deleted === 1) out.push(rev);
+      }
+      return out.sort((a, b) => a - b);
+    },
+    remove: (revisions) => remove(revisions),
   };
 }
 
@@ -65,7 +78,7 @@ export function tuneWriter(db: Database.Database, synchronous: "full" | "normal"
 
 export type WriterRequest =
   | { id: number; type: "commit"; rows: WriteRow[]; revision: number }
-  | { id: number; type: "compact"; upTo: number; step: number }
+  | { id: number; type: "compact"; from: number; upTo: number; step: number }
   | { id: number; type: "close" };
 export type WriterReply = { id: number; error?: string };
 
@@ -100,10 +113,14 @@ function writerMain(
         port.postMessage({ id: request.id });
       } else if (request.type === "compact") {
         writer.setCompacted(request.upTo);
+        const revisions = writer.superseded(request.from, request.upTo);
         // In steps, letting commits that arrive meanwhile go first.
+        let done = 0;
         const step = () => {
           try {
-            if (writer.trimLog(request.upTo, request.step)) setImmediate(step);
+            writer.remove(revisions.slice(done, done + request.step));
+            done += request.step;
+            if (done < revisions.length) setImmediate(step);
             else port.postMessage({ id: request.id });
           } catch (err) {
             fail(request.id, err);
