@@ -15,6 +15,8 @@ import { VolumeIndex } from "./match.js";
 import { claimKey, claimRefKey, hasAnnotation } from "./volumeutil.js";
 import { AnnBindCompleted } from "../../api/wellknown.js";
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export interface BinderOptions {
   client: Client;
   informers: InformerFactory;
@@ -139,9 +141,14 @@ export async function startPVBinder(options: BinderOptions, signal: AbortSignal)
     for (const volume of volumes.list()) volumeQueue.add(volume.metadata.name ?? "");
   });
   const workers = options.workers ?? 16;
+  const volumeWorkers = runWorkers(volumeQueue, signal, workers, (name) => syncVolume(ctx, name), log);
+  // Volumes first: new volumes are Pending until their first sync makes them Available, so a claim synced
+  // before that would find nothing and record a needless FailedBinding. Wait (briefly) for that first pass.
+  const deadline = Date.now() + 10_000;
+  while (volumeQueue.len() > 0 && Date.now() < deadline && !signal.aborted) await sleep(20);
   const done = Promise.all([
     runWorkers(claimQueue, signal, workers, (key) => syncClaim(ctx, key), log),
-    runWorkers(volumeQueue, signal, workers, (name) => syncVolume(ctx, name), log),
+    volumeWorkers,
   ]).then(() => undefined);
   return { done };
 }
