@@ -6,7 +6,10 @@ import { registerUp } from "./up.js";
 import { registerApiserver } from "./apiserver.js";
 import { registerKubeconfig } from "./kubeconfig.js";
 import { registerControllerManager } from "./controllermanager.js";
+import { registerCsiAttacher } from "./csiattacher.js";
+import { registerNode } from "./node.js";
 import { registerScheduler } from "./scheduler.js";
+import { registerCsiProvisioner } from "./csiprovisioner.js";
 
 const program = new Command("stowage")
   .description("Kubernetes persistent storage as a standalone, Kubernetes-compatible control plane")
@@ -21,7 +24,10 @@ const commands: Array<(program: Command) => void> = [
   registerApiserver,
   registerKubeconfig,
   registerControllerManager,
+  registerCsiAttacher,
   registerScheduler,
+  registerNode,
+  registerCsiProvisioner,
 ];
 for (const register of commands) register(program);
 

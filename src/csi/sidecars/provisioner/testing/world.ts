@@ -18,7 +18,8 @@ export interface World {
   stowage: Stowage;
   client: Client;
   driver: InProcessDriver;
-  provisioner: RunningProvisioner;
+  /** Undefined with `inProcess: false` (tests that run it as a child process). */
+  provisioner: RunningProvisioner | undefined;
   logs: string[];
   /** Starts another provisioner (after the first was stopped, e.g. to test restarts). */
   startProvisioner(options?: Partial<ProvisionerOptions>): Promise<RunningProvisioner>;
@@ -30,7 +31,12 @@ export interface World {
 
 export async function startWorld(
   t: TestContext,
-  options: { driver?: Partial<DriverOptions>; provisioner?: Partial<ProvisionerOptions>; controllers?: boolean } = {},
+  options: {
+    driver?: Partial<DriverOptions>;
+    provisioner?: Partial<ProvisionerOptions>;
+    controllers?: boolean;
+    inProcess?: boolean;
+  } = {},
 ): Promise<World> {
   const driver = await startHostpath(t, { nodeId: "node-1", ...options.driver });
   const stowage = await startStowage(t, {
@@ -56,7 +62,7 @@ export async function startWorld(
   t.after(async () => {
     for (const p of running) await p.stop();
   });
-  const provisioner = await start();
+  const provisioner = options.inProcess === false ? undefined : await start();
   return {
     stowage,
     client,
