@@ -47,6 +47,9 @@ const controllerCapabilities: ControllerServiceCapability[] = (
     "LIST_VOLUMES_PUBLISHED_NODES",
     "VOLUME_CONDITION",
     "GET_VOLUME",
+    // ReadWriteOncePod maps to SINGLE_NODE_SINGLE_WRITER and ReadWriteOnce to SINGLE_NODE_MULTI_WRITER only when
+    // the driver says it understands them; a directory serves both.
+    "SINGLE_NODE_MULTI_WRITER",
   ] as const
 ).map((type) => ({ rpc: { type } }));
 

@@ -409,3 +409,30 @@ test("ListVolumes pages stay correct when volumes are added or deleted between p
   assert.equal(rest.next_token, "");
   await assert.rejects(d.client.controller.ListVolumes({ starting_token: "bogus" }), expectCode(Code.ABORTED));
 });
+
+test("every access mode is served for mount volumes, and block is refused as unsupported", async (t) => {
+  const d = await startHostpath(t);
+  const caps = await d.client.controllerCapabilities();
+  assert.ok(caps.has("SINGLE_NODE_MULTI_WRITER"), "ReadWriteOncePod can map to SINGLE_NODE_SINGLE_WRITER");
+  const volume = await createVolume(d.client, "modes");
+  for (const mode of ["SINGLE_NODE_SINGLE_WRITER", "SINGLE_NODE_MULTI_WRITER", "MULTI_NODE_MULTI_WRITER"] as const) {
+    const result = await d.client.controller.ValidateVolumeCapabilities({
+      volume_id: volume.volume_id,
+      volume_capabilities: [{ mount: {}, access_mode: { mode } }],
+    });
+    assert.ok(result.confirmed, `${mode} confirmed`);
+  }
+  const block = await d.client.controller.ValidateVolumeCapabilities({
+    volume_id: volume.volume_id,
+    volume_capabilities: [{ block: {}, access_mode: { mode: "SINGLE_NODE_WRITER" } }],
+  });
+  assert.equal(block.confirmed, null);
+  assert.match(block.message, /block is not supported/);
+  await assert.rejects(
+    d.client.controller.CreateVolume({
+      name: "raw",
+      volume_capabilities: [{ block: {}, access_mode: { mode: "SINGLE_NODE_WRITER" } }],
+    }),
+    expectCode(Code.INVALID_ARGUMENT, /block is not supported/),
+  );
+});

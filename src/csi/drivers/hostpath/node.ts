@@ -12,7 +12,7 @@ import { nodeTopology, type HostpathContext } from "./context.js";
 import type { VolumeRecord } from "./state.js";
 
 const nodeCapabilities: NodeServiceCapability[] = (
-  ["STAGE_UNSTAGE_VOLUME", "GET_VOLUME_STATS", "EXPAND_VOLUME", "VOLUME_CONDITION"] as const
+  ["STAGE_UNSTAGE_VOLUME", "GET_VOLUME_STATS", "EXPAND_VOLUME", "VOLUME_CONDITION", "SINGLE_NODE_MULTI_WRITER"] as const
 ).map((type) => ({ rpc: { type } }));
 
 /**
