@@ -75,6 +75,17 @@ export function apiResourceList(gv: GroupVersion): Record<string, unknown> {
         verbs: ["update"],
       });
     }
+    if (def.group === "apps" && def.plural === "statefulsets") {
+      resources.push({
+        name: "statefulsets/scale",
+        singularName: "",
+        namespaced: true,
+        group: "autoscaling",
+        version: "v1",
+        kind: "Scale",
+        verbs: ["get", "patch", "update"],
+      });
+    }
     if (def.group === "" && def.plural === "pods") {
       resources.push({ name: "pods/binding", singularName: "", namespaced: true, kind: "Binding", verbs: ["create"] });
     }

@@ -5,6 +5,7 @@ import type { KubeObject } from "../api/meta.js";
 import { badRequest, entityTooLarge, methodNotSupported, StatusError } from "./errors.js";
 import { checkObject, decodeObjectBody, maxBodyBytes, parseBody, parseFieldValidation } from "./decode.js";
 import { decodeProtobufObject } from "./protobuf.js";
+import { handleScale, hasScale } from "./scale.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { bodyType, negotiate, type Representation } from "./media.js";
 import { patchObject } from "./patching.js";
@@ -78,9 +79,21 @@ export async function handleResource(
     ...(def.hasStatus ? ["status"] : []),
     ...(def.plural === "namespaces" && def.group === "" ? ["finalize"] : []),
     ...(def.plural === "pods" && def.group === "" ? ["binding"] : []),
+    ...(hasScale(registry) ? ["scale"] : []),
   ];
   if (subresource !== undefined && !allowedSubresources.includes(subresource)) {
     throw new StatusError(404, "NotFound", "the server could not find the requested resource");
+  }
+  if (subresource === "scale" && objectName !== undefined) {
+    const scale = await handleScale(
+      request,
+      registry,
+      namespace,
+      objectName,
+      parseDryRun(request.query),
+      parseFieldValidation(request.query.get("fieldValidation")),
+    );
+    return jsonResponse(200, scale);
   }
   const isWatch = path.watchPath || parseBool(request.query, "watch");
   const output = outputFor(request, true);

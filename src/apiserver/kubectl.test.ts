@@ -230,3 +230,22 @@ test("kubectl edit saves a change made in the editor, without warnings", async (
   assert.equal(events.code, 0);
   assert.equal(events.stderr, "No resources found\n"); // kubectl's own note, on stderr
 });
+
+test("kubectl scale changes a StatefulSet's replicas through its scale subresource", async (t) => {
+  const stowage = await startStowage(t);
+  await stowage.kubectl("apply", "-f", fixture("statefulset.yaml"));
+  assert.match(
+    await stowage.kubectl("scale", "statefulset", "mysql", "--replicas=5"),
+    /statefulset.apps\/mysql scaled/,
+  );
+  assert.equal(await stowage.kubectl("get", "statefulset", "mysql", "-o", "jsonpath={.spec.replicas}"), "5");
+  const refused = await stowage.kubectlResult([
+    "scale",
+    "statefulset",
+    "mysql",
+    "--replicas=2",
+    "--current-replicas=3",
+  ]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /Expected replicas to be 3, was 5/);
+});
