@@ -45,7 +45,9 @@ test("attachers killed at random points during attach and detach leave every att
     if (round === 5 || round === 9) {
       for (let i = round === 5 ? 2 : 4; i < volumes; i += 5) {
         await deletePod(`pod-${i}`).catch(() => undefined);
-        await eventually(async () => ((await client.pods.get("default", `pod-${i}`).catch(() => undefined)) ? undefined : true));
+        await eventually(async () =>
+          (await client.pods.get("default", `pod-${i}`).catch(() => undefined)) ? undefined : true,
+        );
         const node = i % 2 === 0 ? "node-2" : "node-1";
         await world.pod(`pod-${i}`, round === 5 ? node : i % 2 === 0 ? "node-1" : "node-2", `vol-${i}`);
         want.set(`vol-${i}`, round === 5 ? node : i % 2 === 0 ? "node-1" : "node-2");
@@ -77,7 +79,9 @@ test("attachers killed at random points during attach and detach leave every att
   // Nothing published that no VolumeAttachment accounts for, and every status agrees with the driver.
   const attachments = (await client.volumeAttachments.list()).items;
   const published = await world.published();
-  const accounted = new Set(attachments.map((a) => `${handles.get(a.spec.source.persistentVolumeName!)}@${a.spec.nodeName}`));
+  const accounted = new Set(
+    attachments.map((a) => `${handles.get(a.spec.source.persistentVolumeName!)}@${a.spec.nodeName}`),
+  );
   for (const [handle, nodes] of published) {
     for (const node of nodes) assert.ok(accounted.has(`${handle}@${node}`), `volume ${handle} leaked on ${node}`);
   }
