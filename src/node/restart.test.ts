@@ -1,0 +1,173 @@
+// Restart safety: the agent runs as `stowage node` in a child process and is SIGKILLed mid-flight; the restarted
+// agent reconstructs what is mounted from its directory layout and the mount table, tears down what no pod needs
+// and never mounts anything twice.
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test, type TestContext } from "node:test";
+import { controllerManagerComponent } from "../cli/controllermanager.js";
+import { startStowage } from "../cli/testing/stowage.js";
+import { createClient, inProcessTransport } from "../client/index.js";
+import { listMounts, mountsUnder, unmount } from "../csi/drivers/mount.js";
+import { startHostpath } from "../csi/drivers/hostpath/testing/driver.js";
+import { csiClaim, csiDriverObject, eventually, nodeName, pod, type NodeTest } from "./testing/node.js";
+
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+async function spawnAgent(kubeconfig: string, rootDir: string, endpoint: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "node",
+      "--kubeconfig",
+      kubeconfig,
+      "--node-name",
+      nodeName,
+      "--root-dir",
+      rootDir,
+      "--csi-driver",
+      endpoint,
+    ],
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const check = setInterval(() => {
+      if (output.includes("running against")) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 20);
+    child.once("exit", (code) => {
+      clearInterval(check);
+      reject(new Error(`stowage node exited ${code}: ${output}`));
+    });
+  });
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  await exited;
+}
+
+async function setup(t: TestContext) {
+  const stowage = await startStowage(t, { store: "memory", components: [controllerManagerComponent] });
+  const client = createClient(inProcessTransport(stowage.handler));
+  const driver = await startHostpath(t, { nodeId: nodeName });
+  const rootDir = await mkdtemp(join(tmpdir(), "node-"));
+  const agents: ChildProcess[] = [];
+  t.after(async () => {
+    for (const child of agents) await kill(child);
+    const left = await mountsUnder(rootDir);
+    for (const mount of [...left].reverse()) await unmount(mount).catch(() => undefined);
+    await rm(rootDir, { recursive: true, force: true });
+  });
+  const start = async () => {
+    const child = await spawnAgent(stowage.kubeconfig, rootDir, driver.endpoint);
+    agents.push(child);
+    return child;
+  };
+  const test = { stowage, client, driver, rootDir } as unknown as NodeTest;
+  return { test, client, rootDir, start };
+}
+
+/** Mount points under the root dir, each once; fails on any path mounted twice. */
+async function mountTable(rootDir: string): Promise<string[]> {
+  const points = (await listMounts()).map((m) => m.mountPoint).filter((p) => p.startsWith(`${rootDir}/`));
+  const twice = points.filter((p, i) => points.indexOf(p) !== i);
+  assert.deepEqual(twice, [], "no path is mounted twice");
+  return points.map((p) => p.slice(rootDir.length + 1)).sort();
+}
+
+/** The mounts the running pods need: each pod's CSI target and emptyDir tmpfs, and one globalmount per volume. */
+async function expectedMounts(node: { client: NodeTest["client"] }, staged: string[]): Promise<string[]> {
+  const pods = await node.client.pods.list({ namespace: "default" });
+  const out = [...staged];
+  for (const p of pods.items) {
+    if (p.metadata.deletionTimestamp) continue;
+    for (const v of p.spec.volumes ?? []) {
+      if (v.persistentVolumeClaim) {
+        out.push(`pods/${p.metadata.uid}/volumes/kubernetes.io~csi/pv-${v.persistentVolumeClaim.claimName}/mount`);
+      }
+      if (v.emptyDir?.medium === "Memory") out.push(`pods/${p.metadata.uid}/volumes/kubernetes.io~empty-dir/${v.name}`);
+    }
+  }
+  return out.sort();
+}
+
+test("a SIGKILLed agent, restarted, unmounts deleted pods' volumes, keeps running pods' mounts and mounts new ones once", async (t) => {
+  const { test: node, client, rootDir, start } = await setup(t);
+  await csiDriverObject(node);
+  const claims = ["a", "b", "c"];
+  const staged: Record<string, string> = {};
+  for (const name of claims) {
+    const { handle } = await csiClaim(node, name);
+    const { createHash } = await import("node:crypto");
+    staged[name] =
+      `plugins/kubernetes.io/csi/hostpath.csi.stowage.dev/${createHash("sha256").update(handle).digest("hex")}/globalmount`;
+  }
+  let agent = await start();
+  const volumesOf = (claim: string) => [
+    { name: "data", persistentVolumeClaim: { claimName: claim } },
+    { name: "ram", emptyDir: { medium: "Memory" as const } },
+  ];
+  await client.pods.create(pod("keep", volumesOf("a")));
+  await client.pods.create(pod("gone", volumesOf("b")));
+  await eventually(async () => {
+    const pods = await client.pods.list({ namespace: "default" });
+    return pods.items.every((p) => p.status?.phase === "Running") ? true : undefined;
+  }, 20_000);
+  assert.deepEqual(await mountTable(rootDir), await expectedMounts(node, [staged.a, staged.b]));
+
+  // Crash, then change the world while the agent is down.
+  await kill(agent);
+  await client.pods.delete("default", "gone");
+  await client.pods.create(pod("new", volumesOf("c")));
+  // Churn: kill it again mid-flight a few times while it mounts and unmounts.
+  for (let i = 0; i < 5; i++) {
+    await client.pods.create(pod(`churn-${i}`, volumesOf(i % 2 ? "a" : "c")));
+    agent = await start();
+    await new Promise((r) => setTimeout(r, 150 + i * 60));
+    await kill(agent);
+    if (i % 2) await client.pods.delete("default", `churn-${i}`);
+  }
+  agent = await start();
+
+  await eventually(async () => {
+    const pods = await client.pods.list({ namespace: "default" });
+    const names = pods.items.map((p) => p.metadata.name).sort();
+    const running = pods.items.every((p) => p.status?.phase === "Running");
+    return running && !names.includes("gone") && !names.includes("churn-1") && !names.includes("churn-3")
+      ? true
+      : undefined;
+  }, 30_000);
+  const want = await expectedMounts(node, [staged.a, staged.c]);
+  await eventually(
+    async () => (JSON.stringify(await mountTable(rootDir)) === JSON.stringify(want) ? true : undefined),
+    10_000,
+  );
+  assert.deepEqual(await mountTable(rootDir), want, "exactly the mounts the running pods need");
+
+  // Everything goes when the pods go: no mounts left, every volume unstaged.
+  for (const p of (await client.pods.list({ namespace: "default" })).items) {
+    await client.pods.delete("default", p.metadata.name ?? "");
+  }
+  await eventually(
+    async () => ((await client.pods.list({ namespace: "default" })).items.length === 0 ? true : undefined),
+    20_000,
+  );
+  await eventually(async () => ((await mountTable(rootDir)).length === 0 ? true : undefined), 10_000);
+  await kill(agent);
+});
