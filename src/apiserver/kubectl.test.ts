@@ -249,3 +249,9 @@ test("kubectl scale changes a StatefulSet's replicas through its scale subresour
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /Expected replicas to be 3, was 5/);
 });
+
+test("kubectl auth can-i answers yes: stowage does not authorize yet", async (t) => {
+  const stowage = await startStowage(t);
+  assert.equal(await stowage.kubectl("auth", "can-i", "create", "persistentvolumeclaims"), "yes\n");
+  assert.match(await stowage.kubectl("auth", "can-i", "--list"), /\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/);
+});

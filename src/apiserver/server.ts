@@ -20,6 +20,7 @@ import {
   openApiV3Index,
   versionInfo,
 } from "./discovery.js";
+import { authorizationGroupVersion, authorizationResources, serveAuthorization } from "./authorization.js";
 import { StatusError, toStatusError } from "./errors.js";
 import { handleResource } from "./handlers.js";
 import { serveHttp } from "./http.js";
@@ -120,8 +121,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         return jsonResponse(200, version);
       case "/api":
         return jsonResponse(200, apiVersions(address));
-      case "/apis":
-        return jsonResponse(200, apiGroupList(gvs));
+      case "/apis": {
+        const list = apiGroupList(gvs) as { groups: unknown[] };
+        const version = { groupVersion: authorizationGroupVersion, version: "v1" };
+        list.groups.push({ name: "authorization.k8s.io", versions: [version], preferredVersion: version });
+        return jsonResponse(200, list);
+      }
       case "/healthz":
       case "/readyz":
       case "/livez":
@@ -151,6 +156,17 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       const gv = gvs.find((g) => g.group === "" && g.version === parts[1]);
       return gv ? jsonResponse(200, apiResourceList(gv)) : undefined;
     }
+    if (path === "/apis/authorization.k8s.io/v1") return jsonResponse(200, authorizationResources());
+    if (path === "/apis/authorization.k8s.io") {
+      const version = { groupVersion: authorizationGroupVersion, version: "v1" };
+      return jsonResponse(200, {
+        kind: "APIGroup",
+        apiVersion: "v1",
+        name: "authorization.k8s.io",
+        versions: [version],
+        preferredVersion: version,
+      });
+    }
     if (parts[0] === "apis" && parts.length === 2) {
       const doc = apiGroupDoc(gvs, parts[1]);
       return doc ? jsonResponse(200, doc) : undefined;
@@ -165,7 +181,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const handler: ApiHandler = async (request) => {
     try {
       const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
-      const nonResource = serveNonResource(request, path);
+      const nonResource = serveNonResource(request, path) ?? serveAuthorization(request, path);
       if (nonResource) return nonResource;
       const route = parseResourcePath(path);
       const registry = route && registries.get(key(route.group, route.version, route.plural));
