@@ -2,10 +2,12 @@
 // driver against a (possibly remote) apiserver: claims annotated for the driver → CreateVolume → PV; Released
 // Delete-policy PVs → DeleteVolume. `stowage up` can run the same loops in-process through startProvisioner.
 import { InvalidArgumentError, type Command } from "commander";
-import { createClient, httpTransport, loadKubeconfig, type Kubeconfig } from "../client/index.js";
+import { createClient, httpTransport, inProcessTransport, loadKubeconfig, type Kubeconfig } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
 import { EndpointError, socketPathOf } from "../csi/endpoint.js";
 import { ProvisionerStartError, startProvisioner } from "../csi/sidecars/provisioner/controller.js";
+
+import type { UpComponent } from "./up.js";
 
 const userAgent = "stowage-csi-provisioner";
 
@@ -104,4 +106,35 @@ export function registerCsiProvisioner(program: Command): void {
         transport.close();
       }
     });
+}
+
+/**
+ * The provisioner inside `stowage up` for the CSI driver at `csiAddress` (started before it): same loops, on the
+ * in-process transport. Waits for the driver's socket like the command does.
+ */
+export function csiProvisionerComponent(options: { csiAddress: string; workers?: number }): UpComponent {
+  return {
+    name: `csi-provisioner ${options.csiAddress}`,
+    async start(ctx) {
+      const csi = await CsiClient.connect(options.csiAddress, { signal: ctx.signal });
+      try {
+        const provisioner = await startProvisioner({
+          client: createClient(inProcessTransport(ctx.handler), { userAgent }),
+          csi,
+          signal: ctx.signal,
+          workers: options.workers,
+          log: (message, fields) => ctx.log(`csi-provisioner: ${message} ${JSON.stringify(fields ?? {})}`),
+        });
+        return {
+          async stop() {
+            await provisioner.stop();
+            csi.close();
+          },
+        };
+      } catch (err) {
+        csi.close();
+        throw err;
+      }
+    },
+  };
 }
