@@ -252,7 +252,13 @@ async function saveError(
     await ctx.client.volumeAttachments.patch(
       attachment.metadata.name ?? "",
       "merge",
-      { status: { [field]: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), message: errorText(err) } } },
+      {
+        status: {
+          // attached is a required field (Go's bool is never omitted): a first status says false explicitly.
+          ...(attachment.status?.attached === undefined ? { attached: false } : {}),
+          [field]: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), message: errorText(err) },
+        },
+      },
       { subresource: "status" },
     );
   } catch (saveErr) {

@@ -26,6 +26,10 @@ export interface AttacherOptions {
   resyncPeriodMs?: number;
   /** How often attachments are checked against ListVolumes (upstream --reconcile-sync, 1 min). 0 disables. */
   reconcilePeriodMs?: number;
+  /** First retry delay after a failed attach/detach, doubling per failure (upstream --retry-interval-start, 1 s). */
+  retryIntervalStartMs?: number;
+  /** Cap of that delay (upstream --retry-interval-max, 5 min). */
+  retryIntervalMaxMs?: number;
   /** fsType for PVs that name none (upstream --default-fstype). */
   defaultFsType?: string;
   log?: Log;
@@ -85,8 +89,12 @@ export async function startAttacher(options: AttacherOptions): Promise<RunningAt
     log,
   };
 
-  const attachmentQueue = new WorkQueue<string>({ name: "csi-attacher-va", log });
-  const volumeQueue = new WorkQueue<string>({ name: "csi-attacher-pv", log });
+  const backoff = {
+    baseDelayMs: options.retryIntervalStartMs ?? 1000,
+    maxDelayMs: options.retryIntervalMaxMs ?? 300_000,
+  };
+  const attachmentQueue = new WorkQueue<string>({ name: "csi-attacher-va", log, ...backoff });
+  const volumeQueue = new WorkQueue<string>({ name: "csi-attacher-pv", log, ...backoff });
   const ours = (attachment: VolumeAttachment) => attachment.spec.attacher === driverName;
   attachments.onChange((attachment) => {
     if (ours(attachment)) attachmentQueue.add(attachment.metadata.name ?? "");

@@ -229,3 +229,40 @@ test("a volume the driver refuses to delete stays with a VolumeFailedDelete even
   }, 60_000);
   assert.deepEqual(await world.volumeDirs(), []);
 });
+
+test("a class's secrets are resolved per claim: a missing one fails provisioning, and the PV names them", async (t) => {
+  const world = await startWorld(t);
+  await world.client.storageClasses.create(
+    storageClass("secret", {
+      parameters: {
+        "csi.storage.k8s.io/provisioner-secret-name": "${pvc.name}-creds",
+        "csi.storage.k8s.io/provisioner-secret-namespace": "${pvc.namespace}",
+        "csi.storage.k8s.io/node-publish-secret-name": "publish",
+        "csi.storage.k8s.io/node-publish-secret-namespace": "default",
+      },
+    }),
+  );
+  const created = await world.client.persistentVolumeClaims.create(claim("data", "secret"));
+  const failed = await eventually(async () =>
+    (await eventsFor(world, "data")).find((e) => e.reason === "ProvisioningFailed"),
+  );
+  assert.equal(failed.message, 'error getting secret data-creds in namespace default: secrets "data-creds" not found');
+  assert.deepEqual(await world.volumeDirs(), []);
+
+  await world.client.secrets.create({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "data-creds", namespace: "default" },
+    stringData: { token: "t" },
+  });
+  // The claim's backoff retry finds the secret now.
+  await eventually(async () => ((await phaseOf(world, "data")) === "Bound" ? true : undefined), 60_000);
+  const pv = await world.client.persistentVolumes.get(`pvc-${created.metadata.uid}`);
+  assert.deepEqual(pv.spec.csi?.nodePublishSecretRef, { name: "publish", namespace: "default" });
+  assert.equal(pv.metadata.annotations?.["volume.kubernetes.io/provisioner-deletion-secret-name"], "data-creds");
+  assert.equal(pv.metadata.annotations?.["volume.kubernetes.io/provisioner-deletion-secret-namespace"], "default");
+  assert.deepEqual(
+    Object.values(await world.driverVolumes()).map((v) => v.parameters),
+    [{}],
+  );
+});
