@@ -38,6 +38,8 @@ export interface PodClaims {
   bound: PersistentVolumeClaim[];
   /** Unbound WaitForFirstConsumer claims, smallest request first (upstream's byPVCSize). */
   delayed: PersistentVolumeClaim[];
+  /** Per delayed claim, its node-independent candidates: computed on the first node, reused on the others. */
+  candidates?: Map<PersistentVolumeClaim, Candidates>;
 }
 
 export interface StaticBinding {
@@ -70,7 +72,14 @@ function quantity(text: string | undefined): Quantity {
   }
 }
 export const requestOf = (claim: PersistentVolumeClaim): Quantity => quantity(claim.spec.resources?.requests?.storage);
-const capacityOf = (volume: PersistentVolume): Quantity => quantity(volume.spec.capacity?.storage);
+// Every pod's Filter compares against every PV of its class on every node: parse each (frozen, shared) cached
+// volume's capacity once, not once per comparison.
+const capacities = new WeakMap<PersistentVolume, Quantity>();
+function capacityOf(volume: PersistentVolume): Quantity {
+  let capacity = capacities.get(volume);
+  if (!capacity) capacities.set(volume, (capacity = quantity(volume.spec.capacity?.storage)));
+  return capacity;
+}
 
 /** The claim names a pod's volumes use: persistentVolumeClaim volumes and generic ephemeral ones (<pod>-<volume>). */
 export function podClaimNames(pod: Pod): string[] {
@@ -134,46 +143,62 @@ function boundToClaim(volume: PersistentVolume, claim: PersistentVolumeClaim): b
   return !ref.uid || ref.uid === claim.metadata.uid;
 }
 
-/**
- * FindMatchingVolume with delayBinding and a node: a volume already pre-bound to the claim if it fits and can
- * reach the node; otherwise the smallest Available, unclaimed volume of the claim's class that fits in size,
- * access modes, volume mode and selector, is not being deleted, admits the node, and is not taken (`chosen` by
- * another claim of this pod, or assumed for another claim by an earlier scheduling decision).
- */
-export function findMatchingVolume(
-  view: VolumeView,
-  claim: PersistentVolumeClaim,
-  node: Node,
-  chosen: ReadonlySet<string>,
-): PersistentVolume | undefined {
+/** The volumes a claim could take on some node: checks that do not depend on the node, done once per pod. */
+export interface Candidates {
+  /** A volume pre-bound to the claim (claimRef, or assumed for it): the claim goes where this volume can. */
+  preBound?: PersistentVolume;
+  /** Available, unclaimed volumes that fit, smallest first. */
+  free: PersistentVolume[];
+}
+
+export function volumeCandidates(view: VolumeView, claim: PersistentVolumeClaim): Candidates {
   const request = requestOf(claim);
   const key = claimKey(claim);
   let selector;
   try {
     selector = claim.spec.selector ? labelMatcherFromSelector(claim.spec.selector) : undefined;
   } catch {
-    return undefined; // upstream: "error creating internal label selector": nothing matches
+    return { free: [] }; // upstream: "error creating internal label selector": nothing matches
   }
-  let smallest: PersistentVolume | undefined;
+  const free: PersistentVolume[] = [];
   for (const volume of view.volumesOfClass(claimClass(claim))) {
-    const name = volume.metadata.name ?? "";
-    if (chosen.has(name)) continue;
-    if (capacityOf(volume).cmp(request) < 0 || !sameVolumeMode(claim, volume)) continue;
+    // Cheapest first: in a busy class most volumes are already claimed.
+    const assumedFor = view.assumedClaimOf(volume.metadata.name ?? "");
+    const preBound = volume.spec.claimRef ? boundToClaim(volume, claim) : assumedFor === key;
+    if (!preBound && (volume.spec.claimRef || assumedFor)) continue;
     if (volume.metadata.deletionTimestamp) continue;
-    const assumedFor = view.assumedClaimOf(name);
-    if (boundToClaim(volume, claim) || assumedFor === key) {
-      if (!checkVolumeNodeAffinity(volume, node)) return undefined; // pre-bound elsewhere: the claim cannot go here
-      return volume;
-    }
-    if (volume.spec.claimRef || assumedFor) continue;
+    if (capacityOf(volume).cmp(request) < 0 || !sameVolumeMode(claim, volume)) continue;
+    if (preBound) return { preBound: volume, free: [] };
     // Volumes in other phases are about to change; binding them now mostly meets conflicts (upstream skips them).
     if (volume.status?.phase !== "Available") continue;
     if (selector && !selector.matches(volume.metadata.labels)) continue;
     if (!accessModesFit(claim, volume)) continue;
-    if (!checkVolumeNodeAffinity(volume, node)) continue;
-    if (!smallest || capacityOf(smallest).cmp(capacityOf(volume)) > 0) smallest = volume;
+    free.push(volume);
   }
-  return smallest;
+  free.sort((a, b) => capacityOf(a).cmp(capacityOf(b)));
+  return { preBound: undefined, free };
+}
+
+/**
+ * FindMatchingVolume with delayBinding and a node: a volume already pre-bound to the claim if it can reach the
+ * node; otherwise the smallest Available, unclaimed volume of the claim's class that fits in size, access modes,
+ * volume mode and selector, is not being deleted, admits the node, and is not taken (`chosen` by another claim
+ * of this pod, or assumed for another claim by an earlier scheduling decision).
+ */
+export function findMatchingVolume(
+  view: VolumeView,
+  claim: PersistentVolumeClaim,
+  node: Node,
+  chosen: ReadonlySet<string>,
+  candidates: Candidates = volumeCandidates(view, claim),
+): PersistentVolume | undefined {
+  if (candidates.preBound) {
+    // Pre-bound elsewhere: the claim cannot go to this node.
+    return checkVolumeNodeAffinity(candidates.preBound, node) ? candidates.preBound : undefined;
+  }
+  return candidates.free.find(
+    (volume) => !chosen.has(volume.metadata.name ?? "") && checkVolumeNodeAffinity(volume, node),
+  );
 }
 
 function driverOf(view: VolumeView, provisioner: string): CSIDriver | undefined {
@@ -220,7 +245,10 @@ export function filterVolumes(
   const chosen = new Set<string>();
   const nodeName = node.metadata.name ?? "";
   for (const claim of claims.delayed) {
-    const volume = findMatchingVolume(view, claim, node, chosen);
+    claims.candidates ??= new Map();
+    let candidates = claims.candidates.get(claim);
+    if (!candidates) claims.candidates.set(claim, (candidates = volumeCandidates(view, claim)));
+    const volume = findMatchingVolume(view, claim, node, chosen, candidates);
     if (volume) {
       chosen.add(volume.metadata.name ?? "");
       plan.staticBindings.push({ claim, volume });
