@@ -42,6 +42,8 @@ interface Flags {
   resync?: number;
   reconcileSync?: number;
   defaultFstype?: string;
+  retryIntervalStart?: number;
+  retryIntervalMax?: number;
 }
 
 export function registerCsiAttacher(program: Command): void {
@@ -63,6 +65,12 @@ export function registerCsiAttacher(program: Command): void {
       duration,
     )
     .option("--default-fstype <type>", "fsType for PVs that name none")
+    .option(
+      "--retry-interval-start <duration>",
+      "first retry delay after a failed attach or detach (default: 1s)",
+      duration,
+    )
+    .option("--retry-interval-max <duration>", "longest retry delay after repeated failures (default: 5m)", duration)
     .action(async (flags: Flags) => {
       let kubeconfig: Kubeconfig;
       try {
@@ -92,6 +100,8 @@ export function registerCsiAttacher(program: Command): void {
           resyncPeriodMs: flags.resync ?? 60_000,
           reconcilePeriodMs: flags.reconcileSync ?? 60_000,
           defaultFsType: flags.defaultFstype ?? "",
+          retryIntervalStartMs: flags.retryIntervalStart,
+          retryIntervalMaxMs: flags.retryIntervalMax,
         });
         console.log(`stowage csi-attacher for ${attacher.driverName} running against ${kubeconfig.server}`);
         await new Promise<void>((resolve) => abort.signal.addEventListener("abort", () => resolve(), { once: true }));
