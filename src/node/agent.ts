@@ -18,6 +18,7 @@ import {
 import { mountsUnder } from "../csi/drivers/mount.js";
 import { CsiRegistry } from "./csidrivers.js";
 import { NodeStatusManager } from "./nodestatus.js";
+import { watchPluginsRegistry } from "./pluginregistration/watcher.js";
 import { NodePaths, csiUniqueVolumeName } from "./paths.js";
 import type { PluginContext } from "./plugins/context.js";
 import { deviceOf } from "./plugins/csi.js";
@@ -231,6 +232,21 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     ),
   );
   running.push(reconciler.run(stopSignal, options.reconcileIntervalMs ?? 100));
+  // Drivers that announce themselves the kubelet way (node-driver-registrar, `stowage csi … --register`).
+  running.push(
+    watchPluginsRegistry(
+      paths.pluginsRegistryDir,
+      {
+        register: async (_info, endpoint) => {
+          await csi.register(endpoint, stopSignal);
+          reconciler.trigger();
+        },
+        deregister: (name) => csi.deregister(name),
+      },
+      stopSignal,
+      log,
+    ),
+  );
   // Every second: pods still waiting get their timeout checked, and volumesInUse follows the volume manager.
   const ticker = setInterval(() => {
     for (const uid of waitingSince.keys()) {

@@ -132,6 +132,33 @@ export class CsiRegistry {
     }
   }
 
+  /** The driver's plugin went away (its registration socket was removed): forget it and its CSINode entry. */
+  async deregister(name: string): Promise<void> {
+    const driver = this.drivers.get(name);
+    if (!driver) return;
+    driver.client.close();
+    this.drivers.delete(name);
+    for (;;) {
+      let csiNode: CSINode;
+      try {
+        csiNode = await this.client.csiNodes.get(this.nodeName);
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+      try {
+        await this.client.csiNodes.update({
+          ...csiNode,
+          spec: { drivers: csiNode.spec.drivers.filter((d) => d.name !== name) },
+        });
+        this.log(`deregistered CSI driver ${name}`);
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+  }
+
   close(): void {
     for (const driver of this.drivers.values()) driver.client.close();
     this.drivers.clear();
