@@ -119,7 +119,7 @@ export async function bindPodVolumes(ctx: BindContext, pod: Pod, nodeName: strin
       // (the provisioner gave up on this node) sends the pod back to be scheduled again.
       for (const name of names) {
         const claim = cache.claim(namespace, name);
-        if (!claim) throw new BindingError(`persistentvolumeclaim "${name}" not found`);
+        if (!claim) throw new BindingError(`binding volumes: persistentvolumeclaim "${name}" not found`);
         const key = claimKey(claim);
         if (isClaimFullyBound(claim)) continue;
         if (provisioned.has(key) && revisionOf(claim) >= (selectedAt.get(key) ?? 0)) {
@@ -127,8 +127,8 @@ export async function bindPodVolumes(ctx: BindContext, pod: Pod, nodeName: strin
           if (selected !== nodeName) {
             throw new BindingError(
               selected === undefined
-                ? `selectedNode annotation reset for PVC "${name}"`
-                : `selectedNode annotation value "${selected}" not set to scheduled node "${nodeName}"`,
+                ? `binding volumes: selectedNode annotation reset for PVC "${name}"`
+                : `binding volumes: selectedNode annotation value "${selected}" not set to scheduled node "${nodeName}"`,
             );
           }
         }
