@@ -69,6 +69,65 @@ await inBatches(volumeCount, (i) => {
     },
   });
 });
+
+/** Resolves when `done(count)` holds for the objects seen on a watch of the resource from now on. */
+async function watchUntil<T extends { metadata: { name?: string }; status?: { phase?: string } }>(
+  list: () => Promise<{ items: T[]; metadata: { resourceVersion?: string } }>,
+  watch: (rv: string | undefined, signal: AbortSignal) => AsyncIterable<{ type: string; object: T }>,
+  phase: string,
+  want: number,
+): Promise<void> {
+  const names = new Set<string>();
+  const first = await list();
+  for (const o of first.items) if (o.status?.phase === phase) names.add(o.metadata.name ?? "");
+  if (names.size >= want) return;
+  const abort = new AbortController();
+  for await (const event of watch(first.metadata.resourceVersion, abort.signal)) {
+    if (event.type === "BOOKMARK") continue;
+    if (event.object.status?.phase === phase) names.add(event.object.metadata.name ?? "");
+    else names.delete(event.object.metadata.name ?? "");
+    if (names.size >= want) break;
+  }
+  abort.abort();
+}
+
+// The controller-manager: in this process on the in-process transport, or a child over HTTP.
+const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+type Running = { stop(): Promise<void>; pid?: number };
+async function startManager(): Promise<Running> {
+  if (args.mode === "inprocess") {
+    const abort = new AbortController();
+    const manager = await startControllerManager({ client, signal: abort.signal, workers, log: () => undefined });
+    return { stop: () => (abort.abort(), manager.stop()) };
+  }
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", main, "controller-manager", "--kubeconfig", running.kubeconfig, "--workers", String(workers)],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  return {
+    pid: child.pid,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+// First make every volume Available (a new PV is Pending until the binder's first sync), with no claims yet.
+let manager = await startManager();
+await watchUntil(
+  () => client.persistentVolumes.list(),
+  (rv, signal) => client.persistentVolumes.watch({ resourceVersion: rv, signal }),
+  "Available",
+  volumeCount,
+);
+await manager.stop();
+console.log(
+  JSON.stringify({ figure: "volumes-available", volumes: volumeCount, seconds: (performance.now() - started) / 1000 }),
+);
+
 // Claims ask for what volume k offers (a spread-out subset when there are more volumes than claims), so
 // every claim has a fit but the binder must still find the smallest one among volumes of every size and class.
 const stride = volumeCount / claimCount;
@@ -79,60 +138,22 @@ await inBatches(claimCount, (i) => {
     spec: { accessModes: [...s.modes], storageClassName: s.className, resources: { requests: { storage: s.size } } },
   });
 });
-console.log(
-  JSON.stringify({
-    figure: "setup",
-    volumes: volumeCount,
-    claims: claimCount,
-    seconds: (performance.now() - started) / 1000,
-  }),
-);
 
-// The volumes start Pending until the binder's first sync marks them Available: part of what is measured.
+// Measured: a fresh controller-manager lists everything and binds every Pending claim.
 const heapBefore = process.memoryUsage().heapUsed;
-const abort = new AbortController();
 started = performance.now();
-let child: ReturnType<typeof spawn> | undefined;
-let manager: Awaited<ReturnType<typeof startControllerManager>> | undefined;
-if (args.mode === "inprocess") {
-  manager = await startControllerManager({
-    client,
-    signal: abort.signal,
-    workers,
-    log: (m, f) => process.env.BENCH_LOG && console.error(m, JSON.stringify(f)),
-  });
-} else {
-  const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
-  child = spawn(
-    process.execPath,
-    ["--import", "tsx", main, "controller-manager", "--kubeconfig", running.kubeconfig, "--workers", String(workers)],
-    { stdio: "inherit" },
-  );
-}
-
-// Count Bound claims from a watch (a list every poll would cost more than the binding it measures).
-const boundNames = new Set<string>();
-const initial = await client.persistentVolumeClaims.list({ namespace: "default", limit: 1 });
-for (const c of (await client.persistentVolumeClaims.list({ namespace: "default" })).items) {
-  if (c.status?.phase === "Bound") boundNames.add(c.metadata.name ?? "");
-}
-const watchAbort = new AbortController();
-if (boundNames.size < claimCount) {
-  for await (const event of client.persistentVolumeClaims.watch({
-    namespace: "default",
-    resourceVersion: initial.metadata.resourceVersion,
-    signal: watchAbort.signal,
-  })) {
-    if (event.type === "BOOKMARK") continue;
-    if (event.object.status?.phase === "Bound") boundNames.add(event.object.metadata.name ?? "");
-    if (boundNames.size === claimCount) break;
-  }
-}
-watchAbort.abort();
+manager = await startManager();
+const readySeconds = (performance.now() - started) / 1000;
+await watchUntil(
+  () => client.persistentVolumeClaims.list({ namespace: "default" }),
+  (rv, signal) => client.persistentVolumeClaims.watch({ namespace: "default", resourceVersion: rv, signal }),
+  "Bound",
+  claimCount,
+);
 const seconds = (performance.now() - started) / 1000;
 let memory: Record<string, number>;
-if (child?.pid) {
-  const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+if (manager.pid) {
+  const status = readFileSync(`/proc/${manager.pid}/status`, "utf8");
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
   memory = { controllerRssMiB: kb("VmRSS") / 1024, controllerPeakRssMiB: kb("VmHWM") / 1024 };
 } else {
@@ -148,18 +169,14 @@ console.log(
     workers,
     volumes: volumeCount,
     claims: claimCount,
+    readySeconds: Number(readySeconds.toFixed(2)),
     seconds: Number(seconds.toFixed(2)),
     claimsPerSecond: Math.round(claimCount / seconds),
     ...Object.fromEntries(Object.entries(memory).map(([k, v]) => [k, Number(v.toFixed(1))])),
   }),
 );
 
-abort.abort();
-await manager?.stop();
-if (child) {
-  const exited = new Promise((resolve) => child!.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
-}
+await manager.stop();
+
 await running.stop();
 await rm(dir, { recursive: true, force: true });
