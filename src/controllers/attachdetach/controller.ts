@@ -19,6 +19,7 @@ import {
   attachmentsByNode,
   attachmentsByVolume,
   forgetPod,
+  primeReported,
   syncNodeStatus,
   syncVolume,
   type ReconcilerContext,
@@ -143,6 +144,7 @@ export async function startAttachDetachController(options: AttachDetachOptions):
 
   informers.start(signal);
   if (!(await informers.waitForSync(signal))) return { done: Promise.resolve() };
+  primeReported(ctx);
   enqueueAll();
   every(options.resyncPeriodMs ?? 60_000, signal, enqueueAll);
   const workers = options.workers ?? 4;

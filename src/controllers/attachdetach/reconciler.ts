@@ -103,7 +103,7 @@ function reportAttachResult(
   const name = volume.metadata.name ?? "";
   for (const pod of pods) {
     if (status?.attached) {
-      const key = `attached/${attachment.metadata.uid}/${pod.metadata.uid}`;
+      const key = attachedKey(attachment, pod);
       if (ctx.reported.has(key)) continue;
       ctx.reported.add(key);
       ctx.recorder.event(
@@ -113,7 +113,7 @@ function reportAttachResult(
         volumeMessage("AttachVolume.Attach succeeded", name, ""),
       );
     } else if (status?.attachError?.message) {
-      const key = `failed/${attachment.metadata.uid}/${pod.metadata.uid}/${status.attachError.time ?? ""}`;
+      const key = failedKey(attachment, pod);
       if (ctx.reported.has(key)) continue;
       ctx.reported.add(key);
       ctx.recorder.event(
@@ -149,6 +149,26 @@ function reportMultiAttach(
     ctx.reported.add(key);
     const message = multiAttachMessage(volume.metadata.name ?? "", pod.metadata.namespace ?? "", blocking);
     ctx.recorder.event(pod, EventTypeWarning, EventFailedAttachVolume, message);
+  }
+}
+
+const attachedKey = (attachment: VolumeAttachment, pod: Pod) =>
+  `attached/${attachment.metadata.uid}/${pod.metadata.uid}`;
+const failedKey = (attachment: VolumeAttachment, pod: Pod) =>
+  `failed/${attachment.metadata.uid}/${pod.metadata.uid}/${attachment.status?.attachError?.time ?? ""}`;
+
+/**
+ * At start, what the attachments already say was reported by the controller that ran before us: upstream
+ * rebuilds its actual state from the API without replaying events, so a restart must not repeat them.
+ */
+export function primeReported(ctx: ReconcilerContext): void {
+  for (const attachment of ctx.attachments.list()) {
+    const volume = ctx.volumes.get(attachment.spec.source.persistentVolumeName ?? "");
+    if (!volume) continue;
+    for (const pod of desiredNodes(ctx, volume).get(attachment.spec.nodeName) ?? []) {
+      if (attachment.status?.attached) ctx.reported.add(attachedKey(attachment, pod));
+      else if (attachment.status?.attachError) ctx.reported.add(failedKey(attachment, pod));
+    }
   }
 }
 

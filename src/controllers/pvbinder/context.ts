@@ -48,6 +48,7 @@ export interface BinderContext {
  */
 export class ObjectCache<T extends KubeObject> {
   private readonly objects = new Map<string, T>();
+  private readonly tombstones = new Tombstones();
   constructor(private readonly keyOf: (object: T) => string) {}
 
   get(key: string): T | undefined {
@@ -62,11 +63,40 @@ export class ObjectCache<T extends KubeObject> {
     const key = this.keyOf(object);
     const old = this.objects.get(key);
     if (old && isOlder(object, old)) return false;
+    if (!old && this.tombstones.buries(key, object)) return false;
     this.objects.set(key, object);
     return true;
   }
 
-  remove(key: string): void {
+  /** `deleted` (the object as the DELETED event carried it) keeps a late answer to our own write from reviving it. */
+  remove(key: string, deleted?: T): void {
     this.objects.delete(key);
+    if (deleted) this.tombstones.add(key, deleted);
+  }
+}
+
+/**
+ * Recently deleted objects' last resourceVersions. A write the binder made just before a deletion can answer
+ * after the informer's DELETED event; without this its (older) result would bring the object back into the cache.
+ */
+export class Tombstones {
+  private readonly entries = new Map<string, { metadata: { resourceVersion?: string } }>();
+  constructor(private readonly max = 10_000) {}
+
+  add(key: string, deleted: { metadata: { resourceVersion?: string } }): void {
+    this.entries.delete(key);
+    this.entries.set(key, { metadata: { resourceVersion: deleted.metadata.resourceVersion } });
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  /** True when `object` is not newer than the deletion of `key` (and so must stay deleted). */
+  buries(key: string, object: { metadata: { resourceVersion?: string } }): boolean {
+    const tomb = this.entries.get(key);
+    if (!tomb) return false;
+    if (isOlder(tomb, object)) {
+      this.entries.delete(key); // re-created since
+      return false;
+    }
+    return true;
   }
 }

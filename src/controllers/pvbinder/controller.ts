@@ -105,7 +105,7 @@ export async function startPVBinder(options: BinderOptions, signal: AbortSignal)
       add: onVolume,
       update: (_old, volume) => onVolume(volume),
       delete(volume) {
-        volumes.remove(volume.metadata.name ?? "");
+        volumes.remove(volume.metadata.name ?? "", volume);
         // A bound claim whose volume is gone becomes Lost.
         if (volume.spec.claimRef?.name) claimQueue.add(claimRefKey(volume.spec.claimRef));
       },
@@ -120,7 +120,7 @@ export async function startPVBinder(options: BinderOptions, signal: AbortSignal)
         claimQueue.add(claimKey(claim));
       },
       delete(claim) {
-        claims.remove(claimKey(claim));
+        claims.remove(claimKey(claim), claim);
         // Its volume is Released now (and reclaimed); also any volume that pointed at it before binding finished.
         if (claim.spec.volumeName) volumeQueue.add(claim.spec.volumeName);
         for (const volume of volumes.referencing(claim.metadata.namespace ?? "", claim.metadata.name ?? "")) {

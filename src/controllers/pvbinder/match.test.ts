@@ -351,3 +351,14 @@ test("an assumed binding hides the volume until the write fails, then it is offe
   revert();
   assert.equal(index.findBestMatch(pvc("d", "1Gi"))?.metadata.name, "only");
 });
+
+test("a volume deleted while our write was in flight is not revived by the write's late answer", () => {
+  const index = new VolumeIndex();
+  const at = (rv: string) => ({ ...pv("v", "1Gi"), metadata: { ...pv("v", "1Gi").metadata, resourceVersion: rv } });
+  index.upsert(at("3"));
+  index.remove("v", at("5")); // the DELETED event
+  assert.equal(index.upsert(at("4")), false); // our write's answer, from before the deletion
+  assert.equal(index.get("v"), undefined);
+  assert.equal(index.upsert(at("6")), true); // re-created since
+  assert.equal(index.get("v")?.metadata.resourceVersion, "6");
+});

@@ -18,6 +18,7 @@ import type {
 } from "../../api/core/types.js";
 import type { LabelMatcher } from "../../api/selectors/labels.js";
 import { labelMatcherFromSelector } from "../../api/selectors/labels.js";
+import { Tombstones } from "./context.js";
 import {
   accessModesKey,
   capacityOf,
@@ -171,6 +172,7 @@ export class VolumeIndex {
   private readonly assumed = new Set<string>();
   private readonly byClaimRef = new Map<string, Set<string>>();
   private readonly buckets = new Map<string, Map<string, Bucket>>();
+  private readonly tombstones = new Tombstones();
 
   get size(): number {
     return this.volumes.size;
@@ -199,14 +201,16 @@ export class VolumeIndex {
       // A resync re-delivers the object we based an in-flight write on: keep our assumption.
       if (this.assumed.has(name) && volume.metadata.resourceVersion === old.metadata.resourceVersion) return false;
       this.unindex(old);
-    }
+    } else if (this.tombstones.buries(name, volume)) return false;
     this.assumed.delete(name);
     this.volumes.set(name, volume);
     this.index(volume);
     return true;
   }
 
-  remove(name: string): void {
+  /** `deleted` (the object the DELETED event carried) keeps a late answer to our own write from reviving it. */
+  remove(name: string, deleted?: PersistentVolume): void {
+    if (deleted) this.tombstones.add(name, deleted);
     const old = this.volumes.get(name);
     if (!old) return;
     this.unindex(old);
