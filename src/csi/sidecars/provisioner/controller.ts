@@ -16,6 +16,7 @@ import {
 } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
 import type { Log, ProvisionerContext } from "./context.js";
+import { startCapacityTracking, type CapacityOptions } from "./capacity.js";
 import { syncVolume } from "./delete.js";
 import { claimClass, claimUidIndex, syncClaim } from "./provision.js";
 
@@ -35,6 +36,8 @@ export interface ProvisionerOptions {
   defaultFsType?: string;
   strictTopology?: boolean;
   immediateTopology?: boolean;
+  /** Storage capacity tracking (CSIStorageCapacity objects); on unless false, active when the CSIDriver asks. */
+  capacity?: CapacityOptions | false;
   log?: Log;
 }
 
@@ -124,6 +127,10 @@ export async function startProvisioner(options: ProvisionerOptions): Promise<Run
   void informers.csiNodes;
   void informers.nodes;
   void informers.volumeAttachments;
+  if (options.capacity !== false) {
+    void informers.csiStorageCapacities;
+    void informers.csiDrivers;
+  }
 
   informers.start(signal);
   const workers = options.workers ?? 100;
@@ -147,6 +154,12 @@ export async function startProvisioner(options: ProvisionerOptions): Promise<Run
         },
         workers,
       ),
+      options.capacity === false
+        ? Promise.resolve()
+        : startCapacityTracking(ctx, informers, signal, {
+            namespace: process.env.NAMESPACE,
+            ...options.capacity,
+          }),
     ]).then(() => undefined);
   })();
   await ready;

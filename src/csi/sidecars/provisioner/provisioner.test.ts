@@ -266,3 +266,37 @@ test("a class's secrets are resolved per claim: a missing one fails provisioning
     [{}],
   );
 });
+
+test("with storageCapacity in its CSIDriver, the driver's free space is published per class and node", async (t) => {
+  const world = await startWorld(t, { driver: { capacity: 10 * 1024 ** 3 } });
+  await addNode(world, "node-1");
+  await world.client.storageClasses.create(storageClass("fast"));
+  await world.client.csiDrivers.create({
+    apiVersion: "storage.k8s.io/v1",
+    kind: "CSIDriver",
+    metadata: { name: driverName },
+    spec: { storageCapacity: true },
+  });
+  const published = await eventually(async () => {
+    const list = await world.client.csiStorageCapacities.list({ namespace: "kube-system" });
+    return list.items.length === 1 && list.items[0].capacity === "10Gi" ? list.items[0] : undefined;
+  });
+  assert.equal(published.storageClassName, "fast");
+  assert.deepEqual(published.nodeTopology, { matchLabels: { "topology.hostpath.csi.stowage.dev/node": "node-1" } });
+  assert.equal(published.metadata.labels?.["csi.storage.k8s.io/drivername"], driverName);
+  assert.equal(published.metadata.labels?.["csi.storage.k8s.io/managed-by"], "external-provisioner");
+  assert.match(published.metadata.name ?? "", /^csisc-/);
+
+  // Provisioning 4Gi leaves 6Gi.
+  await world.client.persistentVolumeClaims.create(claim("data", "fast", "4Gi"));
+  await eventually(async () => {
+    const list = await world.client.csiStorageCapacities.list({ namespace: "kube-system" });
+    return list.items.length === 1 && list.items[0].capacity === "6Gi" ? true : undefined;
+  });
+
+  // The class goes: so does its capacity object.
+  await world.client.storageClasses.delete("fast");
+  await eventually(async () =>
+    (await world.client.csiStorageCapacities.list({ namespace: "kube-system" })).items.length === 0 ? true : undefined,
+  );
+});
