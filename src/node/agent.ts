@@ -2,6 +2,7 @@
 // on this node, and runs the volume manager — desired state from the pods bound here, actual state from what is
 // mounted (reconstructed from disk at start), a reconciler converging the two — plus the pod worker that reports
 // pod status (runtime "none": Running once every volume is set up) and confirms deletions once volumes are gone.
+import { setMaxListeners } from "node:events";
 import { mkdir, rm } from "node:fs/promises";
 import type { Pod } from "../api/core/types.js";
 import { EventFailedMountVolume } from "../api/wellknown.js";
@@ -64,6 +65,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     options.log ?? ((message: string, err?: unknown) => console.error(`node ${nodeName}: ${message}`, err ?? ""));
   const abort = new AbortController();
   const stopSignal = AbortSignal.any([signal, abort.signal]);
+  // Every informer, worker and loop of the agent listens on it: more than the default 10 is expected.
+  setMaxListeners(100, stopSignal);
   const paths = new NodePaths(options.rootDir);
   await mkdir(paths.podsDir, { recursive: true });
   await mkdir(paths.pluginsRegistryDir, { recursive: true });

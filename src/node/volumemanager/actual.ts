@@ -61,6 +61,13 @@ export class ActualState {
   volumesOfPod(podUid: string): MountedVolume[] {
     return [...this.volumes.values()].filter((v) => v.podUid === podUid);
   }
+  /** The staged devices some pod volume still publishes (one pass over the volumes). */
+  publishedDevices(): Set<string> {
+    const out = new Set<string>();
+    for (const v of this.volumes.values())
+      if (v.csi) out.add(csiUniqueVolumeName(v.csi.driverName, v.csi.volumeHandle));
+    return out;
+  }
   /** Whether any pod volume still publishes this staged device. */
   deviceInUse(uniqueName: string): boolean {
     for (const v of this.volumes.values()) {

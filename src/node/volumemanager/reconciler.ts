@@ -110,8 +110,9 @@ export class Reconciler {
       this.start(mounted.key, [], () => this.tearDown(mounted));
     }
     // 2. Unstage devices nothing publishes any more (unmountDetachDevices).
+    const published = actual.publishedDevices();
     for (const device of actual.devices.values()) {
-      if (wantedDevices.has(device.uniqueName) || actual.deviceInUse(device.uniqueName)) continue;
+      if (wantedDevices.has(device.uniqueName) || published.has(device.uniqueName)) continue;
       if (this.deviceBusy(device.uniqueName)) continue;
       this.start(`device/${device.uniqueName}`, [device.uniqueName], async () => {
         await unstageVolume(ctx, device);
