@@ -81,7 +81,10 @@ export class GenericRegistry {
     // Server-owned metadata: what the client sent is replaced, as upstream's BeforeCreate does.
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(this.ctx.now());
-    meta.generation = 1;
+    // Only kinds whose strategy tracks generation set it (upstream 1.32: StatefulSet's PrepareForCreate, and every
+    // custom resource, e.g. the snapshot kinds); PVs, PVCs, Pods, StorageClasses… keep whatever the client sent,
+    // as upstream's BeforeCreate leaves it alone.
+    if (tracksGeneration(def)) meta.generation = 1;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.managedFields;
@@ -136,7 +139,7 @@ export class GenericRegistry {
     internal = false,
   ): Promise<KubeObject> {
     const def = this.def;
-    const meta: ObjectMeta = (object.metadata ??= {});
+    let meta: ObjectMeta = (object.metadata ??= {});
     if (meta.name !== undefined && meta.name !== name) {
       throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
     }
@@ -167,7 +170,9 @@ export class GenericRegistry {
       if (old.metadata[field] === undefined) delete meta[field];
       else (meta as Record<string, unknown>)[field] = old.metadata[field];
     }
-    meta.generation = old.metadata.generation ?? 1;
+    // upstream's BeforeUpdate: requests cannot change generation
+    if (old.metadata.generation === undefined) delete meta.generation;
+    else meta.generation = old.metadata.generation;
     delete meta.managedFields;
     const record = object as unknown as Record<string, unknown>;
     const oldRecord = old as unknown as Record<string, unknown>;
@@ -189,6 +194,9 @@ export class GenericRegistry {
       if (oldRecord.status === undefined) delete record.status;
       else record.status = structuredClone(oldRecord.status);
     }
+    // status and finalize replaced the whole object with the stored one: later writes to metadata (the new
+    // resourceVersion) must land on the object we answer with
+    meta = object.metadata;
 
     def.applyDefaults(object);
     const attrs = this.attrs("UPDATE", namespace, name, subresource, options, object, old);
@@ -211,7 +219,7 @@ export class GenericRegistry {
     if (errors.length) throw invalid(def.group, def.kind, name, errors);
     await this.ctx.admission().validate(attrs);
 
-    if (subresource === "" && specChanged(def, object, old)) meta.generation = (old.metadata.generation ?? 1) + 1;
+    if (subresource === "" && def.bumpsGeneration?.(object, old)) meta.generation = (old.metadata.generation ?? 0) + 1;
 
     // Removing the last finalizer of an object being deleted deletes it (upstream's deleteWithoutFinalizers).
     if (
@@ -374,14 +382,8 @@ function pendingSpecFinalizers(def: ResourceDefinition, object: KubeObject): str
   return (object as KubeObject & { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [];
 }
 
-function specChanged(def: ResourceDefinition, object: KubeObject, old: KubeObject): boolean {
-  if (def.bumpsGeneration) return def.bumpsGeneration(object, old);
-  const strip = (o: KubeObject) => {
-    const { metadata: _m, status: _s, ...rest } = o as KubeObject & { status?: unknown };
-    return rest;
-  };
-  return !deepEqual(strip(object), strip(old));
-}
+/** Kinds whose strategy keeps metadata.generation (set to 1 on create, bumped on spec changes). */
+const tracksGeneration = (def: ResourceDefinition): boolean => def.bumpsGeneration !== undefined;
 
 const alphabet = "bcdfghjklmnpqrstvwxz2456789";
 /** upstream's SimpleNameGenerator: the prefix (cut to 58 characters) plus five random characters. */
