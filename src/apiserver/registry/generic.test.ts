@@ -87,3 +87,47 @@ test("a VolumeSnapshot (a custom resource upstream) starts at generation 1", asy
   assert.equal(created.status, 201, created.text);
   assert.equal(created.body.metadata.generation, 1);
 });
+
+test("a PersistentVolume's phase change through /status stamps status.lastPhaseTransitionTime", async (t) => {
+  const handler = await server(t);
+  const created = await call(handler, "POST", "/api/v1/persistentvolumes", pv("phased"));
+  const first = created.body.status.lastPhaseTransitionTime;
+  assert.match(first, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  // the writer sends only the new phase: the server stamps when it changed
+  const stale = await call(handler, "PUT", "/api/v1/persistentvolumes/phased/status", {
+    ...created.body,
+    status: { phase: "Available" },
+  });
+  assert.equal(stale.status, 200, stale.text);
+  assert.equal(stale.body.status.phase, "Available");
+  assert.match(stale.body.status.lastPhaseTransitionTime ?? "", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const stamped = Date.parse(stale.body.status.lastPhaseTransitionTime);
+  assert.ok(stamped >= Date.parse(first), `${stale.body.status.lastPhaseTransitionTime} is not after ${first}`);
+
+  // the same phase again keeps the time, even when the writer leaves it out
+  const same = await call(handler, "PUT", "/api/v1/persistentvolumes/phased/status", {
+    ...stale.body,
+    status: { phase: "Available" },
+  });
+  assert.equal(same.status, 200, same.text);
+  assert.equal(same.body.status.lastPhaseTransitionTime, stale.body.status.lastPhaseTransitionTime);
+});
+
+test("a namespace's spec.finalizers change only through /finalize", async (t) => {
+  const handler = await server(t);
+  await call(handler, "POST", "/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: "team" },
+  });
+  const put = await call(handler, "PATCH", "/api/v1/namespaces/team", { spec: { finalizers: [] } });
+  assert.equal(put.status, 200, put.text);
+  assert.deepEqual(put.body.spec.finalizers, ["kubernetes"]);
+  const current = (await call(handler, "GET", "/api/v1/namespaces/team")).body;
+  const finalized = await call(handler, "PUT", "/api/v1/namespaces/team/finalize", {
+    ...current,
+    spec: { finalizers: [] },
+  });
+  assert.equal(finalized.status, 200, finalized.text);
+  assert.deepEqual(finalized.body.spec.finalizers ?? [], []);
+});

@@ -201,6 +201,8 @@ export class GenericRegistry {
     def.applyDefaults(object);
     const attrs = this.attrs("UPDATE", namespace, name, subresource, options, object, old);
     await this.ctx.admission().admit(attrs);
+    // the strategy's PrepareForUpdate (main or status), after mutating admission and before validation as upstream
+    if (subresource !== "finalize") def.prepareForUpdate?.(object, old, subresource, this.ctx.now());
 
     const errors: FieldError[] =
       subresource === "status"
