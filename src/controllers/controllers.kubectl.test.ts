@@ -42,7 +42,7 @@ test("kubectl describe pvc shows why a claim waited and that it bound once a vol
   assert.match(waiting, /^Status:\s+Pending$/m);
   assert.match(
     waiting,
-    /Normal\s+FailedBinding\s+\S+\s+persistentvolume-controller\s+no persistent volumes available for this claim and no storage class is set/,
+    /Normal\s+FailedBinding\s+.+?\s+persistentvolume-controller\s+no persistent volumes available for this claim and no storage class is set/,
   );
 
   await stowage.kubectl("apply", "-f", fixture("static-pv.yaml"));
@@ -78,4 +78,52 @@ test("a claim used by a scheduled pod stays Terminating until the pod is gone; i
   await stowage.kubectl("wait", "pvc/my-pvc", "--for=delete", "--timeout=20s");
   // With the claim gone the PV is Released, no longer protected, and goes too.
   await stowage.kubectl("wait", "pv/my-pv", "--for=delete", "--timeout=20s");
+});
+
+const hasEvent = (stowage: Awaited<ReturnType<typeof start>>, name: string, pattern: RegExp) =>
+  eventually(async () => {
+    const out = await stowage.kubectl("describe", "pvc", name);
+    return pattern.test(out) ? out : undefined;
+  }, 20_000);
+
+test("a WaitForFirstConsumer claim waits for its consumer, then selected-node hands it to the provisioner", async (t) => {
+  const stowage = await start(t);
+  await stowage.kubectl("apply", "-f", fixture("wffc.yaml"));
+  const waiting = await hasEvent(stowage, "data", /WaitForFirstConsumer/);
+  assert.match(
+    waiting,
+    /Normal\s+WaitForFirstConsumer\s+.+?\s+persistentvolume-controller\s+waiting for first consumer to be created before binding/,
+  );
+  assert.doesNotMatch(waiting, /ExternalProvisioning/);
+
+  // What the scheduler does once a pod using the claim is placed on a node.
+  await stowage.kubectl("annotate", "pvc", "data", "volume.kubernetes.io/selected-node=node-1");
+  const handedOff = await hasEvent(stowage, "data", /ExternalProvisioning/);
+  assert.match(
+    handedOff,
+    /Normal\s+ExternalProvisioning\s+.+?\s+persistentvolume-controller\s+Waiting for a volume to be created either by the external provisioner 'hostpath\.csi\.stowage\.io' or manually by the system administrator\. If volume creation is delayed, please verify that the provisioner is running and correctly registered\./,
+  );
+  assert.equal(
+    await stowage.kubectl(
+      "get",
+      "pvc",
+      "data",
+      "-o",
+      "jsonpath={.metadata.annotations.volume\\.kubernetes\\.io/storage-provisioner}",
+    ),
+    "hostpath.csi.stowage.io",
+  );
+  assert.match(await stowage.kubectl("get", "pvc", "data"), /^data\s+Pending\s/m);
+});
+
+test("a claim created before any default class gets the default class when one appears", async (t) => {
+  const stowage = await start(t);
+  await stowage.kubectl("apply", "-f", fixture("static-pvc.yaml"));
+  await hasEvent(stowage, "my-pvc", /FailedBinding/);
+  await stowage.kubectl("apply", "-f", fixture("default-class.yaml"));
+  await eventually(async () => {
+    const out = await stowage.kubectl("get", "pvc", "my-pvc", "-o", "jsonpath={.spec.storageClassName}");
+    return out === "standard" ? out : undefined;
+  }, 20_000);
+  await hasEvent(stowage, "my-pvc", /ExternalProvisioning/);
 });
