@@ -2,7 +2,7 @@
 //  - CreateVolume+DeleteVolume round trips per second with 16 concurrent callers (target ≥ 2,000/s);
 //  - NodePublishVolume+NodeUnpublishVolume round trips per second with real bind mounts (16 callers, each on its
 //    own staged volume, as a node agent mounting for many pods at once).
-// Prints one JSON line per figure. Run as root: node --import tsx bench/csi.ts [seconds-per-figure]
+// Prints one JSON line per figure. Run as root: node --import tsx bench/csi.ts [seconds-per-figure] [process|in-process]
 // The wall-clock rate depends on what else runs on the machine, so each line also gives the CPU both processes
 // spent per round trip, and the rate that cost allows when every core is ours (with the load average seen).
 import { spawn } from "node:child_process";
@@ -13,9 +13,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CsiClient } from "../src/csi/client.js";
 import { mountsUnder, unmount } from "../src/csi/drivers/mount.js";
+import { startDriver } from "../src/csi/drivers/hostpath/index.js";
 import type { VolumeCapability } from "../src/csi/generated/csi/v1/VolumeCapability.js";
 
 const seconds = Number(process.argv[2] ?? 5);
+const mode = process.argv[3] ?? "process";
 const callers = 16;
 const rwo: VolumeCapability = { mount: {}, access_mode: { mode: "SINGLE_NODE_WRITER" } };
 
@@ -39,7 +41,7 @@ async function measure(fn: (caller: number, i: number) => Promise<void>): Promis
   const until = performance.now() + seconds * 1000;
   const start = performance.now();
   const cpuBefore = process.cpuUsage();
-  const driverCpuBefore = await cpuSecondsOf(driver.pid!);
+  const driverCpuBefore = await driverCpuSeconds();
   let count = 0;
   await Promise.all(
     Array.from({ length: callers }, async (_, caller) => {
@@ -51,7 +53,7 @@ async function measure(fn: (caller: number, i: number) => Promise<void>): Promis
   );
   const elapsed = (performance.now() - start) / 1000;
   const own = process.cpuUsage(cpuBefore);
-  const cpuSeconds = (own.user + own.system) / 1e6 + ((await cpuSecondsOf(driver.pid!)) - driverCpuBefore);
+  const cpuSeconds = (own.user + own.system) / 1e6 + ((await driverCpuSeconds()) - driverCpuBefore);
   const cpuMsPerRoundTrip = (cpuSeconds * 1000) / count;
   return {
     roundTrips: count,
@@ -63,18 +65,30 @@ async function measure(fn: (caller: number, i: number) => Promise<void>): Promis
 
 const dir = await mkdtemp(join(tmpdir(), "csi-bench-"));
 const endpoint = `unix://${join(dir, "csi.sock")}`;
-const driver = spawn(
-  process.execPath,
-  [
-    "--import",
-    "tsx",
-    fileURLToPath(new URL("../src/csi/drivers/hostpath/testing/run.ts", import.meta.url)),
-    endpoint,
-    "node-1",
-    join(dir, "state"),
-  ],
-  { stdio: ["ignore", "ignore", "inherit"] },
-);
+// "process": the driver in its own process, as a sidecar talks to a driver container. "in-process": caller and
+// driver share one process, as in `stowage up` — still real gRPC over the unix socket.
+const placement = mode === "in-process" ? "in-process" : "process";
+const driver =
+  placement === "process"
+    ? spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          fileURLToPath(new URL("../src/csi/drivers/hostpath/testing/run.ts", import.meta.url)),
+          endpoint,
+          "node-1",
+          join(dir, "state"),
+        ],
+        { stdio: ["ignore", "ignore", "inherit"] },
+      )
+    : undefined;
+const inProcess =
+  placement === "in-process"
+    ? await startDriver({ endpoint, nodeId: "node-1", stateDir: join(dir, "state"), log: () => {} })
+    : undefined;
+/** The driver's CPU seconds when it runs in its own process (in-process, process.cpuUsage already counts it). */
+const driverCpuSeconds = (): Promise<number> => (driver ? cpuSecondsOf(driver.pid!) : Promise.resolve(0));
 const client = await CsiClient.connect(endpoint, { readyTimeoutMs: 30_000 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
@@ -96,6 +110,7 @@ try {
   console.log(
     JSON.stringify({
       bench: "csi.grpc.Probe (baseline: one empty call)",
+      driver: placement,
       callers,
       seconds,
       ...probe,
@@ -114,6 +129,7 @@ try {
   console.log(
     JSON.stringify({
       bench: "csi.hostpath.CreateVolume+DeleteVolume",
+      driver: placement,
       callers,
       seconds,
       ...createDelete,
@@ -150,6 +166,7 @@ try {
   console.log(
     JSON.stringify({
       bench: "csi.hostpath.NodePublishVolume+NodeUnpublishVolume",
+      driver: placement,
       callers,
       seconds,
       ...publishUnpublish,
@@ -168,7 +185,8 @@ try {
 /** Stops the driver and removes every mount and file the bench made; also on Ctrl-C or a closed stdout. */
 async function cleanUp(): Promise<void> {
   client.close();
-  if (driver.exitCode === null && driver.signalCode === null) {
+  await inProcess?.stop();
+  if (driver && driver.exitCode === null && driver.signalCode === null) {
     driver.kill("SIGTERM");
     await once(driver, "exit");
   }
