@@ -7,10 +7,11 @@ import type { CSIDriver, CSINode, CSIStorageCapacity, StorageClass } from "../ap
 import type { Informer, InformerFactory } from "../client/index.js";
 import { keyOf } from "../client/index.js";
 import type { VolumeView } from "./volumebinding.js";
-import { volumeClass } from "./volumebinding.js";
+import { podClaimNames, volumeClass } from "./volumebinding.js";
 
 const nodeIndex = "scheduler-node";
 const classIndex = "scheduler-class";
+const claimIndex = "scheduler-claim";
 
 /** addIndexer throws when a shared informer already has the name: the same function, so that is fine. */
 function ensureIndex<T extends Pod | PersistentVolume | CSIStorageCapacity>(
@@ -50,6 +51,9 @@ export class SchedulerCache implements VolumeView {
     this.capacityObjects = informers.csiStorageCapacities;
     ensureIndex(this.pods, nodeIndex, (pod) => (pod.spec.nodeName ? [pod.spec.nodeName] : []));
     ensureIndex(this.volumes, classIndex, (volume) => [volumeClass(volume)]);
+    ensureIndex(this.pods, claimIndex, (pod) =>
+      podClaimNames(pod).map((claim) => `${pod.metadata.namespace ?? ""}/${claim}`),
+    );
     ensureIndex(this.capacityObjects, classIndex, (capacity) => [capacity.storageClassName]);
     this.pods.addHandlers({
       update: (_old, pod) => {
@@ -105,6 +109,13 @@ export class SchedulerCache implements VolumeView {
     let count = this.pods.byIndex(nodeIndex, nodeName).length;
     for (const node of this.assumedPods.values()) if (node === nodeName) count++;
     return count;
+  }
+
+  /** Pods using the claim ("ns/name") that are on a node or assumed onto one. */
+  claimUsers(claimKey: string): Pod[] {
+    return this.pods
+      .byIndex(claimIndex, claimKey)
+      .filter((pod) => pod.spec.nodeName || this.assumedPods.has(keyOf(pod)));
   }
 
   assumePod(podKey: string, nodeName: string): void {

@@ -104,3 +104,23 @@ test("a WaitForFirstConsumer claim of a provisioner class gets the chosen node a
   assert.equal(await jsonpath(stowage, "pod/dynamic-user", "{.spec.nodeName}"), "");
   assert.equal(await jsonpath(stowage, "pvc/dynamic-claim", "{.status.phase}"), "Pending");
 });
+
+test("a second pod using a ReadWriteOncePod claim in use is unschedulable, and lands once the first pod goes", async (t) => {
+  const stowage = await cluster(t);
+  await stowage.kubectl("apply", "-f", file("local-pv.yaml"));
+  await stowage.kubectl("apply", "-f", file("rwop.yaml"));
+  await stowage.kubectl("wait", "pod/first", "--for=jsonpath={.spec.nodeName}=node-1", "--timeout=20s");
+  await stowage.kubectl("apply", "-f", file("rwop-second.yaml"));
+  const message =
+    "0/3 nodes are available: 3 node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod " +
+    "access mode. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
+  await stowage.kubectl(
+    "wait",
+    "pod/second",
+    `--for=jsonpath={.status.conditions[?(@.type=="PodScheduled")].message}=${message}`,
+    "--timeout=20s",
+  );
+  const deleted = await stowage.kubectlResult(["delete", "pod", "first", "--grace-period=0", "--force"]);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  await stowage.kubectl("wait", "pod/second", "--for=jsonpath={.spec.nodeName}=node-1", "--timeout=30s");
+});

@@ -14,9 +14,10 @@ import { SchedulerCache } from "./cache.js";
 import { fitErrorMessage } from "./fiterror.js";
 import type { FilterStatus } from "./filters.js";
 import { filterNodeAffinity, filterNodeUnschedulable, filterTaintToleration } from "./filters.js";
-import type { VolumePlan } from "./volumebinding.js";
+import type { PodClaims, VolumePlan } from "./volumebinding.js";
 import { claimKey, filterVolumes, preFilterVolumes } from "./volumebinding.js";
 import { filterVolumeLimits } from "./volumelimits.js";
+import { filterReadWriteOncePod } from "./volumerestrictions.js";
 
 export const DefaultSchedulerName = "default-scheduler";
 export const MsgNoNodesAvailable = "no nodes available to schedule pods";
@@ -56,15 +57,21 @@ interface Feasible {
 }
 
 /** Runs every filter in upstream's default-profile order; the first that rejects the node decides its reasons. */
-function filterNode(cache: SchedulerCache, pod: Pod, claims: ReturnType<typeof preFilterVolumes>, node: Node) {
+function filterNode(
+  cache: SchedulerCache,
+  pod: Pod,
+  claims: PodClaims,
+  readWriteOncePod: FilterStatus | undefined,
+  node: Node,
+) {
   const name = node.metadata.name ?? "";
   const status =
     filterNodeUnschedulable(pod, node) ??
     filterTaintToleration(pod, node) ??
     filterNodeAffinity(pod, node) ??
+    readWriteOncePod ??
     filterVolumeLimits(cache, pod, cache.csiNodes.get(name), cache.podsOn(name));
   if (status) return { status };
-  if ("message" in claims) throw new Error("unreachable: prefilter rejected the pod");
   return filterVolumes(cache, claims, node);
 }
 
@@ -93,6 +100,10 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
   const cycles = new Set<Promise<void>>();
   let next = 0; // round-robin start among equally loaded nodes
 
+  // MoveAllToActiveOrBackoffQueue: anything a rejected pod may be waiting for changed.
+  const retryUnschedulable = (): void => {
+    for (const key of unschedulable) queue.add(key);
+  };
   cache.pods.addHandlers({
     add: (pod) => {
       if (needsScheduling(pod, schedulerName)) queue.add(keyOf(pod));
@@ -105,11 +116,11 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
       queue.add(key);
     },
   });
-  cache.pods.onDelete((pod) => unschedulable.delete(keyOf(pod)));
-  // MoveAllToActiveOrBackoffQueue: anything a rejected pod may be waiting for changed.
-  const retryUnschedulable = (): void => {
-    for (const key of unschedulable) queue.add(key);
-  };
+  cache.pods.onDelete((pod) => {
+    unschedulable.delete(keyOf(pod));
+    // An assigned pod going away frees what it held (ReadWriteOncePod claims, volume count on its node).
+    if (pod.spec.nodeName) retryUnschedulable();
+  });
   for (const informer of [
     cache.nodes,
     cache.volumes,
@@ -168,10 +179,12 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
     if (nodes.length === 0) return fail(pod, MsgNoNodesAvailable);
     const claims = preFilterVolumes(cache, pod);
     if ("message" in claims) return fail(pod, fitErrorMessage(nodes.length, claims.message, []));
+    // The same for every node: whether another pod holds one of this pod's ReadWriteOncePod claims.
+    const readWriteOncePod = filterReadWriteOncePod(cache, pod, (claim) => cache.claimUsers(claim));
     const statuses: FilterStatus[] = [];
     const feasible: Feasible[] = [];
     for (const node of nodes) {
-      const result = filterNode(cache, pod, claims, node);
+      const result = filterNode(cache, pod, claims, readWriteOncePod, node);
       if (result.status) statuses.push(result.status);
       else feasible.push({ node, plan: result.plan });
     }
