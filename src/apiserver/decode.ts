@@ -1,6 +1,7 @@
 // Request bodies parsed once, here: size limit, JSON or YAML, apiVersion/kind against the URL, and unknown
 // fields handled per fieldValidation (Strict refuses, Warn adds a Warning header, Ignore drops silently).
 import { parse as parseYaml, YAMLParseError } from "yaml";
+import { decodeErrorMessage, quantityDecodeError } from "../api/decode.js";
 import type { KubeObject } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { badRequest, entityTooLarge, StatusError } from "./errors.js";
@@ -99,6 +100,9 @@ export function checkObject(def: ResourceDefinition, value: unknown, validation:
   if (typeErrors.length) {
     throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeErrors[0]}`);
   }
+  // A malformed quantity makes the body undecodable upstream (resource.Quantity's UnmarshalJSON fails): 400, not 422.
+  const quantityError = quantityDecodeError(def.kind, record);
+  if (quantityError) throw badRequest(decodeErrorMessage(def.kind, def.version, quantityError));
   const warnings: string[] = [];
   {
     const unknown = unknownFields(def.kind, record);

@@ -1,9 +1,11 @@
 // PATCH: the patch owner's applyPatch (json, merge, strategic) applied to the current object, then an
 // ordinary update; a conflict from a concurrent writer is retried against the fresh object, as upstream does
 // when the patch itself does not pin a resourceVersion.
+import { quantityDecodeError } from "../api/decode.js";
+import { invalid as invalidField } from "../api/field.js";
 import type { KubeObject } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
-import { badRequest, StatusError, unsupportedMediaType } from "./errors.js";
+import { badRequest, invalid, StatusError, unsupportedMediaType } from "./errors.js";
 import type { BodyType } from "./media.js";
 import type { FieldValidation } from "./decode.js";
 import { dropUnknownFields, unknownFields } from "./fields.js";
@@ -71,6 +73,13 @@ export async function patchObject(
     }
     if (typeof patched !== "object" || patched === null || Array.isArray(patched)) {
       throw badRequest("the patch produced something that is not an object");
+    }
+    // The patched object cannot be decoded (a malformed quantity): upstream answers 422 with the cause on "patch",
+    // its value the patched object (JSON and merge patches) or the patch itself (strategic merge).
+    const quantityError = quantityDecodeError(def.kind, patched);
+    if (quantityError) {
+      const value = kind === "strategic" ? patch : patched;
+      throw invalid("", "", "", [invalidField("patch", JSON.stringify(value), quantityError)]);
     }
     const pinned = patched.metadata?.resourceVersion !== original.metadata.resourceVersion;
     if (patched.apiVersion !== original.apiVersion || patched.kind !== original.kind) {
