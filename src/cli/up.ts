@@ -1,7 +1,8 @@
 // `stowage up`: everything in one process on the embedded SQLite store in <data-dir>. startUp() is the wiring
 // other components hook into: each UpComponent is started with the apiserver's in-process handler (for
 // inProcessTransport) and stopped in reverse order. Add yours to `upComponents` below.
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import { setMaxListeners } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ApiHandler } from "../api/http.js";
@@ -9,11 +10,13 @@ import { createApiServer, type ApiServer } from "../apiserver/server.js";
 import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
+import type { Runtime } from "../node/agent.js";
 import { kubeconfigFile, renderKubeconfig } from "./kubeconfig.js";
 import { parseListenAddress } from "./apiserver.js";
 import { stowageVersion } from "./version.js";
 import { controllerManagerComponent } from "./controllermanager.js";
 import { schedulerComponent } from "./scheduler.js";
+import { storageComponent, type StorageOptions } from "./storage.js";
 
 export interface UpContext {
   dataDir: string;
@@ -25,6 +28,8 @@ export interface UpContext {
   /** Aborted when stowage stops. */
   signal: AbortSignal;
   log(message: string, err?: unknown): void;
+  /** A line for the startup output (what runs, what is off and why); `up` prints it on stdout. */
+  say(line: string): void;
 }
 
 export interface UpComponent {
@@ -32,17 +37,27 @@ export interface UpComponent {
   start(ctx: UpContext): Promise<{ stop(): Promise<void> }>;
 }
 
-/** The in-process components `stowage up` runs, in start order (controller-manager, CSI drivers, node agent…). */
+/** The in-process control plane `stowage up` runs after the apiserver, in start order. */
 export const upComponents: UpComponent[] = [controllerManagerComponent, schedulerComponent];
+
+/** Everything `stowage up` runs: the control plane, then storage (CSI drivers, default storage, sidecars, nodes). */
+export function defaultUpComponents(storage: StorageOptions = {}): UpComponent[] {
+  return [...upComponents, storageComponent(storage)];
+}
 
 export interface UpOptions {
   dataDir: string;
   listen: string;
   /** "sqlite" (default, <data-dir>/stowage.db) or "memory" (tests). */
   store?: "sqlite" | "memory";
+  /** Default: defaultUpComponents(storage). Tests and benches pass their own list. */
   components?: UpComponent[];
+  /** --nodes, --runtime, --no-default-storage (used when `components` is not given). */
+  storage?: StorageOptions;
   compactionIntervalMs?: number;
   log?: (message: string, err?: unknown) => void;
+  /** Startup output lines; default: collected in Running.said only. */
+  say?: (line: string) => void;
 }
 
 export interface Running {
@@ -50,6 +65,8 @@ export interface Running {
   kubeconfig: string;
   apiServer: ApiServer;
   handler: ApiHandler;
+  /** The startup output lines the components said (what runs, what is off and why). */
+  said: string[];
   stop(): Promise<void>;
 }
 
@@ -57,11 +74,19 @@ export async function startUp(options: UpOptions): Promise<Running> {
   const dataDir = resolve(options.dataDir);
   const log =
     options.log ??
-    ((message: string, err?: unknown) => console.error(message, err instanceof Error ? err.message : (err ?? "")));
+    ((message: string, err?: unknown) =>
+      err === undefined ? console.error(message) : console.error(message, err instanceof Error ? err.message : err));
   mkdirSync(dataDir, { recursive: true });
   const store: Store = options.store === "memory" ? new MemoryStore() : SqliteStore.open(join(dataDir, "stowage.db"));
+  const said: string[] = [];
+  const say = (line: string) => {
+    said.push(line);
+    options.say?.(line);
+  };
   const stops: Array<{ name: string; stop(): Promise<void> }> = [];
   const controller = new AbortController();
+  // Every component's informers, queues and CSI calls listen on this one signal.
+  setMaxListeners(0, controller.signal);
   try {
     const apiServer = await createApiServer({
       store,
@@ -80,8 +105,9 @@ export async function startUp(options: UpOptions): Promise<Running> {
       kubeconfig,
       signal: controller.signal,
       log,
+      say,
     };
-    for (const component of options.components ?? upComponents) {
+    for (const component of options.components ?? defaultUpComponents(options.storage)) {
       const started = await component.start(ctx);
       stops.push({ name: component.name, stop: () => started.stop() });
     }
@@ -91,6 +117,7 @@ export async function startUp(options: UpOptions): Promise<Running> {
       kubeconfig,
       apiServer,
       handler: apiServer.handler,
+      said,
       stop: () =>
         (stopping ??= (async () => {
           controller.abort();
@@ -112,13 +139,40 @@ export async function startUp(options: UpOptions): Promise<Running> {
   }
 }
 
+function parseNodes(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) {
+    throw new InvalidArgumentError(`"${text}" is not a number of nodes: want an integer of at least 1`);
+  }
+  return Number(text);
+}
+
+function parseRuntime(text: string): Runtime {
+  if (text === "process") throw new InvalidArgumentError("runtime process: not built yet");
+  if (text !== "none") throw new InvalidArgumentError(`unknown runtime ${JSON.stringify(text)}: want none or process`);
+  return text;
+}
+
+interface UpFlags {
+  dataDir: string;
+  listen: string;
+  nodes: number;
+  runtime: Runtime;
+  defaultStorage: boolean;
+}
+
 export function registerUp(program: Command): void {
   program
     .command("up")
-    .description("run stowage (apiserver and every component) in one process on the embedded SQLite store")
-    .option("--data-dir <dir>", "where the SQLite store and the kubeconfig live", ".stowage")
+    .description(
+      "run stowage in one process on the embedded SQLite store: apiserver, controller-manager, scheduler, " +
+        "CSI drivers (hostpath; block as root) with their provisioner and attacher, and node agents",
+    )
+    .option("--data-dir <dir>", "where the SQLite store, the kubeconfig, volumes and node dirs live", ".stowage")
     .option("--listen <host:port>", "the apiserver's address", "127.0.0.1:6443")
-    .action(async (options: { dataDir: string; listen: string }) => {
+    .option("--nodes <n>", "how many node agents to run (stowage-node-1 …)", parseNodes, 1)
+    .option("--runtime <runtime>", "none: pods are Running once their volumes are mounted", parseRuntime, "none")
+    .option("--no-default-storage", "create no CSIDriver objects and no default StorageClasses (standard, block)")
+    .action(async (options: UpFlags) => {
       try {
         parseListenAddress(options.listen);
       } catch (err) {
@@ -126,7 +180,12 @@ export function registerUp(program: Command): void {
       }
       let running: Running;
       try {
-        running = await startUp({ dataDir: options.dataDir, listen: options.listen });
+        running = await startUp({
+          dataDir: options.dataDir,
+          listen: options.listen,
+          storage: { nodes: options.nodes, runtime: options.runtime, defaultStorage: options.defaultStorage },
+          say: (line) => console.log(line),
+        });
       } catch (err) {
         program.error(`error: stowage up: ${(err as Error).message}`, { exitCode: 1 });
       }
@@ -137,7 +196,7 @@ export function registerUp(program: Command): void {
         const stop = () => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
-          console.log("stopping stowage…");
+          console.log("stopping stowage… (mounted volumes stay; the next `up` on this dir picks them up)");
           void running.stop().then(done, (err) => {
             console.error(err);
             done();

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { ApiHandler } from "../../api/http.js";
 import { startUp, type Running, type UpComponent } from "../up.js";
+import { unmountUnder } from "./mounts.js";
 
 export interface StowageOptions {
   /** Reuse a data dir (to test restarts); default a fresh temp dir, removed afterwards. */
@@ -119,7 +120,11 @@ export async function startStowage(t: TestContext, options: StowageOptions = {})
   };
   t.after(async () => {
     await stowage.stop();
-    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (!options.dataDir) {
+      // Components with real mounts (node agents, drivers) leave them for a restart; a test's dir goes entirely.
+      await unmountUnder(dataDir);
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
   return stowage;
 }
