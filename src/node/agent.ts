@@ -25,7 +25,8 @@ import type { PluginContext } from "./plugins/context.js";
 import { deviceOf } from "./plugins/csi.js";
 import { generatePodStatus, statusChanged } from "./podstatus.js";
 import { reconstruct } from "./volumemanager/actual.js";
-import { desiredPod, podNeedsVolumes, volumeKey } from "./volumemanager/desired.js";
+import { desiredPod, podNeedsVolumes, volumeKey, type DesiredVolume } from "./volumemanager/desired.js";
+import { prepareSubPath, SubPathError, subPathOf } from "./subpath.js";
 import { Reconciler } from "./volumemanager/reconciler.js";
 
 export type Runtime = "none";
@@ -55,6 +56,10 @@ export interface NodeAgent {
   registerDriver(endpoint: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+// pkg/kubelet/events FailedToCreateContainer and kuberuntime's ErrCreateContainerConfig.
+const eventFailedToCreateContainer = "Failed";
+const createContainerConfigError = "CreateContainerConfigError";
 
 // volume_manager.go podAttachAndMountTimeout.
 const defaultMountTimeoutMs = 2 * 60_000 + 3_000;
@@ -194,13 +199,46 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         waitingSince.set(uid, Date.now());
       }
     }
+    const containerErrors = volumesReady ? await prepareSubPaths(pod, desired.volumes) : {};
     const status = generatePodStatus(pod, {
       volumesReady,
+      containerErrors,
       hostIP: nodeStatus.hostIP,
       now: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     });
     if (!statusChanged(pod.status, status)) return;
     await client.pods.updateStatus({ ...pod, status });
+  }
+
+  /**
+   * What the runtime does before starting containers: each subPath is resolved (and created) inside its volume,
+   * and one escaping the volume through a symlink stops that container with CreateContainerConfigError.
+   */
+  async function prepareSubPaths(pod: Pod, desired: DesiredVolume[]) {
+    const errors: Record<string, { reason: string; message: string }> = {};
+    for (const container of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+      for (const mount of container.volumeMounts ?? []) {
+        const subPath = subPathOf(mount, container);
+        if (subPath === undefined) continue;
+        const volume = desired.find((v) => v.outerName === mount.name);
+        const mounted = volume && actual.volumes.get(volumeKey(volume));
+        if (!mounted) continue;
+        try {
+          await prepareSubPath(mounted.csi?.targetPath ?? mounted.dir, subPath);
+        } catch (err) {
+          if (!(err instanceof SubPathError)) throw err;
+          // kubelet_pods.go makeMounts' error, as kuberuntime reports it on the container and in a "Failed" event.
+          const message = `failed to prepare subPath for volumeMount "${mount.name}" of container "${container.name}"`;
+          log(`${message}: ${err.message}`);
+          const before = pod.status?.containerStatuses?.find((c) => c.name === container.name)?.state?.waiting;
+          if (before?.reason !== createContainerConfigError) {
+            recorder.event(pod, "Warning", eventFailedToCreateContainer, `Error: ${message}`);
+          }
+          errors[container.name] ??= { reason: createContainerConfigError, message };
+        }
+      }
+    }
+    return errors;
   }
 
   /** volumesInUse: every CSI volume a pod here needs or that is still published or staged here. */

@@ -8,6 +8,8 @@ export interface PodState {
   volumesReady: boolean;
   hostIP: string;
   now: string;
+  /** Containers that cannot start though the volumes are ready (e.g. a refused subPath), by name. */
+  containerErrors?: Record<string, { reason: string; message: string }>;
 }
 
 function condition(type: string, ready: boolean, reason?: string, message?: string): PodCondition {
@@ -34,39 +36,43 @@ const qosClass = (pod: Pod): NonNullable<PodStatus["qosClass"]> => {
 
 export function generatePodStatus(pod: Pod, state: PodState): PodStatus {
   const old = pod.status ?? {};
-  const running = state.volumesReady;
-  const names = pod.spec.containers.map((c) => c.name);
+  const errors = state.containerErrors ?? {};
+  const running = state.volumesReady && Object.keys(errors).length === 0;
   const oldStatus = (name: string) => old.containerStatuses?.find((s) => s.name === name);
-  const containerStatuses: ContainerStatus[] = pod.spec.containers.map((c) => ({
-    name: c.name,
-    state: running
-      ? { running: { startedAt: oldStatus(c.name)?.state?.running?.startedAt ?? state.now } }
-      : { waiting: { reason: "ContainerCreating" } },
-    lastState: {},
-    ready: running,
-    restartCount: 0,
-    image: c.image ?? "",
-    imageID: "",
-    ...(running ? { containerID: `stowage://${pod.metadata.uid}/${c.name}` } : {}),
-    started: running,
-  }));
+  const containerStatuses: ContainerStatus[] = pod.spec.containers.map((c) => {
+    const up = state.volumesReady && !errors[c.name];
+    return {
+      name: c.name,
+      state: up
+        ? { running: { startedAt: oldStatus(c.name)?.state?.running?.startedAt ?? state.now } }
+        : { waiting: errors[c.name] ?? { reason: "ContainerCreating" } },
+      lastState: {},
+      ready: up,
+      restartCount: 0,
+      image: c.image ?? "",
+      imageID: "",
+      ...(up ? { containerID: `stowage://${pod.metadata.uid}/${c.name}` } : {}),
+      started: up,
+    };
+  });
+  const unreadyNames = containerStatuses.filter((c) => !c.ready).map((c) => c.name);
   const initContainers = pod.spec.initContainers ?? [];
   const initContainerStatuses: ContainerStatus[] = initContainers.map((c) => ({
     name: c.name,
-    state: running
+    state: state.volumesReady
       ? { terminated: { exitCode: 0, reason: "Completed", startedAt: state.now, finishedAt: state.now } }
       : { waiting: { reason: "PodInitializing" } },
     lastState: {},
-    ready: running,
+    ready: state.volumesReady,
     restartCount: 0,
     image: c.image ?? "",
     imageID: "",
     started: false,
   }));
-  const unready = `containers with unready status: [${names.join(" ")}]`;
+  const unready = `containers with unready status: [${unreadyNames.join(" ")}]`;
   const conditions = [
-    condition("PodReadyToStartContainers", running),
-    initContainers.length && !running
+    condition("PodReadyToStartContainers", state.volumesReady),
+    initContainers.length && !state.volumesReady
       ? condition(
           "Initialized",
           false,
