@@ -56,7 +56,12 @@ const watcher = createInformerFactory(createClient(inProcessTransport(up.handler
 const bound = new Set<string>();
 let allBound!: () => void;
 const done = new Promise<void>((resolve) => (allBound = resolve));
+const annotated = new Set<string>();
+let annotatedAt = 0;
 watcher.persistentVolumeClaims.onChange((claim: PersistentVolumeClaim) => {
+  if (claim.metadata.annotations?.["volume.kubernetes.io/storage-provisioner"])
+    annotated.add(claim.metadata.name ?? "");
+  if (annotated.size === count && !annotatedAt) annotatedAt = performance.now();
   if (claim.status?.phase === "Bound") bound.add(claim.metadata.name ?? "");
   if (bound.size === count) allBound();
 });
@@ -92,6 +97,9 @@ const seconds = (finished - started) / 1000;
 console.log(
   JSON.stringify({ figure: "provisioner.claims_created_s", value: (created - started) / 1000, claims: count }),
 );
+console.log(
+  JSON.stringify({ figure: "provisioner.claims_annotated_by_pv_controller_s", value: (annotatedAt - started) / 1000 }),
+);
 console.log(JSON.stringify({ figure: "provisioner.volumes_created_s", value: (volumesAt - started) / 1000 }));
 console.log(
   JSON.stringify({ figure: "provisioner.claims_bound_s", value: seconds, claims: count, workers, target_s: 5 }),
@@ -100,12 +108,19 @@ console.log(JSON.stringify({ figure: "provisioner.claims_per_s", value: count / 
 
 if (args.delete) {
   const deleting = performance.now();
+  let releasedAt = 0;
+  const released = new Set<string>();
+  watcher.persistentVolumes.onUpdate((_old, pv) => {
+    if (pv.status?.phase === "Released") released.add(pv.metadata.name ?? "");
+    if (released.size === count && !releasedAt) releasedAt = performance.now();
+  });
   await client.persistentVolumeClaims.deleteCollection({ namespace: "default" });
   for (;;) {
     const left = (await client.persistentVolumes.list({ limit: 1 })).items.length;
     if (left === 0) break;
     await new Promise((r) => setTimeout(r, 50));
   }
+  console.log(JSON.stringify({ figure: "provisioner.volumes_released_s", value: (releasedAt - deleting) / 1000 }));
   console.log(
     JSON.stringify({ figure: "provisioner.volumes_deleted_s", value: (performance.now() - deleting) / 1000 }),
   );
