@@ -40,7 +40,16 @@ const csi = await connectCsi(`unix://${join(dir, "csi.sock")}`);
 const client = createClient(inProcessTransport(up.handler));
 const manager = await startControllerManager({ client, signal: abort.signal, workers: 16, log: quiet });
 await manager.ready;
-const provisioner = await startProvisioner({ client, csi, signal: abort.signal, workers, log: quiet });
+let retries = 0;
+const provisioner = await startProvisioner({
+  client,
+  csi,
+  signal: abort.signal,
+  workers,
+  log: (message) => {
+    if (message.includes("will retry")) retries++;
+  },
+});
 
 await client.storageClasses.create({
   apiVersion: "storage.k8s.io/v1",
@@ -105,6 +114,7 @@ console.log(
   JSON.stringify({ figure: "provisioner.claims_bound_s", value: seconds, claims: count, workers, target_s: 5 }),
 );
 console.log(JSON.stringify({ figure: "provisioner.claims_per_s", value: count / seconds }));
+console.log(JSON.stringify({ figure: "provisioner.sync_retries", value: retries }));
 
 if (args.delete) {
   const deleting = performance.now();
