@@ -100,6 +100,21 @@ test("kubectl patch (json, merge, strategic) and label change the object", async
     '[{"op":"replace","path":"/spec/capacity/storage","value":"6Gi"}]',
   );
   assert.equal(await stowage.kubectl("get", "pv", "my-pv", "-o", "jsonpath={.spec.capacity.storage}"), "6Gi");
+  // a failing JSON Patch test: upstream's generic message, the reason in a cause kubectl prints
+  const failed = await stowage.kubectlResult([
+    "patch",
+    "pv",
+    "my-pv",
+    "--type=json",
+    "-p",
+    '[{"op":"test","path":"/spec/capacity/storage","value":"1Gi"}]',
+  ]);
+  assert.equal(failed.code, 1);
+  assert.match(
+    failed.stderr,
+    /^The request is invalid: patch: testing value \/spec\/capacity\/storage failed: test failed$/m,
+    failed.stderr,
+  );
   await stowage.kubectl("patch", "pv", "my-pv", "-p", '{"metadata":{"labels":{"zone":"a"}}}');
   assert.equal(await stowage.kubectl("get", "pv", "my-pv", "-o", "jsonpath={.metadata.labels.zone}"), "a");
   await stowage.kubectl("label", "pvc", "my-pvc", "team=storage");

@@ -5,7 +5,7 @@ import { quantityDecodeError } from "../api/decode.js";
 import { invalid as invalidField } from "../api/field.js";
 import type { KubeObject } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
-import { badRequest, invalid, StatusError, unsupportedMediaType } from "./errors.js";
+import { badRequest, invalid, StatusError, unsupportedMediaType, type StatusReason } from "./errors.js";
 import type { BodyType } from "./media.js";
 import type { FieldValidation } from "./decode.js";
 import { dropUnknownFields, unknownFields } from "./fields.js";
@@ -61,14 +61,7 @@ export async function patchObject(
         kind: def.kind,
       }) as KubeObject;
     } catch (err) {
-      if (err instanceof PatchError) {
-        throw new StatusError(
-          err.code,
-          err.reason,
-          err.message,
-          err.detail ? { causes: [{ message: err.detail }] } : undefined,
-        );
-      }
+      if (err instanceof PatchError) throw patchStatus(err);
       throw err;
     }
     if (typeof patched !== "object" || patched === null || Array.isArray(patched)) {
@@ -103,4 +96,21 @@ export async function patchObject(
       if (!retry) throw err;
     }
   }
+}
+
+const patchReasons = {
+  400: "BadRequest",
+  413: "RequestEntityTooLarge",
+  415: "UnsupportedMediaType",
+  422: "Invalid",
+} as const satisfies Record<PatchError["code"], StatusReason>;
+
+/**
+ * A failed patch as its Status. Where upstream's message is generic ("the server rejected our request due to an
+ * error in our request"), the useful text is a cause on the field "patch", so kubectl prints
+ * `The request is invalid: patch: testing value /spec/x failed: test failed`.
+ */
+export function patchStatus(err: PatchError): StatusError {
+  const causes = err.detail ? [{ reason: "UnexpectedServerResponse", field: "patch", message: err.detail }] : undefined;
+  return new StatusError(err.code, patchReasons[err.code], err.message, causes ? { causes } : undefined);
 }
