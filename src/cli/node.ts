@@ -1,12 +1,11 @@
 // `stowage node --kubeconfig <file> --node-name <n> --root-dir <dir> [--runtime none] [--csi-driver unix://…]`:
 // the node agent (the kubelet's storage half) against a possibly remote apiserver. `stowage up` runs the same agent
-// in-process through nodeAgentComponent.
+// in-process (src/cli/storage.ts calls startNodeAgent for each of its nodes).
 import { InvalidArgumentError, type Command } from "commander";
 import { resolve } from "node:path";
-import { createClient, httpTransport, inProcessTransport, loadKubeconfig, type Kubeconfig } from "../client/index.js";
+import { createClient, httpTransport, loadKubeconfig, type Kubeconfig } from "../client/index.js";
 import { EndpointError, socketPathOf } from "../csi/endpoint.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
-import type { UpComponent } from "./up.js";
 
 const userAgent = "stowage-node";
 const runtimes = ["none"] as const;
@@ -102,24 +101,4 @@ export function registerNode(program: Command): void {
         process.on("SIGTERM", stop);
       });
     });
-}
-
-/** The node agent inside `stowage up`: node `<name>` with its root dir under the data dir, in-process transport. */
-export function nodeAgentComponent(options: { nodeName?: string; csiDrivers?: string[] } = {}): UpComponent {
-  return {
-    name: "node",
-    async start(ctx) {
-      const client = createClient(inProcessTransport(ctx.handler), { userAgent });
-      const nodeName = options.nodeName ?? "node-1";
-      const agent = await startNodeAgent({
-        client,
-        nodeName,
-        rootDir: resolve(ctx.dataDir, "nodes", nodeName),
-        signal: ctx.signal,
-        csiDrivers: options.csiDrivers ?? [],
-        log: (message, err) => ctx.log(`node ${nodeName}: ${message}`, err),
-      });
-      return { stop: () => agent.stop() };
-    },
-  };
 }

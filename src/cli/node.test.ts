@@ -1,0 +1,52 @@
+// `stowage node`: flags refused with a message that says what to fix.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+
+const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+const run = (...args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(process.execPath, ["--import", "tsx", main, ...args], (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    ),
+  );
+
+const base = ["node", "--kubeconfig", "/nonexistent/kubeconfig", "--node-name", "node-1", "--root-dir", "/tmp/x"];
+const cases = [
+  {
+    name: "a missing --node-name is refused",
+    args: ["node", "--kubeconfig", "k", "--root-dir", "/tmp/x"],
+    stderr: /required option '--node-name <name>' not specified/,
+  },
+  {
+    name: "a node name that is not a DNS subdomain is refused",
+    args: [...base.slice(0, 3), "--node-name", "Node_1", "--root-dir", "/tmp/x"],
+    stderr: /"Node_1" is not a valid node name/,
+  },
+  {
+    name: "an unknown runtime is refused naming the known one",
+    args: [...base, "--runtime", "docker"],
+    stderr: /unknown runtime "docker": want none/,
+  },
+  {
+    name: "a CSI endpoint that is not a unix socket is refused",
+    args: [...base, "--csi-driver", "tcp://x:1"],
+    stderr: /invalid CSI endpoint "tcp:\/\/x:1"/,
+  },
+  { name: "an unreadable kubeconfig is refused naming the flag", args: base, stderr: /error: --kubeconfig: / },
+];
+for (const c of cases) {
+  test(c.name, async () => {
+    const result = await run(...c.args);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, c.stderr);
+  });
+}
+
+test("stowage node --help lists its flags", async () => {
+  const result = await run("node", "--help");
+  assert.equal(result.code, 0);
+  for (const flag of ["--kubeconfig", "--node-name", "--root-dir", "--runtime", "--csi-driver"])
+    assert.match(result.stdout, new RegExp(flag));
+});
