@@ -18,9 +18,11 @@ test("stowage scheduler without --kubeconfig is refused with a message that says
   assert.match(stderr, /required option '--kubeconfig <file>' not specified/);
 });
 
-test("stowage scheduler binds a pending pod over HTTP and stops cleanly on SIGTERM", async (t) => {
-  const stowage = await startStowage(t, { store: "memory" });
-  const manifest = `
+for (const leaderElect of [false, true]) {
+  const how = leaderElect ? " with --leader-elect, holding the kube-system/kube-scheduler Lease," : "";
+  test(`stowage scheduler${how} binds a pending pod over HTTP and stops cleanly on SIGTERM`, async (t) => {
+    const stowage = await startStowage(t, { store: "memory" });
+    const manifest = `
 apiVersion: v1
 kind: Node
 metadata:
@@ -35,25 +37,50 @@ spec:
     - name: web
       image: nginx
 `;
-  const applied = await stowage.kubectlResult(["apply", "-f", "-"], { input: manifest });
-  assert.equal(applied.code, 0, applied.stderr);
-  const child = spawn(process.execPath, ["--import", "tsx", main, "scheduler", "--kubeconfig", stowage.kubeconfig], {
-    stdio: ["ignore", "pipe", "pipe"],
+    const applied = await stowage.kubectlResult(["apply", "-f", "-"], { input: manifest });
+    assert.equal(applied.code, 0, applied.stderr);
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        main,
+        "scheduler",
+        "--kubeconfig",
+        stowage.kubeconfig,
+        ...(leaderElect ? ["--leader-elect"] : []),
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = once(child, "exit");
+    t.after(() => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    });
+    await eventually(async () => {
+      const node = await stowage.kubectl("get", "pod", "web", "-o", "jsonpath={.spec.nodeName}");
+      return node === "node-1" ? node : undefined;
+    }, 30_000);
+    assert.match(await stowage.kubectl("describe", "pod", "web"), /Successfully assigned default\/web to node-1/);
+    if (leaderElect) {
+      const holder = await stowage.kubectl(
+        "get",
+        "lease",
+        "-n",
+        "kube-system",
+        "kube-scheduler",
+        "-o",
+        "jsonpath={.spec.holderIdentity}",
+      );
+      assert.notEqual(holder, "");
+    }
+    child.kill("SIGTERM");
+    const [code] = await exited;
+    assert.equal(code, 0, output);
+    assert.match(output, /stowage scheduler (running|started) against http:\/\/127\.0\.0\.1:\d+/);
   });
-  let output = "";
-  child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-  const exited = once(child, "exit");
-  t.after(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  await eventually(async () => {
-    const node = await stowage.kubectl("get", "pod", "web", "-o", "jsonpath={.spec.nodeName}");
-    return node === "node-1" ? node : undefined;
-  }, 30_000);
-  assert.match(await stowage.kubectl("describe", "pod", "web"), /Successfully assigned default\/web to node-1/);
-  child.kill("SIGTERM");
-  const [code] = await exited;
-  assert.equal(code, 0, output);
-  assert.match(output, /stowage scheduler running against http:\/\/127\.0\.0\.1:\d+/);
-});
+}

@@ -2,9 +2,16 @@
 // HTTP. `stowage up` runs the same scheduler in-process (schedulerComponent).
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
-import { createClient, httpTransport, inProcessTransport, loadKubeconfig } from "../client/index.js";
+import {
+  LeaderElector,
+  createClient,
+  defaultIdentity,
+  httpTransport,
+  inProcessTransport,
+  loadKubeconfig,
+} from "../client/index.js";
 import type { Kubeconfig } from "../client/index.js";
-import { DefaultSchedulerName, startScheduler } from "../scheduler/scheduler.js";
+import { DefaultSchedulerName, startScheduler, type Scheduler } from "../scheduler/scheduler.js";
 import type { UpComponent } from "./up.js";
 
 const userAgent = "stowage-scheduler";
@@ -18,7 +25,11 @@ interface Flags {
   kubeconfig: string;
   schedulerName: string;
   bindTimeout: number;
+  leaderElect?: boolean;
 }
+
+/** Upstream's kube-scheduler takes the Lease kube-system/kube-scheduler. */
+export const schedulerLease = { namespace: "kube-system", name: "kube-scheduler" };
 
 export function registerScheduler(program: Command): void {
   program
@@ -27,6 +38,7 @@ export function registerScheduler(program: Command): void {
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
     .option("--scheduler-name <name>", "schedule pods whose spec.schedulerName is this", DefaultSchedulerName)
     .option("--bind-timeout <seconds>", "how long a pod waits for its claims to be bound", positiveInt, 600)
+    .option("--leader-elect", "schedule only while holding the Lease kube-system/kube-scheduler")
     .action(async (flags: Flags) => {
       let kubeconfig: Kubeconfig;
       try {
@@ -37,19 +49,39 @@ export function registerScheduler(program: Command): void {
       const transport = httpTransport(kubeconfig);
       const client = createClient(transport, { userAgent });
       const abort = new AbortController();
-      const scheduler = await startScheduler({
+      const options = {
         client,
-        signal: abort.signal,
         schedulerName: flags.schedulerName,
         bindTimeoutMs: flags.bindTimeout * 1000,
-      });
-      console.log(`stowage scheduler running against ${kubeconfig.server}`);
+      };
+      let scheduler: Scheduler | undefined;
+      let electing: Promise<void> = Promise.resolve();
+      if (!flags.leaderElect) {
+        scheduler = await startScheduler({ ...options, signal: abort.signal });
+        console.log(`stowage scheduler running against ${kubeconfig.server}`);
+      } else {
+        console.log(`stowage scheduler started against ${kubeconfig.server} (leader election on)`);
+        // Only the holder of the Lease schedules: two schedulers would race for the same PVs and pods.
+        electing = (async () => {
+          while (!abort.signal.aborted) {
+            await new LeaderElector({
+              leases: client.leases,
+              ...schedulerLease,
+              identity: defaultIdentity(),
+              async onStartedLeading(leadership) {
+                scheduler = await startScheduler({ ...options, signal: leadership });
+              },
+            }).run(abort.signal);
+            await scheduler?.stop();
+          }
+        })();
+      }
       await new Promise<void>((done) => {
         const stop = () => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
           abort.abort();
-          void scheduler.stop().finally(() => {
+          void Promise.all([scheduler?.stop(), electing]).finally(() => {
             transport.close();
             done();
           });

@@ -12,6 +12,9 @@ import { claimKey, isClaimFullyBound, podClaimNames } from "./volumebinding.js";
 /** A PreBind failure; its message becomes the FailedScheduling event, as upstream's "running PreBind plugin". */
 export class BindingError extends Error {}
 
+/** The pod went away while its volumes were being bound: nothing to report, nothing to retry. */
+export class PodGoneError extends Error {}
+
 /** GetBindVolumeToClaim: the PV with a claimRef to the claim and the bound-by-controller annotation. */
 export function volumeBoundTo(volume: PersistentVolume, claim: PersistentVolumeClaim): PersistentVolume {
   const next = structuredClone(volume) as PersistentVolume;
@@ -39,7 +42,8 @@ export class ClaimWaiters {
     });
   }
 
-  private wake(key: string): void {
+  /** Re-checks the waits on these claim keys (e.g. their pod was deleted). */
+  wake(key: string): void {
     for (const fn of this.waiters.get(key) ?? []) fn();
   }
 
@@ -117,6 +121,10 @@ export async function bindPodVolumes(ctx: BindContext, pod: Pod, nodeName: strin
     () => {
       // checkBindings: every claim fully bound; a provisioning claim whose selected-node was dropped
       // (the provisioner gave up on this node) sends the pod back to be scheduled again.
+      const latest = cache.pods.get(`${namespace}/${pod.metadata.name ?? ""}`);
+      if (!latest || latest.metadata.uid !== pod.metadata.uid || latest.metadata.deletionTimestamp) {
+        throw new PodGoneError(`pod ${namespace}/${pod.metadata.name} was deleted`);
+      }
       for (const name of names) {
         const claim = cache.claim(namespace, name);
         if (!claim) throw new BindingError(`binding volumes: persistentvolumeclaim "${name}" not found`);

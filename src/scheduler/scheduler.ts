@@ -9,13 +9,13 @@ import type { Node, Pod, PodCondition } from "../api/core/types.js";
 import { EventFailedScheduling, EventScheduled } from "../api/wellknown.js";
 import type { Client, EventRecorder, InformerFactory } from "../client/index.js";
 import { WorkQueue, createEventRecorder, createInformerFactory, isNotFound, keyOf } from "../client/index.js";
-import { BindingError, ClaimWaiters, bindPod, bindPodVolumes } from "./binding.js";
+import { BindingError, ClaimWaiters, PodGoneError, bindPod, bindPodVolumes } from "./binding.js";
 import { SchedulerCache } from "./cache.js";
 import { fitErrorMessage } from "./fiterror.js";
 import type { FilterStatus } from "./filters.js";
 import { filterNodeAffinity, filterNodeUnschedulable, filterTaintToleration } from "./filters.js";
 import type { PodClaims, VolumePlan } from "./volumebinding.js";
-import { claimKey, filterVolumes, preFilterVolumes } from "./volumebinding.js";
+import { claimKey, filterVolumes, podClaimNames, preFilterVolumes } from "./volumebinding.js";
 import { filterVolumeLimits } from "./volumelimits.js";
 import { filterReadWriteOncePod } from "./volumerestrictions.js";
 
@@ -120,6 +120,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
     unschedulable.delete(keyOf(pod));
     // An assigned pod going away frees what it held (ReadWriteOncePod claims, volume count on its node).
     if (pod.spec.nodeName) retryUnschedulable();
+    // A binding cycle waiting on this pod's claims gives up now rather than at its timeout.
+    for (const claim of podClaimNames(pod)) waiters.wake(`${pod.metadata.namespace ?? ""}/${claim}`);
   });
   for (const informer of [
     cache.nodes,
@@ -232,7 +234,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
         cache.forgetPod(key);
         for (const { claim, volume } of plan.staticBindings)
           cache.forgetVolume(volume.metadata.name ?? "", claimKey(claim));
-        if (signal.aborted) return;
+        if (signal.aborted || err instanceof PodGoneError) return;
         const message =
           err instanceof BindingError
             ? `running PreBind plugin "VolumeBinding": ${err.message}`
