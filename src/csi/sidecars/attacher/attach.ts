@@ -244,6 +244,8 @@ async function saveError(
   field: "attachError" | "detachError",
   err: unknown,
 ): Promise<void> {
+  // Stopping cancels in-flight calls: that is not the driver's answer, so it is not the volume's error either.
+  if (ctx.signal.aborted) return;
   ctx.log(`${field === "attachError" ? "attach" : "detach"} failed; will retry`, {
     attachment: attachment.metadata.name,
     err: errorText(err),
