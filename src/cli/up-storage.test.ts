@@ -198,3 +198,30 @@ test("stowage up: a claim without a class gets standard, binds on the pod's node
   await second.stop();
   assert.deepEqual(await mountsUnder(dataDir), [], "no mounts of ours remain after stop");
 });
+
+test("stowage up --nodes 2 --no-default-storage: two registered nodes, no default classes or CSIDriver objects", async (t) => {
+  const blockOff = await blockUnavailableReason();
+  const s = await startStowage(t, { components: defaultUpComponents({ nodes: 2, defaultStorage: false }) });
+  assert.match(s.running.said.join("\n"), /default storage: skipped \(--no-default-storage\)/);
+  assert.equal((await s.kubectl("get", "sc", "-o", "name")).trim(), "");
+  assert.equal((await s.kubectl("get", "csidrivers", "-o", "name")).trim(), "");
+  const drivers = (name: string) =>
+    eventually(async () => {
+      const n = await getJson<{ spec: { drivers: Array<{ name: string }> } }>(s, "csinode", name);
+      const names = n.spec.drivers.map((d) => d.name).sort();
+      return names.length === (name === nodeName(1) ? 2 : 1) - (blockOff ? 1 : 0) ? names : undefined;
+    });
+  // hostpath volumes are node-local and provisioned through the first node; block runs on every node.
+  assert.deepEqual(
+    await drivers(nodeName(1)),
+    blockOff ? ["hostpath.csi.stowage.dev"] : ["block.csi.stowage.dev", "hostpath.csi.stowage.dev"],
+  );
+  if (!blockOff) assert.deepEqual(await drivers(nodeName(2)), ["block.csi.stowage.dev"]);
+  const ready = await s.kubectl(
+    "get",
+    "nodes",
+    "-o",
+    'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}',
+  );
+  assert.equal(ready.trim(), `${nodeName(1)}=True ${nodeName(2)}=True`);
+});
