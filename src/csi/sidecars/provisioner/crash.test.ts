@@ -112,7 +112,7 @@ test(
       world.client.persistentVolumeClaims.deleteCollection({ namespace: "default" }),
       killAtRandom(last),
     ]);
-    for (let cycle = 0; cycle < 2; cycle++) await killAtRandom(await restart());
+    await killAtRandom(await restart());
     mark("deleting");
     await restart();
     await eventually(
