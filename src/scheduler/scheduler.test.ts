@@ -124,3 +124,21 @@ test("a second pod using a ReadWriteOncePod claim in use is unschedulable, and l
   assert.equal(deleted.code, 0, deleted.stderr);
   await stowage.kubectl("wait", "pod/second", "--for=jsonpath={.spec.nodeName}=node-1", "--timeout=30s");
 });
+
+test("when the provisioner drops selected-node, the pod's binding fails as upstream says and the claim is given a node again", async (t) => {
+  const stowage = await cluster(t);
+  await stowage.kubectl("apply", "-f", file("provisioned.yaml"));
+  const selected = "--for=jsonpath={.metadata.annotations.volume\\.kubernetes\\.io/selected-node}=node-2";
+  await stowage.kubectl("wait", "pvc/dynamic-claim", selected, "--timeout=20s");
+  // What external-provisioner does when the driver cannot provision on the node (ResourceExhausted).
+  await stowage.kubectl("annotate", "pvc", "dynamic-claim", "volume.kubernetes.io/selected-node-");
+  const describe = await eventually(async () => {
+    const out = await stowage.kubectl("describe", "pod", "dynamic-user");
+    return out.includes("FailedScheduling") ? out : undefined;
+  }, 20_000);
+  assert.match(
+    describe,
+    /Warning\s+FailedScheduling\s+.*running PreBind plugin "VolumeBinding": binding volumes: selectedNode annotation reset for PVC "dynamic-claim"/,
+  );
+  await stowage.kubectl("wait", "pvc/dynamic-claim", selected, "--timeout=20s");
+});
