@@ -128,6 +128,9 @@ export async function handleResource(
           allowBookmarks: parseBool(query, "allowWatchBookmarks"),
           timeoutSeconds,
           bookmarkIntervalMs: ctx.bookmarkIntervalMs,
+          // sound for in-process stores (memory, SQLite), which publish events as they advance the revision; an
+          // etcd backend must bring its own progress notifications instead
+          progress: () => registry.store.currentRevision(),
           signal: request.signal,
           log: ctx.log,
           events: (signal) =>

@@ -73,6 +73,12 @@ export interface WatchStreamOptions {
   allowBookmarks: boolean;
   timeoutSeconds?: number;
   bookmarkIntervalMs?: number;
+  /**
+   * The store's current revision (upstream's progress notify): a quiet watch's bookmark carries it, so a client
+   * that reconnects after compaction resumes instead of relisting. Without it bookmarks carry the last revision
+   * the watch saw.
+   */
+  progress?: () => Promise<number>;
   signal?: AbortSignal;
   log: (message: string, err: unknown) => void;
 }
@@ -110,15 +116,43 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
     return line(type, table);
   };
 
+  // True while the loop below is parked on the event source with everything it received already pushed.
+  let idle = false;
+  let progressing = false;
+  const sendBookmark = async () => {
+    if (progressing || lastRevision === 0) return; // 0: the watch has not started yet
+    progressing = true;
+    try {
+      let revision = lastRevision;
+      if (options.progress && idle) {
+        const current = await options.progress();
+        // In-process stores publish a commit's events to watchers in the same step that advances the revision,
+        // and they reach this stream through promise callbacks only: after one macrotask turn, a still-idle
+        // loop has pushed every event at or below `current`, so `current` is a true bookmark.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (idle) revision = Math.max(lastRevision, current);
+        else revision = lastRevision;
+      }
+      if (!channel.closed) channel.push(bookmark(revision));
+    } catch (err) {
+      if (!controller.signal.aborted) options.log("watch progress bookmark failed", err);
+    } finally {
+      progressing = false;
+    }
+  };
   const bookmarks = options.allowBookmarks
-    ? setInterval(() => {
-        if (lastRevision > 0) channel.push(bookmark(lastRevision));
-      }, options.bookmarkIntervalMs ?? 60_000)
+    ? setInterval(() => void sendBookmark(), options.bookmarkIntervalMs ?? 60_000)
     : undefined;
 
   void (async () => {
+    const source = options.events(controller.signal)[Symbol.asyncIterator]();
     try {
-      for await (const event of options.events(controller.signal)) {
+      while (true) {
+        idle = true;
+        const next = await source.next();
+        idle = false;
+        if (next.done) break;
+        const event = next.value;
         if (channel.closed) break;
         switch (event.type) {
           case "ERROR":
@@ -140,6 +174,8 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
     } catch (err) {
       if (!controller.signal.aborted) channel.push(line("ERROR", toStatusError(err, options.log).toStatus()));
     } finally {
+      idle = false;
+      void source.return?.()?.catch(() => undefined);
       clearTimeout(timer);
       if (bookmarks) clearInterval(bookmarks);
       channel.close();

@@ -133,6 +133,35 @@ test("allowWatchBookmarks brings periodic BOOKMARK events carrying the latest re
   assert.equal(events[1].object.metadata.resourceVersion, created.body.metadata.resourceVersion);
 });
 
+test("a quiet watch's bookmarks carry the store's revision, so it resumes after compaction instead of relisting", async (t) => {
+  const { handler, store } = await server(t, { bookmarkIntervalMs: 50 });
+  const quiet = await call(handler, "POST", "/api/v1/persistentvolumes", pv("quiet"));
+  const since = quiet.body.metadata.resourceVersion;
+  const url = (rv: string) => `/api/v1/persistentvolumes?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`;
+  // other resources move the store on while no PersistentVolume changes
+  for (let i = 0; i < 5; i++) {
+    const configMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `c${i}` }, data: { i: String(i) } };
+    assert.equal((await call(handler, "POST", "/api/v1/namespaces/default/configmaps", configMap)).status, 201);
+  }
+  const head = await store.currentRevision();
+  assert.ok(head > Number(since));
+  const [mark] = await watchEvents(handler, url(since), 1);
+  assert.equal(mark.type, "BOOKMARK");
+  assert.equal(mark.object.metadata.resourceVersion, String(head));
+
+  await store.compact(head);
+  // the informer reconnects from its bookmark: no 410, the next change arrives
+  const resumed = await watchEvents(handler, url(String(head)), 1, async () => {
+    await call(handler, "POST", "/api/v1/persistentvolumes", pv("later"));
+  });
+  assert.equal(resumed[0].type, "ADDED", JSON.stringify(resumed[0]));
+  assert.equal(resumed[0].object.metadata.name, "later");
+  // from the last PersistentVolume event it would have had to relist
+  const stale = await watchEvents(handler, url(since), 1);
+  assert.equal(stale[0].type, "ERROR");
+  assert.equal(stale[0].object.code, 410);
+});
+
 test("a watch from a compacted revision ends with an ERROR event: 410 too old resource version", async (t) => {
   const { handler, store } = await server(t);
   const first = await call(handler, "POST", "/api/v1/persistentvolumes", pv("a"));
