@@ -4,11 +4,13 @@
 // the pod's node, mounted at the kubelet's path, keeps its data across pods and across a resumed `up`, and is
 // deleted with its volume (reclaimPolicy Delete). Nothing of ours stays mounted afterwards.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { promisify } from "node:util";
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../api/core/types.js";
 import { blockUnavailableReason, nodeName } from "./storage.js";
 import { eventually, startStowage, type Stowage } from "./testing/stowage.js";
@@ -224,4 +226,46 @@ test("stowage up --nodes 2 --no-default-storage: two registered nodes, no defaul
     'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}',
   );
   assert.equal(ready.trim(), `${nodeName(1)}=True ${nodeName(2)}=True`);
+});
+
+test("stowage up as root with loop devices: a claim of class block is attached to the pod's node, mounted as ext4, detached and deleted", async (t) => {
+  const blockOff = await blockUnavailableReason();
+  if (blockOff) return t.skip(`block driver unavailable here: ${blockOff}`);
+  const s = await startStowage(t, { components: defaultUpComponents() });
+  await apply(s, claim.replace("spec:", "spec:\n  storageClassName: block"));
+  await apply(s, pod("disk"));
+  const running = await runningPod(s, "disk");
+  const bound = await getJson<PersistentVolumeClaim>(s, "pvc", "data");
+  const pvName = bound.spec.volumeName ?? "";
+  assert.equal(pvName, `pvc-${bound.metadata.uid}`);
+  // attachRequired: the attach-detach controller's VolumeAttachment, attached by the block driver's attacher.
+  const attached = await s.kubectl(
+    "get",
+    "volumeattachments",
+    "-o",
+    "jsonpath={range .items[*]}{.spec.attacher} {.spec.source.persistentVolumeName} {.spec.nodeName} {.status.attached}{end}",
+  );
+  assert.equal(attached, `block.csi.stowage.dev ${pvName} ${running.spec?.nodeName} true`);
+  const mount = join(
+    s.dataDir,
+    "nodes",
+    running.spec?.nodeName ?? "",
+    "pods",
+    running.metadata.uid ?? "",
+    "volumes",
+    "kubernetes.io~csi",
+    pvName,
+    "mount",
+  );
+  const { stdout } = await promisify(execFile)("findmnt", ["-n", "-o", "FSTYPE,SOURCE", "--mountpoint", mount]);
+  assert.match(stdout, /^ext4\s+\/dev\/loop\d+/);
+
+  await s.kubectl("delete", "pod", "disk", "--timeout=30s");
+  await eventually(
+    async () => ((await s.kubectl("get", "volumeattachments", "-o", "name")).trim() === "" ? true : undefined),
+    30_000,
+  );
+  await s.kubectl("delete", "pvc", "data", "--timeout=30s");
+  await s.kubectl("wait", `pv/${pvName}`, "--for=delete", "--timeout=30s");
+  assert.deepEqual(await mountsUnder(s.dataDir), []);
 });
