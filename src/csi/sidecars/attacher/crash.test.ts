@@ -8,7 +8,7 @@ import { eventually } from "../../../cli/testing/stowage.js";
 import { startAttachDetachController } from "../../../controllers/attachdetach/controller.js";
 import { startWorld } from "./testing/world.js";
 
-const volumes = 60;
+const volumes = 200;
 const rounds = 12;
 
 test("attachers killed at random points during attach and detach leave every attachment consistent with the driver", async (t) => {
