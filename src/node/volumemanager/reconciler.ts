@@ -47,6 +47,7 @@ export class Reconciler {
   /** Latest attach-pending state per volume key: reported as "unattached" in timeout events. */
   readonly unattached = new Set<string>();
   private wake?: () => void;
+  private pending = false;
 
   constructor(private readonly options: ReconcilerOptions) {}
 
@@ -66,25 +67,35 @@ export class Reconciler {
 
   /** Runs a pass now instead of at the next interval. */
   trigger(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.pending = true; // mid-pass: run another pass right after this one
   }
 
   async run(signal: AbortSignal, intervalMs = 100): Promise<void> {
     while (!signal.aborted) {
+      this.pending = false;
       try {
         this.reconcile();
       } catch (err) {
         this.options.log("reconciler pass failed", err);
       }
+      // Triggers (every informer event, every finished step) coalesce: at most one pass per few ms, as each
+      // pass looks at every pod on the node.
+      await new Promise((r) => setTimeout(r, Math.min(5, intervalMs)));
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, intervalMs);
-        signal.addEventListener("abort", done, { once: true });
-        this.wake = done;
-        function done() {
+        if (this.pending) {
+          this.pending = false;
+          return resolve();
+        }
+        const done = () => {
+          this.wake = undefined;
           clearTimeout(timer);
           signal.removeEventListener("abort", done);
           resolve();
-        }
+        };
+        const timer = setTimeout(done, intervalMs);
+        signal.addEventListener("abort", done, { once: true });
+        this.wake = done;
       });
     }
     // Let running steps finish so nothing is half-recorded when the agent stops.
