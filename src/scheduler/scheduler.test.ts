@@ -75,6 +75,7 @@ test("with the local PV's node cordoned the pod gets upstream's FailedScheduling
   assert.equal(await jsonpath(stowage, "pvc/local-claim", "{.status.phase}"), "Pending");
   await stowage.kubectl("uncordon", "node-1");
   await stowage.kubectl("wait", "pod/local-user", "--for=jsonpath={.spec.nodeName}=node-1", "--timeout=20s");
+  await stowage.kubectl("wait", "pod/local-user", "--for=condition=PodScheduled", "--timeout=20s");
 });
 
 test("a pod whose claim does not exist is unschedulable with 'persistentvolumeclaim \"missing\" not found'", async (t) => {

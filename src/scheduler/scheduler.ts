@@ -224,6 +224,15 @@ export async function startScheduler(options: SchedulerOptions): Promise<Schedul
         await bindPodVolumes({ client, cache, waiters, bindTimeoutMs, signal }, pod, nodeName, plan);
         await bindPod(client, pod, nodeName);
         queue.forget(key);
+        // Upstream's apiserver sets PodScheduled=True in the binding itself; ours only sets spec.nodeName so far,
+        // so a pod that once failed would keep showing Unschedulable. Set it here until the apiserver does.
+        const scheduled = cache.pods.get(key)?.status?.conditions?.find((c) => c.type === "PodScheduled");
+        if (scheduled && scheduled.status !== "True") {
+          const latest = await client.pods
+            .get(pod.metadata.namespace ?? "", pod.metadata.name ?? "")
+            .catch(() => undefined);
+          if (latest) await setCondition(latest, { type: "PodScheduled", status: "True" });
+        }
         recorder.event(
           pod,
           "Normal",
