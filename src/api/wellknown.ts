@@ -130,3 +130,5 @@ export const EventFailedDelete = "FailedDelete";
 // ---- Attach/detach (kubernetes-csi/external-attacher, pkg/controller/volume/attachdetach) --------------------
 /** On a VolumeAttachment: the CSI node ID it was published to, so detach works after the CSINode is gone. */
 export const AnnVolumeAttachmentNodeID = "csi.alpha.kubernetes.io/node-id";
+/** Node taint an admin sets on a node that is shut down for good: volumes detach without waiting for unmount. */
+export const TaintNodeOutOfService = "node.kubernetes.io/out-of-service";
