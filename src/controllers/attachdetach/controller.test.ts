@@ -136,3 +136,35 @@ test("a restarted controller does not repeat SuccessfulAttachVolume for volumes 
   const [event] = events;
   assert.equal(event.message, 'AttachVolume.Attach succeeded for volume "data" ');
 });
+
+test("a node tainted out-of-service has its volumes detached although it never reported them unmounted", async (t) => {
+  const { client, start } = await world(t);
+  await start();
+  await boundVolume(client, "data", ["ReadWriteOnce"]);
+  const app = await pod(client, "app", "node-1", "data");
+  const name = attachmentName("handle-data", driver, "node-1");
+  const attachment = await eventually(() => client.volumeAttachments.get(name).catch(() => undefined));
+  await client.volumeAttachments.updateStatus({ ...attachment, status: { attached: true } });
+  // The node mounted it, then went down for good: its pod is deleted, but it will never clear volumesInUse.
+  await client.nodes.patch(
+    "node-1",
+    "merge",
+    { status: { volumesInUse: [`kubernetes.io/csi/${driver}^handle-data`] } },
+    { subresource: "status" },
+  );
+  await client.pods.delete("default", app.metadata.name ?? "", { gracePeriodSeconds: 0 });
+  // A later volume's attachment proves the controller went past the deletion (its queue is first in, first out):
+  // the still-mounted volume stayed attached.
+  await boundVolume(client, "zz-later", ["ReadWriteOnce"]);
+  await pod(client, "zz-app", "node-2", "zz-later");
+  await eventually(() =>
+    client.volumeAttachments.get(attachmentName("handle-zz-later", driver, "node-2")).catch(() => undefined),
+  );
+  assert.equal((await client.volumeAttachments.get(name)).metadata.deletionTimestamp, undefined);
+
+  await client.nodes.patch("node-1", "merge", {
+    spec: { taints: [{ key: "node.kubernetes.io/out-of-service", value: "nodeshutdown", effect: "NoExecute" }] },
+  });
+  // No attacher here holds a finalizer, so the detach is the attachment's deletion.
+  await eventually(async () => ((await client.volumeAttachments.get(name).catch(() => undefined)) ? undefined : true));
+});

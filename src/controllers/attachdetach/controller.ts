@@ -72,6 +72,7 @@ export async function startAttachDetachController(options: AttachDetachOptions):
   );
   addIndexerOnce<VolumeAttachment>(attachments, attachmentsByNode, (a) => [a.spec.nodeName]);
 
+  const volumeQueue = new WorkQueue<string>({ name: "attachdetach-volumes", log });
   const ctx: ReconcilerContext = {
     client,
     pods,
@@ -82,8 +83,10 @@ export async function startAttachDetachController(options: AttachDetachOptions):
     attachments,
     recorder,
     reported: new Set(),
+    detachRequested: new Map(),
+    now: () => Date.now(),
+    requeueAfter: (name, delayMs) => volumeQueue.addAfter(name, delayMs),
   };
-  const volumeQueue = new WorkQueue<string>({ name: "attachdetach-volumes", log });
   const nodeQueue = new WorkQueue<string>({ name: "attachdetach-nodes", log });
 
   const enqueuePodVolumes = (pod: Pod) => {

@@ -10,6 +10,7 @@ import {
   EventSuccessfulAttachVolume,
   EventTypeNormal,
   EventTypeWarning,
+  TaintNodeOutOfService,
 } from "../../api/wellknown.js";
 import { isAlreadyExists, isNotFound, type Client, type EventRecorder, type Lister } from "../../client/index.js";
 import { desiredNodes, type DesiredContext } from "./desired.js";
@@ -26,6 +27,10 @@ export interface ReconcilerContext extends DesiredContext {
   recorder: EventRecorder;
   /** Events already recorded, so a resync does not repeat them (upstream keeps such flags in its caches). */
   reported: Set<string>;
+  /** When each attachment was first found unneeded but still in use (upstream's DetachRequestedTime). */
+  detachRequested: Map<string, number>;
+  now(): number;
+  requeueAfter(volumeName: string, delayMs: number): void;
 }
 
 /** Moves one volume's attachments one round toward what its pods need. Safe to run any number of times. */
@@ -37,9 +42,26 @@ export async function syncVolume(ctx: ReconcilerContext, volumeName: string): Pr
   // Detach: an attachment no pod on its node needs, once that node says it stopped using the volume
   // (status.volumesInUse, written by the node agent after unmounting). Detaching under a mounted filesystem
   // would lose data, so until then we wait; the Node's update brings us back.
+  // The exceptions are upstream's: a node tainted out-of-service, or one not Ready for maxWaitForUnmount
+  // (6 minutes) since the detach was first wanted, is not coming back to unmount.
   for (const attachment of attachments) {
-    if (wanted.has(attachment.spec.nodeName) || attachment.metadata.deletionTimestamp) continue;
-    if (volume?.spec.csi && inUseOnNode(ctx.nodes.get(attachment.spec.nodeName), volume)) continue;
+    const key = attachment.metadata.name ?? "";
+    if (wanted.has(attachment.spec.nodeName) || attachment.metadata.deletionTimestamp) {
+      ctx.detachRequested.delete(key);
+      continue;
+    }
+    const node = ctx.nodes.get(attachment.spec.nodeName);
+    if (volume?.spec.csi && inUseOnNode(node, volume) && !outOfService(node)) {
+      const since = ctx.detachRequested.get(key) ?? ctx.now();
+      ctx.detachRequested.set(key, since);
+      const waited = ctx.now() - since;
+      if (nodeReady(node) || waited < maxWaitForUnmountMs) {
+        // Come back when the wait runs out (a Node update may bring us back sooner).
+        if (!nodeReady(node)) ctx.requeueAfter(volumeName, maxWaitForUnmountMs - waited);
+        continue;
+      }
+    }
+    ctx.detachRequested.delete(key);
     try {
       await ctx.client.volumeAttachments.delete(attachment.metadata.name ?? "");
     } catch (err) {
@@ -79,6 +101,19 @@ export async function syncVolume(ctx: ReconcilerContext, volumeName: string): Pr
     }
     holders.add(nodeName);
   }
+}
+
+/** reconciler.go maxWaitForUnmountDuration: how long a detach waits for an unhealthy node to unmount. */
+export const maxWaitForUnmountMs = 6 * 60_000;
+
+/** nodeutil.IsNodeReady: a Ready condition with status True. */
+function nodeReady(node: Node | undefined): boolean {
+  return node?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
+
+/** The node.kubernetes.io/out-of-service taint (NoExecute or NoSchedule): the node will not unmount anything. */
+function outOfService(node: Node | undefined): boolean {
+  return node?.spec?.taints?.some((taint) => taint.key === TaintNodeOutOfService) ?? false;
 }
 
 /** node.status.volumesInUse lists the volume: the node agent still has it mounted (or is mounting it). */
