@@ -118,6 +118,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     pods,
     listers: { claims, volumes },
     recorder,
+    client,
     onChange: (podUid) => {
       const key = keyByUid.get(podUid);
       if (key) queue.add(key);

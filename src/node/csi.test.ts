@@ -167,3 +167,34 @@ test("a claim whose driver is not on this node fails to mount with the kubelet's
   assert.equal((await node.client.pods.get("default", "stuck")).status?.phase, "Pending");
   await deleteAllPods(node);
 });
+
+test("a claim grown by the resizer is expanded on the node: NodeExpandVolume, new capacity, FileSystemResizePending cleared", async (t) => {
+  const node = await startNodeTest(t);
+  await csiDriverObject(node);
+  const { pv, handle } = await csiClaim(node, "grow");
+  await node.client.pods.create(pod("grows", [{ name: "vol", persistentVolumeClaim: { claimName: "grow" } }]));
+  await waitForPhase(node, "grows", "Running");
+  // What external-resizer does: ControllerExpandVolume, the PV's new capacity, the claim waiting for the node.
+  await node.driver.client.controller.ControllerExpandVolume({
+    volume_id: handle,
+    capacity_range: { required_bytes: 2 << 20 },
+  });
+  const current = await node.client.persistentVolumes.get(pv.metadata.name ?? "");
+  await node.client.persistentVolumes.update({ ...current, spec: { ...current.spec, capacity: { storage: "2Mi" } } });
+  const claim = await node.client.persistentVolumeClaims.get("default", "grow");
+  await node.client.persistentVolumeClaims.updateStatus({
+    ...claim,
+    status: { ...claim.status, conditions: [{ type: "FileSystemResizePending", status: "True" }] },
+  });
+  const grown = await eventually(async () => {
+    const c = await node.client.persistentVolumeClaims.get("default", "grow");
+    return c.status?.capacity?.storage === "2Mi" ? c : undefined;
+  });
+  assert.deepEqual(grown.status?.conditions ?? [], []);
+  assert.ok(
+    (await podEvents(node, "grows")).includes(
+      `FileSystemResizeSuccessful: MountVolume.NodeExpandVolume succeeded for volume "${pv.metadata.name}" ${nodeName}`,
+    ),
+  );
+  await deleteAllPods(node);
+});

@@ -31,6 +31,8 @@ export type DesiredVolume = Common &
         kind: "csi";
         source: CSIPersistentVolumeSource;
         pvName: string;
+        /** "namespace/name" of the claim it came from (for NodeExpandVolume's bookkeeping). */
+        claimKey: string;
         /** claim.readOnly || csi.readOnly */
         readOnly: boolean;
         mountOptions: string[];
@@ -137,6 +139,7 @@ export function desiredPod(pod: Pod, listers: DesiredListers): DesiredPod {
           kind: "csi",
           source: pv.spec.csi,
           pvName,
+          claimKey: `${namespace}/${claimName}`,
           readOnly: readOnly || Boolean(pv.spec.csi.readOnly),
           mountOptions: pv.spec.mountOptions ?? [],
           volumeMode: pv.spec.volumeMode ?? "Filesystem",

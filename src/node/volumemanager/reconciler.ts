@@ -5,8 +5,9 @@
 // every step is idempotent, and a failed one is retried with per-volume exponential backoff
 // (nestedpendingoperations). Failures a user can act on become FailedMount events on the pod.
 import type { Pod } from "../../api/core/types.js";
-import { EventFailedMountVolume } from "../../api/wellknown.js";
-import type { EventRecorder, Lister } from "../../client/index.js";
+import { EventFailedMountVolume, EventFileSystemResizeSuccess, EventVolumeResizeFailed } from "../../api/wellknown.js";
+import type { Client, EventRecorder, Lister } from "../../client/index.js";
+import { expandVolume, pendingNodeExpansion } from "../plugins/expand.js";
 import { AttachPendingError, VolumeOperationError, type PluginContext } from "../plugins/context.js";
 import { setUpObjectVolume, sourceVersion } from "../plugins/configmap.js";
 import { deviceOf, needsStaging, publishVolume, stageVolume, unpublishVolume, unstageVolume } from "../plugins/csi.js";
@@ -29,6 +30,7 @@ export interface ReconcilerOptions {
   pods: Lister<Pod>;
   listers: DesiredListers;
   recorder: EventRecorder;
+  client: Client;
   /** Called after any step changed the actual state (pod status may change). */
   onChange(podUid: string): void;
   log(message: string, err?: unknown): void;
@@ -140,6 +142,28 @@ export class Reconciler {
         ) {
           this.start(key, [], () => this.setUp(volume, pod, key));
         }
+        if (volume.kind === "csi") {
+          const claim = this.options.listers.claims.get(volume.claimKey);
+          const pv = this.options.listers.volumes.get(volume.pvName);
+          const size = pendingNodeExpansion(claim, pv);
+          if (size && claim && pv) {
+            this.start(
+              `expand/${key}`,
+              [deviceOf(volume)],
+              async () => {
+                await expandVolume(ctx, this.options.client, mounted, claim, pv, size);
+                this.options.recorder.event(
+                  pod,
+                  "Normal",
+                  EventFileSystemResizeSuccess,
+                  `MountVolume.NodeExpandVolume succeeded for volume "${volume.pvName}" ${ctx.nodeName}`,
+                );
+              },
+              pod,
+              EventVolumeResizeFailed,
+            );
+          }
+        }
         continue;
       }
       if (volume.kind === "csi") {
@@ -241,7 +265,13 @@ export class Reconciler {
   }
 
   /** Starts `step` unless one with the same key runs or backs off; records the outcome. */
-  private start(key: string, devices: string[], step: () => Promise<void>, pod?: Pod): void {
+  private start(
+    key: string,
+    devices: string[],
+    step: () => Promise<void>,
+    pod?: Pod,
+    failureReason: string = EventFailedMountVolume,
+  ): void {
     if (this.inFlight.has(key)) return;
     const backoff = this.backoff.get(key);
     if (backoff && Date.now() < backoff.until) return;
@@ -261,7 +291,7 @@ export class Reconciler {
         const delayMs = Math.min((backoff?.delayMs ?? initial / 2) * 2, this.options.maxBackoffMs ?? 30_000);
         this.backoff.set(key, { until: Date.now() + delayMs, delayMs });
         if (err instanceof VolumeOperationError && pod) {
-          this.options.recorder.event(pod, "Warning", EventFailedMountVolume, err.message);
+          this.options.recorder.event(pod, "Warning", failureReason, err.message);
         } else {
           this.options.log(`volume step ${key} failed; retrying in ${delayMs} ms`, err);
         }

@@ -1,0 +1,66 @@
+// Online expansion on the node (operation_generator.go nodeExpandVolume, volume/util/resize_util.go): when the
+// resizer grew the volume (PV capacity above the claim's status capacity) and the claim says
+// FileSystemResizePending, the agent calls NodeExpandVolume on the published volume and then records the new
+// size on the claim, clearing the condition (MarkFSResizeFinished).
+import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
+import { Quantity } from "../../api/quantity.js";
+import type { Client } from "../../client/index.js";
+import type { MountedVolume } from "../volumemanager/actual.js";
+import { describeCause, VolumeOperationError, type PluginContext } from "./context.js";
+
+const resizePending = "FileSystemResizePending";
+
+/** The size to expand the mounted volume to, or undefined when the claim waits for no node expansion. */
+export function pendingNodeExpansion(
+  claim: PersistentVolumeClaim | undefined,
+  pv: PersistentVolume | undefined,
+): Quantity | undefined {
+  if (!claim || !pv) return undefined;
+  const pending =
+    claim.status?.conditions?.some((c) => c.type === resizePending && c.status === "True") ||
+    claim.status?.allocatedResourceStatuses?.storage === "NodeResizePending";
+  if (!pending) return undefined;
+  const want = pv.spec.capacity?.storage;
+  const have = claim.status?.capacity?.storage;
+  if (!want) return undefined;
+  const wanted = Quantity.parse(want, "spec.capacity[storage]");
+  if (have && Quantity.parse(have, "status.capacity[storage]").cmp(wanted) >= 0) return undefined;
+  return wanted;
+}
+
+export async function expandVolume(
+  ctx: PluginContext,
+  client: Client,
+  mounted: MountedVolume,
+  claim: PersistentVolumeClaim,
+  pv: PersistentVolume,
+  size: Quantity,
+): Promise<void> {
+  if (!mounted.csi) return;
+  const driver = ctx.csi.get(mounted.csi.driverName);
+  try {
+    await driver.client.node.NodeExpandVolume({
+      volume_id: mounted.csi.volumeHandle,
+      volume_path: mounted.csi.targetPath,
+      staging_target_path: mounted.csi.stagingPath ?? "",
+      capacity_range: { required_bytes: Number(size.value) },
+      volume_capability: {
+        mount: { fs_type: pv.spec.csi?.fsType ?? "", mount_flags: pv.spec.mountOptions ?? [] },
+        access_mode: { mode: "SINGLE_NODE_WRITER" },
+      },
+    });
+  } catch (err) {
+    throw new VolumeOperationError("MountVolume.NodeExpandVolume", pv.metadata.name ?? "", describeCause(err));
+  }
+  // MarkFSResizeFinished: the claim shows the new size; the pending condition and resize status go.
+  const { storage: _done, ...otherStatuses } = claim.status?.allocatedResourceStatuses ?? {};
+  await client.persistentVolumeClaims.updateStatus({
+    ...claim,
+    status: {
+      ...claim.status,
+      capacity: { ...(claim.status?.capacity ?? {}), storage: pv.spec.capacity?.storage ?? size.toString() },
+      conditions: (claim.status?.conditions ?? []).filter((c) => c.type !== resizePending),
+      allocatedResourceStatuses: Object.keys(otherStatuses).length ? otherStatuses : undefined,
+    },
+  });
+}
