@@ -23,11 +23,13 @@ import { startDriver as startBlockDriver, defaultDriverName as blockDriverName }
 import {
   startDriver as startHostpathDriver,
   DRIVER_NAME as hostpathDriverName,
+  TOPOLOGY_KEY as hostpathTopologyKey,
 } from "../csi/drivers/hostpath/index.js";
 import type { StartDriver } from "../csi/drivers/options.js";
 import { startAttacher } from "../csi/sidecars/attacher/controller.js";
 import { startProvisioner } from "../csi/sidecars/provisioner/controller.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
+import { serveCsiRouter } from "./csirouter.js";
 import type { UpComponent, UpContext } from "./up.js";
 
 export const defaultClassName = "standard";
@@ -234,8 +236,7 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
     short: "hostpath",
     start: startHostpathDriver,
     stateDir: (node) => join(csiDir, "hostpath", node),
-    // Node-local volumes: see step 3 for why only the first node serves them.
-    nodes: names.slice(0, 1),
+    nodes: names,
     endpoints: new Map(),
   };
   const block: DriverPlan = {
@@ -283,12 +284,19 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
     }
   } else ctx.say("default storage: skipped (--no-default-storage): no CSIDriver objects or StorageClasses created");
 
-  // 3. One provisioner and one attacher per driver, connected to the first node's instance. Block's state is shared,
-  // so that instance serves every node. Hostpath volumes are node-local: with more than one node only the first
-  // node's volumes can be provisioned (the provisioner has no per-node deployment mode yet), so hostpath runs on the
-  // first node only and the scheduler (CSIStorageCapacity per node) places pods with `standard` claims there.
+  // 3. One provisioner and one attacher per driver. Block's state is shared, so the first node's instance serves
+  // every node. Hostpath volumes are node-local: with several nodes the sidecars talk to a router in front of every
+  // node's instance (CreateVolume to the node the topology selects), as upstream's per-node provisioners would.
   for (const plan of running) {
-    const [first, endpoint] = [...plan.endpoints.entries()][0];
+    let [first, endpoint] = [...plan.endpoints.entries()][0];
+    if (plan === hostpath && plan.endpoints.size > 1) {
+      try {
+        endpoint = await startHostpathRouter(ctx, plan.endpoints, stops);
+        first = "every node";
+      } catch (err) {
+        ctx.say(`hostpath router: NOT started (${(err as Error).message}); provisioning on ${first} only`);
+      }
+    }
     const sidecarLog = (who: string) => (message: string, fields?: Record<string, unknown>) =>
       ctx.log(`${who} (${plan.short}): ${message} ${fields ? JSON.stringify(fields) : ""}`);
     let csi: CsiClient;
@@ -322,12 +330,8 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
     } catch (err) {
       ctx.say(`${plan.short} csi-attacher: NOT started: ${(err as Error).message}`);
     }
-    ctx.say(`${plan.short}: csi-provisioner and csi-attacher running against ${first}'s driver`);
-  }
-  if (names.length > 1 && hostpath.endpoints.size > 0) {
     ctx.say(
-      `hostpath volumes are node-local and provisioned through ${names[0]} only: claims of class "standard" ` +
-        `are placed on ${names[0]}; use class "block" for volumes on any node`,
+      `${plan.short}: csi-provisioner and csi-attacher running against ${first === "every node" ? "every node's driver (router)" : `${first}'s driver`}`,
     );
   }
 
@@ -350,4 +354,20 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
       ctx.say(`node ${node}: NOT started: ${(err as Error).message}`);
     }
   }
+}
+
+/** Connects to every node's hostpath instance and serves one Controller endpoint routing between them. */
+async function startHostpathRouter(ctx: UpContext, endpoints: Map<string, string>, stops: Stoppable[]) {
+  const backends = new Map<string, CsiClient>();
+  stops.push({ name: "hostpath router connections", stop: async () => backends.forEach((b) => b.close()) });
+  for (const [node, endpoint] of endpoints)
+    backends.set(node, await CsiClient.connect(endpoint, { signal: ctx.signal }));
+  const server = await serveCsiRouter({
+    endpoint: `unix://${join(ctx.dataDir, "csi", "hostpath.sock")}`,
+    backends,
+    topologyKey: hostpathTopologyKey,
+    log: (line) => ctx.log(line),
+  });
+  stops.push({ name: "hostpath router", stop: () => server.stop() });
+  return server.endpoint;
 }

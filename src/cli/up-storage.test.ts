@@ -57,8 +57,8 @@ async function apply(s: Stowage, manifest: string): Promise<void> {
 }
 
 /** The kubelet's publish path for a pod's CSI volume (pods/<uid>/volumes/kubernetes.io~csi/<pv>/mount). */
-const publishPath = (dataDir: string, podUid: string, pv: string) =>
-  join(dataDir, "nodes", nodeName(1), "pods", podUid, "volumes", "kubernetes.io~csi", pv, "mount");
+const publishPath = (dataDir: string, podUid: string, pv: string, node = nodeName(1)) =>
+  join(dataDir, "nodes", node, "pods", podUid, "volumes", "kubernetes.io~csi", pv, "mount");
 
 async function runningPod(s: Stowage, name: string): Promise<Pod> {
   await s.kubectl("wait", `pod/${name}`, "--for=condition=Ready", "--timeout=30s");
@@ -201,24 +201,22 @@ test("stowage up: a claim without a class gets standard, binds on the pod's node
   assert.deepEqual(await mountsUnder(dataDir), [], "no mounts of ours remain after stop");
 });
 
-test("stowage up --nodes 2 --no-default-storage: two registered nodes, no default classes or CSIDriver objects", async (t) => {
+test("stowage up --nodes 2 --no-default-storage: two registered nodes, no default objects; a user's hostpath class provisions on the pod's node", async (t) => {
   const blockOff = await blockUnavailableReason();
   const s = await startStowage(t, { components: defaultUpComponents({ nodes: 2, defaultStorage: false }) });
   assert.match(s.running.said.join("\n"), /default storage: skipped \(--no-default-storage\)/);
   assert.equal((await s.kubectl("get", "sc", "-o", "name")).trim(), "");
   assert.equal((await s.kubectl("get", "csidrivers", "-o", "name")).trim(), "");
-  const drivers = (name: string) =>
-    eventually(async () => {
-      const n = await getJson<{ spec: { drivers: Array<{ name: string }> } }>(s, "csinode", name);
+  // Every node registers every driver (CSINode entries).
+  const expected = blockOff ? ["hostpath.csi.stowage.dev"] : ["block.csi.stowage.dev", "hostpath.csi.stowage.dev"];
+  for (const node of [nodeName(1), nodeName(2)]) {
+    const names = await eventually(async () => {
+      const n = await getJson<{ spec: { drivers: Array<{ name: string }> } }>(s, "csinode", node);
       const names = n.spec.drivers.map((d) => d.name).sort();
-      return names.length === (name === nodeName(1) ? 2 : 1) - (blockOff ? 1 : 0) ? names : undefined;
+      return names.length === expected.length ? names : undefined;
     });
-  // hostpath volumes are node-local and provisioned through the first node; block runs on every node.
-  assert.deepEqual(
-    await drivers(nodeName(1)),
-    blockOff ? ["hostpath.csi.stowage.dev"] : ["block.csi.stowage.dev", "hostpath.csi.stowage.dev"],
-  );
-  if (!blockOff) assert.deepEqual(await drivers(nodeName(2)), ["block.csi.stowage.dev"]);
+    assert.deepEqual(names, expected);
+  }
   const ready = await s.kubectl(
     "get",
     "nodes",
@@ -226,6 +224,35 @@ test("stowage up --nodes 2 --no-default-storage: two registered nodes, no defaul
     'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status} {end}',
   );
   assert.equal(ready.trim(), `${nodeName(1)}=True ${nodeName(2)}=True`);
+
+  // hostpath volumes are node-local: a pod pinned to the second node gets its volume made by that node's driver.
+  await apply(
+    s,
+    `
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: local}
+provisioner: hostpath.csi.stowage.dev
+volumeBindingMode: WaitForFirstConsumer
+---
+${claim.replace("spec:", "spec:\n  storageClassName: local")}
+---
+${pod("pinned").replace("spec:", `spec:\n  nodeSelector: {kubernetes.io/hostname: ${nodeName(2)}}`)}`,
+  );
+  const pinned = await runningPod(s, "pinned");
+  assert.equal(pinned.spec?.nodeName, nodeName(2));
+  const pv = await getJson<PersistentVolume>(
+    s,
+    "pv",
+    (await getJson<PersistentVolumeClaim>(s, "pvc", "data")).spec.volumeName ?? "",
+  );
+  const handle = pv.spec.csi?.volumeHandle ?? "?";
+  assert.ok(existsSync(join(s.dataDir, "csi", "hostpath", nodeName(2), "volumes", handle)));
+  assert.ok(await isMountPoint(publishPath(s.dataDir, pinned.metadata.uid ?? "", pv.metadata.name ?? "", nodeName(2))));
+  await s.kubectl("delete", "pod", "pinned", "--timeout=30s");
+  await s.kubectl("delete", "pvc", "data", "--timeout=30s");
+  await s.kubectl("wait", `pv/${pv.metadata.name}`, "--for=delete", "--timeout=30s");
+  assert.equal(existsSync(join(s.dataDir, "csi", "hostpath", nodeName(2), "volumes", handle)), false);
 });
 
 test("stowage up as root with loop devices: a claim of class block is attached to the pod's node, mounted as ext4, detached and deleted", async (t) => {
