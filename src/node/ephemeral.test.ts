@@ -150,3 +150,49 @@ test("hostPath type checks refuse the wrong kind of path with upstream's message
   assert.ok((await stat(join(dir, "new/file"))).isFile());
   await deleteAllPods(node);
 });
+
+test("downwardAPI and projected volumes hold the pod's fields and projected keys, and follow label changes", async (t) => {
+  const node = await startNodeTest(t);
+  await node.client.configMaps.create({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "proj", namespace: "default" },
+    data: { greeting: "hello" },
+  });
+  const spec = pod("fields", [
+    {
+      name: "info",
+      downwardAPI: {
+        items: [
+          { path: "name", fieldRef: { fieldPath: "metadata.name" } },
+          { path: "labels", fieldRef: { fieldPath: "metadata.labels" } },
+        ],
+      },
+    },
+    {
+      name: "all",
+      projected: {
+        sources: [
+          { configMap: { name: "proj" } },
+          { downwardAPI: { items: [{ path: "ns", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+        ],
+      },
+    },
+  ]);
+  spec.metadata.labels = { app: "web", tier: "front" };
+  const created = await node.client.pods.create(spec);
+  await waitForPhase(node, "fields", "Running");
+  const uid = created.metadata.uid ?? "";
+  const info = volumeDir(node.rootDir, uid, "kubernetes.io~downward-api", "info");
+  const all = volumeDir(node.rootDir, uid, "kubernetes.io~projected", "all");
+  assert.equal(await readFile(join(info, "name"), "utf8"), "fields");
+  assert.equal(await readFile(join(info, "labels"), "utf8"), 'app="web"\ntier="front"');
+  assert.equal(await readFile(join(all, "greeting"), "utf8"), "hello");
+  assert.equal(await readFile(join(all, "ns"), "utf8"), "default");
+
+  await node.client.pods.patch("default", "fields", "merge", { metadata: { labels: { tier: "back" } } });
+  await eventually(async () =>
+    (await readFile(join(info, "labels"), "utf8")) === 'app="web"\ntier="back"' ? true : undefined,
+  );
+  await deleteAllPods(node);
+});

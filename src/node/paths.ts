@@ -11,6 +11,8 @@ export const pluginNames = {
   configMap: "kubernetes.io/configmap",
   secret: "kubernetes.io/secret",
   hostPath: "kubernetes.io/host-path",
+  downwardAPI: "kubernetes.io/downward-api",
+  projected: "kubernetes.io/projected",
 } as const;
 export type PluginKind = keyof typeof pluginNames;
 

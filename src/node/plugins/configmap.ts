@@ -9,9 +9,9 @@ import { VolumeOperationError, type PluginContext } from "./context.js";
 
 type ObjectVolume = Extract<DesiredVolume, { kind: "configMap" | "secret" }>;
 
-const defaultMode = 0o644;
+export const defaultMode = 0o644;
 
-interface Source {
+export interface Source {
   kind: "configmap" | "secret";
   name: string;
   optional: boolean;
@@ -22,36 +22,46 @@ interface Source {
   data: Map<string, Buffer>;
 }
 
-function sourceOf(ctx: PluginContext, volume: ObjectVolume): Source {
-  if (volume.kind === "configMap") {
-    const name = volume.source.name ?? "";
-    const object = ctx.configMaps.get(`${volume.namespace}/${name}`);
-    const data = new Map<string, Buffer>();
-    for (const [k, v] of Object.entries(object?.data ?? {})) data.set(k, Buffer.from(v, "utf8"));
-    for (const [k, v] of Object.entries(object?.binaryData ?? {})) data.set(k, Buffer.from(v, "base64"));
-    return {
-      kind: "configmap",
-      name,
-      optional: volume.source.optional ?? false,
-      items: volume.source.items,
-      defaultMode: volume.source.defaultMode ?? defaultMode,
-      object,
-      data,
-    };
-  }
-  const name = volume.source.secretName ?? "";
-  const object = ctx.secrets.get(`${volume.namespace}/${name}`);
+export function configMapSource(
+  ctx: PluginContext,
+  namespace: string,
+  ref: { name?: string; optional?: boolean; items?: KeyToPath[] },
+  mode: number,
+): Source {
+  const name = ref.name ?? "";
+  const object = ctx.configMaps.get(`${namespace}/${name}`);
   const data = new Map<string, Buffer>();
-  for (const [k, v] of Object.entries(object?.data ?? {})) data.set(k, Buffer.from(v, "base64"));
+  for (const [k, v] of Object.entries(object?.data ?? {})) data.set(k, Buffer.from(v, "utf8"));
+  for (const [k, v] of Object.entries(object?.binaryData ?? {})) data.set(k, Buffer.from(v, "base64"));
   return {
-    kind: "secret",
+    kind: "configmap",
     name,
-    optional: volume.source.optional ?? false,
-    items: volume.source.items,
-    defaultMode: volume.source.defaultMode ?? defaultMode,
+    optional: ref.optional ?? false,
+    items: ref.items,
+    defaultMode: mode,
     object,
     data,
   };
+}
+
+export function secretSource(
+  ctx: PluginContext,
+  namespace: string,
+  ref: { name?: string; optional?: boolean; items?: KeyToPath[] },
+  mode: number,
+): Source {
+  const name = ref.name ?? "";
+  const object = ctx.secrets.get(`${namespace}/${name}`);
+  const data = new Map<string, Buffer>();
+  for (const [k, v] of Object.entries(object?.data ?? {})) data.set(k, Buffer.from(v, "base64"));
+  return { kind: "secret", name, optional: ref.optional ?? false, items: ref.items, defaultMode: mode, object, data };
+}
+
+function sourceOf(ctx: PluginContext, volume: ObjectVolume): Source {
+  const mode = volume.source.defaultMode ?? defaultMode;
+  return volume.kind === "configMap"
+    ? configMapSource(ctx, volume.namespace, volume.source, mode)
+    : secretSource(ctx, volume.namespace, { ...volume.source, name: volume.source.secretName }, mode);
 }
 
 /** The version a mounted volume was written from: the object's resourceVersion, or "absent". */
@@ -60,7 +70,7 @@ export function sourceVersion(ctx: PluginContext, volume: ObjectVolume): string 
 }
 
 /** MakePayload as upstream: every key, or exactly `items` (a missing key fails unless optional). */
-function makePayload(source: Source): Payload {
+export function makePayload(source: Source): Payload {
   const payload: Payload = new Map();
   if (!source.items?.length) {
     for (const [key, data] of source.data) payload.set(key, { data, mode: source.defaultMode });
@@ -81,15 +91,20 @@ function makePayload(source: Source): Payload {
   return payload;
 }
 
+/** A missing object is an error unless the volume (or projection) is optional, worded as upstream. */
+export function requireSource(source: Source): void {
+  if (!source.object && !source.optional) {
+    throw new Error(
+      source.kind === "configmap" ? `configmap "${source.name}" not found` : `secret "${source.name}" not found`,
+    );
+  }
+}
+
 export async function setUpObjectVolume(ctx: PluginContext, volume: ObjectVolume, key: string): Promise<MountedVolume> {
   const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
   const source = sourceOf(ctx, volume);
   try {
-    if (!source.object && !source.optional) {
-      throw new Error(
-        source.kind === "configmap" ? `configmap "${source.name}" not found` : `secret "${source.name}" not found`,
-      );
-    }
+    requireSource(source);
     await writeAtomically(dir, makePayload(source));
   } catch (err) {
     throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);

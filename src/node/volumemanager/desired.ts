@@ -4,7 +4,9 @@
 import type {
   ConfigMapVolumeSource,
   CSIPersistentVolumeSource,
+  DownwardAPIVolumeSource,
   EmptyDirVolumeSource,
+  ProjectedVolumeSource,
   HostPathVolumeSource,
   PersistentVolume,
   PersistentVolumeClaim,
@@ -43,6 +45,8 @@ export type DesiredVolume = Common &
     | { kind: "hostPath"; source: HostPathVolumeSource }
     | { kind: "configMap"; source: ConfigMapVolumeSource; namespace: string }
     | { kind: "secret"; source: SecretVolumeSource; namespace: string }
+    | { kind: "downwardAPI"; source: DownwardAPIVolumeSource; pod: Pod }
+    | { kind: "projected"; source: ProjectedVolumeSource; pod: Pod }
   );
 
 /** A volume the populator could not turn into something mountable, with upstream's reason. */
@@ -93,6 +97,16 @@ export function desiredPod(pod: Pod, listers: DesiredListers): DesiredPod {
       });
     else if (volume.secret)
       out.volumes.push({ ...base, plugin: pluginNames.secret, kind: "secret", source: volume.secret, namespace });
+    else if (volume.downwardAPI)
+      out.volumes.push({
+        ...base,
+        plugin: pluginNames.downwardAPI,
+        kind: "downwardAPI",
+        source: volume.downwardAPI,
+        pod,
+      });
+    else if (volume.projected)
+      out.volumes.push({ ...base, plugin: pluginNames.projected, kind: "projected", source: volume.projected, pod });
     else if (volume.persistentVolumeClaim) {
       const claimName = volume.persistentVolumeClaim.claimName;
       const claim = listers.claims.get(`${namespace}/${claimName}`);

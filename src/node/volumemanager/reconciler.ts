@@ -8,6 +8,7 @@ import type { Pod } from "../../api/core/types.js";
 import { EventFailedMountVolume, EventFileSystemResizeSuccess, EventVolumeResizeFailed } from "../../api/wellknown.js";
 import type { Client, EventRecorder, Lister } from "../../client/index.js";
 import { expandVolume, pendingNodeExpansion } from "../plugins/expand.js";
+import { projectedVersion, setUpProjectedVolume } from "../plugins/projected.js";
 import { AttachPendingError, VolumeOperationError, type PluginContext } from "../plugins/context.js";
 import { setUpObjectVolume, sourceVersion } from "../plugins/configmap.js";
 import { deviceOf, needsStaging, publishVolume, stageVolume, unpublishVolume, unstageVolume } from "../plugins/csi.js";
@@ -142,6 +143,12 @@ export class Reconciler {
         ) {
           this.start(key, [], () => this.setUp(volume, pod, key));
         }
+        if (
+          (volume.kind === "downwardAPI" || volume.kind === "projected") &&
+          mounted.sourceVersion !== projectedVersion(ctx, volume)
+        ) {
+          this.start(key, [], () => this.setUp(volume, pod, key));
+        }
         if (volume.kind === "csi") {
           const claim = this.options.listers.claims.get(volume.claimKey);
           const pv = this.options.listers.volumes.get(volume.pvName);
@@ -216,6 +223,10 @@ export class Reconciler {
       case "configMap":
       case "secret":
         actual.markMounted(await setUpObjectVolume(ctx, volume, key));
+        return;
+      case "downwardAPI":
+      case "projected":
+        actual.markMounted(await setUpProjectedVolume(ctx, volume, key));
         return;
       case "hostPath":
         try {
