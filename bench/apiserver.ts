@@ -4,7 +4,7 @@
 // - watch delivery latency of one update to 100 watchers (target p99 ≤ 20 ms)
 // Prints one JSON line. Run: node --import tsx bench/apiserver.ts [creates] [volumes] [sqlite|memory]
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,11 +16,28 @@ const volumes = Number(process.argv[3] ?? 10_000);
 const storeKind = process.argv[4] === "memory" ? "memory" : "sqlite";
 const agent = new Agent({ keepAlive: true, maxSockets: 128 });
 
-async function startServer(dir: string): Promise<{ url: string; stop(): void }> {
+/**
+ * CPU time (user + system) a process has used so far, from /proc: the server's own cost per request, which the
+ * machine's load (other engineers' tests on the same two cores) distorts far less than requests per second.
+ */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100/s)
+  } catch {
+    return NaN;
+  }
+}
+
+async function startServer(dir: string): Promise<{ url: string; stop(): void; cpuMs(): number }> {
   const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
   const child = spawn(
     process.execPath,
     [
+      // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server process
+      ...(process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean),
       "--import",
       "tsx",
       main,
@@ -43,7 +60,7 @@ async function startServer(dir: string): Promise<{ url: string; stop(): void }> 
     });
     child.on("exit", (code) => reject(new Error(`apiserver exited ${code}`)));
   });
-  return { url, stop: () => child.kill("SIGTERM") };
+  return { url, stop: () => child.kill("SIGTERM"), cpuMs: () => processCpuMs(child.pid) };
 }
 
 function send(url: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
@@ -112,6 +129,7 @@ async function main(): Promise<void> {
         void (await send(server.url, "POST", "/api/v1/namespaces/default/configmaps", configMap(`warm-${i}`))),
     );
 
+    const cpuBefore = server.cpuMs();
     let start = performance.now();
     let failed = 0;
     await pool(creates, 32, async (i) => {
@@ -119,6 +137,7 @@ async function main(): Promise<void> {
       if (r.status !== 201) failed++;
     });
     const createSeconds = (performance.now() - start) / 1000;
+    const createCpuUs = ((server.cpuMs() - cpuBefore) * 1000) / creates;
 
     await pool(
       volumes,
@@ -215,6 +234,7 @@ async function main(): Promise<void> {
         creates,
         createFailures: failed,
         createsPerSecond: Math.round(creates / createSeconds),
+        serverCpuUsPerCreate: Math.round(createCpuUs),
         listItems: items,
         listMsMedian: Math.round(percentile(listMs, 50)),
         listMsBest: Math.round(listMs[0]),

@@ -18,6 +18,8 @@ export class NamespaceLifecycle {
   private timer?: NodeJS.Timeout;
   private running = false;
   private again = false;
+  /** Whether each namespace (at the revision seen) is terminating. */
+  private readonly terminating = new Map<string, { revision: number; value: boolean }>();
 
   constructor(
     private readonly namespaces: GenericRegistry,
@@ -29,8 +31,18 @@ export class NamespaceLifecycle {
   async check(namespace: string, def: ResourceDefinition): Promise<void> {
     const kv = await this.namespaces.store.get(this.namespaces.key(undefined, namespace));
     if (!kv) throw notFound({ group: "", resource: "namespaces" }, namespace);
-    const ns = decodeObject<NamespaceObject>(kv);
-    if (ns.metadata.deletionTimestamp || ns.status?.phase === "Terminating") {
+    // every namespaced create asks: decode each namespace version once, not once per create
+    let terminating = this.terminating.get(namespace);
+    if (terminating?.revision !== kv.modRevision) {
+      const ns = decodeObject<NamespaceObject>(kv);
+      terminating = {
+        revision: kv.modRevision,
+        value: !!ns.metadata.deletionTimestamp || ns.status?.phase === "Terminating",
+      };
+      if (this.terminating.size > 10_000) this.terminating.clear();
+      this.terminating.set(namespace, terminating);
+    }
+    if (terminating.value) {
       throw new StatusError(
         403,
         "Forbidden",

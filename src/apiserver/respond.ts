@@ -5,7 +5,7 @@ import type { KubeObject, Status } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { apiVersionOf } from "./decode.js";
 import type { Representation } from "./media.js";
-import { decodeObject, objectChunks } from "./registry/codec.js";
+import { decodeObject, objectChunks, storedJson } from "./registry/codec.js";
 import type { ListPage } from "./registry/list.js";
 import type { StatusError } from "./errors.js";
 
@@ -87,6 +87,8 @@ export function objectResponse(
     );
   }
   if (output.representation === "metadata") return jsonResponse(status, partialMetadata(object), output);
+  const stored = output.yaml ? undefined : storedJson(object);
+  if (stored) return { status, headers: headers(output), body: stored };
   return jsonResponse(status, object, output);
 }
 

@@ -4,11 +4,28 @@
 import type { KubeObject } from "../../api/meta.js";
 import type { KeyValue } from "../../store/store.js";
 
+/**
+ * The bytes an object was last stored as. A write answers with the object it stored; the response splices its
+ * resourceVersion into these bytes instead of stringifying the object a second time. The registry never changes
+ * an object after encoding it, except for metadata.resourceVersion, which the stored bytes leave out.
+ */
+const storedBytes = new WeakMap<KubeObject, Uint8Array>();
+
 export function encodeObject(object: KubeObject): Uint8Array {
   const { apiVersion, kind, metadata, ...rest } = object as KubeObject & Record<string, unknown>;
   const { resourceVersion: _rv, ...meta } = metadata;
   // Buffer.from is several times faster than TextEncoder for large strings
-  return Buffer.from(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }));
+  const bytes = Buffer.from(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }));
+  storedBytes.set(object, bytes);
+  return bytes;
+}
+
+/** The object's JSON (with its resourceVersion) from the bytes it was just stored as, if it was. */
+export function storedJson(object: KubeObject): Uint8Array | undefined {
+  const bytes = storedBytes.get(object);
+  const revision = object.metadata?.resourceVersion;
+  if (!bytes || !revision || !/^\d+$/.test(revision)) return undefined;
+  return objectBytes(bytes, Number(revision));
 }
 
 export function decodeObject<T extends KubeObject = KubeObject>(kv: KeyValue): T {
