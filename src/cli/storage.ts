@@ -179,6 +179,7 @@ export async function ensureDefaultStorage(client: Client, dataDir: string, bloc
     marker.storageClasses.push(name);
     await writeFile(markerFile, JSON.stringify(marker, null, 2) + "\n");
   }
+  if (said.length === 0) said.push("default storage: created on an earlier start; classes are kept as they are");
   return said;
 }
 
