@@ -66,6 +66,9 @@ function encodedEvent(type: string, value: Uint8Array, revision: number): Uint8A
   return line;
 }
 
+/** Metadata and Table event lines per stored value, by shape (see objectLine in watchStream). */
+const encodedShapes = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
+
 export interface WatchStreamOptions {
   def: ResourceDefinition;
   events: (signal: AbortSignal) => AsyncIterable<RegistryWatchEvent>;
@@ -107,6 +110,21 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
   };
   const objectLine = (type: string, value: Uint8Array, revision: number, object?: KubeObject) => {
     if (output.representation === "object") return encodedEvent(type, value, revision);
+    // Metadata and Table lines are the same for every watcher asking the same way (kubectl get -w, metadata
+    // informers): made once per event and shape, then shared, like the object lines above.
+    const shape = `${type}:${revision}:${output.representation}:${output.includeObject}:${firstTable}`;
+    const hit = encodedShapes.get(value);
+    const shared = hit?.get(shape);
+    if (shared) {
+      if (output.representation === "table") firstTable = false;
+      return shared;
+    }
+    const made = makeObjectLine(type, value, revision, object);
+    if (hit) hit.set(shape, made);
+    else encodedShapes.set(value, new Map([[shape, made]]));
+    return made;
+  };
+  const makeObjectLine = (type: string, value: Uint8Array, revision: number, object?: KubeObject) => {
     const decoded = object
       ? { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } }
       : decodeObject({ key: "", value, createRevision: 0, modRevision: revision });

@@ -215,6 +215,27 @@ test("a Table watch (kubectl get -w) sends column definitions once and a row per
   assert.equal(lines[1].object.rows[0].cells[3], "Delete");
 });
 
+test("Table watchers that join at different times each get column definitions first, then shared rows", async (t) => {
+  const { handler } = await server(t);
+  await call(handler, "POST", "/api/v1/persistentvolumes", pv("a"));
+  const table = "application/json;as=Table;v=v1;g=meta.k8s.io";
+  const first = await watchEventsAs(handler, "/api/v1/persistentvolumes?watch=1", table);
+  const patched = await call(handler, "PATCH", "/api/v1/persistentvolumes/a", {
+    spec: { persistentVolumeReclaimPolicy: "Delete" },
+  });
+  // the second starts after that write: its first line is the same event the first watcher sees without columns
+  const rv = patched.body.metadata.resourceVersion;
+  const second = await watchEventsAs(handler, `/api/v1/persistentvolumes?watch=1&resourceVersion=${rv}`, table);
+  await call(handler, "PATCH", "/api/v1/persistentvolumes/a", { metadata: { labels: { zone: "b" } } });
+  const [a, b] = await Promise.all([first.take(3), second.take(1)]);
+  assert.ok(a[0].object.columnDefinitions?.length);
+  assert.equal(a[1].object.columnDefinitions, undefined);
+  assert.equal(a[2].object.columnDefinitions, undefined);
+  assert.equal(b[0].type, "MODIFIED");
+  assert.ok(b[0].object.columnDefinitions?.length, "the late watcher's first line has the columns");
+  assert.deepEqual(a[2].object.rows, b[0].object.rows);
+});
+
 test("dryRun=All runs validation and admission but writes nothing", async (t) => {
   const { handler, store } = await server(t);
   const before = await store.currentRevision();
@@ -277,3 +298,35 @@ test("a claim without a class gets the newest default StorageClass", async (t) =
   assert.equal(created.body.spec.storageClassName, "newer");
   assert.deepEqual(created.body.metadata.finalizers, ["kubernetes.io/pvc-protection"]);
 });
+
+/** A watch in the given representation whose lines are taken as they arrive. */
+async function watchEventsAs(handler: ApiHandler, url: string, accept: string) {
+  const controller = new AbortController();
+  const parsed = new URL(url, "http://x");
+  const response = await handler({
+    method: "GET",
+    path: parsed.pathname,
+    query: parsed.searchParams,
+    headers: { accept },
+    signal: controller.signal,
+  });
+  const iterator = (response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const lines: Array<{ type: string; object: { columnDefinitions?: unknown[]; rows: Array<{ cells: unknown[] }> } }> =
+    [];
+  let pending = "";
+  return {
+    async take(count: number) {
+      while (lines.length < count) {
+        const { value, done } = await iterator.next();
+        if (done) break;
+        pending += new TextDecoder().decode(value);
+        for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+          lines.push(JSON.parse(pending.slice(0, nl)));
+          pending = pending.slice(nl + 1);
+        }
+      }
+      controller.abort();
+      return lines;
+    },
+  };
+}
