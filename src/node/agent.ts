@@ -122,6 +122,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     onChange: (podUid) => {
       const key = keyByUid.get(podUid);
       if (key) queue.add(key);
+      else void removeOrphanedPodDir(podUid).catch((err: unknown) => log(`removing pods/${podUid} failed`, err));
     },
     log,
   });
@@ -240,6 +241,16 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       }
     }
     return errors;
+  }
+
+  /**
+   * A pod removed from the API without the agent (force-deleted while it was down): once its reconstructed volumes
+   * are torn down, its directory goes too (the kubelet's cleanupOrphanedPodDirs), never while anything is mounted.
+   */
+  async function removeOrphanedPodDir(podUid: string): Promise<void> {
+    if (actual.volumesOfPod(podUid).length > 0 || keyByUid.has(podUid)) return;
+    const podDir = paths.podDir(podUid);
+    if ((await mountsUnder(podDir)).length === 0) await rm(podDir, { recursive: true, force: true });
   }
 
   /** volumesInUse: every CSI volume a pod here needs or that is still published or staged here. */

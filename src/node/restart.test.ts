@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -125,6 +125,7 @@ test("a SIGKILLed agent, restarted, unmounts deleted pods' volumes, keeps runnin
   ];
   await client.pods.create(pod("keep", volumesOf("a")));
   await client.pods.create(pod("gone", volumesOf("b")));
+  await client.pods.create(pod("forced", [{ name: "ram", emptyDir: { medium: "Memory" } }]));
   await eventually(async () => {
     const pods = await client.pods.list({ namespace: "default" });
     return pods.items.every((p) => p.status?.phase === "Running") ? true : undefined;
@@ -134,6 +135,8 @@ test("a SIGKILLed agent, restarted, unmounts deleted pods' volumes, keeps runnin
   // Crash, then change the world while the agent is down.
   await kill(agent);
   await client.pods.delete("default", "gone");
+  // Force-deleted: gone from the API at once, so only the node's own directory says it had a tmpfs mounted.
+  await client.pods.delete("default", "forced", { gracePeriodSeconds: 0 });
   await client.pods.create(pod("new", volumesOf("c")));
   // Churn: kill it again mid-flight a few times while it mounts and unmounts.
   for (let i = 0; i < 5; i++) {
@@ -169,5 +172,6 @@ test("a SIGKILLed agent, restarted, unmounts deleted pods' volumes, keeps runnin
     20_000,
   );
   await eventually(async () => ((await mountTable(rootDir)).length === 0 ? true : undefined), 10_000);
+  await eventually(async () => ((await readdir(join(rootDir, "pods"))).length === 0 ? true : undefined), 10_000);
   await kill(agent);
 });
