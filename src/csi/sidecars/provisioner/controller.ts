@@ -3,6 +3,7 @@
 // upstream, so a deleted claim's in-flight provisioning can finish) and volumes (by name). Level-triggered:
 // on start every claim and PV is listed and synced, which is how a restarted provisioner finishes what a killed
 // one began.
+import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { randomInt, randomUUID } from "node:crypto";
 import type { PersistentVolumeClaim } from "../../../api/core/types.js";
@@ -76,6 +77,8 @@ export async function startProvisioner(options: ProvisionerOptions): Promise<Run
 
   const stopping = new AbortController();
   const signal = AbortSignal.any([options.signal, stopping.signal]);
+  // Every informer, queue and timer of this sidecar listens on this one signal: more than Node's default 10 is expected.
+  setMaxListeners(0, signal);
   const informers = createInformerFactory(client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
   const claims = informers.persistentVolumeClaims;
   claims.addIndexer(claimUidIndex, (claim) => (claim.metadata.uid ? [claim.metadata.uid] : []));
