@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { PodManagementPolicyType } from "../../api/apps/types.js";
+import type { Decision, PodState } from "./ordering.js";
+import { decide } from "./ordering.js";
+
+type Existing = Exclude<PodState, "Missing">;
+const pods = (...states: [number, Existing][]) => new Map(states);
+
+const cases: {
+  name: string;
+  policy: PodManagementPolicyType;
+  replicas: number;
+  pods: Map<number, Existing>;
+  want: Decision;
+}[] = [
+  {
+    name: "OrderedReady creates ordinal 0 first",
+    policy: "OrderedReady",
+    replicas: 3,
+    pods: pods(),
+    want: { create: [0], delete: [] },
+  },
+  {
+    name: "OrderedReady waits while ordinal 0 is not Running and Ready",
+    policy: "OrderedReady",
+    replicas: 3,
+    pods: pods([0, "Pending"]),
+    want: { create: [], delete: [] },
+  },
+  {
+    name: "OrderedReady creates ordinal 1 once 0 is Running and Ready",
+    policy: "OrderedReady",
+    replicas: 3,
+    pods: pods([0, "RunningReady"]),
+    want: { create: [1], delete: [] },
+  },
+  {
+    name: "OrderedReady recreates a deleted middle pod",
+    policy: "OrderedReady",
+    replicas: 3,
+    pods: pods([0, "RunningReady"], [2, "RunningReady"]),
+    want: { create: [1], delete: [] },
+  },
+  {
+    name: "Parallel creates every missing ordinal at once",
+    policy: "Parallel",
+    replicas: 3,
+    pods: pods([1, "Pending"]),
+    want: { create: [0, 2], delete: [] },
+  },
+  {
+    name: "a failed pod is deleted to be recreated",
+    policy: "OrderedReady",
+    replicas: 2,
+    pods: pods([0, "Failed"], [1, "RunningReady"]),
+    want: { create: [], delete: [0] },
+  },
+  {
+    name: "OrderedReady scales down the highest ordinal first, one at a time",
+    policy: "OrderedReady",
+    replicas: 1,
+    pods: pods([0, "RunningReady"], [1, "RunningReady"], [2, "RunningReady"]),
+    want: { create: [], delete: [2] },
+  },
+  {
+    name: "OrderedReady waits for a terminating condemned pod before the next",
+    policy: "OrderedReady",
+    replicas: 1,
+    pods: pods([0, "RunningReady"], [1, "RunningReady"], [2, "Terminating"]),
+    want: { create: [], delete: [] },
+  },
+  {
+    name: "OrderedReady does not scale down while a kept pod is not ready",
+    policy: "OrderedReady",
+    replicas: 1,
+    pods: pods([0, "Pending"], [1, "RunningReady"]),
+    want: { create: [], delete: [] },
+  },
+  {
+    name: "Parallel deletes every condemned pod at once",
+    policy: "Parallel",
+    replicas: 1,
+    pods: pods([0, "RunningReady"], [1, "Pending"], [2, "RunningReady"]),
+    want: { create: [], delete: [2, 1] },
+  },
+  {
+    name: "scale to zero deletes the last pod",
+    policy: "OrderedReady",
+    replicas: 0,
+    pods: pods([0, "RunningReady"]),
+    want: { create: [], delete: [0] },
+  },
+];
+
+for (const c of cases) test(c.name, () => assert.deepEqual(decide(c.policy, 0, c.replicas, c.pods), c.want));
