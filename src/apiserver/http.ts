@@ -134,7 +134,7 @@ export async function serveHttp(
       while (true) {
         const { value, done } = await iterator.next();
         if (done || res.destroyed) break;
-        if (!res.write(value)) await new Promise<void>((resolve) => res.once("drain", resolve).once("close", resolve));
+        if (!res.write(value)) await drainedOrClosed(res);
       }
       res.end();
     } catch (err) {
@@ -168,4 +168,17 @@ export async function serveHttp(
         server.closeAllConnections();
       }),
   };
+}
+
+/** Waits for a slow watcher's socket to drain (or close), leaving no listener behind: a long watch waits many times. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const settle = () => {
+      res.off("drain", settle);
+      res.off("close", settle);
+      resolve();
+    };
+    res.on("drain", settle);
+    res.on("close", settle);
+  });
 }
