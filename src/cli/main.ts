@@ -7,6 +7,7 @@ import { registerApiserver } from "./apiserver.js";
 import { registerKubeconfig } from "./kubeconfig.js";
 import { registerControllerManager } from "./controllermanager.js";
 import { registerCsiAttacher } from "./csiattacher.js";
+import { registerCsiResizer } from "./csiresizer.js";
 import { registerNode } from "./node.js";
 import { registerScheduler } from "./scheduler.js";
 import { registerCsiProvisioner } from "./csiprovisioner.js";
@@ -25,6 +26,7 @@ const commands: Array<(program: Command) => void> = [
   registerKubeconfig,
   registerControllerManager,
   registerCsiAttacher,
+  registerCsiResizer,
   registerScheduler,
   registerNode,
   registerCsiProvisioner,

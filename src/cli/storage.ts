@@ -27,7 +27,9 @@ import {
 } from "../csi/drivers/hostpath/index.js";
 import type { StartDriver } from "../csi/drivers/options.js";
 import { startAttacher } from "../csi/sidecars/attacher/controller.js";
+import { startResizer } from "../csi/sidecars/resizer/controller.js";
 import { startProvisioner } from "../csi/sidecars/provisioner/controller.js";
+import { startUpSnapshots } from "../csi/sidecars/snapshotter/up.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
 import { serveCsiRouter } from "./csirouter.js";
 import type { UpComponent, UpContext } from "./up.js";
@@ -331,6 +333,16 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
     } catch (err) {
       ctx.say(`${plan.short} csi-attacher: NOT started: ${(err as Error).message}`);
     }
+    await startUpSnapshots(ctx, plan.short, csi, options.defaultStorage ?? true, stops);
+    await startResizer({
+      client: sidecarClient("stowage-csi-resizer"),
+      csi,
+      signal: ctx.signal,
+      log: sidecarLog("csi-resizer"),
+    }).then(
+      (resizer) => stops.push({ name: `${plan.short} resizer`, stop: () => resizer.stop() }),
+      (err: Error) => ctx.say(`${plan.short} csi-resizer: NOT started: ${err.message}`),
+    );
     ctx.say(
       `${plan.short}: csi-provisioner and csi-attacher running against ${first === "every node" ? "every node's driver (router)" : `${first}'s driver`}`,
     );
