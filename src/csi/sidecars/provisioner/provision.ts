@@ -44,6 +44,7 @@ import {
   removePrefixedParameters,
   secretReference,
 } from "./parameters.js";
+import { DataSourceError, volumeContentSource } from "./datasource.js";
 import { TopologyError, accessibilityRequirements, volumeNodeAffinity } from "./topology.js";
 
 /** upstream's ProvisioningState: whether a failed CreateVolume may still be running in the driver. */
@@ -199,10 +200,6 @@ async function provision(
   pvName: string,
 ): Promise<PersistentVolume> {
   if (claim.spec.selector) throw finished("claim Selector is not supported");
-  if (claim.spec.dataSource || claim.spec.dataSourceRef) {
-    // Snapshots and clones come with the snapshot controller; refusing beats provisioning an empty volume.
-    throw finished("provisioning from a data source is not supported yet by stowage's csi-provisioner");
-  }
   const parameters = storageClass.parameters ?? {};
   const block = claim.spec.volumeMode === "Block";
   let fsType: string;
@@ -243,6 +240,14 @@ async function provision(
     volume_capabilities: capabilities,
     capacity_range: { required_bytes: requiredBytes.toString() },
   };
+  try {
+    const contentSource = await volumeContentSource(ctx, claim, requiredBytes);
+    if (contentSource) createRequest.volume_content_source = contentSource;
+  } catch (err) {
+    // upstream: ProvisioningNoChange; the claim stays Pending with a ProvisioningFailed event and is retried.
+    if (err instanceof DataSourceError) throw new ProvisionError(err.message, "noChange");
+    throw err;
+  }
   const selectedNode = claim.metadata.annotations?.[AnnSelectedNode];
   if (ctx.supportsTopology) {
     try {

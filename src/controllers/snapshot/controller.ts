@@ -1,0 +1,339 @@
+// The snapshot controller (kubernetes-csi/external-snapshotter's snapshot-controller): binds VolumeSnapshots to
+// VolumeSnapshotContents. For a dynamic snapshot (source.persistentVolumeClaimName) it picks the class (the named
+// one, or the driver's default), protects the source claim while the snapshot is cut, creates the content
+// `snapcontent-<snapshot uid>` for the csi-snapshotter sidecar, and copies the content's status back. Deleting a
+// snapshot deletes its content when the policy is Delete (the sidecar then calls DeleteSnapshot).
+import { setMaxListeners } from "node:events";
+import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
+import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../../api/snapshot/types.js";
+import {
+  AnnIsDefaultSnapshotClass,
+  PVCAsSourceFinalizer,
+  VolumeSnapshotAsSourceFinalizer,
+  VolumeSnapshotBoundFinalizer,
+  VolumeSnapshotContentFinalizer,
+} from "../../api/wellknown.js";
+import {
+  WorkQueue,
+  createEventRecorder,
+  createInformerFactory,
+  isAlreadyExists,
+  isNotFound,
+  keyOf,
+  type Client,
+  type EventRecorder,
+  type Lister,
+} from "../../client/index.js";
+
+export type Log = (message: string, fields?: Record<string, unknown>) => void;
+
+interface SnapshotContext {
+  client: Client;
+  snapshots: Lister<VolumeSnapshot>;
+  contents: Lister<VolumeSnapshotContent>;
+  classes: Lister<VolumeSnapshotClass>;
+  claims: Lister<PersistentVolumeClaim>;
+  volumes: Lister<PersistentVolume>;
+  recorder: EventRecorder;
+}
+
+export interface SnapshotControllerOptions {
+  client: Client;
+  signal: AbortSignal;
+  resyncPeriodMs?: number;
+  log?: Log;
+}
+
+/** upstream's GetDynamicSnapshotContentNameForSnapshot. */
+export const contentNameFor = (snapshot: VolumeSnapshot): string => `snapcontent-${snapshot.metadata.uid}`;
+
+const without = (list: string[] | undefined, item: string) => (list ?? []).filter((f) => f !== item);
+
+/** Starts the controller; resolves once its informers synced. stop() waits for the loops. */
+export async function startSnapshotController(options: SnapshotControllerOptions): Promise<{ stop(): Promise<void> }> {
+  const log = options.log ?? ((m, f) => console.warn(`[snapshot-controller] ${m}`, f ?? {}));
+  const stopping = new AbortController();
+  const signal = AbortSignal.any([options.signal, stopping.signal]);
+  setMaxListeners(0, signal);
+  const { client } = options;
+  const informers = createInformerFactory(client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
+  const recorder = createEventRecorder(client.events, { component: "snapshot-controller", log });
+  const ctx: SnapshotContext = {
+    client,
+    snapshots: informers.volumeSnapshots,
+    contents: informers.volumeSnapshotContents,
+    classes: informers.volumeSnapshotClasses,
+    claims: informers.persistentVolumeClaims,
+    volumes: informers.persistentVolumes,
+    recorder,
+  };
+  const queue = new WorkQueue<string>({ name: "volumesnapshots", log: (m, f) => log(m, f) });
+  informers.volumeSnapshots.onChange((snapshot) => queue.add(keyOf(snapshot)));
+  // A content's status change (sidecar) or deletion moves its snapshot on.
+  informers.volumeSnapshotContents.onChange((content) => {
+    const ref = content.spec.volumeSnapshotRef;
+    if (ref.namespace && ref.name) queue.add(`${ref.namespace}/${ref.name}`);
+  });
+  // A claim becoming Bound unblocks snapshots of it; a new default class unblocks class-less snapshots.
+  informers.persistentVolumeClaims.onChange((claim) => {
+    for (const s of informers.volumeSnapshots.list({ namespace: claim.metadata.namespace }))
+      if (s.spec.source.persistentVolumeClaimName === claim.metadata.name) queue.add(keyOf(s));
+  });
+  informers.volumeSnapshotClasses.onChange(() => {
+    for (const s of informers.volumeSnapshots.list()) if (!s.status?.readyToUse) queue.add(keyOf(s));
+  });
+  informers.start(signal);
+  await informers.waitForSync(signal);
+  const loops = queue.work(
+    signal,
+    async (key) => {
+      await syncSnapshot(ctx, key);
+      queue.forget(key);
+    },
+    4,
+  );
+  return {
+    async stop() {
+      stopping.abort();
+      await loops;
+      await recorder.flush();
+    },
+  };
+}
+
+/** Moves one snapshot one step toward bound and ready (or, being deleted, toward gone). */
+export async function syncSnapshot(ctx: SnapshotContext, key: string): Promise<void> {
+  const snapshot = ctx.snapshots.get(key);
+  if (!snapshot) return;
+  const contentName = snapshot.status?.boundVolumeSnapshotContentName ?? contentNameFor(snapshot);
+  const staticName = snapshot.spec.source.volumeSnapshotContentName;
+  const content = ctx.contents.get(staticName ?? contentName);
+  if (snapshot.metadata.deletionTimestamp) return deleteSnapshot(ctx, snapshot, content);
+
+  const finalizers = snapshot.metadata.finalizers ?? [];
+  const wanted = [VolumeSnapshotAsSourceFinalizer, ...(content ? [VolumeSnapshotBoundFinalizer] : [])];
+  if (wanted.some((f) => !finalizers.includes(f))) {
+    const copy = structuredClone(snapshot);
+    copy.metadata.finalizers = [...finalizers, ...wanted.filter((f) => !finalizers.includes(f))];
+    await ctx.client.volumeSnapshots.update(copy);
+    return; // the update event brings us back
+  }
+  if (staticName) {
+    if (!content) return markError(ctx, snapshot, `VolumeSnapshotContent "${staticName}" not found`);
+    return updateStatus(ctx, snapshot, content);
+  }
+  if (content) {
+    if (content.status?.snapshotHandle) await releaseClaim(ctx, snapshot);
+    return updateStatus(ctx, snapshot, content);
+  }
+  return createContent(ctx, snapshot);
+}
+
+async function createContent(ctx: SnapshotContext, snapshot: VolumeSnapshot): Promise<void> {
+  const namespace = snapshot.metadata.namespace ?? "";
+  const claimName = snapshot.spec.source.persistentVolumeClaimName ?? "";
+  const claim = ctx.claims.get(`${namespace}/${claimName}`);
+  if (!claim)
+    return markError(
+      ctx,
+      snapshot,
+      `failed to get input parameters to create snapshot ${snapshot.metadata.name}: "PersistentVolumeClaim \\"${claimName}\\" not found"`,
+    );
+  const volume = claim.spec.volumeName ? ctx.volumes.get(claim.spec.volumeName) : undefined;
+  if (claim.status?.phase !== "Bound" || !volume) {
+    // upstream waits (SnapshotPending) for the claim to bind; the claim's update requeues us.
+    return markError(
+      ctx,
+      snapshot,
+      `the PVC ${claimName} is not yet bound to a PV, will not attempt to take a snapshot`,
+      "SnapshotPending",
+      "Normal",
+    );
+  }
+  if (!volume.spec.csi) return markError(ctx, snapshot, `volume ${volume.metadata.name} is not a CSI volume`);
+  const driver = volume.spec.csi.driver;
+  const className = snapshot.spec.volumeSnapshotClassName;
+  if (!className) {
+    const defaults = ctx.classes
+      .list()
+      .filter((c) => c.driver === driver && c.metadata.annotations?.[AnnIsDefaultSnapshotClass] === "true");
+    if (defaults.length !== 1) {
+      return markError(
+        ctx,
+        snapshot,
+        defaults.length === 0
+          ? `cannot find default snapshot class for snapshot ${snapshot.metadata.name}`
+          : `cannot find default snapshot class: ${defaults.length} default snapshot classes were found`,
+      );
+    }
+    // upstream writes the chosen default into the snapshot's spec.
+    const copy = structuredClone(snapshot);
+    copy.spec.volumeSnapshotClassName = defaults[0].metadata.name;
+    await ctx.client.volumeSnapshots.update(copy);
+    return;
+  }
+  const snapshotClass = ctx.classes.get(className);
+  if (!snapshotClass)
+    return markError(ctx, snapshot, `volumesnapshotclass.snapshot.storage.k8s.io "${className}" not found`);
+  // The claim may not be deleted while its snapshot is being cut.
+  if (!(claim.metadata.finalizers ?? []).includes(PVCAsSourceFinalizer)) {
+    const copy = structuredClone(claim);
+    copy.metadata.finalizers = [...(claim.metadata.finalizers ?? []), PVCAsSourceFinalizer];
+    await ctx.client.persistentVolumeClaims.update(copy);
+  }
+  const content: VolumeSnapshotContent = {
+    apiVersion: "snapshot.storage.k8s.io/v1",
+    kind: "VolumeSnapshotContent",
+    metadata: { name: contentNameFor(snapshot), finalizers: [VolumeSnapshotContentFinalizer] },
+    spec: {
+      volumeSnapshotRef: {
+        apiVersion: "snapshot.storage.k8s.io/v1",
+        kind: "VolumeSnapshot",
+        namespace,
+        name: snapshot.metadata.name,
+        uid: snapshot.metadata.uid,
+        resourceVersion: snapshot.metadata.resourceVersion,
+      },
+      deletionPolicy: snapshotClass.deletionPolicy,
+      driver,
+      volumeSnapshotClassName: className,
+      source: { volumeHandle: volume.spec.csi.volumeHandle },
+      sourceVolumeMode: volume.spec.volumeMode ?? "Filesystem",
+    },
+  };
+  try {
+    await ctx.client.volumeSnapshotContents.create(content);
+    ctx.recorder.event(
+      snapshot,
+      "Normal",
+      "CreatingSnapshot",
+      "Waiting for a snapshot " + `${namespace}/${snapshot.metadata.name} to be created by the CSI driver.`,
+    );
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}
+
+/** Copies the content's status into the snapshot's (upstream's updateSnapshotStatus). */
+async function updateStatus(ctx: SnapshotContext, snapshot: VolumeSnapshot, content: VolumeSnapshotContent) {
+  const from = content.status ?? {};
+  const status = { ...(snapshot.status ?? {}) };
+  status.boundVolumeSnapshotContentName = content.metadata.name;
+  status.readyToUse = from.readyToUse ?? false;
+  if (from.creationTime !== undefined)
+    status.creationTime = new Date(Math.floor(from.creationTime / 1e6)).toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (from.restoreSize !== undefined) status.restoreSize = bytesToQuantity(from.restoreSize);
+  if (from.error) status.error = from.error;
+  else delete status.error;
+  if (JSON.stringify(status) === JSON.stringify(snapshot.status ?? {})) return;
+  const wasReady = snapshot.status?.readyToUse === true;
+  await ctx.client.volumeSnapshots.updateStatus({ ...structuredClone(snapshot), status });
+  if (status.readyToUse && !wasReady)
+    ctx.recorder.event(
+      snapshot,
+      "Normal",
+      "SnapshotReady",
+      `Snapshot ${snapshot.metadata.namespace}/${snapshot.metadata.name} is ready to use.`,
+    );
+}
+
+/** Quantity text as Kubernetes prints bytes: the largest binary suffix that divides evenly. */
+export function bytesToQuantity(bytes: number): string {
+  const units = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+  let value = BigInt(bytes);
+  let unit = "";
+  for (const u of units) {
+    if (value === 0n || value % 1024n !== 0n) break;
+    value /= 1024n;
+    unit = u;
+  }
+  return `${value}${unit}`;
+}
+
+async function markError(
+  ctx: SnapshotContext,
+  snapshot: VolumeSnapshot,
+  message: string,
+  reason = "SnapshotCreationFailed",
+  type: "Warning" | "Normal" = "Warning",
+): Promise<void> {
+  ctx.recorder.event(snapshot, type, reason, message);
+  if (snapshot.status?.error?.message === message) return;
+  const status = {
+    ...(snapshot.status ?? {}),
+    readyToUse: false,
+    error: { time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"), message },
+  };
+  await ctx.client.volumeSnapshots.updateStatus({ ...structuredClone(snapshot), status });
+}
+
+/** Drops pvc-as-source-protection once no snapshot of the claim is still being cut. */
+async function releaseClaim(ctx: SnapshotContext, snapshot: VolumeSnapshot): Promise<void> {
+  const claimName = snapshot.spec.source.persistentVolumeClaimName;
+  if (!claimName) return;
+  const claim = ctx.claims.get(`${snapshot.metadata.namespace}/${claimName}`);
+  if (!claim || !(claim.metadata.finalizers ?? []).includes(PVCAsSourceFinalizer)) return;
+  const busy = ctx.snapshots
+    .list({ namespace: snapshot.metadata.namespace })
+    .some(
+      (s) =>
+        s.spec.source.persistentVolumeClaimName === claimName &&
+        !ctx.contents.get(contentNameFor(s))?.status?.snapshotHandle &&
+        !s.metadata.deletionTimestamp,
+    );
+  if (busy) return;
+  const copy = structuredClone(claim);
+  copy.metadata.finalizers = without(claim.metadata.finalizers, PVCAsSourceFinalizer);
+  await ctx.client.persistentVolumeClaims.update(copy);
+}
+
+/** A claim still being restored from this snapshot keeps volumesnapshot-as-source-protection. */
+function isUsedAsSource(ctx: SnapshotContext, snapshot: VolumeSnapshot): boolean {
+  return ctx.claims.list({ namespace: snapshot.metadata.namespace }).some((claim) => {
+    const source = claim.spec.dataSourceRef ?? claim.spec.dataSource;
+    return (
+      source?.kind === "VolumeSnapshot" && source.name === snapshot.metadata.name && claim.status?.phase === "Pending"
+    );
+  });
+}
+
+async function deleteSnapshot(
+  ctx: SnapshotContext,
+  snapshot: VolumeSnapshot,
+  content: VolumeSnapshotContent | undefined,
+) {
+  if (isUsedAsSource(ctx, snapshot)) return;
+  await releaseClaim(ctx, snapshot);
+  const bound = content && content.spec.volumeSnapshotRef.uid === snapshot.metadata.uid;
+  if (bound && content.spec.deletionPolicy === "Delete") {
+    // The sidecar calls DeleteSnapshot and drops the content's finalizer; the content's deletion requeues us.
+    if (!content.metadata.deletionTimestamp) {
+      try {
+        await ctx.client.volumeSnapshotContents.delete(content.metadata.name ?? "");
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return;
+  }
+  if (
+    bound &&
+    content.spec.deletionPolicy === "Retain" &&
+    (content.metadata.finalizers ?? []).includes(VolumeSnapshotContentFinalizer)
+  ) {
+    // Retain: the content stays, no longer protected by a snapshot.
+    const copy = structuredClone(content);
+    copy.metadata.finalizers = without(content.metadata.finalizers, VolumeSnapshotContentFinalizer);
+    await ctx.client.volumeSnapshotContents.update(copy);
+  }
+  const copy = structuredClone(snapshot);
+  copy.metadata.finalizers = without(
+    without(snapshot.metadata.finalizers, VolumeSnapshotAsSourceFinalizer),
+    VolumeSnapshotBoundFinalizer,
+  );
+  try {
+    await ctx.client.volumeSnapshots.update(copy);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
