@@ -12,6 +12,7 @@ import { startPVBinder } from "./pvbinder/controller.js";
 import { startPVCProtection } from "./pvcprotection/controller.js";
 import { startPVProtection } from "./pvprotection/controller.js";
 import { startAttachDetachController } from "./attachdetach/controller.js";
+import { startStatefulSetAndGarbageCollector } from "./statefulset/start.js";
 
 export interface LeaderElectOptions {
   namespace?: string;
@@ -77,6 +78,7 @@ async function runControllers(
     signal,
   );
   loops.push((await startAttachDetachController({ client, informers, signal, log })).done);
+  loops.push(startStatefulSetAndGarbageCollector({ client, informers, resyncPeriodMs, log }, signal));
   started();
   loops.push(binder.done);
   await Promise.all(loops);
