@@ -11,6 +11,7 @@ import { registerCsiResizer } from "./csiresizer.js";
 import { registerNode } from "./node.js";
 import { registerScheduler } from "./scheduler.js";
 import { registerCsiProvisioner } from "./csiprovisioner.js";
+import { registerCsiSnapshotter } from "./csisnapshotter.js";
 
 const program = new Command("stowage")
   .description("Kubernetes persistent storage as a standalone, Kubernetes-compatible control plane")
@@ -30,6 +31,7 @@ const commands: Array<(program: Command) => void> = [
   registerScheduler,
   registerNode,
   registerCsiProvisioner,
+  registerCsiSnapshotter,
 ];
 for (const register of commands) register(program);
 

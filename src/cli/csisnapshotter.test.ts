@@ -1,0 +1,117 @@
+// `stowage csi-snapshotter` as its own process against a running stowage: a VolumeSnapshotContent of its driver
+// gets the driver's snapshot (status.snapshotHandle, readyToUse); deleted with policy Delete, the driver's snapshot
+// is gone. Bad flags are refused with a message that says what to fix.
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+import type { VolumeSnapshotContent } from "../api/snapshot/types.js";
+import { CsiClient } from "../csi/client.js";
+import { startDriver, DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
+import { startStowage } from "./testing/stowage.js";
+
+const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+function run(...args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", main, "csi-snapshotter", ...args],
+      { cwd: repoRoot },
+      (err, _o, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stderr }),
+    );
+  });
+}
+
+const cases = [
+  {
+    name: "a CSI address that is not a unix socket",
+    args: ["--csi-address", "tcp://1.2.3.4:10000", "--kubeconfig", "k"],
+    want: /want unix:\/\/\/absolute\/path\/csi\.sock/,
+  },
+  {
+    name: "no --kubeconfig",
+    args: ["--csi-address", "unix:///tmp/x.sock"],
+    want: /required option '--kubeconfig <file>' not specified/,
+  },
+  {
+    name: "a kubeconfig that does not exist",
+    args: ["--csi-address", "unix:///tmp/x.sock", "--kubeconfig", "/nonexistent/kubeconfig"],
+    want: /error: --kubeconfig: /,
+  },
+];
+for (const c of cases) {
+  test(`stowage csi-snapshotter refuses ${c.name}`, async () => {
+    const result = await run(...c.args);
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, c.want);
+  });
+}
+
+test("stowage csi-snapshotter cuts the snapshot of a content of its driver and deletes it with the content (Delete policy)", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "stowage-csi-snapshotter-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const s = await startStowage(t);
+  const endpoint = `unix://${join(dir, "csi.sock")}`;
+  const driver = await startDriver({ endpoint, nodeId: "n1", stateDir: join(dir, "state") });
+  t.after(() => driver.stop());
+  const csi = await CsiClient.connect(endpoint);
+  t.after(() => csi.close());
+  const volume = await csi.controller.CreateVolume({
+    name: "v1",
+    capacity_range: { required_bytes: String(1 << 20) },
+    volume_capabilities: [{ access_mode: { mode: "SINGLE_NODE_WRITER" }, mount: {} }],
+  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", main, "csi-snapshotter", "--csi-address", endpoint, "--kubeconfig", s.kubeconfig],
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  t.after(async () => {
+    if (child.exitCode === null) child.kill("SIGTERM");
+    await exited;
+  });
+  const content: VolumeSnapshotContent = {
+    apiVersion: "snapshot.storage.k8s.io/v1",
+    kind: "VolumeSnapshotContent",
+    metadata: {
+      name: "snapcontent-1",
+      finalizers: ["snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection"],
+    },
+    spec: {
+      volumeSnapshotRef: {
+        kind: "VolumeSnapshot",
+        namespace: "default",
+        name: "snap",
+        uid: "11111111-2222-3333-4444-555555555555",
+      },
+      deletionPolicy: "Delete",
+      driver: DRIVER_NAME,
+      source: { volumeHandle: volume.volume?.volume_id ?? "" },
+    },
+  };
+  const created = await s.kubectlResult(["apply", "-f", "-"], { input: JSON.stringify(content) });
+  assert.equal(created.code, 0, created.stderr);
+  await s.kubectl(
+    "wait",
+    "volumesnapshotcontent/snapcontent-1",
+    "--for=jsonpath={.status.readyToUse}=true",
+    "--timeout=30s",
+  );
+  const ready = JSON.parse(
+    await s.kubectl("get", "volumesnapshotcontent", "snapcontent-1", "-o", "json"),
+  ) as VolumeSnapshotContent;
+  const handle = ready.status?.snapshotHandle ?? "";
+  assert.notEqual(handle, "");
+  assert.equal((await csi.controller.ListSnapshots({ snapshot_id: handle })).entries.length, 1);
+
+  await s.kubectl("delete", "volumesnapshotcontent", "snapcontent-1", "--timeout=30s");
+  assert.deepEqual((await csi.controller.ListSnapshots({ snapshot_id: handle })).entries, []);
+  child.kill("SIGTERM");
+  assert.equal(await exited, 0);
+});
