@@ -103,9 +103,10 @@ export const retentionPolicy = (set: StatefulSet): RetentionPolicy => ({
 
 /**
  * The owner references a claim should carry under the retention policy (upstream
- * updateClaimOwnerRefForSetAndPod): whenDeleted=Delete → a reference to the set; whenScaled=Delete and the pod is
- * scaled away (ordinal out of range) → a reference to the pod, so the garbage collector deletes the claim once the
- * pod is gone. References to other owners are kept. Returns undefined when nothing changes.
+ * updateClaimOwnerRefForSetAndPod): whenScaled=Delete and the pod scaled away (ordinal out of range) → a controller
+ * reference to the pod, so the garbage collector deletes the claim once the pod is gone; otherwise
+ * whenDeleted=Delete → a controller reference to the set. Our references are scrubbed first; other owners' are kept,
+ * and when another owner already controls the claim we add none. Returns undefined when nothing changes.
  */
 export function claimOwnerReferences(
   claim: PersistentVolumeClaim,
@@ -115,17 +116,17 @@ export function claimOwnerReferences(
 ): OwnerReference[] | undefined {
   const policy = retentionPolicy(set);
   const refs = claim.metadata.ownerReferences ?? [];
-  const setUid = set.metadata.uid;
-  const podUid = pod?.metadata.uid;
-  const wantSet = policy.whenDeleted === "Delete";
-  const wantPod = policy.whenScaled === "Delete" && scaledAway && pod !== undefined;
-  let next = refs.filter((ref) => {
-    if (ref.kind === "StatefulSet" && ref.name === set.metadata.name) return wantSet && ref.uid === setUid;
-    if (ref.kind === "Pod" && pod && ref.name === pod.metadata.name) return wantPod && ref.uid === podUid;
-    return true;
-  });
-  if (wantSet && !next.some((ref) => ref.uid === setUid)) next = [...next, setOwnerReference(set, false)];
-  if (wantPod && pod && !next.some((ref) => ref.uid === podUid)) next = [...next, podOwnerReference(pod)];
-  const same = next.length === refs.length && next.every((ref, i) => ref.uid === refs[i]?.uid);
-  return same ? undefined : next;
+  const ours = (ref: OwnerReference) =>
+    (ref.kind === "StatefulSet" && ref.name === set.metadata.name) ||
+    (pod !== undefined && ref.kind === "Pod" && ref.name === pod.metadata.name);
+  let next = refs.filter((ref) => !ours(ref));
+  const unexpectedController = next.some((ref) => ref.controller);
+  if (!unexpectedController) {
+    const wantPod = policy.whenScaled === "Delete" && scaledAway && pod !== undefined;
+    const wantSet = policy.whenDeleted === "Delete" && !wantPod;
+    if (wantPod && pod) next = [...next, { ...podOwnerReference(pod), controller: true, blockOwnerDeletion: true }];
+    if (wantSet) next = [...next, setOwnerReference(set, true)];
+  }
+  const key = (list: OwnerReference[]) => JSON.stringify(list.map((r) => [r.uid, r.kind, r.name, !!r.controller]));
+  return key(next) === key(refs) ? undefined : next;
 }
