@@ -57,7 +57,7 @@ test("stowage csi-snapshotter cuts the snapshot of a content of its driver and d
   t.after(() => rm(dir, { recursive: true, force: true }));
   const s = await startStowage(t);
   const endpoint = `unix://${join(dir, "csi.sock")}`;
-  const driver = await startDriver({ endpoint, nodeId: "n1", stateDir: join(dir, "state") });
+  const driver = await startDriver({ endpoint, nodeId: "n1", stateDir: join(dir, "state"), log: () => undefined });
   t.after(() => driver.stop());
   const csi = await CsiClient.connect(endpoint);
   t.after(() => csi.close());

@@ -120,6 +120,37 @@ export async function syncSnapshot(ctx: SnapshotContext, key: string): Promise<v
   }
   if (staticName) {
     if (!content) return markError(ctx, snapshot, `VolumeSnapshotContent "${staticName}" not found`);
+    const ref = content.spec.volumeSnapshotRef;
+    if (ref.name !== snapshot.metadata.name || ref.namespace !== snapshot.metadata.namespace) {
+      return markError(
+        ctx,
+        snapshot,
+        `VolumeSnapshotContent ${staticName} is bound to a different snapshot`,
+        "SnapshotContentMismatch",
+      );
+    }
+    if (
+      ref.uid !== snapshot.metadata.uid ||
+      !(content.metadata.finalizers ?? []).includes(VolumeSnapshotContentFinalizer)
+    ) {
+      // Pre-provisioned: bind the content to this very snapshot (uid) and protect it while bound, as upstream.
+      if (ref.uid && ref.uid !== snapshot.metadata.uid) {
+        return markError(
+          ctx,
+          snapshot,
+          `VolumeSnapshotContent ${staticName} is bound to a different snapshot`,
+          "SnapshotContentMismatch",
+        );
+      }
+      const copy = structuredClone(content);
+      copy.spec.volumeSnapshotRef = { ...ref, uid: snapshot.metadata.uid };
+      copy.metadata.finalizers = [
+        ...without(content.metadata.finalizers, VolumeSnapshotContentFinalizer),
+        VolumeSnapshotContentFinalizer,
+      ];
+      await ctx.client.volumeSnapshotContents.update(copy);
+      return;
+    }
     return updateStatus(ctx, snapshot, content);
   }
   if (content) {
