@@ -130,7 +130,8 @@ export async function syncClaim(ctx: ResizerContext, key: string): Promise<void>
   ctx.recorder.event(claim, "Normal", EventResizing, `External resizer is resizing volume ${pvName}`);
 
   let newSize = requested;
-  let nodeExpansionRequired = false;
+  // The trivial resizer (no EXPAND_VOLUME) leaves all the work to NodeExpandVolume.
+  let nodeExpansionRequired = ctx.trivial;
   if (!ctx.trivial) {
     try {
       const response = await ctx.csi.controller.ControllerExpandVolume(
@@ -138,6 +139,7 @@ export async function syncClaim(ctx: ResizerContext, key: string): Promise<void>
           volume_id: pv.spec.csi?.volumeHandle ?? "",
           capacity_range: { required_bytes: Number(requested.value) },
           volume_capability: volumeCapability(pv.spec, ctx.supportsSingleNodeMultiWriter),
+          secrets: await expandSecrets(ctx, pv),
         },
         { timeoutMs: ctx.timeoutMs, signal: ctx.signal },
       );
@@ -196,6 +198,19 @@ export async function syncClaim(ctx: ResizerContext, key: string): Promise<void>
     allocatedResourceStatuses: withoutStorageStatus(claim),
   });
   ctx.recorder.event(claim, "Normal", EventVolumeResizeSuccess, "Resize volume succeeded");
+}
+
+/** controllerExpandSecretRef's data, as strings (upstream getCredentials); a missing secret fails the expansion. */
+async function expandSecrets(ctx: ResizerContext, pv: PersistentVolume): Promise<Record<string, string>> {
+  const ref = pv.spec.csi?.controllerExpandSecretRef;
+  if (!ref?.name) return {};
+  const secret = await ctx.client.secrets.get(ref.namespace ?? "", ref.name).catch((err: unknown) => {
+    throw new Error(`failed to get secret ${ref.namespace ?? ""}/${ref.name}: ${errorText(err)}`);
+  });
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(secret.data ?? {})) out[key] = Buffer.from(value, "base64").toString();
+  for (const [key, value] of Object.entries(secret.stringData ?? {})) out[key] = value;
+  return out;
 }
 
 /** ControllerExpandVolume failed; the claim got a VolumeResizeFailed event and the key is retried with backoff. */
