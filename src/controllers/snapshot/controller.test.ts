@@ -70,7 +70,7 @@ test("Retain keeps content and driver snapshot; no default class is an error; a 
   // No class named and no default for the driver: upstream's error in status, no content.
   await client.volumeSnapshots.create(snapshotOf("classless", { persistentVolumeClaimName: "data" }));
   const failed = await eventually(async () => (await client.volumeSnapshots.get("default", "classless")).status?.error);
-  assert.equal(failed.message, "cannot find default snapshot class for snapshot classless");
+  assert.equal(failed.message, "Failed to set default snapshot class with error cannot find default snapshot class");
   assert.equal((await client.volumeSnapshotContents.list()).items.length, 0);
 
   // Retain: deleting the snapshot leaves the content (unprotected) and the driver's snapshot.

@@ -192,9 +192,12 @@ async function createContent(ctx: SnapshotContext, snapshot: VolumeSnapshot): Pr
       return markError(
         ctx,
         snapshot,
-        defaults.length === 0
-          ? `cannot find default snapshot class for snapshot ${snapshot.metadata.name}`
-          : `cannot find default snapshot class: ${defaults.length} default snapshot classes were found`,
+        `Failed to set default snapshot class with error ${
+          defaults.length === 0
+            ? "cannot find default snapshot class"
+            : `${defaults.length} default snapshot classes were found`
+        }`,
+        "SetDefaultSnapshotClassFailed",
       );
     }
     // upstream writes the chosen default into the snapshot's spec.
