@@ -78,6 +78,9 @@ export async function startSnapshotController(options: SnapshotControllerOptions
   informers.persistentVolumeClaims.onChange((claim) => {
     for (const s of informers.volumeSnapshots.list({ namespace: claim.metadata.namespace }))
       if (s.spec.source.persistentVolumeClaimName === claim.metadata.name) queue.add(keyOf(s));
+    // A claim restored from a snapshot (Bound or gone) may release the snapshot's as-source protection.
+    const source = claim.spec.dataSourceRef ?? claim.spec.dataSource;
+    if (source?.kind === "VolumeSnapshot") queue.add(`${claim.metadata.namespace}/${source.name}`);
   });
   informers.volumeSnapshotClasses.onChange(() => {
     for (const s of informers.volumeSnapshots.list()) if (!s.status?.readyToUse) queue.add(keyOf(s));

@@ -200,8 +200,41 @@ spec:
   assert.match(failed, /error getting handle for DataSource Type VolumeSnapshot by Name missing/);
   assert.equal((await getJson<PersistentVolumeClaim>(s, "pvc", "orphan")).status?.phase, "Pending");
 
+  // A restore smaller than the snapshot is refused with upstream's words and stays Pending.
+  await apply(
+    s,
+    claim(
+      "small",
+      `
+  dataSource:
+    apiGroup: snapshot.storage.k8s.io
+    kind: VolumeSnapshot
+    name: snap`,
+    ).replace("storage: 64Mi", "storage: 1Mi"),
+  );
+  await apply(s, pod("small-reader", "small"));
+  const tooSmall = await eventually(async () => {
+    const out = await s.kubectl(
+      "get",
+      "events",
+      "--field-selector",
+      "involvedObject.name=small,reason=ProvisioningFailed",
+      "-o",
+      "jsonpath={.items[*].message}",
+    );
+    return out === "" ? undefined : out;
+  });
+  assert.match(tooSmall, /requested volume size 1048576 is less than the size 67108864 for the source snapshot snap/);
+
   // Deleting the snapshot (policy Delete) removes the content and the driver's snapshot.
-  await s.kubectl("delete", "volumesnapshot", "snap", "--timeout=30s");
+  // While a claim is still being provisioned from it, volumesnapshot-as-source-protection holds the snapshot.
+  await s.kubectl("delete", "volumesnapshot", "snap", "--wait=false");
+  const held = await getJson<VolumeSnapshot>(s, "volumesnapshot", "snap");
+  assert.ok(held.metadata.deletionTimestamp, "deletion requested");
+  assert.ok(held.metadata.finalizers?.includes("snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection"));
+  await s.kubectl("delete", "pod", "small-reader", "orphan-reader", "--timeout=30s");
+  await s.kubectl("delete", "pvc", "small", "orphan", "--timeout=30s");
+  await s.kubectl("wait", "volumesnapshot/snap", "--for=delete", "--timeout=30s");
   await s.kubectl("wait", `volumesnapshotcontent/${content.metadata.name}`, "--for=delete", "--timeout=30s");
   const csi = await CsiClient.connect(`unix://${join(dataDir, "csi", `hostpath-${nodeName(1)}.sock`)}`);
   t.after(() => csi.close());
