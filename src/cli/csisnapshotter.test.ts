@@ -115,3 +115,69 @@ test("stowage csi-snapshotter cuts the snapshot of a content of its driver and d
   child.kill("SIGTERM");
   assert.equal(await exited, 0);
 });
+
+test("a csi-snapshotter killed while a content waits for its snapshot finishes it once after restart", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "stowage-csi-snapshotter-crash-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const s = await startStowage(t);
+  const endpoint = `unix://${join(dir, "csi.sock")}`;
+  const driver = await startDriver({ endpoint, nodeId: "n1", stateDir: join(dir, "state"), log: () => undefined });
+  t.after(() => driver.stop());
+  const csi = await CsiClient.connect(endpoint);
+  t.after(() => csi.close());
+  const volume = await csi.controller.CreateVolume({
+    name: "v1",
+    capacity_range: { required_bytes: String(1 << 20) },
+    volume_capabilities: [{ access_mode: { mode: "SINGLE_NODE_WRITER" }, mount: {} }],
+  });
+  const volumeId = volume.volume?.volume_id ?? "";
+  const start = () => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", main, "csi-snapshotter", "--csi-address", endpoint, "--kubeconfig", s.kubeconfig],
+      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    t.after(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    });
+    return { child, exited };
+  };
+  const first = start();
+  // Wait until the first one is up (it prints its line), then give it the content and kill it at once.
+  await new Promise<void>((resolve) => first.child.stdout?.on("data", () => resolve()));
+  const content: VolumeSnapshotContent = {
+    apiVersion: "snapshot.storage.k8s.io/v1",
+    kind: "VolumeSnapshotContent",
+    metadata: {
+      name: "snapcontent-2",
+      finalizers: ["snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection"],
+    },
+    spec: {
+      volumeSnapshotRef: {
+        kind: "VolumeSnapshot",
+        namespace: "default",
+        name: "snap",
+        uid: "22222222-2222-3333-4444-555555555555",
+      },
+      deletionPolicy: "Delete",
+      driver: DRIVER_NAME,
+      source: { volumeHandle: volumeId },
+    },
+  };
+  const created = await s.kubectlResult(["apply", "-f", "-"], { input: JSON.stringify(content) });
+  assert.equal(created.code, 0, created.stderr);
+  first.child.kill("SIGKILL");
+  await first.exited;
+
+  start();
+  await s.kubectl(
+    "wait",
+    "volumesnapshotcontent/snapcontent-2",
+    "--for=jsonpath={.status.readyToUse}=true",
+    "--timeout=30s",
+  );
+  const listed = await csi.controller.ListSnapshots({ source_volume_id: volumeId });
+  assert.equal(listed.entries.length, 1, "exactly one snapshot of the volume in the driver");
+});
