@@ -3,7 +3,7 @@
 // mounted (reconstructed from disk at start), a reconciler converging the two — plus the pod worker that reports
 // pod status (runtime "none": Running once every volume is set up) and confirms deletions once volumes are gone.
 import { setMaxListeners } from "node:events";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import type { Pod } from "../api/core/types.js";
 import { EventFailedMountVolume } from "../api/wellknown.js";
 import {
@@ -300,6 +300,15 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       log,
     ),
   );
+  /**
+   * The kubelet's housekeeping (cleanupOrphanedPodDirs, every 2 s): a pod directory that no pod in the API owns and
+   * nothing is mounted under goes. Catches directories a mount in flight re-created after its pod was deleted.
+   */
+  async function cleanupOrphanedPodDirs(): Promise<void> {
+    const uids = await readdir(paths.podsDir).catch(() => [] as string[]);
+    for (const uid of uids) await removeOrphanedPodDir(uid);
+  }
+  let ticks = 0;
   // Every second: pods still waiting get their timeout checked, and volumesInUse follows the volume manager.
   const ticker = setInterval(() => {
     for (const uid of waitingSince.keys()) {
@@ -308,6 +317,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     }
     nodeStatus.setVolumesInUse(volumesInUse());
     nodeStatus.writeStatus().catch((err: unknown) => log("updating node status failed", err));
+    if (++ticks % 2 === 0) void cleanupOrphanedPodDirs().catch((err: unknown) => log("pod dir cleanup failed", err));
   }, 1000);
   running.push(
     nodeStatus.run(stopSignal, () => nodeStatus.writeStatus(true).catch((err: unknown) => log("node status", err))),
