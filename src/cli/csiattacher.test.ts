@@ -31,7 +31,7 @@ const refused = [
   {
     name: "a timeout that is not a duration",
     args: ["--csi-address", "unix:///tmp/x.sock", "--kubeconfig", "/x", "--timeout", "soon"],
-    stderr: /"soon" is not a duration: want e\.g\. 15s, 500ms or 1m/,
+    stderr: /"soon" is not a duration: want e\.g\. 10s, 500ms or 1m/,
   },
   {
     name: "a kubeconfig that cannot be read",

@@ -38,7 +38,7 @@ const cases = [
   {
     name: "a timeout that is not a duration",
     args: ["--csi-address", "unix:///tmp/x.sock", "--kubeconfig", "k", "--timeout", "soon"],
-    want: /"soon" is not a duration: want e\.g\. 10s, 500ms or 2m/,
+    want: /"soon" is not a duration: want e\.g\. 10s, 500ms or 1m/,
   },
   {
     name: "an unknown flag",
