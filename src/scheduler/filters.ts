@@ -2,7 +2,7 @@
 // pod and the node, with upstream's reasons (pkg/scheduler/framework/plugins/{nodeunschedulable,tainttoleration,
 // nodeaffinity}). A filter answers undefined when the node passes, else a FilterStatus.
 import type { Node, Pod, Taint, Toleration } from "../api/core/types.js";
-import { nodeLabelsOf, nodeSelectorMatches } from "./nodeaffinity.js";
+import { nodeLabelsOf, nodeSelectorMatches } from "../api/selectors/nodeselector.js";
 
 /**
  * Why a node was rejected. `resolvable` is upstream's Unschedulable (preemption might help) as opposed to

@@ -9,7 +9,7 @@ import { labelMatcherFromSelector } from "../api/selectors/labels.js";
 import type { CSIDriver, CSIStorageCapacity, StorageClass } from "../api/storage/types.js";
 import { AnnBetaStorageClass, AnnBindCompleted, AnnSelectedNode } from "../api/wellknown.js";
 import type { FilterStatus } from "./filters.js";
-import { nodeLabelsOf, nodeSelectorMatches, topologyTermsMatch } from "./nodeaffinity.js";
+import { nodeLabelsOf, nodeSelectorMatches, topologyTermsMatch } from "../api/selectors/nodeselector.js";
 
 export const ErrReasonBindConflict = "node(s) didn't find available persistent volumes to bind";
 export const ErrReasonNodeConflict = "node(s) had volume node affinity conflict";

@@ -10,14 +10,10 @@
 // Unlike upstream (which scans every volume per claim), volumes without a claimRef are kept in buckets by
 // class and access-mode set, each sorted by capacity: a claim binary-searches to its size and walks forward
 // over the few ineligible ones. Pre-bound volumes are found through a claimRef index.
-import type {
-  NodeSelectorRequirement,
-  NodeSelectorTerm,
-  PersistentVolume,
-  PersistentVolumeClaim,
-} from "../../api/core/types.js";
+import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
 import type { LabelMatcher } from "../../api/selectors/labels.js";
 import { labelMatcherFromSelector } from "../../api/selectors/labels.js";
+import { nodeSelectorMatches, type NodeLabels } from "../../api/selectors/nodeselector.js";
 import { Tombstones } from "./context.js";
 import {
   accessModesKey,
@@ -34,10 +30,7 @@ import {
 } from "./volumeutil.js";
 
 /** The node a WaitForFirstConsumer claim was scheduled to: its name and labels, for PV node affinity. */
-export interface NodeInfo {
-  name: string;
-  labels: Record<string, string>;
-}
+export type NodeInfo = NodeLabels;
 
 export interface MatchOptions {
   /** The claim's class is WaitForFirstConsumer: without a node only a pre-bound volume may be returned. */
@@ -59,42 +52,7 @@ export class ClaimSelectorError extends Error {
 export function checkNodeAffinity(volume: PersistentVolume, node: NodeInfo): boolean {
   const required = volume.spec.nodeAffinity?.required;
   if (!required) return true;
-  return (required.nodeSelectorTerms ?? []).some((term) => termMatches(term, node));
-}
-
-function termMatches(term: NodeSelectorTerm, node: NodeInfo): boolean {
-  const expressions = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  // An empty term matches no node (upstream's nodeSelectorTerms semantics).
-  if (expressions.length === 0 && fields.length === 0) return false;
-  return (
-    expressions.every((r) => requirementMatches(r, node.labels)) &&
-    fields.every((r) => r.key === "metadata.name" && requirementMatches(r, { "metadata.name": node.name }))
-  );
-}
-
-function requirementMatches(r: NodeSelectorRequirement, labels: Record<string, string>): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key);
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case "In":
-      return has && values.includes(labels[r.key]);
-    case "NotIn":
-      return !has || !values.includes(labels[r.key]);
-    case "Exists":
-      return has;
-    case "DoesNotExist":
-      return !has;
-    case "Gt":
-    case "Lt": {
-      if (!has || values.length !== 1 || !/^-?\d+$/.test(labels[r.key]) || !/^-?\d+$/.test(values[0])) return false;
-      const have = BigInt(labels[r.key]);
-      const want = BigInt(values[0]);
-      return r.operator === "Gt" ? have > want : have < want;
-    }
-    default:
-      return false;
-  }
+  return nodeSelectorMatches(required, node);
 }
 
 function selectorOf(claim: PersistentVolumeClaim): LabelMatcher | undefined {

@@ -1,9 +1,8 @@
 // Node selector matching as upstream's component-helpers/scheduling/corev1/nodeaffinity: a NodeSelector's terms
 // are ORed, a term's requirements ANDed, an empty term matches nothing; matchFields knows only metadata.name.
-// The PV binder (src/controllers/pvbinder/match.ts) has the same rules for PV node affinity, but the scheduler
-// must not import controllers (DESIGN.md's import direction), and it also needs pod affinity and allowedTopologies.
-import type { Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm } from "../api/core/types.js";
-import type { TopologySelectorTerm } from "../api/storage/types.js";
+// Shared by the scheduler (pod node affinity, PV node affinity, allowedTopologies) and the PV binder (PV node affinity).
+import type { Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm } from "../core/types.js";
+import type { TopologySelectorTerm } from "../storage/types.js";
 
 /** What a node offers to selectors: its name (matchFields) and labels (matchExpressions). */
 export interface NodeLabels {
