@@ -35,3 +35,36 @@ export const isGrpcError = isCsiError;
 export function missingField(field: string): CsiError {
   return new CsiError(Code.INVALID_ARGUMENT, `${field} missing in request`);
 }
+
+// grpc-go's names for the codes, as they appear in its error strings ("rpc error: code = NotFound desc = …").
+const goCodeNames: Record<number, string> = {
+  [Code.OK]: "OK",
+  [Code.CANCELLED]: "Canceled",
+  [Code.UNKNOWN]: "Unknown",
+  [Code.INVALID_ARGUMENT]: "InvalidArgument",
+  [Code.DEADLINE_EXCEEDED]: "DeadlineExceeded",
+  [Code.NOT_FOUND]: "NotFound",
+  [Code.ALREADY_EXISTS]: "AlreadyExists",
+  [Code.PERMISSION_DENIED]: "PermissionDenied",
+  [Code.RESOURCE_EXHAUSTED]: "ResourceExhausted",
+  [Code.FAILED_PRECONDITION]: "FailedPrecondition",
+  [Code.ABORTED]: "Aborted",
+  [Code.OUT_OF_RANGE]: "OutOfRange",
+  [Code.UNIMPLEMENTED]: "Unimplemented",
+  [Code.INTERNAL]: "Internal",
+  [Code.UNAVAILABLE]: "Unavailable",
+  [Code.DATA_LOSS]: "DataLoss",
+  [Code.UNAUTHENTICATED]: "Unauthenticated",
+};
+
+/**
+ * How upstream's sidecars and kubelet show an error in events and status (attachError, ProvisioningFailed,
+ * FailedMount): a CSI failure as grpc-go prints it, "rpc error: code = <Code> desc = <driver's message>", which is
+ * what users search for; anything else by its message.
+ */
+export function grpcErrorText(err: unknown): string {
+  if (err instanceof CsiError) {
+    return `rpc error: code = ${goCodeNames[err.code] ?? `Code(${err.code})`} desc = ${err.message}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}

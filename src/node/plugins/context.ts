@@ -2,7 +2,7 @@
 import type { ConfigMap, Pod, Secret } from "../../api/core/types.js";
 import type { CSIDriver, VolumeAttachment } from "../../api/storage/types.js";
 import type { Lister } from "../../client/index.js";
-import { CsiError } from "../../csi/errors.js";
+import { grpcErrorText } from "../../csi/errors.js";
 import type { CsiRegistry } from "../csidrivers.js";
 import type { NodePaths } from "../paths.js";
 
@@ -35,16 +35,6 @@ export class AttachPendingError extends Error {
 }
 
 /** Go's grpc status text, as kubelet events show CSI failures: "rpc error: code = NotFound desc = …". */
-export function describeCause(err: unknown): string {
-  if (err instanceof CsiError) {
-    const camel = err.codeName
-      .toLowerCase()
-      .split("_")
-      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-      .join("");
-    return `rpc error: code = ${camel} desc = ${err.message}`;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
+export const describeCause = grpcErrorText;
 
 export type { Pod };

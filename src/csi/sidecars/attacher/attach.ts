@@ -6,12 +6,13 @@
 // Crash safety: the finalizer and node ID are saved before the driver is called, so a VolumeAttachment can never
 // disappear while the driver may hold a publish, and detach always knows the node ID it published to. Publish
 // and unpublish are idempotent, so repeating a step a killed attacher may or may not have finished is safe.
+import { grpcErrorText } from "../../errors.js";
 import type { PersistentVolume } from "../../../api/core/types.js";
 import type { VolumeAttachment } from "../../../api/storage/types.js";
 import { AnnCSINodeID, AnnVolumeAttachmentNodeID, attacherFinalizer } from "../../../api/wellknown.js";
 import { isNotFound } from "../../../client/index.js";
 import { volumeCapability } from "./capability.js";
-import { AttachPreconditionError, errorText, type AttacherContext } from "./context.js";
+import { AttachPreconditionError, type AttacherContext } from "./context.js";
 
 /** Syncs the VolumeAttachment named `name` if it is ours. Throws to be retried. */
 export async function syncAttachment(ctx: AttacherContext, name: string): Promise<void> {
@@ -162,7 +163,7 @@ async function addVolumeFinalizer(ctx: AttacherContext, cached: PersistentVolume
       metadata: { resourceVersion: volume.metadata.resourceVersion, finalizers: [...finalizers, finalizer] },
     });
   } catch (err) {
-    throw new AttachPreconditionError(`could not add PersistentVolume finalizer: ${errorText(err)}`);
+    throw new AttachPreconditionError(`could not add PersistentVolume finalizer: ${grpcErrorText(err)}`);
   }
 }
 
@@ -205,7 +206,9 @@ async function publishSecrets(ctx: AttacherContext, volume: PersistentVolume): P
     for (const [key, value] of Object.entries(secret.stringData ?? {})) out[key] = value;
     return out;
   } catch (err) {
-    throw new AttachPreconditionError(`failed to load secret "${ref.namespace ?? ""}/${ref.name}": ${errorText(err)}`);
+    throw new AttachPreconditionError(
+      `failed to load secret "${ref.namespace ?? ""}/${ref.name}": ${grpcErrorText(err)}`,
+    );
   }
 }
 
@@ -248,7 +251,7 @@ async function saveError(
   if (ctx.signal.aborted) return;
   ctx.log(`${field === "attachError" ? "attach" : "detach"} failed; will retry`, {
     attachment: attachment.metadata.name,
-    err: errorText(err),
+    err: grpcErrorText(err),
   });
   try {
     await ctx.client.volumeAttachments.patch(
@@ -258,14 +261,14 @@ async function saveError(
         status: {
           // attached is a required field (Go's bool is never omitted): a first status says false explicitly.
           ...(attachment.status?.attached === undefined ? { attached: false } : {}),
-          [field]: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), message: errorText(err) },
+          [field]: { time: new Date().toISOString().replace(/\.\d+Z$/, "Z"), message: grpcErrorText(err) },
         },
       },
       { subresource: "status" },
     );
   } catch (saveErr) {
     // Only logged: the original error is what the retry is about.
-    if (!isNotFound(saveErr)) ctx.log("could not save error to VolumeAttachment", { err: errorText(saveErr) });
+    if (!isNotFound(saveErr)) ctx.log("could not save error to VolumeAttachment", { err: grpcErrorText(saveErr) });
   }
 }
 

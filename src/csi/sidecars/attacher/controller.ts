@@ -3,11 +3,12 @@
 // plus, when the driver can list where volumes are published, a periodic reconcile against the driver.
 // Level-triggered: on start every VolumeAttachment is listed and synced, which is how a restarted attacher
 // finishes what a killed one began.
+import { grpcErrorText } from "../../errors.js";
 import { setMaxListeners } from "node:events";
 import type { VolumeAttachment } from "../../../api/storage/types.js";
 import { WorkQueue, createInformerFactory, type Client } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
-import { errorText, type AttacherContext, type Log } from "./context.js";
+import { type AttacherContext, type Log } from "./context.js";
 import { syncAttachment } from "./attach.js";
 import { reconcileAttachments } from "./reconcile.js";
 import { attachmentsByVolume, syncVolume } from "./volumes.js";
@@ -142,7 +143,7 @@ export async function startAttacher(options: AttacherOptions): Promise<RunningAt
           queue.forget(name);
         } catch (err) {
           if (signal.aborted) return;
-          log(`${queue.name}: sync failed; will retry`, { name, err: errorText(err) });
+          log(`${queue.name}: sync failed; will retry`, { name, err: grpcErrorText(err) });
           queue.addRateLimited(name);
         }
       },
@@ -159,7 +160,7 @@ export async function startAttacher(options: AttacherOptions): Promise<RunningAt
   if (canReconcile && reconcilePeriodMs > 0) {
     const reconcile = () => {
       reconciling = reconcileAttachments(ctx, (name) => attachmentQueue.add(name)).catch((err: unknown) => {
-        if (!signal.aborted) log("reconciling with the driver failed", { err: errorText(err) });
+        if (!signal.aborted) log("reconciling with the driver failed", { err: grpcErrorText(err) });
       });
     };
     reconcile();

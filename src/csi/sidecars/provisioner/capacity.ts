@@ -4,10 +4,11 @@
 // upstream's labels (csi.storage.k8s.io/drivername, csi.storage.k8s.io/managed-by) and generateName "csisc-";
 // ours that no longer match a class and segment are deleted. One level-triggered sync recomputes everything
 // on any relevant change and every poll interval (upstream's --capacity-poll-interval, 1 m).
+import { grpcErrorText } from "../../errors.js";
 import type { CSIStorageCapacity } from "../../../api/storage/types.js";
 import { Quantity } from "../../../api/quantity.js";
 import { WorkQueue, isNotFound, type InformerFactory } from "../../../client/index.js";
-import { errorText, type ProvisionerContext } from "./context.js";
+import { type ProvisionerContext } from "./context.js";
 
 export const DriverNameLabel = "csi.storage.k8s.io/drivername";
 export const ManagedByLabel = "csi.storage.k8s.io/managed-by";
@@ -95,7 +96,7 @@ export function startCapacityTracking(
             );
           } catch (err) {
             throw new Error(
-              `CSI GetCapacity for ${storageClass.metadata.name} ${JSON.stringify(segment ?? {})}: ${errorText(err)}`,
+              `CSI GetCapacity for ${storageClass.metadata.name} ${JSON.stringify(segment ?? {})}: ${grpcErrorText(err)}`,
             );
           }
           const capacity = Quantity.fromValue(BigInt(response.available_capacity), "BinarySI").toString();

@@ -4,7 +4,6 @@ import type { Node, PersistentVolume, PersistentVolumeClaim, Secret } from "../.
 import type { CSINode, StorageClass, VolumeAttachment } from "../../../api/storage/types.js";
 import type { Client, EventRecorder, Lister } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
-import { Code, CsiError } from "../../errors.js";
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -44,33 +43,4 @@ export interface ProvisionerContext {
   /** PV names this process created and the informer may not show yet: never provision them twice. */
   created: Set<string>;
   log: Log;
-}
-
-// grpc-go's names for status codes: upstream's event messages are Go's status error text.
-const goCodeNames: Record<number, string> = {
-  [Code.OK]: "OK",
-  [Code.CANCELLED]: "Canceled",
-  [Code.UNKNOWN]: "Unknown",
-  [Code.INVALID_ARGUMENT]: "InvalidArgument",
-  [Code.DEADLINE_EXCEEDED]: "DeadlineExceeded",
-  [Code.NOT_FOUND]: "NotFound",
-  [Code.ALREADY_EXISTS]: "AlreadyExists",
-  [Code.PERMISSION_DENIED]: "PermissionDenied",
-  [Code.RESOURCE_EXHAUSTED]: "ResourceExhausted",
-  [Code.FAILED_PRECONDITION]: "FailedPrecondition",
-  [Code.ABORTED]: "Aborted",
-  [Code.OUT_OF_RANGE]: "OutOfRange",
-  [Code.UNIMPLEMENTED]: "Unimplemented",
-  [Code.INTERNAL]: "Internal",
-  [Code.UNAVAILABLE]: "Unavailable",
-  [Code.DATA_LOSS]: "DataLoss",
-  [Code.UNAUTHENTICATED]: "Unauthenticated",
-};
-
-/** How upstream's events show an error: a CSI failure as grpc-go prints it, anything else by its message. */
-export function errorText(err: unknown): string {
-  if (err instanceof CsiError) {
-    return `rpc error: code = ${goCodeNames[err.code] ?? `Code(${err.code})`} desc = ${err.message}`;
-  }
-  return err instanceof Error ? err.message : String(err);
 }

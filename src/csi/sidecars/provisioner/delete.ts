@@ -3,6 +3,7 @@
 // Delete-policy volumes, and when such a volume is Released, DeleteVolume → delete the PV → drop the finalizer.
 // Each step is idempotent and the finalizer goes last, so a crash anywhere leaves a PV that tells the next sync
 // to delete again (DeleteVolume of a gone volume succeeds): the driver's volume is never orphaned.
+import { grpcErrorText } from "../../errors.js";
 import type { PersistentVolume } from "../../../api/core/types.js";
 import {
   AnnDynamicallyProvisioned,
@@ -13,7 +14,7 @@ import {
   ProvisionerVolumeFinalizer,
 } from "../../../api/wellknown.js";
 import { isConflict, isNotFound } from "../../../client/index.js";
-import { errorText, type ProvisionerContext } from "./context.js";
+import { type ProvisionerContext } from "./context.js";
 import { provisionerSecretParams, secretReference } from "./parameters.js";
 import { credentials } from "./provision.js";
 
@@ -54,7 +55,7 @@ async function handleProtectionFinalizer(ctx: ProvisionerContext, volume: Persis
     return await ctx.client.persistentVolumes.update(next); // 409 → retried from a fresher cache
   } catch (err) {
     throw new Error(
-      `failed to modify finalizers to ${JSON.stringify(finalizers)} on volume ${volume.metadata.name} err: ${errorText(err)}`,
+      `failed to modify finalizers to ${JSON.stringify(finalizers)} on volume ${volume.metadata.name} err: ${grpcErrorText(err)}`,
     );
   }
 }
@@ -70,7 +71,7 @@ async function deleteVolumeOperation(ctx: ProvisionerContext, volume: Persistent
   try {
     await deleteBackingVolume(ctx, volume);
   } catch (err) {
-    ctx.recorder.event(volume, "Warning", EventVolumeFailedDelete, errorText(err));
+    ctx.recorder.event(volume, "Warning", EventVolumeFailedDelete, grpcErrorText(err));
     throw err;
   }
   // Delete first: with finalizers the PV stays (deletionTimestamp set) until the last one goes.

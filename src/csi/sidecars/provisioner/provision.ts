@@ -2,6 +2,7 @@
 // external-provisioner's Provision do it. The PV's name is "pvc-<claim uid>" and CreateVolume is idempotent by
 // that name, so a sync repeated after a crash, a timeout or a lost PV write finds the same volume and finishes
 // it; the PV (with its claimRef) is written last, and the PV controller binds it.
+import { grpcErrorText } from "../../errors.js";
 import type {
   PersistentVolume,
   PersistentVolumeAccessMode,
@@ -28,7 +29,7 @@ import { isAlreadyExists } from "../../../client/index.js";
 import { Code, CsiError } from "../../errors.js";
 import type { CreateVolumeRequest } from "../../generated/csi/v1/CreateVolumeRequest.js";
 import type { VolumeCapability } from "../../generated/csi/v1/VolumeCapability.js";
-import { errorText, type ProvisionerContext } from "./context.js";
+import { type ProvisionerContext } from "./context.js";
 import {
   ParameterError,
   controllerExpandSecretParams,
@@ -131,7 +132,7 @@ async function provisionClaim(
     volume = await provision(ctx, claim, storageClass, pvName);
   } catch (err) {
     const state = err instanceof ProvisionError ? err.state : "inBackground";
-    const message = errorText(err instanceof ProvisionError && err.cause ? err.cause : err);
+    const message = grpcErrorText(err instanceof ProvisionError && err.cause ? err.cause : err);
     if (err instanceof ProvisionError && err.cause instanceof CsiError && err.cause.code === Code.INVALID_ARGUMENT) {
       ctx.recorder.event(
         claim,
@@ -155,7 +156,7 @@ async function provisionClaim(
   } catch (err) {
     // Another sync (or a previous life of this process) saved it first: the same PV, so this one is done.
     if (!isAlreadyExists(err))
-      throw new ProvisionError(`error saving volume ${pvName}: ${errorText(err)}`, "inBackground");
+      throw new ProvisionError(`error saving volume ${pvName}: ${grpcErrorText(err)}`, "inBackground");
   }
   ctx.created.add(pvName);
   ctx.recorder.event(claim, "Normal", EventProvisioningSucceeded, `Successfully provisioned volume ${pvName}`);
@@ -168,7 +169,7 @@ async function rescheduleProvisioning(ctx: ProvisionerContext, claim: Persistent
     await ctx.client.persistentVolumeClaims.update(next);
   } catch (err) {
     throw new Error(
-      `delete annotation 'annSelectedNode' for PersistentVolumeClaim "${claim.metadata.namespace}/${claim.metadata.name}": ${errorText(err)}`,
+      `delete annotation 'annSelectedNode' for PersistentVolumeClaim "${claim.metadata.namespace}/${claim.metadata.name}": ${grpcErrorText(err)}`,
     );
   }
 }
@@ -277,7 +278,7 @@ async function provision(
     response = await ctx.csi.controller.CreateVolume(createRequest, { timeoutMs: ctx.timeoutMs });
   } catch (err) {
     const mayReschedule = ctx.supportsTopology && !!selectedNode;
-    throw new ProvisionError(errorText(err), checkError(err, mayReschedule), { cause: err });
+    throw new ProvisionError(grpcErrorText(err), checkError(err, mayReschedule), { cause: err });
   }
   const created = response.volume;
   if (!created) throw new ProvisionError("CreateVolume returned no volume", "inBackground");
@@ -293,7 +294,7 @@ async function provision(
         { timeoutMs: ctx.timeoutMs },
       );
     } catch (err) {
-      message = `${message}. Cleanup of volume ${pvName} failed, volume is orphaned: ${errorText(err)}`;
+      message = `${message}. Cleanup of volume ${pvName} failed, volume is orphaned: ${grpcErrorText(err)}`;
     }
     throw new ProvisionError(message, "inBackground");
   }
@@ -366,7 +367,7 @@ export async function credentials(ctx: ProvisionerContext, ref: SecretReference)
     secret = await ctx.secrets.get(ref.namespace ?? "", ref.name ?? "");
   } catch (err) {
     throw new ProvisionError(
-      `error getting secret ${ref.name} in namespace ${ref.namespace}: ${errorText(err)}`,
+      `error getting secret ${ref.name} in namespace ${ref.namespace}: ${grpcErrorText(err)}`,
       "noChange",
     );
   }

@@ -11,7 +11,7 @@ import {
   type ObjectKey,
 } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
-import { errorText } from "../attacher/context.js";
+import { grpcErrorText } from "../../errors.js";
 import { ResizeFailedError, syncClaim, volumeToResize, type Log, type ResizerContext } from "./resize.js";
 
 export interface ResizerOptions {
@@ -107,7 +107,7 @@ export async function startResizer(options: ResizerOptions): Promise<RunningResi
         queue.forget(key);
       } catch (err) {
         if (signal.aborted) return;
-        if (!(err instanceof ResizeFailedError)) log("claim sync failed; will retry", { key, err: errorText(err) });
+        if (!(err instanceof ResizeFailedError)) log("claim sync failed; will retry", { key, err: grpcErrorText(err) });
         queue.addRateLimited(key);
       }
     },

@@ -22,7 +22,7 @@ import type { Client, EventRecorder, Lister } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
 import { Code, CsiError } from "../../errors.js";
 import { volumeCapability } from "../attacher/capability.js";
-import { errorText } from "../attacher/context.js";
+import { grpcErrorText } from "../../errors.js";
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -148,7 +148,7 @@ export async function syncClaim(ctx: ResizerContext, key: string): Promise<void>
       nodeExpansionRequired = response.node_expansion_required;
     } catch (err) {
       if (ctx.signal.aborted) throw err;
-      const message = `resize volume "${pvName}" by resizer "${ctx.driverName}" failed: ${errorText(err)}`;
+      const message = `resize volume "${pvName}" by resizer "${ctx.driverName}" failed: ${grpcErrorText(err)}`;
       ctx.recorder.event(claim, "Warning", EventVolumeResizeFailed, message);
       // markControllerExpansionFailed: a final error makes the size infeasible until the user changes the request
       // (RecoverVolumeExpansionFailure: lowering it to anything above the old capacity is retried).
@@ -164,7 +164,9 @@ export async function syncClaim(ctx: ResizerContext, key: string): Promise<void>
           ...(claim.status?.allocatedResourceStatuses ?? {}),
           storage: final ? "ControllerResizeInfeasible" : "ControllerResizeInProgress",
         },
-      }).catch((statusErr: unknown) => ctx.log("recording the failed expansion failed", { err: errorText(statusErr) }));
+      }).catch((statusErr: unknown) =>
+        ctx.log("recording the failed expansion failed", { err: grpcErrorText(statusErr) }),
+      );
       throw new ResizeFailedError(message);
     }
   }
@@ -205,7 +207,7 @@ async function expandSecrets(ctx: ResizerContext, pv: PersistentVolume): Promise
   const ref = pv.spec.csi?.controllerExpandSecretRef;
   if (!ref?.name) return {};
   const secret = await ctx.client.secrets.get(ref.namespace ?? "", ref.name).catch((err: unknown) => {
-    throw new Error(`failed to get secret ${ref.namespace ?? ""}/${ref.name}: ${errorText(err)}`);
+    throw new Error(`failed to get secret ${ref.namespace ?? ""}/${ref.name}: ${grpcErrorText(err)}`);
   });
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(secret.data ?? {})) out[key] = Buffer.from(value, "base64").toString();
