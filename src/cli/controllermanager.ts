@@ -1,18 +1,12 @@
 // `stowage controller-manager --kubeconfig <file> [--leader-elect]`: the control loops of src/controllers against
 // a (possibly remote) apiserver over HTTP. `stowage up` runs the same loops in-process (controllerManagerComponent).
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
-import { createClient, httpTransport, inProcessTransport, loadKubeconfig } from "../client/index.js";
-import type { Kubeconfig } from "../client/index.js";
+import { createClient, httpTransport, inProcessTransport } from "../client/index.js";
 import { startControllerManager } from "../controllers/manager.js";
+import { kubeconfigFlag, positiveIntFlag } from "./flags.js";
 import type { UpComponent } from "./up.js";
 
 const userAgent = "stowage-controller-manager";
-
-function positiveInt(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`"${text}" is not a positive integer`);
-  return Number(text);
-}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -32,20 +26,15 @@ export function registerControllerManager(program: Command): void {
     .description("run the controllers (PV binder, pvc/pv protection) against an apiserver")
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
     .option("--leader-elect", "take part in leader election (Lease kube-system/stowage-controller-manager)")
-    .option("--workers <n>", "concurrent syncs per PV binder queue", positiveInt, 16)
-    .option("--resync-period <seconds>", "how often every claim and volume is revisited", positiveInt, 15)
+    .option("--workers <n>", "concurrent syncs per PV binder queue", positiveIntFlag, 16)
+    .option("--resync-period <seconds>", "how often every claim and volume is revisited", positiveIntFlag, 15)
     .option(
       "--hostpath-reclaim-root <dir>",
       "directory under which Delete/Recycle may remove or scrub hostPath volumes (repeatable; default /tmp)",
       collect,
     )
     .action(async (flags: Flags) => {
-      let kubeconfig: Kubeconfig;
-      try {
-        kubeconfig = loadKubeconfig(flags.kubeconfig);
-      } catch (err) {
-        program.error(`error: --kubeconfig: ${(err as Error).message}`, { exitCode: 2 });
-      }
+      const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
       const transport = httpTransport(kubeconfig);
       const client = createClient(transport, { userAgent });
       const abort = new AbortController();

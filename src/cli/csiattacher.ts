@@ -4,7 +4,8 @@
 // loops in-process through startAttacher.
 import type { Command } from "commander";
 import { startAttacher } from "../csi/sidecars/attacher/controller.js";
-import { durationFlag, positiveIntFlag, runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
+import { durationFlag, positiveIntFlag } from "./flags.js";
+import { runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
 
 interface Flags extends SidecarFlags {
   workerThreads: number;

@@ -3,7 +3,8 @@
 // Delete-policy PVs → DeleteVolume. `stowage up` runs the same loops in-process through startProvisioner.
 import type { Command } from "commander";
 import { startProvisioner } from "../csi/sidecars/provisioner/controller.js";
-import { durationFlag, positiveIntFlag, runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
+import { durationFlag, positiveIntFlag } from "./flags.js";
+import { runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
 
 interface Flags extends SidecarFlags {
   workerThreads: number;

@@ -4,7 +4,8 @@
 // through startResizer.
 import type { Command } from "commander";
 import { startResizer } from "../csi/sidecars/resizer/controller.js";
-import { durationFlag, positiveIntFlag, runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
+import { durationFlag, positiveIntFlag } from "./flags.js";
+import { runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
 
 interface Flags extends SidecarFlags {
   workers: number;

@@ -6,7 +6,8 @@
 import type { Command } from "commander";
 import { startSnapshotController } from "../controllers/snapshot/controller.js";
 import { startSnapshotter } from "../csi/sidecars/snapshotter/controller.js";
-import { durationFlag, runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
+import { durationFlag } from "./flags.js";
+import { runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
 
 interface Flags extends SidecarFlags {
   timeout?: number;

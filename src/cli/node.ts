@@ -3,9 +3,10 @@
 // in-process (src/cli/storage.ts calls startNodeAgent for each of its nodes).
 import { InvalidArgumentError, type Command } from "commander";
 import { resolve } from "node:path";
-import { createClient, httpTransport, loadKubeconfig, type Kubeconfig } from "../client/index.js";
+import { createClient, httpTransport } from "../client/index.js";
 import { EndpointError, socketPathOf } from "../csi/endpoint.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
+import { kubeconfigFlag } from "./flags.js";
 
 const userAgent = "stowage-node";
 const runtimes = ["none"] as const;
@@ -61,12 +62,7 @@ export function registerNode(program: Command): void {
       collectEndpoint,
     )
     .action(async (flags: Flags) => {
-      let kubeconfig: Kubeconfig;
-      try {
-        kubeconfig = loadKubeconfig(flags.kubeconfig);
-      } catch (err) {
-        program.error(`error: --kubeconfig: ${(err as Error).message}`, { exitCode: 2 });
-      }
+      const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
       const transport = httpTransport(kubeconfig);
       const client = createClient(transport, { userAgent });
       const abort = new AbortController();

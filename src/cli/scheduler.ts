@@ -1,25 +1,12 @@
 // `stowage scheduler --kubeconfig <file>`: the scheduler (src/scheduler) against a (possibly remote) apiserver over
 // HTTP. `stowage up` runs the same scheduler in-process (schedulerComponent).
 import type { Command } from "commander";
-import { InvalidArgumentError } from "commander";
-import {
-  LeaderElector,
-  createClient,
-  defaultIdentity,
-  httpTransport,
-  inProcessTransport,
-  loadKubeconfig,
-} from "../client/index.js";
-import type { Kubeconfig } from "../client/index.js";
+import { LeaderElector, createClient, defaultIdentity, httpTransport, inProcessTransport } from "../client/index.js";
 import { DefaultSchedulerName, startScheduler, type Scheduler } from "../scheduler/scheduler.js";
+import { kubeconfigFlag, positiveIntFlag } from "./flags.js";
 import type { UpComponent } from "./up.js";
 
 const userAgent = "stowage-scheduler";
-
-function positiveInt(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`"${text}" is not a positive integer`);
-  return Number(text);
-}
 
 interface Flags {
   kubeconfig: string;
@@ -37,15 +24,10 @@ export function registerScheduler(program: Command): void {
     .description("bind pending pods to nodes, with volume binding (WaitForFirstConsumer, node affinity, limits)")
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
     .option("--scheduler-name <name>", "schedule pods whose spec.schedulerName is this", DefaultSchedulerName)
-    .option("--bind-timeout <seconds>", "how long a pod waits for its claims to be bound", positiveInt, 600)
+    .option("--bind-timeout <seconds>", "how long a pod waits for its claims to be bound", positiveIntFlag, 600)
     .option("--leader-elect", "schedule only while holding the Lease kube-system/kube-scheduler")
     .action(async (flags: Flags) => {
-      let kubeconfig: Kubeconfig;
-      try {
-        kubeconfig = loadKubeconfig(flags.kubeconfig);
-      } catch (err) {
-        program.error(`error: --kubeconfig: ${(err as Error).message}`, { exitCode: 2 });
-      }
+      const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
       const transport = httpTransport(kubeconfig);
       const client = createClient(transport, { userAgent });
       const abort = new AbortController();

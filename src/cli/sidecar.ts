@@ -1,34 +1,9 @@
 // What the CSI sidecar commands (csi-provisioner, csi-attacher, csi-resizer, csi-snapshotter) share: upstream's
 // flag forms, and one lifecycle — load the kubeconfig, connect to the driver, run until SIGINT/SIGTERM, stop.
-import { InvalidArgumentError, type Command } from "commander";
-import { createClient, httpTransport, loadKubeconfig, type Client, type Kubeconfig } from "../client/index.js";
+import type { Command } from "commander";
+import { createClient, httpTransport, type Client } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
-import { EndpointError, socketPathOf } from "../csi/endpoint.js";
-
-/** --csi-address: only unix:///absolute/path, refused at parse time with the endpoint's own message. */
-export function csiEndpointFlag(text: string): string {
-  try {
-    socketPathOf(text);
-    return text;
-  } catch (err) {
-    if (err instanceof EndpointError) throw new InvalidArgumentError(err.message);
-    throw err;
-  }
-}
-
-export function positiveIntFlag(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`"${text}" is not a positive integer`);
-  return Number(text);
-}
-
-/** Go-style durations as upstream's sidecar flags take them: "10s", "500ms", "1m"; "0" means zero (disabled). */
-export function durationFlag(text: string): number {
-  if (text === "0") return 0;
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
-  if (!match) throw new InvalidArgumentError(`"${text}" is not a duration: want e.g. 10s, 500ms or 1m`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
-  return Number(match[1]) * unit;
-}
+import { csiEndpointFlag, kubeconfigFlag } from "./flags.js";
 
 export interface SidecarFlags {
   csiAddress: string;
@@ -63,12 +38,7 @@ export async function runSidecar(
   flags: SidecarFlags,
   start: (client: Client, csi: CsiClient, signal: AbortSignal) => Promise<RunningSidecar>,
 ): Promise<void> {
-  let kubeconfig: Kubeconfig;
-  try {
-    kubeconfig = loadKubeconfig(flags.kubeconfig);
-  } catch (err) {
-    program.error(`error: --kubeconfig: ${(err as Error).message}`, { exitCode: 2 });
-  }
+  const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once("SIGINT", onSignal);
