@@ -1,0 +1,30 @@
+// The seam between the node agent, its container runtime and the node's streaming server (kubectl logs/exec).
+// The runtime writes each container's output where the kubelet keeps it (/var/log/pods layout, CRI log format)
+// and says which process is a running container's, so logs and exec need nothing else from it.
+import { join } from "node:path";
+
+export type RuntimeName = "none" | "process";
+export const runtimeNames: readonly RuntimeName[] = ["none", "process"];
+
+export interface PodRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/**
+ * <root-dir>/logs/pods/<namespace>_<name>_<uid>/<container>/<restartCount>.log (the kubelet's
+ * BuildContainerLogsDirectory). Lines are in the CRI log format: `<RFC3339Nano> <stdout|stderr> <F|P> <text>`.
+ */
+export function containerLogPath(rootDir: string, pod: PodRef, container: string, restartCount = 0): string {
+  return join(rootDir, "logs", "pods", `${pod.namespace}_${pod.name}_${pod.uid}`, container, `${restartCount}.log`);
+}
+
+export interface ContainerRuntime {
+  readonly name: RuntimeName;
+  /**
+   * The pid of a running container's first process, or undefined when the container is not running.
+   * exec enters the container with `nsenter --target <pid> --mount --root --wd`.
+   */
+  containerPid(podUid: string, container: string): number | undefined;
+}
