@@ -13,6 +13,7 @@ export const pluginNames = {
   hostPath: "kubernetes.io/host-path",
   downwardAPI: "kubernetes.io/downward-api",
   projected: "kubernetes.io/projected",
+  nfs: "kubernetes.io/nfs",
 } as const;
 export type PluginKind = keyof typeof pluginNames;
 
@@ -49,7 +50,40 @@ export class NodePaths {
   csiGlobalMount(driver: string, volumeHandle: string): string {
     return join(this.csiDeviceDir(driver, volumeHandle), "globalmount");
   }
+
+  // Raw block volumes (volumeMode: Block) have their own tree, keyed by PV name (csi_block.go).
+  /** plugins/kubernetes.io/csi/volumeDevices (the kubelet's GetVolumeDevicePluginDir). */
+  get csiVolumeDevicesDir(): string {
+    return join(this.root, "plugins", pluginNames.csi, csiVolumeDevicesDirName);
+  }
+  /** volumeDevices/staging/<pv>: staging_target_path of a block volume (getStagingPath). */
+  csiBlockStagingPath(pvName: string): string {
+    return join(this.csiVolumeDevicesDir, "staging", pvName);
+  }
+  /** volumeDevices/publish/<pv>: one file per pod the volume is published to (getPublishDir). */
+  csiBlockPublishDir(pvName: string): string {
+    return join(this.csiVolumeDevicesDir, "publish", pvName);
+  }
+  /** volumeDevices/publish/<pv>/<pod uid>: target_path of a block volume (getPublishPath). */
+  csiBlockPublishPath(pvName: string, podUid: string): string {
+    return join(this.csiBlockPublishDir(pvName), podUid);
+  }
+  /** volumeDevices/<pv>/data: where vol_data.json of a block volume lives (getVolumeDeviceDataDir). */
+  csiBlockDataDir(pvName: string): string {
+    return join(this.csiVolumeDevicesDir, pvName, "data");
+  }
+  /** pods/<uid>/volumeDevices: the pod's block volumes (GetPodVolumeDeviceDir's parent). */
+  podVolumeDevicesDir(podUid: string): string {
+    return join(this.podDir(podUid), "volumeDevices");
+  }
+  /** pods/<uid>/volumeDevices/<plugin~name>/<pv>: a symlink to the published device (GetPodDeviceMapPath). */
+  podDeviceMapPath(podUid: string, plugin: string, volumeName: string): string {
+    return join(this.podVolumeDevicesDir(podUid), escapeQualifiedName(plugin), volumeName);
+  }
 }
+
+/** The directory under plugins/kubernetes.io/csi that holds block volumes, not a driver. */
+export const csiVolumeDevicesDirName = "volumeDevices";
 
 /** The file beside a CSI mount that lets a restarted agent know what is mounted there (as the kubelet's). */
 export const volDataFile = "vol_data.json";

@@ -13,6 +13,7 @@ import { csiUniqueVolumeName, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import { AttachPendingError, describeCause, VolumeOperationError, type PluginContext } from "./context.js";
+import { publishBlockVolume, stageBlockVolume, unpublishBlockVolume, unstageBlockVolume } from "./csiblock.js";
 
 export type CsiVolume = Extract<DesiredVolume, { kind: "csi" }>;
 
@@ -87,6 +88,7 @@ export async function stageVolume(ctx: PluginContext, volume: CsiVolume): Promis
     throw fail(`kubernetes.io/csi: attacher.MountDevice failed to create newCsiDriverClient: ${describeCause(err)}`);
   }
   const publish = publishContext(ctx, volume);
+  if (volume.volumeMode === "Block") return stageBlockVolume(ctx, volume, driver, capability(volume, driver), publish);
   const stagingPath = ctx.paths.csiGlobalMount(driverName, volumeHandle);
   try {
     await mkdir(dirname(stagingPath), { recursive: true, mode: 0o750 });
@@ -122,6 +124,13 @@ export async function publishVolume(
     throw fail(`kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: ${describeCause(err)}`);
   }
   const publish = publishContext(ctx, volume);
+  if (volume.volumeMode === "Block") {
+    return publishBlockVolume(ctx, volume, pod, key, driver, {
+      capability: capability(volume, driver),
+      publishContext: publish,
+      volumeContext: volumeContext(ctx, volume, pod),
+    });
+  }
   const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
   const targetPath = join(dir, "mount");
   const stagingPath = driver.stageUnstage ? ctx.paths.csiGlobalMount(driverName, volumeHandle) : "";
@@ -155,6 +164,7 @@ export async function publishVolume(
 
 /** TearDown: NodeUnpublishVolume, then the pod's volume directory goes. */
 export async function unpublishVolume(ctx: PluginContext, mounted: MountedVolume): Promise<void> {
+  if (mounted.csi?.volumeMode === "Block") return unpublishBlockVolume(ctx, mounted);
   if (mounted.csi) {
     const driver = ctx.csi.get(mounted.csi.driverName);
     try {
@@ -174,6 +184,7 @@ export async function unpublishVolume(ctx: PluginContext, mounted: MountedVolume
 
 /** UnmountDevice: NodeUnstageVolume, then the staging directory goes. */
 export async function unstageVolume(ctx: PluginContext, device: StagedDevice): Promise<void> {
+  if (device.blockPvName !== undefined) return unstageBlockVolume(ctx, device, device.blockPvName);
   const driver = ctx.csi.get(device.driver);
   try {
     await driver.client.node.NodeUnstageVolume({

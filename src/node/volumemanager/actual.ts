@@ -2,11 +2,17 @@
 // are set up and which CSI volumes are staged on this node. Filled by the reconciler as its steps succeed, and
 // at start reconstructed from the kubelet's directory layout and the kernel's mount table
 // (reconstruct.go), so a restarted agent unmounts what no pod needs and never mounts anything twice.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { listMounts } from "../../csi/drivers/mount.js";
 import type { NodePaths } from "../paths.js";
-import { pluginNames, unescapeQualifiedName, volDataFile, csiUniqueVolumeName } from "../paths.js";
+import {
+  csiUniqueVolumeName,
+  csiVolumeDevicesDirName,
+  pluginNames,
+  unescapeQualifiedName,
+  volDataFile,
+} from "../paths.js";
 
 export interface CsiVolumeData {
   driverName: string;
@@ -16,6 +22,8 @@ export interface CsiVolumeData {
   nodeName?: string;
   /** Where the volume was staged, when it was (empty when the driver does not stage). */
   stagingPath?: string;
+  /** "Block" for a raw block volume: published at volumeDevices/publish/<pv>/<pod uid>, not mounted. */
+  volumeMode?: "Block";
 }
 
 export interface MountedVolume {
@@ -40,6 +48,8 @@ export interface StagedDevice {
   stagingPath: string;
   /** From the disk at start, not proven staged: unstaged if unused, re-staged (idempotent) if needed. */
   uncertain: boolean;
+  /** A raw block volume's PV name: its staging and data dirs are volumeDevices/staging/<pv> and volumeDevices/<pv>. */
+  blockPvName?: string;
 }
 
 export class ActualState {
@@ -97,6 +107,7 @@ async function readVolData(file: string): Promise<CsiVolumeData | undefined> {
       specVolID: typeof data.specVolID === "string" ? data.specVolID : "",
       nodeName: typeof data.nodeName === "string" ? data.nodeName : undefined,
       stagingPath: typeof data.stagingPath === "string" && data.stagingPath ? data.stagingPath : undefined,
+      ...(data.volumeMode === "Block" ? { volumeMode: "Block" as const } : {}),
     };
   } catch {
     return undefined;
@@ -140,9 +151,11 @@ export async function reconstruct(paths: NodePaths): Promise<ActualState> {
         }
       }
     }
+    await reconstructBlockVolumes(paths, podUid, state, mountPoints);
   }
   const csiDir = join(paths.root, "plugins", pluginNames.csi);
   for (const driver of await dirEntries(csiDir)) {
+    if (driver === csiVolumeDevicesDirName) continue; // raw block volumes, read below
     for (const hash of await dirEntries(join(csiDir, driver))) {
       const data = await readVolData(join(csiDir, driver, hash, volDataFile));
       if (!data) continue;
@@ -156,5 +169,69 @@ export async function reconstruct(paths: NodePaths): Promise<ActualState> {
       });
     }
   }
+  await reconstructBlockDevices(paths, state);
   return state;
+}
+
+const isDir = (path: string) =>
+  stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+
+/**
+ * A pod's raw block volumes: each pods/<uid>/volumeDevices/kubernetes.io~csi/<pv> symlink, with what it maps from
+ * volumeDevices/<pv>/data/vol_data.json. Published when the publish file is a mount point (the device bound on it).
+ */
+async function reconstructBlockVolumes(
+  paths: NodePaths,
+  podUid: string,
+  state: ActualState,
+  mountPoints: Set<string>,
+): Promise<void> {
+  const plugin = pluginNames.csi;
+  const dir = join(paths.podVolumeDevicesDir(podUid), "kubernetes.io~csi");
+  for (const pvName of await dirEntries(dir)) {
+    const mapPath = join(dir, pvName);
+    const data = await readVolData(join(paths.csiBlockDataDir(pvName), volDataFile));
+    if (!data) {
+      // The link is made after publishing, which needs the data file: without it nothing can be torn down.
+      await unlink(mapPath).catch(() => undefined);
+      continue;
+    }
+    const targetPath = paths.csiBlockPublishPath(pvName, podUid);
+    const stagingPath = paths.csiBlockStagingPath(pvName);
+    state.markMounted({
+      key: `${podUid}/${plugin}/${pvName}`,
+      podUid,
+      plugin,
+      innerName: pvName,
+      dir: mapPath,
+      csi: {
+        ...data,
+        volumeMode: "Block",
+        targetPath,
+        stagingPath: (await isDir(stagingPath)) ? stagingPath : undefined,
+      },
+      uncertain: !mountPoints.has(targetPath),
+    });
+  }
+}
+
+/** Staged raw block volumes: a data dir with a staging dir beside it. Never provable from the mount table. */
+async function reconstructBlockDevices(paths: NodePaths, state: ActualState): Promise<void> {
+  for (const pvName of await dirEntries(paths.csiVolumeDevicesDir)) {
+    if (pvName === "staging" || pvName === "publish") continue;
+    const data = await readVolData(join(paths.csiBlockDataDir(pvName), volDataFile));
+    const stagingPath = paths.csiBlockStagingPath(pvName);
+    if (!data || !(await isDir(stagingPath))) continue;
+    state.markStaged({
+      uniqueName: csiUniqueVolumeName(data.driverName, data.volumeHandle),
+      driver: data.driverName,
+      volumeHandle: data.volumeHandle,
+      stagingPath,
+      uncertain: true,
+      blockPvName: pvName,
+    });
+  }
 }

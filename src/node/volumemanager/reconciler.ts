@@ -5,7 +5,12 @@
 // every step is idempotent, and a failed one is retried with per-volume exponential backoff
 // (nestedpendingoperations). Failures a user can act on become FailedMount events on the pod.
 import type { Pod } from "../../api/core/types.js";
-import { EventFailedMountVolume, EventFileSystemResizeSuccess, EventVolumeResizeFailed } from "../../api/wellknown.js";
+import {
+  EventFailedMapVolume,
+  EventFailedMountVolume,
+  EventFileSystemResizeSuccess,
+  EventVolumeResizeFailed,
+} from "../../api/wellknown.js";
 import type { Client, EventRecorder, Lister } from "../../client/index.js";
 import { expandVolume, pendingNodeExpansion } from "../plugins/expand.js";
 import { projectedVersion, setUpProjectedVolume } from "../plugins/projected.js";
@@ -24,6 +29,10 @@ import {
   type DesiredPod,
   type DesiredVolume,
 } from "./desired.js";
+
+/** Raw block volumes are mapped, not mounted: their failures are FailedMapVolume events (operation_generator.go). */
+const failedReason = (volume: DesiredVolume): string =>
+  volume.kind === "csi" && volume.volumeMode === "Block" ? EventFailedMapVolume : EventFailedMountVolume;
 
 export interface ReconcilerOptions {
   ctx: PluginContext;
@@ -190,10 +199,11 @@ export class Reconciler {
               }
             },
             pod,
+            failedReason(volume),
           );
           continue;
         }
-        this.start(key, [device], () => this.setUp(volume, pod, key), pod);
+        this.start(key, [device], () => this.setUp(volume, pod, key), pod, failedReason(volume));
         continue;
       }
       this.start(key, [], () => this.setUp(volume, pod, key), pod);
@@ -263,6 +273,7 @@ export class Reconciler {
             volumeHandle: mounted.csi.volumeHandle,
             stagingPath: mounted.csi.stagingPath,
             uncertain: true,
+            ...(mounted.csi.volumeMode === "Block" ? { blockPvName: mounted.csi.specVolID } : {}),
           };
           actual.markStaged(device);
         }
