@@ -104,6 +104,19 @@ export async function startSnapshotController(options: SnapshotControllerOptions
   };
 }
 
+/**
+ * The snapshot controller as one of the controller-manager's loops: runs until the signal aborts, then stops and
+ * flushes its events. Upstream deploys snapshot-controller on its own; here `stowage controller-manager` (and so
+ * `stowage up`) runs it with the other loops, and `stowage csi-snapshotter --snapshot-controller` can too.
+ */
+export async function runSnapshotController(options: SnapshotControllerOptions): Promise<void> {
+  const controller = await startSnapshotController(options);
+  if (!options.signal.aborted) {
+    await new Promise<void>((resolve) => options.signal.addEventListener("abort", () => resolve(), { once: true }));
+  }
+  await controller.stop();
+}
+
 /** Moves one snapshot one step toward bound and ready (or, being deleted, toward gone). */
 export async function syncSnapshot(ctx: SnapshotContext, key: string): Promise<void> {
   const snapshot = ctx.snapshots.get(key);
