@@ -21,6 +21,7 @@ const expected: [group: string, plural: string, kind: string, namespaced: boolea
   ["snapshot.storage.k8s.io", "volumesnapshotcontents", "VolumeSnapshotContent", false, ["vsc", "vscs"]],
   ["snapshot.storage.k8s.io", "volumesnapshotclasses", "VolumeSnapshotClass", false, ["vsclass", "vsclasses"]],
   ["apps", "statefulsets", "StatefulSet", true, ["sts"]],
+  ["apps", "controllerrevisions", "ControllerRevision", true, []],
   ["coordination.k8s.io", "leases", "Lease", true, []],
 ];
 

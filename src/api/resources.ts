@@ -1,4 +1,5 @@
 // Every resource the apiserver serves, one ResourceDefinition each (the definitions live beside their types).
+import { controllerRevisions } from "./apps/controllerrevision.js";
 import { statefulSets } from "./apps/statefulset.js";
 import { leases } from "./coordination/lease.js";
 import { configMaps } from "./core/configmap.js";
@@ -42,6 +43,7 @@ export const resources: ResourceDefinition[] = [
   widen(volumeSnapshotContents),
   widen(volumeSnapshotClasses),
   widen(statefulSets),
+  widen(controllerRevisions),
   widen(leases),
 ];
 

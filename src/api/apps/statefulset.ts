@@ -51,6 +51,17 @@ export function defaultStatefulSet(set: StatefulSet): void {
   }
 }
 
+/**
+ * upstream dropStatefulSetDisabledFields: rollingUpdate.maxUnavailable is alpha (feature gate
+ * MaxUnavailableStatefulSet, off by default in v1.32), so the apiserver drops it unless the stored set already uses it.
+ * The controller updates one pod at a time whatever it says.
+ */
+function dropMaxUnavailable(set: StatefulSet, old: StatefulSet | undefined): void {
+  if (old?.spec?.updateStrategy?.rollingUpdate?.maxUnavailable !== undefined) return;
+  const rollingUpdate = set.spec?.updateStrategy?.rollingUpdate;
+  if (rollingUpdate) delete rollingUpdate.maxUnavailable;
+}
+
 /** Does an equality/set-based selector match these labels? (Enough for the template check.) */
 function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean {
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
@@ -181,6 +192,10 @@ export const statefulSets: ResourceDefinition<StatefulSet> = {
   applyDefaults: defaultStatefulSet,
   prepareForCreate(set) {
     set.status = { replicas: 0 };
+    dropMaxUnavailable(set, undefined);
+  },
+  prepareForUpdate(set, old, subresource) {
+    if (subresource === "") dropMaxUnavailable(set, old);
   },
   validateCreate: validateStatefulSet,
   validateUpdate: validateStatefulSetUpdate,

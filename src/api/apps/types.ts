@@ -62,3 +62,15 @@ export interface StatefulSet extends KubeObject {
   spec: StatefulSetSpec;
   status?: StatefulSetStatus;
 }
+
+/**
+ * apps/v1 ControllerRevision: an immutable snapshot of a controller's state (for a StatefulSet, a strategic merge
+ * patch that replaces spec.template) with a revision number that orders it among its siblings.
+ */
+export interface ControllerRevision extends KubeObject {
+  apiVersion: "apps/v1";
+  kind: "ControllerRevision";
+  /** Upstream's runtime.RawExtension: any JSON object; the StatefulSet controller writes {"spec":{"template":…}}. */
+  data?: Record<string, unknown>;
+  revision: number;
+}

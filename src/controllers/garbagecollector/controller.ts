@@ -1,16 +1,18 @@
-// A minimal garbage collector (upstream pkg/controller/garbagecollector) for pods, claims and StatefulSets:
+// A minimal garbage collector (upstream pkg/controller/garbagecollector) for pods, claims, StatefulSets and their
+// ControllerRevisions:
 // - a dependent whose every owner (by uid) is gone is deleted with background propagation;
 // - an owner deleted with propagationPolicy=Foreground carries the `foregroundDeletion` finalizer: its dependents
 //   are deleted first, then the finalizer goes (and the apiserver removes the owner);
 // - an owner deleted with propagationPolicy=Orphan carries the `orphan` finalizer: its dependents lose their
 //   owner reference to it, then the finalizer goes.
 // Owners of other kinds are assumed to exist (we do not watch them), so their dependents are never collected.
-import type { StatefulSet } from "../../api/apps/types.js";
+import type { ControllerRevision, StatefulSet } from "../../api/apps/types.js";
 import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
 import type { KubeObject, OwnerReference } from "../../api/meta.js";
 import type { Client, Informer, ResourceClient } from "../../client/index.js";
 import { isConflict, isNotFound, WorkQueue } from "../../client/index.js";
 import type { Log } from "../common/run.js";
+import { controllerRevisionResource } from "../statefulset/revision.js";
 import { every, runWorkers } from "../common/run.js";
 
 export const FinalizerDeleteDependents = "foregroundDeletion";
@@ -21,12 +23,14 @@ export interface GarbageCollectorOptions {
   pods: Informer<Pod>;
   claims: Informer<PersistentVolumeClaim>;
   statefulSets: Informer<StatefulSet>;
+  /** With it, a set's ControllerRevisions are collected with the set (they are dependents, never owners here). */
+  revisions?: Informer<ControllerRevision>;
   workers?: number;
   resyncPeriodMs?: number;
   log: Log;
 }
 
-type Kind = "Pod" | "PersistentVolumeClaim" | "StatefulSet";
+type Kind = "Pod" | "PersistentVolumeClaim" | "StatefulSet" | "ControllerRevision";
 const ownerUidIndex = "gc-owner-uid";
 
 interface Tracked {
@@ -61,6 +65,13 @@ export function startGarbageCollector(options: GarbageCollectorOptions, signal: 
       resource: client.statefulSets as unknown as ResourceClient<KubeObject>,
     },
   ];
+  if (options.revisions) {
+    tracked.push({
+      kind: "ControllerRevision",
+      informer: options.revisions as unknown as Informer<KubeObject>,
+      resource: client.resource(controllerRevisionResource) as unknown as ResourceClient<KubeObject>,
+    });
+  }
   const byKind = new Map(tracked.map((t) => [t.kind, t]));
   // Keys are `<Kind>|<namespace>/<name>`.
   const queue = new WorkQueue<string>({ name: "garbagecollector", log });

@@ -1,11 +1,15 @@
 // The StatefulSet controller (upstream pkg/controller/statefulset) for what stowage's seeds use: pods
 // `<set>-<ordinal>` created in order (OrderedReady) or all at once (Parallel), each with its claims from
 // volumeClaimTemplates created first and reused when the pod comes back, scale up/down highest ordinal first,
-// persistentVolumeClaimRetentionPolicy through owner references (the garbage collector deletes), and status.
-// Not supported: rolling updates of a changed template (no ControllerRevisions: pods keep their template until
-// deleted, i.e. OnDelete behaviour), adoption of orphan pods, minReadySeconds.
-import type { StatefulSet } from "../../api/apps/types.js";
+// persistentVolumeClaimRetentionPolicy through owner references (the garbage collector deletes), revisions as
+// ControllerRevisions with RollingUpdate (highest ordinal first, one pod at a time, partition honoured) and OnDelete
+// updates, revisionHistoryLimit, and status.
+// Not supported: rollingUpdate.maxUnavailable (dropped by the apiserver as upstream does while its feature gate is
+// off), adoption of orphan pods and revisions, minReadySeconds, updating a live pod's identity or storage in place.
+import type { ControllerRevision, StatefulSet, StatefulSetStatus } from "../../api/apps/types.js";
+import { deepEqual } from "../../api/validation/meta.js";
 import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
+import type { KubeObject } from "../../api/meta.js";
 import {
   EventFailedCreate,
   EventFailedDelete,
@@ -26,14 +30,18 @@ import {
   podName,
   startOrdinal,
 } from "./identity.js";
+import type { History } from "./history.js";
+import { setRevisions, truncateHistory } from "./history.js";
 import type { PodState } from "./ordering.js";
-import { decide } from "./ordering.js";
+import { decide, rollingUpdateStep } from "./ordering.js";
+import { applyRevision, podRevision } from "./revision.js";
 
 export interface StatefulSetControllerOptions {
   client: Client;
   statefulSets: Informer<StatefulSet>;
   pods: Informer<Pod>;
   claims: Informer<PersistentVolumeClaim>;
+  revisions: Informer<ControllerRevision>;
   recorder: EventRecorder;
   workers?: number;
   resyncPeriodMs?: number;
@@ -53,16 +61,17 @@ export function podState(pod: Pod): Exclude<PodState, "Missing"> {
   return isRunningAndReady(pod) ? "RunningReady" : "Pending";
 }
 
-/** The set a pod belongs to, from its controller reference. */
-function ownerSetKey(pod: Pod): string | undefined {
+/** The set a pod (or revision) belongs to, from its controller reference. */
+function ownerSetKey(pod: KubeObject): string | undefined {
   const ref = (pod.metadata.ownerReferences ?? []).find((r) => r.controller && r.kind === "StatefulSet");
   return ref ? `${pod.metadata.namespace ?? ""}/${ref.name}` : undefined;
 }
 
 export function startStatefulSetController(options: StatefulSetControllerOptions, signal: AbortSignal): Promise<void> {
-  const { client, statefulSets, pods, claims, recorder, log } = options;
+  const { client, statefulSets, pods, claims, revisions, recorder, log } = options;
+  const history: History = { client, revisions };
   const queue = new WorkQueue<string>({ name: "statefulset", log });
-  const enqueuePod = (pod: Pod) => {
+  const enqueuePod = (pod: KubeObject) => {
     const key = ownerSetKey(pod);
     if (key) queue.add(key);
   };
@@ -75,6 +84,9 @@ export function startStatefulSetController(options: StatefulSetControllerOptions
       for (const ref of claim.metadata.ownerReferences ?? [])
         if (ref.kind === "StatefulSet") queue.add(`${claim.metadata.namespace ?? ""}/${ref.name}`);
     }),
+    // A revision written, renumbered or pruned (by us or by hand) changes what the set's sync decides.
+    revisions.onChange(enqueuePod),
+    revisions.onDelete(enqueuePod),
   ];
   signal.addEventListener("abort", () => offs.forEach((off) => off()), { once: true });
   every(options.resyncPeriodMs ?? 0, signal, () => statefulSets.keys().forEach((key) => queue.add(key)));
@@ -131,9 +143,8 @@ export function startStatefulSetController(options: StatefulSetControllerOptions
     }
   }
 
-  async function createPod(set: StatefulSet, ordinal: number): Promise<void> {
+  async function createPod(set: StatefulSet, ordinal: number, pod: Pod): Promise<void> {
     await ensureClaims(set, ordinal);
-    const pod = newPod(set, ordinal);
     try {
       await client.pods.create(pod);
       recorder.event(
@@ -177,30 +188,38 @@ export function startStatefulSetController(options: StatefulSetControllerOptions
     }
   }
 
-  async function updateStatus(set: StatefulSet, owned: Pod[]): Promise<void> {
-    const replicas = owned.length;
+  /** upstream updateStatefulSetStatus with computeReplicaStatus and completeRollingUpdate. */
+  async function updateStatus(
+    set: StatefulSet,
+    owned: Pod[],
+    current: ControllerRevision,
+    update: ControllerRevision,
+    collisionCount: number,
+  ): Promise<void> {
+    const counted = owned.filter((pod) => !pod.metadata.deletionTimestamp);
     const ready = owned.filter(isRunningAndReady).length;
-    const status = {
+    const status: StatefulSetStatus = {
       ...set.status,
       observedGeneration: set.metadata.generation,
-      replicas,
+      replicas: owned.length,
       readyReplicas: ready,
-      // No revisions: every pod is of the current (and update) revision.
-      currentReplicas: replicas,
-      updatedReplicas: replicas,
+      currentReplicas: counted.filter((pod) => podRevision(pod) === current.metadata.name).length,
+      updatedReplicas: counted.filter((pod) => podRevision(pod) === update.metadata.name).length,
       availableReplicas: ready,
+      currentRevision: current.metadata.name,
+      updateRevision: update.metadata.name,
+      collisionCount,
     };
-    const old = set.status;
+    // A rolling update is complete when every pod is updated and ready: the update revision becomes current.
     if (
-      old &&
-      old.observedGeneration === status.observedGeneration &&
-      old.replicas === status.replicas &&
-      old.readyReplicas === status.readyReplicas &&
-      old.currentReplicas === status.currentReplicas &&
-      old.updatedReplicas === status.updatedReplicas &&
-      old.availableReplicas === status.availableReplicas
-    )
-      return;
+      set.spec.updateStrategy?.type !== "OnDelete" &&
+      status.updatedReplicas === status.replicas &&
+      status.readyReplicas === status.replicas
+    ) {
+      status.currentReplicas = status.updatedReplicas;
+      status.currentRevision = status.updateRevision;
+    }
+    if (set.status && deepEqual(status, set.status)) return;
     const next = structuredClone(set) as StatefulSet;
     next.status = status;
     try {
@@ -208,6 +227,27 @@ export function startStatefulSetController(options: StatefulSetControllerOptions
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+
+  /**
+   * upstream newVersionedStatefulSetPod: below the partition a pod is made at the current revision (so a
+   * partitioned rollout does not creep down through recreated pods); otherwise at the update revision.
+   */
+  function versionedPod(
+    set: StatefulSet,
+    ordinal: number,
+    current: ControllerRevision,
+    update: ControllerRevision,
+  ): Pod {
+    const strategy = set.spec.updateStrategy;
+    const start = startOrdinal(set);
+    const belowPartition =
+      strategy?.type !== "OnDelete" &&
+      (strategy?.rollingUpdate
+        ? ordinal < start + (strategy.rollingUpdate.partition ?? 0)
+        : ordinal < start + (set.status?.currentReplicas ?? 0));
+    if (belowPartition) return newPod(applyRevision(set, current), ordinal, current.metadata.name);
+    return newPod(applyRevision(set, update), ordinal, update.metadata.name);
   }
 
   async function sync(key: string): Promise<void> {
@@ -228,14 +268,32 @@ export function startStatefulSetController(options: StatefulSetControllerOptions
       if (!pod.metadata.deletionTimestamp) await updateClaimOwners(set, pod, !inRange(ordinal), ordinal);
     }
 
+    const { sorted, current, update, collisionCount } = await setRevisions(history, set);
+
     const states = new Map([...byOrdinal].map(([ordinal, pod]) => [ordinal, podState(pod)]));
     const decision = decide(set.spec.podManagementPolicy ?? "OrderedReady", start, replicas, states);
     for (const ordinal of decision.delete) {
       const pod = byOrdinal.get(ordinal);
       if (pod) await deletePod(set, pod);
     }
-    for (const ordinal of decision.create) await createPod(set, ordinal);
-    await updateStatus(set, owned);
+    for (const ordinal of decision.create) await createPod(set, ordinal, versionedPod(set, ordinal, current, update));
+    // OnDelete stops here: a pod takes the update revision only when someone deletes it.
+    const strategy = set.spec.updateStrategy;
+    if (decision.create.length === 0 && decision.delete.length === 0 && strategy?.type !== "OnDelete") {
+      const updating = new Map(
+        [...byOrdinal].map(([ordinal, pod]) => [
+          ordinal,
+          { state: podState(pod), updated: podRevision(pod) === update.metadata.name },
+        ]),
+      );
+      const step = rollingUpdateStep(start, replicas, strategy?.rollingUpdate?.partition ?? 0, updating);
+      const pod = step.delete === undefined ? undefined : byOrdinal.get(step.delete);
+      if (pod) await deletePod(set, pod);
+    }
+    await updateStatus(set, owned, current, update, collisionCount);
+    // Revisions a pod still runs are live and kept, whatever the limit.
+    const live = new Set([current.metadata.name ?? "", update.metadata.name ?? "", ...owned.map(podRevision)]);
+    await truncateHistory(history, set, sorted, live);
   }
 
   return runWorkers(queue, signal, options.workers ?? 2, sync, log);

@@ -4,6 +4,7 @@
 import type { StatefulSet, StatefulSetPersistentVolumeClaimRetentionPolicy } from "../../api/apps/types.js";
 import type { PersistentVolumeClaim, Pod, Volume } from "../../api/core/types.js";
 import type { OwnerReference } from "../../api/meta.js";
+import { ControllerRevisionHashLabel } from "../../api/wellknown.js";
 
 export const StatefulSetPodNameLabel = "statefulset.kubernetes.io/pod-name";
 export const PodIndexLabel = "apps.kubernetes.io/pod-index";
@@ -65,8 +66,11 @@ export function newClaim(set: StatefulSet, templateIndex: number, ordinal: numbe
   };
 }
 
-/** The pod at this ordinal (upstream newVersionedStatefulSetPod without the revision label). */
-export function newPod(set: StatefulSet, ordinal: number): Pod {
+/**
+ * The pod at this ordinal from this set's template (upstream newStatefulSetPod); with a revision, labelled
+ * controller-revision-hash=<revision> as upstream's setPodRevision (the caller passes the set as of that revision).
+ */
+export function newPod(set: StatefulSet, ordinal: number, revision?: string): Pod {
   const template = structuredClone(set.spec.template);
   const name = podName(set, ordinal);
   const spec = template.spec;
@@ -87,7 +91,12 @@ export function newPod(set: StatefulSet, ordinal: number): Pod {
       ...template.metadata,
       name,
       namespace: set.metadata.namespace,
-      labels: { ...template.metadata?.labels, [StatefulSetPodNameLabel]: name, [PodIndexLabel]: String(ordinal) },
+      labels: {
+        ...template.metadata?.labels,
+        [StatefulSetPodNameLabel]: name,
+        [PodIndexLabel]: String(ordinal),
+        ...(revision ? { [ControllerRevisionHashLabel]: revision } : {}),
+      },
       ownerReferences: [setOwnerReference(set, true)],
     },
     spec,

@@ -51,3 +51,24 @@ export function decide(
   }
   return decision;
 }
+
+/**
+ * The rolling update's next step (upstream updateStatefulSet's last loop), once creation and scaling have nothing
+ * left to do: from the highest ordinal down to the partition, delete the first pod not at the update revision
+ * (it is recreated at the update revision by the next pass), and wait while a pod on the way is not Running and
+ * Ready, so one pod at a time is unavailable. Ordinals below start + partition keep their revision.
+ */
+export function rollingUpdateStep(
+  start: number,
+  replicas: number,
+  partition: number,
+  pods: ReadonlyMap<number, { state: Exclude<PodState, "Missing">; updated: boolean }>,
+): { delete?: number } {
+  for (let ordinal = start + replicas - 1; ordinal >= start + partition; ordinal--) {
+    const pod = pods.get(ordinal);
+    if (!pod) return {}; // being created: the creation pass waits for it
+    if (!pod.updated && pod.state !== "Terminating") return { delete: ordinal };
+    if (pod.state !== "RunningReady") return {};
+  }
+  return {};
+}

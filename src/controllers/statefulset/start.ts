@@ -5,6 +5,7 @@ import { createEventRecorder } from "../../client/index.js";
 import { startGarbageCollector } from "../garbagecollector/controller.js";
 import type { Log } from "../common/run.js";
 import { startStatefulSetController } from "./controller.js";
+import { controllerRevisionResource } from "./revision.js";
 
 export interface StatefulSetStartOptions {
   client: Client;
@@ -21,11 +22,15 @@ export async function startStatefulSetAndGarbageCollector(
   const { client, informers, log, resyncPeriodMs } = options;
   const recorder = createEventRecorder(client.events, { component: "statefulset-controller", log });
   const { pods, persistentVolumeClaims: claims, statefulSets } = informers;
+  const revisions = informers.informerFor(client.resource(controllerRevisionResource));
   // The manager has started the factory already, so these start on first use; act only on a full picture.
-  await Promise.all([pods, claims, statefulSets].map((informer) => informer.waitForSync(signal)));
+  await Promise.all([pods, claims, statefulSets, revisions].map((informer) => informer.waitForSync(signal)));
   await Promise.all([
-    startStatefulSetController({ client, statefulSets, pods, claims, recorder, resyncPeriodMs, log }, signal),
-    startGarbageCollector({ client, pods, claims, statefulSets, resyncPeriodMs, log }, signal),
+    startStatefulSetController(
+      { client, statefulSets, pods, claims, revisions, recorder, resyncPeriodMs, log },
+      signal,
+    ),
+    startGarbageCollector({ client, pods, claims, statefulSets, revisions, resyncPeriodMs, log }, signal),
   ]);
   await recorder.flush();
 }
