@@ -1,0 +1,85 @@
+// A gate in front of a real CSI driver, for crash tests of sidecar processes: it serves Identity and the Controller
+// calls a resizer makes on its own socket and forwards them to the driver, except that ControllerExpandVolume can be
+// held — so a test can SIGKILL the sidecar while the call is in flight — and every call that reaches the driver is
+// counted. Nothing is faked: the driver answers every call that gets through.
+import type { CsiClient } from "../../../client.js";
+import { Code, CsiError } from "../../../errors.js";
+import { serveCsi, type CsiServer } from "../../../server.js";
+
+/** Where ControllerExpandVolume waits: before the driver sees it, or after the driver answered (reply lost). */
+export type HoldPoint = "before-driver" | "after-driver";
+
+export interface ExpandGate {
+  endpoint: string;
+  /** ControllerExpandVolume calls the sidecar made (held or not). */
+  arrived(): number;
+  /** ControllerExpandVolume calls that reached the driver. */
+  forwarded(): number;
+  /** Resolves once `n` calls have arrived. */
+  waitForArrivals(n: number): Promise<void>;
+  /** From now on calls pass straight through; calls still held are let go (if their caller is still there). */
+  open(): void;
+  stop(): Promise<void>;
+}
+
+export async function startExpandGate(endpoint: string, driver: CsiClient, hold: HoldPoint): Promise<ExpandGate> {
+  let arrived = 0;
+  let forwarded = 0;
+  let opened = false;
+  let release: () => void = () => undefined;
+  let released = new Promise<void>((resolve) => (release = resolve));
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const wake = () => {
+    for (const w of waiters.splice(0))
+      if (arrived >= w.n) w.resolve();
+      else waiters.push(w);
+  };
+  /** Waits for open(); a caller that goes away meanwhile (killed sidecar) gets CANCELLED, as gRPC would. */
+  const held = async (signal: AbortSignal) => {
+    if (opened) return;
+    await Promise.race([
+      released,
+      new Promise<void>((_, reject) =>
+        signal.addEventListener("abort", () => reject(new CsiError(Code.CANCELLED, "caller went away")), {
+          once: true,
+        }),
+      ),
+    ]);
+  };
+
+  const server: CsiServer = await serveCsi(endpoint, {
+    identity: {
+      GetPluginInfo: (request) => driver.identity.GetPluginInfo(request),
+      GetPluginCapabilities: (request) => driver.identity.GetPluginCapabilities(request),
+      Probe: (request) => driver.identity.Probe(request),
+    },
+    controller: {
+      ControllerGetCapabilities: (request) => driver.controller.ControllerGetCapabilities(request),
+      async ControllerExpandVolume(request, context) {
+        arrived++;
+        wake();
+        if (hold === "before-driver") await held(context.signal);
+        forwarded++;
+        const response = await driver.controller.ControllerExpandVolume(request as never);
+        if (hold === "after-driver") await held(context.signal);
+        return response;
+      },
+    },
+  });
+  return {
+    endpoint,
+    arrived: () => arrived,
+    forwarded: () => forwarded,
+    waitForArrivals: (n) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ n, resolve });
+        wake();
+      }),
+    open() {
+      opened = true;
+      release();
+      released = Promise.resolve();
+    },
+    stop: () => server.stop(0),
+  };
+}
