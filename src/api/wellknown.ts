@@ -132,3 +132,16 @@ export const EventFailedDelete = "FailedDelete";
 export const AnnVolumeAttachmentNodeID = "csi.alpha.kubernetes.io/node-id";
 /** Node taint an admin sets on a node that is shut down for good: volumes detach without waiting for unmount. */
 export const TaintNodeOutOfService = "node.kubernetes.io/out-of-service";
+
+// ---- Node lifecycle (pkg/controller/nodelifecycle, k8s.io/api/core/v1 well_known_taints.go) ------------------
+/** Ready condition Unknown: the node stopped heartbeating (lease and status not renewed for the grace period). */
+export const TaintNodeUnreachable = "node.kubernetes.io/unreachable";
+/** Ready condition False: the kubelet says the node is not ready. */
+export const TaintNodeNotReady = "node.kubernetes.io/not-ready";
+export const TaintNodeMemoryPressure = "node.kubernetes.io/memory-pressure";
+export const TaintNodeDiskPressure = "node.kubernetes.io/disk-pressure";
+export const TaintNodePIDPressure = "node.kubernetes.io/pid-pressure";
+export const TaintNodeNetworkUnavailable = "node.kubernetes.io/network-unavailable";
+export const TaintNodeUnschedulable = "node.kubernetes.io/unschedulable";
+/** kube-node-lease: where each node agent renews the Lease named after its Node. */
+export const NamespaceNodeLease = "kube-node-lease";

@@ -13,6 +13,7 @@ import { startPVCProtection } from "./pvcprotection/controller.js";
 import { startPVProtection } from "./pvprotection/controller.js";
 import { startAttachDetachController } from "./attachdetach/controller.js";
 import { startStatefulSetAndGarbageCollector } from "./statefulset/start.js";
+import { startNodeLifecycleController } from "./nodelifecycle/controller.js";
 
 export interface LeaderElectOptions {
   namespace?: string;
@@ -34,6 +35,9 @@ export interface ControllerManagerOptions {
   resyncPeriodMs?: number;
   /** hostPath directories the Delete and Recycle reclaim policies may remove or scrub (default /tmp). */
   hostPathReclaimRoots?: string[];
+  /** Node lifecycle: --node-monitor-grace-period (default 40 s) and --node-monitor-period (default 5 s). */
+  nodeMonitorGracePeriodMs?: number;
+  nodeMonitorPeriodMs?: number;
   log?: Log;
 }
 
@@ -78,6 +82,18 @@ async function runControllers(
     signal,
   );
   loops.push((await startAttachDetachController({ client, informers, signal, log })).done);
+  loops.push(
+    (
+      await startNodeLifecycleController({
+        client,
+        informers,
+        signal,
+        log,
+        nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs,
+        nodeMonitorPeriodMs: options.nodeMonitorPeriodMs,
+      })
+    ).done,
+  );
   loops.push(startStatefulSetAndGarbageCollector({ client, informers, resyncPeriodMs, log }, signal));
   started();
   loops.push(binder.done);

@@ -1,0 +1,61 @@
+// The node agent as a real `stowage node` process, to SIGKILL it the way a crash or an OOM kill would. Only spawns
+// processes (no import of the agent's code), so tests of other parts may use it too.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+export interface AgentProcessOptions {
+  kubeconfig: string;
+  nodeName: string;
+  rootDir: string;
+  /** unix:///… endpoints passed as --csi-driver. */
+  csiDrivers?: string[];
+}
+
+/** Runs `stowage <args>` from the sources; resolves once `ready` appears in its output. */
+export async function spawnStowage(args: string[], ready: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (d: Buffer) => {
+    // Keep the head (startup errors) and not an unbounded log.
+    if (output.length < 64 * 1024) output += d.toString();
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  await new Promise<void>((resolve, reject) => {
+    const check = setInterval(() => {
+      if (output.includes(ready)) {
+        clearInterval(check);
+        child.off("exit", onExit);
+        resolve();
+      }
+    }, 20);
+    const onExit = (code: number | null) => {
+      clearInterval(check);
+      reject(new Error(`stowage ${args[0]} exited ${code}: ${output}`));
+    };
+    child.once("exit", onExit);
+  });
+  return child;
+}
+
+/** `stowage node …`, resolved once it says it is running (Node registered, drivers registered, informers synced). */
+export function spawnAgent(options: AgentProcessOptions): Promise<ChildProcess> {
+  const args = ["node", "--kubeconfig", options.kubeconfig, "--node-name", options.nodeName];
+  args.push("--root-dir", options.rootDir);
+  for (const endpoint of options.csiDrivers ?? []) args.push("--csi-driver", endpoint);
+  return spawnStowage(args, "running against");
+}
+
+/** SIGKILL, and wait until the process is gone. */
+export async function killProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  await exited;
+}
