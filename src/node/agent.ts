@@ -18,6 +18,7 @@ import {
 } from "../client/index.js";
 import { mountsUnder } from "../csi/drivers/mount.js";
 import { CsiRegistry } from "./csidrivers.js";
+import { EvictionManager } from "./eviction.js";
 import { NodeStatusManager } from "./nodestatus.js";
 import { watchPluginsRegistry } from "./pluginregistration/watcher.js";
 import { NodePaths, csiUniqueVolumeName } from "./paths.js";
@@ -44,6 +45,8 @@ export interface NodeAgentOptions {
   reconcileIntervalMs?: number;
   /** How long a pod waits for its volumes before the "Unable to attach or mount volumes" event; default 2m3s. */
   mountTimeoutMs?: number;
+  /** emptyDir sizeLimit checks (the kubelet's evictionMonitoringPeriod); default 10 s. */
+  evictionIntervalMs?: number;
   /** Extra labels for the Node. */
   labels?: Record<string, string>;
   log?: (message: string, err?: unknown) => void;
@@ -285,6 +288,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     ),
   );
   running.push(reconciler.run(stopSignal, options.reconcileIntervalMs ?? 100));
+  // node-volumes' eviction manager (src/node/eviction.ts): pods whose emptyDir outgrows its sizeLimit are evicted.
+  const eviction = new EvictionManager({ pods, paths, client, recorder, intervalMs: options.evictionIntervalMs, log });
+  running.push(eviction.run(stopSignal));
   // Drivers that announce themselves the kubelet way (node-driver-registrar, `stowage csi … --register`).
   running.push(
     watchPluginsRegistry(
