@@ -70,8 +70,22 @@ test("only some spec fields may change", () => {
   const renamed = structuredClone(old);
   renamed.spec.serviceName = "db";
   assert.deepEqual(statefulSets.validateUpdate(renamed, old).map(fieldErrorMessage), [
-    "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
   ]);
+  const limited = structuredClone(old);
+  limited.spec.revisionHistoryLimit = 2;
+  assert.deepEqual(statefulSets.validateUpdate(limited, old), []);
+});
+
+test("rollingUpdate.maxUnavailable is dropped as upstream does while the MaxUnavailableStatefulSet gate is off", () => {
+  const set = mysql();
+  set.spec.updateStrategy = { type: "RollingUpdate", rollingUpdate: { partition: 1, maxUnavailable: 2 } };
+  statefulSets.prepareForCreate?.(set);
+  assert.deepEqual(set.spec.updateStrategy.rollingUpdate, { partition: 1 });
+  const updated = structuredClone(set);
+  updated.spec.updateStrategy!.rollingUpdate!.maxUnavailable = "50%";
+  statefulSets.prepareForUpdate?.(updated, set, "", new Date());
+  assert.deepEqual(updated.spec.updateStrategy?.rollingUpdate, { partition: 1 });
 });
 
 test("kubectl get sts prints READY as ready/desired", () => {

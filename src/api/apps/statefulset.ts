@@ -20,7 +20,7 @@ import { standardVerbs } from "../verbs.js";
 import type { StatefulSet } from "./types.js";
 
 export const statefulSetSpecUpdateMessage =
-  "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
+  "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
 
 export function defaultStatefulSet(set: StatefulSet): void {
   const spec = (set.spec ??= {} as StatefulSet["spec"]);
@@ -165,6 +165,7 @@ function validateStatefulSetUpdate(set: StatefulSet, old: StatefulSet): FieldErr
     "ordinals",
     "template",
     "updateStrategy",
+    "revisionHistoryLimit",
     "persistentVolumeClaimRetentionPolicy",
     "minReadySeconds",
   ];

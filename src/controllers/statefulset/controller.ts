@@ -210,11 +210,14 @@ export function startStatefulSetController(options: StatefulSetControllerOptions
       updateRevision: update.metadata.name,
       collisionCount,
     };
-    // A rolling update is complete when every pod is updated and ready: the update revision becomes current.
+    // A rolling update is complete when every wanted pod is updated and ready: the update revision becomes
+    // current. As upstream, OnDelete never completes one (currentRevision stays where it was).
+    const wanted = set.spec.replicas ?? 1;
     if (
       set.spec.updateStrategy?.type !== "OnDelete" &&
-      status.updatedReplicas === status.replicas &&
-      status.readyReplicas === status.replicas
+      status.updatedReplicas === wanted &&
+      status.readyReplicas === wanted &&
+      status.replicas === wanted
     ) {
       status.currentReplicas = status.updatedReplicas;
       status.currentRevision = status.updateRevision;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PodManagementPolicyType } from "../../api/apps/types.js";
 import type { Decision, PodState } from "./ordering.js";
-import { decide } from "./ordering.js";
+import { decide, rollingUpdateStep } from "./ordering.js";
 
 type Existing = Exclude<PodState, "Missing">;
 const pods = (...states: [number, Existing][]) => new Map(states);
@@ -94,3 +94,52 @@ const cases: {
 ];
 
 for (const c of cases) test(c.name, () => assert.deepEqual(decide(c.policy, 0, c.replicas, c.pods), c.want));
+
+type Updating = { state: Existing; updated: boolean };
+const at = (...pods: [number, Existing, boolean][]) =>
+  new Map<number, Updating>(pods.map(([ordinal, state, updated]) => [ordinal, { state, updated }]));
+const rolling: { name: string; partition: number; pods: Map<number, Updating>; want: { delete?: number } }[] = [
+  {
+    name: "a rolling update deletes the highest ordinal not at the update revision first",
+    partition: 0,
+    pods: at([0, "RunningReady", false], [1, "RunningReady", false], [2, "RunningReady", false]),
+    want: { delete: 2 },
+  },
+  {
+    name: "a rolling update moves down once the pod above is updated, Running and Ready",
+    partition: 0,
+    pods: at([0, "RunningReady", false], [1, "RunningReady", false], [2, "RunningReady", true]),
+    want: { delete: 1 },
+  },
+  {
+    name: "a rolling update waits while an updated pod is not yet Ready",
+    partition: 0,
+    pods: at([0, "RunningReady", false], [1, "RunningReady", false], [2, "Pending", true]),
+    want: {},
+  },
+  {
+    name: "a rolling update waits while the pod it deleted is terminating",
+    partition: 0,
+    pods: at([0, "RunningReady", false], [1, "RunningReady", false], [2, "Terminating", false]),
+    want: {},
+  },
+  {
+    name: "a partition keeps ordinals below it at their revision",
+    partition: 2,
+    pods: at([0, "RunningReady", false], [1, "RunningReady", false], [2, "RunningReady", true]),
+    want: {},
+  },
+  {
+    name: "a partition above the replicas updates nothing",
+    partition: 5,
+    pods: at([0, "RunningReady", false], [1, "RunningReady", false], [2, "RunningReady", false]),
+    want: {},
+  },
+  {
+    name: "nothing to do once every pod is updated",
+    partition: 0,
+    pods: at([0, "RunningReady", true], [1, "RunningReady", true], [2, "RunningReady", true]),
+    want: {},
+  },
+];
+for (const c of rolling) test(c.name, () => assert.deepEqual(rollingUpdateStep(0, 3, c.partition, c.pods), c.want));
