@@ -93,7 +93,7 @@ test("OnDelete updates nothing until a pod is deleted; rollout status refuses it
   // Once the controller has observed the new template (status names the new update revision), it has decided.
   const observed = await setWhere(
     s,
-    (x) => x.status?.observedGeneration === x.metadata.generation && x.status.updateRevision !== revision1,
+    (x) => x.status?.observedGeneration === x.metadata.generation && x.status?.updateRevision !== revision1,
   );
   const revision2 = observed.status?.updateRevision ?? "";
   assert.equal(observed.status?.updatedReplicas, 0);
