@@ -1,9 +1,15 @@
 // Node agent benchmark (not a test): pods with one CSI hostpath claim each, from create to Running with the volume
 // staged and published (runtime none), through a real apiserver (memory store, in-process transport), the PV
 // binder, a real hostpath driver over gRPC and real bind mounts. Needs root.
-//   node --import tsx bench/node.ts [--pods 500] [--concurrency 10]
-// Prints one JSON object per figure on stdout.
+//   node --import tsx bench/node.ts [--pods 500] [--concurrency 10] [--runtime none|process]
+// Prints one JSON object per figure on stdout. Besides wall-clock latency (noisy on a shared machine) it counts what
+// each pod costs, which is stable: CPU time of this process and of the processes it spawned, processes spawned,
+// and reads of /proc/self/mountinfo (whose cost grows with the number of mounts on the node).
+import { ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import fsPromises from "node:fs/promises";
 import { mkdtemp, rm } from "node:fs/promises";
+import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,13 +21,52 @@ import { mountsUnder, unmount } from "../src/csi/drivers/mount.js";
 import { DRIVER_NAME, startDriver } from "../src/csi/drivers/hostpath/index.js";
 import { CsiClient } from "../src/csi/client.js";
 import { startNodeAgent } from "../src/node/agent.js";
+import { runtimeNames, type RuntimeName } from "../src/node/runtime/runtime.js";
 
 const { values: args } = parseArgs({
-  options: { pods: { type: "string", default: "500" }, concurrency: { type: "string", default: "10" } },
+  options: {
+    pods: { type: "string", default: "500" },
+    concurrency: { type: "string", default: "10" },
+    runtime: { type: "string", default: "none" },
+  },
 });
 const podCount = Number(args.pods);
 const concurrency = Number(args.concurrency);
+if (!runtimeNames.includes(args.runtime as RuntimeName)) {
+  throw new Error(`--runtime must be one of ${runtimeNames.join(", ")}, not ${JSON.stringify(args.runtime)}`);
+}
+const runtime = args.runtime as RuntimeName;
 const nodeName = "node-1";
+
+// Count spawned processes and mountinfo reads (builtins patched in place; syncBuiltinESMExports updates the named
+// imports other modules already hold).
+const counts = { spawns: 0, mountinfoReads: 0 };
+// Every execFile/spawn/exec goes through ChildProcess.prototype.spawn (internal, hence untyped).
+const childProto = ChildProcess.prototype as unknown as { spawn(...rest: unknown[]): unknown };
+const spawn = childProto.spawn;
+childProto.spawn = function (this: ChildProcess, ...rest: unknown[]) {
+  counts.spawns++;
+  return spawn.apply(this, rest);
+};
+const isMountinfo = (file: unknown) => typeof file === "string" && file.endsWith("/mountinfo");
+const readFileSync = fs.readFileSync;
+fs.readFileSync = function (file: unknown, ...rest: unknown[]) {
+  if (isMountinfo(file)) counts.mountinfoReads++;
+  return (readFileSync as (...a: unknown[]) => unknown)(file, ...rest);
+} as typeof fs.readFileSync;
+const readFile = fsPromises.readFile;
+fsPromises.readFile = function (file: unknown, ...rest: unknown[]) {
+  if (isMountinfo(file)) counts.mountinfoReads++;
+  return (readFile as (...a: unknown[]) => unknown)(file, ...rest);
+} as typeof fsPromises.readFile;
+syncBuiltinESMExports();
+
+/** CPU seconds of reaped child processes (/proc/self/stat cutime + cstime). */
+function childrenCpuSeconds(): number {
+  const stat = fs.readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) / 100; // fields 16 and 17 of proc(5), in clock ticks (USER_HZ)
+}
 
 const dir = await mkdtemp(join(tmpdir(), "bn-"));
 const rootDir = join(dir, "root");
@@ -43,6 +88,8 @@ const agent = await startNodeAgent({
   rootDir,
   signal: abort.signal,
   csiDrivers: [endpoint],
+  // The agent's own option type, which grows as runtimes land; runtimeNames above checked the value.
+  runtime: runtime as NonNullable<Parameters<typeof startNodeAgent>[0]["runtime"]>,
   log: () => undefined,
 });
 await client.csiDrivers.create({
@@ -111,6 +158,8 @@ void (async () => {
 })();
 
 const createdAt = new Map<string, number>();
+const countsStart = { ...counts };
+const childrenCpuStart = childrenCpuSeconds();
 const cpuStart = process.cpuUsage();
 const started = performance.now();
 let next = 0;
@@ -127,7 +176,11 @@ await Promise.all(
         spec: {
           nodeName,
           volumes: [{ name: "data", persistentVolumeClaim: { claimName: `c${i}` } }],
-          containers: [{ name: "app", image: "busybox" }],
+          containers: [
+            runtime === "process"
+              ? { name: "app", image: "busybox", command: ["sleep", "3600"] }
+              : { name: "app", image: "busybox" },
+          ],
         },
       });
       while (!runningAt.has(name)) await new Promise((r) => setTimeout(r, 2));
@@ -136,13 +189,15 @@ await Promise.all(
 );
 const elapsed = performance.now() - started;
 const cpu = process.cpuUsage(cpuStart);
+const childrenCpu = childrenCpuSeconds() - childrenCpuStart;
+const perPod = (n: number) => +(n / podCount).toFixed(2);
 const latencies = [...createdAt].map(([name, t]) => (runningAt.get(name) ?? NaN) - t).sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
 const mounts = (await mountsUnder(rootDir)).length;
 const memory = process.memoryUsage();
 console.log(
   JSON.stringify({
-    figure: "pod create → Running (runtime none, 1 CSI hostpath claim)",
+    figure: `pod create → Running (runtime ${runtime}, 1 CSI hostpath claim)`,
     pods: podCount,
     concurrency,
     p50_ms: +pct(50).toFixed(1),
@@ -151,6 +206,11 @@ console.log(
     max_ms: +latencies[latencies.length - 1].toFixed(1),
     pods_per_s: +(podCount / (elapsed / 1000)).toFixed(1),
     cpu_s: +((cpu.user + cpu.system) / 1e6).toFixed(2),
+    cpu_ms_per_pod: perPod((cpu.user + cpu.system) / 1e3),
+    children_cpu_ms_per_pod: perPod(childrenCpu * 1e3),
+    spawns_per_pod: perPod(counts.spawns - countsStart.spawns),
+    mountinfo_reads_per_pod: perPod(counts.mountinfoReads - countsStart.mountinfoReads),
+    loadavg_1m: +(fs.readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? 0),
   }),
 );
 console.log(
@@ -164,6 +224,8 @@ console.log(
 
 // Teardown: every pod deleted, every volume unpublished and unstaged.
 const teardownStart = performance.now();
+const teardownCounts = { ...counts };
+const teardownCpuStart = process.cpuUsage();
 for (let i = 0; i < podCount; i++) await client.pods.delete("default", `p${i}`);
 for (;;) {
   const left = (await client.pods.list({ namespace: "default" })).items.length;
@@ -175,6 +237,9 @@ console.log(
     figure: "delete every pod → volumes unpublished, unstaged, pods gone",
     pods: podCount,
     seconds: +((performance.now() - teardownStart) / 1000).toFixed(2),
+    cpu_ms_per_pod: perPod((process.cpuUsage(teardownCpuStart).user + process.cpuUsage(teardownCpuStart).system) / 1e3),
+    spawns_per_pod: perPod(counts.spawns - teardownCounts.spawns),
+    mountinfo_reads_per_pod: perPod(counts.mountinfoReads - teardownCounts.mountinfoReads),
   }),
 );
 

@@ -1,11 +1,14 @@
-// Real mounts for CSI node services, through util-linux's mount/umount (we run as root; DESIGN.md "Real protocols
-// and real storage"). What is mounted where is read from /proc/self/mountinfo, never remembered, so a restarted
-// driver sees exactly what the kernel has.
+// Real mounts for CSI node services (we run as root; DESIGN.md "Real protocols and real storage"). Bind mounts and
+// tmpfs are mount(2)/umount2(2) calls (mountsyscalls.ts); util-linux's mount/umount remain the fallback where the
+// syscalls cannot be called. What is mounted where is asked of the kernel, never remembered, so a restarted driver
+// sees exactly what the kernel has: statx says whether a path is a mount point, and /proc/self/mountinfo (whose
+// size grows with every mount on the node) is read only when more than that is needed.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { MS_BIND, mountSyscalls } from "./mountsyscalls.js";
 
 const run = promisify(execFile);
 
@@ -26,7 +29,9 @@ export interface MountInfo {
 
 // mountinfo escapes space, tab, newline and backslash as \ooo.
 const unescape = (field: string) =>
-  field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  field.includes("\\")
+    ? field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))
+    : field;
 
 /** Every mount this process can see, in mount order (the last entry for a path is the visible one). */
 export async function listMounts(): Promise<MountInfo[]> {
@@ -50,8 +55,24 @@ export async function listMounts(): Promise<MountInfo[]> {
   return mounts;
 }
 
+/**
+ * Whether `path` itself is a mount point (findmnt --mountpoint; a final symlink is not followed). One statx call;
+ * mountinfo only where statx cannot tell.
+ */
+export async function isMountPoint(path: string): Promise<boolean> {
+  const root = mountSyscalls()?.isMountRoot(path);
+  if (root !== undefined) return root;
+  return (await mountAtFromTable(path)) !== undefined;
+}
+
 /** The visible mount at exactly `path`, if `path` is a mount point. */
 export async function mountAt(path: string): Promise<MountInfo | undefined> {
+  // Most calls ask about a path that is not mounted yet (every publish): statx answers those without the table.
+  if (mountSyscalls()?.isMountRoot(path) === false) return undefined;
+  return mountAtFromTable(path);
+}
+
+async function mountAtFromTable(path: string): Promise<MountInfo | undefined> {
   const mounts = await listMounts();
   for (let i = mounts.length - 1; i >= 0; i--) if (mounts[i].mountPoint === path) return mounts[i];
   return undefined;
@@ -72,12 +93,24 @@ async function mountCommand(args: string[]): Promise<void> {
   }
 }
 
+/** Runs a mount syscall, worded as the command it replaces would be when it fails. */
+function syscall(command: string, call: () => void): void {
+  try {
+    call();
+  } catch (err) {
+    throw new MountError(`${command} failed: ${(err as Error).message}`);
+  }
+}
+
 /** Bind-mounts `source` on `target` (both must exist); read-only takes a second remount, as the kernel requires. */
 export async function bindMount(source: string, target: string, readonly: boolean): Promise<void> {
-  await mountCommand(["--bind", source, target]);
+  const syscalls = mountSyscalls();
+  if (syscalls) syscall(`mount --bind ${source} ${target}`, () => syscalls.mount(source, target, null, MS_BIND, null));
+  else await mountCommand(["--bind", source, target]);
   if (readonly) {
     try {
-      await mountCommand(["-o", "remount,bind,ro", target]);
+      if (syscalls) syscall(`mount -o remount,bind,ro ${target}`, () => syscalls.setReadOnly(target));
+      else await mountCommand(["-o", "remount,bind,ro", target]);
     } catch (err) {
       // Never leave a writable mount where a read-only one was asked for.
       await unmount(target).catch(() => undefined);
@@ -86,9 +119,24 @@ export async function bindMount(source: string, target: string, readonly: boolea
   }
 }
 
+/** Mounts a tmpfs on `target` with tmpfs options such as `mode=0777` and `size=<bytes>`. */
+export async function mountTmpfs(target: string, options: string[]): Promise<void> {
+  const syscalls = mountSyscalls();
+  const data = options.join(",");
+  if (syscalls)
+    syscall(`mount -t tmpfs -o ${data} tmpfs ${target}`, () => syscalls.mount("tmpfs", target, "tmpfs", 0, data));
+  else await mountCommand(["-t", "tmpfs", "-o", data, "tmpfs", target]);
+}
+
 /** Unmounts `target` if it is a mount point; a no-op otherwise (so retries are safe). */
 export async function unmount(target: string): Promise<void> {
-  while (await mountAt(target)) {
+  const syscalls = mountSyscalls();
+  // Mounts stacked on one path come off one at a time, the topmost first.
+  while (await isMountPoint(target)) {
+    if (syscalls) {
+      syscall(`umount ${target}`, () => syscalls.umount(target));
+      continue;
+    }
     try {
       await run("umount", [target]);
     } catch (err) {

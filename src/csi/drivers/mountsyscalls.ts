@@ -1,0 +1,151 @@
+// mount(2), umount2(2), mount_setattr(2) and statx(2) called directly through koffi (an FFI library that ships
+// prebuilt binaries), for the mounts that need no helper program: bind mounts and tmpfs. Spawning
+// /bin/mount forks the whole node process (its page tables grow with its heap) and libmount then reads and parses
+// /proc/self/mountinfo, whose size grows with every mount on the node; one syscall does neither.
+// Loaded lazily and optionally: where koffi or a symbol is missing, callers fall back to the mount binaries.
+import { createRequire } from "node:module";
+import { endianness } from "node:os";
+
+/** A failed system call, with the errno name callers branch on (EBUSY, EINVAL, …). */
+export class SyscallError extends Error {
+  override name = "SyscallError";
+  constructor(
+    readonly syscall: string,
+    readonly code: string,
+    readonly errno: number,
+    description: string,
+  ) {
+    super(`${syscall}: ${description} (${code})`);
+  }
+}
+
+// <linux/mount.h>, <fcntl.h>, <linux/stat.h>: identical on every Linux architecture.
+export const MS_RDONLY = 0x1;
+export const MS_NOSUID = 0x2;
+export const MS_NODEV = 0x4;
+export const MS_NOEXEC = 0x8;
+export const MS_BIND = 0x1000;
+const MOUNT_ATTR_RDONLY = 0x1;
+const AT_FDCWD = -100;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+const AT_NO_AUTOMOUNT = 0x800;
+// Answer from what the kernel has cached: a mount point of an unreachable NFS server must not hang the agent.
+const AT_STATX_DONT_SYNC = 0x4000;
+const STATX_ATTR_MOUNT_ROOT = 0x2000;
+const STATX_SIZE = 256;
+const STX_ATTRIBUTES = 8; // offsetof(struct statx, stx_attributes)
+const STX_ATTRIBUTES_MASK = 56; // offsetof(struct statx, stx_attributes_mask)
+
+export interface MountSyscalls {
+  /** mount(2); `data` is the filesystem's option string (tmpfs: "mode=0777,size=…"). */
+  mount(source: string, target: string, fsType: string | null, flags: number, data: string | null): void;
+  /**
+   * Makes the mount at `target` read-only and changes nothing else (nosuid, nodev, noexec, atime flags stay as
+   * they are), as `mount -o remount,bind,ro` does: util-linux re-applies the flags it reads from mountinfo.
+   */
+  setReadOnly(target: string): void;
+  /** umount2(2) without flags. */
+  umount(target: string): void;
+  /**
+   * Whether `path` itself (not following a final symlink) is the root of a mount: statx's STATX_ATTR_MOUNT_ROOT.
+   * false when it does not exist; undefined when the kernel cannot tell (before Linux 5.8) or the path cannot be
+   * looked at, so the caller asks /proc/self/mountinfo instead.
+   */
+  isMountRoot(path: string): boolean | undefined;
+}
+
+// koffi's functions are untyped; these are the exact C signatures we declare, so the casts below are checked once.
+type MountFn = (
+  source: string | null,
+  target: string,
+  fsType: string | null,
+  flags: number,
+  data: string | null,
+) => number;
+type Umount2Fn = (target: string, flags: number) => number;
+type MountSetattrFn = (dirfd: number, path: string, flags: number, attr: Buffer, size: number) => number;
+type StatxFn = (dirfd: number, path: string, flags: number, mask: number, buffer: Buffer) => number;
+type StrerrorFn = (errnum: number) => string;
+
+interface Koffi {
+  load(path: string): { func(definition: string): unknown };
+  errno(): number;
+  os: { errno: Record<string, number> };
+}
+
+let loaded: MountSyscalls | null | undefined;
+
+/** The syscalls, or undefined when they cannot be called here (no koffi for this platform, not glibc, …). */
+export function mountSyscalls(): MountSyscalls | undefined {
+  if (loaded === undefined) {
+    try {
+      loaded = load();
+    } catch {
+      loaded = null;
+    }
+  }
+  return loaded ?? undefined;
+}
+
+function load(): MountSyscalls | null {
+  if (process.platform !== "linux" || process.env.STOWAGE_MOUNT_SYSCALLS === "0") return null;
+  // koffi's native module loads synchronously; require keeps this function synchronous for its callers.
+  const koffi = createRequire(import.meta.url)("koffi") as Koffi;
+  const libc = koffi.load("libc.so.6");
+  const mount = libc.func(
+    "int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)",
+  ) as MountFn;
+  const umount2 = libc.func("int umount2(const char *target, int flags)") as Umount2Fn;
+  const statx = libc.func(
+    "int statx(int dirfd, const char *path, int flags, unsigned int mask, void *buffer)",
+  ) as StatxFn;
+  const strerror = libc.func("const char *strerror(int errnum)") as StrerrorFn;
+  // glibc 2.36 and later; without it read-only bind mounts take the mount binary's remount.
+  let mountSetattr: MountSetattrFn | undefined;
+  try {
+    mountSetattr = libc.func(
+      "int mount_setattr(int dirfd, const char *path, unsigned int flags, void *attr, size_t size)",
+    ) as MountSetattrFn;
+  } catch {
+    mountSetattr = undefined;
+  }
+  const names = new Map(Object.entries(koffi.os.errno).map(([name, value]) => [value, name]));
+  const fail = (syscall: string): SyscallError => {
+    const errno = koffi.errno();
+    return new SyscallError(syscall, names.get(errno) ?? `errno ${errno}`, errno, strerror(errno));
+  };
+  // The kernel's structs are in the machine's byte order.
+  const little = endianness() === "LE";
+  const readU64 = (buffer: Buffer, offset: number) =>
+    little ? buffer.readBigUInt64LE(offset) : buffer.readBigUInt64BE(offset);
+  const statxBuffer = Buffer.alloc(STATX_SIZE);
+  // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }: set MOUNT_ATTR_RDONLY, clear nothing.
+  const readOnlyAttr = Buffer.alloc(32);
+  if (little) readOnlyAttr.writeBigUInt64LE(BigInt(MOUNT_ATTR_RDONLY), 0);
+  else readOnlyAttr.writeBigUInt64BE(BigInt(MOUNT_ATTR_RDONLY), 0);
+
+  return {
+    mount(source, target, fsType, flags, data) {
+      if (mount(source, target, fsType, flags, data) !== 0) throw fail("mount");
+    },
+    setReadOnly(target) {
+      if (!mountSetattr) throw new SyscallError("mount_setattr", "ENOSYS", 38, "not available in this C library");
+      if (mountSetattr(AT_FDCWD, target, 0, readOnlyAttr, readOnlyAttr.length) !== 0) throw fail("mount_setattr");
+    },
+    umount(target) {
+      if (umount2(target, 0) !== 0) throw fail("umount2");
+    },
+    isMountRoot(path) {
+      statxBuffer.fill(0);
+      const flags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC;
+      if (statx(AT_FDCWD, path, flags, 0, statxBuffer) !== 0) {
+        const errno = koffi.errno();
+        if (errno === koffi.os.errno.ENOENT || errno === koffi.os.errno.ENOTDIR) return false;
+        return undefined;
+      }
+      const bit = BigInt(STATX_ATTR_MOUNT_ROOT);
+      if ((readU64(statxBuffer, STX_ATTRIBUTES_MASK) & bit) === 0n) return undefined;
+      return (readU64(statxBuffer, STX_ATTRIBUTES) & bit) !== 0n;
+    },
+  };
+}
