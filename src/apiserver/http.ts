@@ -1,7 +1,7 @@
 // node:http adapted to the ApiHandler: bodies read with the 3 MiB limit, watch streams written chunk by chunk
 // (HTTP/1.1 chunked transfer), the request's AbortSignal fired when the client goes away.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { ApiHandler, ApiRequest, HttpMethod } from "../api/http.js";
 import { maxBodyBytes } from "./decode.js";
 import { entityTooLarge, StatusError } from "./errors.js";
@@ -54,6 +54,8 @@ export async function serveHttp(
   handler: ApiHandler,
   address: string,
   log: (message: string, err?: unknown) => void,
+  /** Requests with an Upgrade header (pods/exec over websockets); without it they are refused. */
+  onUpgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>,
 ): Promise<{ url: string; address: string; close(): Promise<void> }> {
   const colon = address.lastIndexOf(":");
   const host = colon > 0 ? address.slice(0, colon).replace(/^\[|\]$/g, "") : "127.0.0.1";
@@ -64,6 +66,17 @@ export async function serveHttp(
   const server = createServer({ keepAlive: true }, (req, res) => void serve(req, res));
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0; // watches are long; the handler enforces timeoutSeconds
+  // Upgraded connections leave the server's bookkeeping: close() must end them itself.
+  const upgraded = new Set<Socket>();
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+    if (!onUpgrade) return void socket.destroy();
+    onUpgrade(req, socket, head).catch((err: unknown) => {
+      log("unexpected error while upgrading a connection", err);
+      socket.destroy();
+    });
+  });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // The AbortSignal is made only when the handler asks for it (watches): creating one per request is a
@@ -166,6 +179,7 @@ export async function serveHttp(
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       }),
   };
 }

@@ -30,6 +30,9 @@ import { GenericRegistry } from "./registry/generic.js";
 import { listPrefix } from "./registry/keys.js";
 import { jsonResponse, statusResponse } from "./respond.js";
 import { parseResourcePath } from "./route.js";
+import type { Node, Pod } from "../api/core/types.js";
+import { handleUpgrade } from "./podexec.js";
+import { podLog, type PodStreamContext } from "./podlog.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -178,12 +181,32 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     return undefined;
   }
 
+  // pods/log and pods/exec reach the pod's kubelet; they read the pod and its node as the registries store them.
+  const podStreams: PodStreamContext = {
+    getPod: async (namespace, name) => {
+      const pods = registries.get(key("", "v1", "pods"));
+      if (!pods) throw notFoundStatus();
+      return (await pods.get(namespace, name)) as unknown as Pod;
+    },
+    getNode: async (name) => {
+      const nodes = registries.get(key("", "v1", "nodes"));
+      if (!nodes) throw notFoundStatus();
+      return (await nodes.get(undefined, name)) as unknown as Node;
+    },
+  };
+
   const handler: ApiHandler = async (request) => {
     try {
       const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
       const nonResource = serveNonResource(request, path) ?? serveAuthorization(request, path);
       if (nonResource) return nonResource;
       const route = parseResourcePath(path);
+      if (route?.group === "" && route.plural === "pods" && route.namespace && route.name) {
+        if (route.subresource === "log") return await podLog(request, route.namespace, route.name, podStreams);
+        // Reached without an Upgrade header (upgrades go to handleUpgrade): upstream's UpgradeAwareHandler answer.
+        if (route.subresource === "exec" || route.subresource === "attach" || route.subresource === "portforward")
+          throw new StatusError(400, "BadRequest", "Upgrade request required");
+      }
       const registry = route && registries.get(key(route.group, route.version, route.plural));
       if (!route || !registry) throw notFoundStatus();
       return await handleResource(request, route, registry, handlerContext);
@@ -196,7 +219,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   return {
     handler,
     async listen(listenAddress: string) {
-      const listener = await serveHttp(handler, listenAddress, log);
+      const listener = await serveHttp(handler, listenAddress, log, (req, socket, head) =>
+        handleUpgrade(req, socket, head, podStreams, log),
+      );
       address = listener.address;
       listeners.push(listener);
       return listener;

@@ -55,6 +55,8 @@ export class NodeStatusManager {
   private volumesInUse: string[] = [];
   private written = "";
   private lastWrite = 0;
+  /** The kubelet API's port (src/node/server), published as daemonEndpoints.kubeletEndpoint.Port. */
+  private kubeletPort = 10250;
   readonly hostIP = hostIP();
 
   constructor(private readonly options: NodeStatusOptions) {}
@@ -75,7 +77,7 @@ export class NodeStatusManager {
         { type: "InternalIP", address: this.hostIP },
         { type: "Hostname", address: this.options.nodeName },
       ],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: this.kubeletPort } },
       nodeInfo: {
         machineID: "",
         systemUUID: "",
@@ -119,6 +121,11 @@ export class NodeStatusManager {
     }
     await this.writeStatus(true);
     return node;
+  }
+
+  /** Where the apiserver reaches this node's kubelet API for logs and exec; set before register(). */
+  setKubeletPort(port: number): void {
+    this.kubeletPort = port;
   }
 
   /** node.status.volumesInUse: what the attach/detach controller must not detach (sorted, as the kubelet). */

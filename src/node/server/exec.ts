@@ -1,0 +1,220 @@
+// exec over the Kubernetes websocket channel protocol (k8s.io/apimachinery/pkg/util/remotecommand, wsstream): every
+// binary message starts with its channel — 0 stdin, 1 stdout, 2 stderr, 3 error (one metav1.Status when the command
+// ends), 4 resize (TTY size as JSON) and, in v5.channel.k8s.io, 255 close ([255, channel]: the client closed its
+// stdin). The command runs inside the container with `nsenter --target <pid> --mount --root --wd` and the
+// container's environment; a TTY comes from `script`, resized through its terminal with `stty`.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readFile, readlink } from "node:fs/promises";
+import { constants } from "node:os";
+import type { WebSocket } from "ws";
+import { KubeletRequestError } from "./logs.js";
+
+export const streamProtocolV5 = "v5.channel.k8s.io";
+export const streamProtocolV4 = "v4.channel.k8s.io";
+/** What the kubelet offers, best first. kubectl v1.32 asks for v5 only; other clients still speak v4. */
+export const channelProtocols = [streamProtocolV5, streamProtocolV4] as const;
+export type ChannelProtocol = (typeof channelProtocols)[number];
+
+export const channelStdin = 0;
+export const channelStdout = 1;
+export const channelStderr = 2;
+export const channelError = 3;
+export const channelResize = 4;
+export const channelClose = 255;
+
+export interface ExecOptions {
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** remotecommand's NewOptions, plus the command: what the kubelet accepts on /exec. Refusals are 400s. */
+export function parseExecQuery(query: URLSearchParams): ExecOptions {
+  // The apiserver forwards "1"; a client talking to the kubelet directly may send "true".
+  const flag = (name: string) => query.get(name) === "1" || query.get(name) === "true";
+  const tty = flag("tty");
+  const options: ExecOptions = {
+    command: query.getAll("command"),
+    stdin: flag("input") || flag("stdin"),
+    stdout: flag("output") || flag("stdout"),
+    // A TTY has one output stream: stderr is bypassed, as upstream.
+    stderr: !tty && (flag("error") || flag("stderr")),
+    tty,
+  };
+  if (!options.stdin && !options.stdout && !options.stderr)
+    throw new KubeletRequestError(400, "you must specify at least 1 of stdin, stdout, stderr");
+  if (options.command.length === 0)
+    throw new KubeletRequestError(400, "you must specify at least one command for the container");
+  return options;
+}
+
+/** The metav1.Status written on the error channel, as the kubelet's remotecommand server writes them. */
+export function exitStatus(command: string[], code: number): Record<string, unknown> {
+  if (code === 0) return { metadata: {}, status: "Success" };
+  return {
+    metadata: {},
+    status: "Failure",
+    message: `command terminated with non-zero exit code: error executing command [${command.join(" ")}], exit code ${code}`,
+    reason: "NonZeroExitCode",
+    details: { causes: [{ reason: "ExitCode", message: String(code) }] },
+  };
+}
+
+export function internalErrorStatus(message: string): Record<string, unknown> {
+  const text = `error executing command in container: ${message}`;
+  return {
+    metadata: {},
+    status: "Failure",
+    message: `Internal error occurred: ${text}`,
+    reason: "InternalError",
+    details: { causes: [{ message: text }] },
+    code: 500,
+  };
+}
+
+/** The container's environment (what a process started in it would get), from /proc/<pid>/environ. */
+async function containerEnv(pid: number): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  const text = await readFile(`/proc/${pid}/environ`, "utf8");
+  for (const entry of text.split("\0")) {
+    const eq = entry.indexOf("=");
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+const shellQuote = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`);
+
+interface TerminalSize {
+  Width: number;
+  Height: number;
+}
+
+function parseTerminalSize(data: Buffer): TerminalSize | undefined {
+  try {
+    const value: unknown = JSON.parse(data.toString());
+    if (typeof value !== "object" || value === null) return undefined;
+    const { Width, Height } = value as Record<string, unknown>;
+    if (typeof Width !== "number" || typeof Height !== "number") return undefined;
+    return { Width, Height };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `script` runs the command on a new pseudo-terminal; its child's stdin is that terminal. `stty -F` sets the size
+ * there, and the kernel sends SIGWINCH to the command as a real terminal resize would.
+ */
+async function resizeTerminal(script: ChildProcess, size: TerminalSize): Promise<void> {
+  if (!script.pid) return;
+  const children = await readFile(`/proc/${script.pid}/task/${script.pid}/children`, "utf8").catch(() => "");
+  const child = children.trim().split(/\s+/)[0];
+  if (!child) return;
+  const terminal = await readlink(`/proc/${child}/fd/0`).catch(() => "");
+  if (!terminal.startsWith("/dev/pts/")) return;
+  await new Promise<void>((resolve) =>
+    execFile("stty", ["-F", terminal, "rows", String(size.Height), "cols", String(size.Width)], () => resolve()),
+  );
+}
+
+/** Frames larger than this are split; kubectl reads with 32 KiB buffers. */
+const maxFrame = 32 * 1024;
+/** Output stops being read while this much is queued for a slow client. */
+const highWaterMark = 1 << 20;
+
+/**
+ * Runs one exec session on an upgraded websocket: the command inside the container whose first process is `pid`,
+ * its streams on the channels, its exit status on the error channel, then a normal close. A client that goes away
+ * takes the command with it.
+ */
+export async function runExec(
+  ws: WebSocket,
+  protocol: ChannelProtocol,
+  pid: number,
+  options: ExecOptions,
+  log: (message: string, err?: unknown) => void,
+): Promise<void> {
+  const send = (channel: number, data: Buffer | string, done?: () => void) => {
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]), { binary: true }, done);
+  };
+  const finish = (status: Record<string, unknown>) => {
+    send(channelError, JSON.stringify(status));
+    if (ws.readyState === ws.OPEN) ws.close(1000);
+  };
+
+  let env: Record<string, string>;
+  try {
+    env = await containerEnv(pid);
+  } catch {
+    // The container's process went away between the lookup and now.
+    return finish(internalErrorStatus(`container is not created or running`));
+  }
+  const nsenter = ["--target", String(pid), "--mount", "--root", "--wd", "--", ...options.command];
+  const child = options.tty
+    ? spawn("script", ["-q", "-f", "-e", "-c", ["nsenter", ...nsenter].map(shellQuote).join(" "), "/dev/null"], {
+        env: { TERM: "xterm", ...env },
+        stdio: ["pipe", "pipe", "ignore"],
+      })
+    : spawn("nsenter", nsenter, {
+        env,
+        stdio: [
+          options.stdin ? "pipe" : "ignore",
+          options.stdout ? "pipe" : "ignore",
+          options.stderr ? "pipe" : "ignore",
+        ],
+      });
+  // Without -i the command still gets a terminal under -t; its input just never comes.
+  if (options.tty && !options.stdin) child.stdin?.end();
+
+  const forward = (stream: NodeJS.ReadableStream | null, channel: number) => {
+    stream?.on("data", (chunk: Buffer) => {
+      for (let at = 0; at < chunk.length; at += maxFrame) {
+        send(channel, chunk.subarray(at, at + maxFrame), () => {
+          if (ws.bufferedAmount < highWaterMark) stream.resume();
+        });
+      }
+      if (ws.bufferedAmount >= highWaterMark) stream.pause();
+    });
+  };
+  forward(child.stdout, channelStdout);
+  forward(child.stderr, channelStderr);
+  child.stdin?.on("error", () => undefined); // the command exited without reading all of its input
+
+  let size: TerminalSize | undefined;
+  ws.on("message", (data: Buffer, isBinary: boolean) => {
+    if (!isBinary || data.length === 0) return;
+    const channel = data[0];
+    const payload = data.subarray(1);
+    if (channel === channelStdin) {
+      if (options.stdin && child.stdin?.writable) child.stdin.write(payload);
+    } else if (channel === channelResize && options.tty) {
+      size = parseTerminalSize(payload);
+      if (size) void resizeTerminal(child, size);
+    } else if (channel === channelClose && protocol === streamProtocolV5) {
+      if (payload[0] === channelStdin) child.stdin?.end();
+    }
+  });
+  ws.on("close", () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  // The first resize may come before `script` started its command: apply it once the command is there.
+  if (options.tty) setTimeout(() => size && void resizeTerminal(child, size), 100).unref();
+
+  await new Promise<void>((resolve) => {
+    child.once("error", (err) => {
+      log("exec: starting the command failed", err);
+      finish(internalErrorStatus(err.message));
+      resolve();
+    });
+    // "close": the exit status is known and stdout/stderr are drained, so the status is the last thing sent.
+    child.once("close", (code, signal) => {
+      // Killed by a signal: the shell's (and the runtimes') 128 + signal number.
+      finish(exitStatus(options.command, code ?? 128 + (signal ? constants.signals[signal] : 0)));
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,209 @@
+// The kubelet's API (pkg/kubelet/server), the part the apiserver proxies to: GET /containerLogs/{namespace}/{pod}/
+// {container} for `kubectl logs` and /exec/{namespace}/{pod}[/{uid}]/{container} upgraded to a websocket for
+// `kubectl exec`. One HTTP server per node agent; its port is published in the Node's
+// status.daemonEndpoints.kubeletEndpoint.Port. Like a kubelet without --authentication-token-webhook/client CA
+// it authenticates nobody: bind it only where the apiserver (and no one else) reaches it.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { WebSocketServer } from "ws";
+import type { Pod } from "../../api/core/types.js";
+import { containerLogPath, type ContainerRuntime } from "../runtime/runtime.js";
+import { channelProtocols, parseExecQuery, runExec, type ChannelProtocol } from "./exec.js";
+import { KubeletRequestError, logRestartCount, parseLogQuery, readContainerLog } from "./logs.js";
+
+export interface KubeletServerOptions {
+  /** "host:port" to listen on; port 0 picks a free one. */
+  address: string;
+  /** The kubelet's --root-dir (container logs live under logs/pods/). */
+  rootDir: string;
+  /** A pod bound to this node, as the agent knows it (its informer). */
+  getPod(namespace: string, name: string): Pod | undefined;
+  /**
+   * The container runtime (which process a running container is), asked per request: the agent may create it
+   * after this server. Without one (runtime none) nothing runs.
+   */
+  runtime(): ContainerRuntime | undefined;
+  log(message: string, err?: unknown): void;
+}
+
+export interface KubeletServer {
+  /** The port actually bound, for daemonEndpoints.kubeletEndpoint.Port. */
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+interface Route {
+  kind: "containerLogs" | "exec";
+  namespace: string;
+  pod: string;
+  uid?: string;
+  container: string;
+}
+
+function parseRoute(path: string): Route | undefined {
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "containerLogs" && parts.length === 4)
+    return { kind: "containerLogs", namespace: parts[1], pod: parts[2], container: parts[3] };
+  if (parts[0] === "exec" && parts.length === 4)
+    return { kind: "exec", namespace: parts[1], pod: parts[2], container: parts[3] };
+  if (parts[0] === "exec" && parts.length === 5)
+    return { kind: "exec", namespace: parts[1], pod: parts[2], uid: parts[3], container: parts[4] };
+  return undefined;
+}
+
+const podContainers = (pod: Pod) => [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+
+function isWebSocketRequest(req: IncomingMessage): boolean {
+  return (
+    (req.headers.upgrade ?? "").toLowerCase() === "websocket" &&
+    /(^|,)\s*upgrade\s*($|,)/i.test(req.headers.connection ?? "")
+  );
+}
+
+/** A plain-text error response on a socket that was about to be upgraded (what the kubelet answers before 101). */
+function refuseUpgrade(socket: Socket, code: number, message: string): void {
+  const body = Buffer.from(message);
+  const reason = { 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error" }[code] ?? "Error";
+  socket.end(
+    `HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
+      `Connection: close\r\n\r\n${body.toString()}`,
+  );
+}
+
+export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
+  const { log } = options;
+  const sessions = new Set<Promise<void>>();
+  const abort = new AbortController();
+
+  async function serveLogs(route: Route, req: IncomingMessage, res: ServerResponse, query: URLSearchParams) {
+    const logOptions = parseLogQuery(query);
+    const pod = options.getPod(route.namespace, route.pod);
+    if (!pod) throw new KubeletRequestError(404, `pod "${route.pod}" does not exist`);
+    if (!podContainers(pod).some((c) => c.name === route.container))
+      throw new KubeletRequestError(404, `container "${route.container}" not found in pod "${route.pod}"`);
+    const restartCount = logRestartCount(pod, route.container, logOptions.previous);
+    const uid = pod.metadata.uid ?? "";
+    const path = containerLogPath(
+      options.rootDir,
+      { namespace: route.namespace, name: route.pod, uid },
+      route.container,
+      restartCount,
+    );
+    // Follow ends when this run of the container ends: its process goes (or, without a runtime, its status says
+    // it no longer runs, or the pod is gone).
+    const runtime = options.runtime();
+    const pid = runtime?.containerPid(uid, route.container);
+    const isRunning = () => {
+      if (logOptions.previous) return false;
+      const current = options.getPod(route.namespace, route.pod);
+      if (!current || current.metadata.uid !== uid) return false;
+      if (runtime && runtime.name !== "none")
+        return pid !== undefined && runtime.containerPid(uid, route.container) === pid;
+      const status = current.status?.containerStatuses?.find((c) => c.name === route.container);
+      return status?.state?.running !== undefined && status.restartCount === restartCount;
+    };
+    const gone = new AbortController();
+    res.on("close", () => gone.abort());
+    const signal = AbortSignal.any([gone.signal, abort.signal]);
+    res.writeHead(200, { "content-type": "text/plain", "transfer-encoding": "chunked" });
+    res.flushHeaders();
+    for await (const chunk of readContainerLog(path, logOptions, isRunning, signal)) {
+      if (res.destroyed) break;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+    }
+    res.end();
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://kubelet");
+    const route = parseRoute(url.pathname);
+    const send = (code: number, body: string) => {
+      if (res.headersSent) return void res.destroy();
+      res.writeHead(code, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    };
+    if (url.pathname === "/healthz") return send(200, "ok");
+    if (!route) return send(404, "404 page not found");
+    if (route.kind === "exec") return send(400, "Upgrade request required");
+    if (req.method !== "GET") return send(405, "405: Method Not Allowed");
+    serveLogs(route, req, res, url.searchParams).catch((err: unknown) => {
+      if (err instanceof KubeletRequestError) return send(err.code, err.message);
+      log("serving container logs failed", err);
+      send(500, err instanceof Error ? err.message : String(err));
+    });
+  });
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    // The handshake below only proceeds when one of ours was offered, so this always finds one.
+    handleProtocols: (offered) => channelProtocols.find((p) => offered.has(p)) ?? false,
+  });
+
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on("error", () => undefined);
+    const url = new URL(req.url ?? "/", "http://kubelet");
+    const route = parseRoute(url.pathname);
+    if (!route || route.kind !== "exec") return refuseUpgrade(socket, 404, "404 page not found");
+    let execOptions;
+    try {
+      execOptions = parseExecQuery(url.searchParams);
+    } catch (err) {
+      if (err instanceof KubeletRequestError) return refuseUpgrade(socket, err.code, err.message);
+      throw err;
+    }
+    const pod = options.getPod(route.namespace, route.pod);
+    if (!pod || (route.uid && pod.metadata.uid !== route.uid)) return refuseUpgrade(socket, 404, "pod does not exist");
+    // The kubelet's findContainer: only a running container can be entered (runtime none runs nothing).
+    const pid = options.runtime()?.containerPid(pod.metadata.uid ?? "", route.container);
+    if (pid === undefined) return refuseUpgrade(socket, 500, `container not found ("${route.container}")`);
+    if (!isWebSocketRequest(req)) {
+      // kubectl falls back to SPDY/3.1 only when the websocket upgrade failed; this server speaks websockets only.
+      return refuseUpgrade(
+        socket,
+        400,
+        `streaming protocol ${req.headers.upgrade ?? ""} is not supported: use websockets (${channelProtocols.join(", ")})`,
+      );
+    }
+    const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+    const protocol = channelProtocols.find((p) => offered.includes(p));
+    if (!protocol)
+      return refuseUpgrade(
+        socket,
+        400,
+        `requested protocol(s) are not supported: [${offered.join(" ")}]; supports [${channelProtocols.join(" ")}]`,
+      );
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = runExec(ws, protocol as ChannelProtocol, pid, execOptions, log)
+        .catch((err: unknown) => log("exec session failed", err))
+        .finally(() => sessions.delete(session));
+      sessions.add(session);
+    });
+  });
+
+  const colon = options.address.lastIndexOf(":");
+  const host = options.address.slice(0, colon).replace(/^\[|\]$/g, "");
+  const port = Number(options.address.slice(colon + 1));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const info = server.address() as AddressInfo;
+  const hostText = info.family === "IPv6" ? `[${info.address}]` : info.address;
+  return {
+    port: info.port,
+    url: `http://${hostText}:${info.port}`,
+    async close() {
+      abort.abort();
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await Promise.allSettled([...sessions]);
+    },
+  };
+}
