@@ -1,10 +1,12 @@
-// `stowage csi hostpath|block --endpoint unix://… --node-id … --state-dir …`: runs one of stowage's CSI drivers
-// in the foreground until SIGINT/SIGTERM.
+// `stowage csi hostpath|block --endpoint unix://… --node-id … --state-dir … [--register <root-dir>]`: runs one of
+// stowage's CSI drivers in the foreground until SIGINT/SIGTERM; with --register it also announces itself to the node
+// agent the kubelet way (what node-driver-registrar does beside other drivers).
 import { InvalidArgumentError, type Command } from "commander";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Quantity, QuantityError } from "../api/quantity.js";
 import { EndpointError, socketPathOf } from "../csi/endpoint.js";
 import type { DriverOptions, StartDriver } from "../csi/drivers/options.js";
+import { startRegistrar } from "../node/pluginregistration/registrar.js";
 
 const drivers = ["hostpath", "block"] as const;
 type DriverName = (typeof drivers)[number];
@@ -68,6 +70,16 @@ export function registerCsi(program: Command): void {
     .option("--capacity <bytes>", "total capacity the driver may provision, e.g. 100Gi", parseBytes)
     .option("--max-volumes-per-node <n>", "NodeGetInfo max_volumes_per_node (0: no limit)", parseCount)
     .option("--driver-name <name>", "override the driver's name (GetPluginInfo)")
+    .option(
+      "--register <root-dir>",
+      "announce the driver to the node agent running with this --root-dir: serves the kubelet plugin registration " +
+        "API at <root-dir>/plugins_registry/<driver>-reg.sock (as node-driver-registrar's --plugin-registration-path), " +
+        "and exits if the agent refuses the driver",
+    )
+    .option(
+      "--kubelet-registration-path <socket>",
+      "with --register: the driver's CSI socket as the node agent reaches it (default: the --endpoint path)",
+    )
     .action(
       async (
         driver: DriverName,
@@ -78,6 +90,8 @@ export function registerCsi(program: Command): void {
           capacity?: number;
           maxVolumesPerNode?: number;
           driverName?: string;
+          register?: string;
+          kubeletRegistrationPath?: string;
         },
       ) => {
         let startDriver: StartDriver;
@@ -96,15 +110,40 @@ export function registerCsi(program: Command): void {
           ...(flags.maxVolumesPerNode !== undefined ? { maxVolumesPerNode: flags.maxVolumesPerNode } : {}),
           ...(flags.driverName !== undefined ? { driverName: flags.driverName } : {}),
         };
+        if (flags.kubeletRegistrationPath !== undefined && flags.register === undefined) {
+          process.stderr.write("--kubelet-registration-path needs --register <root-dir>\n");
+          process.exit(1);
+        }
+        // Stop requests (signals, or the agent refusing the driver) are taken from here on and acted on below.
+        let requestStop: (reason: string) => void = () => undefined;
+        const stopRequested = new Promise<string>((resolve) => (requestStop = resolve));
+        process.once("SIGINT", () => requestStop("SIGINT"));
+        process.once("SIGTERM", () => requestStop("SIGTERM"));
         const running = await startDriver(options);
-        await new Promise<void>((done) => {
-          const stop = (signal: string) => {
-            process.stderr.write(`${driver}: ${signal}: stopping\n`);
-            running.stop().then(done, done);
-          };
-          process.once("SIGINT", () => stop("SIGINT"));
-          process.once("SIGTERM", () => stop("SIGTERM"));
-        });
+        const registrar = flags.register
+          ? await startRegistrar({
+              csiEndpoint: flags.endpoint,
+              pluginRegistrationPath: join(resolve(flags.register), "plugins_registry"),
+              kubeletRegistrationPath: flags.kubeletRegistrationPath,
+              onStatus: (status) => {
+                if (status.plugin_registered) {
+                  process.stderr.write(
+                    `${driver}: registered with the node agent at ${resolve(flags.register ?? "")}\n`,
+                  );
+                  return;
+                }
+                // As node-driver-registrar: exit, so that a supervisor restarts the driver and it registers afresh.
+                process.stderr.write(`${driver}: registration failed: ${status.error}\n`);
+                process.exitCode = 1;
+                requestStop("registration failed");
+              },
+            })
+          : undefined;
+        const reason = await stopRequested;
+        process.stderr.write(`${driver}: ${reason}: stopping\n`);
+        // The registration socket goes first, so the agent deregisters the driver before it stops answering.
+        await registrar?.stop().catch(() => undefined);
+        await running.stop().catch(() => undefined);
       },
     );
 }
