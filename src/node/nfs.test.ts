@@ -1,0 +1,107 @@
+// In-tree nfs volumes: a real `mount -t nfs`. No NFS server can serve a mount on this machine (see README: the
+// kernel has no NFS client filesystem), so these tests cover what a user sees when the mount fails — the FailedMount
+// text as mount-utils words it, naming the server — and that a server that never answers cannot hang the agent.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import { NodePaths } from "./paths.js";
+import { VolumeOperationError } from "./plugins/context.js";
+import {
+  nfsMountArgs,
+  nfsMountOptions,
+  nfsSource,
+  setNfsMountTimeout,
+  setUpNfs,
+  type NfsVolume,
+} from "./plugins/nfs.js";
+
+const run = promisify(execFile);
+
+// TEST-NET-1 (RFC 5737): routable nowhere, so nothing ever answers.
+const unreachable = "192.0.2.1";
+
+async function mountNfsAvailable(): Promise<string | undefined> {
+  try {
+    await run("which", ["mount.nfs"]);
+    return undefined;
+  } catch {
+    return "mount.nfs is not installed (apt-get install nfs-common)";
+  }
+}
+
+const volume = (name: string, extra: Partial<NfsVolume> = {}): NfsVolume => ({
+  podUid: "0b1c2d3e-uid",
+  outerName: name,
+  innerName: name,
+  plugin: "kubernetes.io/nfs",
+  source: { server: unreachable, path: "/exports" },
+  readOnly: false,
+  mountOptions: [],
+  ...extra,
+});
+
+test("mount arguments as the kubelet builds them: sorted unique options, ro for a read-only source, IPv6 in brackets", () => {
+  assert.deepEqual(nfsMountArgs(nfsSource("nfs.example.com", "/data"), "/t", []), [
+    "-t",
+    "nfs",
+    "nfs.example.com:/data",
+    "/t",
+  ]);
+  assert.deepEqual(nfsMountOptions({ readOnly: true, mountOptions: ["nfsvers=4.1", "hard", "ro"] }), [
+    "hard",
+    "nfsvers=4.1",
+    "ro",
+  ]);
+  assert.equal(nfsSource("fd00::1", "/x"), "[fd00::1]:/x");
+});
+
+test("a failed nfs mount reads as mount-utils words it, naming the server, and leaves no directory behind", async (t) => {
+  const missing = await mountNfsAvailable();
+  if (missing) return t.skip(missing);
+  const root = await mkdtemp(join(tmpdir(), "nfs-"));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const paths = new NodePaths(root);
+  const target = paths.podVolumeDir("0b1c2d3e-uid", "kubernetes.io/nfs", "share");
+  const err = await setUpNfs({ paths }, volume("share", { readOnly: true }), "k").then(
+    () => assert.fail("mounted an unreachable server"),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof VolumeOperationError);
+  assert.match(
+    err.message,
+    new RegExp(
+      `^MountVolume\\.SetUp failed for volume "share" : mount failed: exit status 32\\n` +
+        `Mounting command: mount\\nMounting arguments: -t nfs -o ro ${unreachable}:/exports ${target}\\n` +
+        `Output: mount\\.nfs: `,
+    ),
+  );
+  await assert.rejects(stat(target), { code: "ENOENT" });
+});
+
+test("a server that never answers is given up on after the mount timeout, and mount.nfs does not linger", async (t) => {
+  const missing = await mountNfsAvailable();
+  if (missing) return t.skip(missing);
+  const root = await mkdtemp(join(tmpdir(), "nfs-"));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  setNfsMountTimeout(1500);
+  t.after(() => setNfsMountTimeout(60_000));
+  const paths = new NodePaths(root);
+  // NFSv3 asks the server's portmapper first: with nobody there, mount.nfs retries for about two minutes.
+  const err = await setUpNfs({ paths }, volume("slow", { mountOptions: ["nfsvers=3", "nolock"] }), "k").then(
+    () => assert.fail("mounted an unreachable server"),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof VolumeOperationError);
+  assert.match(err.message, /^MountVolume\.SetUp failed for volume "slow" : mount failed: signal: killed\n/);
+  assert.match(err.message, new RegExp(`Mounting arguments: -t nfs -o nfsvers=3,nolock ${unreachable}:/exports `));
+  const { stdout } = await run("ps", ["-eo", "args"]);
+  assert.equal(
+    stdout.split("\n").filter((line) => line.includes(root)).length,
+    0,
+    "no mount or mount.nfs process is left for our target",
+  );
+});

@@ -1,0 +1,126 @@
+// In-tree nfs volumes (pkg/volume/nfs/nfs.go): pod.spec.volumes[].nfs and PersistentVolumes with spec.nfs are a real
+// `mount -t nfs <server>:<path>` at pods/<uid>/volumes/kubernetes.io~nfs/<name>, ro when the source or claim says
+// readOnly, with the PV's mountOptions. A failed mount reads as mount-utils words it (`mount failed: exit status 32
+// \nMounting command: mount\nMounting arguments: -t nfs … \nOutput: …`), so the FailedMount event names the server.
+// An unreachable server can keep mount.nfs retrying for minutes: the mount runs as a step of its own (other pods'
+// volumes go on) and is killed, with its helper, after nfsMountTimeoutMs.
+import { spawn } from "node:child_process";
+import { mkdir, rmdir } from "node:fs/promises";
+import { isIPv6 } from "node:net";
+import { mountAt, unmount } from "../../csi/drivers/mount.js";
+import type { MountedVolume } from "../volumemanager/actual.js";
+import { VolumeOperationError, type PluginContext } from "./context.js";
+
+/** What the volume manager knows of an nfs volume (its DesiredVolume). */
+export interface NfsVolume {
+  podUid: string;
+  outerName: string;
+  /** The pod volume's name inline, the PV's name for a claim. */
+  innerName: string;
+  plugin: string;
+  source: { server: string; path: string; readOnly?: boolean };
+  /** source.readOnly || the claim's readOnly */
+  readOnly: boolean;
+  /** The PV's spec.mountOptions (none inline). */
+  mountOptions: string[];
+}
+
+/** How long one `mount -t nfs` may take before it is killed and reported as failed (upstream has no bound). */
+let nfsMountTimeoutMs = 60_000;
+/** For tests and `stowage node`: a shorter bound makes an unreachable server fail fast. */
+export function setNfsMountTimeout(ms: number): void {
+  nfsMountTimeoutMs = ms;
+}
+
+/** "server:/path", with an IPv6 address in brackets (nfs.go SetUpAt). */
+export const nfsSource = (server: string, path: string): string => `${isIPv6(server) ? `[${server}]` : server}:${path}`;
+
+/** util.JoinMountOptions: the user's and the system's options, each once, sorted (a Go string set's List()). */
+export function nfsMountOptions(volume: Pick<NfsVolume, "readOnly" | "mountOptions">): string[] {
+  return [...new Set([...volume.mountOptions, ...(volume.readOnly ? ["ro"] : [])])].sort();
+}
+
+/** mount-utils MakeMountArgs: `-t nfs [-o a,b] source target`. */
+export function nfsMountArgs(source: string, target: string, options: string[]): string[] {
+  return ["-t", "nfs", ...(options.length ? ["-o", options.join(",")] : []), source, target];
+}
+
+export class MountFailedError extends Error {
+  override name = "MountFailedError";
+}
+
+/**
+ * Runs mount in its own process group, so a timeout kills mount.nfs too (killing only `mount` would leave its
+ * helper retrying). Resolves on exit 0; otherwise a MountFailedError worded as mount-utils' doMount error, with
+ * Go's exec wording for the cause ("exit status 32", "signal: killed").
+ */
+function runMount(args: string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("mount", args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid ?? 0), "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    const fail = (cause: string) =>
+      new MountFailedError(
+        `mount failed: ${cause}\nMounting command: mount\nMounting arguments: ${args.join(" ")}\nOutput: ${output}`,
+      );
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(fail(err.message));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(fail(signal ? `signal: ${signal === "SIGKILL" ? "killed" : signal}` : `exit status ${code}`));
+    });
+  });
+}
+
+/** SetUpAt: mount once (an existing mount is kept), removing the empty directory again when mounting failed. */
+export async function setUpNfs(
+  ctx: Pick<PluginContext, "paths">,
+  volume: NfsVolume,
+  key: string,
+): Promise<MountedVolume> {
+  const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
+  const mounted: MountedVolume = {
+    key,
+    podUid: volume.podUid,
+    plugin: volume.plugin,
+    innerName: volume.innerName,
+    dir,
+    uncertain: false,
+  };
+  if (await mountAt(dir)) return mounted;
+  const source = nfsSource(volume.source.server, volume.source.path);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o750 });
+    await runMount(nfsMountArgs(source, dir, nfsMountOptions(volume)), nfsMountTimeoutMs);
+  } catch (err) {
+    // Killed mid-mount, the kernel may still finish: only an unmounted directory is removed (nfs.go does the same).
+    if (!(await mountAt(dir))) await rmdir(dir).catch(() => undefined);
+    throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
+  }
+  return mounted;
+}
+
+/** TearDownAt: unmount (lazily when the server is gone and a plain unmount fails), then the directory goes. */
+export async function tearDownNfs(mounted: MountedVolume): Promise<void> {
+  if (await mountAt(mounted.dir)) {
+    try {
+      await unmount(mounted.dir);
+    } catch (err) {
+      throw new VolumeOperationError("UnmountVolume.TearDown", mounted.innerName, (err as Error).message);
+    }
+  }
+  await rmdir(mounted.dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw err;
+  });
+}
