@@ -52,7 +52,7 @@ for (const c of cases) {
   });
 }
 
-test("stowage csi-snapshotter cuts the snapshot of a content of its driver and deletes it with the content (Delete policy)", async (t) => {
+test("stowage csi-snapshotter cuts the snapshot of a content of its driver and deletes it once the content is marked being-deleted (Delete policy)", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "stowage-csi-snapshotter-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const s = await startStowage(t);
@@ -110,7 +110,20 @@ test("stowage csi-snapshotter cuts the snapshot of a content of its driver and d
   assert.notEqual(handle, "");
   assert.equal((await csi.controller.ListSnapshots({ snapshot_id: handle })).entries.length, 1);
 
-  await s.kubectl("delete", "volumesnapshotcontent", "snapcontent-1", "--timeout=30s");
+  // Deleted by hand while nothing marks it being-deleted (its snapshot is not going): it stays, and so does the
+  // driver's snapshot — the sidecar deletes only what the snapshot controller marked, as upstream.
+  await s.kubectl("delete", "volumesnapshotcontent", "snapcontent-1", "--wait=false");
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal((await csi.controller.ListSnapshots({ snapshot_id: handle })).entries.length, 1);
+  assert.match(await s.kubectl("get", "volumesnapshotcontent", "snapcontent-1", "-o", "name"), /snapcontent-1/);
+  // Marked as the snapshot controller marks it when the snapshot is deleted: DeleteSnapshot, then it is gone.
+  await s.kubectl(
+    "annotate",
+    "volumesnapshotcontent",
+    "snapcontent-1",
+    "snapshot.storage.kubernetes.io/volumesnapshot-being-deleted=yes",
+  );
+  await s.kubectl("wait", "volumesnapshotcontent/snapcontent-1", "--for=delete", "--timeout=30s");
   assert.deepEqual((await csi.controller.ListSnapshots({ snapshot_id: handle })).entries, []);
   child.kill("SIGTERM");
   assert.equal(await exited, 0);

@@ -7,7 +7,10 @@ import { setMaxListeners } from "node:events";
 import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
 import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../../api/snapshot/types.js";
 import {
+  AnnDeletionSecretRefName,
+  AnnDeletionSecretRefNamespace,
   AnnIsDefaultSnapshotClass,
+  AnnVolumeSnapshotBeingDeleted,
   PVCAsSourceFinalizer,
   VolumeSnapshotAsSourceFinalizer,
   VolumeSnapshotBoundFinalizer,
@@ -24,6 +27,7 @@ import {
   type EventRecorder,
   type Lister,
 } from "../../client/index.js";
+import { SecretReferenceError, snapshotterSecretRef, type SecretReference } from "./secrets.js";
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -225,6 +229,20 @@ async function createContent(ctx: SnapshotContext, snapshot: VolumeSnapshot): Pr
   const snapshotClass = ctx.classes.get(className);
   if (!snapshotClass)
     return markError(ctx, snapshot, `volumesnapshotclass.snapshot.storage.k8s.io "${className}" not found`);
+  // The class's snapshotter secret, resolved now (the sidecar reads it from the content's annotations, also for
+  // DeleteSnapshot after the snapshot is gone). A bad template is the user's to fix: say so, as upstream.
+  let secretRef: SecretReference | undefined;
+  try {
+    secretRef = snapshotterSecretRef(snapshotClass.parameters, contentNameFor(snapshot), snapshot);
+  } catch (err) {
+    if (!(err instanceof SecretReferenceError)) throw err;
+    return markError(
+      ctx,
+      snapshot,
+      `Failed to create snapshot content with error failed to get input parameters to create snapshot ${snapshot.metadata.name}: ${JSON.stringify(err.message)}`,
+      "SnapshotContentCreationFailed",
+    );
+  }
   // The claim may not be deleted while its snapshot is being cut.
   if (!(claim.metadata.finalizers ?? []).includes(PVCAsSourceFinalizer)) {
     const copy = structuredClone(claim);
@@ -234,7 +252,18 @@ async function createContent(ctx: SnapshotContext, snapshot: VolumeSnapshot): Pr
   const content: VolumeSnapshotContent = {
     apiVersion: "snapshot.storage.k8s.io/v1",
     kind: "VolumeSnapshotContent",
-    metadata: { name: contentNameFor(snapshot), finalizers: [VolumeSnapshotContentFinalizer] },
+    metadata: {
+      name: contentNameFor(snapshot),
+      finalizers: [VolumeSnapshotContentFinalizer],
+      ...(secretRef
+        ? {
+            annotations: {
+              [AnnDeletionSecretRefName]: secretRef.name,
+              [AnnDeletionSecretRefNamespace]: secretRef.namespace,
+            },
+          }
+        : {}),
+    },
     spec: {
       volumeSnapshotRef: {
         apiVersion: "snapshot.storage.k8s.io/v1",
@@ -278,6 +307,10 @@ async function updateStatus(ctx: SnapshotContext, snapshot: VolumeSnapshot, cont
   if (JSON.stringify(status) === JSON.stringify(snapshot.status ?? {})) return;
   const wasReady = snapshot.status?.readyToUse === true;
   await ctx.client.volumeSnapshots.updateStatus({ ...structuredClone(snapshot), status });
+  // The sidecar's error (recorded on the content as upstream) is also said on the snapshot, so that `kubectl
+  // describe volumesnapshot` shows why it is not ready (upstream leaves only status.error on the snapshot).
+  if (from.error?.message && from.error.message !== snapshot.status?.error?.message)
+    ctx.recorder.event(snapshot, "Warning", "SnapshotCreationFailed", from.error.message);
   if (status.readyToUse && !wasReady)
     ctx.recorder.event(
       snapshot,
@@ -355,6 +388,14 @@ async function deleteSnapshot(
   if (isUsedAsSource(ctx, snapshot)) return;
   await releaseClaim(ctx, snapshot);
   const bound = content && content.spec.volumeSnapshotRef.uid === snapshot.metadata.uid;
+  if (bound && content.metadata.annotations?.[AnnVolumeSnapshotBeingDeleted] !== "yes") {
+    // Regardless of the policy, the content is told its snapshot is going (upstream setAnnVolumeSnapshotBeingDeleted):
+    // the sidecar deletes a content only with this mark, never one whose snapshot a user merely lost track of.
+    const copy = structuredClone(content);
+    copy.metadata.annotations = { ...(content.metadata.annotations ?? {}), [AnnVolumeSnapshotBeingDeleted]: "yes" };
+    await ctx.client.volumeSnapshotContents.update(copy);
+    return; // the content's update requeues this snapshot
+  }
   if (bound && content.spec.deletionPolicy === "Delete") {
     // The sidecar calls DeleteSnapshot and drops the content's finalizer; the content's deletion requeues us.
     if (!content.metadata.deletionTimestamp) {

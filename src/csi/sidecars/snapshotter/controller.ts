@@ -1,14 +1,15 @@
 // The csi-snapshotter sidecar (kubernetes-csi/external-snapshotter's sidecar controller): for each
 // VolumeSnapshotContent of its driver, CreateSnapshot (dynamic: source.volumeHandle) or ListSnapshots (static:
-// source.snapshotHandle) and write the result into the content's status; on the content's deletion with policy
-// Delete, DeleteSnapshot and drop the content's finalizer. CreateSnapshot is idempotent by name
+// source.snapshotHandle) and write the result into the content's status (create.ts); a content whose deletion is
+// meant gets DeleteSnapshot and loses its finalizer (delete.ts). CreateSnapshot is idempotent by name
 // (`snapshot-<snapshot uid>`), so a sidecar killed mid-call redoes it safely after restart.
 import { setMaxListeners } from "node:events";
-import type { VolumeSnapshotClass, VolumeSnapshotContent } from "../../../api/snapshot/types.js";
-import { VolumeSnapshotContentFinalizer } from "../../../api/wellknown.js";
-import { WorkQueue, createInformerFactory, isNotFound, type Client, type Lister } from "../../../client/index.js";
+import { WorkQueue, createEventRecorder, createInformerFactory, type Client } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
-import { CsiError } from "../../errors.js";
+import { cutSnapshot, removeBeingCreated, type SnapshotterContext } from "./create.js";
+import { deleteContent, shouldDelete } from "./delete.js";
+
+export { snapshotNameFor } from "./create.js";
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -22,22 +23,6 @@ export interface SnapshotterOptions {
   resyncPeriodMs?: number;
   log?: Log;
 }
-
-interface SnapshotterContext {
-  client: Client;
-  csi: CsiClient;
-  driverName: string;
-  contents: Lister<VolumeSnapshotContent>;
-  classes: Lister<VolumeSnapshotClass>;
-  timeoutMs: number;
-}
-
-/** upstream's --snapshot-name-prefix "snapshot" + the snapshot's uid: CreateSnapshot's idempotency key. */
-export const snapshotNameFor = (content: VolumeSnapshotContent): string =>
-  `snapshot-${content.spec.volumeSnapshotRef.uid ?? content.metadata.uid}`;
-
-/** Parameters the sidecar consumes itself (secrets), never passed to the driver. */
-const isSidecarParameter = (key: string) => key.startsWith("csi.storage.k8s.io/");
 
 /** Starts the sidecar; resolves once its informers synced. */
 export async function startSnapshotter(
@@ -62,22 +47,29 @@ export async function startSnapshotter(
     driverName: info.name,
     contents: informers.volumeSnapshotContents,
     classes: informers.volumeSnapshotClasses,
+    // upstream's event source: "csi-snapshotter <driver>"
+    recorder: createEventRecorder(client.events, { component: `csi-snapshotter ${info.name}`, log }),
     timeoutMs: options.timeoutMs ?? 60_000,
   };
   const queue = new WorkQueue<string>({ name: "volumesnapshotcontents", log: (m, f) => log(m, f) });
   informers.volumeSnapshotContents.onChange((content) => {
     if (content.spec.driver === ctx.driverName) queue.add(content.metadata.name ?? "");
   });
-  void informers.volumeSnapshotClasses;
   informers.start(signal);
   await informers.waitForSync(signal);
   const loops = queue.work(
     signal,
     async (name) => {
-      const again = await syncContent(ctx, name);
-      queue.forget(name);
-      // Not ready yet (a snapshot still being cut or uploaded): look again, as upstream's requeue.
-      if (again) queue.addAfter(name, 1000);
+      try {
+        const again = await syncContent(ctx, name);
+        queue.forget(name);
+        // Not ready yet (a snapshot still being cut or uploaded): look again, as upstream's requeue.
+        if (again) queue.addAfter(name, 1000);
+      } catch (err) {
+        if (signal.aborted) return;
+        log("content sync failed; will retry", { name, err: (err as Error).message });
+        queue.addRateLimited(name);
+      }
     },
     4,
   );
@@ -87,76 +79,25 @@ export async function startSnapshotter(
     async stop() {
       stopping.abort();
       await loops;
+      await ctx.recorder.flush();
     },
   };
 }
 
-/** One step for one content. Returns true when it should be looked at again (not ready yet). */
+/** One step for one content (upstream syncContent). Returns true when it should be looked at again (not ready yet). */
 export async function syncContent(ctx: SnapshotterContext, name: string): Promise<boolean> {
   const content = ctx.contents.get(name);
   if (!content || content.spec.driver !== ctx.driverName) return false;
-  if (content.metadata.deletionTimestamp) {
+  if (shouldDelete(content)) {
     await deleteContent(ctx, content);
     return false;
   }
-  if (content.status?.readyToUse && content.status.snapshotHandle) return false;
-  const snapshotClass = content.spec.volumeSnapshotClassName
-    ? ctx.classes.get(content.spec.volumeSnapshotClassName)
-    : undefined;
-  let snapshot;
-  try {
-    if (content.spec.source.volumeHandle) {
-      const parameters = Object.fromEntries(
-        Object.entries(snapshotClass?.parameters ?? {}).filter(([key]) => !isSidecarParameter(key)),
-      );
-      const response = await ctx.csi.controller.CreateSnapshot(
-        { name: snapshotNameFor(content), source_volume_id: content.spec.source.volumeHandle, parameters },
-        { timeoutMs: ctx.timeoutMs },
-      );
-      snapshot = response.snapshot;
-    } else if (content.spec.source.snapshotHandle) {
-      const response = await ctx.csi.controller.ListSnapshots(
-        { snapshot_id: content.spec.source.snapshotHandle },
-        { timeoutMs: ctx.timeoutMs },
-      );
-      snapshot = response.entries[0]?.snapshot;
-      if (!snapshot) throw new Error(`snapshot ${content.spec.source.snapshotHandle} not found`);
-    } else return false;
-  } catch (err) {
-    // upstream: status.error "Failed to check and update snapshot content: …", retried with backoff.
-    const message = `Failed to check and update snapshot content: ${err instanceof CsiError ? `rpc error: ${err.message}` : (err as Error).message}`;
-    if (content.status?.error?.message !== message) {
-      const status = { ...(content.status ?? {}), readyToUse: false, error: { time: now(), message } };
-      await ctx.client.volumeSnapshotContents.updateStatus({ ...structuredClone(content), status });
-    }
-    throw err;
+  // Not deleting (or not yet: a deleted content whose CreateSnapshot may still run goes on below until the driver's
+  // answer clears the being-created mark, as upstream).
+  if (content.status?.readyToUse && content.status.snapshotHandle) {
+    // A sidecar stopped between the status write and dropping the mark: drop it now.
+    await removeBeingCreated(ctx, content);
+    return false;
   }
-  if (!snapshot) throw new Error("CreateSnapshot returned no snapshot");
-  const seconds = Number(snapshot.creation_time?.seconds ?? 0);
-  const status = {
-    snapshotHandle: snapshot.snapshot_id,
-    creationTime: seconds * 1e9 + (snapshot.creation_time?.nanos ?? 0),
-    restoreSize: Number(snapshot.size_bytes),
-    readyToUse: snapshot.ready_to_use,
-  };
-  await ctx.client.volumeSnapshotContents.updateStatus({ ...structuredClone(content), status });
-  return !snapshot.ready_to_use;
+  return cutSnapshot(ctx, content);
 }
-
-async function deleteContent(ctx: SnapshotterContext, content: VolumeSnapshotContent): Promise<void> {
-  if (!(content.metadata.finalizers ?? []).includes(VolumeSnapshotContentFinalizer)) return;
-  const handle = content.status?.snapshotHandle ?? content.spec.source.snapshotHandle;
-  if (content.spec.deletionPolicy === "Delete" && handle) {
-    // NOT_FOUND counts as deleted in CSI's DeleteSnapshot; any other failure is retried.
-    await ctx.csi.controller.DeleteSnapshot({ snapshot_id: handle }, { timeoutMs: ctx.timeoutMs });
-  }
-  const copy = structuredClone(content);
-  copy.metadata.finalizers = (content.metadata.finalizers ?? []).filter((f) => f !== VolumeSnapshotContentFinalizer);
-  try {
-    await ctx.client.volumeSnapshotContents.update(copy);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-}
-
-const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
