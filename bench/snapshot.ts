@@ -1,0 +1,260 @@
+// Snapshot and restore benchmark (not a test), with everything `stowage up` runs (SQLite store, controller-manager
+// with the snapshot controller, scheduler, hostpath driver with provisioner and csi-snapshotter, one node agent with
+// runtime none) in this process, driven through the in-process client:
+//  1. --sources claims (default class `standard`: hostpath, WaitForFirstConsumer), each mounted by a pod, and
+//     10 MiB of random bytes written into each through the pod's mount;
+//  2. --snapshots VolumeSnapshots (default 100) of those claims, round robin: create → status.readyToUse;
+//  3. as many restores: a claim with dataSource = one snapshot plus a pod mounting it (WaitForFirstConsumer needs the
+//     consumer): claim create → Bound, and → pod Running.
+// Each operation runs alone by default (--concurrency 1), so the figures are latencies, not queueing.
+//   node --import tsx bench/snapshot.ts [--sources 10] [--snapshots 100] [--concurrency 1]
+// Prints one JSON object per figure: p50/p90/p99/max in ms, and the stages each operation went through (snapshot:
+// content created by the snapshot controller, content ready once the sidecar's CreateSnapshot returned; restore:
+// PV created once the provisioner's CreateVolume from the snapshot returned). Needs root (real bind mounts).
+import { createHash, randomBytes } from "node:crypto";
+import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../src/api/core/types.js";
+import type { VolumeSnapshot, VolumeSnapshotContent } from "../src/api/snapshot/types.js";
+import { createClient, inProcessTransport } from "../src/client/index.js";
+import { nodeName } from "../src/cli/storage.js";
+import { unmountUnder } from "../src/cli/testing/mounts.js";
+import { defaultUpComponents, startUp } from "../src/cli/up.js";
+
+const { values: args } = parseArgs({
+  options: {
+    sources: { type: "string", default: "10" },
+    snapshots: { type: "string", default: "100" },
+    concurrency: { type: "string", default: "1" },
+  },
+});
+const sources = Number(args.sources);
+const count = Number(args.snapshots);
+const concurrency = Number(args.concurrency);
+const ns = "default";
+const size = 10 << 20;
+const quiet = () => undefined;
+
+const dir = await mkdtemp(join(tmpdir(), "bench-snap-"));
+const running = await startUp({
+  dataDir: dir,
+  listen: "127.0.0.1:0",
+  store: "sqlite",
+  components: defaultUpComponents({ runtime: "none", block: "off" }),
+  log: quiet,
+});
+const client = createClient(inProcessTransport(running.handler));
+
+// First time each stage was seen, from watches started before anything is created (performance.now() ms).
+const seen = new Map<string, number>();
+const mark = (key: string) => {
+  if (!seen.has(key)) seen.set(key, performance.now());
+};
+const abort = new AbortController();
+async function follow<T>(
+  list: () => Promise<{ metadata: { resourceVersion?: string } }>,
+  watch: (resourceVersion: string | undefined) => AsyncIterable<{ object: unknown }>,
+  onObject: (object: T) => void,
+): Promise<void> {
+  const initial = await list();
+  void (async () => {
+    try {
+      for await (const event of watch(initial.metadata.resourceVersion)) onObject(event.object as T);
+    } catch {
+      // aborted at the end
+    }
+  })();
+}
+const signal = abort.signal;
+await follow<Pod>(
+  () => client.pods.list({ namespace: ns }),
+  (resourceVersion) => client.pods.watch({ namespace: ns, resourceVersion, signal }),
+  (pod) => {
+    if (pod.status?.phase === "Running") mark(`pod-running/${pod.metadata.name}`);
+  },
+);
+await follow<PersistentVolumeClaim>(
+  () => client.persistentVolumeClaims.list({ namespace: ns }),
+  (resourceVersion) => client.persistentVolumeClaims.watch({ namespace: ns, resourceVersion, signal }),
+  (claim) => {
+    if (claim.status?.phase === "Bound") mark(`claim-bound/${claim.metadata.name}`);
+  },
+);
+await follow<PersistentVolume>(
+  () => client.persistentVolumes.list(),
+  (resourceVersion) => client.persistentVolumes.watch({ resourceVersion, signal }),
+  (volume) => mark(`pv-created/${volume.spec.claimRef?.name}`),
+);
+await follow<VolumeSnapshot>(
+  () => client.volumeSnapshots.list({ namespace: ns }),
+  (resourceVersion) => client.volumeSnapshots.watch({ namespace: ns, resourceVersion, signal }),
+  (snapshot) => {
+    if (snapshot.status?.readyToUse) mark(`snapshot-ready/${snapshot.metadata.name}`);
+  },
+);
+await follow<VolumeSnapshotContent>(
+  () => client.volumeSnapshotContents.list(),
+  (resourceVersion) => client.volumeSnapshotContents.watch({ resourceVersion, signal }),
+  (content) => {
+    const snapshot = content.spec.volumeSnapshotRef.name;
+    mark(`content-created/${snapshot}`);
+    if (content.status?.readyToUse) mark(`content-ready/${snapshot}`);
+  },
+);
+
+async function until(key: string): Promise<number> {
+  for (;;) {
+    const at = seen.get(key);
+    if (at !== undefined) return at;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+const claim = (name: string, dataSource?: string): PersistentVolumeClaim => ({
+  apiVersion: "v1",
+  kind: "PersistentVolumeClaim",
+  metadata: { name, namespace: ns },
+  spec: {
+    accessModes: ["ReadWriteOnce"],
+    resources: { requests: { storage: "10Mi" } },
+    ...(dataSource
+      ? { dataSource: { apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name: dataSource } }
+      : {}),
+  },
+});
+const pod = (name: string, claimName: string): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: ns },
+  spec: {
+    containers: [{ name: "app", image: "busybox", volumeMounts: [{ name: "data", mountPath: "/data" }] }],
+    volumes: [{ name: "data", persistentVolumeClaim: { claimName } }],
+  },
+});
+
+/** Where the node publishes a pod's claim: the bytes the pod sees. */
+async function mountOf(podName: string, claimName: string): Promise<string> {
+  const p = await client.pods.get(ns, podName);
+  const c = await client.persistentVolumeClaims.get(ns, claimName);
+  const node = join(dir, "nodes", nodeName(1), "pods", p.metadata.uid ?? "");
+  return join(node, "volumes", "kubernetes.io~csi", c.spec.volumeName ?? "", "mount");
+}
+
+async function pool(n: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+const pct = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+};
+const summary = (xs: number[]) => ({
+  p50: Math.round(pct(xs, 50)),
+  p90: Math.round(pct(xs, 90)),
+  p99: Math.round(pct(xs, 99)),
+  max: Math.round(Math.max(...xs)),
+});
+const report = (figure: string, fields: Record<string, unknown>) =>
+  console.log(JSON.stringify({ bench: "snapshot", figure, ...fields, loadavg: loadavg().map((l) => +l.toFixed(2)) }));
+
+// 1. Sources with 10 MiB each, written through the pod's mount.
+const digests: string[] = [];
+const setupStart = performance.now();
+for (let i = 0; i < sources; i++) {
+  await client.persistentVolumeClaims.create(claim(`src-${i}`));
+  await client.pods.create(pod(`writer-${i}`, `src-${i}`));
+}
+for (let i = 0; i < sources; i++) {
+  await until(`pod-running/writer-${i}`);
+  const bytes = randomBytes(size);
+  digests.push(createHash("sha256").update(bytes).digest("hex"));
+  await writeFile(join(await mountOf(`writer-${i}`, `src-${i}`), "data.bin"), bytes);
+}
+report("setup: source claims Bound and mounted, 10 MiB written into each", {
+  sources,
+  seconds: +((performance.now() - setupStart) / 1000).toFixed(2),
+});
+
+// 2. Snapshots: create → readyToUse.
+const snapshotMs: number[] = [];
+const toContent: number[] = [];
+const contentReady: number[] = [];
+const snapshotsStart = performance.now();
+await pool(count, async (i) => {
+  const name = `snap-${i}`;
+  const started = performance.now();
+  await client.volumeSnapshots.create({
+    apiVersion: "snapshot.storage.k8s.io/v1",
+    kind: "VolumeSnapshot",
+    metadata: { name, namespace: ns },
+    spec: { source: { persistentVolumeClaimName: `src-${i % sources}` } },
+  });
+  const ready = await until(`snapshot-ready/${name}`);
+  snapshotMs.push(ready - started);
+  const content = seen.get(`content-created/${name}`) ?? NaN;
+  const contentDone = seen.get(`content-ready/${name}`) ?? NaN;
+  toContent.push(content - started);
+  contentReady.push(contentDone - content);
+});
+const snapshotsSeconds = (performance.now() - snapshotsStart) / 1000;
+report("VolumeSnapshot of a 10 MiB hostpath claim: create → readyToUse (ms)", {
+  snapshots: count,
+  concurrency,
+  ...summary(snapshotMs),
+  perSecond: +(count / snapshotsSeconds).toFixed(1),
+  stagesP50: {
+    createdToContentCreated: Math.round(pct(toContent, 50)),
+    contentCreatedToContentReady: Math.round(pct(contentReady, 50)),
+    contentReadyToSnapshotReady: Math.round(
+      pct(
+        snapshotMs.map((ms, i) => ms - (toContent[i] ?? 0) - (contentReady[i] ?? 0)),
+        50,
+      ),
+    ),
+  },
+});
+
+// 3. Restores: claim from a snapshot + a pod mounting it: → Bound, → Running.
+const boundMs: number[] = [];
+const runningMs: number[] = [];
+const toPv: number[] = [];
+const restoresStart = performance.now();
+await pool(count, async (i) => {
+  const started = performance.now();
+  await client.persistentVolumeClaims.create(claim(`restore-${i}`, `snap-${i}`));
+  await client.pods.create(pod(`reader-${i}`, `restore-${i}`));
+  const bound = await until(`claim-bound/restore-${i}`);
+  const runningAt = await until(`pod-running/reader-${i}`);
+  boundMs.push(bound - started);
+  runningMs.push(runningAt - started);
+  toPv.push((seen.get(`pv-created/restore-${i}`) ?? NaN) - started);
+});
+const restoresSeconds = (performance.now() - restoresStart) / 1000;
+report("restore: claim with a 10 MiB snapshot as dataSource (+ pod): create → claim Bound (ms)", {
+  restores: count,
+  concurrency,
+  ...summary(boundMs),
+  perSecond: +(count / restoresSeconds).toFixed(1),
+  stagesP50: { createdToPvCreated: Math.round(pct(toPv, 50)) },
+});
+report("restore: claim + pod create → pod Running with the restored volume mounted (ms)", {
+  restores: count,
+  concurrency,
+  ...summary(runningMs),
+});
+
+// The restored bytes are the source's at snapshot time (a bench that restores nothing would be fast).
+const restored = await readFile(join(await mountOf("reader-0", "restore-0"), "data.bin"));
+if (createHash("sha256").update(restored).digest("hex") !== digests[0]) throw new Error("restore-0 differs from src-0");
+
+abort.abort();
+await running.stop();
+await unmountUnder(dir);
+await rm(dir, { recursive: true, force: true });
