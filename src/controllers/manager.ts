@@ -14,6 +14,8 @@ import { startPVProtection } from "./pvprotection/controller.js";
 import { startAttachDetachController } from "./attachdetach/controller.js";
 import { startStatefulSetAndGarbageCollector } from "./statefulset/start.js";
 import { startNodeLifecycleController } from "./nodelifecycle/controller.js";
+import { startExpandController } from "./expand/controller.js";
+import { runSnapshotController } from "./snapshot/controller.js";
 
 export interface LeaderElectOptions {
   namespace?: string;
@@ -95,6 +97,10 @@ async function runControllers(
     ).done,
   );
   loops.push(startStatefulSetAndGarbageCollector({ client, informers, resyncPeriodMs, log }, signal));
+  loops.push(startExpandController({ client, claims: informers.persistentVolumeClaims, log }, signal));
+  loops.push(
+    runSnapshotController({ client, signal, resyncPeriodMs, log: (m, f) => log(`snapshot-controller: ${m}`, f ?? {}) }),
+  );
   started();
   loops.push(binder.done);
   await Promise.all(loops);

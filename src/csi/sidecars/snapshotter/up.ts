@@ -1,18 +1,15 @@
-// Snapshots for `stowage up`: one snapshot controller per up (as upstream's single snapshot-controller deployment),
-// one csi-snapshotter per driver, and a default VolumeSnapshotClass per driver (`standard-snapshots` for hostpath,
+// Snapshots for `stowage up`: one csi-snapshotter per driver (the snapshot controller runs in up's controller-manager,
+// as upstream's single snapshot-controller deployment), and a default VolumeSnapshotClass per driver (`standard-snapshots` for hostpath,
 // `<short>-snapshots` otherwise) so a VolumeSnapshot without a class works out of the box.
 import type { VolumeSnapshotClass } from "../../../api/snapshot/types.js";
 import { AnnIsDefaultSnapshotClass } from "../../../api/wellknown.js";
 import { createClient, inProcessTransport, isAlreadyExists } from "../../../client/index.js";
 import type { UpContext } from "../../../cli/up.js";
-import { startSnapshotController } from "../../../controllers/snapshot/controller.js";
 import type { CsiClient } from "../../client.js";
 import { startSnapshotter } from "./controller.js";
 
 export const snapshotClassNameFor = (short: string): string =>
   short === "hostpath" ? "standard-snapshots" : `${short}-snapshots`;
-
-const controllers = new WeakMap<AbortSignal, Promise<{ stop(): Promise<void> }>>();
 
 /**
  * Starts what snapshots of one driver need. Never throws: problems are said on up's output, as the other sidecars'.
@@ -29,17 +26,6 @@ export async function startUpSnapshots(
   const log = (who: string) => (message: string, fields?: Record<string, unknown>) =>
     ctx.log(`${who}: ${message} ${fields ? JSON.stringify(fields) : ""}`);
   try {
-    let controller = controllers.get(ctx.signal);
-    if (!controller) {
-      controller = startSnapshotController({
-        client: client("stowage-snapshot-controller"),
-        signal: ctx.signal,
-        log: log("snapshot-controller"),
-      });
-      controllers.set(ctx.signal, controller);
-      const started = await controller;
-      stops.push({ name: "snapshot controller", stop: () => started.stop() });
-    }
     const sidecar = await startSnapshotter({
       client: client("stowage-csi-snapshotter"),
       csi,
