@@ -22,10 +22,15 @@ export async function volumeContentSource(
 ): Promise<VolumeContentSource | undefined> {
   const source = claim.spec.dataSourceRef ?? claim.spec.dataSource;
   if (!source) return undefined;
-  const namespace =
-    (claim.spec.dataSourceRef as { namespace?: string } | undefined)?.namespace ?? claim.metadata.namespace ?? "";
+  const namespace = claim.spec.dataSourceRef?.namespace || claim.metadata.namespace || "";
   if (namespace !== claim.metadata.namespace) {
-    throw new DataSourceError(`cross-namespace data sources are not supported: ${namespace}/${source.name}`);
+    // Upstream provisions across namespaces only with the alpha CrossNamespaceVolumeDataSource feature gate and a
+    // gateway.networking.k8s.io ReferenceGrant in the source's namespace; stowage has neither, so the claim is refused
+    // (stays Pending with this ProvisioningFailed event) rather than reading another namespace's data unchecked.
+    throw new DataSourceError(
+      `cross-namespace data source ${source.kind} ${namespace}/${source.name} refused: stowage does not support ` +
+        `CrossNamespaceVolumeDataSource (no ReferenceGrant); use a source in namespace ${claim.metadata.namespace ?? ""}`,
+    );
   }
   const wrap = (message: string) =>
     new DataSourceError(`error getting handle for DataSource Type ${source.kind} by Name ${source.name}: ${message}`);

@@ -132,7 +132,8 @@ async function provisionClaim(
     volume = await provision(ctx, claim, storageClass, pvName);
   } catch (err) {
     const state = err instanceof ProvisionError ? err.state : "inBackground";
-    const message = grpcErrorText(err instanceof ProvisionError && err.cause ? err.cause : err);
+    // sig-storage-lib-external-provisioner wraps every Provision error this way; users search for these words.
+    const message = `failed to provision volume with StorageClass ${JSON.stringify(storageClass.metadata.name ?? "")}: ${grpcErrorText(err instanceof ProvisionError && err.cause ? err.cause : err)}`;
     if (err instanceof ProvisionError && err.cause instanceof CsiError && err.cause.code === Code.INVALID_ARGUMENT) {
       ctx.recorder.event(
         claim,

@@ -120,7 +120,7 @@ test("a request the driver cannot meet gets ProvisioningFailed with the driver's
   assert.equal(failed.type, "Warning");
   assert.equal(
     failed.message,
-    "rpc error: code = ResourceExhausted desc = not enough capacity: 1125899906842624 bytes requested, 10737418240 of 10737418240 available",
+    'failed to provision volume with StorageClass "fast": rpc error: code = ResourceExhausted desc = not enough capacity: 1125899906842624 bytes requested, 10737418240 of 10737418240 available',
   );
   assert.equal(await phaseOf(world, "huge"), "Pending");
   await assert.rejects(world.client.persistentVolumes.get(`pvc-${created.metadata.uid}`), (err) => isNotFound(err));
@@ -178,7 +178,7 @@ test("when the driver cannot provision on the selected node, selected-node is re
   );
   assert.match(
     failed.message ?? "",
-    /^rpc error: code = ResourceExhausted desc = hostpath volumes can only be created on node node-1/,
+    /^failed to provision volume with StorageClass "late": rpc error: code = ResourceExhausted desc = hostpath volumes can only be created on node node-1/,
   );
   const annotations = await eventually(async () => {
     const c = await world.client.persistentVolumeClaims.get("default", "data");
@@ -246,7 +246,10 @@ test("a class's secrets are resolved per claim: a missing one fails provisioning
   const failed = await eventually(async () =>
     (await eventsFor(world, "data")).find((e) => e.reason === "ProvisioningFailed"),
   );
-  assert.equal(failed.message, 'error getting secret data-creds in namespace default: secrets "data-creds" not found');
+  assert.equal(
+    failed.message,
+    'failed to provision volume with StorageClass "secret": error getting secret data-creds in namespace default: secrets "data-creds" not found',
+  );
   assert.deepEqual(await world.volumeDirs(), []);
 
   await world.client.secrets.create({
