@@ -146,12 +146,22 @@ export async function runExec(
     if (ws.readyState === ws.OPEN) ws.close(1000);
   };
 
+  // The client may send (stdin, its close, a resize) before the command is started: keep it until then.
+  const early: Buffer[] = [];
+  let closedEarly = false;
+  const keep = (data: Buffer, isBinary: boolean) => void (isBinary && early.push(data));
+  const closeEarly = () => void (closedEarly = true);
+  ws.on("message", keep);
+  ws.once("close", closeEarly);
   let env: Record<string, string>;
   try {
     env = await containerEnv(pid);
   } catch {
     // The container's process went away between the lookup and now.
     return finish(internalErrorStatus(`container is not created or running`));
+  } finally {
+    ws.off("message", keep);
+    ws.off("close", closeEarly);
   }
   const nsenter = ["--target", String(pid), "--mount", "--root", "--wd", "--", ...options.command];
   const child = options.tty
@@ -185,8 +195,8 @@ export async function runExec(
   child.stdin?.on("error", () => undefined); // the command exited without reading all of its input
 
   let size: TerminalSize | undefined;
-  ws.on("message", (data: Buffer, isBinary: boolean) => {
-    if (!isBinary || data.length === 0) return;
+  const receive = (data: Buffer) => {
+    if (data.length === 0) return;
     const channel = data[0];
     const payload = data.subarray(1);
     if (channel === channelStdin) {
@@ -197,10 +207,14 @@ export async function runExec(
     } else if (channel === channelClose && protocol === streamProtocolV5) {
       if (payload[0] === channelStdin) child.stdin?.end();
     }
-  });
-  ws.on("close", () => {
+  };
+  for (const data of early) receive(data);
+  ws.on("message", (data: Buffer, isBinary: boolean) => isBinary && receive(data));
+  const hangUp = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  });
+  };
+  if (closedEarly) hangUp();
+  ws.on("close", hangUp);
   // The first resize may come before `script` started its command: apply it once the command is there.
   if (options.tty) setTimeout(() => size && void resizeTerminal(child, size), 100).unref();
 

@@ -1,0 +1,57 @@
+// kubectl exec through the apiserver's pods/exec upgrade proxy to the node's kubelet API, into stand-in container
+// processes (their own mount namespace with a volume at /mnt).
+import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { startStreamingWorld } from "../node/server/testing/world.js";
+
+test("kubectl exec runs commands in the container: output, stdin, environment, exit codes", async (t) => {
+  const world = await startStreamingWorld(t);
+  await world.createPod("box", ["app"], { running: true });
+  const volume = world.container("box", "app").volume;
+  await writeFile(join(volume, "file"), "from the volume\n");
+
+  // The container's view of its volume, without warnings (websockets, no SPDY fallback).
+  assert.equal(await world.stowage.kubectl("exec", "box", "--", "cat", "/mnt/file"), "from the volume\n");
+  // The container's environment, not the node agent's.
+  assert.equal(await world.stowage.kubectl("exec", "box", "--", "sh", "-c", "echo $STANDIN"), "app\n");
+
+  const split = await world.stowage.kubectlResult(["exec", "box", "--", "sh", "-c", "echo out; echo err >&2"]);
+  assert.deepEqual(split, { code: 0, stdout: "out\n", stderr: "err\n" });
+
+  // stdin reaches the command and its end closes the command's input (v5's close signal).
+  const write = await world.stowage.kubectlResult(["exec", "-i", "box", "--", "sh", "-c", "cat > /mnt/x"], {
+    input: "typed in\n",
+  });
+  assert.equal(write.code, 0, write.stderr);
+  assert.equal(await readFile(join(volume, "x"), "utf8"), "typed in\n");
+  assert.equal(await world.stowage.kubectl("exec", "box", "--", "cat", "/mnt/x"), "typed in\n");
+
+  const failed = await world.stowage.kubectlResult(["exec", "box", "--", "sh", "-c", "echo bye; exit 3"]);
+  assert.equal(failed.code, 3);
+  assert.equal(failed.stdout, "bye\n");
+  assert.match(failed.stderr, /^command terminated with exit code 3\n$/);
+});
+
+test("kubectl exec errors: unknown container, container not running, several containers", async (t) => {
+  const world = await startStreamingWorld(t);
+  await world.createPod("two", ["a", "b"], { running: true });
+  await world.createPod("idle", ["app"], { running: false });
+
+  const unknown = await world.stowage.kubectlResult(["exec", "two", "-c", "nope", "--", "true"]);
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /container nope is not valid for pod two/);
+
+  // No process to enter (what runtime none gives): the kubelet's findContainer answer, as kubectl prints it.
+  const notRunning = await world.stowage.kubectlResult(["exec", "idle", "--", "true"]);
+  assert.notEqual(notRunning.code, 0);
+  assert.match(notRunning.stderr, /container not found \("app"\)/);
+
+  // kubectl picks the first container itself (and says so); -c picks another.
+  assert.equal(await world.stowage.kubectl("exec", "two", "-c", "b", "--", "sh", "-c", "echo $STANDIN"), "b\n");
+
+  const gone = await world.stowage.kubectlResult(["exec", "ghost", "--", "true"]);
+  assert.notEqual(gone.code, 0);
+  assert.match(gone.stderr, /pods "ghost" not found/);
+});
