@@ -1,4 +1,4 @@
-// `stowage node --kubeconfig <file> --node-name <n> --root-dir <dir> [--runtime none] [--csi-driver unix://…]`:
+// `stowage node --kubeconfig <file> --node-name <n> --root-dir <dir> [--runtime none|process] [--csi-driver unix://…]`:
 // the node agent (the kubelet's storage half) against a possibly remote apiserver. `stowage up` runs the same agent
 // in-process (src/cli/storage.ts calls startNodeAgent for each of its nodes).
 import { InvalidArgumentError, type Command } from "commander";
@@ -6,19 +6,21 @@ import { resolve } from "node:path";
 import { createClient, httpTransport } from "../client/index.js";
 import { EndpointError, socketPathOf } from "../csi/endpoint.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
+import { runtimeNames } from "../node/runtime/runtime.js";
 import { kubeconfigFlag } from "./flags.js";
 
 const userAgent = "stowage-node";
-const runtimes = ["none"] as const;
-
-function parseRuntime(text: string): Runtime {
-  if (!(runtimes as readonly string[]).includes(text)) {
-    throw new InvalidArgumentError(
-      `unknown runtime ${JSON.stringify(text)}: want ${runtimes.join(" or ")} (runtime "process" is not built yet)`,
-    );
-  }
-  return text as Runtime;
+export function parseRuntime(text: string): Runtime {
+  const runtime = runtimeNames.find((name) => name === text);
+  if (!runtime) throw new InvalidArgumentError(`unknown runtime ${JSON.stringify(text)}: want none or process`);
+  return runtime;
 }
+
+/** The --runtime help text `node` and `up` share. */
+export const runtimeHelp =
+  "none: pods are Running once their volumes are mounted; process: each container's command runs as a process " +
+  "in its own mount namespace (the host's root as an overlay, the pod's volumes at their mountPaths; images are " +
+  "not pulled)";
 
 function collectEndpoint(text: string, previous: string[] | undefined): string[] {
   try {
@@ -55,7 +57,7 @@ export function registerNode(program: Command): void {
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
     .requiredOption("--node-name <name>", "the name of this node's Node object", parseNodeName)
     .requiredOption("--root-dir <dir>", "the agent's state directory (the kubelet's --root-dir: pods/, plugins/)")
-    .option("--runtime <runtime>", "none: pods run once their volumes are mounted", parseRuntime, "none")
+    .option("--runtime <runtime>", runtimeHelp, parseRuntime, "none")
     .option(
       "--csi-driver <endpoint>",
       "a CSI driver on this node, e.g. unix:///run/stowage/csi.sock (repeatable)",

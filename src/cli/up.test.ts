@@ -73,7 +73,6 @@ const refusals = [
   { args: ["up", "--listen", "127.0.0.1:99999"], message: /is not a port number/ },
   { args: ["up", "--nodes", "0"], message: /"0" is not a number of nodes: want an integer of at least 1/ },
   { args: ["up", "--nodes", "two"], message: /"two" is not a number of nodes: want an integer of at least 1/ },
-  { args: ["up", "--runtime", "process"], message: /runtime process: not built yet/ },
   { args: ["up", "--runtime", "docker"], message: /unknown runtime "docker": want none or process/ },
   { args: ["apiserver", "--store", "etcd:http://127.0.0.1:2379"], message: /the etcd store is not built yet/ },
   {

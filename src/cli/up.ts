@@ -12,6 +12,7 @@ import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
 import type { Runtime } from "../node/agent.js";
 import { kubeconfigFile, renderKubeconfig } from "./kubeconfig.js";
+import { parseRuntime, runtimeHelp } from "./node.js";
 import { parseListenAddress } from "./apiserver.js";
 import { stowageVersion } from "./version.js";
 import { controllerManagerComponent } from "./controllermanager.js";
@@ -146,12 +147,6 @@ function parseNodes(text: string): number {
   return Number(text);
 }
 
-function parseRuntime(text: string): Runtime {
-  if (text === "process") throw new InvalidArgumentError("runtime process: not built yet");
-  if (text !== "none") throw new InvalidArgumentError(`unknown runtime ${JSON.stringify(text)}: want none or process`);
-  return text;
-}
-
 interface UpFlags {
   dataDir: string;
   listen: string;
@@ -170,7 +165,7 @@ export function registerUp(program: Command): void {
     .option("--data-dir <dir>", "where the SQLite store, the kubeconfig, volumes and node dirs live", ".stowage")
     .option("--listen <host:port>", "the apiserver's address", "127.0.0.1:6443")
     .option("--nodes <n>", "how many node agents to run (stowage-node-1 …)", parseNodes, 1)
-    .option("--runtime <runtime>", "none: pods are Running once their volumes are mounted", parseRuntime, "none")
+    .option("--runtime <runtime>", runtimeHelp, parseRuntime, "none")
     .option("--no-default-storage", "create no CSIDriver objects and no default StorageClasses (standard, block)")
     .action(async (options: UpFlags) => {
       try {

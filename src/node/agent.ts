@@ -1,10 +1,12 @@
 // The node agent (the kubelet's storage half): registers this Node and heartbeats its Lease, knows the CSI drivers
 // on this node, and runs the volume manager — desired state from the pods bound here, actual state from what is
 // mounted (reconstructed from disk at start), a reconciler converging the two — plus the pod worker that reports
-// pod status (runtime "none": Running once every volume is set up) and confirms deletions once volumes are gone.
+// pod status (runtime "none": Running once every volume is set up; runtime "process": the pod's containers run as
+// processes with its volumes bound in, src/node/runtime/process.ts) and confirms deletions once containers and
+// volumes are gone.
 import { setMaxListeners } from "node:events";
 import { mkdir, readdir, rm } from "node:fs/promises";
-import type { Pod } from "../api/core/types.js";
+import type { Pod, VolumeMount } from "../api/core/types.js";
 import { EventFailedMountVolume } from "../api/wellknown.js";
 import {
   createEventRecorder,
@@ -20,17 +22,27 @@ import { mountsUnder } from "../csi/drivers/mount.js";
 import { CsiRegistry } from "./csidrivers.js";
 import { EvictionManager } from "./eviction.js";
 import { NodeStatusManager } from "./nodestatus.js";
+import { startKubeletServer } from "./server/server.js";
 import { watchPluginsRegistry } from "./pluginregistration/watcher.js";
 import { NodePaths, csiUniqueVolumeName } from "./paths.js";
 import type { PluginContext } from "./plugins/context.js";
 import { deviceOf } from "./plugins/csi.js";
-import { generatePodStatus, statusChanged } from "./podstatus.js";
+import { generatePodStatus, generateProcessPodStatus, statusChanged } from "./podstatus.js";
 import { reconstruct } from "./volumemanager/actual.js";
-import { desiredPod, podNeedsVolumes, volumeKey, type DesiredVolume } from "./volumemanager/desired.js";
+import {
+  desiredPod,
+  podNeedsVolumes,
+  volumeKey,
+  volumeManagerPods,
+  type DesiredVolume,
+} from "./volumemanager/desired.js";
+import { ProcessRuntime } from "./runtime/process.js";
+import type { ContainerMount } from "./runtime/process-setup.js";
+import { noneRuntime, type ContainerRuntime, type RuntimeName } from "./runtime/runtime.js";
 import { prepareSubPath, SubPathError, subPathOf } from "./subpath.js";
 import { Reconciler } from "./volumemanager/reconciler.js";
 
-export type Runtime = "none";
+export type Runtime = RuntimeName;
 
 export interface NodeAgentOptions {
   client: Client;
@@ -41,6 +53,8 @@ export interface NodeAgentOptions {
   /** Endpoints (unix:///…/csi.sock) of CSI drivers on this node, registered at start. */
   csiDrivers?: string[];
   runtime?: Runtime;
+  /** Runtime "process": the first restart back-off after a crash; default 10 s as the kubelet's. */
+  restartBackoffMs?: number;
   /** Reconciler period; default 100 ms as the kubelet's. */
   reconcileIntervalMs?: number;
   /** How long a pod waits for its volumes before the "Unable to attach or mount volumes" event; default 2m3s. */
@@ -49,12 +63,16 @@ export interface NodeAgentOptions {
   evictionIntervalMs?: number;
   /** Extra labels for the Node. */
   labels?: Record<string, string>;
+  /** streaming: where the kubelet API (logs, exec) listens; default the node's InternalIP, any free port. */
+  kubeletAddress?: string;
   log?: (message: string, err?: unknown) => void;
 }
 
 export interface NodeAgent {
   paths: NodePaths;
   csi: CsiRegistry;
+  /** The container runtime: containerPid for exec, killPod for eviction. */
+  runtime: ContainerRuntime;
   /** Registers one more CSI driver (what plugin registration does when a driver announces itself). */
   registerDriver(endpoint: string): Promise<void>;
   stop(): Promise<void>;
@@ -63,6 +81,18 @@ export interface NodeAgent {
 // pkg/kubelet/events FailedToCreateContainer and kuberuntime's ErrCreateContainerConfig.
 const eventFailedToCreateContainer = "Failed";
 const createContainerConfigError = "CreateContainerConfigError";
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
+/** The grace period a pod's containers get: the delete's (deletionGracePeriodSeconds), else the spec's, else 30 s. */
+const gracePeriodOf = (pod: Pod): number =>
+  pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+
+const containerMount = (hostPath: string, mount: VolumeMount): ContainerMount => ({
+  hostPath,
+  containerPath: mount.mountPath,
+  readOnly: Boolean(mount.readOnly),
+});
 
 // volume_manager.go podAttachAndMountTimeout.
 const defaultMountTimeoutMs = 2 * 60_000 + 3_000;
@@ -80,6 +110,15 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   await mkdir(paths.pluginsRegistryDir, { recursive: true });
 
   const nodeStatus = new NodeStatusManager({ client, nodeName, labels: options.labels, log });
+  // streaming (src/node/server): the kubelet API the apiserver proxies logs and exec to; its port → daemonEndpoints.
+  const kubelet = await startKubeletServer({
+    address: options.kubeletAddress ?? `${nodeStatus.hostIP}:0`,
+    rootDir: options.rootDir,
+    getPod: (namespace, name) => pods.get(`${namespace}/${name}`),
+    runtime: () => runtime, // created below; asked per request
+    log,
+  });
+  nodeStatus.setKubeletPort(kubelet.port);
   await nodeStatus.register();
   await nodeStatus.renewLease();
 
@@ -115,10 +154,43 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const actual = await reconstruct(paths);
   const queue = new WorkQueue<string>({ name: `node-${nodeName}-pods` });
   const keyByUid = new Map<string, string>();
+  /** Pods gone from the API (force-deleted) whose containers are still being killed. */
+  const gonePods = new Map<string, Pod>();
+  const podByUid = (uid: string) => gonePods.get(uid) ?? pods.get(keyByUid.get(uid) ?? "");
+  const processRuntime =
+    options.runtime === "process"
+      ? new ProcessRuntime({
+          rootDir: paths.root,
+          onChange: (uid) => {
+            const key = keyByUid.get(uid);
+            if (key) queue.add(key);
+            else if (gonePods.has(uid)) void forgetGonePod(uid);
+            reconciler.trigger(); // containers gone: their pod's volumes may be torn down now
+          },
+          event: (uid, type, reason, message) => {
+            const pod = podByUid(uid);
+            if (pod) recorder.event(pod, type, reason, message);
+          },
+          log,
+          initialBackoffMs: options.restartBackoffMs,
+        })
+      : undefined;
+  const runtime: ContainerRuntime = processRuntime ?? noneRuntime;
+  if (processRuntime) {
+    // Containers a previous agent left running go before anything starts (see process.ts: no re-adoption).
+    const killed = await processRuntime.killOrphans();
+    if (killed > 0) log(`killed ${killed} container processes a previous agent left running`);
+  }
   const reconciler = new Reconciler({
     ctx,
     actual,
-    pods,
+    pods: processRuntime
+      ? volumeManagerPods(
+          pods,
+          (uid) => processRuntime.podRunning(uid),
+          () => [...gonePods.values()],
+        )
+      : pods,
     listers: { claims, volumes },
     recorder,
     client,
@@ -137,9 +209,27 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   pods.onAdd(track);
   pods.onUpdate((_old, pod) => track(pod));
   pods.onDelete((pod) => {
-    keyByUid.delete(pod.metadata.uid ?? "");
+    const uid = pod.metadata.uid ?? "";
+    keyByUid.delete(uid);
+    if (processRuntime?.podRunning(uid)) {
+      // Gone without the agent's confirmation (force delete): its containers are killed at once (upstream too).
+      gonePods.set(uid, pod);
+      void processRuntime.killPod(uid, 0);
+    } else if (processRuntime) void forgetGonePod(uid, pod);
     reconciler.trigger();
   });
+
+  /** A pod gone from the API whose containers have all exited: forget it and its logs. */
+  async function forgetGonePod(uid: string, known?: Pod): Promise<void> {
+    const pod = known ?? gonePods.get(uid);
+    if (!pod || !processRuntime || processRuntime.podRunning(uid)) return;
+    gonePods.delete(uid);
+    await processRuntime.removePod({
+      namespace: pod.metadata.namespace ?? "default",
+      name: pod.metadata.name ?? "",
+      uid,
+    });
+  }
   // A claim bound, a PV, an attachment or a configMap changed: the next pass looks again.
   const wake = () => reconciler.trigger();
   claims.onChange(wake);
@@ -157,6 +247,12 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     if (!pod) return;
     const uid = pod.metadata.uid ?? "";
     if (pod.metadata.deletionTimestamp) {
+      if (processRuntime?.podRunning(uid)) {
+        // Graceful termination: SIGTERM, SIGKILL after the grace period the delete asked for. The runtime's
+        // onChange brings the pod back here once every container has exited.
+        void processRuntime.killPod(uid, gracePeriodOf(pod));
+        return;
+      }
       // The kubelet's final delete (status_manager canBeDeleted): only once no volume of the pod is set up.
       if (actual.volumesOfPod(uid).length > 0) return;
       const podDir = paths.podDir(uid);
@@ -170,9 +266,27 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         if (!isNotFound(err) && !isConflict(err)) throw err;
       }
       waitingSince.delete(uid);
+      await processRuntime?.removePod({
+        namespace: pod.metadata.namespace ?? "default",
+        name: pod.metadata.name ?? "",
+        uid,
+      });
       return;
     }
-    if (!podNeedsVolumes(pod)) return;
+    if (!podNeedsVolumes(pod)) {
+      // Finished or evicted: nothing starts again; an evicted pod's containers are stopped (the eviction hook
+      // calls killPod too) and its status follows them to terminated, keeping its phase.
+      if (!processRuntime) return;
+      if (processRuntime.podRunning(uid)) void processRuntime.killPod(uid, gracePeriodOf(pod));
+      const status = generateProcessPodStatus(pod, {
+        volumesReady: true,
+        hostIP: nodeStatus.hostIP,
+        now: now(),
+        containers: processRuntime.statuses(uid),
+      });
+      if (statusChanged(pod.status, status)) await client.pods.updateStatus({ ...pod, status });
+      return;
+    }
     const desired = desiredPod(pod, { claims, volumes });
     const unmounted = [
       ...desired.errors.map((e) => e.outerName),
@@ -204,32 +318,57 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         waitingSince.set(uid, Date.now());
       }
     }
-    const containerErrors = volumesReady ? await prepareSubPaths(pod, desired.volumes) : {};
-    const status = generatePodStatus(pod, {
-      volumesReady,
-      containerErrors,
-      hostIP: nodeStatus.hostIP,
-      now: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-    });
+    const { errors: containerErrors, mounts } = volumesReady
+      ? await prepareMounts(pod, desired.volumes)
+      : { errors: {}, mounts: new Map<string, ContainerMount[]>() };
+    let status;
+    if (processRuntime) {
+      if (volumesReady) {
+        // Containers whose mounts could not be prepared wait (CreateContainerConfigError); the others start.
+        processRuntime.syncPod(
+          pod,
+          mounts,
+          { configMaps: informers.configMaps, secrets: informers.secrets, hostIP: nodeStatus.hostIP },
+          new Set(Object.keys(containerErrors)),
+        );
+      }
+      status = generateProcessPodStatus(pod, {
+        volumesReady,
+        containerErrors,
+        hostIP: nodeStatus.hostIP,
+        now: now(),
+        containers: processRuntime.statuses(uid),
+      });
+    } else {
+      status = generatePodStatus(pod, { volumesReady, containerErrors, hostIP: nodeStatus.hostIP, now: now() });
+    }
     if (!statusChanged(pod.status, status)) return;
     await client.pods.updateStatus({ ...pod, status });
   }
 
   /**
-   * What the runtime does before starting containers: each subPath is resolved (and created) inside its volume,
-   * and one escaping the volume through a symlink stops that container with CreateContainerConfigError.
+   * What the runtime does before starting containers (kubelet_pods.go makeMounts): each volumeMount becomes a host
+   * path — the volume's, or its subPath resolved (and created) inside it — and a subPath escaping the volume
+   * through a symlink stops that container with CreateContainerConfigError.
    */
-  async function prepareSubPaths(pod: Pod, desired: DesiredVolume[]) {
+  async function prepareMounts(pod: Pod, desired: DesiredVolume[]) {
     const errors: Record<string, { reason: string; message: string }> = {};
+    const mounts = new Map<string, ContainerMount[]>();
     for (const container of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+      const list: ContainerMount[] = [];
+      mounts.set(container.name, list);
       for (const mount of container.volumeMounts ?? []) {
-        const subPath = subPathOf(mount, container);
-        if (subPath === undefined) continue;
         const volume = desired.find((v) => v.outerName === mount.name);
         const mounted = volume && actual.volumes.get(volumeKey(volume));
         if (!mounted) continue;
+        const volumePath = mounted.csi?.targetPath ?? mounted.dir;
+        const subPath = subPathOf(mount, container);
+        if (subPath === undefined) {
+          list.push(containerMount(volumePath, mount));
+          continue;
+        }
         try {
-          await prepareSubPath(mounted.csi?.targetPath ?? mounted.dir, subPath);
+          list.push(containerMount(await prepareSubPath(volumePath, subPath), mount));
         } catch (err) {
           if (!(err instanceof SubPathError)) throw err;
           // kubelet_pods.go makeMounts' error, as kuberuntime reports it on the container and in a "Failed" event.
@@ -243,7 +382,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
         }
       }
     }
-    return errors;
+    return { errors, mounts };
   }
 
   /**
@@ -289,7 +428,16 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   );
   running.push(reconciler.run(stopSignal, options.reconcileIntervalMs ?? 100));
   // node-volumes' eviction manager (src/node/eviction.ts): pods whose emptyDir outgrows its sizeLimit are evicted.
-  const eviction = new EvictionManager({ pods, paths, client, recorder, intervalMs: options.evictionIntervalMs, log });
+  const eviction = new EvictionManager({
+    pods,
+    paths,
+    client,
+    recorder,
+    intervalMs: options.evictionIntervalMs,
+    // The kubelet evicts for local storage with a grace period of 0 (eviction_manager.go localStorageEviction).
+    killPod: processRuntime ? (pod) => processRuntime.killPod(pod.metadata.uid ?? "", 0) : undefined,
+    log,
+  });
   running.push(eviction.run(stopSignal));
   // Drivers that announce themselves the kubelet way (node-driver-registrar, `stowage csi … --register`).
   running.push(
@@ -333,6 +481,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   return {
     paths,
     csi,
+    runtime,
     registerDriver: async (endpoint) => {
       await csi.register(endpoint, stopSignal);
       reconciler.trigger();
@@ -341,9 +490,12 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       (stopping ??= (async () => {
         abort.abort();
         clearInterval(ticker);
+        // Containers stop with the agent (SIGTERM, SIGKILL after 2 s); their volumes stay for the next start.
+        await processRuntime?.stop();
         await Promise.allSettled(running);
         await recorder.flush();
         csi.close();
+        await kubelet.close();
       })()),
   };
 }

@@ -114,3 +114,200 @@ export function statusChanged(a: PodStatus | undefined, b: PodStatus): boolean {
     );
   return strip(a) !== strip(b);
 }
+
+/** What runtime "process" knows of one container (src/node/runtime/process.ts). */
+export interface ProcessContainerStatus {
+  state:
+    | { kind: "waiting"; reason: string; message?: string }
+    | { kind: "running"; startedAt: string }
+    | {
+        kind: "terminated";
+        exitCode: number;
+        reason: string;
+        message?: string;
+        startedAt?: string;
+        finishedAt: string;
+      };
+  lastState?: {
+    kind: "terminated";
+    exitCode: number;
+    reason: string;
+    message?: string;
+    startedAt?: string;
+    finishedAt: string;
+  };
+  restartCount: number;
+  containerID?: string;
+}
+
+export interface ProcessPodState extends PodState {
+  /** The runtime's containers (init and regular), by name; absent ones have not been started. */
+  containers: Map<string, ProcessContainerStatus>;
+}
+
+type Terminated = NonNullable<NonNullable<ContainerStatus["state"]>["terminated"]>;
+
+function terminatedOf(
+  t: { exitCode: number; reason: string; message?: string; startedAt?: string; finishedAt: string },
+  containerID: string | undefined,
+): Terminated {
+  return {
+    exitCode: t.exitCode,
+    reason: t.reason,
+    ...(t.message ? { message: t.message } : {}),
+    startedAt: t.startedAt ?? t.finishedAt,
+    finishedAt: t.finishedAt,
+    ...(containerID ? { containerID } : {}),
+  };
+}
+
+/** kubelet_pods.go getPhase: the pod's phase from its containers' states and its restartPolicy. */
+export function podPhase(
+  pod: Pod,
+  init: ContainerStatus[],
+  containers: ContainerStatus[],
+): NonNullable<PodStatus["phase"]> {
+  let pendingInitialization = 0;
+  let failedInitialization = 0;
+  for (const s of init) {
+    if (s.state?.running) pendingInitialization++;
+    else if (s.state?.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInitialization++;
+    } else if (s.lastState?.terminated) {
+      if (s.lastState.terminated.exitCode !== 0) failedInitialization++;
+    } else pendingInitialization++;
+  }
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const s of containers) {
+    if (s.state?.running) running++;
+    else if (s.state?.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.lastState?.terminated) stopped++;
+    else waiting++;
+  }
+  const policy = pod.spec.restartPolicy ?? "Always";
+  if (failedInitialization > 0 && policy === "Never") return "Failed";
+  if (pendingInitialization > 0 || waiting > 0) return "Pending";
+  if (running > 0) return "Running";
+  if (stopped > 0) {
+    if (policy === "Always") return "Running"; // every container is being restarted
+    if (stopped === succeeded) return "Succeeded";
+    if (policy === "Never") return "Failed";
+    return "Running"; // OnFailure: the failed ones restart
+  }
+  return "Pending";
+}
+
+/**
+ * Pod status for runtime "process" (generateAPIPodStatus with real containers): containerStatuses from the
+ * runtime, the phase by getPhase, and a terminal phase (Succeeded, Failed — also Evicted) never changes again.
+ */
+export function generateProcessPodStatus(pod: Pod, state: ProcessPodState): PodStatus {
+  const old = pod.status ?? {};
+  const errors = state.containerErrors ?? {};
+  const initContainers = pod.spec.initContainers ?? [];
+  const toStatus = (c: Pod["spec"]["containers"][number], notStarted: string): ContainerStatus => {
+    const s = state.containers.get(c.name);
+    const base = { name: c.name, image: c.image ?? "", imageID: "", restartCount: s?.restartCount ?? 0 };
+    const lastState = s?.lastState ? { terminated: terminatedOf(s.lastState, undefined) } : {};
+    const error = errors[c.name];
+    if (!s || (error && s.state.kind !== "running")) {
+      return { ...base, state: { waiting: error ?? { reason: notStarted } }, lastState, ready: false, started: false };
+    }
+    const id = s.containerID ? { containerID: s.containerID } : {};
+    switch (s.state.kind) {
+      case "running":
+        return {
+          ...base,
+          ...id,
+          state: { running: { startedAt: s.state.startedAt } },
+          lastState,
+          ready: true,
+          started: true,
+        };
+      case "terminated":
+        return {
+          ...base,
+          ...id,
+          state: { terminated: terminatedOf(s.state, s.containerID) },
+          lastState,
+          ready: false,
+          started: false,
+        };
+      case "waiting":
+        return {
+          ...base,
+          ...id,
+          state: { waiting: { reason: s.state.reason, ...(s.state.message ? { message: s.state.message } : {}) } },
+          lastState,
+          ready: false,
+          started: false,
+        };
+    }
+  };
+  const initContainerStatuses = initContainers.map((c) => {
+    const status = toStatus(c, "PodInitializing");
+    // An init container is "ready" once it completed (as upstream reports it).
+    return { ...status, ready: status.state?.terminated?.exitCode === 0, started: Boolean(status.state?.running) };
+  });
+  const initialized = initContainerStatuses.every((s) => s.state?.terminated?.exitCode === 0);
+  const containerStatuses = pod.spec.containers.map((c) =>
+    toStatus(
+      c,
+      initialized && state.volumesReady
+        ? "ContainerCreating"
+        : initContainers.length
+          ? "PodInitializing"
+          : "ContainerCreating",
+    ),
+  );
+  let phase = state.volumesReady ? podPhase(pod, initContainerStatuses, containerStatuses) : "Pending";
+  if (old.phase === "Succeeded" || old.phase === "Failed") phase = old.phase;
+  const unreadyNames = containerStatuses.filter((c) => !c.ready).map((c) => c.name);
+  const ready = unreadyNames.length === 0;
+  const readyCondition = (type: string) =>
+    ready
+      ? condition(type, true)
+      : phase === "Succeeded" || phase === "Failed"
+        ? // status/generate.go generateContainersReadyConditionForTerminalPhase
+          condition(type, false, phase === "Succeeded" ? "PodCompleted" : "PodFailed")
+        : condition(type, false, "ContainersNotReady", `containers with unready status: [${unreadyNames.join(" ")}]`);
+  const incomplete = initContainerStatuses.filter((s) => s.state?.terminated?.exitCode !== 0).map((s) => s.name);
+  const conditions = [
+    condition("PodReadyToStartContainers", state.volumesReady),
+    initialized
+      ? condition("Initialized", true)
+      : condition(
+          "Initialized",
+          false,
+          "ContainersNotInitialized",
+          `containers with incomplete status: [${incomplete.join(" ")}]`,
+        ),
+    readyCondition("Ready"),
+    readyCondition("ContainersReady"),
+    condition("PodScheduled", true),
+  ].map((c) => {
+    const before = old.conditions?.find((o) => o.type === c.type);
+    return { ...c, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : state.now };
+  });
+  return {
+    phase,
+    // An eviction's (or another terminal) reason and message stay with the pod.
+    ...(old.reason ? { reason: old.reason } : {}),
+    ...(old.message ? { message: old.message } : {}),
+    conditions,
+    hostIP: state.hostIP,
+    hostIPs: [{ ip: state.hostIP }],
+    // No network namespace: the containers use the node's network, so the pod's IP is the node's (as hostNetwork).
+    podIP: state.hostIP,
+    podIPs: [{ ip: state.hostIP }],
+    startTime: old.startTime ?? state.now,
+    ...(initContainerStatuses.length ? { initContainerStatuses } : {}),
+    containerStatuses,
+    qosClass: qosClass(pod),
+  };
+}

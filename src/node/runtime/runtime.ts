@@ -27,4 +27,17 @@ export interface ContainerRuntime {
    * exec enters the container with `nsenter --target <pid> --mount --root --wd`.
    */
   containerPid(podUid: string, container: string): number | undefined;
+  /**
+   * Stops the pod's containers — SIGTERM to each one's main process, SIGKILL to all of its processes after
+   * `gracePeriodSeconds` — and resolves when none is left; nothing of the pod starts again. For deletion and for
+   * eviction (the pod stays, Failed). Safe to call again: the first call's grace period holds.
+   */
+  killPod(podUid: string, gracePeriodSeconds: number): Promise<void>;
 }
+
+/** Runtime "none": nothing runs, so there is no process to enter and nothing to stop. */
+export const noneRuntime: ContainerRuntime = {
+  name: "none",
+  containerPid: () => undefined,
+  killPod: () => Promise.resolve(),
+};

@@ -65,10 +65,49 @@ export interface DesiredPod {
 export const volumeKey = (v: { podUid: string; plugin: string; innerName: string }): string =>
   `${v.podUid}/${v.plugin}/${v.innerName}`;
 
-/** A pod keeps its volumes until it is being deleted (runtime none: its containers stop at once) or finished. */
+/**
+ * A pod keeps its volumes until it is being deleted or finished (runtime none: its containers stop at once;
+ * runtime process: see volumeManagerPods, which keeps them while containers still run).
+ */
 export function podNeedsVolumes(pod: Pod): boolean {
   if (pod.metadata.deletionTimestamp) return false;
   return pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed";
+}
+
+/**
+ * The pods as the volume manager sees them when containers really run (runtime "process"): a pod whose containers
+ * are still alive keeps its volumes while it is being deleted, after it finished or was evicted, and even once it
+ * is gone from the API (force-deleted; `gone` lists those), because its processes have the volumes bound until they
+ * exit. Such a pod is shown as still running — the only thing the volume manager reads from that — so the
+ * reconciler's own rule (podNeedsVolumes) keeps its volumes; once the processes are gone it sees the pod as it is.
+ */
+export function volumeManagerPods(
+  pods: Lister<Pod>,
+  containersRunning: (podUid: string) => boolean,
+  gone: () => Pod[],
+): Lister<Pod> {
+  const view = (pod: Pod): Pod =>
+    podNeedsVolumes(pod) || !containersRunning(pod.metadata.uid ?? "")
+      ? pod
+      : {
+          ...pod,
+          metadata: { ...pod.metadata, deletionTimestamp: undefined },
+          status: { ...pod.status, phase: "Running" },
+        };
+  return {
+    get: (key) => {
+      const pod = pods.get(key);
+      return pod && view(pod);
+    },
+    list: (filter) => [
+      ...pods.list(filter).map(view),
+      ...gone()
+        .filter((pod) => containersRunning(pod.metadata.uid ?? ""))
+        .map(view),
+    ],
+    byIndex: (name, value) => pods.byIndex(name, value).map(view),
+    keys: () => pods.keys(),
+  };
 }
 
 export interface DesiredListers {

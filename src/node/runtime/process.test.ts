@@ -1,0 +1,158 @@
+// Runtime "process" through the real kubectl, as a user sees it: containers really run (each in its own mount
+// namespace over the host's root), share emptyDirs, honour readOnly mounts, run init containers first, end in the
+// phase their exit codes and restartPolicy say, and write what they print where `kubectl logs` reads it.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { eventually, startProcessStowage } from "./testing/process.js";
+
+const shared = `
+apiVersion: v1
+kind: Pod
+metadata: {name: shared}
+spec:
+  containers:
+    - name: writer
+      image: busybox
+      command: [sh, -c, 'i=0; while true; do echo "line $i" >> /var/log/app/app.log; i=$((i+1)); sleep 0.1; done']
+      volumeMounts: [{name: logs, mountPath: /var/log/app}]
+    - name: processor
+      image: busybox
+      command: [sh, -c, 'while [ ! -e /logs/app.log ]; do sleep 0.1; done; exec tail -n +1 -f /logs/app.log']
+      volumeMounts: [{name: logs, mountPath: /logs}]
+  volumes: [{name: logs, emptyDir: {}}]
+`;
+
+const exits = `
+apiVersion: v1
+kind: Pod
+metadata: {name: done}
+spec:
+  restartPolicy: Never
+  containers: [{name: main, image: busybox, command: [sh, -c, 'echo all good'] }]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: broken}
+spec:
+  restartPolicy: Never
+  containers: [{name: main, image: busybox, command: [sh, -c, 'echo failing >&2; exit 3'] }]
+`;
+
+const initAndEnv = `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {greeting: hello}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ordered, labels: {app: demo}}
+spec:
+  restartPolicy: Never
+  initContainers:
+    - {name: first, image: busybox, command: [sh, -c, 'echo first >> /work/order'], volumeMounts: [{name: work, mountPath: /work}]}
+    - {name: second, image: busybox, command: [sh, -c, 'echo second >> /work/order'], volumeMounts: [{name: work, mountPath: /work}]}
+  containers:
+    - name: main
+      image: busybox
+      workingDir: /work
+      command: [sh, -c]
+      args: ['cat order; echo "$GREETING from $POD_NAME ($APP) in $(pwd), $(MESSAGE)"']
+      env:
+        - {name: GREETING, valueFrom: {configMapKeyRef: {name: settings, key: greeting}}}
+        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+        - {name: APP, valueFrom: {fieldRef: {fieldPath: "metadata.labels['app']"}}}
+        - {name: MESSAGE, value: "$(GREETING) again"}
+      volumeMounts: [{name: work, mountPath: /work}]
+  volumes: [{name: work, emptyDir: {}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: readonly}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'cat /config/seed; if echo x > /config/new; then echo wrote; else echo refused; fi; sleep 0.1; echo ok > /scratch/new && cat /scratch/new']
+      volumeMounts: [{name: config, mountPath: /config, readOnly: true}, {name: config, mountPath: /scratch}]
+  initContainers:
+    - {name: seed, image: busybox, command: [sh, -c, 'echo seeded > /config/seed'], volumeMounts: [{name: config, mountPath: /config}]}
+  volumes: [{name: config, emptyDir: {}}]
+`;
+
+test("runtime process runs pods' commands with their volumes, as kubectl shows them", async (t) => {
+  const stowage = await startProcessStowage(t);
+  await stowage.apply(shared);
+  await stowage.apply(exits);
+  await stowage.apply(initAndEnv);
+
+  await t.test(
+    "two containers sharing an emptyDir see each other's files: the processor prints the writer's lines",
+    async () => {
+      await stowage.kubectl("wait", "pod/shared", "--for=condition=Ready", "--timeout=30s");
+      const logs = await eventually(async () => {
+        const out = await stowage.kubectl("logs", "shared", "-c", "processor");
+        return /^line 5$/m.test(out) ? out : undefined;
+      }, 20_000);
+      assert.match(logs, /^line 0\nline 1\n/);
+      const pod = await stowage.pod("shared");
+      assert.equal(pod.status?.phase, "Running");
+      for (const c of pod.status?.containerStatuses ?? []) {
+        assert.ok(c.state?.running?.startedAt, `${c.name} is running`);
+        assert.match(c.containerID ?? "", /^process:\/\/[0-9a-f]{64}$/);
+        assert.equal(c.ready, true);
+      }
+    },
+  );
+
+  await t.test("a container exiting 0 under restartPolicy Never makes the pod Succeeded", async () => {
+    const pod = await stowage.waitForPhase("done", "Succeeded");
+    const terminated = pod.status?.containerStatuses?.[0].state?.terminated;
+    assert.equal(terminated?.exitCode, 0);
+    assert.equal(terminated?.reason, "Completed");
+    assert.equal(await stowage.kubectl("logs", "done"), "all good\n");
+    assert.match(await stowage.kubectl("get", "pod", "done"), /^done\s+0\/1\s+Completed\s+0\s/m);
+  });
+
+  await t.test("a container exiting 3 under restartPolicy Never makes the pod Failed with exit code 3", async () => {
+    const pod = await stowage.waitForPhase("broken", "Failed");
+    const terminated = pod.status?.containerStatuses?.[0].state?.terminated;
+    assert.equal(terminated?.exitCode, 3);
+    assert.equal(terminated?.reason, "Error");
+    assert.equal(pod.status?.containerStatuses?.[0].restartCount, 0);
+    assert.equal(await stowage.kubectl("logs", "broken"), "failing\n");
+    assert.match(await stowage.kubectl("get", "pod", "broken"), /^broken\s+0\/1\s+Error\s+0\s/m);
+  });
+
+  await t.test(
+    "init containers run to completion in order before the container, which gets its env and workingDir",
+    async () => {
+      const pod = await stowage.waitForPhase("ordered", "Succeeded");
+      assert.deepEqual(
+        pod.status?.initContainerStatuses?.map((s) => [s.name, s.state?.terminated?.reason]),
+        [
+          ["first", "Completed"],
+          ["second", "Completed"],
+        ],
+      );
+      assert.equal(
+        await stowage.kubectl("logs", "ordered", "-c", "main"),
+        "first\nsecond\nhello from ordered (demo) in /work, hello again\n",
+      );
+    },
+  );
+
+  await t.test(
+    "a readOnly volumeMount refuses writes inside the container while another mount of it writes",
+    async () => {
+      await stowage.waitForPhase("readonly", "Succeeded");
+      const logs = await stowage.kubectl("logs", "readonly", "-c", "main");
+      assert.match(logs, /^sh: 1: cannot create \/config\/new: Read-only file system$/m);
+      assert.deepEqual(
+        logs.split("\n").filter((l) => !l.startsWith("sh:")),
+        ["seeded", "refused", "ok", ""],
+      );
+    },
+  );
+});
