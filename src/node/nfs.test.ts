@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import { NodePaths } from "./paths.js";
 import { VolumeOperationError } from "./plugins/context.js";
+import { deleteAllPods, eventually, pod, podEvents, startNodeTest, waitForPhase } from "./testing/node.js";
 import {
   nfsMountArgs,
   nfsMountOptions,
@@ -104,4 +105,74 @@ test("a server that never answers is given up on after the mount timeout, and mo
     0,
     "no mount or mount.nfs process is left for our target",
   );
+});
+
+test("a pod with an nfs volume whose server is unreachable gets a FailedMount event naming the server and waits in ContainerCreating; other pods run", async (t) => {
+  const missing = await mountNfsAvailable();
+  if (missing) return t.skip(missing);
+  const node = await startNodeTest(t);
+  await node.client.pods.create(pod("nfs-inline", [{ name: "share", nfs: { server: unreachable, path: "/exports" } }]));
+  // The same through a PV and claim: the volume is named for the PV, with its mountOptions and the claim's readOnly.
+  await node.client.persistentVolumes.create({
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: "nfs-pv" },
+    spec: {
+      capacity: { storage: "1Gi" },
+      accessModes: ["ReadWriteMany"],
+      persistentVolumeReclaimPolicy: "Retain",
+      mountOptions: ["nfsvers=4.1"],
+      claimRef: { namespace: "default", name: "shared" },
+      nfs: { server: unreachable, path: "/exports/shared" },
+    },
+  });
+  await node.client.persistentVolumeClaims.create({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "shared", namespace: "default" },
+    spec: {
+      accessModes: ["ReadWriteMany"],
+      resources: { requests: { storage: "1Gi" } },
+      volumeName: "nfs-pv",
+      storageClassName: "",
+    },
+  });
+  await eventually(async () =>
+    (await node.client.persistentVolumeClaims.get("default", "shared")).status?.phase === "Bound" ? true : undefined,
+  );
+  await node.client.pods.create(
+    pod("nfs-claim", [{ name: "data", persistentVolumeClaim: { claimName: "shared", readOnly: true } }]),
+  );
+  await node.client.pods.create(pod("bystander", [{ name: "scratch", emptyDir: {} }]));
+  await waitForPhase(node, "bystander", "Running");
+
+  const inline = await eventually(async () =>
+    (await podEvents(node, "nfs-inline")).find((e) => e.startsWith("FailedMount")),
+  );
+  assert.match(
+    inline,
+    new RegExp(
+      `^FailedMount: MountVolume\\.SetUp failed for volume "share" : mount failed: exit status 32\\n` +
+        `Mounting command: mount\\nMounting arguments: -t nfs ${unreachable}:/exports \\S+/volumes/kubernetes\\.io~nfs/share\\n`,
+    ),
+  );
+  const claimed = await eventually(async () =>
+    (await podEvents(node, "nfs-claim")).find((e) => e.startsWith("FailedMount")),
+  );
+  assert.match(
+    claimed,
+    new RegExp(
+      `volume "nfs-pv" : mount failed: [^]*\\nMounting arguments: -t nfs -o nfsvers=4\\.1,ro ${unreachable}:/exports/shared `,
+    ),
+  );
+  assert.match(await node.stowage.kubectl("get", "pod", "nfs-inline"), /^nfs-inline\s+0\/1\s+ContainerCreating\s/m);
+  const described = await node.stowage.kubectl("describe", "pod", "nfs-inline");
+  assert.match(
+    described,
+    new RegExp(
+      `Warning\\s+FailedMount\\s+.*MountVolume\\.SetUp failed for volume "share" : mount failed: exit status 32`,
+    ),
+  );
+  assert.match(described, new RegExp(`Mounting arguments: -t nfs ${unreachable}:/exports `));
+  await deleteAllPods(node);
 });

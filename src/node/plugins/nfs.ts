@@ -7,7 +7,9 @@
 import { spawn } from "node:child_process";
 import { mkdir, rmdir } from "node:fs/promises";
 import { isIPv6 } from "node:net";
+import type { NFSVolumeSource, PersistentVolume } from "../../api/core/types.js";
 import { mountAt, unmount } from "../../csi/drivers/mount.js";
+import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import { VolumeOperationError, type PluginContext } from "./context.js";
 
@@ -24,6 +26,37 @@ export interface NfsVolume {
   /** The PV's spec.mountOptions (none inline). */
   mountOptions: string[];
 }
+
+interface Base {
+  podUid: string;
+  outerName: string;
+  innerName: string;
+}
+
+/** pod.spec.volumes[].nfs as the volume manager wants it (desired.ts). */
+export const inlineNfsVolume = (base: Base, source: NFSVolumeSource): NfsVolume & { kind: "nfs" } => ({
+  ...base,
+  kind: "nfs",
+  plugin: pluginNames.nfs,
+  source,
+  readOnly: Boolean(source.readOnly),
+  mountOptions: [],
+});
+
+/** A claim bound to a PV with spec.nfs (desired.ts): the PV's name, its mountOptions, ro from either side. */
+export const persistentNfsVolume = (
+  base: Base,
+  pv: PersistentVolume & { spec: { nfs: NFSVolumeSource } },
+  claimReadOnly: boolean,
+): NfsVolume & { kind: "nfs" } => ({
+  ...base,
+  innerName: pv.metadata.name ?? "",
+  kind: "nfs",
+  plugin: pluginNames.nfs,
+  source: pv.spec.nfs,
+  readOnly: claimReadOnly || Boolean(pv.spec.nfs.readOnly),
+  mountOptions: pv.spec.mountOptions ?? [],
+});
 
 /** How long one `mount -t nfs` may take before it is killed and reported as failed (upstream has no bound). */
 let nfsMountTimeoutMs = 60_000;

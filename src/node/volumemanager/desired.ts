@@ -16,6 +16,7 @@ import type {
 } from "../../api/core/types.js";
 import type { Lister } from "../../client/index.js";
 import { pluginNames } from "../paths.js";
+import { inlineNfsVolume, persistentNfsVolume, type NfsVolume } from "../plugins/nfs.js";
 
 interface Common {
   podUid: string;
@@ -47,6 +48,7 @@ export type DesiredVolume = Common &
     | { kind: "secret"; source: SecretVolumeSource; namespace: string }
     | { kind: "downwardAPI"; source: DownwardAPIVolumeSource; pod: Pod }
     | { kind: "projected"; source: ProjectedVolumeSource; pod: Pod }
+    | ({ kind: "nfs" } & Omit<NfsVolume, keyof Common>)
   );
 
 /** A volume the populator could not turn into something mountable, with upstream's reason. */
@@ -146,6 +148,7 @@ export function desiredPod(pod: Pod, listers: DesiredListers): DesiredPod {
       });
     else if (volume.projected)
       out.volumes.push({ ...base, plugin: pluginNames.projected, kind: "projected", source: volume.projected, pod });
+    else if (volume.nfs) out.volumes.push(inlineNfsVolume(base, volume.nfs));
     else if (volume.persistentVolumeClaim) {
       const claimName = volume.persistentVolumeClaim.claimName;
       const claim = listers.claims.get(`${namespace}/${claimName}`);
@@ -198,6 +201,8 @@ export function desiredPod(pod: Pod, listers: DesiredListers): DesiredPod {
           volumeMode: pv.spec.volumeMode ?? "Filesystem",
           accessModes: pv.spec.accessModes ?? [],
         });
+      } else if (pv.spec.nfs) {
+        out.volumes.push(persistentNfsVolume(base, { ...pv, spec: { ...pv.spec, nfs: pv.spec.nfs } }, readOnly));
       } else if (pv.spec.hostPath) {
         out.volumes.push({
           ...base,

@@ -19,6 +19,7 @@ import { setUpObjectVolume, sourceVersion } from "../plugins/configmap.js";
 import { deviceOf, needsStaging, publishVolume, stageVolume, unpublishVolume, unstageVolume } from "../plugins/csi.js";
 import { setUpEmptyDir, tearDownEmptyDir } from "../plugins/emptydir.js";
 import { checkHostPathType } from "../plugins/hostpath.js";
+import { setUpNfs, tearDownNfs } from "../plugins/nfs.js";
 import { csiUniqueVolumeName, pluginNames } from "../paths.js";
 import type { ActualState, MountedVolume, StagedDevice } from "./actual.js";
 import {
@@ -238,6 +239,10 @@ export class Reconciler {
       case "projected":
         actual.markMounted(await setUpProjectedVolume(ctx, volume, key));
         return;
+      case "nfs":
+        // Its own step like any other: a server that does not answer holds up this volume only.
+        actual.markMounted(await setUpNfs(ctx, volume, key));
+        return;
       case "hostPath":
         try {
           await checkHostPathType(volume.source);
@@ -280,6 +285,8 @@ export class Reconciler {
       } else {
         await unpublishVolume(ctx, mounted);
       }
+    } else if (mounted.plugin === pluginNames.nfs) {
+      await tearDownNfs(mounted);
     } else if (mounted.plugin !== pluginNames.hostPath) {
       await tearDownEmptyDir(mounted);
     }
