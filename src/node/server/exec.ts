@@ -109,11 +109,15 @@ function parseTerminalSize(data: Buffer): TerminalSize | undefined {
  * there, and the kernel sends SIGWINCH to the command as a real terminal resize would.
  */
 async function resizeTerminal(script: ChildProcess, size: TerminalSize): Promise<void> {
-  if (!script.pid) return;
-  const children = await readFile(`/proc/${script.pid}/task/${script.pid}/children`, "utf8").catch(() => "");
-  const child = children.trim().split(/\s+/)[0];
-  if (!child) return;
-  const terminal = await readlink(`/proc/${child}/fd/0`).catch(() => "");
+  // Right after the spawn `script` may not have started the command yet: wait for it (a couple of seconds at most).
+  let terminal = "";
+  for (let attempt = 0; attempt < 100 && script.exitCode === null && script.signalCode === null; attempt++) {
+    const children = await readFile(`/proc/${script.pid}/task/${script.pid}/children`, "utf8").catch(() => "");
+    const child = children.trim().split(/\s+/)[0];
+    if (child) terminal = await readlink(`/proc/${child}/fd/0`).catch(() => "");
+    if (terminal.startsWith("/dev/pts/")) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   if (!terminal.startsWith("/dev/pts/")) return;
   await new Promise<void>((resolve) =>
     execFile("stty", ["-F", terminal, "rows", String(size.Height), "cols", String(size.Width)], () => resolve()),
@@ -194,29 +198,31 @@ export async function runExec(
   forward(child.stderr, channelStderr);
   child.stdin?.on("error", () => undefined); // the command exited without reading all of its input
 
-  let size: TerminalSize | undefined;
-  const receive = (data: Buffer) => {
+  const receive = async (data: Buffer) => {
     if (data.length === 0) return;
     const channel = data[0];
     const payload = data.subarray(1);
     if (channel === channelStdin) {
       if (options.stdin && child.stdin?.writable) child.stdin.write(payload);
     } else if (channel === channelResize && options.tty) {
-      size = parseTerminalSize(payload);
-      if (size) void resizeTerminal(child, size);
+      const size = parseTerminalSize(payload);
+      if (size) await resizeTerminal(child, size);
     } else if (channel === channelClose && protocol === streamProtocolV5) {
       if (payload[0] === channelStdin) child.stdin?.end();
     }
   };
-  for (const data of early) receive(data);
-  ws.on("message", (data: Buffer, isBinary: boolean) => isBinary && receive(data));
+  // In order: input typed after a resize reaches the command after the terminal has its new size.
+  let received = Promise.resolve();
+  const enqueue = (data: Buffer) => {
+    received = received.then(() => receive(data)).catch((err: unknown) => log("exec: handling a message failed", err));
+  };
+  for (const data of early) enqueue(data);
+  ws.on("message", (data: Buffer, isBinary: boolean) => isBinary && enqueue(data));
   const hangUp = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   };
   if (closedEarly) hangUp();
   ws.on("close", hangUp);
-  // The first resize may come before `script` started its command: apply it once the command is there.
-  if (options.tty) setTimeout(() => size && void resizeTerminal(child, size), 100).unref();
 
   await new Promise<void>((resolve) => {
     child.once("error", (err) => {
