@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { diskUsage, emptyDirMessage } from "./eviction.js";
+import { containerProcesses, startProcessStowage } from "./runtime/testing/process.js";
 import { deleteAllPods, eventually, pod, podEvents, startNodeTest, waitForPhase } from "./testing/node.js";
 
 const KiB = 1024;
@@ -93,4 +94,34 @@ test("a Memory emptyDir is a tmpfs of its sizeLimit: writing beyond it fails wit
   await new Promise((r) => setTimeout(r, 600));
   assert.equal((await node.client.pods.get("default", "ram")).status?.phase, "Running", "never over: not evicted");
   await deleteAllPods(node);
+});
+
+test("runtime process: a container filling its emptyDir past sizeLimit is stopped and its pod Evicted", async (t) => {
+  const stowage = await startProcessStowage(t);
+  await stowage.apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: filler}
+spec:
+  containers:
+    - name: app
+      image: busybox
+      command: [sh, -c, 'dd if=/dev/zero of=/scratch/fill bs=64k count=32 2>/dev/null; echo filled; exec sleep 1000']
+      volumeMounts: [{name: scratch, mountPath: /scratch}]
+  volumes: [{name: scratch, emptyDir: {sizeLimit: 1Mi}}]
+`);
+  // up's agent checks every 10 s, as the kubelet's evictionMonitoringPeriod.
+  const evicted = await stowage.waitForPhase("filler", "Failed", 40);
+  assert.equal(evicted.status?.reason, "Evicted");
+  assert.equal(evicted.status?.message, 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ');
+  await eventually(async () => ((await containerProcesses(stowage.dataDir)).length === 0 ? true : undefined), 15_000);
+  // Once the container is gone the pod keeps saying why it failed.
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await stowage.pod("filler");
+  assert.deepEqual([after.status?.phase, after.status?.reason], ["Failed", "Evicted"]);
+  assert.ok(after.status?.containerStatuses?.[0].state?.terminated, "the container shows terminated");
+  const described = await stowage.kubectl("describe", "pod", "filler");
+  assert.match(described, /Warning\s+Evicted\s+.*Usage of EmptyDir volume "scratch" exceeds the limit "1Mi"\./);
+  assert.match(described, /Normal\s+Killing\s+.*Stopping container app/);
+  assert.match(await stowage.kubectl("logs", "filler"), /^filled$/m, "the container ran until it was stopped");
 });
