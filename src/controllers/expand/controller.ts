@@ -90,6 +90,9 @@ export async function syncClaim(
 ): Promise<void> {
   const claim = claims.get(key);
   if (!claim) return;
+  // Upstream reads the PV before comparing sizes; comparing first saves a GET per bound claim on every start (the
+  // add handler queues them all) and changes nothing a user sees: without a grown request nothing is said either way.
+  if (requestOf(claim).cmp(capacityOf(claim)) <= 0) return;
   // Upstream reads the PV from the apiserver, not a cache: a PV just bound must not look unbound.
   let volume: PersistentVolume;
   try {
@@ -104,7 +107,6 @@ export async function syncClaim(
   if (!ref || ref.namespace !== claim.metadata.namespace || ref.uid !== claim.metadata.uid) {
     throw new VolumeNotBoundError(`persistent Volume is not bound to PVC being updated : ${key}`);
   }
-  if (requestOf(claim).cmp(capacityOf(claim)) <= 0) return;
   // No in-tree plugin here can expand a volume (upstream's remaining ones are Portworx and FC), so every volume —
   // CSI or in-tree (hostPath, local, nfs, …) — is left to an external controller. For CSI that is the csi-resizer of
   // the PV's driver; an in-tree volume simply stays at its size, as upstream. The event is Normal: since
