@@ -145,6 +145,15 @@ test("a Block claim is published to the pod as a real block device of the claim'
   await handle.sync();
   await handle.close();
 
+  // Growing the claim grows the device the pod has (NodeExpandVolume with a block capability at the publish path).
+  await s.kubectl("patch", "pvc", "raw", "-p", '{"spec":{"resources":{"requests":{"storage":"64Mi"}}}}');
+  await eventually(async () => {
+    const grown = await getJson<PersistentVolumeClaim>(s, "pvc", "raw");
+    return grown.status?.capacity?.storage === "64Mi" ? grown : undefined;
+  }, 30_000);
+  const { stdout: grownSize } = await run("blockdev", ["--getsize64", paths.map]);
+  assert.equal(Number(grownSize.trim()), 64 * MiB, "the pod's device grew with the claim");
+
   await deletePod(s, "writer");
   assert.equal(existsSync(paths.map), false, "the pod's symlink is gone");
   assert.equal(existsSync(paths.publish), false, "unpublished");

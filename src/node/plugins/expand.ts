@@ -44,10 +44,15 @@ export async function expandVolume(
       volume_path: mounted.csi.targetPath,
       staging_target_path: mounted.csi.stagingPath ?? "",
       capacity_range: { required_bytes: Number(size.value) },
-      volume_capability: {
-        mount: { fs_type: pv.spec.csi?.fsType ?? "", mount_flags: pv.spec.mountOptions ?? [] },
-        access_mode: { mode: "SINGLE_NODE_WRITER" },
-      },
+      // A raw block volume is expanded with a block capability at its publish path (csi_expander.go): the driver
+      // grows the device, there is no filesystem to resize.
+      volume_capability:
+        mounted.csi.volumeMode === "Block"
+          ? { block: {}, access_mode: { mode: "SINGLE_NODE_WRITER" } }
+          : {
+              mount: { fs_type: pv.spec.csi?.fsType ?? "", mount_flags: pv.spec.mountOptions ?? [] },
+              access_mode: { mode: "SINGLE_NODE_WRITER" },
+            },
     });
   } catch (err) {
     throw new VolumeOperationError("MountVolume.NodeExpandVolume", pv.metadata.name ?? "", describeCause(err));
