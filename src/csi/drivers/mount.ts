@@ -60,7 +60,7 @@ export async function listMounts(): Promise<MountInfo[]> {
  * mountinfo only where statx cannot tell.
  */
 export async function isMountPoint(path: string): Promise<boolean> {
-  const root = mountSyscalls()?.isMountRoot(path);
+  const root = await mountSyscalls()?.isMountRoot(path);
   if (root !== undefined) return root;
   return (await mountAtFromTable(path)) !== undefined;
 }
@@ -68,7 +68,7 @@ export async function isMountPoint(path: string): Promise<boolean> {
 /** The visible mount at exactly `path`, if `path` is a mount point. */
 export async function mountAt(path: string): Promise<MountInfo | undefined> {
   // Most calls ask about a path that is not mounted yet (every publish): statx answers those without the table.
-  if (mountSyscalls()?.isMountRoot(path) === false) return undefined;
+  if ((await mountSyscalls()?.isMountRoot(path)) === false) return undefined;
   return mountAtFromTable(path);
 }
 
@@ -94,9 +94,9 @@ async function mountCommand(args: string[]): Promise<void> {
 }
 
 /** Runs a mount syscall, worded as the command it replaces would be when it fails. */
-function syscall(command: string, call: () => void): void {
+async function syscall(command: string, call: () => Promise<void>): Promise<void> {
   try {
-    call();
+    await call();
   } catch (err) {
     throw new MountError(`${command} failed: ${(err as Error).message}`);
   }
@@ -105,11 +105,13 @@ function syscall(command: string, call: () => void): void {
 /** Bind-mounts `source` on `target` (both must exist); read-only takes a second remount, as the kernel requires. */
 export async function bindMount(source: string, target: string, readonly: boolean): Promise<void> {
   const syscalls = mountSyscalls();
-  if (syscalls) syscall(`mount --bind ${source} ${target}`, () => syscalls.mount(source, target, null, MS_BIND, null));
-  else await mountCommand(["--bind", source, target]);
+  if (syscalls) {
+    await syscall(`mount --bind ${source} ${target}`, () => syscalls.mount(source, target, null, MS_BIND, null));
+  } else await mountCommand(["--bind", source, target]);
   if (readonly) {
     try {
-      if (syscalls) syscall(`mount -o remount,bind,ro ${target}`, () => syscalls.setReadOnly(target));
+      const setReadOnly = syscalls?.setReadOnly;
+      if (setReadOnly) await syscall(`mount -o remount,bind,ro ${target}`, () => setReadOnly(target));
       else await mountCommand(["-o", "remount,bind,ro", target]);
     } catch (err) {
       // Never leave a writable mount where a read-only one was asked for.
@@ -124,7 +126,7 @@ export async function mountTmpfs(target: string, options: string[]): Promise<voi
   const syscalls = mountSyscalls();
   const data = options.join(",");
   if (syscalls)
-    syscall(`mount -t tmpfs -o ${data} tmpfs ${target}`, () => syscalls.mount("tmpfs", target, "tmpfs", 0, data));
+    await syscall(`mount -t tmpfs -o ${data} tmpfs ${target}`, () => syscalls.mount("tmpfs", target, "tmpfs", 0, data));
   else await mountCommand(["-t", "tmpfs", "-o", data, "tmpfs", target]);
 }
 
@@ -134,7 +136,7 @@ export async function unmount(target: string): Promise<void> {
   // Mounts stacked on one path come off one at a time, the topmost first.
   while (await isMountPoint(target)) {
     if (syscalls) {
-      syscall(`umount ${target}`, () => syscalls.umount(target));
+      await syscall(`umount ${target}`, () => syscalls.umount(target));
       continue;
     }
     try {

@@ -36,35 +36,41 @@ const STATX_SIZE = 256;
 const STX_ATTRIBUTES = 8; // offsetof(struct statx, stx_attributes)
 const STX_ATTRIBUTES_MASK = 56; // offsetof(struct statx, stx_attributes_mask)
 
+/**
+ * Every call runs on koffi's worker threads, never on the event loop: a mount point of an unreachable NFS server
+ * can make even a stat block in the kernel, and that must stall one thread, not the whole agent (as a spawned
+ * umount stalled only itself).
+ */
 export interface MountSyscalls {
   /** mount(2); `data` is the filesystem's option string (tmpfs: "mode=0777,size=…"). */
-  mount(source: string, target: string, fsType: string | null, flags: number, data: string | null): void;
+  mount(source: string, target: string, fsType: string | null, flags: number, data: string | null): Promise<void>;
   /**
    * Makes the mount at `target` read-only and changes nothing else (nosuid, nodev, noexec, atime flags stay as
    * they are), as `mount -o remount,bind,ro` does: util-linux re-applies the flags it reads from mountinfo.
+   * Missing before glibc 2.36 (mount_setattr).
    */
-  setReadOnly(target: string): void;
+  setReadOnly?(target: string): Promise<void>;
   /** umount2(2) without flags. */
-  umount(target: string): void;
+  umount(target: string): Promise<void>;
   /**
    * Whether `path` itself (not following a final symlink) is the root of a mount: statx's STATX_ATTR_MOUNT_ROOT.
    * false when it does not exist; undefined when the kernel cannot tell (before Linux 5.8) or the path cannot be
    * looked at, so the caller asks /proc/self/mountinfo instead.
    */
-  isMountRoot(path: string): boolean | undefined;
+  isMountRoot(path: string): Promise<boolean | undefined>;
+}
+
+/** A koffi function: called directly, or on a worker thread with a callback (errno is carried back with it). */
+interface Native<Args extends unknown[]> {
+  (...args: Args): number;
+  async(...args: [...Args, (err: unknown, result: number) => void]): void;
 }
 
 // koffi's functions are untyped; these are the exact C signatures we declare, so the casts below are checked once.
-type MountFn = (
-  source: string | null,
-  target: string,
-  fsType: string | null,
-  flags: number,
-  data: string | null,
-) => number;
-type Umount2Fn = (target: string, flags: number) => number;
-type MountSetattrFn = (dirfd: number, path: string, flags: number, attr: Buffer, size: number) => number;
-type StatxFn = (dirfd: number, path: string, flags: number, mask: number, buffer: Buffer) => number;
+type MountFn = Native<[string | null, string, string | null, number, string | null]>;
+type Umount2Fn = Native<[string, number]>;
+type MountSetattrFn = Native<[number, string, number, Buffer, number]>;
+type StatxFn = Native<[number, string, number, number, Buffer]>;
 type StrerrorFn = (errnum: number) => string;
 
 interface Koffi {
@@ -110,42 +116,47 @@ function load(): MountSyscalls | null {
     mountSetattr = undefined;
   }
   const names = new Map(Object.entries(koffi.os.errno).map(([name, value]) => [value, name]));
-  const fail = (syscall: string): SyscallError => {
-    const errno = koffi.errno();
-    return new SyscallError(syscall, names.get(errno) ?? `errno ${errno}`, errno, strerror(errno));
+  const { ENOENT, ENOTDIR } = koffi.os.errno;
+  /** Calls `fn` on a worker thread; resolves to errno (0 when it returned 0). */
+  const call = <Args extends unknown[]>(fn: Native<Args>, ...args: Args): Promise<number> =>
+    new Promise((resolve, reject) =>
+      fn.async(...args, (err, result) => {
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
+        else resolve(result === 0 ? 0 : koffi.errno());
+      }),
+    );
+  const check = (syscall: string, errno: number): void => {
+    if (errno !== 0) throw new SyscallError(syscall, names.get(errno) ?? `errno ${errno}`, errno, strerror(errno));
   };
   // The kernel's structs are in the machine's byte order.
   const little = endianness() === "LE";
   const readU64 = (buffer: Buffer, offset: number) =>
     little ? buffer.readBigUInt64LE(offset) : buffer.readBigUInt64BE(offset);
-  const statxBuffer = Buffer.alloc(STATX_SIZE);
   // struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd }: set MOUNT_ATTR_RDONLY, clear nothing.
   const readOnlyAttr = Buffer.alloc(32);
   if (little) readOnlyAttr.writeBigUInt64LE(BigInt(MOUNT_ATTR_RDONLY), 0);
   else readOnlyAttr.writeBigUInt64BE(BigInt(MOUNT_ATTR_RDONLY), 0);
+  const statxFlags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC;
+  const mountRoot = BigInt(STATX_ATTR_MOUNT_ROOT);
 
   return {
-    mount(source, target, fsType, flags, data) {
-      if (mount(source, target, fsType, flags, data) !== 0) throw fail("mount");
+    async mount(source, target, fsType, flags, data) {
+      check("mount", await call(mount, source, target, fsType, flags, data));
     },
-    setReadOnly(target) {
-      if (!mountSetattr) throw new SyscallError("mount_setattr", "ENOSYS", 38, "not available in this C library");
-      if (mountSetattr(AT_FDCWD, target, 0, readOnlyAttr, readOnlyAttr.length) !== 0) throw fail("mount_setattr");
+    setReadOnly: mountSetattr
+      ? async (target) =>
+          check("mount_setattr", await call(mountSetattr, AT_FDCWD, target, 0, readOnlyAttr, readOnlyAttr.length))
+      : undefined,
+    async umount(target) {
+      check("umount2", await call(umount2, target, 0));
     },
-    umount(target) {
-      if (umount2(target, 0) !== 0) throw fail("umount2");
-    },
-    isMountRoot(path) {
-      statxBuffer.fill(0);
-      const flags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC;
-      if (statx(AT_FDCWD, path, flags, 0, statxBuffer) !== 0) {
-        const errno = koffi.errno();
-        if (errno === koffi.os.errno.ENOENT || errno === koffi.os.errno.ENOTDIR) return false;
-        return undefined;
-      }
-      const bit = BigInt(STATX_ATTR_MOUNT_ROOT);
-      if ((readU64(statxBuffer, STX_ATTRIBUTES_MASK) & bit) === 0n) return undefined;
-      return (readU64(statxBuffer, STX_ATTRIBUTES) & bit) !== 0n;
+    async isMountRoot(path) {
+      const buffer = Buffer.alloc(STATX_SIZE);
+      const errno = await call(statx, AT_FDCWD, path, statxFlags, 0, buffer);
+      if (errno === ENOENT || errno === ENOTDIR) return false;
+      if (errno !== 0) return undefined;
+      if ((readU64(buffer, STX_ATTRIBUTES_MASK) & mountRoot) === 0n) return undefined;
+      return (readU64(buffer, STX_ATTRIBUTES) & mountRoot) !== 0n;
     },
   };
 }

@@ -1,12 +1,14 @@
 // The hostpath Node service: real bind mounts of a volume's directory at the staging path (NodeStageVolume) and at
-// each target path (NodePublishVolume), read-only when asked. What is mounted is read back from the kernel's
-// mount table on every call, so a retry (or a restarted driver) finds finished work instead of mounting twice.
-import { mkdir, realpath, rm, rmdir, statfs } from "node:fs/promises";
+// each target path (NodePublishVolume), read-only when asked. What is mounted is asked of the kernel on every call,
+// so a retry (or a restarted driver) finds finished work instead of mounting twice: statx says whether a path is a
+// mount point and comparing inodes says whose, so the mount table (which grows with every mount on the node) is
+// read only for the rare answers that need more.
+import { mkdir, realpath, rm, rmdir, stat, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Code, CsiError } from "../../errors.js";
 import type { NodeServiceCapability } from "../../generated/csi/v1/NodeServiceCapability.js";
 import type { NodeService } from "../../server.js";
-import { bindMount, mountAt, unmount, type MountInfo } from "../mount.js";
+import { bindMount, isMountPoint, mountAt, unmount, type MountInfo } from "../mount.js";
 import { isReadOnlyMode, parseCapability, parseNodePath, requireField, type Capability } from "../requests.js";
 import { nodeTopology, type HostpathContext } from "./context.js";
 import type { VolumeRecord } from "./state.js";
@@ -34,6 +36,13 @@ async function prepareMountPoint(path: string, field: string): Promise<void> {
 const isMountOf = (mount: MountInfo, volumeId: string): boolean => mount.root.endsWith(`/volumes/${volumeId}`);
 
 const isReadOnlyMount = (mount: MountInfo): boolean => mount.options.includes("ro");
+
+/** The same file: a bind mount's root is the very directory it binds (same device and inode). */
+async function sameFile(a: string, b: string): Promise<boolean | undefined> {
+  const [x, y] = await Promise.all([stat(a, { bigint: true }), stat(b, { bigint: true })]).catch(() => []);
+  if (!x || !y) return undefined;
+  return x.dev === y.dev && x.ino === y.ino;
+}
 
 export function nodeService(ctx: HostpathContext): Partial<NodeService> {
   const { state, storage, locks } = ctx;
@@ -82,6 +91,19 @@ export function nodeService(ctx: HostpathContext): Partial<NodeService> {
     await bindMount(await storage.safeVolumeDir(volume.id), path, readonly);
   };
 
+  /**
+   * Whether this volume's directory is what is mounted at `path` (false: nothing or something else is). A mount
+   * point whose root is the volume's directory is its bind; the mount table decides only when the inodes cannot
+   * be compared (the volume's directory is gone, say).
+   */
+  const isMountedAt = async (volume: VolumeRecord, path: string): Promise<boolean> => {
+    if (!(await isMountPoint(path))) return false;
+    const same = await sameFile(path, storage.volumeDir(volume.id));
+    if (same !== undefined) return same;
+    const mount = await mountAt(path);
+    return mount !== undefined && isMountOf(mount, volume.id);
+  };
+
   /** A path the volume is mounted at, as CO-given paths may carry a trailing slash. */
   const publishedPath = (volume: VolumeRecord, path: string): string | undefined => {
     const normalized = path.length > 1 ? path.replace(/\/+$/, "") : path;
@@ -126,8 +148,7 @@ export function nodeService(ctx: HostpathContext): Partial<NodeService> {
       const stagingPath = parseNodePath(request.staging_target_path, "staging_target_path");
       return locks.run([id], async () => {
         const volume = getVolume(id);
-        const current = await mountAt(stagingPath);
-        if (current && isMountOf(current, id)) await unmount(stagingPath);
+        if (await isMountedAt(volume, stagingPath)) await unmount(stagingPath);
         if (volume.staged[stagingPath]) {
           delete volume.staged[stagingPath];
           await state.save();
@@ -175,8 +196,7 @@ export function nodeService(ctx: HostpathContext): Partial<NodeService> {
       const targetPath = parseNodePath(request.target_path, "target_path");
       return locks.run([id], async () => {
         const volume = getVolume(id);
-        const current = await mountAt(targetPath);
-        if (current && isMountOf(current, id)) await unmount(targetPath);
+        if (await isMountedAt(volume, targetPath)) await unmount(targetPath);
         // The target is ours to remove (spec: the SP deletes what it created at target_path). rmdir, never rm -r:
         // if anything is still inside, it is not our mount point and not ours to delete.
         await rmdir(targetPath).catch(async (err: NodeJS.ErrnoException) => {
@@ -204,8 +224,7 @@ export function nodeService(ctx: HostpathContext): Partial<NodeService> {
       const volume = getVolume(id);
       const path = publishedPath(volume, request.volume_path);
       if (!path) throw new CsiError(Code.NOT_FOUND, `volume ${id} is not mounted at ${request.volume_path}`);
-      const mount = await mountAt(path);
-      if (!mount || !isMountOf(mount, id)) {
+      if (!(await isMountedAt(volume, path))) {
         return {
           usage: [],
           volume_condition: { abnormal: true, message: `volume ${id} should be mounted at ${path} but is not` },
