@@ -81,11 +81,27 @@ spec:
   volumes: [{name: config, emptyDir: {}}]
 `;
 
+const failing = `
+apiVersion: v1
+kind: Pod
+metadata: {name: crashy}
+spec:
+  containers: [{name: main, image: busybox, command: [sh, -c, 'echo crashing; exit 1'] }]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: missing}
+spec:
+  restartPolicy: Never
+  containers: [{name: main, image: nginx, command: [no-such-server] }]
+`;
+
 test("runtime process runs pods' commands with their volumes, as kubectl shows them", async (t) => {
   const stowage = await startProcessStowage(t);
   await stowage.apply(shared);
   await stowage.apply(exits);
   await stowage.apply(initAndEnv);
+  await stowage.apply(failing);
 
   await t.test(
     "two containers sharing an emptyDir see each other's files: the processor prints the writer's lines",
@@ -155,4 +171,39 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
       );
     },
   );
+
+  await t.test(
+    "a crashing container under restartPolicy Always is restarted, then backs off (CrashLoopBackOff)",
+    async () => {
+      const status = await eventually(async () => {
+        const c = (await stowage.pod("crashy")).status?.containerStatuses?.[0];
+        return c?.state?.waiting?.reason === "CrashLoopBackOff" ? c : undefined;
+      }, 20_000);
+      assert.ok(status.restartCount >= 1);
+      assert.equal(status.lastState?.terminated?.exitCode, 1);
+      assert.equal(status.lastState?.terminated?.reason, "Error");
+      assert.match(
+        status.state?.waiting?.message ?? "",
+        /^back-off 10s restarting failed container=main pod=crashy_default\(/,
+      );
+      assert.match(
+        await stowage.kubectl("get", "pod", "crashy"),
+        /^crashy\s+0\/1\s+CrashLoopBackOff\s+1 \(\S+ ago\)\s/m,
+      );
+      assert.equal(await stowage.kubectl("logs", "crashy", "--previous"), "crashing\n");
+    },
+  );
+
+  await t.test("a command that does not exist fails to start, as a container runtime reports it", async () => {
+    const pod = await stowage.waitForPhase("missing", "Failed");
+    const terminated = pod.status?.containerStatuses?.[0].state?.terminated;
+    assert.equal(terminated?.reason, "StartError");
+    assert.equal(terminated?.exitCode, 128);
+    assert.equal(terminated?.message, 'exec: "no-such-server": executable file not found in $PATH');
+    const events = await stowage.kubectl("get", "events", "--field-selector", "involvedObject.name=missing");
+    assert.match(
+      events,
+      /Warning\s+Failed\s+pod\/missing\s+Error: exec: "no-such-server": executable file not found in \$PATH/,
+    );
+  });
 });

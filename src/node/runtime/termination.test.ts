@@ -1,0 +1,88 @@
+// Graceful termination under runtime "process", as a user sees it with kubectl: `kubectl delete pod` sends
+// SIGTERM, a container that handles it finishes its work (its volumes still mounted) before the pod is gone, one
+// that ignores it is SIGKILLed once the grace period is over, and nothing of either is left running. Stopping the
+// node agent stops every container too, even processes that left the container's session.
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { containerProcesses, eventually, startProcessStowage } from "./testing/process.js";
+
+const pods = (markers: string) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: graceful}
+spec:
+  terminationGracePeriodSeconds: 30
+  containers:
+    - name: main
+      image: busybox
+      # On SIGTERM: take a second, then copy what the emptyDir holds to the node (the volume must still be there).
+      command: [sh, -c, 'echo from-the-cache > /cache/seed; trap "sleep 1; cat /cache/seed > /markers/graceful; exit 0" TERM; echo ready; while true; do sleep 0.1; done']
+      volumeMounts: [{name: cache, mountPath: /cache}, {name: markers, mountPath: /markers}]
+  volumes:
+    - {name: cache, emptyDir: {}}
+    - {name: markers, hostPath: {path: ${markers}, type: Directory}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: stubborn}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'trap "echo got-TERM-and-ignored-it >> /markers/stubborn" TERM; echo ready; while true; do sleep 0.1; done']
+      volumeMounts: [{name: markers, mountPath: /markers}]
+  volumes:
+    - {name: markers, hostPath: {path: ${markers}, type: Directory}}
+`;
+
+test("kubectl delete pod stops containers gracefully: SIGTERM first, SIGKILL after the grace period", async (t) => {
+  const markers = await mkdtemp(join(tmpdir(), "stowage-markers-"));
+  t.after(() => rm(markers, { recursive: true, force: true }));
+  const stowage = await startProcessStowage(t);
+  await stowage.apply(pods(markers));
+  for (const name of ["graceful", "stubborn"]) {
+    await stowage.kubectl("wait", `pod/${name}`, "--for=condition=Ready", "--timeout=30s");
+    // Ready once the process runs; its trap is set once it printed "ready".
+    await eventually(async () => ((await stowage.kubectl("logs", name)) === "ready\n" ? true : undefined));
+  }
+
+  await t.test(
+    "a container that handles SIGTERM finishes with its volumes still mounted, then the pod is gone",
+    async () => {
+      // kubectl delete waits until the pod is gone from the API.
+      await stowage.kubectl("delete", "pod", "graceful", "--timeout=30s");
+      assert.equal(await readFile(join(markers, "graceful"), "utf8"), "from-the-cache\n");
+    },
+  );
+
+  await t.test("a container that ignores SIGTERM is killed after terminationGracePeriodSeconds", async () => {
+    await stowage.kubectl("delete", "pod", "stubborn", "--timeout=30s");
+    assert.equal(await readFile(join(markers, "stubborn"), "utf8"), "got-TERM-and-ignored-it\n");
+    assert.deepEqual(await containerProcesses(stowage.dataDir), [], "nothing of the containers runs any more");
+    const left = await stowage.kubectlResult(["get", "pods"]);
+    assert.equal(left.stderr, "No resources found in default namespace.\n");
+  });
+});
+
+test("stopping the node agent leaves no container process behind, not even one that left its session", async (t) => {
+  const stowage = await startProcessStowage(t);
+  await stowage.apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: forks}
+spec:
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'setsid sleep 1000 & sleep 1000 & echo forked; wait']
+`);
+  await stowage.kubectl("wait", "pod/forks", "--for=condition=Ready", "--timeout=30s");
+  await eventually(async () => ((await stowage.kubectl("logs", "forks")) === "forked\n" ? true : undefined));
+  assert.ok((await containerProcesses(stowage.dataDir)).length >= 3, "the shell and both sleeps run");
+  await stowage.stop();
+  assert.deepEqual(await containerProcesses(stowage.dataDir), []);
+});
