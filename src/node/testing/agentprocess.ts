@@ -12,11 +12,14 @@ export interface AgentProcessOptions {
   rootDir: string;
   /** unix:///… endpoints passed as --csi-driver. */
   csiDrivers?: string[];
+  /** Run this bundle of src/cli/main.ts (see bundle.ts) instead of the sources through tsx: starts much faster. */
+  bundle?: string;
 }
 
-/** Runs `stowage <args>` from the sources; resolves once `ready` appears in its output. */
-export async function spawnStowage(args: string[], ready: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+/** Runs `stowage <args>` from the sources (or a bundle); resolves once `ready` appears in its output. */
+export async function spawnStowage(args: string[], ready: string, bundle?: string): Promise<ChildProcess> {
+  const entry = bundle ? [bundle] : ["--import", "tsx", "src/cli/main.ts"];
+  const child = spawn(process.execPath, [...entry, ...args], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -49,7 +52,7 @@ export function spawnAgent(options: AgentProcessOptions): Promise<ChildProcess> 
   const args = ["node", "--kubeconfig", options.kubeconfig, "--node-name", options.nodeName];
   args.push("--root-dir", options.rootDir);
   for (const endpoint of options.csiDrivers ?? []) args.push("--csi-driver", endpoint);
-  return spawnStowage(args, "running against");
+  return spawnStowage(args, "running against", options.bundle);
 }
 
 /** SIGKILL, and wait until the process is gone. */
