@@ -53,17 +53,28 @@ const mark = (key: string) => {
   if (!seen.has(key)) seen.set(key, performance.now());
 };
 const abort = new AbortController();
+/**
+ * Marks stages from a list, then a watch from its resourceVersion; when the watch ends early (e.g. 410 Gone after
+ * the store compacted), lists and watches again, so no stage goes unseen.
+ */
 async function follow<T>(
-  list: () => Promise<{ metadata: { resourceVersion?: string } }>,
-  watch: (resourceVersion: string | undefined) => AsyncIterable<{ object: unknown }>,
+  list: () => Promise<{ metadata: { resourceVersion?: string }; items: unknown[] }>,
+  watch: (resourceVersion: string | undefined) => AsyncIterable<{ type?: string; object: unknown }>,
   onObject: (object: T) => void,
 ): Promise<void> {
-  const initial = await list();
+  let initial = await list();
   void (async () => {
-    try {
-      for await (const event of watch(initial.metadata.resourceVersion)) onObject(event.object as T);
-    } catch {
-      // aborted at the end
+    while (!abort.signal.aborted) {
+      try {
+        for await (const event of watch(initial.metadata.resourceVersion)) {
+          if (event.type !== "ERROR" && event.type !== "BOOKMARK") onObject(event.object as T);
+        }
+      } catch {
+        // aborted at the end, or expired: relist below
+      }
+      if (abort.signal.aborted) return;
+      initial = await list();
+      for (const object of initial.items) onObject(object as T);
     }
   })();
 }
@@ -152,7 +163,7 @@ async function pool(n: number, fn: (i: number) => Promise<void>): Promise<void> 
 }
 
 const pct = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
+  const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 const summary = (xs: number[]) => ({

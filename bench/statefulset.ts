@@ -40,17 +40,25 @@ const mark = (key: string) => {
   if (!seen.has(key)) seen.set(key, performance.now());
 };
 const abort = new AbortController();
+/** A list, then a watch from it; relisted and rewatched if the watch ends early (e.g. 410 after compaction). */
 async function watchAll<T extends Pod | PersistentVolumeClaim>(
-  list: () => Promise<{ metadata: { resourceVersion?: string } }>,
-  watch: (rv: string | undefined) => AsyncIterable<{ object: unknown }>,
+  list: () => Promise<{ metadata: { resourceVersion?: string }; items: T[] }>,
+  watch: (rv: string | undefined) => AsyncIterable<{ type?: string; object: unknown }>,
   onObject: (object: T) => void,
 ): Promise<void> {
-  const initial = await list();
+  let initial = await list();
   void (async () => {
-    try {
-      for await (const event of watch(initial.metadata.resourceVersion)) onObject(event.object as T);
-    } catch {
-      // aborted at the end
+    while (!abort.signal.aborted) {
+      try {
+        for await (const event of watch(initial.metadata.resourceVersion)) {
+          if (event.type !== "ERROR" && event.type !== "BOOKMARK") onObject(event.object as T);
+        }
+      } catch {
+        // aborted at the end, or expired: relist below
+      }
+      if (abort.signal.aborted) return;
+      initial = await list();
+      initial.items.forEach(onObject);
     }
   })();
 }
