@@ -1,6 +1,7 @@
 // kubectl exec through the apiserver's pods/exec upgrade proxy to the node's kubelet API, into stand-in container
 // processes (their own mount namespace with a volume at /mnt).
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -54,4 +55,26 @@ test("kubectl exec errors: unknown container, container not running, several con
   const gone = await world.stowage.kubectlResult(["exec", "ghost", "--", "true"]);
   assert.notEqual(gone.code, 0);
   assert.match(gone.stderr, /pods "ghost" not found/);
+});
+
+test("kubectl exec -ti gives the command a terminal of the user's terminal size", async (t) => {
+  const world = await startStreamingWorld(t);
+  await world.createPod("box", ["app"], { running: true });
+  // kubectl needs a terminal of its own for -t: `script` gives it one, 120x40.
+  const env = {
+    ...process.env,
+    KUBECONFIG: world.stowage.kubeconfig,
+    KUBECACHEDIR: join(world.stowage.dataDir, "kubectl-cache"),
+  };
+  const kubectl = "kubectl exec -ti box -- sh -c 'tty; stty size; exit 4'";
+  const result = await new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile(
+      "script",
+      ["-qec", `stty cols 120 rows 40; ${kubectl}`, "/dev/null"],
+      { env, timeout: 30_000 },
+      (err, stdout) => resolve({ code: typeof err?.code === "number" ? err.code : 0, stdout }),
+    ),
+  );
+  assert.equal(result.code, 4);
+  assert.match(result.stdout, /^\/dev\/pts\/\d+\r\n40 120\r\ncommand terminated with exit code 4\r\n$/);
 });

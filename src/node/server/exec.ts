@@ -124,6 +124,34 @@ async function resizeTerminal(script: ChildProcess, size: TerminalSize): Promise
   );
 }
 
+/** The first resize message among those received so far, or the next one, within a second. Removed from `early`. */
+async function firstResize(ws: WebSocket, early: Buffer[], closed: () => boolean): Promise<TerminalSize | undefined> {
+  const deadline = Date.now() + 1000;
+  while (!closed() && Date.now() < deadline) {
+    const index = early.findIndex((data) => data[0] === channelResize);
+    if (index >= 0) return parseTerminalSize(early.splice(index, 1)[0].subarray(1));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, deadline - Date.now());
+      function done() {
+        clearTimeout(timer);
+        ws.off("message", done);
+        ws.off("close", done);
+        resolve();
+      }
+      ws.on("message", done);
+      ws.on("close", done);
+    });
+  }
+  return undefined;
+}
+
+/** The shell command `script` runs: the terminal sized first, then the command inside the container. */
+function scriptCommand(nsenter: string[], size: TerminalSize | undefined): string {
+  const command = ["nsenter", ...nsenter].map(shellQuote).join(" ");
+  if (!size) return `exec ${command}`;
+  return `stty rows ${Math.trunc(size.Height)} cols ${Math.trunc(size.Width)} 2>/dev/null; exec ${command}`;
+}
+
 /** Frames larger than this are split; kubectl reads with 32 KiB buffers. */
 const maxFrame = 32 * 1024;
 /** Output stops being read while this much is queued for a slow client. */
@@ -158,8 +186,12 @@ export async function runExec(
   ws.on("message", keep);
   ws.once("close", closeEarly);
   let env: Record<string, string>;
+  let initialSize: TerminalSize | undefined;
   try {
     env = await containerEnv(pid);
+    // With a TTY, client-go sends the terminal's size first thing: start the command on a terminal of that size
+    // (a client that never sends one gets the default after a second).
+    if (options.tty) initialSize = await firstResize(ws, early, () => closedEarly);
   } catch {
     // The container's process went away between the lookup and now.
     return finish(internalErrorStatus(`container is not created or running`));
@@ -169,7 +201,7 @@ export async function runExec(
   }
   const nsenter = ["--target", String(pid), "--mount", "--root", "--wd", "--", ...options.command];
   const child = options.tty
-    ? spawn("script", ["-q", "-f", "-e", "-c", ["nsenter", ...nsenter].map(shellQuote).join(" "), "/dev/null"], {
+    ? spawn("script", ["-q", "-f", "-e", "-c", scriptCommand(nsenter, initialSize), "/dev/null"], {
         env: { TERM: "xterm", ...env },
         stdio: ["pipe", "pipe", "ignore"],
       })
