@@ -176,3 +176,46 @@ test("a pod with an nfs volume whose server is unreachable gets a FailedMount ev
   assert.match(described, new RegExp(`Mounting arguments: -t nfs ${unreachable}:/exports `));
   await deleteAllPods(node);
 });
+
+test(
+  "stopping the agent during a mount that hangs on an unanswering server kills mount.nfs instead of waiting for it",
+  { timeout: 40_000 },
+  async (t) => {
+    const missing = await mountNfsAvailable();
+    if (missing) return t.skip(missing);
+    const node = await startNodeTest(t);
+    await node.client.persistentVolumes.create({
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: "slow-pv" },
+      spec: {
+        capacity: { storage: "1Gi" },
+        accessModes: ["ReadWriteMany"],
+        persistentVolumeReclaimPolicy: "Retain",
+        // NFSv3 asks the server's portmapper first: with nobody there, mount.nfs retries for minutes.
+        mountOptions: ["nfsvers=3", "nolock"],
+        claimRef: { namespace: "default", name: "slow" },
+        nfs: { server: unreachable, path: "/exports" },
+      },
+    });
+    await node.client.persistentVolumeClaims.create({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "slow", namespace: "default" },
+      spec: {
+        accessModes: ["ReadWriteMany"],
+        resources: { requests: { storage: "1Gi" } },
+        volumeName: "slow-pv",
+        storageClassName: "",
+      },
+    });
+    await node.client.pods.create(pod("waits", [{ name: "data", persistentVolumeClaim: { claimName: "slow" } }]));
+    const mounting = async () => {
+      const { stdout } = await run("ps", ["-eo", "args"]);
+      return stdout.split("\n").filter((line) => line.includes(node.rootDir) && line.includes("nfsvers=3"));
+    };
+    await eventually(async () => ((await mounting()).length > 0 ? true : undefined));
+    await node.agent.stop();
+    assert.deepEqual(await mounting(), [], "no mount or mount.nfs process outlives the agent");
+  },
+);

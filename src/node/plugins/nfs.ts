@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdir, rmdir } from "node:fs/promises";
 import { isIPv6 } from "node:net";
 import type { NFSVolumeSource, PersistentVolume } from "../../api/core/types.js";
-import { mountAt, unmount } from "../../csi/drivers/mount.js";
+import { mountAt } from "../../csi/drivers/mount.js";
 import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import { VolumeOperationError, type PluginContext } from "./context.js";
@@ -83,35 +83,40 @@ export class MountFailedError extends Error {
 }
 
 /**
- * Runs mount in its own process group, so a timeout kills mount.nfs too (killing only `mount` would leave its
- * helper retrying). Resolves on exit 0; otherwise a MountFailedError worded as mount-utils' doMount error, with
- * Go's exec wording for the cause ("exit status 32", "signal: killed").
+ * Runs a mount command (`mount` or `umount`) in its own process group, so a timeout or a stopping agent kills its
+ * helper too (killing only `mount` would leave mount.nfs retrying). Resolves on exit 0; otherwise rejects with Go's
+ * exec wording for the cause ("exit status 32", "signal: killed") and everything the command printed.
  */
-function runMount(args: string[], timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("mount", args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+function runBounded(
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ ok: true } | { ok: false; cause: string; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => {
+    const kill = () => {
       try {
         process.kill(-(child.pid ?? 0), "SIGKILL");
       } catch {
         // already gone
       }
-    }, timeoutMs);
-    const fail = (cause: string) =>
-      new MountFailedError(
-        `mount failed: ${cause}\nMounting command: mount\nMounting arguments: ${args.join(" ")}\nOutput: ${output}`,
-      );
-    child.on("error", (err) => {
+    };
+    const timer = setTimeout(kill, timeoutMs);
+    signal?.addEventListener("abort", kill, { once: true });
+    const done = (result: { ok: true } | { ok: false; cause: string; output: string }) => {
       clearTimeout(timer);
-      reject(fail(err.message));
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(fail(signal ? `signal: ${signal === "SIGKILL" ? "killed" : signal}` : `exit status ${code}`));
+      signal?.removeEventListener("abort", kill);
+      resolve(result);
+    };
+    child.on("error", (err) => done({ ok: false, cause: err.message, output }));
+    child.on("close", (code, killedBy) => {
+      if (code === 0) return done({ ok: true });
+      const cause = killedBy ? `signal: ${killedBy === "SIGKILL" ? "killed" : killedBy}` : `exit status ${code}`;
+      done({ ok: false, cause, output });
     });
   });
 }
@@ -121,6 +126,7 @@ export async function setUpNfs(
   ctx: Pick<PluginContext, "paths">,
   volume: NfsVolume,
   key: string,
+  signal?: AbortSignal,
 ): Promise<MountedVolume> {
   const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
   const mounted: MountedVolume = {
@@ -135,7 +141,15 @@ export async function setUpNfs(
   const source = nfsSource(volume.source.server, volume.source.path);
   try {
     await mkdir(dir, { recursive: true, mode: 0o750 });
-    await runMount(nfsMountArgs(source, dir, nfsMountOptions(volume)), nfsMountTimeoutMs);
+    const args = nfsMountArgs(source, dir, nfsMountOptions(volume));
+    const result = await runBounded("mount", args, nfsMountTimeoutMs, signal);
+    if (!result.ok) {
+      // mount-utils doMount's error.
+      throw new MountFailedError(
+        `mount failed: ${result.cause}\nMounting command: mount\nMounting arguments: ${args.join(" ")}\n` +
+          `Output: ${result.output}`,
+      );
+    }
   } catch (err) {
     // Killed mid-mount, the kernel may still finish: only an unmounted directory is removed (nfs.go does the same).
     if (!(await mountAt(dir))) await rmdir(dir).catch(() => undefined);
@@ -144,13 +158,20 @@ export async function setUpNfs(
   return mounted;
 }
 
-/** TearDownAt: unmount (lazily when the server is gone and a plain unmount fails), then the directory goes. */
-export async function tearDownNfs(mounted: MountedVolume): Promise<void> {
+/**
+ * TearDownAt: unmount, then the directory goes. A server that is gone can make umount hang: after the mount timeout
+ * the mount is detached lazily (umount -l), which never waits for the server, so the pod's teardown finishes.
+ */
+export async function tearDownNfs(mounted: MountedVolume, signal?: AbortSignal): Promise<void> {
   if (await mountAt(mounted.dir)) {
-    try {
-      await unmount(mounted.dir);
-    } catch (err) {
-      throw new VolumeOperationError("UnmountVolume.TearDown", mounted.innerName, (err as Error).message);
+    let result = await runBounded("umount", [mounted.dir], nfsMountTimeoutMs, signal);
+    if (!result.ok && (await mountAt(mounted.dir))) result = await runBounded("umount", ["-l", mounted.dir], 10_000);
+    if (!result.ok && (await mountAt(mounted.dir))) {
+      throw new VolumeOperationError(
+        "UnmountVolume.TearDown",
+        mounted.innerName,
+        `unmount failed: ${result.cause}\nUnmounting arguments: ${mounted.dir}\nOutput: ${result.output}`,
+      );
     }
   }
   await rmdir(mounted.dir).catch((err: NodeJS.ErrnoException) => {

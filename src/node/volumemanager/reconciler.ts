@@ -61,6 +61,8 @@ export class Reconciler {
   readonly unattached = new Set<string>();
   private wake?: () => void;
   private pending = false;
+  /** The agent's stop signal: long-running mount commands (nfs) are killed with it, so stopping never waits on them. */
+  private stopping?: AbortSignal;
 
   constructor(private readonly options: ReconcilerOptions) {}
 
@@ -85,6 +87,7 @@ export class Reconciler {
   }
 
   async run(signal: AbortSignal, intervalMs = 100): Promise<void> {
+    this.stopping = signal;
     while (!signal.aborted) {
       this.pending = false;
       try {
@@ -241,7 +244,7 @@ export class Reconciler {
         return;
       case "nfs":
         // Its own step like any other: a server that does not answer holds up this volume only.
-        actual.markMounted(await setUpNfs(ctx, volume, key));
+        actual.markMounted(await setUpNfs(ctx, volume, key, this.stopping));
         return;
       case "hostPath":
         try {
@@ -286,7 +289,7 @@ export class Reconciler {
         await unpublishVolume(ctx, mounted);
       }
     } else if (mounted.plugin === pluginNames.nfs) {
-      await tearDownNfs(mounted);
+      await tearDownNfs(mounted, this.stopping);
     } else if (mounted.plugin !== pluginNames.hostPath) {
       await tearDownEmptyDir(mounted);
     }
