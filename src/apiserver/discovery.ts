@@ -88,6 +88,15 @@ export function apiResourceList(gv: GroupVersion): Record<string, unknown> {
     }
     if (def.group === "" && def.plural === "pods") {
       resources.push({ name: "pods/binding", singularName: "", namespaced: true, kind: "Binding", verbs: ["create"] });
+      // Served by podexec.ts and podlog.ts, proxied to the node's kubelet (upstream's kinds and verbs).
+      resources.push({
+        name: "pods/exec",
+        singularName: "",
+        namespaced: true,
+        kind: "PodExecOptions",
+        verbs: ["create", "get"],
+      });
+      resources.push({ name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] });
     }
   }
   return {
