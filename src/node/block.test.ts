@@ -15,6 +15,8 @@ import { blockUnavailableReason, nodeName } from "../cli/storage.js";
 import { eventually, startStowage, type Stowage } from "../cli/testing/stowage.js";
 import { isMountPoint, mountsUnder, unmountUnder } from "../cli/testing/mounts.js";
 import { defaultUpComponents } from "../cli/up.js";
+import { DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
+import { csiDriverObject, deleteAllPods, pod as podOf, podEvents, startNodeTest } from "./testing/node.js";
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -203,4 +205,51 @@ test("a restarted up finds a published Block claim from the kubelet's block path
   await eventually(async () => ((await loopDevicesUnder(dataDir)).length === 0 ? true : undefined), 15_000);
   await second.kubectl("delete", "pvc", "raw", "--wait=true", "--timeout=30s");
   assert.deepEqual(await mountsUnder(dataDir), []);
+});
+
+test("a driver that cannot serve raw block: the pod gets a FailedMapVolume event with the driver's error and waits", async (t) => {
+  const node = await startNodeTest(t);
+  await csiDriverObject(node);
+  const { volume } = await node.driver.client.controller.CreateVolume({
+    name: "dir-volume",
+    capacity_range: { required_bytes: 1 << 20 },
+    volume_capabilities: [{ mount: {}, access_mode: { mode: "SINGLE_NODE_WRITER" } }],
+    parameters: {},
+  });
+  // A static PV that claims the directory volume is a raw block device.
+  await node.client.persistentVolumes.create({
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: "pv-raw" },
+    spec: {
+      capacity: { storage: "1Mi" },
+      accessModes: ["ReadWriteOnce"],
+      volumeMode: "Block",
+      persistentVolumeReclaimPolicy: "Retain",
+      claimRef: { namespace: "default", name: "raw" },
+      csi: { driver: DRIVER_NAME, volumeHandle: volume?.volume_id ?? "" },
+    },
+  });
+  await node.client.persistentVolumeClaims.create({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: "raw", namespace: "default" },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      volumeMode: "Block",
+      resources: { requests: { storage: "1Mi" } },
+      volumeName: "pv-raw",
+      storageClassName: "",
+    },
+  });
+  await node.client.pods.create(podOf("raw-user", [{ name: "data", persistentVolumeClaim: { claimName: "raw" } }]));
+  const event = await eventually(async () =>
+    (await podEvents(node, "raw-user")).find((e) => e.startsWith("FailedMapVolume")),
+  );
+  assert.match(
+    event,
+    /^FailedMapVolume: MapVolume\.(SetUpDevice|MapPodDevice) failed for volume "pv-raw" : rpc error: code = InvalidArgument desc = .*access type block is not supported/,
+  );
+  assert.equal((await node.client.pods.get("default", "raw-user")).status?.phase, "Pending");
+  await deleteAllPods(node);
 });
