@@ -122,6 +122,20 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
     },
   );
 
+  await t.test("kubectl exec runs a command inside the container: its mounts, not the node's", async () => {
+    const out = await stowage.kubectl(
+      "exec",
+      "shared",
+      "-c",
+      "processor",
+      "--",
+      "sh",
+      "-c",
+      "head -n 1 /logs/app.log; test -e /var/log/app || echo no-writer-mount-here",
+    );
+    assert.equal(out, "line 0\nno-writer-mount-here\n");
+  });
+
   await t.test("a container exiting 0 under restartPolicy Never makes the pod Succeeded", async () => {
     const pod = await stowage.waitForPhase("done", "Succeeded");
     const terminated = pod.status?.containerStatuses?.[0].state?.terminated;
@@ -184,11 +198,11 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
       assert.equal(status.lastState?.terminated?.reason, "Error");
       assert.match(
         status.state?.waiting?.message ?? "",
-        /^back-off 10s restarting failed container=main pod=crashy_default\(/,
+        /^back-off \d+s restarting failed container=main pod=crashy_default\(/,
       );
       assert.match(
         await stowage.kubectl("get", "pod", "crashy"),
-        /^crashy\s+0\/1\s+CrashLoopBackOff\s+1 \(\S+ ago\)\s/m,
+        /^crashy\s+0\/1\s+CrashLoopBackOff\s+\d+ \(\S+ ago\)\s/m,
       );
       assert.equal(await stowage.kubectl("logs", "crashy", "--previous"), "crashing\n");
     },
@@ -206,4 +220,34 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
       /Warning\s+Failed\s+pod\/missing\s+Error: exec: "no-such-server": executable file not found in \$PATH/,
     );
   });
+
+  await t.test(
+    "a container whose configMap is missing waits with CreateContainerConfigError, and starts once it exists",
+    async () => {
+      await stowage.apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: configured}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'echo "mode=$MODE"']
+      env: [{name: MODE, valueFrom: {configMapKeyRef: {name: late, key: mode}}}]
+`);
+      const waiting = await eventually(async () => {
+        const w = (await stowage.pod("configured")).status?.containerStatuses?.[0].state?.waiting;
+        return w?.reason === "CreateContainerConfigError" ? w : undefined;
+      });
+      assert.equal(waiting.message, 'configmap "late" not found');
+      assert.match(
+        await stowage.kubectl("get", "pod", "configured"),
+        /^configured\s+0\/1\s+CreateContainerConfigError\s/m,
+      );
+      await stowage.kubectl("create", "configmap", "late", "--from-literal=mode=fast");
+      await stowage.waitForPhase("configured", "Succeeded");
+      assert.equal(await stowage.kubectl("logs", "configured"), "mode=fast\n");
+    },
+  );
 });

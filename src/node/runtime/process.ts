@@ -37,6 +37,8 @@ interface ContainerRecord extends RuntimeContainerStatus {
   alive: boolean;
   backoffMs: number;
   backoffUntil: number;
+  /** A retry is scheduled for a container waiting on its configuration (a configMap or secret not there yet). */
+  retrying?: boolean;
 }
 
 interface PodRecord {
@@ -271,6 +273,11 @@ export class ProcessRuntime implements ContainerRuntime {
         this.options.event(record.ref.uid, "Warning", "Failed", `Error: ${err.message}`);
       }
       c.state = { kind: "waiting", reason: "CreateContainerConfigError", message: err.message };
+      // The kubelet retries on its next pod sync; the configMap may simply not have reached the cache yet.
+      if (!c.retrying) {
+        c.retrying = true;
+        this.later(record.ref.uid, 1000, () => (c.retrying = false));
+      }
       return;
     }
     if (restarting) {
@@ -338,10 +345,11 @@ export class ProcessRuntime implements ContainerRuntime {
     );
   }
 
-  private later(podUid: string, ms: number): void {
+  private later(podUid: string, ms: number, before?: () => void): void {
     const timer = setTimeout(
       () => {
         this.timers.delete(timer);
+        before?.();
         this.options.onChange(podUid);
       },
       Math.max(ms, 0) + 10,
