@@ -33,7 +33,7 @@ import {
 import type { History } from "./history.js";
 import { setRevisions, truncateHistory } from "./history.js";
 import type { PodState } from "./ordering.js";
-import { decide, rollingUpdateStep } from "./ordering.js";
+import { decide, readyForUpdate, rollingUpdateStep } from "./ordering.js";
 import { applyRevision, podRevision } from "./revision.js";
 
 export interface StatefulSetControllerOptions {
@@ -274,7 +274,8 @@ export function startStatefulSetController(options: StatefulSetControllerOptions
     const { sorted, current, update, collisionCount } = await setRevisions(history, set);
 
     const states = new Map([...byOrdinal].map(([ordinal, pod]) => [ordinal, podState(pod)]));
-    const decision = decide(set.spec.podManagementPolicy ?? "OrderedReady", start, replicas, states);
+    const policy = set.spec.podManagementPolicy ?? "OrderedReady";
+    const decision = decide(policy, start, replicas, states);
     for (const ordinal of decision.delete) {
       const pod = byOrdinal.get(ordinal);
       if (pod) await deletePod(set, pod);
@@ -282,7 +283,8 @@ export function startStatefulSetController(options: StatefulSetControllerOptions
     for (const ordinal of decision.create) await createPod(set, ordinal, versionedPod(set, ordinal, current, update));
     // OnDelete stops here: a pod takes the update revision only when someone deletes it.
     const strategy = set.spec.updateStrategy;
-    if (decision.create.length === 0 && decision.delete.length === 0 && strategy?.type !== "OnDelete") {
+    const settled = decision.create.length === 0 && decision.delete.length === 0;
+    if (settled && strategy?.type !== "OnDelete" && readyForUpdate(policy, start, replicas, states)) {
       const updating = new Map(
         [...byOrdinal].map(([ordinal, pod]) => [
           ordinal,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PodManagementPolicyType } from "../../api/apps/types.js";
 import type { Decision, PodState } from "./ordering.js";
-import { decide, rollingUpdateStep } from "./ordering.js";
+import { decide, readyForUpdate, rollingUpdateStep } from "./ordering.js";
 
 type Existing = Exclude<PodState, "Missing">;
 const pods = (...states: [number, Existing][]) => new Map(states);
@@ -143,3 +143,31 @@ const rolling: { name: string; partition: number; pods: Map<number, Updating>; w
   },
 ];
 for (const c of rolling) test(c.name, () => assert.deepEqual(rollingUpdateStep(0, 3, c.partition, c.pods), c.want));
+
+const gates: { name: string; policy: PodManagementPolicyType; pods: Map<number, Existing>; want: boolean }[] = [
+  {
+    name: "OrderedReady updates only when every pod is Running and Ready",
+    policy: "OrderedReady",
+    pods: pods([0, "RunningReady"], [1, "RunningReady"], [2, "RunningReady"]),
+    want: true,
+  },
+  {
+    name: "OrderedReady does not update past a lower pod that is not Ready",
+    policy: "OrderedReady",
+    pods: pods([0, "Pending"], [1, "RunningReady"], [2, "RunningReady"]),
+    want: false,
+  },
+  {
+    name: "OrderedReady does not update while a condemned pod remains",
+    policy: "OrderedReady",
+    pods: pods([0, "RunningReady"], [1, "RunningReady"], [2, "RunningReady"], [3, "Terminating"]),
+    want: false,
+  },
+  {
+    name: "Parallel leaves the waiting to the update step",
+    policy: "Parallel",
+    pods: pods([0, "Pending"], [1, "RunningReady"], [2, "RunningReady"]),
+    want: true,
+  },
+];
+for (const c of gates) test(c.name, () => assert.equal(readyForUpdate(c.policy, 0, 3, c.pods), c.want));

@@ -72,3 +72,20 @@ export function rollingUpdateStep(
   }
   return {};
 }
+
+/**
+ * May the rolling update take a step? Upstream's OrderedReady pass returns before its update loop while any pod in
+ * range is missing or not Running and Ready, or a condemned pod is still there; Parallel goes on (the update step
+ * itself waits on the unhealthy pods it walks past).
+ */
+export function readyForUpdate(
+  policy: PodManagementPolicyType,
+  start: number,
+  replicas: number,
+  pods: ReadonlyMap<number, Exclude<PodState, "Missing">>,
+): boolean {
+  if (policy === "Parallel") return true;
+  for (let ordinal = start; ordinal < start + replicas; ordinal++)
+    if (pods.get(ordinal) !== "RunningReady") return false;
+  return [...pods.keys()].every((ordinal) => ordinal >= start && ordinal < start + replicas);
+}
