@@ -1,6 +1,7 @@
 // `stowage csi-snapshotter` as its own process against a running stowage: a VolumeSnapshotContent of its driver
 // gets the driver's snapshot (status.snapshotHandle, readyToUse); deleted with policy Delete, the driver's snapshot
-// is gone. Bad flags are refused with a message that says what to fix.
+// is gone. Bad flags are refused with a message that says what to fix. Killed mid-operation, a restarted sidecar
+// finishes it once (and never leaks a snapshot the driver finished for a sidecar that is gone).
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,7 +12,10 @@ import { test } from "node:test";
 import type { VolumeSnapshotContent } from "../api/snapshot/types.js";
 import { CsiClient } from "../csi/client.js";
 import { startDriver, DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
-import { startStowage } from "./testing/stowage.js";
+import { createClient, inProcessTransport } from "../client/index.js";
+import { startSnapshotController } from "../controllers/snapshot/controller.js";
+import { startSnapshotGate } from "../csi/sidecars/snapshotter/testing/gate.js";
+import { eventually, startStowage } from "./testing/stowage.js";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -193,4 +197,121 @@ test("a csi-snapshotter killed while a content waits for its snapshot finishes i
   );
   const listed = await csi.controller.ListSnapshots({ source_volume_id: volumeId });
   assert.equal(listed.entries.length, 1, "exactly one snapshot of the volume in the driver");
+});
+
+test("a csi-snapshotter SIGKILLed mid-CreateSnapshot, its snapshot deleted meanwhile: after restart the snapshot is cut once and deleted, nothing leaks", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "stowage-csi-snapshotter-midcall-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const s = await startStowage(t, { store: "memory" });
+  const client = createClient(inProcessTransport(s.handler));
+  const endpoint = `unix://${join(dir, "csi.sock")}`;
+  const driver = await startDriver({ endpoint, nodeId: "n1", stateDir: join(dir, "state"), log: () => undefined });
+  t.after(() => driver.stop());
+  const csi = await CsiClient.connect(endpoint);
+  t.after(() => csi.close());
+  const gate = await startSnapshotGate(`unix://${join(dir, "gate.sock")}`, csi);
+  t.after(() => gate.stop());
+  const abort = new AbortController();
+  const controller = await startSnapshotController({ client, signal: abort.signal, log: () => undefined });
+  t.after(async () => {
+    abort.abort();
+    await controller.stop();
+  });
+  const volume = await csi.controller.CreateVolume({
+    name: "v1",
+    capacity_range: { required_bytes: String(1 << 20) },
+    volume_capabilities: [{ access_mode: { mode: "SINGLE_NODE_WRITER" }, mount: {} }],
+  });
+  const volumeId = volume.volume?.volume_id ?? "";
+  const applied = await s.kubectlResult(["apply", "-f", "-"], {
+    input: `
+apiVersion: v1
+kind: PersistentVolume
+metadata: { name: data }
+spec:
+  capacity: { storage: 1Mi }
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  claimRef: { namespace: default, name: data }
+  csi: { driver: ${DRIVER_NAME}, volumeHandle: ${volumeId} }
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: data, namespace: default }
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: ""
+  volumeName: data
+  resources: { requests: { storage: 1Mi } }
+---
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotClass
+metadata: { name: plain }
+driver: ${DRIVER_NAME}
+deletionPolicy: Delete
+`,
+  });
+  assert.equal(applied.code, 0, applied.stderr);
+  // No PV binder runs here: mark the pair Bound as it would.
+  const pv = await client.persistentVolumes.get("data");
+  await client.persistentVolumes.updateStatus({ ...pv, status: { phase: "Bound" } });
+  const pvc = await client.persistentVolumeClaims.get("default", "data");
+  await client.persistentVolumeClaims.updateStatus({
+    ...pvc,
+    status: { phase: "Bound", capacity: { storage: "1Mi" } },
+  });
+
+  const start = () => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", main, "csi-snapshotter", "--csi-address", gate.endpoint, "--kubeconfig", s.kubeconfig],
+      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    t.after(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    });
+    return { child, exited };
+  };
+  gate.hold(() => true);
+  const first = start();
+  const created = await s.kubectlResult(["apply", "-f", "-"], {
+    input: `
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata: { name: snap, namespace: default }
+spec:
+  volumeSnapshotClassName: plain
+  source: { persistentVolumeClaimName: data }
+`,
+  });
+  assert.equal(created.code, 0, created.stderr);
+  await gate.held();
+  const snapshot = await client.volumeSnapshots.get("default", "snap");
+  const contentName = `snapcontent-${snapshot.metadata.uid}`;
+  const during = await client.volumeSnapshotContents.get(contentName);
+  assert.equal(during.metadata.annotations?.["snapshot.storage.kubernetes.io/volumesnapshot-being-created"], "yes");
+  first.child.kill("SIGKILL");
+  await first.exited;
+
+  // Deleted while the driver may still be cutting: the content waits (being-created), nothing is deleted yet.
+  await s.kubectl("delete", "volumesnapshot", "snap", "--wait=false");
+  await eventually(async () =>
+    (await client.volumeSnapshotContents.get(contentName)).metadata.deletionTimestamp ? true : undefined,
+  );
+  // The driver finishes the call the killed sidecar made (its answer is lost with the sidecar).
+  gate.release();
+  await eventually(async () =>
+    (await csi.controller.ListSnapshots({ source_volume_id: volumeId })).entries.length === 1 ? true : undefined,
+  );
+
+  start();
+  await s.kubectl("wait", `volumesnapshotcontent/${contentName}`, "--for=delete", "--timeout=30s");
+  await s.kubectl("wait", "volumesnapshot/snap", "--for=delete", "--timeout=30s");
+  const creates = gate.calls.filter((c) => c.method === "CreateSnapshot");
+  assert.equal(creates.length, 2, "the restarted sidecar asked again, by the same name");
+  assert.equal(creates[0].name, creates[1].name);
+  assert.equal(gate.calls.filter((c) => c.method === "DeleteSnapshot").length, 1);
+  assert.deepEqual((await csi.controller.ListSnapshots({ source_volume_id: volumeId })).entries, [], "nothing leaked");
 });

@@ -27,8 +27,18 @@ export function shouldDelete(content: VolumeSnapshotContent): boolean {
 }
 
 /** One step of a content's deletion; the content's update event brings the next. */
-export async function deleteContent(ctx: SnapshotterContext, content: VolumeSnapshotContent): Promise<void> {
-  if (!(content.metadata.finalizers ?? []).includes(VolumeSnapshotContentFinalizer)) return;
+export async function deleteContent(ctx: SnapshotterContext, cached: VolumeSnapshotContent): Promise<void> {
+  if (!(cached.metadata.finalizers ?? []).includes(VolumeSnapshotContentFinalizer)) return;
+  // Read it fresh: a retry queued before our own status write landed in the cache would otherwise see the handle
+  // we just cleared and call DeleteSnapshot a second time (harmless, NOT_FOUND is success, but not "once").
+  let content: VolumeSnapshotContent;
+  try {
+    content = await ctx.client.volumeSnapshotContents.get(cached.metadata.name ?? "");
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+  if (!shouldDelete(content) || !(content.metadata.finalizers ?? []).includes(VolumeSnapshotContentFinalizer)) return;
   const handle = content.status?.snapshotHandle;
   if (content.spec.deletionPolicy === "Delete" && handle) {
     try {
