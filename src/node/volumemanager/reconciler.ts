@@ -14,7 +14,12 @@ import {
 import type { Client, EventRecorder, Lister } from "../../client/index.js";
 import { expandVolume, pendingNodeExpansion } from "../plugins/expand.js";
 import { projectedVersion, setUpProjectedVolume } from "../plugins/projected.js";
-import { AttachPendingError, VolumeOperationError, type PluginContext } from "../plugins/context.js";
+import {
+  AttachPendingError,
+  UncertainOperationError,
+  VolumeOperationError,
+  type PluginContext,
+} from "../plugins/context.js";
 import { setUpObjectVolume, sourceVersion } from "../plugins/configmap.js";
 import { deviceOf, needsStaging, publishVolume, stageVolume, unpublishVolume, unstageVolume } from "../plugins/csi.js";
 import { setUpEmptyDir, tearDownEmptyDir } from "../plugins/emptydir.js";
@@ -70,9 +75,33 @@ export class Reconciler {
   desiredPods(): DesiredPod[] {
     const out: DesiredPod[] = [];
     for (const pod of this.options.pods.list()) {
-      if (podNeedsVolumes(pod)) out.push(desiredPod(pod, this.options.listers));
+      if (podNeedsVolumes(pod)) out.push(this.desiredOf(pod));
     }
     return out;
+  }
+
+  /**
+   * desiredPod, reused while the pod and every claim and PV it resolved through are the same cache objects
+   * (informers replace objects, never change them): a pass runs every few ms and looks at every pod on the node,
+   * and recomputing them all was the largest CPU cost per pod with hundreds of pods (bench/node.ts).
+   */
+  private readonly desiredMemo = new WeakMap<Pod, { inputs: unknown[]; desired: DesiredPod }>();
+
+  private desiredOf(pod: Pod): DesiredPod {
+    const { claims, volumes } = this.options.listers;
+    const inputs: unknown[] = [];
+    for (const volume of pod.spec.volumes ?? []) {
+      if (!volume.persistentVolumeClaim) continue;
+      const claim = claims.get(`${pod.metadata.namespace ?? "default"}/${volume.persistentVolumeClaim.claimName}`);
+      inputs.push(claim, claim?.spec.volumeName ? volumes.get(claim.spec.volumeName) : undefined);
+    }
+    const memo = this.desiredMemo.get(pod);
+    if (memo && memo.inputs.length === inputs.length && memo.inputs.every((input, i) => input === inputs[i])) {
+      return memo.desired;
+    }
+    const desired = desiredPod(pod, this.options.listers);
+    this.desiredMemo.set(pod, { inputs, desired });
+    return desired;
   }
 
   /** Whether every step is finished for the pod's volumes and none is running. */
@@ -319,6 +348,11 @@ export class Reconciler {
       (err: unknown) => {
         this.inFlight.delete(key);
         if (err instanceof AttachPendingError) return; // re-checked each pass: the lister read is free
+        if (err instanceof UncertainOperationError) {
+          // The driver may have done it: remember it as uncertain so it is redone while needed, undone if not.
+          if ("device" in err.uncertain) this.options.actual.markStaged(err.uncertain.device);
+          else this.options.actual.markMounted(err.uncertain.volume);
+        }
         const initial = this.options.initialBackoffMs ?? 200;
         const delayMs = Math.min((backoff?.delayMs ?? initial / 2) * 2, this.options.maxBackoffMs ?? 30_000);
         this.backoff.set(key, { until: Date.now() + delayMs, delayMs });
