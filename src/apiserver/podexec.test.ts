@@ -2,7 +2,8 @@
 // processes (their own mount namespace with a volume at /mnt).
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startStreamingWorld } from "../node/server/testing/world.js";
@@ -77,4 +78,22 @@ test("kubectl exec -ti gives the command a terminal of the user's terminal size"
   );
   assert.equal(result.code, 4);
   assert.match(result.stdout, /^\/dev\/pts\/\d+\r\n40 120\r\ncommand terminated with exit code 4\r\n$/);
+});
+
+test("kubectl cp copies files out of and into a container (tar over exec, stdin and stdout)", async (t) => {
+  const world = await startStreamingWorld(t);
+  await world.createPod("box", ["app"], { running: true });
+  const volume = world.container("box", "app").volume;
+  await writeFile(join(volume, "file"), "in the container\n");
+  const local = await mkdtemp(join(tmpdir(), "kubectl-cp-"));
+  t.after(() => rm(local, { recursive: true, force: true }));
+
+  const down = await world.stowage.kubectlResult(["cp", "box:/mnt/file", join(local, "down.txt")]);
+  assert.equal(down.code, 0, down.stderr);
+  assert.equal(await readFile(join(local, "down.txt"), "utf8"), "in the container\n");
+
+  await writeFile(join(local, "up.txt"), "from here\n");
+  const up = await world.stowage.kubectlResult(["cp", join(local, "up.txt"), "box:/mnt/up.txt"]);
+  assert.equal(up.code, 0, up.stderr);
+  assert.equal(await readFile(join(volume, "up.txt"), "utf8"), "from here\n");
 });
