@@ -49,4 +49,9 @@ test("stowage node --help lists its flags", async () => {
   assert.equal(result.code, 0);
   for (const flag of ["--kubeconfig", "--node-name", "--root-dir", "--runtime", "--csi-driver"])
     assert.match(result.stdout, new RegExp(flag));
+  // Both runtimes are offered, and the help says what "process" means.
+  assert.match(
+    result.stdout.replace(/\s+/g, " "),
+    /none: pods are Running once their volumes are mounted; process: each container's command runs as a process/,
+  );
 });

@@ -66,6 +66,7 @@ export class ProcessRuntime implements ContainerRuntime {
   readonly name = "process" as const;
   private readonly pods = new Map<string, PodRecord>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(private readonly options: ProcessRuntimeOptions) {}
 
@@ -142,6 +143,7 @@ export class ProcessRuntime implements ContainerRuntime {
     sources: EnvSources,
     blocked: ReadonlySet<string> = new Set(),
   ): void {
+    if (this.stopped) return; // the agent is stopping: nothing new starts
     const record = this.record(pod);
     if (record.killing) return;
     const policy = pod.spec.restartPolicy ?? "Always";
@@ -202,6 +204,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   /** Stops every container (agent shutdown): SIGTERM, then SIGKILL after `graceSeconds`. */
   async stop(graceSeconds = 2): Promise<void> {
+    this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     await Promise.all([...this.pods.keys()].map((uid) => this.killPod(uid, graceSeconds)));
   }
