@@ -1,15 +1,12 @@
 // emptyDir (pkg/volume/emptydir): a directory under the pod that lives exactly as long as the pod; with
 // medium: Memory a tmpfs (sized by sizeLimit when given). Torn down with everything in it.
 import { chmod, mkdir, rm } from "node:fs/promises";
-import { mountAt, mountsUnder, unmount } from "../../csi/drivers/mount.js";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { mountAt, mountsUnder, mountTmpfs, unmount } from "../../csi/drivers/mount.js";
 import { Quantity } from "../../api/quantity.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import { VolumeOperationError, type PluginContext } from "./context.js";
 
-const run = promisify(execFile);
 type EmptyDirVolume = Extract<DesiredVolume, { kind: "emptyDir" }>;
 
 export async function setUpEmptyDir(ctx: PluginContext, volume: EmptyDirVolume, key: string): Promise<MountedVolume> {
@@ -22,7 +19,7 @@ export async function setUpEmptyDir(ctx: PluginContext, volume: EmptyDirVolume, 
         const bytes = Quantity.parse(volume.source.sizeLimit, "sizeLimit").value;
         options.push(`size=${bytes}`);
       }
-      await run("mount", ["-t", "tmpfs", "-o", options.join(","), "tmpfs", dir]);
+      await mountTmpfs(dir, options); // mount(2) directly: no /bin/mount spawned per pod
     }
     // Upstream makes the directory world-writable so any container user can use it (setupDir: 0777).
     await chmod(dir, 0o777);
