@@ -1,5 +1,6 @@
 // Crash safety of the real `stowage csi-resizer` process: it is SIGKILLed while its ControllerExpandVolume is in
-// flight (held at a gate in front of the real hostpath driver), then started again. The expansion completes once:
+// flight (held at a gate in front of the real block driver, whose log says each time it grows a volume), then
+// started again. The expansion completes once:
 // the driver's volume, the PV and the claim end at the new size, and the driver grew the volume exactly once —
 // killed before the driver saw the call, the driver gets exactly one call in all; killed after the driver grew the
 // volume but before the reply arrived, the restarted resizer's repeat is answered as already done (CSI's
@@ -39,7 +40,7 @@ function startResizerProcess(t: TestContext, endpoint: string, kubeconfig: strin
 
 for (const hold of ["before-driver", "after-driver"] as HoldPoint[]) {
   test(`a csi-resizer SIGKILLed mid-ControllerExpandVolume (${hold === "before-driver" ? "before" : "after"} the driver acted) finishes the expansion once after restart`, async (t) => {
-    const world = await startWorld(t);
+    const world = await startWorld(t, { driver: "block" });
     const pv = await world.volume("data", 16);
     const handle = pv.spec.csi!.volumeHandle;
     const gate = await startExpandGate(`unix://${join(world.stowage.dataDir, "gate.sock")}`, world.csi, hold);
@@ -79,5 +80,10 @@ for (const hold of ["before-driver", "after-driver"] as HoldPoint[]) {
     // again (it cannot know the first call landed) and the driver answers from the size it already has.
     assert.equal(gate.forwarded(), hold === "before-driver" ? 1 : 2);
     assert.equal(gate.arrived(), 2);
+    // The driver's capacity history: the volume grew exactly once, to 48Mi.
+    assert.deepEqual(
+      world.driverLog.filter((line) => line.includes("expanded volume")).map((line) => line.replace(/^.*: /, "")),
+      [`expanded volume ${handle} to ${48 * MiB} bytes`],
+    );
   });
 }

@@ -1,5 +1,5 @@
-// A resizer's world for tests: a real apiserver (startStowage, no controllers), the real hostpath driver over a
-// unix socket, an expandable StorageClass, and volumes created through CSI with a PV and a claim bound to each
+// A resizer's world for tests: a real apiserver (startStowage, no controllers), the real hostpath driver (or the block
+// driver, whose Controller service needs no root) over a unix socket, an expandable StorageClass, and volumes created through CSI with a PV and a claim bound to each
 // (both marked Bound, as the PV binder would).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,7 +9,8 @@ import type { PersistentVolume, PersistentVolumeClaim } from "../../../../api/co
 import { startStowage, type Stowage } from "../../../../cli/testing/stowage.js";
 import { createClient, inProcessTransport, type Client } from "../../../../client/index.js";
 import { CsiClient } from "../../../client.js";
-import { startDriver, DRIVER_NAME } from "../../../drivers/hostpath/index.js";
+import { startDriver as startBlock, defaultDriverName as BLOCK_DRIVER_NAME } from "../../../drivers/block/index.js";
+import { startDriver as startHostpath, DRIVER_NAME } from "../../../drivers/hostpath/index.js";
 import { startResizer, type ResizerOptions, type RunningResizer } from "../controller.js";
 
 export const MiB = 1024 * 1024;
@@ -20,6 +21,9 @@ export interface ResizerWorld {
   client: Client;
   csi: CsiClient;
   endpoint: string;
+  driverName: string;
+  /** What the driver logged (the block driver logs "expanded volume <id> to <n> bytes" once per growth). */
+  driverLog: string[];
   startResizer(extra?: Partial<ResizerOptions>): Promise<RunningResizer>;
   /** CreateVolume of `mib` MiB in the driver, then a PV and a claim `name` bound to it. */
   volume(name: string, mib: number): Promise<PersistentVolume>;
@@ -27,12 +31,23 @@ export interface ResizerWorld {
   driverCapacities(): Promise<Map<string, number>>;
 }
 
-export async function startWorld(t: TestContext): Promise<ResizerWorld> {
+export async function startWorld(
+  t: TestContext,
+  options: { driver?: "hostpath" | "block" } = {},
+): Promise<ResizerWorld> {
   const dir = await mkdtemp(join(tmpdir(), "stowage-resizer-world-"));
   const stowage = await startStowage(t);
   const client = createClient(inProcessTransport(stowage.handler));
   const endpoint = `unix://${join(dir, "csi.sock")}`;
-  const driver = await startDriver({ endpoint, nodeId: "node-1", stateDir: join(dir, "state"), log: () => undefined });
+  const driverLog: string[] = [];
+  const block = options.driver === "block";
+  const driverName = block ? BLOCK_DRIVER_NAME : DRIVER_NAME;
+  const driver = await (block ? startBlock : startHostpath)({
+    endpoint,
+    nodeId: "node-1",
+    stateDir: join(dir, "state"),
+    log: (line) => driverLog.push(line),
+  });
   const csi = await CsiClient.connect(endpoint);
   const running: RunningResizer[] = [];
   t.after(async () => {
@@ -45,7 +60,7 @@ export async function startWorld(t: TestContext): Promise<ResizerWorld> {
     apiVersion: "storage.k8s.io/v1",
     kind: "StorageClass",
     metadata: { name: className },
-    provisioner: DRIVER_NAME,
+    provisioner: driverName,
     allowVolumeExpansion: true,
   });
 
@@ -54,6 +69,8 @@ export async function startWorld(t: TestContext): Promise<ResizerWorld> {
     client,
     csi,
     endpoint,
+    driverName,
+    driverLog,
     async startResizer(extra = {}) {
       const resizer = await startResizer({
         client,
@@ -95,7 +112,7 @@ export async function startWorld(t: TestContext): Promise<ResizerWorld> {
           persistentVolumeReclaimPolicy: "Delete",
           storageClassName: className,
           claimRef: { kind: "PersistentVolumeClaim", namespace: "default", name, uid: claim.metadata.uid },
-          csi: { driver: DRIVER_NAME, volumeHandle: volume.volume_id, volumeAttributes: volume.volume_context },
+          csi: { driver: driverName, volumeHandle: volume.volume_id, volumeAttributes: volume.volume_context },
         },
       });
       const bound = await client.persistentVolumes.updateStatus({ ...pv, status: { phase: "Bound" } });
