@@ -127,10 +127,11 @@ export async function handleUpgrade(
     backend.write(`${lines.join("\r\n")}\r\n\r\n`);
     if (head.length > 0) backend.write(head);
     // From here on the kubelet speaks to the client directly: its handshake answer, then the channel frames.
+    // pipe() ends each side after the other's end, so the kubelet's last bytes (its refusal, the close frame)
+    // are flushed to the client before the connection closes; a reset on either side tears down both.
     socket.pipe(backend);
     backend.pipe(socket);
     socket.once("close", () => backend.destroy());
-    backend.once("close", () => socket.destroy());
   } catch (err) {
     refuse(socket, toStatusError(err, log));
   }

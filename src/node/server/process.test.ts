@@ -49,6 +49,20 @@ spec:
     - {name: b, image: busybox, command: [sh, -c, 'echo I am b; exec sleep 1000']}
 `;
 
+// Its first run exits at once; the restart (immediate, the first time) stays up.
+const restarted = `
+apiVersion: v1
+kind: Pod
+metadata: {name: restarted}
+spec:
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'echo x >> /data/runs; n=$(wc -l < /data/runs); echo "run $n"; [ "$n" -gt 1 ] || exit 1; exec sleep 1000']
+      volumeMounts: [{name: data, mountPath: /data}]
+  volumes: [{name: data, emptyDir: {}}]
+`;
+
 /** kubectl left running (logs -f): its output so far and its exit. */
 function kubectlFollow(stowage: ProcessStowage, ...args: string[]) {
   const env = { ...process.env, KUBECONFIG: stowage.kubeconfig, KUBECACHEDIR: join(stowage.dataDir, "kubectl-cache") };
@@ -91,6 +105,19 @@ test("a running pod: kubectl exec reads and writes its volume, logs -f follows i
   const completed = await stowage.kubectlResult(["exec", "waiter", "--", "true"]);
   assert.notEqual(completed.code, 0);
   assert.match(completed.stderr, /cannot exec into a container in a completed pod; current phase is Succeeded/);
+});
+
+test("kubectl logs --previous shows the run before the last restart", async (t) => {
+  const stowage = await startProcessStowage(t);
+  await stowage.apply(restarted);
+  await stowage.kubectl(
+    "wait",
+    "pod/restarted",
+    "--for=jsonpath={.status.containerStatuses[0].restartCount}=1",
+    "--timeout=30s",
+  );
+  await eventually(async () => ((await stowage.kubectl("logs", "restarted")) === "run 2\n" ? true : undefined));
+  assert.equal(await stowage.kubectl("logs", "restarted", "--previous"), "run 1\n");
 });
 
 test("containers picked with -c, and a pod whose container has not started gets the kubelet's answers", async (t) => {
