@@ -1,7 +1,7 @@
 // CSI volumes through the node agent, end to end: real apiserver, real hostpath driver over gRPC, real mounts.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
@@ -197,4 +197,25 @@ test("a claim grown by the resizer is expanded on the node: NodeExpandVolume, ne
     ),
   );
   await deleteAllPods(node);
+});
+
+test("a stage that fails without a final answer (driver unavailable) is undone once the pod is gone: nothing is left in plugins/", async (t) => {
+  const node = await startNodeTest(t);
+  await csiDriverObject(node);
+  const { handle } = await csiClaim(node, "flaky");
+  await node.driver.driver.stop(); // the driver's socket goes away: every call fails UNAVAILABLE
+  await node.client.pods.create(pod("early", [{ name: "vol", persistentVolumeClaim: { claimName: "flaky" } }]));
+  const event = await eventually(async () => (await podEvents(node, "early")).find((e) => e.startsWith("FailedMount")));
+  assert.match(
+    event,
+    /^FailedMount: MountVolume\.MountDevice failed for volume "pv-flaky" : rpc error: code = Unavailable/,
+  );
+  await node.client.pods.delete("default", "early");
+  await node.driver.restart();
+  const deviceDir = join(node.rootDir, "plugins/kubernetes.io/csi", DRIVER_NAME, sha256(handle));
+  // The driver may have staged it: the agent unstages it (NodeUnstageVolume) and removes the staging directory.
+  await eventually(async () => ((await stat(deviceDir).catch(() => undefined)) ? undefined : true), 15_000);
+  await eventually(async () =>
+    (await node.client.pods.list({ namespace: "default" })).items.length === 0 ? true : undefined,
+  );
 });

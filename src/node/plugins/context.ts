@@ -2,9 +2,10 @@
 import type { ConfigMap, Pod, Secret } from "../../api/core/types.js";
 import type { CSIDriver, VolumeAttachment } from "../../api/storage/types.js";
 import type { Lister } from "../../client/index.js";
-import { grpcErrorText } from "../../csi/errors.js";
+import { Code, grpcErrorText, isCsiError } from "../../csi/errors.js";
 import type { CsiRegistry } from "../csidrivers.js";
 import type { NodePaths } from "../paths.js";
+import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 
 export interface PluginContext {
   paths: NodePaths;
@@ -26,6 +27,32 @@ export class VolumeOperationError extends Error {
   ) {
     // operationexecutor.VolumeToMount.GenerateError's simple message.
     super(`${operation} failed for volume "${volumeName}" : ${reason}`);
+  }
+}
+
+/**
+ * csi_client.go isFinalError: a CSI call that timed out, was cancelled or aborted, or found the driver unavailable
+ * may still be going on in the driver, so what it was doing is "uncertain" (not a gRPC status at all: the same).
+ */
+export function isFinalError(err: unknown): boolean {
+  if (!isCsiError(err)) return false;
+  return ![Code.CANCELLED, Code.DEADLINE_EXCEEDED, Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED, Code.ABORTED].includes(
+    err.code,
+  );
+}
+
+/**
+ * A NodeStage/NodePublish that failed without a final answer: the reconciler records the device or volume as
+ * uncertain (actual_state_of_world's uncertain states), so it is staged/published again while a pod needs it and
+ * unstaged/unpublished, with its directories removed, once none does.
+ */
+export class UncertainOperationError extends VolumeOperationError {
+  override name = "UncertainOperationError";
+  constructor(
+    cause: VolumeOperationError,
+    readonly uncertain: { device: StagedDevice } | { volume: MountedVolume },
+  ) {
+    super(cause.operation, cause.volumeName, cause.reason);
   }
 }
 

@@ -12,7 +12,14 @@ import type { RegisteredDriver } from "../csidrivers.js";
 import { csiUniqueVolumeName, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
-import { AttachPendingError, describeCause, VolumeOperationError, type PluginContext } from "./context.js";
+import {
+  AttachPendingError,
+  describeCause,
+  isFinalError,
+  UncertainOperationError,
+  VolumeOperationError,
+  type PluginContext,
+} from "./context.js";
 import { publishBlockVolume, stageBlockVolume, unpublishBlockVolume, unstageBlockVolume } from "./csiblock.js";
 
 export type CsiVolume = Extract<DesiredVolume, { kind: "csi" }>;
@@ -68,6 +75,15 @@ function volumeContext(ctx: PluginContext, volume: CsiVolume, pod: Pod): Record<
   return attributes;
 }
 
+/** A failure the driver may still be acting on leaves the device or volume uncertain (operation_generator.go). */
+export function uncertainUnlessFinal(
+  failure: VolumeOperationError,
+  cause: unknown,
+  uncertain: UncertainOperationError["uncertain"],
+): VolumeOperationError {
+  return isFinalError(cause) ? failure : new UncertainOperationError(failure, uncertain);
+}
+
 export const deviceOf = (volume: CsiVolume): string =>
   csiUniqueVolumeName(volume.source.driver, volume.source.volumeHandle);
 
@@ -90,6 +106,13 @@ export async function stageVolume(ctx: PluginContext, volume: CsiVolume): Promis
   const publish = publishContext(ctx, volume);
   if (volume.volumeMode === "Block") return stageBlockVolume(ctx, volume, driver, capability(volume, driver), publish);
   const stagingPath = ctx.paths.csiGlobalMount(driverName, volumeHandle);
+  const device: StagedDevice = {
+    uniqueName: deviceOf(volume),
+    driver: driverName,
+    volumeHandle,
+    stagingPath,
+    uncertain: false,
+  };
   try {
     await mkdir(dirname(stagingPath), { recursive: true, mode: 0o750 });
     const data = { driverName, volumeHandle, specVolID: volume.pvName, nodeName: ctx.nodeName, stagingPath };
@@ -103,9 +126,9 @@ export async function stageVolume(ctx: PluginContext, volume: CsiVolume): Promis
       secrets: {},
     });
   } catch (err) {
-    throw fail(err);
+    throw uncertainUnlessFinal(fail(err), err, { device: { ...device, uncertain: true } });
   }
-  return { uniqueName: deviceOf(volume), driver: driverName, volumeHandle, stagingPath, uncertain: false };
+  return device;
 }
 
 /** SetUp: NodePublishVolume at the pod's target path (the driver creates `mount`; we create its parent). */
@@ -135,6 +158,15 @@ export async function publishVolume(
   const targetPath = join(dir, "mount");
   const stagingPath = driver.stageUnstage ? ctx.paths.csiGlobalMount(driverName, volumeHandle) : "";
   const data = { driverName, volumeHandle, specVolID: volume.pvName, nodeName: ctx.nodeName, stagingPath };
+  const mounted: MountedVolume = {
+    key,
+    podUid: volume.podUid,
+    plugin: volume.plugin,
+    innerName: volume.innerName,
+    dir,
+    csi: { ...data, targetPath },
+    uncertain: false,
+  };
   try {
     await mkdir(dir, { recursive: true, mode: 0o750 });
     await writeFile(join(dir, volDataFile), JSON.stringify(data));
@@ -149,17 +181,9 @@ export async function publishVolume(
       volume_context: volumeContext(ctx, volume, pod),
     });
   } catch (err) {
-    throw fail(err);
+    throw uncertainUnlessFinal(fail(err), err, { volume: { ...mounted, uncertain: true } });
   }
-  return {
-    key,
-    podUid: volume.podUid,
-    plugin: volume.plugin,
-    innerName: volume.innerName,
-    dir,
-    csi: { ...data, targetPath },
-    uncertain: false,
-  };
+  return mounted;
 }
 
 /** TearDown: NodeUnpublishVolume, then the pod's volume directory goes. */

@@ -12,7 +12,7 @@ import type { RegisteredDriver } from "../csidrivers.js";
 import { csiUniqueVolumeName, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import { describeCause, VolumeOperationError, type PluginContext } from "./context.js";
-import type { CsiVolume } from "./csi.js";
+import { uncertainUnlessFinal, type CsiVolume } from "./csi.js";
 
 async function writeVolData(ctx: PluginContext, volume: CsiVolume): Promise<void> {
   const dataDir = ctx.paths.csiBlockDataDir(volume.pvName);
@@ -32,6 +32,14 @@ export async function stageBlockVolume(
 ): Promise<StagedDevice> {
   const { driver: driverName, volumeHandle } = volume.source;
   const stagingPath = ctx.paths.csiBlockStagingPath(volume.pvName);
+  const device: StagedDevice = {
+    uniqueName: csiUniqueVolumeName(driverName, volumeHandle),
+    driver: driverName,
+    volumeHandle,
+    stagingPath,
+    uncertain: false,
+    blockPvName: volume.pvName,
+  };
   try {
     await writeVolData(ctx, volume);
     await mkdir(stagingPath, { recursive: true, mode: 0o750 });
@@ -45,16 +53,10 @@ export async function stageBlockVolume(
     });
   } catch (err) {
     // operation_generator.go GenerateMapVolumeFunc: block failures are MapVolume.*, reported as FailedMapVolume.
-    throw new VolumeOperationError("MapVolume.SetUpDevice", volume.pvName, describeCause(err));
+    const failure = new VolumeOperationError("MapVolume.SetUpDevice", volume.pvName, describeCause(err));
+    throw uncertainUnlessFinal(failure, err, { device: { ...device, uncertain: true } });
   }
-  return {
-    uniqueName: csiUniqueVolumeName(driverName, volumeHandle),
-    driver: driverName,
-    volumeHandle,
-    stagingPath,
-    uncertain: false,
-    blockPvName: volume.pvName,
-  };
+  return device;
 }
 
 /** MapPodDevice → publishVolumeForBlock, then MapBlockVolume's pod symlink. */
@@ -75,6 +77,23 @@ export async function publishBlockVolume(
   const stagingPath = driver.stageUnstage ? ctx.paths.csiBlockStagingPath(volume.pvName) : "";
   const targetPath = ctx.paths.csiBlockPublishPath(volume.pvName, podUid);
   const mapPath = ctx.paths.podDeviceMapPath(podUid, volume.plugin, volume.innerName);
+  const mounted: MountedVolume = {
+    key,
+    podUid,
+    plugin: volume.plugin,
+    innerName: volume.innerName,
+    dir: mapPath,
+    csi: {
+      driverName,
+      volumeHandle,
+      specVolID: volume.pvName,
+      nodeName: ctx.nodeName,
+      stagingPath: stagingPath || undefined,
+      targetPath,
+      volumeMode: "Block",
+    },
+    uncertain: false,
+  };
   try {
     await writeVolData(ctx, volume);
     await mkdir(dirname(targetPath), { recursive: true, mode: 0o750 });
@@ -96,25 +115,10 @@ export async function publishBlockVolume(
       await symlink(targetPath, mapPath);
     }
   } catch (err) {
-    throw new VolumeOperationError("MapVolume.MapPodDevice", volume.pvName, describeCause(err));
+    const failure = new VolumeOperationError("MapVolume.MapPodDevice", volume.pvName, describeCause(err));
+    throw uncertainUnlessFinal(failure, err, { volume: { ...mounted, uncertain: true } });
   }
-  return {
-    key,
-    podUid,
-    plugin: volume.plugin,
-    innerName: volume.innerName,
-    dir: mapPath,
-    csi: {
-      driverName,
-      volumeHandle,
-      specVolID: volume.pvName,
-      nodeName: ctx.nodeName,
-      stagingPath: stagingPath || undefined,
-      targetPath,
-      volumeMode: "Block",
-    },
-    uncertain: false,
-  };
+  return mounted;
 }
 
 /** UnmapPodDevice: the pod's symlink goes, NodeUnpublishVolume, then the empty publish dir. */
