@@ -1,8 +1,9 @@
 // `stowage csi-snapshotter --csi-address unix://… --kubeconfig <file>`: external-snapshotter's csi-snapshotter
 // sidecar for one CSI driver against a (possibly remote) apiserver: VolumeSnapshotContents of the driver →
-// CreateSnapshot / ListSnapshots → content status; deleted Delete-policy contents → DeleteSnapshot.
-// Upstream's snapshot-controller (VolumeSnapshot → VolumeSnapshotContent) is a separate deployment; `stowage up`
-// runs it in-process, and `--snapshot-controller` runs it here too for a cluster that has none.
+// CreateSnapshot / ListSnapshots → content status; contents the snapshot controller marked being-deleted →
+// DeleteSnapshot. Upstream's snapshot-controller (VolumeSnapshot → VolumeSnapshotContent) is a separate deployment;
+// here `stowage controller-manager` (and so `stowage up`) runs it, and `--snapshot-controller` runs it in this
+// process instead, for a cluster whose controller-manager is not stowage's (never both: two would race).
 import type { Command } from "commander";
 import { startSnapshotController } from "../controllers/snapshot/controller.js";
 import { startSnapshotter } from "../csi/sidecars/snapshotter/controller.js";
@@ -23,7 +24,10 @@ export function registerCsiSnapshotter(program: Command): void {
   )
     .option("--timeout <duration>", "deadline of each CreateSnapshot/DeleteSnapshot call (default: 1m)", durationFlag)
     .option("--resync-period <duration>", "how often every content is revisited (default: 1m)", durationFlag)
-    .option("--snapshot-controller", "also run the snapshot controller (VolumeSnapshot → VolumeSnapshotContent)")
+    .option(
+      "--snapshot-controller",
+      "also run the snapshot controller (VolumeSnapshot → VolumeSnapshotContent); not with stowage controller-manager, which runs it",
+    )
     .action((flags: Flags) =>
       runSidecar(program, "csi-snapshotter", flags, async (client, csi, signal) => {
         const sidecar = await startSnapshotter({
