@@ -273,6 +273,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       });
       return;
     }
+    processRuntime?.observe(pod);
     if (!podNeedsVolumes(pod)) {
       // Finished or evicted: nothing starts again; an evicted pod's containers are stopped (the eviction hook
       // calls killPod too) and its status follows them to terminated, keeping its phase.

@@ -133,6 +133,17 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   /**
+   * Takes note of a pod before anything runs: the first time, each container's record is seeded from the status a
+   * previous agent reported (restart counts, terminated states), so a status written before the volumes are ready
+   * again does not lose them.
+   */
+  observe(pod: Pod): void {
+    const record = this.record(pod);
+    for (const c of pod.spec.initContainers ?? []) this.container(record, c.name, pod, true);
+    for (const c of pod.spec.containers) this.container(record, c.name, pod, false);
+  }
+
+  /**
    * One step toward the pod's containers running as its spec says: the next init container, else every container
    * not running that should (new, or restartable and out of back-off). `mounts` are the host paths of each
    * container's volumeMounts, already set up; `blocked` containers cannot start (their mounts failed) and wait.

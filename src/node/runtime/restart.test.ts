@@ -65,7 +65,8 @@ test("a restarted agent kills the containers its dead predecessor left and resta
   // heard from the first: main running, no restarts.
   const second = runtime(rootDir);
   runtimes.push(second);
-  assert.equal(await second.killOrphans(), left.length, "every process of the old container is killed");
+  // (the shell may still be forking when `left` was read: at least those are killed)
+  assert.ok((await second.killOrphans()) >= left.length, "every process of the old container is killed");
   assert.deepEqual(await containerProcesses(rootDir), []);
 
   const reported: Pod = {
