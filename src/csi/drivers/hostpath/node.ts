@@ -137,7 +137,7 @@ export function nodeService(ctx: HostpathContext): Partial<NodeService> {
         await ensureBind(volume, stagingPath, readonly, "staging_target_path");
         if (!volume.staged[stagingPath]) {
           volume.staged[stagingPath] = { readonly };
-          await state.save();
+          await state.save({ volume: id });
         }
         return {};
       });
@@ -151,7 +151,7 @@ export function nodeService(ctx: HostpathContext): Partial<NodeService> {
         if (await isMountedAt(volume, stagingPath)) await unmount(stagingPath);
         if (volume.staged[stagingPath]) {
           delete volume.staged[stagingPath];
-          await state.save();
+          await state.save({ volume: id });
         }
         return {};
       });
@@ -185,7 +185,7 @@ export function nodeService(ctx: HostpathContext): Partial<NodeService> {
         await ensureBind(volume, targetPath, readonly, "target_path");
         if (!volume.targets[targetPath]) {
           volume.targets[targetPath] = { readonly };
-          await state.save();
+          await state.save({ volume: id });
         }
         return {};
       });
@@ -212,7 +212,7 @@ export function nodeService(ctx: HostpathContext): Partial<NodeService> {
         });
         if (volume.targets[targetPath]) {
           delete volume.targets[targetPath];
-          await state.save();
+          await state.save({ volume: id });
         }
         return {};
       });

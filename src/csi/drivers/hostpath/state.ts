@@ -1,8 +1,13 @@
 // The hostpath driver's memory: volumes, snapshots and where each volume is published, in one JSON file in the
-// state dir. Every change is written to a temporary file, fsynced, and renamed over state.json, so a crash at
-// any instant leaves either the old or the new state on disk, never a torn one. Concurrent changes share one
-// write (group commit): a caller's save() resolves once a write that includes its change is durable.
-import { open, readFile, rename } from "node:fs/promises";
+// state dir. A change is written to a temporary file, fsynced, and renamed over state.json, so a crash at any
+// instant leaves either the old or the new state on disk, never a torn one. Node calls (stage, publish and back)
+// change one volume's record each, and rewriting every volume for each of them made a publish cost grow with the
+// number of volumes: those append the one record to state.journal instead, which open() replays over state.json
+// (a torn last line is a write nobody was told succeeded, and is skipped). Every full write starts a new journal
+// generation, so lines older than the state.json they were folded into are never replayed over it.
+// Concurrent changes share one write (group commit): a caller's save() resolves once a write that includes its
+// change is durable.
+import { open, readFile, rename, truncate } from "node:fs/promises";
 import { join } from "node:path";
 
 export interface VolumeRecord {
@@ -39,6 +44,8 @@ export interface SnapshotRecord {
 export interface HostpathState {
   version: 1;
   nextSeq: number;
+  /** Journal lines of this generation are newer than this file; older ones were folded into it. */
+  journalGeneration?: number;
   volumes: Record<string, VolumeRecord>;
   snapshots: Record<string, SnapshotRecord>;
 }
@@ -49,6 +56,20 @@ export class StateCorruptError extends Error {
 
 const emptyState = (): HostpathState => ({ version: 1, nextSeq: 1, volumes: {}, snapshots: {} });
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+// Checked field by field; the remaining fields are written only by this module.
+const isVolumeRecord = (v: unknown, id: string): v is VolumeRecord =>
+  isRecord(v) &&
+  v.id === id &&
+  typeof v.name === "string" &&
+  typeof v.seq === "number" &&
+  typeof v.capacityBytes === "number" &&
+  isRecord(v.publishedNodes) &&
+  isRecord(v.staged) &&
+  isRecord(v.targets) &&
+  isRecord(v.parameters);
+
 // The file is ours, but it is still input: a hand edit or a different version must fail loudly at startup,
 // not as a TypeError deep inside a CSI call.
 function parseState(text: string, file: string): HostpathState {
@@ -58,27 +79,16 @@ function parseState(text: string, file: string): HostpathState {
   } catch (err) {
     throw new StateCorruptError(`${file}: not JSON (${(err as Error).message})`);
   }
-  const isRecord = (v: unknown): v is Record<string, unknown> =>
-    typeof v === "object" && v !== null && !Array.isArray(v);
   if (!isRecord(value) || value.version !== 1) throw new StateCorruptError(`${file}: not a version 1 hostpath state`);
   const { nextSeq, volumes, snapshots } = value;
   if (typeof nextSeq !== "number" || !isRecord(volumes) || !isRecord(snapshots)) {
     throw new StateCorruptError(`${file}: missing nextSeq, volumes or snapshots`);
   }
+  if (value.journalGeneration !== undefined && typeof value.journalGeneration !== "number") {
+    throw new StateCorruptError(`${file}: journalGeneration is not a number`);
+  }
   for (const [id, v] of Object.entries(volumes)) {
-    if (
-      !isRecord(v) ||
-      v.id !== id ||
-      typeof v.name !== "string" ||
-      typeof v.seq !== "number" ||
-      typeof v.capacityBytes !== "number" ||
-      !isRecord(v.publishedNodes) ||
-      !isRecord(v.staged) ||
-      !isRecord(v.targets) ||
-      !isRecord(v.parameters)
-    ) {
-      throw new StateCorruptError(`${file}: volume ${JSON.stringify(id)} is malformed`);
-    }
+    if (!isVolumeRecord(v, id)) throw new StateCorruptError(`${file}: volume ${JSON.stringify(id)} is malformed`);
   }
   for (const [id, s] of Object.entries(snapshots)) {
     if (!isRecord(s) || s.id !== id || typeof s.name !== "string" || typeof s.sourceVolumeId !== "string") {
@@ -89,24 +99,70 @@ function parseState(text: string, file: string): HostpathState {
   return value as unknown as HostpathState;
 }
 
+/** One journal line: a volume's record as it now is, or null once the volume is gone. */
+interface JournalEntry {
+  generation: number;
+  volume: string;
+  record: VolumeRecord | null;
+}
+
+/** Replays `<dir>/state.journal` over the state loaded from state.json; returns how many lines applied. */
+function replayJournal(state: HostpathState, text: string, file: string): number {
+  const generation = state.journalGeneration ?? 0;
+  let applied = 0;
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    let entry: unknown;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue; // torn by a crash mid-append: that save never returned
+    }
+    if (!isRecord(entry) || typeof entry.generation !== "number" || typeof entry.volume !== "string") {
+      throw new StateCorruptError(`${file}: a line is not a journal entry: ${line.slice(0, 200)}`);
+    }
+    if (entry.generation !== generation) continue; // already in state.json
+    const { volume, record } = entry as unknown as JournalEntry;
+    if (record === null) delete state.volumes[volume];
+    else if (isVolumeRecord(record, volume)) state.volumes[volume] = record;
+    else throw new StateCorruptError(`${file}: volume ${JSON.stringify(volume)} is malformed`);
+    applied++;
+  }
+  return applied;
+}
+
 export class StateFile {
   private changes = 0;
   private persisted = 0;
   private writing: Promise<void> | undefined;
+  /** Volumes whose records the next write appends to the journal. */
+  private readonly journaled = new Set<string>();
+  /** The next write rewrites state.json (controller changes, a failed write, a journal grown long). */
+  private rewrite = false;
+  private journalLines = 0;
+  readonly journalPath: string;
 
   private constructor(
     readonly path: string,
     readonly state: HostpathState,
-  ) {}
+  ) {
+    this.journalPath = join(path, "..", "state.journal");
+  }
 
-  /** Loads `<dir>/state.json`, or starts empty when there is none. */
+  /** Loads `<dir>/state.json` and the journal after it, or starts empty when there is none. */
   static async open(dir: string): Promise<StateFile> {
     const path = join(dir, "state.json");
-    const text = await readFile(path, "utf8").catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return undefined;
-      throw err;
-    });
-    return new StateFile(path, text === undefined ? emptyState() : parseState(text, path));
+    const read = (file: string) =>
+      readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT") return undefined;
+        throw err;
+      });
+    const text = await read(path);
+    const file = new StateFile(path, text === undefined ? emptyState() : parseState(text, path));
+    const journal = await read(file.journalPath);
+    // Fold what the journal added into state.json now, so it starts short: once per start, not per call.
+    if (journal && replayJournal(file.state, journal, file.journalPath) > 0) await file.save();
+    return file;
   }
 
   /** The next creation sequence number (persisted with the next save). */
@@ -114,8 +170,16 @@ export class StateFile {
     return this.state.nextSeq++;
   }
 
-  /** Makes every change made to `state` so far durable. */
-  async save(): Promise<void> {
+  /**
+   * Makes every change made to `state` so far durable. `change.volume` says that only that volume's record
+   * changed (a node call), which appends it to the journal instead of rewriting every volume.
+   */
+  async save(change?: { volume: string }): Promise<void> {
+    if (change && this.journalLines < Math.max(256, Object.keys(this.state.volumes).length)) {
+      this.journaled.add(change.volume);
+    } else {
+      this.rewrite = true;
+    }
     const target = ++this.changes;
     while (this.persisted < target) {
       if (this.writing) {
@@ -133,7 +197,24 @@ export class StateFile {
 
   private async writeOnce(): Promise<void> {
     const covers = this.changes;
-    const text = JSON.stringify(this.state);
+    const rewrite = this.rewrite || this.journaled.size === 0;
+    const volumes = [...this.journaled];
+    this.rewrite = false;
+    this.journaled.clear();
+    try {
+      if (rewrite) await this.writeAll();
+      else await this.append(volumes);
+    } catch (err) {
+      // What this write carried is not known to be on disk: the next one rewrites everything.
+      this.rewrite = true;
+      throw err;
+    }
+    this.persisted = covers;
+  }
+
+  private async writeAll(): Promise<void> {
+    const generation = (this.state.journalGeneration ?? 0) + 1;
+    const text = JSON.stringify({ ...this.state, journalGeneration: generation });
     const tmp = `${this.path}.tmp`;
     const file = await open(tmp, "w");
     try {
@@ -144,12 +225,39 @@ export class StateFile {
     }
     await rename(tmp, this.path);
     // The rename itself is durable only once the directory is synced.
-    const dir = await open(join(this.path, ".."), "r");
+    await syncDir(this.path);
+    this.state.journalGeneration = generation;
+    // Every line in the journal is of an older generation now: never replayed, so emptying it is only tidiness.
+    this.journalLines = 0;
+    await truncate(this.journalPath, 0).catch(() => undefined);
+  }
+
+  private async append(volumes: string[]): Promise<void> {
+    const generation = this.state.journalGeneration ?? 0;
+    // Each line starts on a fresh line, so a line left torn by a failed write cannot swallow the next one.
+    const lines = volumes.map((volume) => {
+      const entry: JournalEntry = { generation, volume, record: this.state.volumes[volume] ?? null };
+      return `\n${JSON.stringify(entry)}`;
+    });
+    const created = this.journalLines === 0;
+    const file = await open(this.journalPath, "a");
     try {
-      await dir.sync();
+      await file.writeFile(lines.join("") + "\n");
+      await file.datasync();
     } finally {
-      await dir.close();
+      await file.close();
     }
-    this.persisted = covers;
+    // A journal just created is durable only once its directory entry is.
+    if (created) await syncDir(this.journalPath);
+    this.journalLines += lines.length;
+  }
+}
+
+async function syncDir(file: string): Promise<void> {
+  const dir = await open(join(file, ".."), "r");
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
   }
 }
