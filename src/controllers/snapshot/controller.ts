@@ -311,6 +311,14 @@ async function updateStatus(ctx: SnapshotContext, snapshot: VolumeSnapshot, cont
   // describe volumesnapshot` shows why it is not ready (upstream leaves only status.error on the snapshot).
   if (from.error?.message && from.error.message !== snapshot.status?.error?.message)
     ctx.recorder.event(snapshot, "Warning", "SnapshotCreationFailed", from.error.message);
+  // upstream's updateSnapshotStatus: SnapshotCreated when creationTime first appears, SnapshotReady on readyToUse.
+  if (status.creationTime && !snapshot.status?.creationTime)
+    ctx.recorder.event(
+      snapshot,
+      "Normal",
+      "SnapshotCreated",
+      `Snapshot ${snapshot.metadata.namespace}/${snapshot.metadata.name} was successfully created by the CSI driver.`,
+    );
   if (status.readyToUse && !wasReady)
     ctx.recorder.event(
       snapshot,

@@ -142,6 +142,12 @@ stringData: { user: admin, password: hunter2 }
   assert.equal(content.metadata.annotations?.["snapshot.storage.kubernetes.io/deletion-secret-name"], "creds-alpha");
   assert.equal(content.metadata.annotations?.["snapshot.storage.kubernetes.io/deletion-secret-namespace"], "default");
   assert.equal(content.metadata.annotations?.[beingCreated], undefined, "the being-created mark is gone once ready");
+  const described = await s.kubectl("describe", "volumesnapshot", "alpha");
+  assert.match(
+    described,
+    /Normal\s+SnapshotCreated\s+.*Snapshot default\/alpha was successfully created by the CSI driver\./,
+  );
+  assert.match(described, /Normal\s+SnapshotReady\s+.*Snapshot default\/alpha is ready to use\./);
   const [create] = gate.calls.filter((c) => c.method === "CreateSnapshot");
   assert.deepEqual(create.parameters, { tier: "gold" });
   assert.deepEqual(create.secrets, { user: "admin", password: "hunter2" });
