@@ -16,20 +16,25 @@ import {
   type EventRecorder,
   type InformerFactory,
 } from "../../client/index.js";
-import { TokenBucket } from "../../client/ratelimiter.js";
 import { every, runWorkers, type Log } from "../common/run.js";
 import { formatTime, tryUpdateNodeHealth, type NodeHealth } from "./health.js";
 import { markPodsNotReady } from "./pods.js";
 import {
-  computeZoneState,
   noScheduleTaintChanges,
   NotReadyTaintTemplate,
   swapTaints,
   taintExists,
   UnreachableTaintTemplate,
-  zoneKey,
-  type ZoneState,
 } from "./taints.js";
+import {
+  computeZoneState,
+  disruptionTransition,
+  zoneKey,
+  zoneQPS,
+  ZoneTainter,
+  type ZoneRates,
+  type ZoneState,
+} from "./zones.js";
 
 export interface NodeLifecycleOptions {
   client: Client;
@@ -67,23 +72,6 @@ const podsByNode = "nodelifecycle-node";
 
 const defaultLog: Log = (message, fields) => console.warn(`[node-controller] ${message}`, fields);
 
-/** A zone's queue of nodes waiting for their NoExecute taint, drained at the zone's rate (RateLimitedTimedQueue). */
-class ZoneTainter {
-  readonly queue = new Map<string, number>(); // node name → when it may be tried (ms)
-  private bucket: TokenBucket | undefined;
-  constructor(qps: number, now: () => number) {
-    this.bucket = qps > 0 ? new TokenBucket(qps, 1, now) : undefined;
-    this.now = now;
-  }
-  private readonly now: () => number;
-  swapLimiter(qps: number): void {
-    this.bucket = qps > 0 ? new TokenBucket(qps, 1, this.now) : undefined;
-  }
-  tryAccept(): boolean {
-    return this.bucket?.tryAccept() ?? false;
-  }
-}
-
 export async function startNodeLifecycleController(options: NodeLifecycleOptions): Promise<{ done: Promise<void> }> {
   const { client, informers, signal } = options;
   const log = options.log ?? defaultLog;
@@ -91,9 +79,11 @@ export async function startNodeLifecycleController(options: NodeLifecycleOptions
   const recorder = options.recorder ?? createEventRecorder(client.events, { component: "node-controller", log });
   const gracePeriodMs = options.nodeMonitorGracePeriodMs ?? defaultNodeMonitorGracePeriodMs;
   const startupGracePeriodMs = options.nodeStartupGracePeriodMs ?? 60_000;
-  const evictionQPS = options.evictionLimiterQPS ?? 0.1;
-  const secondaryQPS = options.secondaryEvictionLimiterQPS ?? 0.01;
-  const largeClusterThreshold = options.largeClusterThreshold ?? 50;
+  const rates: ZoneRates = {
+    evictionLimiterQPS: options.evictionLimiterQPS ?? 0.1,
+    secondaryEvictionLimiterQPS: options.secondaryEvictionLimiterQPS ?? 0.01,
+    largeClusterThreshold: options.largeClusterThreshold ?? 50,
+  };
   const unhealthyZoneThreshold = options.unhealthyZoneThreshold ?? 0.55;
   const { nodes, leases, pods } = informers;
   try {
@@ -144,7 +134,7 @@ export async function startNodeLifecycleController(options: NodeLifecycleOptions
     let tainter = tainters.get(zone);
     if (!tainter) {
       // addPodEvictorForNewZone
-      tainter = new ZoneTainter(evictionQPS, now);
+      tainter = new ZoneTainter(rates.evictionLimiterQPS, now);
       tainters.set(zone, tainter);
       zoneStates.set(zone, "Initial");
     }
@@ -311,61 +301,37 @@ export async function startNodeLifecycleController(options: NodeLifecycleOptions
     zoneConditions: Map<string, (NodeCondition | undefined)[]>,
     all: Node[],
   ): Promise<void> {
-    const newStates = new Map<string, ZoneState>();
-    for (const [zone, conditions] of zoneConditions) {
-      newStates.set(zone, computeZoneState(conditions, unhealthyZoneThreshold).state);
-      if (!zoneStates.has(zone)) zoneStates.set(zone, "Initial");
-    }
-    const allAreFullyDisrupted = [...newStates.values()].every((s) => s === "FullDisruption");
-    let allWereFullyDisrupted = true;
-    for (const [zone, state] of [...zoneStates]) {
-      if (!zoneConditions.has(zone)) {
-        zoneStates.delete(zone);
-        continue;
-      }
-      if (state !== "FullDisruption") {
-        allWereFullyDisrupted = false;
-        break;
-      }
-    }
-    if (allAreFullyDisrupted && allWereFullyDisrupted) return;
-    const setLimiter = (zone: string, state: ZoneState) => {
-      const size = zoneConditions.get(zone)?.length ?? 0;
-      const qps = state === "PartialDisruption" ? (size > largeClusterThreshold ? secondaryQPS : 0) : evictionQPS;
-      tainters.get(zone)?.swapLimiter(qps);
+    const next = new Map<string, ZoneState>();
+    for (const [zone, conditions] of zoneConditions)
+      next.set(zone, computeZoneState(conditions, unhealthyZoneThreshold).state);
+    const action = disruptionTransition(zoneStates, next);
+    const setState = (zone: string, state: ZoneState) => {
+      tainters.get(zone)?.swapLimiter(zoneQPS(state, zoneConditions.get(zone)?.length ?? 0, rates));
+      zoneStates.set(zone, state);
     };
-    if (allAreFullyDisrupted) {
-      log("every node is not Ready: entering disruption mode (no NoExecute taints)", {});
-      for (const node of all)
-        await markNodeAsReachable(node).catch((err: unknown) =>
-          log("removing taints failed", { node: node.metadata.name, err: String(err) }),
-        );
-      for (const zone of zoneStates.keys()) {
-        tainters.get(zone)?.swapLimiter(0);
-        zoneStates.set(zone, "FullDisruption");
-      }
-      return;
-    }
-    if (allWereFullyDisrupted) {
-      log("some nodes are Ready: leaving disruption mode", {});
-      // Everyone gets a fresh grace period: their silence may have been ours.
-      for (const node of all) {
-        const saved = health.get(node.metadata.name ?? "");
-        if (saved)
-          health.set(node.metadata.name ?? "", { ...saved, probeTimestamp: now(), readyTransitionTimestamp: now() });
-      }
-      for (const zone of zoneStates.keys()) {
-        const state = newStates.get(zone) ?? "Normal";
-        setLimiter(zone, state);
-        zoneStates.set(zone, state);
-      }
-      return;
-    }
-    for (const [zone, state] of zoneStates) {
-      const next = newStates.get(zone);
-      if (!next || next === state) continue;
-      setLimiter(zone, next);
-      zoneStates.set(zone, next);
+    switch (action.kind) {
+      case "none":
+        return;
+      case "enterFullDisruption":
+        log("no node is Ready: entering disruption mode (no NoExecute taints until one is)", {});
+        for (const node of all)
+          await markNodeAsReachable(node).catch((err: unknown) =>
+            log("removing taints failed", { node: node.metadata.name, err: String(err) }),
+          );
+        for (const zone of zoneStates.keys()) {
+          tainters.get(zone)?.swapLimiter(0);
+          zoneStates.set(zone, "FullDisruption");
+        }
+        return;
+      case "leaveFullDisruption":
+        log("some nodes are Ready: leaving disruption mode", {});
+        // Everyone gets a fresh grace period: their silence may have been ours.
+        for (const [name, saved] of health)
+          health.set(name, { ...saved, probeTimestamp: now(), readyTransitionTimestamp: now() });
+        for (const [zone, state] of action.states) setState(zone, state);
+        return;
+      case "update":
+        for (const [zone, state] of action.states) setState(zone, state);
     }
   }
 

@@ -12,6 +12,7 @@ import { eventually, startStowage } from "../../cli/testing/stowage.js";
 import type { UpComponent } from "../../cli/up.js";
 import { createClient, inProcessTransport } from "../../client/index.js";
 import { killProcess, spawnAgent } from "../../node/testing/agentprocess.js";
+import { stowageBundle } from "../../node/testing/bundle.js";
 import { startControllerManager } from "../manager.js";
 
 const gracePeriodMs = 15_000;
@@ -49,13 +50,14 @@ spec:
 test("a node whose agent dies goes NotReady with upstream's conditions, taints and pod readiness, and comes back", async (t) => {
   const stowage = await startStowage(t, { store: "memory", components: [controllerManager, schedulerComponent] });
   const roots = await Promise.all([mkdtemp(join(tmpdir(), "nlc-1-")), mkdtemp(join(tmpdir(), "nlc-2-"))]);
+  const bundle = await stowageBundle(t);
   const agents = new Set<Awaited<ReturnType<typeof spawnAgent>>>();
   t.after(async () => {
     for (const agent of agents) await killProcess(agent);
     for (const root of roots) await rm(root, { recursive: true, force: true });
   });
   const start = async (nodeName: string, rootDir: string) => {
-    const agent = await spawnAgent({ kubeconfig: stowage.kubeconfig, nodeName, rootDir });
+    const agent = await spawnAgent({ kubeconfig: stowage.kubeconfig, nodeName, rootDir, bundle });
     agents.add(agent);
     return agent;
   };

@@ -1,8 +1,8 @@
-// Rows from upstream's doNoScheduleTaintingPass, SwapNodeControllerTaint and ComputeZoneState behaviour.
+// Rows from upstream's doNoScheduleTaintingPass and SwapNodeControllerTaint behaviour.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Node, NodeCondition, Taint } from "../../api/core/types.js";
-import { computeZoneState, noScheduleTaintChanges, swapTaints, zoneKey } from "./taints.js";
+import { noScheduleTaintChanges, swapTaints } from "./taints.js";
 
 const node = (conditions: [string, NodeCondition["status"]][], taints: Taint[] = [], unschedulable = false): Node => ({
   apiVersion: "v1",
@@ -100,31 +100,4 @@ test("swapping taints that are already as wanted changes nothing", () => {
     ),
     undefined,
   );
-});
-
-const ready = (status: NodeCondition["status"]): NodeCondition => ({ type: "Ready", status });
-const zoneCases = [
-  { name: "all Ready is normal", conditions: [ready("True"), ready("True")], want: "Normal" },
-  { name: "no Ready node is a full disruption", conditions: [ready("Unknown")], want: "FullDisruption" },
-  { name: "one of two down is normal", conditions: [ready("True"), ready("Unknown")], want: "Normal" },
-  {
-    name: "three of four down is a partial disruption",
-    conditions: [ready("True"), ready("Unknown"), ready("False"), undefined],
-    want: "PartialDisruption",
-  },
-  {
-    name: "two of three down is normal (more than two must be down)",
-    conditions: [ready("True"), ready("Unknown"), ready("Unknown")],
-    want: "Normal",
-  },
-];
-for (const c of zoneCases) {
-  test(`zone state: ${c.name}`, () => assert.equal(computeZoneState(c.conditions, 0.55).state, c.want));
-}
-
-test("the zone key joins region and zone, and is empty for nodes with neither", () => {
-  assert.equal(zoneKey(node([])), "");
-  const zoned = node([]);
-  zoned.metadata.labels = { "topology.kubernetes.io/region": "r", "topology.kubernetes.io/zone": "z" };
-  assert.equal(zoneKey(zoned), "r:\x00:z");
 });

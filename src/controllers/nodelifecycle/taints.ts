@@ -1,11 +1,9 @@
 // The taints the node lifecycle controller owns (node_lifecycle_controller.go, pkg/util/taints): NoSchedule taints
 // mirroring the node's conditions (Ready False → not-ready, Ready Unknown → unreachable, pressure → *-pressure,
-// cordoned → unschedulable), and the NoExecute not-ready/unreachable taints added rate-limited per zone. Pure
-// functions here; controller.ts writes the results.
+// cordoned → unschedulable), and the NoExecute not-ready/unreachable taints (added rate-limited per zone: zones.ts).
+// Pure functions here; controller.ts writes the results.
 import type { Node, NodeCondition, Taint } from "../../api/core/types.js";
 import {
-  LabelTopologyRegion,
-  LabelTopologyZone,
   TaintNodeDiskPressure,
   TaintNodeMemoryPressure,
   TaintNodeNetworkUnavailable,
@@ -74,31 +72,4 @@ export function swapTaints(node: Node, add: Taint[], remove: Taint[], now: strin
   }
   if (taints.length === before.length && taints.every((t, i) => t === before[i])) return undefined;
   return taints;
-}
-
-/** k8s.io/component-helpers/node/topology GetZoneKey: region and zone, "" for a node with neither. */
-export function zoneKey(node: Node): string {
-  const labels = node.metadata.labels ?? {};
-  const region = labels[LabelTopologyRegion] ?? labels["failure-domain.beta.kubernetes.io/region"] ?? "";
-  const zone = labels[LabelTopologyZone] ?? labels["failure-domain.beta.kubernetes.io/zone"] ?? "";
-  return region === "" && zone === "" ? "" : `${region}:\x00:${zone}`;
-}
-
-export type ZoneState = "Initial" | "Normal" | "PartialDisruption" | "FullDisruption";
-
-/**
- * ComputeZoneState: a zone with no Ready node is fully disrupted (then upstream suspects its own network, not the
- * nodes, and stops NoExecute tainting); one where at least unhealthyZoneThreshold of more than two nodes are not
- * Ready is partially disrupted.
- */
-export function computeZoneState(
-  readyConditions: (NodeCondition | undefined)[],
-  unhealthyZoneThreshold: number,
-): { notReady: number; state: ZoneState } {
-  const ready = readyConditions.filter((c) => c?.status === "True").length;
-  const notReady = readyConditions.length - ready;
-  if (ready === 0 && notReady > 0) return { notReady, state: "FullDisruption" };
-  if (notReady > 2 && notReady / readyConditions.length >= unhealthyZoneThreshold)
-    return { notReady, state: "PartialDisruption" };
-  return { notReady, state: "Normal" };
 }
