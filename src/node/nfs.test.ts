@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { promisify } from "node:util";
 import { NodePaths } from "./paths.js";
 import { VolumeOperationError } from "./plugins/context.js";
@@ -32,6 +32,15 @@ async function mountNfsAvailable(): Promise<string | undefined> {
   } catch {
     return "mount.nfs is not installed (apt-get install nfs-common)";
   }
+}
+
+/**
+ * Where the kernel has an NFS client, mount.nfs waits minutes for an unreachable server before exit 32: a short
+ * bound turns that into "signal: killed" quickly. (Here it fails at once: "mount.nfs: No such device".)
+ */
+function shortMountTimeout(t: TestContext): void {
+  setNfsMountTimeout(3000);
+  t.after(() => setNfsMountTimeout(60_000));
 }
 
 const volume = (name: string, extra: Partial<NfsVolume> = {}): NfsVolume => ({
@@ -63,6 +72,7 @@ test("mount arguments as the kubelet builds them: sorted unique options, ro for 
 test("a failed nfs mount reads as mount-utils words it, naming the server, and leaves no directory behind", async (t) => {
   const missing = await mountNfsAvailable();
   if (missing) return t.skip(missing);
+  shortMountTimeout(t);
   const root = await mkdtemp(join(tmpdir(), "nfs-"));
   t.after(() => rm(root, { recursive: true, force: true }));
   const paths = new NodePaths(root);
@@ -75,9 +85,9 @@ test("a failed nfs mount reads as mount-utils words it, naming the server, and l
   assert.match(
     err.message,
     new RegExp(
-      `^MountVolume\\.SetUp failed for volume "share" : mount failed: exit status 32\\n` +
+      `^MountVolume\\.SetUp failed for volume "share" : mount failed: (exit status 32|signal: killed)\\n` +
         `Mounting command: mount\\nMounting arguments: -t nfs -o ro ${unreachable}:/exports ${target}\\n` +
-        `Output: mount\\.nfs: `,
+        `Output: `,
     ),
   );
   await assert.rejects(stat(target), { code: "ENOENT" });
@@ -110,6 +120,7 @@ test("a server that never answers is given up on after the mount timeout, and mo
 test("a pod with an nfs volume whose server is unreachable gets a FailedMount event naming the server and waits in ContainerCreating; other pods run", async (t) => {
   const missing = await mountNfsAvailable();
   if (missing) return t.skip(missing);
+  shortMountTimeout(t);
   const node = await startNodeTest(t);
   await node.client.pods.create(pod("nfs-inline", [{ name: "share", nfs: { server: unreachable, path: "/exports" } }]));
   // The same through a PV and claim: the volume is named for the PV, with its mountOptions and the claim's readOnly.
@@ -152,7 +163,7 @@ test("a pod with an nfs volume whose server is unreachable gets a FailedMount ev
   assert.match(
     inline,
     new RegExp(
-      `^FailedMount: MountVolume\\.SetUp failed for volume "share" : mount failed: exit status 32\\n` +
+      `^FailedMount: MountVolume\\.SetUp failed for volume "share" : mount failed: (exit status 32|signal: killed)\\n` +
         `Mounting command: mount\\nMounting arguments: -t nfs ${unreachable}:/exports \\S+/volumes/kubernetes\\.io~nfs/share\\n`,
     ),
   );
@@ -170,7 +181,7 @@ test("a pod with an nfs volume whose server is unreachable gets a FailedMount ev
   assert.match(
     described,
     new RegExp(
-      `Warning\\s+FailedMount\\s+.*MountVolume\\.SetUp failed for volume "share" : mount failed: exit status 32`,
+      `Warning\\s+FailedMount\\s+.*MountVolume\\.SetUp failed for volume "share" : mount failed: (exit status 32|signal: killed)`,
     ),
   );
   assert.match(described, new RegExp(`Mounting arguments: -t nfs ${unreachable}:/exports `));
