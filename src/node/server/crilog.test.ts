@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fixedNanoTimestamp, parseCriLine, tailStart } from "./crilog.js";
+import { fixedNanoTimestamp, parseCriLine, tailStart, timestampOf } from "./crilog.js";
 import { logRestartCount, parseLogQuery, readContainerLog, type LogOptions } from "./logs.js";
 import type { Pod } from "../../api/core/types.js";
 
@@ -35,7 +35,7 @@ for (const c of lineCases) {
     const record = parseCriLine(Buffer.from(c.line));
     assert.deepEqual(
       {
-        timestamp: record.timestamp,
+        timestamp: timestampOf(record),
         stream: record.stream,
         partial: record.partial,
         content: record.content.toString(),

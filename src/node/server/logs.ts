@@ -4,7 +4,7 @@
 // tail, since, timestamps, limitBytes, and follow until the container stops.
 import { open, readFile, stat } from "node:fs/promises";
 import type { ContainerStatus, Pod } from "../../api/core/types.js";
-import { parseCriLine, tailStart, type LogRecord } from "./crilog.js";
+import { parseCriLine, tailStart, timeOf, timestampOf, type LogRecord } from "./crilog.js";
 
 export interface LogOptions {
   follow: boolean;
@@ -129,6 +129,9 @@ const idle = (ms: number, signal: AbortSignal) =>
     signal.addEventListener("abort", done, { once: true });
   });
 
+/** Output is written in chunks of about this size. */
+const batchBytes = 64 * 1024;
+
 /** How often a follower looks for new lines, and whether its container still runs. */
 const followPollMs = 100;
 
@@ -145,9 +148,9 @@ export async function* readContainerLog(
 ): AsyncGenerator<Buffer> {
   let remaining = options.limitBytes ?? Infinity;
   const render = (record: LogRecord): Buffer | undefined => {
-    if (options.since !== undefined && record.time < options.since) return undefined;
+    if (options.since !== undefined && timeOf(record) < options.since) return undefined;
     const out = options.timestamps
-      ? Buffer.concat([Buffer.from(`${record.timestamp} `), record.content])
+      ? Buffer.concat([Buffer.from(`${timestampOf(record)} `), record.content])
       : record.content;
     if (out.length <= remaining) {
       remaining -= out.length;
@@ -159,10 +162,17 @@ export async function* readContainerLog(
   };
   /** Renders every complete line of `data`; returns the bytes of a trailing incomplete line left unread. */
   function* lines(data: Buffer, final: boolean): Generator<Buffer, number> {
+    // Rendered records go out in batches: a write per line costs more than the line.
+    let batch: Buffer[] = [];
+    let batched = 0;
     let start = 0;
+    let left = 0;
     while (start < data.length && remaining > 0) {
       const end = data.indexOf(0x0a, start);
-      if (end < 0 && !final) return data.length - start;
+      if (end < 0 && !final) {
+        left = data.length - start;
+        break;
+      }
       const line = data.subarray(start, end < 0 ? data.length : end + 1);
       start = end < 0 ? data.length : end + 1;
       let record: LogRecord;
@@ -172,9 +182,17 @@ export async function* readContainerLog(
         continue; // the kubelet skips (and logs) a line it cannot parse
       }
       const out = render(record);
-      if (out && out.length > 0) yield out;
+      if (!out || out.length === 0) continue;
+      batch.push(out);
+      batched += out.length;
+      if (batched >= batchBytes) {
+        yield Buffer.concat(batch);
+        batch = [];
+        batched = 0;
+      }
     }
-    return 0;
+    if (batched > 0) yield Buffer.concat(batch);
+    return left;
   }
 
   let data: Buffer;

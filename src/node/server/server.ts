@@ -71,6 +71,19 @@ function refuseUpgrade(socket: Socket, code: number, message: string): void {
   );
 }
 
+/** Waits for a slow reader's socket to drain (or close), leaving no listener behind: a long follow waits often. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const settle = () => {
+      res.off("drain", settle);
+      res.off("close", settle);
+      resolve();
+    };
+    res.on("drain", settle);
+    res.on("close", settle);
+  });
+}
+
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
   const { log } = options;
   const sessions = new Set<Promise<void>>();
@@ -110,7 +123,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     res.flushHeaders();
     for await (const chunk of readContainerLog(path, logOptions, isRunning, signal)) {
       if (res.destroyed) break;
-      if (!res.write(chunk)) await new Promise((resolve) => res.once("drain", resolve).once("close", resolve));
+      if (!res.write(chunk)) await drainedOrClosed(res);
     }
     res.end();
   }
