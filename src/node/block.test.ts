@@ -253,4 +253,9 @@ test("a driver that cannot serve raw block: the pod gets a FailedMapVolume event
   );
   assert.equal((await node.client.pods.get("default", "raw-user")).status?.phase, "Pending");
   await deleteAllPods(node);
+  // Refused for certain, nothing was staged: nothing of it is left under plugins/.
+  const devices = join(node.rootDir, "plugins/kubernetes.io/csi/volumeDevices");
+  await eventually(() =>
+    existsSync(join(devices, "pv-raw")) || existsSync(join(devices, "staging/pv-raw")) ? undefined : true,
+  );
 });

@@ -4,7 +4,7 @@
 //   driver has STAGE_UNSTAGE_VOLUME, NodePublishVolume per pod at pods/<uid>/volumes/kubernetes.io~csi/<pv>/mount.
 // vol_data.json beside each records what is mounted there, for a restarted agent.
 import { createHash } from "node:crypto";
-import { mkdir, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Pod } from "../../api/core/types.js";
 import type { VolumeCapability } from "../../csi/generated/csi/v1/VolumeCapability.js";
@@ -204,6 +204,28 @@ export async function unpublishVolume(ctx: PluginContext, mounted: MountedVolume
   await rmdir(join(mounted.dir, "mount")).catch(() => undefined);
   await rm(join(mounted.dir, volDataFile), { force: true });
   await rmdir(mounted.dir);
+}
+
+/**
+ * After a NodeStageVolume refused for certain (nothing staged): remove what stageVolume wrote for it. rmdir only, so
+ * a directory the driver did put something in stays for unstaging.
+ */
+export async function forgetStaging(ctx: PluginContext, volume: CsiVolume): Promise<void> {
+  if (volume.volumeMode === "Block") {
+    const dataDir = ctx.paths.csiBlockDataDir(volume.pvName);
+    // Another pod's publish of this PV (a driver without staging) still needs the data file.
+    const published = await readdir(ctx.paths.csiBlockPublishDir(volume.pvName)).catch(() => []);
+    await rmdir(ctx.paths.csiBlockStagingPath(volume.pvName)).catch(() => undefined);
+    if (published.length > 0) return;
+    await rm(join(dataDir, volDataFile), { force: true });
+    await rmdir(dataDir).catch(() => undefined);
+    await rmdir(dirname(dataDir)).catch(() => undefined);
+    return;
+  }
+  const stagingPath = ctx.paths.csiGlobalMount(volume.source.driver, volume.source.volumeHandle);
+  await rmdir(stagingPath).catch(() => undefined);
+  await rm(join(dirname(stagingPath), volDataFile), { force: true });
+  await rmdir(dirname(stagingPath)).catch(() => undefined);
 }
 
 /** UnmountDevice: NodeUnstageVolume, then the staging directory goes. */

@@ -21,7 +21,15 @@ import {
   type PluginContext,
 } from "../plugins/context.js";
 import { setUpObjectVolume, sourceVersion } from "../plugins/configmap.js";
-import { deviceOf, needsStaging, publishVolume, stageVolume, unpublishVolume, unstageVolume } from "../plugins/csi.js";
+import {
+  deviceOf,
+  forgetStaging,
+  needsStaging,
+  publishVolume,
+  stageVolume,
+  unpublishVolume,
+  unstageVolume,
+} from "../plugins/csi.js";
 import { setUpEmptyDir, tearDownEmptyDir } from "../plugins/emptydir.js";
 import { checkHostPathType } from "../plugins/hostpath.js";
 import { setUpNfs, tearDownNfs } from "../plugins/nfs.js";
@@ -228,6 +236,11 @@ export class Reconciler {
                 this.unattached.delete(key);
               } catch (err) {
                 if (err instanceof AttachPendingError) this.unattached.add(key);
+                // The driver said no for certain and nothing was staged before: the staging directory and
+                // vol_data.json written for this try go, or they would wait for the next restart to be cleaned up.
+                else if (!(err instanceof UncertainOperationError) && !actual.devices.has(device)) {
+                  await forgetStaging(ctx, volume).catch(() => undefined);
+                }
                 throw err;
               }
             },
