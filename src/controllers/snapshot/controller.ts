@@ -2,15 +2,13 @@
 // VolumeSnapshotContents. For a dynamic snapshot (source.persistentVolumeClaimName) it picks the class (the named
 // one, or the driver's default), protects the source claim while the snapshot is cut, creates the content
 // `snapcontent-<snapshot uid>` for the csi-snapshotter sidecar, and copies the content's status back. Deleting a
-// snapshot deletes its content when the policy is Delete (the sidecar then calls DeleteSnapshot).
+// snapshot: delete.ts. The class's snapshotter secret: secrets.ts.
 import { setMaxListeners } from "node:events";
-import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
-import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../../api/snapshot/types.js";
+import type { VolumeSnapshot, VolumeSnapshotContent } from "../../api/snapshot/types.js";
 import {
   AnnDeletionSecretRefName,
   AnnDeletionSecretRefNamespace,
   AnnIsDefaultSnapshotClass,
-  AnnVolumeSnapshotBeingDeleted,
   PVCAsSourceFinalizer,
   VolumeSnapshotAsSourceFinalizer,
   VolumeSnapshotBoundFinalizer,
@@ -21,25 +19,14 @@ import {
   createEventRecorder,
   createInformerFactory,
   isAlreadyExists,
-  isNotFound,
   keyOf,
   type Client,
-  type EventRecorder,
-  type Lister,
 } from "../../client/index.js";
 import { SecretReferenceError, snapshotterSecretRef, type SecretReference } from "./secrets.js";
+import { contentNameFor, without, type Log, type SnapshotContext } from "./context.js";
+import { deleteSnapshot, releaseClaim } from "./delete.js";
 
-export type Log = (message: string, fields?: Record<string, unknown>) => void;
-
-interface SnapshotContext {
-  client: Client;
-  snapshots: Lister<VolumeSnapshot>;
-  contents: Lister<VolumeSnapshotContent>;
-  classes: Lister<VolumeSnapshotClass>;
-  claims: Lister<PersistentVolumeClaim>;
-  volumes: Lister<PersistentVolume>;
-  recorder: EventRecorder;
-}
+export { contentNameFor, type Log } from "./context.js";
 
 export interface SnapshotControllerOptions {
   client: Client;
@@ -47,11 +34,6 @@ export interface SnapshotControllerOptions {
   resyncPeriodMs?: number;
   log?: Log;
 }
-
-/** upstream's GetDynamicSnapshotContentNameForSnapshot. */
-export const contentNameFor = (snapshot: VolumeSnapshot): string => `snapcontent-${snapshot.metadata.uid}`;
-
-const without = (list: string[] | undefined, item: string) => (list ?? []).filter((f) => f !== item);
 
 /** Starts the controller; resolves once its informers synced. stop() waits for the loops. */
 export async function startSnapshotController(options: SnapshotControllerOptions): Promise<{ stop(): Promise<void> }> {
@@ -356,83 +338,4 @@ async function markError(
     error: { time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"), message },
   };
   await ctx.client.volumeSnapshots.updateStatus({ ...structuredClone(snapshot), status });
-}
-
-/** Drops pvc-as-source-protection once no snapshot of the claim is still being cut. */
-async function releaseClaim(ctx: SnapshotContext, snapshot: VolumeSnapshot): Promise<void> {
-  const claimName = snapshot.spec.source.persistentVolumeClaimName;
-  if (!claimName) return;
-  const claim = ctx.claims.get(`${snapshot.metadata.namespace}/${claimName}`);
-  if (!claim || !(claim.metadata.finalizers ?? []).includes(PVCAsSourceFinalizer)) return;
-  const busy = ctx.snapshots
-    .list({ namespace: snapshot.metadata.namespace })
-    .some(
-      (s) =>
-        s.spec.source.persistentVolumeClaimName === claimName &&
-        !ctx.contents.get(contentNameFor(s))?.status?.snapshotHandle &&
-        !s.metadata.deletionTimestamp,
-    );
-  if (busy) return;
-  const copy = structuredClone(claim);
-  copy.metadata.finalizers = without(claim.metadata.finalizers, PVCAsSourceFinalizer);
-  await ctx.client.persistentVolumeClaims.update(copy);
-}
-
-/** A claim still being restored from this snapshot keeps volumesnapshot-as-source-protection. */
-function isUsedAsSource(ctx: SnapshotContext, snapshot: VolumeSnapshot): boolean {
-  return ctx.claims.list({ namespace: snapshot.metadata.namespace }).some((claim) => {
-    const source = claim.spec.dataSourceRef ?? claim.spec.dataSource;
-    return (
-      source?.kind === "VolumeSnapshot" && source.name === snapshot.metadata.name && claim.status?.phase === "Pending"
-    );
-  });
-}
-
-async function deleteSnapshot(
-  ctx: SnapshotContext,
-  snapshot: VolumeSnapshot,
-  content: VolumeSnapshotContent | undefined,
-) {
-  if (isUsedAsSource(ctx, snapshot)) return;
-  await releaseClaim(ctx, snapshot);
-  const bound = content && content.spec.volumeSnapshotRef.uid === snapshot.metadata.uid;
-  if (bound && content.metadata.annotations?.[AnnVolumeSnapshotBeingDeleted] !== "yes") {
-    // Regardless of the policy, the content is told its snapshot is going (upstream setAnnVolumeSnapshotBeingDeleted):
-    // the sidecar deletes a content only with this mark, never one whose snapshot a user merely lost track of.
-    const copy = structuredClone(content);
-    copy.metadata.annotations = { ...(content.metadata.annotations ?? {}), [AnnVolumeSnapshotBeingDeleted]: "yes" };
-    await ctx.client.volumeSnapshotContents.update(copy);
-    return; // the content's update requeues this snapshot
-  }
-  if (bound && content.spec.deletionPolicy === "Delete") {
-    // The sidecar calls DeleteSnapshot and drops the content's finalizer; the content's deletion requeues us.
-    if (!content.metadata.deletionTimestamp) {
-      try {
-        await ctx.client.volumeSnapshotContents.delete(content.metadata.name ?? "");
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
-    return;
-  }
-  if (
-    bound &&
-    content.spec.deletionPolicy === "Retain" &&
-    (content.metadata.finalizers ?? []).includes(VolumeSnapshotContentFinalizer)
-  ) {
-    // Retain: the content stays, no longer protected by a snapshot.
-    const copy = structuredClone(content);
-    copy.metadata.finalizers = without(content.metadata.finalizers, VolumeSnapshotContentFinalizer);
-    await ctx.client.volumeSnapshotContents.update(copy);
-  }
-  const copy = structuredClone(snapshot);
-  copy.metadata.finalizers = without(
-    without(snapshot.metadata.finalizers, VolumeSnapshotAsSourceFinalizer),
-    VolumeSnapshotBoundFinalizer,
-  );
-  try {
-    await ctx.client.volumeSnapshots.update(copy);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
 }
