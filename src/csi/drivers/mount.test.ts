@@ -7,7 +7,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { promisify } from "node:util";
-import { bindMount, isMountPoint, listMounts, MountError, mountAt, mountTmpfs, unmount } from "./mount.js";
+import {
+  bindMount,
+  hasMountsUnder,
+  isMountPoint,
+  listMounts,
+  MountError,
+  mountAt,
+  mountsUnder,
+  mountTmpfs,
+  unmount,
+} from "./mount.js";
 import { mountSyscalls } from "./mountsyscalls.js";
 
 const run = promisify(execFile);
@@ -122,4 +132,32 @@ test("a tmpfs gets the asked size and mode", async (t) => {
   assert.equal((await stat(target)).mode & 0o777, 0o777);
   await unmount(target);
   assert.equal(await isMountPoint(target), false);
+});
+
+test("hasMountsUnder finds a mount anywhere below a directory, a bind-mounted file included, as mountsUnder does", async (t) => {
+  const dir = await tempDir(t);
+  const pod = join(dir, "pod");
+  await mkdir(join(pod, "volumes", "kubernetes.io~csi", "pv-1", "mount"), { recursive: true });
+  await mkdir(join(dir, "volume"));
+  await writeFile(join(dir, "hosts"), "127.0.0.1 localhost\n");
+  await writeFile(join(pod, "etc-hosts"), "");
+  await run("ln", ["-s", dir, join(pod, "link-out")]); // never followed: the walk stays inside the pod
+  const agrees = async (want: boolean) => {
+    assert.equal(await hasMountsUnder(pod), want);
+    assert.equal((await mountsUnder(pod)).length > 0, want);
+  };
+
+  await agrees(false);
+  await bindMount(join(dir, "volume"), join(pod, "volumes", "kubernetes.io~csi", "pv-1", "mount"), false);
+  await agrees(true);
+  await unmount(join(pod, "volumes", "kubernetes.io~csi", "pv-1", "mount"));
+  await agrees(false);
+  await bindMount(join(dir, "hosts"), join(pod, "etc-hosts"), true);
+  await agrees(true);
+  await unmount(join(pod, "etc-hosts"));
+  await bindMount(join(dir, "volume"), pod, false);
+  await agrees(true);
+  await unmount(pod);
+  await agrees(false);
+  assert.equal(await hasMountsUnder(join(dir, "missing")), false);
 });

@@ -5,7 +5,7 @@
 // size grows with every mount on the node) is read only when more than that is needed.
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { MS_BIND, mountSyscalls } from "./mountsyscalls.js";
@@ -82,6 +82,38 @@ async function mountAtFromTable(path: string): Promise<MountInfo | undefined> {
 export async function mountsUnder(dir: string): Promise<string[]> {
   const prefix = dir.endsWith("/") ? dir : `${dir}/`;
   return (await listMounts()).map((m) => m.mountPoint).filter((p) => p === dir || p.startsWith(prefix));
+}
+
+/**
+ * Whether `dir` or anything below it is a mount point (what `mountsUnder(dir).length > 0` answers before an
+ * rm -r), found by walking `dir` with statx: the cost grows with the entries under `dir` (a handful for a pod
+ * directory whose volumes are torn down), not with the mounts on the node. Nothing is followed through a symlink
+ * and a mount point is not entered. The mount table decides where statx cannot tell.
+ */
+export async function hasMountsUnder(dir: string): Promise<boolean> {
+  const syscalls = mountSyscalls();
+  if (!syscalls) return (await mountsUnder(dir)).length > 0;
+  const walk = async (path: string): Promise<boolean | undefined> => {
+    const root = await syscalls.isMountRoot(path);
+    if (root !== false) return root; // true, or undefined: cannot tell
+    let entries;
+    try {
+      entries = await readdir(path, { withFileTypes: true });
+    } catch (err) {
+      // Gone meanwhile: nothing mounted there. Unreadable: cannot tell.
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === "ENOENT" || code === "ENOTDIR" ? false : undefined;
+    }
+    for (const entry of entries) {
+      const child = `${path}/${entry.name}`;
+      // A file can be a mount point too (a bind-mounted file); only directories are descended into.
+      const found = entry.isDirectory() ? await walk(child) : await syscalls.isMountRoot(child);
+      if (found !== false) return found;
+    }
+    return false;
+  };
+  const found = await walk(dir.length > 1 ? dir.replace(/\/+$/, "") : dir);
+  return found ?? (await mountsUnder(dir)).length > 0;
 }
 
 async function mountCommand(args: string[]): Promise<void> {
