@@ -82,11 +82,20 @@ export interface NodeAgent {
 const eventFailedToCreateContainer = "Failed";
 const createContainerConfigError = "CreateContainerConfigError";
 
+const minimumGracePeriodSeconds = 2;
+
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
-/** The grace period a pod's containers get: the delete's (deletionGracePeriodSeconds), else the spec's, else 30 s. */
+/**
+ * The grace period a pod's containers get: the delete's (deletionGracePeriodSeconds), else the spec's, else 30 s —
+ * but at least 2 s (kuberuntime_container.go minimumGracePeriodInSeconds: even a force delete's 0 gets SIGTERM
+ * first). Only an eviction's explicit override (0) kills at once.
+ */
 const gracePeriodOf = (pod: Pod): number =>
-  pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+  Math.max(
+    minimumGracePeriodSeconds,
+    pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30,
+  );
 
 const containerMount = (hostPath: string, mount: VolumeMount): ContainerMount => ({
   hostPath,
@@ -212,9 +221,13 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     const uid = pod.metadata.uid ?? "";
     keyByUid.delete(uid);
     if (processRuntime?.podRunning(uid)) {
-      // Gone without the agent's confirmation (force delete): its containers are killed at once (upstream too).
+      // Gone without the agent's confirmation (force delete): its containers are stopped now, with the minimum grace.
+      // (Upstream's DELETE event carries deletionGracePeriodSeconds 0, which the minimum raises to 2 s.)
       gonePods.set(uid, pod);
-      void processRuntime.killPod(uid, 0);
+      void processRuntime.killPod(
+        uid,
+        Math.max(minimumGracePeriodSeconds, pod.metadata.deletionGracePeriodSeconds ?? 0),
+      );
     } else if (processRuntime) void forgetGonePod(uid, pod);
     reconciler.trigger();
   });

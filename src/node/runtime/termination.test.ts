@@ -27,6 +27,19 @@ spec:
 ---
 apiVersion: v1
 kind: Pod
+metadata: {name: forced}
+spec:
+  terminationGracePeriodSeconds: 30
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'trap "echo got-TERM >> /markers/forced" TERM; echo ready; while true; do sleep 0.1; done']
+      volumeMounts: [{name: markers, mountPath: /markers}]
+  volumes:
+    - {name: markers, hostPath: {path: ${markers}, type: Directory}}
+---
+apiVersion: v1
+kind: Pod
 metadata: {name: stubborn}
 spec:
   terminationGracePeriodSeconds: 2
@@ -44,7 +57,7 @@ test("kubectl delete pod stops containers gracefully: SIGTERM first, SIGKILL aft
   t.after(() => rm(markers, { recursive: true, force: true }));
   const stowage = await startProcessStowage(t);
   await stowage.apply(pods(markers));
-  for (const name of ["graceful", "stubborn"]) {
+  for (const name of ["graceful", "stubborn", "forced"]) {
     await stowage.kubectl("wait", `pod/${name}`, "--for=condition=Ready", "--timeout=30s");
     // Ready once the process runs; its trap is set once it printed "ready".
     await eventually(async () => ((await stowage.kubectl("logs", name)) === "ready\n" ? true : undefined));
@@ -60,12 +73,29 @@ test("kubectl delete pod stops containers gracefully: SIGTERM first, SIGKILL aft
   );
 
   await t.test("a container that ignores SIGTERM is killed after terminationGracePeriodSeconds", async () => {
+    const uid = (await stowage.pod("stubborn")).metadata.uid ?? "";
     await stowage.kubectl("delete", "pod", "stubborn", "--timeout=30s");
     assert.equal(await readFile(join(markers, "stubborn"), "utf8"), "got-TERM-and-ignored-it\n");
-    assert.deepEqual(await containerProcesses(stowage.dataDir), [], "nothing of the containers runs any more");
-    const left = await stowage.kubectlResult(["get", "pods"]);
-    assert.equal(left.stderr, "No resources found in default namespace.\n");
+    assert.deepEqual(await containerProcesses(`/pods/${uid}/`), [], "nothing of the container runs any more");
+    const left = await stowage.kubectlResult(["get", "pod", "stubborn"]);
+    assert.equal(left.stderr, 'Error from server (NotFound): pods "stubborn" not found\n');
   });
+
+  await t.test(
+    "a forced delete (--grace-period=0) removes the pod at once; its container still gets SIGTERM, then SIGKILL",
+    async () => {
+      const uid = (await stowage.pod("forced")).metadata.uid ?? "";
+      const result = await stowage.kubectlResult(["delete", "pod", "forced", "--force", "--grace-period=0"]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /Immediate deletion does not wait for confirmation/);
+      assert.equal((await stowage.kubectlResult(["get", "pod", "forced"])).code, 1, "gone from the API at once");
+      await eventually(
+        async () => ((await containerProcesses(`/pods/${uid}/`)).length === 0 ? true : undefined),
+        15_000,
+      );
+      assert.equal(await readFile(join(markers, "forced"), "utf8"), "got-TERM\n");
+    },
+  );
 });
 
 test("stopping the node agent leaves no container process behind, not even one that left its session", async (t) => {
