@@ -91,8 +91,7 @@ const agent = await startNodeAgent({
   rootDir,
   signal: abort.signal,
   csiDrivers: [endpoint],
-  // The agent's own option type, which grows as runtimes land; runtimeNames above checked the value.
-  runtime: runtime as NonNullable<Parameters<typeof startNodeAgent>[0]["runtime"]>,
+  runtime,
   log: () => undefined,
 });
 await client.csiDrivers.create({
