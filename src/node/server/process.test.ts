@@ -63,14 +63,16 @@ spec:
   volumes: [{name: data, emptyDir: {}}]
 `;
 
-/** kubectl left running (logs -f): its output so far and its exit. */
+/** kubectl left running (logs -f, a long exec): its output so far and its exit. */
 function kubectlFollow(stowage: ProcessStowage, ...args: string[]) {
   const env = { ...process.env, KUBECONFIG: stowage.kubeconfig, KUBECACHEDIR: join(stowage.dataDir, "kubectl-cache") };
   const child = spawn("kubectl", args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
+  let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
-  return { output: () => out, exited, kill: () => child.kill("SIGKILL") };
+  return { output: () => out, stderr: () => err, exited, kill: () => child.kill("SIGKILL") };
 }
 
 test("a running pod: kubectl exec reads and writes its volume, logs -f follows it until it exits", async (t) => {
@@ -105,6 +107,19 @@ test("a running pod: kubectl exec reads and writes its volume, logs -f follows i
   const completed = await stowage.kubectlResult(["exec", "waiter", "--", "true"]);
   assert.notEqual(completed.code, 0);
   assert.match(completed.stderr, /cannot exec into a container in a completed pod; current phase is Succeeded/);
+});
+
+test("a command exec'd into a container ends with its pod", async (t) => {
+  const stowage = await startProcessStowage(t);
+  await stowage.apply(two);
+  await stowage.waitForPhase("two", "Running");
+  const exec = kubectlFollow(stowage, "exec", "two", "-c", "a", "--", "sh", "-c", "echo in; exec sleep 1000");
+  t.after(() => void exec.kill());
+  await eventually(() => (exec.output() === "in\n" ? true : undefined));
+  await stowage.kubectl("delete", "pod", "two", "--grace-period=1", "--wait=false");
+  // Killed with the container's processes (SIGKILL after the grace period): 128 + 9, as a runtime reports it.
+  assert.equal(await exec.exited, 137);
+  assert.match(exec.stderr(), /command terminated with exit code 137/);
 });
 
 test("kubectl logs --previous shows the run before the last restart", async (t) => {
