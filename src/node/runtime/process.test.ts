@@ -81,6 +81,19 @@ spec:
   volumes: [{name: config, emptyDir: {}}]
 `;
 
+const subPaths = `
+apiVersion: v1
+kind: Pod
+metadata: {name: subpaths}
+spec:
+  restartPolicy: Never
+  initContainers:
+    - {name: writer, image: busybox, command: [sh, -c, 'echo only-here > /sub/file'], volumeMounts: [{name: shared, mountPath: /sub, subPath: a/b}]}
+  containers:
+    - {name: main, image: busybox, command: [sh, -c, 'cat /all/a/b/file; ls /all'], volumeMounts: [{name: shared, mountPath: /all}]}
+  volumes: [{name: shared, emptyDir: {}}]
+`;
+
 const failing = `
 apiVersion: v1
 kind: Pod
@@ -102,6 +115,7 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
   await stowage.apply(exits);
   await stowage.apply(initAndEnv);
   await stowage.apply(failing);
+  await stowage.apply(subPaths);
 
   await t.test(
     "two containers sharing an emptyDir see each other's files: the processor prints the writer's lines",
@@ -185,6 +199,11 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
       );
     },
   );
+
+  await t.test("a subPath mounts a directory inside the volume, created when missing", async () => {
+    await stowage.waitForPhase("subpaths", "Succeeded");
+    assert.equal(await stowage.kubectl("logs", "subpaths", "-c", "main"), "only-here\na\n");
+  });
 
   await t.test(
     "a crashing container under restartPolicy Always is restarted, then backs off (CrashLoopBackOff)",
