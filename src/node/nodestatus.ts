@@ -52,7 +52,12 @@ export interface NodeStatusOptions {
 }
 
 export class NodeStatusManager {
-  private volumesInUse: string[] = [];
+  /**
+   * Undefined until the agent's volume manager has reconstructed what is mounted: until then the Node keeps the
+   * volumesInUse it had (upstream's VolumesInUse setter waits for ReconcilerStatesHasBeenSynced). Writing an empty
+   * list at start-up would let the attach/detach controller detach volumes a restarted agent still has mounted.
+   */
+  private volumesInUse: string[] | undefined;
   private written = "";
   private lastWrite = 0;
   /** The kubelet API's port (src/node/server), published as daemonEndpoints.kubeletEndpoint.Port. */
@@ -90,7 +95,12 @@ export class NodeStatusManager {
         operatingSystem: "linux",
         architecture: goArch(),
       },
-      volumesInUse: this.volumesInUse.length ? this.volumesInUse : undefined,
+      volumesInUse:
+        this.volumesInUse === undefined
+          ? previous?.volumesInUse
+          : this.volumesInUse.length
+            ? this.volumesInUse
+            : undefined,
     };
   }
 

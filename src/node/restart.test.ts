@@ -2,6 +2,7 @@
 // agent reconstructs what is mounted from its directory layout and the mount table, tears down what no pod needs
 // and never mounts anything twice.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,9 +10,11 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { controllerManagerComponent } from "../cli/controllermanager.js";
 import { startStowage } from "../cli/testing/stowage.js";
-import { createClient, inProcessTransport } from "../client/index.js";
+import type { VolumeAttachment } from "../api/storage/types.js";
+import { createClient, inProcessTransport, Informer } from "../client/index.js";
 import { listMounts, mountsUnder, unmount } from "../csi/drivers/mount.js";
 import { startHostpath } from "../csi/drivers/hostpath/testing/driver.js";
+import { startAttacher } from "../csi/sidecars/attacher/controller.js";
 import { killProcess, spawnAgent } from "./testing/agentprocess.js";
 import { stowageBundle } from "./testing/bundle.js";
 import { csiClaim, csiDriverObject, eventually, nodeName, pod, type NodeTest } from "./testing/node.js";
@@ -76,7 +79,6 @@ test("a SIGKILLed agent, restarted, unmounts deleted pods' volumes, keeps runnin
   const staged: Record<string, string> = {};
   for (const name of claims) {
     const { handle } = await csiClaim(node, name);
-    const { createHash } = await import("node:crypto");
     staged[name] =
       `plugins/kubernetes.io/csi/hostpath.csi.stowage.dev/${createHash("sha256").update(handle).digest("hex")}/globalmount`;
   }
@@ -135,5 +137,61 @@ test("a SIGKILLed agent, restarted, unmounts deleted pods' volumes, keeps runnin
   );
   await eventually(async () => ((await mountTable(rootDir)).length === 0 ? true : undefined), 10_000);
   await eventually(async () => ((await readdir(join(rootDir, "pods"))).length === 0 ? true : undefined), 10_000);
+  await killProcess(agent);
+});
+
+test("a restarted agent never lets a volume it still has mounted be detached: the attachment goes only after unstage", async (t) => {
+  const { test: node, client, rootDir, start } = await setup(t);
+  await csiDriverObject(node, { attachRequired: true });
+  const attacherStop = new AbortController();
+  const attacher = await startAttacher({
+    client,
+    csi: node.driver.client,
+    signal: attacherStop.signal,
+    log: () => undefined,
+  });
+  t.after(async () => {
+    attacherStop.abort();
+    await attacher.stop();
+  });
+  const { handle } = await csiClaim(node, "a");
+  const globalmount = join(
+    rootDir,
+    `plugins/kubernetes.io/csi/hostpath.csi.stowage.dev/${createHash("sha256").update(handle).digest("hex")}/globalmount`,
+  );
+  let agent = await start();
+  await client.pods.create(pod("p", [{ name: "data", persistentVolumeClaim: { claimName: "a" } }]));
+  await eventually(async () =>
+    (await client.pods.get("default", "p")).status?.phase === "Running" ? true : undefined,
+  );
+  assert.ok((await mountsUnder(rootDir)).includes(globalmount), "staged");
+  await eventually(async () => ((await client.nodes.get(nodeName)).status?.volumesInUse?.length ? true : undefined));
+
+  // Down: the pod is force-deleted, so nothing but the node's volumesInUse holds the attachment.
+  await killProcess(agent);
+  await client.pods.delete("default", "p", { gracePeriodSeconds: 0 });
+
+  // Watch for the detach to begin, and look at the node's mounts at that moment.
+  const watching = new AbortController();
+  t.after(() => watching.abort());
+  const attachments = new Informer<VolumeAttachment>(client.volumeAttachments, { log: () => undefined });
+  const mountedAtDetach: boolean[] = [];
+  const onDetach = (attachment: VolumeAttachment) => {
+    if (!attachment.metadata.deletionTimestamp || mountedAtDetach.length) return;
+    mountedAtDetach.push(false);
+    void mountsUnder(rootDir).then((mounts) => (mountedAtDetach[0] = mounts.includes(globalmount)));
+  };
+  attachments.onUpdate((_old, attachment) => onDetach(attachment));
+  attachments.onDelete((attachment) =>
+    onDetach({ ...attachment, metadata: { ...attachment.metadata, deletionTimestamp: "gone" } }),
+  );
+  void attachments.run(watching.signal);
+  await attachments.waitForSync(watching.signal);
+  assert.equal(attachments.list().length, 1, "still attached while the agent is down");
+
+  agent = await start();
+  await eventually(async () => ((await client.volumeAttachments.list()).items.length === 0 ? true : undefined), 20_000);
+  await eventually(async () => ((await mountsUnder(rootDir)).length === 0 ? true : undefined));
+  assert.deepEqual(mountedAtDetach, [false], "the volume was unstaged before its detach began");
   await killProcess(agent);
 });
