@@ -135,7 +135,7 @@ export async function podLog(
   ctx: PodStreamContext,
 ): Promise<ApiResponse> {
   if (request.method !== "GET")
-    throw new StatusError(405, "MethodNotAllowed", `${request.method.toLowerCase()} is not supported on pods/log`);
+    throw new StatusError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
   const options = parsePodLogOptions(request.query, name);
   const pod = await ctx.getPod(namespace, name);
   const container = podContainer(pod, options.container);

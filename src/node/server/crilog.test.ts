@@ -107,6 +107,10 @@ const pod = (state: object, lastState: object = {}, restartCount = 0): Pod => ({
 test("which run's log is read, and the kubelet's messages when there is none", () => {
   assert.equal(logRestartCount(pod({ running: {} }, {}, 2), "c", false), 2);
   assert.equal(logRestartCount(pod({ running: {} }, { terminated: { exitCode: 1 } }, 2), "c", true), 1);
+  // Waiting to be restarted: the last run is the current count's, for the current logs and for --previous.
+  const backingOff = pod({ waiting: { reason: "CrashLoopBackOff" } }, { terminated: { exitCode: 1 } }, 0);
+  assert.equal(logRestartCount(backingOff, "c", false), 0);
+  assert.equal(logRestartCount(backingOff, "c", true), 0);
   assert.throws(() => logRestartCount(pod({ running: {} }), "c", true), {
     message: 'previous terminated container "c" in pod "p" not found',
   });

@@ -95,13 +95,16 @@ export function logRestartCount(pod: Pod, container: string, previous: boolean):
   if (!status) throw refuse(`container "${container}" in pod "${podName}" is not available`);
   const { waiting, running, terminated } = status.state ?? {};
   const lastTerminated = status.lastState?.terminated;
+  // A run's log file is named by the restart count it started with (runtime process), so the last terminated run
+  // is the current count while the container waits to be restarted (CrashLoopBackOff: no new run yet), and the
+  // one before once a new run has started.
+  const lastRun = Math.max(0, waiting?.reason === "CrashLoopBackOff" ? status.restartCount : status.restartCount - 1);
   if (previous) {
-    if (!lastTerminated || status.restartCount < 1)
-      throw refuse(`previous terminated container "${container}" in pod "${podName}" not found`);
-    return status.restartCount - 1;
+    if (!lastTerminated) throw refuse(`previous terminated container "${container}" in pod "${podName}" not found`);
+    return lastRun;
   }
   if (running || terminated) return status.restartCount;
-  if (lastTerminated) return Math.max(0, status.restartCount - 1);
+  if (lastTerminated) return lastRun;
   if (waiting) {
     switch (waiting.reason) {
       case "ErrImagePull":
