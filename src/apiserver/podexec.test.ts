@@ -30,6 +30,15 @@ test("kubectl exec runs commands in the container: output, stdin, environment, e
   assert.equal(await readFile(join(volume, "x"), "utf8"), "typed in\n");
   assert.equal(await world.stowage.kubectl("exec", "box", "--", "cat", "/mnt/x"), "typed in\n");
 
+  // Megabytes both ways arrive whole (frames split, slow readers paused, nothing dropped).
+  const big = await world.stowage.kubectlResult(["exec", "box", "--", "head", "-c", "5000000", "/dev/zero"]);
+  assert.equal(big.code, 0, big.stderr);
+  assert.equal(big.stdout.length, 5_000_000);
+  const counted = await world.stowage.kubectlResult(["exec", "-i", "box", "--", "wc", "-c"], {
+    input: "y".repeat(3_000_000),
+  });
+  assert.equal(counted.stdout.trim(), "3000000");
+
   const failed = await world.stowage.kubectlResult(["exec", "box", "--", "sh", "-c", "echo bye; exit 3"]);
   assert.equal(failed.code, 3);
   assert.equal(failed.stdout, "bye\n");

@@ -25,6 +25,17 @@ test("kubectl logs prints a container's output: whole, -c, --tail, --timestamps,
   assert.equal(await world.stowage.kubectl("logs", "writer", "--since-time=2026-11-23T10:00:01Z"), "two\nthree\n");
 });
 
+test("kubectl logs --all-containers --prefix reads every container", async (t) => {
+  const world = await startStreamingWorld(t);
+  const pod = await world.createPod("pair", ["a", "b"], { running: true });
+  await world.writeLog(pod, "a", "from a");
+  await world.writeLog(pod, "b", "from b");
+  assert.equal(
+    await world.stowage.kubectl("logs", "pair", "--all-containers", "--prefix"),
+    "[pod/pair/a] from a\n[pod/pair/b] from b\n",
+  );
+});
+
 test("kubectl logs -f prints lines as they are written and ends when the container stops", async (t) => {
   const world = await startStreamingWorld(t);
   const pod = await world.createPod("follow", ["app"], { running: true });
