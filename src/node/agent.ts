@@ -118,6 +118,10 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   await mkdir(paths.podsDir, { recursive: true });
   await mkdir(paths.pluginsRegistryDir, { recursive: true });
 
+  if (options.runtime === "process" && process.getuid?.() !== 0) {
+    // Mount namespaces, overlays and bind mounts: without root every container would fail to start.
+    throw new Error('runtime "process" needs root (containers run in their own mount namespace over an overlay)');
+  }
   const nodeStatus = new NodeStatusManager({ client, nodeName, labels: options.labels, log });
   // streaming (src/node/server): the kubelet API the apiserver proxies logs and exec to; its port → daemonEndpoints.
   const kubelet = await startKubeletServer({
