@@ -19,7 +19,9 @@ export type StatusReason =
   | "RequestEntityTooLarge"
   | "Timeout"
   | "InternalError"
-  | "ServiceUnavailable";
+  | "ServiceUnavailable"
+  // metav1.StatusReasonUnknown: what upstream sends for an error that is not a Status (a backend it cannot dial).
+  | "";
 
 /** A group and plural resource, printed as upstream's GroupResource.String(): "persistentvolumes", "storageclasses.storage.k8s.io". */
 export interface GroupResource {
@@ -45,7 +47,7 @@ export class StatusError extends Error {
       metadata: {},
       status: "Failure",
       message: this.message,
-      reason: this.reason,
+      ...(this.reason ? { reason: this.reason } : {}),
       code: this.code,
     };
     if (this.details) status.details = this.details;

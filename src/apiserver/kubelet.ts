@@ -30,6 +30,22 @@ export function kubeletLocation(node: Node): KubeletLocation {
   throw new StatusError(500, "InternalError", `no preferred addresses found; known addresses: [${known}]`);
 }
 
+/**
+ * A failed connection to a kubelet as Go's net package words it ("dial tcp 10.0.0.1:10250: connect: connection
+ * refused"), in an error upstream answers with reason Unknown (ErrorToAPIStatus of a plain error).
+ */
+export function dialError(location: KubeletLocation, err: Error & { code?: string }, prefix = ""): StatusError {
+  const why: Record<string, string> = {
+    ECONNREFUSED: "connect: connection refused",
+    EHOSTUNREACH: "connect: no route to host",
+    ENETUNREACH: "connect: network is unreachable",
+    ETIMEDOUT: "i/o timeout",
+    ECONNRESET: "read: connection reset by peer",
+  };
+  const text = (err.code && why[err.code]) ?? err.message;
+  return new StatusError(500, "", `${prefix}dial tcp ${hostPort(location)}: ${text}`);
+}
+
 /** "host:port", with IPv6 hosts bracketed. */
 export const hostPort = (location: KubeletLocation): string =>
   location.host.includes(":") ? `[${location.host}]:${location.port}` : `${location.host}:${location.port}`;

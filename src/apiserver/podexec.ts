@@ -6,8 +6,8 @@
 import type { IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Status } from "../api/meta.js";
-import { badRequest, internalError, StatusError, toStatusError } from "./errors.js";
-import { kubeletLocation, podContainer } from "./kubelet.js";
+import { badRequest, StatusError, toStatusError } from "./errors.js";
+import { dialError, kubeletLocation, podContainer } from "./kubelet.js";
 import type { PodStreamContext } from "./podlog.js";
 import { parseResourcePath } from "./route.js";
 
@@ -116,7 +116,7 @@ export async function handleUpgrade(
     const backend = connect({ host: location.host, port: location.port });
     await new Promise<void>((resolve, reject) => {
       backend.once("connect", resolve);
-      backend.once("error", (err) => reject(internalError(`error dialing backend: ${err.message}`)));
+      backend.once("error", (err) => reject(dialError(location, err, "error dialing backend: ")));
     });
     backend.on("error", () => socket.destroy());
     const lines = [`${req.method ?? "GET"} ${path} HTTP/1.1`, `Host: ${location.host}:${location.port}`];

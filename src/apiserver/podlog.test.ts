@@ -95,3 +95,23 @@ test("logs requests are refused as upstream refuses them", async (t) => {
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /pods "ghost" not found/);
 });
+
+test("a node whose kubelet API is down: logs and exec say the backend cannot be dialed, as upstream", async (t) => {
+  const world = await startStreamingWorld(t);
+  await world.createPod("box", ["app"], { running: true });
+  await world.kubelet.close();
+  const address = `127.0.0.1:${world.kubelet.port}`;
+
+  const logs = await world.stowage.kubectlResult(["logs", "box"]);
+  assert.notEqual(logs.code, 0);
+  assert.equal(
+    logs.stderr,
+    `Error from server: Get "http://${address}/containerLogs/default/box/app": dial tcp ${address}: connect: connection refused\n`,
+  );
+  const exec = await world.stowage.kubectlResult(["exec", "box", "--", "true"]);
+  assert.notEqual(exec.code, 0);
+  assert.equal(
+    exec.stderr,
+    `Error from server: error dialing backend: dial tcp ${address}: connect: connection refused\n`,
+  );
+});

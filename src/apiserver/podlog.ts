@@ -7,7 +7,7 @@ import type { Node, Pod } from "../api/core/types.js";
 import type { ApiRequest, ApiResponse } from "../api/http.js";
 import { forbidden, invalid as invalidField, type FieldError } from "../api/field.js";
 import { badRequest, internalError, invalid, StatusError } from "./errors.js";
-import { hostPort, kubeletLocation, podContainer, type KubeletLocation } from "./kubelet.js";
+import { dialError, hostPort, kubeletLocation, podContainer, type KubeletLocation } from "./kubelet.js";
 
 export interface PodStreamContext {
   /** The pod, or a NotFound StatusError. */
@@ -120,10 +120,8 @@ function kubeletError(code: number, body: string, podName: string): StatusError 
 function getFromKubelet(location: KubeletLocation, path: string, signal?: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: location.host, port: location.port, path, method: "GET", signal }, resolve);
-    req.once("error", (err) => {
-      const url = `http://${hostPort(location)}${path}`;
-      reject(internalError(`Get "${url}": ${err.message}`));
-    });
+    // LocationStreamer's error as it comes from Go's http client: `Get "<url>": dial tcp …`.
+    req.once("error", (err) => reject(dialError(location, err, `Get "http://${hostPort(location)}${path}": `)));
     req.end();
   });
 }
