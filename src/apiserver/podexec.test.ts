@@ -62,6 +62,16 @@ test("kubectl exec errors: unknown container, container not running, several con
   // kubectl picks the first container itself (and says so); -c picks another.
   assert.equal(await world.stowage.kubectl("exec", "two", "-c", "b", "--", "sh", "-c", "echo $STANDIN"), "b\n");
 
+  // SPDY (kubectl with websockets turned off) is refused in words that say what to do instead.
+  const spdy = await world.stowage.kubectlResult(["exec", "two", "-c", "a", "--", "true"], {
+    env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: "false" },
+  });
+  assert.notEqual(spdy.code, 0);
+  assert.match(
+    spdy.stderr,
+    /unable to upgrade connection: streaming protocol SPDY\/3\.1 is not supported, use websockets \(v5\.channel\.k8s\.io, v4\.channel\.k8s\.io\)/,
+  );
+
   const gone = await world.stowage.kubectlResult(["exec", "ghost", "--", "true"]);
   assert.notEqual(gone.code, 0);
   assert.match(gone.stderr, /pods "ghost" not found/);

@@ -172,10 +172,11 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     if (pid === undefined) return refuseUpgrade(socket, 500, `container not found ("${route.container}")`);
     if (!isWebSocketRequest(req)) {
       // kubectl falls back to SPDY/3.1 only when the websocket upgrade failed; this server speaks websockets only.
+      // (No ": " in the text: client-go tries to decode an error body as a Status, and YAML would take it.)
       return refuseUpgrade(
         socket,
         400,
-        `streaming protocol ${req.headers.upgrade ?? ""} is not supported: use websockets (${channelProtocols.join(", ")})`,
+        `streaming protocol ${req.headers.upgrade ?? ""} is not supported, use websockets (${channelProtocols.join(", ")})`,
       );
     }
     const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
