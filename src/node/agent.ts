@@ -18,7 +18,7 @@ import {
   WorkQueue,
   type Client,
 } from "../client/index.js";
-import { mountsUnder } from "../csi/drivers/mount.js";
+import { hasMountsUnder } from "../csi/drivers/mount.js";
 import { CsiRegistry } from "./csidrivers.js";
 import { EvictionManager } from "./eviction.js";
 import { NodeStatusManager } from "./nodestatus.js";
@@ -273,7 +273,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       // The kubelet's final delete (status_manager canBeDeleted): only once no volume of the pod is set up.
       if (actual.volumesOfPod(uid).length > 0) return;
       const podDir = paths.podDir(uid);
-      if ((await mountsUnder(podDir)).length === 0) await rm(podDir, { recursive: true, force: true });
+      if (!(await hasMountsUnder(podDir))) await rm(podDir, { recursive: true, force: true });
       try {
         await client.pods.delete(pod.metadata.namespace ?? "default", pod.metadata.name ?? "", {
           gracePeriodSeconds: 0,
@@ -410,7 +410,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   async function removeOrphanedPodDir(podUid: string): Promise<void> {
     if (actual.volumesOfPod(podUid).length > 0 || keyByUid.has(podUid)) return;
     const podDir = paths.podDir(podUid);
-    if ((await mountsUnder(podDir)).length === 0) await rm(podDir, { recursive: true, force: true });
+    if (!(await hasMountsUnder(podDir))) await rm(podDir, { recursive: true, force: true });
   }
 
   /** volumesInUse: every CSI volume a pod here needs or that is still published or staged here. */
