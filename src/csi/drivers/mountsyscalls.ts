@@ -2,7 +2,8 @@
 // prebuilt binaries), for the mounts that need no helper program: bind mounts and tmpfs. Spawning
 // /bin/mount forks the whole node process (its page tables grow with its heap) and libmount then reads and parses
 // /proc/self/mountinfo, whose size grows with every mount on the node; one syscall does neither.
-// Loaded lazily and optionally: where koffi or a symbol is missing, callers fall back to the mount binaries.
+// Loaded lazily and optionally: where koffi or a symbol is missing, callers fall back to the mount binaries
+// (STOWAGE_MOUNT_SYSCALLS=0 forces that, to compare the two: bench/node.ts, mount.test.ts).
 import { createRequire } from "node:module";
 import { endianness } from "node:os";
 
@@ -20,16 +21,12 @@ export class SyscallError extends Error {
 }
 
 // <linux/mount.h>, <fcntl.h>, <linux/stat.h>: identical on every Linux architecture.
-export const MS_RDONLY = 0x1;
-export const MS_NOSUID = 0x2;
-export const MS_NODEV = 0x4;
-export const MS_NOEXEC = 0x8;
 export const MS_BIND = 0x1000;
 const MOUNT_ATTR_RDONLY = 0x1;
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_NO_AUTOMOUNT = 0x800;
-// Answer from what the kernel has cached: a mount point of an unreachable NFS server must not hang the agent.
+// Answer from what the kernel has cached rather than ask an NFS server (which may be unreachable).
 const AT_STATX_DONT_SYNC = 0x4000;
 const STATX_ATTR_MOUNT_ROOT = 0x2000;
 const STATX_SIZE = 256;
@@ -122,7 +119,7 @@ function load(): MountSyscalls | null {
     new Promise((resolve, reject) =>
       fn.async(...args, (err, result) => {
         if (err) reject(err instanceof Error ? err : new Error(String(err)));
-        else resolve(result === 0 ? 0 : koffi.errno());
+        else resolve(result === 0 ? 0 : koffi.errno() || -1); // -1: failed without an errno (never seen)
       }),
     );
   const check = (syscall: string, errno: number): void => {
