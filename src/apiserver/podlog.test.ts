@@ -30,10 +30,9 @@ test("kubectl logs --all-containers --prefix reads every container", async (t) =
   const pod = await world.createPod("pair", ["a", "b"], { running: true });
   await world.writeLog(pod, "a", "from a");
   await world.writeLog(pod, "b", "from b");
-  assert.equal(
-    await world.stowage.kubectl("logs", "pair", "--all-containers", "--prefix"),
-    "[pod/pair/a] from a\n[pod/pair/b] from b\n",
-  );
+  // kubectl asks for the containers concurrently: the order of their lines is not fixed.
+  const out = await world.stowage.kubectl("logs", "pair", "--all-containers", "--prefix");
+  assert.deepEqual(out.split("\n").sort(), ["", "[pod/pair/a] from a", "[pod/pair/b] from b"]);
 });
 
 test("kubectl logs -f prints lines as they are written and ends when the container stops", async (t) => {
