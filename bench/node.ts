@@ -2,11 +2,15 @@
 // staged and published (runtime none), through a real apiserver (memory store, in-process transport), the PV
 // binder, a real hostpath driver over gRPC and real bind mounts. Needs root.
 //   node --import tsx bench/node.ts [--pods 500] [--concurrency 10] [--runtime none|process] [--profile <file>]
+//                                   [--agent in-process|process]
 // --profile writes a .cpuprofile (for chrome://inspect or speedscope) of the pod-create phase alone.
+// --agent process runs the agent as its own `stowage node` over HTTP (as on a machine of its own), so its memory
+// and CPU are its own: read from /proc/<pid>; spawns and mountinfo reads are then counted only in-process.
 // Prints one JSON object per figure on stdout. Besides wall-clock latency (noisy on a shared machine) it counts what
 // each pod costs, which is stable: CPU time of this process and of the processes it spawned, processes spawned,
 // and reads of /proc/self/mountinfo (whose cost grows with the number of mounts on the node).
-import { ChildProcess } from "node:child_process";
+import { ChildProcess, spawn as spawnProcess } from "node:child_process";
+import { once } from "node:events";
 import fs from "node:fs";
 import fsPromises from "node:fs/promises";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -14,6 +18,7 @@ import { Session } from "node:inspector/promises";
 import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Pod } from "../src/api/core/types.js";
 import { controllerManagerComponent } from "../src/cli/controllermanager.js";
@@ -31,6 +36,7 @@ const { values: args } = parseArgs({
     concurrency: { type: "string", default: "10" },
     runtime: { type: "string", default: "none" },
     profile: { type: "string" },
+    agent: { type: "string", default: "in-process" },
   },
 });
 const podCount = Number(args.pods);
@@ -39,6 +45,9 @@ if (!runtimeNames.includes(args.runtime as RuntimeName)) {
   throw new Error(`--runtime must be one of ${runtimeNames.join(", ")}, not ${JSON.stringify(args.runtime)}`);
 }
 const runtime = args.runtime as RuntimeName;
+if (args.agent !== "in-process" && args.agent !== "process") {
+  throw new Error(`--agent must be in-process or process, not ${JSON.stringify(args.agent)}`);
+}
 const nodeName = "node-1";
 
 // Count spawned processes and mountinfo reads (builtins patched in place; syncBuiltinESMExports updates the named
@@ -85,21 +94,56 @@ const driver = await startDriver({ endpoint, nodeId: nodeName, stateDir: join(di
 const csi = await CsiClient.connect(endpoint);
 const client = createClient(inProcessTransport(running.handler));
 const abort = new AbortController();
-const agent = await startNodeAgent({
-  client,
-  nodeName,
-  rootDir,
-  signal: abort.signal,
-  csiDrivers: [endpoint],
-  runtime,
-  log: () => undefined,
-});
+let agent: { stop(): Promise<void> };
+let agentPid: number | undefined;
+if (args.agent === "process") {
+  const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
+  const flags = ["--kubeconfig", running.kubeconfig, "--node-name", nodeName, "--root-dir", rootDir];
+  flags.push("--csi-driver", endpoint, "--runtime", runtime);
+  const child = spawnProcess(process.execPath, ["--import", "tsx", main, "node", ...flags], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  agentPid = child.pid;
+  agent = {
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    },
+  };
+} else {
+  agent = await startNodeAgent({
+    client,
+    nodeName,
+    rootDir,
+    signal: abort.signal,
+    csiDrivers: [endpoint],
+    runtime,
+    log: () => undefined,
+  });
+}
 await client.csiDrivers.create({
   apiVersion: "storage.k8s.io/v1",
   kind: "CSIDriver",
   metadata: { name: DRIVER_NAME },
   spec: { attachRequired: false },
 });
+
+// A separate agent is ready once it has registered the driver in its CSINode.
+while (agentPid !== undefined) {
+  const csiNode = await client.csiNodes.get(nodeName).catch(() => undefined);
+  if (csiNode?.spec.drivers?.some((d) => d.name === DRIVER_NAME)) break;
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+/** utime + stime of a process, in ms (/proc/<pid>/stat fields 14 and 15, clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+const processRssMib = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
 
 // Volumes, PVs and bound claims first: the figure is the node agent's, not the binder's.
 for (let i = 0; i < podCount; i++) {
@@ -167,6 +211,7 @@ if (profiler) {
   await profiler.post("Profiler.start");
 }
 const countsStart = { ...counts };
+const agentCpuStart = agentPid === undefined ? 0 : processCpuMs(agentPid);
 const childrenCpuStart = childrenCpuSeconds();
 const cpuStart = process.cpuUsage();
 const started = performance.now();
@@ -203,6 +248,7 @@ if (profiler && args.profile) {
   profiler.disconnect();
 }
 const childrenCpu = childrenCpuSeconds() - childrenCpuStart;
+const agentCpuMs = agentPid === undefined ? undefined : processCpuMs(agentPid) - agentCpuStart;
 const perPod = (n: number) => +(n / podCount).toFixed(2);
 const latencies = [...createdAt].map(([name, t]) => (runningAt.get(name) ?? NaN) - t).sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
@@ -219,7 +265,9 @@ console.log(
     max_ms: +latencies[latencies.length - 1].toFixed(1),
     pods_per_s: +(podCount / (elapsed / 1000)).toFixed(1),
     cpu_s: +((cpu.user + cpu.system) / 1e6).toFixed(2),
+    agent: args.agent,
     cpu_ms_per_pod: perPod((cpu.user + cpu.system) / 1e3),
+    ...(agentCpuMs === undefined ? {} : { agent_cpu_ms_per_pod: perPod(agentCpuMs) }),
     children_cpu_ms_per_pod: perPod(childrenCpu * 1e3),
     spawns_per_pod: perPod(counts.spawns - countsStart.spawns),
     mountinfo_reads_per_pod: perPod(counts.mountinfoReads - countsStart.mountinfoReads),
@@ -227,12 +275,21 @@ console.log(
   }),
 );
 console.log(
-  JSON.stringify({
-    figure: "memory with every volume mounted (whole process: apiserver, binder, driver and agent)",
-    mounts,
-    rss_mib: +(memory.rss / 2 ** 20).toFixed(1),
-    heap_used_mib: +(memory.heapUsed / 2 ** 20).toFixed(1),
-  }),
+  JSON.stringify(
+    agentPid === undefined
+      ? {
+          figure: "memory with every volume mounted (whole process: apiserver, binder, driver and agent)",
+          mounts,
+          rss_mib: +(memory.rss / 2 ** 20).toFixed(1),
+          heap_used_mib: +(memory.heapUsed / 2 ** 20).toFixed(1),
+        }
+      : {
+          figure: "memory with every volume mounted (the stowage node process alone)",
+          mounts,
+          agent_rss_mib: +processRssMib(agentPid).toFixed(1),
+          bench_process_rss_mib: +(memory.rss / 2 ** 20).toFixed(1),
+        },
+  ),
 );
 
 // Teardown: every pod deleted, every volume unpublished and unstaged.
