@@ -156,6 +156,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     volumeAttachments: informers.volumeAttachments,
     configMaps: informers.configMaps,
     secrets: informers.secrets,
+    reportedInUse: (name) => nodeStatus.reportedInUse.has(name),
   };
   const recorder = createEventRecorder(client.events, {
     component: "kubelet",

@@ -15,7 +15,8 @@ import { promisify } from "node:util";
 import type { Pod } from "../api/core/types.js";
 import { controllerManagerComponent } from "../cli/controllermanager.js";
 import { startStowage } from "../cli/testing/stowage.js";
-import { createClient, inProcessTransport } from "../client/index.js";
+import type { VolumeAttachment } from "../api/storage/types.js";
+import { createClient, inProcessTransport, Informer } from "../client/index.js";
 import { mountsUnder, unmount } from "../csi/drivers/mount.js";
 import { DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
 import { startHostpath } from "../csi/drivers/hostpath/testing/driver.js";
@@ -93,6 +94,42 @@ test(`the agent SIGKILLed ${kills} times during churn of ${podCount} pods leaves
     const { pv, handle } = await csiClaim(node, `c${i}`);
     handles.set(pv.metadata.name ?? "", handle);
   }
+
+  // Detach must wait for the node to let go: whenever an attachment starts going, its volume must not be staged.
+  const detachedWhileMounted: string[] = [];
+  const watching = new AbortController();
+  t.after(() => watching.abort());
+  const attachmentInformer = new Informer<VolumeAttachment>(client.volumeAttachments, { log: () => undefined });
+  const seenGoing = new Set<string>();
+  const onDetach = (attachment: VolumeAttachment) => {
+    const name = attachment.metadata.name ?? "";
+    if (seenGoing.has(name)) return;
+    seenGoing.add(name);
+    const pv = attachment.spec.source.persistentVolumeName ?? "";
+    const staged = join(
+      rootDir,
+      `plugins/kubernetes.io/csi/${DRIVER_NAME}/${sha256(handles.get(pv) ?? "")}/globalmount`,
+    );
+    void mountsUnder(rootDir).then(async (mounts) => {
+      if (!mounts.includes(staged)) return;
+      detachedWhileMounted.push(pv);
+      if (!trace) return;
+      const inUse = (await client.nodes.get(nodeName)).status?.volumesInUse ?? [];
+      const users = (await client.pods.list({ namespace: "default" })).items
+        .filter((p) => p.spec.volumes?.[0].persistentVolumeClaim?.claimName === pv.slice(3))
+        .map((p) => `${p.metadata.name}${p.metadata.deletionTimestamp ? "(deleting)" : ""}:${p.status?.phase}`);
+      t.diagnostic(
+        `detach of ${pv} began while staged; agent ${agent ? "up" : "down"}; volumesInUse has it: ${inUse.some((v) => v.endsWith(handles.get(pv) ?? "-"))}; pods: ${users.join(" ")}; attached: ${attachment.status?.attached}`,
+      );
+    });
+  };
+  attachmentInformer.onUpdate((_old, attachment) => {
+    if (attachment.metadata.deletionTimestamp) onDetach(attachment);
+  });
+  attachmentInformer.onDelete(onDetach);
+  attachmentInformer.onAdd((attachment) => seenGoing.delete(attachment.metadata.name ?? ""));
+  void attachmentInformer.run(watching.signal);
+  await attachmentInformer.waitForSync(watching.signal);
 
   const podOf = (n: number): Pod =>
     pod(
@@ -177,6 +214,7 @@ test(`the agent SIGKILLed ${kills} times during churn of ${podCount} pods leaves
     20_000,
   ).catch(() => undefined);
   assert.deepEqual(await attachments(), wantAttachments, "VolumeAttachments exactly for the volumes in use");
+  assert.deepEqual(detachedWhileMounted, [], "no volume was detached while still staged on the node");
 
   // And no directory of a deleted pod is left behind.
   const uids = remaining.map((p) => p.metadata.uid ?? "").sort();

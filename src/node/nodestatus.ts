@@ -59,6 +59,8 @@ export class NodeStatusManager {
    */
   private volumesInUse: string[] | undefined;
   private written = "";
+  /** volumesInUse as last written to the Node: what the attach/detach controller has been told. */
+  readonly reportedInUse = new Set<string>();
   private lastWrite = 0;
   /** The kubelet API's port (src/node/server), published as daemonEndpoints.kubeletEndpoint.Port. */
   private kubeletPort = 10250;
@@ -152,6 +154,10 @@ export class NodeStatusManager {
       try {
         await this.options.client.nodes.updateStatus({ ...node, status: this.status(node.status) });
         this.written = key;
+        if (this.volumesInUse) {
+          this.reportedInUse.clear();
+          for (const name of this.volumesInUse) this.reportedInUse.add(name);
+        }
         this.lastWrite = Date.now();
         return;
       } catch (err) {

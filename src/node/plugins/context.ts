@@ -15,6 +15,8 @@ export interface PluginContext {
   volumeAttachments: Lister<VolumeAttachment>;
   configMaps: Lister<ConfigMap>;
   secrets: Lister<Secret>;
+  /** Whether node.status.volumesInUse, as last written, lists this unique volume name (upstream's ReportedInUse). */
+  reportedInUse?: (uniqueName: string) => boolean;
 }
 
 /** A failed step, worded for the pod's FailedMount event: `<operation> failed for volume "<name>" : <cause>`. */

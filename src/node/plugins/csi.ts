@@ -53,8 +53,13 @@ function capability(volume: CsiVolume, driver: RegisteredDriver): VolumeCapabili
 
 function publishContext(ctx: PluginContext, volume: CsiVolume): Record<string, string> {
   if (!attachRequired(ctx, volume.source.driver)) return {};
+  if (ctx.reportedInUse && !ctx.reportedInUse(deviceOf(volume))) {
+    throw new AttachPendingError(
+      `Volume has not been added to the list of VolumesInUse in the node's volume status for volume ${volume.pvName}`,
+    );
+  }
   const va = ctx.volumeAttachments.get(attachmentName(volume.source.volumeHandle, volume.source.driver, ctx.nodeName));
-  if (!va?.status?.attached) {
+  if (!va?.status?.attached || va.metadata.deletionTimestamp) {
     throw new AttachPendingError(
       `volume ${volume.pvName} is not attached to node ${ctx.nodeName} yet (VolumeAttachment ${attachmentName(volume.source.volumeHandle, volume.source.driver, ctx.nodeName)})`,
     );
