@@ -1,8 +1,8 @@
 // Issue 7's acceptance churn: the agent, a real `stowage node` process, is SIGKILLed 50 times at random moments while
 // 100 pods come and go (each with a CSI hostpath claim that needs attaching, and a tmpfs emptyDir). Afterwards
 // findmnt shows exactly the mounts the remaining pods need (their publish targets, their tmpfs, one globalmount per
-// volume still in use; nothing twice), the deleted pods' volumes are unstaged and their VolumeAttachments gone, and
-// no deleted pod's directory is left. Default: 20 kills over 40 pods (the time budget of one test file); the full
+// volume still in use; nothing twice), the deleted pods' volumes are unstaged and their VolumeAttachments gone, no
+// deleted pod's directory is left, and no detach ever began while its volume was still staged on the node. Default: 20 kills over 40 pods (the time budget of one test file); the full
 // acceptance run is STOWAGE_CHURN_KILLS=50 STOWAGE_CHURN_PODS=100; STOWAGE_CHURN_SEED replays a run.
 import assert from "node:assert/strict";
 import { execFile, type ChildProcess } from "node:child_process";
