@@ -46,6 +46,12 @@ export function dialError(location: KubeletLocation, err: Error & { code?: strin
   return new StatusError(500, "", `${prefix}dial tcp ${hostPort(location)}: ${text}`);
 }
 
+/**
+ * Sent with every request proxied to a kubelet: the pod's UID, which stowage's kubelet API asks for in place of
+ * upstream's client certificates (src/node/server/server.ts podUidHeader).
+ */
+export const podUidHeader = "x-stowage-pod-uid";
+
 /** "host:port", with IPv6 hosts bracketed. */
 export const hostPort = (location: KubeletLocation): string =>
   location.host.includes(":") ? `[${location.host}]:${location.port}` : `${location.host}:${location.port}`;

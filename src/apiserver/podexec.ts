@@ -7,7 +7,7 @@ import type { IncomingMessage } from "node:http";
 import { connect, type Socket } from "node:net";
 import type { Status } from "../api/meta.js";
 import { badRequest, StatusError, toStatusError } from "./errors.js";
-import { dialError, kubeletLocation, podContainer } from "./kubelet.js";
+import { dialError, kubeletLocation, podContainer, podUidHeader } from "./kubelet.js";
 import type { PodStreamContext } from "./podlog.js";
 import { parseResourcePath } from "./route.js";
 
@@ -119,7 +119,11 @@ export async function handleUpgrade(
       backend.once("error", (err) => reject(dialError(location, err, "error dialing backend: ")));
     });
     backend.on("error", () => socket.destroy());
-    const lines = [`${req.method ?? "GET"} ${path} HTTP/1.1`, `Host: ${location.host}:${location.port}`];
+    const lines = [
+      `${req.method ?? "GET"} ${path} HTTP/1.1`,
+      `Host: ${location.host}:${location.port}`,
+      `${podUidHeader}: ${pod.metadata.uid ?? ""}`,
+    ];
     for (const header of forwardedHeaders) {
       const value = req.headers[header];
       if (value !== undefined) lines.push(`${header}: ${Array.isArray(value) ? value.join(", ") : value}`);

@@ -7,7 +7,7 @@ import type { Node, Pod } from "../api/core/types.js";
 import type { ApiRequest, ApiResponse } from "../api/http.js";
 import { forbidden, invalid as invalidField, type FieldError } from "../api/field.js";
 import { badRequest, internalError, invalid, StatusError } from "./errors.js";
-import { dialError, hostPort, kubeletLocation, podContainer, type KubeletLocation } from "./kubelet.js";
+import { dialError, hostPort, kubeletLocation, podContainer, podUidHeader, type KubeletLocation } from "./kubelet.js";
 
 export interface PodStreamContext {
   /** The pod, or a NotFound StatusError. */
@@ -117,9 +117,18 @@ function kubeletError(code: number, body: string, podName: string): StatusError 
   return new StatusError(code, "InternalError", body, { name: podName, kind: "pods" });
 }
 
-function getFromKubelet(location: KubeletLocation, path: string, signal?: AbortSignal): Promise<IncomingMessage> {
+function getFromKubelet(
+  location: KubeletLocation,
+  path: string,
+  podUid: string,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: location.host, port: location.port, path, method: "GET", signal }, resolve);
+    const headers = { [podUidHeader]: podUid };
+    const req = httpRequest(
+      { host: location.host, port: location.port, path, method: "GET", headers, signal },
+      resolve,
+    );
     // LocationStreamer's error as it comes from Go's http client: `Get "<url>": dial tcp …`.
     req.once("error", (err) => reject(dialError(location, err, `Get "http://${hostPort(location)}${path}": `)));
     req.end();
@@ -144,7 +153,7 @@ export async function podLog(
   const path =
     `/containerLogs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}` +
     kubeletLogQuery(options);
-  const response = await getFromKubelet(location, path, request.signal);
+  const response = await getFromKubelet(location, path, pod.metadata.uid ?? "", request.signal);
   const code = response.statusCode ?? 500;
   if (code < 200 || code > 206) throw kubeletError(code, await readErrorBody(response), name);
   return { status: 200, headers: plain, body: response as AsyncIterable<Uint8Array> };

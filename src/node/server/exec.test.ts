@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import WebSocket from "ws";
+import { podUidHeader } from "./server.js";
 import { startStreamingWorld, type StreamingWorld } from "./testing/world.js";
 
 interface Session {
@@ -100,4 +101,20 @@ test("an offer without a channel protocol is refused before the upgrade", async 
     session(execUrl(world, "wire", "command=true"), ["v5.channel.k8s.io"]),
     /400: you must specify at least 1 of stdin, stdout, stderr/,
   );
+});
+
+test("the kubelet API answers only callers that name the pod's UID (what the apiserver sends)", async (t) => {
+  const world = await startStreamingWorld(t);
+  const pod = await world.createPod("wire", ["app"], { running: true });
+  await world.writeLog(pod, "app", "secret");
+  const logs = `${world.kubelet.url}/containerLogs/default/wire/app`;
+  const refused = await fetch(logs);
+  assert.equal(refused.status, 401);
+  assert.equal(await refused.text(), "Unauthorized");
+  assert.equal((await fetch(logs, { headers: { [podUidHeader]: "another-uid" } })).status, 401);
+  const allowed = await fetch(logs, { headers: { [podUidHeader]: pod.metadata.uid ?? "" } });
+  assert.equal(await allowed.text(), "secret\n");
+
+  const exec = `${world.kubelet.url.replace(/^http/, "ws")}/exec/default/wire/app?command=true&output=1`;
+  await assert.rejects(session(exec, ["v5.channel.k8s.io"]), /401: Unauthorized/);
 });

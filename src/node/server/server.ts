@@ -33,6 +33,19 @@ export interface KubeletServer {
   close(): Promise<void>;
 }
 
+/**
+ * The pod's UID, which the apiserver sends with every request it proxies. This kubelet API authenticates nobody
+ * (upstream's uses client certificates); asking for the UID means a caller must at least be able to read the pod
+ * from the API — which is all pods/exec needs anyway — instead of merely reaching the port.
+ */
+export const podUidHeader = "x-stowage-pod-uid";
+
+/** The refusal when the header is missing or names another pod: upstream's answer to an unauthenticated caller. */
+const unauthorized = "Unauthorized";
+
+const callerKnowsPod = (req: IncomingMessage, pod: Pod) =>
+  Boolean(pod.metadata.uid) && req.headers[podUidHeader] === pod.metadata.uid;
+
 interface Route {
   kind: "containerLogs" | "exec";
   namespace: string;
@@ -64,7 +77,8 @@ function isWebSocketRequest(req: IncomingMessage): boolean {
 /** A plain-text error response on a socket that was about to be upgraded (what the kubelet answers before 101). */
 function refuseUpgrade(socket: Socket, code: number, message: string): void {
   const body = Buffer.from(message);
-  const reason = { 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error" }[code] ?? "Error";
+  const reason =
+    { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error" }[code] ?? "Error";
   socket.end(
     `HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
       `Connection: close\r\n\r\n${body.toString()}`,
@@ -93,6 +107,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     const logOptions = parseLogQuery(query);
     const pod = options.getPod(route.namespace, route.pod);
     if (!pod) throw new KubeletRequestError(404, `pod "${route.pod}" does not exist`);
+    if (!callerKnowsPod(req, pod)) throw new KubeletRequestError(401, unauthorized);
     if (!podContainers(pod).some((c) => c.name === route.container))
       throw new KubeletRequestError(404, `container "${route.container}" not found in pod "${route.pod}"`);
     const restartCount = logRestartCount(pod, route.container, logOptions.previous);
@@ -167,6 +182,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     }
     const pod = options.getPod(route.namespace, route.pod);
     if (!pod || (route.uid && pod.metadata.uid !== route.uid)) return refuseUpgrade(socket, 404, "pod does not exist");
+    if (!callerKnowsPod(req, pod)) return refuseUpgrade(socket, 401, unauthorized);
     // The kubelet's findContainer: only a running container can be entered (runtime none runs nothing).
     const pid = options.runtime()?.containerPid(pod.metadata.uid ?? "", route.container);
     if (pid === undefined) return refuseUpgrade(socket, 500, `container not found ("${route.container}")`);
