@@ -376,6 +376,14 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     for (const container of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
       const list: ContainerMount[] = [];
       mounts.set(container.name, list);
+      // volumeDevices: a block volume's published device, bound at its devicePath (in the container's own /dev).
+      for (const device of container.volumeDevices ?? []) {
+        const volume = desired.find((v) => v.outerName === device.name);
+        const mounted = volume && actual.volumes.get(volumeKey(volume));
+        if (mounted?.csi?.volumeMode === "Block") {
+          list.push({ hostPath: mounted.csi.targetPath, containerPath: device.devicePath, readOnly: false });
+        }
+      }
       for (const mount of container.volumeMounts ?? []) {
         const volume = desired.find((v) => v.outerName === mount.name);
         const mounted = volume && actual.volumes.get(volumeKey(volume));

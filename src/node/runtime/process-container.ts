@@ -3,11 +3,11 @@
 // its mount namespace: when the main process exits the rest are killed, as a pid namespace's would be.
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, open, readlink, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { ContainerLog } from "./process-log.js";
 import { defaultPath, launchArgv, startedMarker, type ContainerLaunch } from "./process-setup.js";
-import { mountNamespaceOf, signalNamespace, startTimeOf } from "./procfs.js";
+import { signalNamespace, startTimeOf } from "./procfs.js";
 
 export interface Exit {
   exitCode: number;
@@ -37,6 +37,7 @@ export class ContainerRun {
   /** Resolves when the main process is gone, every other process of the run killed and the log flushed. */
   readonly exited: Promise<Exit>;
   private setupText = "";
+  private namespaceHandle?: FileHandle;
 
   private constructor(
     launch: ContainerLaunch,
@@ -56,6 +57,20 @@ export class ContainerRun {
   private async run(launch: ContainerLaunch, logPath: string, markStarted: (ok: boolean) => void): Promise<Exit> {
     const log = await ContainerLog.open(logPath);
     await mkdir(this.stateDir, { recursive: true });
+    const message = launch.terminationMessage;
+    if (message) {
+      // The kubelet bind-mounts an empty file at terminationMessagePath; what the container leaves there is the
+      // message of its terminated state (at most 4 KiB).
+      await mkdir(dirname(message.hostPath), { recursive: true });
+      await writeFile(message.hostPath, "");
+      launch = {
+        ...launch,
+        mounts: [
+          ...launch.mounts,
+          { hostPath: message.hostPath, containerPath: message.containerPath, readOnly: false },
+        ],
+      };
+    }
     const { file, args } = launchArgv(launch);
     // Its own session: a Ctrl-C on the agent's terminal is not the container's to receive.
     const child = spawn(file, args, {
@@ -104,6 +119,9 @@ export class ContainerRun {
     await recorded;
     // The container's other processes die with its main one (a pid namespace's init would take them along).
     if (this.mountNamespace) await signalNamespace(this.mountNamespace, "SIGKILL");
+    // Only now may the namespace go, and its number with it (see markRunning).
+    await this.namespaceHandle?.close();
+    this.namespaceHandle = undefined;
     await copied;
     await log.close();
     await rm(join(this.stateDir, stateFile), { force: true });
@@ -113,14 +131,26 @@ export class ContainerRun {
       return { exitCode: 128, reason: "StartError", message, finishedAt: now() };
     }
     const exitCode = ended.code ?? 128 + (ended.signal ? constants.signals[ended.signal] : 0);
-    return { exitCode, reason: exitCode === 0 ? "Completed" : "Error", finishedAt: now() };
+    const text = message ? await readTerminationMessage(message.hostPath) : "";
+    return {
+      exitCode,
+      reason: exitCode === 0 ? "Completed" : "Error",
+      ...(text ? { message: text } : {}),
+      finishedAt: now(),
+    };
   }
 
   private async markRunning(pid: number | undefined): Promise<void> {
     this.startedAt = now();
     if (pid === undefined) return;
     this.pid = pid;
-    this.mountNamespace = await mountNamespaceOf(pid);
+    // Hold the namespace open while the run lasts: the kernel reuses a freed namespace's number at once, so once
+    // the last process of this container is gone another container's new namespace may carry the same
+    // "mnt:[…]" — and killing "what is left in this namespace" would kill that container's processes.
+    this.namespaceHandle = await open(`/proc/${pid}/ns/mnt`, "r").catch(() => undefined);
+    this.mountNamespace = this.namespaceHandle
+      ? await readlink(`/proc/self/fd/${this.namespaceHandle.fd}`).catch(() => undefined)
+      : undefined;
     const startTime = await startTimeOf(pid);
     if (this.mountNamespace && startTime) {
       const state: RunState = { pid, startTime, mountNamespace: this.mountNamespace };
@@ -142,5 +172,21 @@ export class ContainerRun {
   async killAll(): Promise<void> {
     if (this.mountNamespace) await signalNamespace(this.mountNamespace, "SIGKILL");
     this.signalMain("SIGKILL");
+  }
+}
+
+/** The first 4 KiB of a termination message file (kuberuntime's maxTerminationMessageLength is 4096 bytes). */
+async function readTerminationMessage(path: string): Promise<string> {
+  try {
+    const file = await open(path, "r");
+    try {
+      const buffer = Buffer.alloc(4096);
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+      return buffer.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return "";
   }
 }

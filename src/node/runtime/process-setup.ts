@@ -6,8 +6,9 @@
 // writes stay its own and go with it. Linux accepts an overlay over "/" (the upper dir may even live on the root
 // filesystem); where a kernel refuses it (no overlayfs, or an upper dir on a filesystem overlay cannot use), the
 // step falls back to a plain bind of "/" — writes then reach the host's root, so the start reports which one it got.
-// The pod's volumes are bound at their mountPaths (read-only ones remounted ro), /proc is mounted fresh, /sys and
-// /dev are bound from the host, and pivot_root switches to the new root and detaches the old one: the container
+// The pod's volumes are bound at their mountPaths (read-only ones remounted ro) — block volumes' devices at their
+// devicePaths —, /proc is mounted fresh, /sys is bound from the host, /dev is a tmpfs of its own with the usual
+// devices (and the host's /dev/pts), and pivot_root switches to the new root and detaches the old one: the container
 // keeps no reference to other pods' mounts, so their volumes can be unmounted and detached while it runs.
 //
 // The step reports on fd 3: error text if a step fails, or "started <overlay|bind>" just before the exec. Mount
@@ -33,6 +34,10 @@ export interface ContainerLaunch {
   env: Record<string, string>;
   /** command + args, resolved with the container's PATH. */
   argv: string[];
+  /** Where the node keeps the template of a container's /dev (made on first use). */
+  deviceTemplate: string;
+  /** The container's terminationMessagePath and the host file behind it (read into the exit's message). */
+  terminationMessage?: { hostPath: string; containerPath: string };
 }
 
 export const startedMarker = "started ";
@@ -40,9 +45,10 @@ export const startedMarker = "started ";
 const script = String.raw`
 set -eu
 exec 4>&2 2>&3
-root=$1 upper=$2 work=$3 wd=$4 cpath=$5 cmd=$6 n=$7
-shift 7
-envbin=$(command -v env)
+root=$1 upper=$2 work=$3 wd=$4 cpath=$5 cmd=$6 tpl=$7 n=$8
+shift 8
+envbin=/usr/bin/env
+[ -x "$envbin" ] || envbin=$(command -v env)
 mkdir -p "$root" "$upper" "$work"
 if mount -t overlay overlay -o "lowerdir=/,upperdir=$upper,workdir=$work" "$root" 2>/dev/null; then
   fs=overlay
@@ -50,6 +56,30 @@ else
   mount --bind / "$root"
   fs=bind
 fi
+mount -t proc proc "$root/proc"
+mount --rbind /sys "$root/sys"
+# A /dev of its own (a tmpfs with the usual devices, as container runtimes give): writes there stay the
+# container's. The devices are copied from a template made once per node (renamed into place whole).
+if [ ! -e "$tpl/ptmx" ]; then
+  t=$tpl.$$
+  mkdir -p "$t/pts" "$t/shm"
+  mknod -m 666 "$t/null" c 1 3
+  mknod -m 666 "$t/zero" c 1 5
+  mknod -m 666 "$t/full" c 1 7
+  mknod -m 666 "$t/random" c 1 8
+  mknod -m 666 "$t/urandom" c 1 9
+  mknod -m 666 "$t/tty" c 5 0
+  ln -s /proc/self/fd "$t/fd"
+  ln -s /proc/self/fd/0 "$t/stdin"
+  ln -s /proc/self/fd/1 "$t/stdout"
+  ln -s /proc/self/fd/2 "$t/stderr"
+  mknod -m 666 "$t/ptmx" c 5 2
+  mv -T "$t" "$tpl" 2> /dev/null || rm -rf "$t"
+fi
+mount -t tmpfs -o nosuid,mode=755,size=65536k tmpfs "$root/dev"
+cp -a "$tpl/." "$root/dev/"
+mount --bind /dev/pts "$root/dev/pts"
+mount -t tmpfs -o nosuid,nodev,mode=1777,size=65536k shm "$root/dev/shm"
 while [ "$n" -gt 0 ]; do
   src=$1 dst=$2 ro=$3
   shift 3
@@ -63,9 +93,6 @@ while [ "$n" -gt 0 ]; do
   mount --bind "$src" "$target"
   if [ "$ro" = ro ]; then mount -o remount,bind,ro "$target"; fi
 done
-mount -t proc proc "$root/proc"
-mount --rbind /sys "$root/sys"
-mount --rbind /dev "$root/dev"
 cd "$root"
 pivot_root . .
 umount -l .
@@ -115,6 +142,7 @@ export function launchArgv(launch: ContainerLaunch): { file: string; args: strin
       launch.workingDir,
       launch.env.PATH ?? defaultPath,
       launch.argv[0],
+      launch.deviceTemplate,
       String(launch.mounts.length),
       ...mounts,
       // env -i NAME=VALUE… COMMAND ARGS…: (a command whose name holds "=" would be read as a variable)

@@ -2,6 +2,7 @@
 // namespace over the host's root), share emptyDirs, honour readOnly mounts, run init containers first, end in the
 // phase their exit codes and restartPolicy say, and write what they print where `kubectl logs` reads it.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { eventually, startProcessStowage } from "./testing/process.js";
 
@@ -94,6 +95,18 @@ spec:
   volumes: [{name: shared, emptyDir: {}}]
 `;
 
+const devices = `
+apiVersion: v1
+kind: Pod
+metadata: {name: devices}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'echo discarded > /dev/null; head -c 4 /dev/urandom | wc -c; ls /dev | tr "\\n" " "; echo; echo "finished cleanly" > /dev/termination-log']
+`;
+
 const failing = `
 apiVersion: v1
 kind: Pod
@@ -116,6 +129,7 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
   await stowage.apply(initAndEnv);
   await stowage.apply(failing);
   await stowage.apply(subPaths);
+  await stowage.apply(devices);
 
   await t.test(
     "two containers sharing an emptyDir see each other's files: the processor prints the writer's lines",
@@ -204,6 +218,19 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
     await stowage.waitForPhase("subpaths", "Succeeded");
     assert.equal(await stowage.kubectl("logs", "subpaths", "-c", "main"), "only-here\na\n");
   });
+
+  await t.test(
+    "a container has a /dev of its own; what it writes to /dev/termination-log is its terminated message",
+    async () => {
+      const pod = await stowage.waitForPhase("devices", "Succeeded");
+      assert.equal(
+        await stowage.kubectl("logs", "devices"),
+        "4\nfd full null ptmx pts random shm stderr stdin stdout termination-log tty urandom zero \n",
+      );
+      assert.equal(pod.status?.containerStatuses?.[0].state?.terminated?.message, "finished cleanly\n");
+      assert.equal(existsSync("/dev/termination-log"), false, "nothing was written to the node's /dev");
+    },
+  );
 
   await t.test(
     "a crashing container under restartPolicy Always is restarted, then backs off (CrashLoopBackOff)",

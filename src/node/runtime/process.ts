@@ -325,6 +325,11 @@ export class ProcessRuntime implements ContainerRuntime {
         mounts,
         env,
         argv: containerArgv(container, env),
+        deviceTemplate: join(this.options.rootDir, "runtime", "process", "dev"),
+        terminationMessage: {
+          hostPath: join(runDir, "termination-log"),
+          containerPath: container.terminationMessagePath || "/dev/termination-log",
+        },
       },
       dir,
       containerLogPath(this.options.rootDir, record.ref, c.name, c.restartCount),

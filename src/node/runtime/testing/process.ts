@@ -56,13 +56,19 @@ export async function startProcessStowage(t: TestContext, options: { nodes?: num
       return JSON.parse(await stowage.kubectl("get", "pod", name, "-o", "json")) as Pod;
     },
     async waitForPhase(name: string, phase: string, timeoutSeconds = 30) {
-      await stowage.kubectl(
+      const result = await stowage.kubectlResult([
         "wait",
         `pod/${name}`,
         `--for=jsonpath={.status.phase}=${phase}`,
         `--timeout=${timeoutSeconds}s`,
-      );
-      return out.pod(name);
+      ]);
+      const pod = await out.pod(name);
+      // A timeout says where the pod is instead: its status and events are what one would look at.
+      if (result.code !== 0) {
+        const events = await stowage.kubectl("get", "events", "--field-selector", `involvedObject.name=${name}`);
+        assert.fail(`pod ${name} not ${phase}: ${result.stderr}\n${JSON.stringify(pod.status)}\n${events}`);
+      }
+      return pod;
     },
   });
   return out;
