@@ -161,3 +161,12 @@ test("hasMountsUnder finds a mount anywhere below a directory, a bind-mounted fi
   await agrees(false);
   assert.equal(await hasMountsUnder(join(dir, "missing")), false);
 });
+
+test("thousands of mount checks at once all get their answer (koffi itself takes 256 calls in flight)", async (t) => {
+  const dir = await tempDir(t); // a fresh directory: never a mount point
+  const answers = await Promise.all(Array.from({ length: 2000 }, (_, i) => isMountPoint(i % 2 ? "/" : dir)));
+  assert.deepEqual(
+    answers.filter((answer, i) => answer !== (i % 2 === 1)),
+    [],
+  );
+});

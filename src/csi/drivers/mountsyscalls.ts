@@ -76,6 +76,29 @@ interface Koffi {
   os: { errno: Record<string, number> };
 }
 
+/**
+ * koffi refuses ("Too many asynchronous calls are running") past 256 calls in flight, and a reconciler can start
+ * hundreds of mounts at once: the calls beyond this many wait their turn here instead of failing.
+ */
+class Limit {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly max: number) {}
+  async acquire(): Promise<void> {
+    if (this.inFlight < this.max) {
+      this.inFlight++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve)); // the releaser hands its slot over
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.inFlight--;
+  }
+}
+const limit = new Limit(128);
+
 let loaded: MountSyscalls | null | undefined;
 
 /** The syscalls, or undefined when they cannot be called here (no koffi for this platform, not glibc, …). */
@@ -115,13 +138,23 @@ function load(): MountSyscalls | null {
   const names = new Map(Object.entries(koffi.os.errno).map(([name, value]) => [value, name]));
   const { ENOENT, ENOTDIR } = koffi.os.errno;
   /** Calls `fn` on a worker thread; resolves to errno (0 when it returned 0). */
-  const call = <Args extends unknown[]>(fn: Native<Args>, ...args: Args): Promise<number> =>
-    new Promise((resolve, reject) =>
-      fn.async(...args, (err, result) => {
-        if (err) reject(err instanceof Error ? err : new Error(String(err)));
-        else resolve(result === 0 ? 0 : koffi.errno() || -1); // -1: failed without an errno (never seen)
-      }),
-    );
+  const call = async <Args extends unknown[]>(fn: Native<Args>, ...args: Args): Promise<number> => {
+    await limit.acquire();
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        try {
+          fn.async(...args, (err, result) => {
+            if (err) reject(err instanceof Error ? err : new Error(String(err)));
+            else resolve(result === 0 ? 0 : koffi.errno() || -1); // -1: failed without an errno (never seen)
+          });
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    } finally {
+      limit.release();
+    }
+  };
   const check = (syscall: string, errno: number): void => {
     if (errno !== 0) throw new SyscallError(syscall, names.get(errno) ?? `errno ${errno}`, errno, strerror(errno));
   };
