@@ -265,7 +265,10 @@ export function generateProcessPodStatus(pod: Pod, state: ProcessPodState): PodS
           : "ContainerCreating",
     ),
   );
-  let phase = state.volumesReady ? podPhase(pod, initContainerStatuses, containerStatuses) : "Pending";
+  // Before anything ran, the pod waits for its volumes (Pending); once containers have run, their states decide,
+  // even while a restarted agent sets the volumes up again.
+  const ran = [...state.containers.values()].some((c) => c.state.kind !== "waiting" || c.lastState);
+  let phase = state.volumesReady || ran ? podPhase(pod, initContainerStatuses, containerStatuses) : "Pending";
   if (old.phase === "Succeeded" || old.phase === "Failed") phase = old.phase;
   const unreadyNames = containerStatuses.filter((c) => !c.ready).map((c) => c.name);
   const ready = unreadyNames.length === 0;
