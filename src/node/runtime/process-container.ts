@@ -3,7 +3,7 @@
 // its mount namespace: when the main process exits the rest are killed, as a pid namespace's would be.
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { mkdir, open, readlink, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { chmod, mkdir, open, readlink, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ContainerLog } from "./process-log.js";
 import { defaultPath, launchArgv, startedMarker, type ContainerLaunch } from "./process-setup.js";
@@ -63,6 +63,7 @@ export class ContainerRun {
       // message of its terminated state (at most 4 KiB).
       await mkdir(dirname(message.hostPath), { recursive: true });
       await writeFile(message.hostPath, "");
+      await chmod(message.hostPath, 0o666); // the kubelet's: a container running as any user may write it
       launch = {
         ...launch,
         mounts: [

@@ -129,3 +129,35 @@ export function containerArgv(container: Container, env: Record<string, string>)
   const argv = [...(container.command ?? []), ...(container.args ?? [])].map((a) => expand(a, env));
   return argv.length ? argv : ["sleep", "infinity"];
 }
+
+/**
+ * The user a container runs as: container securityContext over the pod's (runAsUser, runAsGroup), the pod's
+ * supplementalGroups (and fsGroup, as the kubelet adds it). runAsNonRoot with no non-zero runAsUser is refused as
+ * upstream refuses it (there is no image to name a user).
+ */
+export function containerUser(
+  pod: Pod,
+  container: Container,
+): { uid: number; gid: number; groups: number[] } | undefined {
+  const own = container.securityContext ?? {};
+  const number = (value: unknown) =>
+    typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
+  const podContext = pod.spec.securityContext ?? {};
+  const uid = number(own.runAsUser) ?? podContext.runAsUser;
+  const gid = number(own.runAsGroup) ?? podContext.runAsGroup;
+  const nonRoot = typeof own.runAsNonRoot === "boolean" ? own.runAsNonRoot : podContext.runAsNonRoot;
+  if (nonRoot && !uid) {
+    throw new ContainerConfigError(
+      uid === 0
+        ? `container's runAsUser breaks non-root policy (pod: "${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})", container: ${container.name})`
+        : "container has runAsNonRoot and image will run as root " +
+            `(pod: "${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})", container: ${container.name})`,
+    );
+  }
+  const groups = [
+    ...(podContext.supplementalGroups ?? []),
+    ...(podContext.fsGroup !== undefined ? [podContext.fsGroup] : []),
+  ];
+  if (uid === undefined && gid === undefined && groups.length === 0) return undefined;
+  return { uid: uid ?? 0, gid: gid ?? 0, groups };
+}

@@ -34,6 +34,8 @@ export interface ContainerLaunch {
   env: Record<string, string>;
   /** command + args, resolved with the container's PATH. */
   argv: string[];
+  /** securityContext runAsUser/runAsGroup/supplementalGroups; absent: root, as the image would default to. */
+  user?: { uid: number; gid: number; groups: number[] };
   /** Where the node keeps the template of a container's /dev (made on first use). */
   deviceTemplate: string;
   /** The container's terminationMessagePath and the host file behind it (read into the exit's message). */
@@ -45,8 +47,8 @@ export const startedMarker = "started ";
 const script = String.raw`
 set -eu
 exec 4>&2 2>&3
-root=$1 upper=$2 work=$3 wd=$4 cpath=$5 cmd=$6 tpl=$7 n=$8
-shift 8
+root=$1 upper=$2 work=$3 wd=$4 cpath=$5 cmd=$6 tpl=$7 ids=$8 n=$9
+shift 9
 envbin=/usr/bin/env
 [ -x "$envbin" ] || envbin=$(command -v env)
 mkdir -p "$root" "$upper" "$work"
@@ -115,7 +117,11 @@ if ! found; then
 fi
 echo "${startedMarker}$fs" >&3
 exec 2>&4 4>&- 3>&-
-exec "$envbin" -i "$@"
+if [ "$ids" = - ]; then exec "$envbin" -i "$@"; fi
+# runAsUser/runAsGroup/supplementalGroups: "uid:gid:g1,g2" (an empty group list clears the groups).
+uid=$(echo "$ids" | cut -d: -f1) gid=$(echo "$ids" | cut -d: -f2) groups=$(echo "$ids" | cut -d: -f3)
+if [ -n "$groups" ]; then set -- "--groups=$groups" "$envbin" -i "$@"; else set -- --clear-groups "$envbin" -i "$@"; fi
+exec setpriv "--reuid=$uid" "--regid=$gid" "$@"
 `;
 
 /** PATH when the container sets none (the one container images conventionally carry). */
@@ -143,6 +149,7 @@ export function launchArgv(launch: ContainerLaunch): { file: string; args: strin
       launch.env.PATH ?? defaultPath,
       launch.argv[0],
       launch.deviceTemplate,
+      launch.user ? `${launch.user.uid}:${launch.user.gid}:${launch.user.groups.join(",")}` : "-",
       String(launch.mounts.length),
       ...mounts,
       // env -i NAME=VALUE… COMMAND ARGS…: (a command whose name holds "=" would be read as a variable)

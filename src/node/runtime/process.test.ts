@@ -107,6 +107,25 @@ spec:
       command: [sh, -c, 'echo discarded > /dev/null; head -c 4 /dev/urandom | wc -c; ls /dev | tr "\\n" " "; echo; echo "finished cleanly" > /dev/termination-log']
 `;
 
+const users = `
+apiVersion: v1
+kind: Pod
+metadata: {name: users}
+spec:
+  restartPolicy: Never
+  securityContext: {runAsUser: 1000, runAsGroup: 3000, supplementalGroups: [4000]}
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'id -u; id -g; id -G; touch /scratch/file; stat -c "%u:%g" /scratch/file']
+      volumeMounts: [{name: scratch, mountPath: /scratch}]
+    - name: strict
+      image: busybox
+      command: [sh, -c, 'id -u']
+      securityContext: {runAsNonRoot: true, runAsUser: 0}
+  volumes: [{name: scratch, emptyDir: {}}]
+`;
+
 const failing = `
 apiVersion: v1
 kind: Pod
@@ -130,6 +149,7 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
   await stowage.apply(failing);
   await stowage.apply(subPaths);
   await stowage.apply(devices);
+  await stowage.apply(users);
 
   await t.test(
     "two containers sharing an emptyDir see each other's files: the processor prints the writer's lines",
@@ -229,6 +249,25 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
       );
       assert.equal(pod.status?.containerStatuses?.[0].state?.terminated?.message, "finished cleanly\n");
       assert.equal(existsSync("/dev/termination-log"), false, "nothing was written to the node's /dev");
+    },
+  );
+
+  await t.test(
+    "securityContext runAsUser/runAsGroup/supplementalGroups set the process's ids; runAsNonRoot refuses root",
+    async () => {
+      await stowage.kubectl(
+        "wait",
+        "pod/users",
+        "--for=jsonpath={.status.containerStatuses[0].state.terminated.reason}=Completed",
+        "--timeout=30s",
+      );
+      assert.equal(await stowage.kubectl("logs", "users", "-c", "main"), "1000\n3000\n3000 4000\n1000:3000\n");
+      const strict = (await stowage.pod("users")).status?.containerStatuses?.find((c) => c.name === "strict");
+      assert.equal(strict?.state?.waiting?.reason, "CreateContainerConfigError");
+      assert.match(
+        strict?.state?.waiting?.message ?? "",
+        /^container's runAsUser breaks non-root policy \(pod: "users_default\(/,
+      );
     },
   );
 

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import type { Container, ContainerStatus, Pod } from "../../api/core/types.js";
 import { containerLogPath, type ContainerRuntime, type PodRef } from "./runtime.js";
 import { ContainerRun, stateFile, type Exit, type RunState } from "./process-container.js";
-import { containerArgv, containerEnv, ContainerConfigError, type EnvSources } from "./process-env.js";
+import { containerArgv, containerEnv, ContainerConfigError, containerUser, type EnvSources } from "./process-env.js";
 import type { ContainerMount } from "./process-setup.js";
 import { mountNamespaceOf, signalNamespace, startTimeOf } from "./procfs.js";
 
@@ -279,8 +279,10 @@ export class ProcessRuntime implements ContainerRuntime {
       return;
     }
     let env: Record<string, string>;
+    let user: ReturnType<typeof containerUser>;
     try {
       env = containerEnv(pod, container, sources);
+      user = containerUser(pod, container);
     } catch (err) {
       if (!(err instanceof ContainerConfigError)) throw err;
       if (c.state.kind !== "waiting" || c.state.message !== err.message) {
@@ -301,7 +303,7 @@ export class ProcessRuntime implements ContainerRuntime {
       c.backoffMs = c.backoffMs ? Math.min(c.backoffMs * 2, maxBackoffMs) : (this.options.initialBackoffMs ?? 10_000);
       c.backoffUntil = Date.now() + c.backoffMs;
     }
-    this.start(record, container, c, env, mounts.get(container.name) ?? []);
+    this.start(record, container, c, env, user, mounts.get(container.name) ?? []);
   }
 
   private start(
@@ -309,6 +311,7 @@ export class ProcessRuntime implements ContainerRuntime {
     container: Container,
     c: ContainerRecord,
     env: Record<string, string>,
+    user: ReturnType<typeof containerUser>,
     mounts: ContainerMount[],
   ): void {
     const uid = record.ref.uid;
@@ -325,6 +328,7 @@ export class ProcessRuntime implements ContainerRuntime {
         mounts,
         env,
         argv: containerArgv(container, env),
+        user,
         deviceTemplate: join(this.options.rootDir, "runtime", "process", "dev"),
         terminationMessage: {
           hostPath: join(runDir, "termination-log"),
