@@ -84,6 +84,21 @@ const createContainerConfigError = "CreateContainerConfigError";
 
 const minimumGracePeriodSeconds = 2;
 
+// pkg/kubelet/active_deadline.go
+const reasonDeadlineExceeded = "DeadlineExceeded";
+const messageDeadlineExceeded = "Pod was active on the node longer than the specified deadline";
+
+/** When the pod's activeDeadlineSeconds runs out (ms since the epoch), counted from status.startTime. */
+const deadlineOf = (pod: Pod): number | undefined => {
+  const seconds = pod.spec.activeDeadlineSeconds;
+  const start = pod.status?.startTime;
+  return seconds === undefined || !start ? undefined : Date.parse(start) + seconds * 1000;
+};
+const deadlineExceeded = (pod: Pod): boolean => {
+  const deadline = deadlineOf(pod);
+  return deadline !== undefined && Date.now() >= deadline;
+};
+
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
 /**
@@ -215,8 +230,18 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     },
     log,
   });
+  /** activeDeadlineSeconds: the pod is synced again when its deadline passes (runtime process). */
+  const deadlineTimers = new Map<string, NodeJS.Timeout>();
   const track = (pod: Pod) => {
     if (pod.metadata.uid) keyByUid.set(pod.metadata.uid, keyOf(pod));
+    const uid = pod.metadata.uid ?? "";
+    const deadline = deadlineOf(pod);
+    if (processRuntime && deadline !== undefined && !deadlineTimers.has(uid)) {
+      const key = keyOf(pod);
+      const timer = setTimeout(() => queue.add(key), Math.max(0, deadline - Date.now()) + 50);
+      timer.unref();
+      deadlineTimers.set(uid, timer);
+    }
     queue.add(keyOf(pod));
     reconciler.trigger();
   };
@@ -224,6 +249,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   pods.onUpdate((_old, pod) => track(pod));
   pods.onDelete((pod) => {
     const uid = pod.metadata.uid ?? "";
+    clearTimeout(deadlineTimers.get(uid));
+    deadlineTimers.delete(uid);
     keyByUid.delete(uid);
     if (processRuntime?.podRunning(uid)) {
       // Gone without the agent's confirmation (force delete): its containers are stopped now, with the minimum grace.
@@ -292,6 +319,22 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       return;
     }
     processRuntime?.observe(pod);
+    if (processRuntime && podNeedsVolumes(pod) && deadlineExceeded(pod)) {
+      // active_deadline.go: the pod fails, its containers are stopped; the terminal branch below follows them.
+      recorder.event(pod, "Warning", reasonDeadlineExceeded, messageDeadlineExceeded);
+      void processRuntime.killPod(uid, gracePeriodOf(pod));
+      const status = generateProcessPodStatus(pod, {
+        volumesReady: true,
+        hostIP: nodeStatus.hostIP,
+        now: now(),
+        containers: processRuntime.statuses(uid),
+      });
+      await client.pods.updateStatus({
+        ...pod,
+        status: { ...status, phase: "Failed", reason: reasonDeadlineExceeded, message: messageDeadlineExceeded },
+      });
+      return;
+    }
     if (!podNeedsVolumes(pod)) {
       // Finished or evicted: nothing starts again; an evicted pod's containers are stopped (the eviction hook
       // calls killPod too) and its status follows them to terminated, keeping its phase.
@@ -517,6 +560,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       (stopping ??= (async () => {
         abort.abort();
         clearInterval(ticker);
+        for (const timer of deadlineTimers.values()) clearTimeout(timer);
         // Containers stop with the agent (SIGTERM, SIGKILL after 2 s); their volumes stay for the next start.
         await processRuntime?.stop();
         await Promise.allSettled(running);

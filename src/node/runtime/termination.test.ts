@@ -57,6 +57,14 @@ test("kubectl delete pod stops containers gracefully: SIGTERM first, SIGKILL aft
   t.after(() => rm(markers, { recursive: true, force: true }));
   const stowage = await startProcessStowage(t);
   await stowage.apply(pods(markers));
+  await stowage.apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: deadline}
+spec:
+  activeDeadlineSeconds: 3
+  containers: [{name: main, image: busybox, command: [sleep, "1000"]}]
+`);
   for (const name of ["graceful", "stubborn", "forced"]) {
     await stowage.kubectl("wait", `pod/${name}`, "--for=condition=Ready", "--timeout=30s");
     // Ready once the process runs; its trap is set once it printed "ready".
@@ -94,6 +102,23 @@ test("kubectl delete pod stops containers gracefully: SIGTERM first, SIGKILL aft
         15_000,
       );
       assert.equal(await readFile(join(markers, "forced"), "utf8"), "got-TERM\n");
+    },
+  );
+
+  await t.test(
+    "a pod past its activeDeadlineSeconds fails with DeadlineExceeded and its container is stopped",
+    async () => {
+      const pod = await stowage.waitForPhase("deadline", "Failed");
+      assert.equal(pod.status?.reason, "DeadlineExceeded");
+      assert.equal(pod.status?.message, "Pod was active on the node longer than the specified deadline");
+      const terminated = await eventually(
+        async () => (await stowage.pod("deadline")).status?.containerStatuses?.[0].state?.terminated,
+      );
+      assert.equal(terminated.exitCode, 143, "SIGTERM ended it");
+      assert.equal(
+        await stowage.kubectl("get", "pod", "deadline", "-o", "jsonpath={.status.phase}/{.status.reason}"),
+        "Failed/DeadlineExceeded",
+      );
     },
   );
 });
