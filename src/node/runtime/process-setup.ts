@@ -36,6 +36,8 @@ export interface ContainerLaunch {
   argv: string[];
   /** securityContext runAsUser/runAsGroup/supplementalGroups; absent: root, as the image would default to. */
   user?: { uid: number; gid: number; groups: number[] };
+  /** The pod's hostname (spec.hostname, else its name), in the container's own UTS namespace. */
+  hostname: string;
   /** Where the node keeps the template of a container's /dev (made on first use). */
   deviceTemplate: string;
   /** The container's terminationMessagePath and the host file behind it (read into the exit's message). */
@@ -47,8 +49,12 @@ export const startedMarker = "started ";
 const script = String.raw`
 set -eu
 exec 4>&2 2>&3
-root=$1 upper=$2 work=$3 wd=$4 cpath=$5 cmd=$6 tpl=$7 ids=$8 n=$9
+root=$1 upper=$2 work=$3 wd=$4 cpath=$5 cmd=$6 tpl=$7 ids=$8 host=$9
 shift 9
+n=$1
+shift
+# Its own UTS namespace: the pod's hostname, as a pod's containers have.
+hostname "$host"
 envbin=/usr/bin/env
 [ -x "$envbin" ] || envbin=$(command -v env)
 mkdir -p "$root" "$upper" "$work"
@@ -135,6 +141,7 @@ export function launchArgv(launch: ContainerLaunch): { file: string; args: strin
     file: "unshare",
     args: [
       "--mount",
+      "--uts",
       "--propagation",
       "private",
       "--",
@@ -150,6 +157,7 @@ export function launchArgv(launch: ContainerLaunch): { file: string; args: strin
       launch.argv[0],
       launch.deviceTemplate,
       launch.user ? `${launch.user.uid}:${launch.user.gid}:${launch.user.groups.join(",")}` : "-",
+      launch.hostname,
       String(launch.mounts.length),
       ...mounts,
       // env -i NAME=VALUE… COMMAND ARGS…: (a command whose name holds "=" would be read as a variable)

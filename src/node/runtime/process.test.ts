@@ -104,7 +104,7 @@ spec:
   containers:
     - name: main
       image: busybox
-      command: [sh, -c, 'echo discarded > /dev/null; head -c 4 /dev/urandom | wc -c; ls /dev | tr "\\n" " "; echo; echo "finished cleanly" > /dev/termination-log']
+      command: [sh, -c, 'hostname; echo discarded > /dev/null; head -c 4 /dev/urandom | wc -c; ls /dev | tr "\\n" " "; echo; echo "finished cleanly" > /dev/termination-log']
 `;
 
 const users = `
@@ -240,12 +240,12 @@ test("runtime process runs pods' commands with their volumes, as kubectl shows t
   });
 
   await t.test(
-    "a container has a /dev of its own; what it writes to /dev/termination-log is its terminated message",
+    "a container has the pod's hostname and a /dev of its own; what it writes to /dev/termination-log is its terminated message",
     async () => {
       const pod = await stowage.waitForPhase("devices", "Succeeded");
       assert.equal(
         await stowage.kubectl("logs", "devices"),
-        "4\nfd full null ptmx pts random shm stderr stdin stdout termination-log tty urandom zero \n",
+        "devices\n4\nfd full null ptmx pts random shm stderr stdin stdout termination-log tty urandom zero \n",
       );
       assert.equal(pod.status?.containerStatuses?.[0].state?.terminated?.message, "finished cleanly\n");
       assert.equal(existsSync("/dev/termination-log"), false, "nothing was written to the node's /dev");

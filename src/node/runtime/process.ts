@@ -43,6 +43,8 @@ interface ContainerRecord extends RuntimeContainerStatus {
 
 interface PodRecord {
   ref: PodRef;
+  /** spec.hostname, else the pod's name; at most 63 characters, as the kubelet's GeneratePodHostNameAndDomain. */
+  hostname: string;
   containers: Map<string, ContainerRecord>;
   /** Set once the pod is being killed: nothing starts again. */
   killing?: Promise<void>;
@@ -226,6 +228,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!record) {
       record = {
         ref: { namespace: pod.metadata.namespace ?? "default", name: pod.metadata.name ?? "", uid },
+        hostname: (pod.spec.hostname || pod.metadata.name || "pod").slice(0, 63).replace(/[-.]+$/, ""),
         containers: new Map(),
       };
       this.pods.set(uid, record);
@@ -329,6 +332,7 @@ export class ProcessRuntime implements ContainerRuntime {
         env,
         argv: containerArgv(container, env),
         user,
+        hostname: record.hostname,
         deviceTemplate: join(this.options.rootDir, "runtime", "process", "dev"),
         terminationMessage: {
           hostPath: join(runDir, "termination-log"),
