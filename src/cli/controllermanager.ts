@@ -1,9 +1,9 @@
 // `stowage controller-manager --kubeconfig <file> [--leader-elect]`: the control loops of src/controllers against
 // a (possibly remote) apiserver over HTTP. `stowage up` runs the same loops in-process (controllerManagerComponent).
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { createClient, httpTransport, inProcessTransport } from "../client/index.js";
 import { startControllerManager } from "../controllers/manager.js";
-import { kubeconfigFlag, positiveIntFlag } from "./flags.js";
+import { durationFlag, kubeconfigFlag, positiveIntFlag } from "./flags.js";
 import type { UpComponent } from "./up.js";
 
 const userAgent = "stowage-controller-manager";
@@ -12,12 +12,20 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+function positiveDurationFlag(text: string): number {
+  const ms = durationFlag(text);
+  if (ms <= 0) throw new InvalidArgumentError(`"${text}" must be longer than zero`);
+  return ms;
+}
+
 interface Flags {
   kubeconfig: string;
   leaderElect?: boolean;
   workers: number;
   resyncPeriod: number;
   hostpathReclaimRoot?: string[];
+  nodeMonitorGracePeriod: number;
+  nodeMonitorPeriod: number;
 }
 
 export function registerControllerManager(program: Command): void {
@@ -35,6 +43,13 @@ export function registerControllerManager(program: Command): void {
       "directory under which Delete/Recycle may remove or scrub hostPath volumes (repeatable; default /tmp)",
       collect,
     )
+    .option(
+      "--node-monitor-grace-period <duration>",
+      "how long a node may go without renewing its Lease before it is marked NotReady",
+      positiveDurationFlag,
+      40_000,
+    )
+    .option("--node-monitor-period <duration>", "how often node health is checked", positiveDurationFlag, 5_000)
     .action(async (flags: Flags) => {
       const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
       const transport = httpTransport(kubeconfig);
@@ -47,6 +62,8 @@ export function registerControllerManager(program: Command): void {
         workers: flags.workers,
         resyncPeriodMs: flags.resyncPeriod * 1000,
         hostPathReclaimRoots: flags.hostpathReclaimRoot ?? ["/tmp"],
+        nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriod,
+        nodeMonitorPeriodMs: flags.nodeMonitorPeriod,
       });
       console.log(
         flags.leaderElect

@@ -22,3 +22,16 @@ test("an unknown command is refused with a message that says so", async () => {
   assert.notEqual(code, 0);
   assert.match(stderr, /unknown command 'no-such-command'/);
 });
+
+test("controller-manager takes the node monitor periods as durations and refuses a zero grace period", async () => {
+  const help = await run("controller-manager", "--help");
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--node-monitor-grace-period <duration>/);
+  assert.match(help.stdout, /--node-monitor-period <duration>/);
+  const refused = await run("controller-manager", "--kubeconfig", "/nonexistent", "--node-monitor-grace-period", "0s");
+  assert.notEqual(refused.code, 0);
+  assert.match(
+    refused.stderr,
+    /option '--node-monitor-grace-period <duration>' argument '0s' is invalid\. "0s" must be longer than zero/,
+  );
+});

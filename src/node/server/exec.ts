@@ -1,7 +1,7 @@
 // exec over the Kubernetes websocket channel protocol (k8s.io/apimachinery/pkg/util/remotecommand, wsstream): every
 // binary message starts with its channel — 0 stdin, 1 stdout, 2 stderr, 3 error (one metav1.Status when the command
 // ends), 4 resize (TTY size as JSON) and, in v5.channel.k8s.io, 255 close ([255, channel]: the client closed its
-// stdin). The command runs inside the container with `nsenter --target <pid> --mount --root --wd` and the
+// stdin). The command runs inside the container with `nsenter --target <pid> --mount --uts --root --wd` and the
 // container's environment; a TTY comes from `script`, resized through its terminal with `stty`.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readFile, readlink } from "node:fs/promises";
@@ -199,7 +199,7 @@ export async function runExec(
     ws.off("message", keep);
     ws.off("close", closeEarly);
   }
-  const nsenter = ["--target", String(pid), "--mount", "--root", "--wd", "--", ...options.command];
+  const nsenter = ["--target", String(pid), "--mount", "--uts", "--root", "--wd", "--", ...options.command];
   const child = options.tty
     ? spawn("script", ["-q", "-f", "-e", "-c", scriptCommand(nsenter, initialSize), "/dev/null"], {
         env: { TERM: "xterm", ...env },
