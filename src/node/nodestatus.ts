@@ -20,8 +20,6 @@ function hostIP(): string {
   return "127.0.0.1";
 }
 
-export const nodeHostIP = hostIP;
-
 function conditions(now: string, previous: NodeCondition[] | undefined): NodeCondition[] {
   const make = (type: string, status: "True" | "False", reason: string, message: string): NodeCondition => {
     const before = previous?.find((c) => c.type === type);
@@ -49,6 +47,8 @@ export interface NodeStatusOptions {
   /** Labels added at registration (besides hostname/os/arch). */
   labels?: Record<string, string>;
   log(message: string, err?: unknown): void;
+  /** Called once a write has added volumes to reportedInUse: volume steps waiting on them can go on now. */
+  onVolumesReported?(): void;
 }
 
 export class NodeStatusManager {
@@ -62,13 +62,16 @@ export class NodeStatusManager {
   /** volumesInUse as last written to the Node: what the attach/detach controller has been told. */
   readonly reportedInUse = new Set<string>();
   private lastWrite = 0;
+  /** A write is in flight; `pending` is the one after it, shared by every call made meanwhile. */
+  private writing = false;
+  private pending: { force: boolean; waiters: { resolve(): void; reject(err: unknown): void }[] } | undefined;
   /** The kubelet API's port (src/node/server), published as daemonEndpoints.kubeletEndpoint.Port. */
   private kubeletPort = 10250;
   readonly hostIP = hostIP();
 
   constructor(private readonly options: NodeStatusOptions) {}
 
-  private status(previous: NodeStatus | undefined): NodeStatus {
+  private status(previous: NodeStatus | undefined, volumesInUse: string[] | undefined): NodeStatus {
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const capacity = {
       cpu: String(cpus().length),
@@ -98,11 +101,7 @@ export class NodeStatusManager {
         architecture: goArch(),
       },
       volumesInUse:
-        this.volumesInUse === undefined
-          ? previous?.volumesInUse
-          : this.volumesInUse.length
-            ? this.volumesInUse
-            : undefined,
+        volumesInUse === undefined ? previous?.volumesInUse : volumesInUse.length ? volumesInUse : undefined,
     };
   }
 
@@ -140,30 +139,64 @@ export class NodeStatusManager {
     this.kubeletPort = port;
   }
 
-  /** node.status.volumesInUse: what the attach/detach controller must not detach (sorted, as the kubelet). */
-  setVolumesInUse(names: string[]): void {
+  /**
+   * node.status.volumesInUse: what the attach/detach controller must not detach (sorted, as the kubelet). True when
+   * it lists a volume the Node does not report yet (whoever waits on that wants a write now).
+   */
+  setVolumesInUse(names: string[]): boolean {
     this.volumesInUse = [...names].sort();
+    return this.volumesInUse.some((name) => !this.reportedInUse.has(name));
   }
 
-  /** Writes the status when volumesInUse changed, or when forced/stale (heartbeat). Retries conflicts. */
-  async writeStatus(force = false): Promise<void> {
+  /**
+   * Writes the status when volumesInUse changed, or when forced/stale (heartbeat). Never two writes at once: a call
+   * while one is in flight is served by one more write after it, shared with every other call made meanwhile (each
+   * write reads volumesInUse as it starts, so it carries the latest). Retries conflicts.
+   */
+  writeStatus(force = false): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending ??= { force: false, waiters: [] };
+      this.pending.force ||= force;
+      this.pending.waiters.push({ resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.pending) {
+      const { force, waiters } = this.pending;
+      this.pending = undefined;
+      try {
+        await this.write(force);
+        for (const waiter of waiters) waiter.resolve();
+      } catch (err) {
+        for (const waiter of waiters) waiter.reject(err);
+      }
+    }
+    this.writing = false;
+  }
+
+  private async write(force: boolean): Promise<void> {
     const key = JSON.stringify(this.volumesInUse);
     if (!force && key === this.written && Date.now() - this.lastWrite < 60_000) return;
+    const inUse = this.volumesInUse;
     for (let attempt = 0; ; attempt++) {
       const node = await this.options.client.nodes.get(this.options.nodeName);
       try {
-        await this.options.client.nodes.updateStatus({ ...node, status: this.status(node.status) });
-        this.written = key;
-        if (this.volumesInUse) {
-          this.reportedInUse.clear();
-          for (const name of this.volumesInUse) this.reportedInUse.add(name);
-        }
-        this.lastWrite = Date.now();
-        return;
+        await this.options.client.nodes.updateStatus({ ...node, status: this.status(node.status, inUse) });
+        break;
       } catch (err) {
         if (!isConflict(err) || attempt > 5) throw err;
       }
     }
+    this.written = key;
+    this.lastWrite = Date.now();
+    if (!inUse) return;
+    const grew = inUse.some((name) => !this.reportedInUse.has(name));
+    this.reportedInUse.clear();
+    for (const name of inUse) this.reportedInUse.add(name);
+    if (grew) this.options.onVolumesReported?.();
   }
 
   /** Creates or renews kube-node-lease/<node>. */
