@@ -1,7 +1,8 @@
 // The Node object and its heartbeats (pkg/kubelet/kubelet_node_status.go, nodelease): the agent registers its
 // Node with the labels, addresses, capacity and conditions the kubelet reports, renews a Lease in
 // kube-node-lease every 10 s (leaseDurationSeconds 40, as the kubelet), and rewrites the Node's status when
-// something in it changes (volumesInUse) or every minute to refresh the conditions' heartbeat times.
+// something in it changes (volumesInUse) or every minute to refresh the conditions' heartbeat times — one write
+// at a time, whoever asks.
 import { arch, cpus, hostname, networkInterfaces, release, totalmem } from "node:os";
 import type { Node, NodeCondition, NodeStatus } from "../api/core/types.js";
 import type { Lease } from "../api/coordination/types.js";

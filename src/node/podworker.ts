@@ -162,6 +162,7 @@ export class PodWorker {
     );
   }
 
+  /** The agent stops: no deadline timer may requeue a pod after that. */
   stop(): void {
     for (const timer of this.deadlineTimers.values()) clearTimeout(timer);
   }
