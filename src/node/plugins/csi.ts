@@ -233,9 +233,8 @@ export async function forgetStaging(ctx: PluginContext, volume: CsiVolume): Prom
   await rmdir(dirname(stagingPath)).catch(() => undefined);
 }
 
-/** UnmountDevice: NodeUnstageVolume, then the staging directory goes. */
-export async function unstageVolume(ctx: PluginContext, device: StagedDevice): Promise<void> {
-  if (device.blockPvName !== undefined) return unstageBlockVolume(ctx, device, device.blockPvName);
+/** NodeUnstageVolume, then the (now empty) staging directory goes; a failure is `operation`'s, as the kubelet names it. */
+export async function nodeUnstage(ctx: PluginContext, device: StagedDevice, operation: string): Promise<void> {
   const driver = ctx.csi.get(device.driver);
   try {
     await driver.client.node.NodeUnstageVolume({
@@ -243,9 +242,15 @@ export async function unstageVolume(ctx: PluginContext, device: StagedDevice): P
       staging_target_path: device.stagingPath,
     });
   } catch (err) {
-    throw new VolumeOperationError("UnmountDevice", device.uniqueName, describeCause(err));
+    throw new VolumeOperationError(operation, device.uniqueName, describeCause(err));
   }
   await rmdir(device.stagingPath).catch(() => undefined);
+}
+
+/** UnmountDevice: NodeUnstageVolume, then the staging directory goes. */
+export async function unstageVolume(ctx: PluginContext, device: StagedDevice): Promise<void> {
+  if (device.blockPvName !== undefined) return unstageBlockVolume(ctx, device, device.blockPvName);
+  await nodeUnstage(ctx, device, "UnmountDevice");
   await rm(join(dirname(device.stagingPath), volDataFile), { force: true });
   await rmdir(dirname(device.stagingPath));
 }

@@ -12,7 +12,7 @@ import type { RegisteredDriver } from "../csidrivers.js";
 import { csiUniqueVolumeName, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import { describeCause, VolumeOperationError, type PluginContext } from "./context.js";
-import { uncertainUnlessFinal, type CsiVolume } from "./csi.js";
+import { nodeUnstage, uncertainUnlessFinal, type CsiVolume } from "./csi.js";
 
 async function writeVolData(ctx: PluginContext, volume: CsiVolume): Promise<void> {
   const dataDir = ctx.paths.csiBlockDataDir(volume.pvName);
@@ -146,16 +146,7 @@ export async function unpublishBlockVolume(ctx: PluginContext, mounted: MountedV
 
 /** TearDownDevice → unstageVolumeForBlock: NodeUnstageVolume, then the staging and data dirs go. */
 export async function unstageBlockVolume(ctx: PluginContext, device: StagedDevice, pvName: string): Promise<void> {
-  const driver = ctx.csi.get(device.driver);
-  try {
-    await driver.client.node.NodeUnstageVolume({
-      volume_id: device.volumeHandle,
-      staging_target_path: device.stagingPath,
-    });
-  } catch (err) {
-    throw new VolumeOperationError("UnmapDevice.TearDownDevice", device.uniqueName, describeCause(err));
-  }
-  await rmdir(device.stagingPath).catch(() => undefined);
+  await nodeUnstage(ctx, device, "UnmapDevice.TearDownDevice");
   await removeDataDir(ctx, pvName);
 }
 
