@@ -22,13 +22,7 @@ import { generatePodStatus, generateProcessPodStatus, statusChanged } from "./po
 import type { ProcessRuntime } from "./runtime/process.js";
 import type { PodRef } from "./runtime/runtime.js";
 import type { ActualState } from "./volumemanager/actual.js";
-import {
-  desiredPod,
-  podNeedsVolumes,
-  volumeKey,
-  type DesiredListers,
-  type DesiredVolume,
-} from "./volumemanager/desired.js";
+import { podNeedsVolumes, volumeKey, type DesiredListers, type DesiredVolume } from "./volumemanager/desired.js";
 import type { Reconciler } from "./volumemanager/reconciler.js";
 
 const minimumGracePeriodSeconds = 2;
@@ -242,7 +236,8 @@ export class PodWorker {
       if (statusChanged(pod.status, status)) await client.pods.updateStatus({ ...pod, status });
       return;
     }
-    const desired = desiredPod(pod, this.options.listers);
+    // The reconciler's memoized copy: the same pod, claims and PVs give the same result, computed once.
+    const desired = this.options.reconciler.desiredOf(pod);
     const unmounted = [
       ...desired.errors.map((e) => e.outerName),
       ...desired.volumes

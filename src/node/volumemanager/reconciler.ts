@@ -60,7 +60,20 @@ export interface ReconcilerOptions {
   log(message: string, err?: unknown): void;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** How often a pass looks again at every pod, settled or not (the level-based safety net); default 2 s. */
+  fullPassIntervalMs?: number;
 }
+
+/** A desired volume with what a pass needs of it, computed once per desired pod. */
+interface WantedVolume {
+  key: string;
+  volume: DesiredVolume;
+  /** The staged device a CSI volume publishes from. */
+  device?: string;
+}
+
+/** Volume kinds with nothing to refresh once set up (configMap, secret, downwardAPI, projected follow their sources). */
+const settledKinds: ReadonlySet<DesiredVolume["kind"]> = new Set(["csi", "emptyDir", "hostPath", "nfs"]);
 
 interface Backoff {
   until: number;
@@ -95,7 +108,8 @@ export class Reconciler {
    */
   private readonly desiredMemo = new WeakMap<Pod, { inputs: unknown[]; desired: DesiredPod }>();
 
-  private desiredOf(pod: Pod): DesiredPod {
+  /** The pod's desired volumes (memoized; the pod worker reads them too). Callers must not change the result. */
+  desiredOf(pod: Pod): DesiredPod {
     const { claims, volumes } = this.options.listers;
     const inputs: unknown[] = [];
     for (const volume of pod.spec.volumes ?? []) {
@@ -110,6 +124,62 @@ export class Reconciler {
     const desired = desiredPod(pod, this.options.listers);
     this.desiredMemo.set(pod, { inputs, desired });
     return desired;
+  }
+
+  private readonly wantedMemo = new WeakMap<DesiredPod, WantedVolume[]>();
+
+  private wantedOf(desired: DesiredPod): WantedVolume[] {
+    let out = this.wantedMemo.get(desired);
+    if (!out) {
+      out = desired.volumes.map((volume) => ({
+        key: volumeKey(volume),
+        volume,
+        ...(volume.kind === "csi" ? { device: deviceOf(volume) } : {}),
+      }));
+      this.wantedMemo.set(desired, out);
+    }
+    return out;
+  }
+
+  /**
+   * Desired pods whose every volume a pass found set up with nothing left to do (no refresh, no expansion, no
+   * step running), with the actual-state entries it saw. A desired pod is the same object only while its pod, claims
+   * and PVs are (desiredOf), and the actual state replaces entries rather than changing them, so while every entry
+   * is still the same object a pass would start nothing for the pod: it is skipped, and a pass costs what changed.
+   */
+  private readonly settled = new WeakMap<DesiredPod, (MountedVolume | undefined)[]>();
+  private nextFullPass = 0;
+
+  private stillSettled(desired: DesiredPod, wanted: WantedVolume[]): boolean {
+    const seen = this.settled.get(desired);
+    if (!seen) return false;
+    for (let i = 0; i < wanted.length; i++) {
+      const { key } = wanted[i];
+      if (this.options.actual.volumes.get(key) !== seen[i]) return false;
+      if (this.inFlight.has(key) || this.inFlight.has(`expand/${key}`)) return false;
+    }
+    return true;
+  }
+
+  /** After a pass looked at the pod: whether it has nothing left to do, as stillSettled relies on. */
+  private noteSettled(desired: DesiredPod, wanted: WantedVolume[]): void {
+    const seen: MountedVolume[] = [];
+    for (const { key, volume } of wanted) {
+      const mounted = this.options.actual.volumes.get(key);
+      if (!mounted || mounted.uncertain || !settledKinds.has(volume.kind)) return;
+      if (this.inFlight.has(key) || this.inFlight.has(`expand/${key}`)) return;
+      if (
+        volume.kind === "csi" &&
+        pendingNodeExpansion(
+          this.options.listers.claims.get(volume.claimKey),
+          this.options.listers.volumes.get(volume.pvName),
+        )
+      ) {
+        return;
+      }
+      seen.push(mounted);
+    }
+    this.settled.set(desired, seen);
   }
 
   /** Whether every step is finished for the pod's volumes and none is running. */
@@ -155,17 +225,31 @@ export class Reconciler {
     while (this.inFlight.size > 0) await new Promise((r) => setTimeout(r, 10));
   }
 
-  /** One pass: start the next step of every volume whose desired and actual state differ. */
+  /**
+   * One pass: start the next step of every volume whose desired and actual state differ. Pods found settled by an
+   * earlier pass and unchanged since are not looked at again, except by a full pass every fullPassIntervalMs.
+   */
   reconcile(): void {
     const { actual, ctx } = this.options;
+    const now = Date.now();
+    const full = now >= this.nextFullPass;
+    if (full) this.nextFullPass = now + (this.options.fullPassIntervalMs ?? 2000);
     const desired = this.desiredPods();
     const wanted = new Map<string, { volume: DesiredVolume; pod: Pod }>();
     const wantedDevices = new Set<string>();
-    for (const { pod, volumes } of desired) {
-      for (const volume of volumes) {
-        wanted.set(volumeKey(volume), { volume, pod });
-        if (volume.kind === "csi") wantedDevices.add(deviceOf(volume));
+    /** The volumes step 3 looks at: those of pods not settled. */
+    const check = new Map<string, { volume: DesiredVolume; pod: Pod }>();
+    const checked: { desired: DesiredPod; wanted: WantedVolume[] }[] = [];
+    for (const desiredPod of desired) {
+      const { pod } = desiredPod;
+      const volumes = this.wantedOf(desiredPod);
+      const skip = !full && this.stillSettled(desiredPod, volumes);
+      for (const { key, volume, device } of volumes) {
+        wanted.set(key, { volume, pod });
+        if (!skip) check.set(key, { volume, pod });
+        if (device) wantedDevices.add(device);
       }
+      if (!skip) checked.push({ desired: desiredPod, wanted: volumes });
     }
 
     // 1. Unmount what no pod needs (reconciler.unmountVolumes).
@@ -174,9 +258,11 @@ export class Reconciler {
       this.start(mounted.key, [], () => this.tearDown(mounted));
     }
     // 2. Unstage devices nothing publishes any more (unmountDetachDevices).
-    const published = actual.publishedDevices();
+    let published: Set<string> | undefined; // only needed when some staged device is not wanted
     for (const device of actual.devices.values()) {
-      if (wantedDevices.has(device.uniqueName) || published.has(device.uniqueName)) continue;
+      if (wantedDevices.has(device.uniqueName)) continue;
+      published ??= actual.publishedDevices();
+      if (published.has(device.uniqueName)) continue;
       if (this.deviceBusy(device.uniqueName)) continue;
       this.start(`device/${device.uniqueName}`, [device.uniqueName], async () => {
         await unstageVolume(ctx, device);
@@ -184,7 +270,7 @@ export class Reconciler {
       });
     }
     // 3. Set up what pods need (mountOrAttachVolumes), refresh configMaps/secrets that changed.
-    for (const [key, { volume, pod }] of wanted) {
+    for (const [key, { volume, pod }] of check) {
       const mounted = actual.volumes.get(key);
       if (mounted && !mounted.uncertain) {
         if (
@@ -254,6 +340,7 @@ export class Reconciler {
       }
       this.start(key, [], () => this.setUp(volume, pod, key), pod);
     }
+    for (const { desired: desiredPod, wanted: volumes } of checked) this.noteSettled(desiredPod, volumes);
   }
 
   private deviceBusy(device: string): boolean {
