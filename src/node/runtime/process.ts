@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Container, ContainerStatus, Pod } from "../../api/core/types.js";
+import type { Container, ContainerState as ApiContainerState, ContainerStatus, Pod } from "../../api/core/types.js";
 import { containerLogPath, type ContainerRuntime, type PodRef } from "./runtime.js";
 import { ContainerRun, stateFile, type Exit, type RunState } from "./process-container.js";
 import { containerArgv, containerEnv, ContainerConfigError, containerUser, type EnvSources } from "./process-env.js";
@@ -23,10 +23,12 @@ export type ContainerState =
   | { kind: "running"; startedAt: string }
   | ({ kind: "terminated"; startedAt?: string } & Exit);
 
+type TerminatedState = Extract<ContainerState, { kind: "terminated" }>;
+
 export interface RuntimeContainerStatus {
   name: string;
   state: ContainerState;
-  lastState?: Extract<ContainerState, { kind: "terminated" }>;
+  lastState?: TerminatedState;
   restartCount: number;
   containerID?: string;
 }
@@ -385,20 +387,25 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 }
 
+/** A terminated state as the runtime keeps it, from one the API shows. */
+function fromTerminated(t: NonNullable<ApiContainerState["terminated"]>): TerminatedState {
+  return {
+    kind: "terminated",
+    exitCode: t.exitCode,
+    reason: t.reason ?? (t.exitCode === 0 ? "Completed" : "Error"),
+    message: t.message,
+    startedAt: t.startedAt,
+    finishedAt: t.finishedAt ?? now(),
+  };
+}
+
 /** A container's record from the status a previous agent reported (its run was killed with that agent). */
 function seed(c: ContainerRecord, status: ContainerStatus): void {
   c.restartCount = status.restartCount;
   c.containerID = status.containerID;
   const terminated = status.state?.terminated;
   if (terminated) {
-    c.state = {
-      kind: "terminated",
-      exitCode: terminated.exitCode,
-      reason: terminated.reason ?? (terminated.exitCode === 0 ? "Completed" : "Error"),
-      message: terminated.message,
-      startedAt: terminated.startedAt,
-      finishedAt: terminated.finishedAt ?? now(),
-    };
+    c.state = fromTerminated(terminated);
   } else if (status.state?.running) {
     // kubelet_pods.go convertToAPIContainerStatuses: a container that was running and cannot be found any more.
     c.state = {
@@ -411,26 +418,7 @@ function seed(c: ContainerRecord, status: ContainerStatus): void {
     };
   }
   const last = status.lastState?.terminated;
-  if (last && status.state?.waiting) {
-    // Waiting to be restarted (CrashLoopBackOff): the last run is the one to restart from.
-    c.state = {
-      kind: "terminated",
-      exitCode: last.exitCode,
-      reason: last.reason ?? (last.exitCode === 0 ? "Completed" : "Error"),
-      message: last.message,
-      startedAt: last.startedAt,
-      finishedAt: last.finishedAt ?? now(),
-    };
-    return;
-  }
-  if (last) {
-    c.lastState = {
-      kind: "terminated",
-      exitCode: last.exitCode,
-      reason: last.reason ?? (last.exitCode === 0 ? "Completed" : "Error"),
-      message: last.message,
-      startedAt: last.startedAt,
-      finishedAt: last.finishedAt ?? now(),
-    };
-  }
+  // Waiting to be restarted (CrashLoopBackOff): the last run is the one to restart from.
+  if (last && status.state?.waiting) c.state = fromTerminated(last);
+  else if (last) c.lastState = fromTerminated(last);
 }
