@@ -106,24 +106,41 @@ export class Reconciler {
    * (informers replace objects, never change them): a pass runs every few ms and looks at every pod on the node,
    * and recomputing them all was the largest CPU cost per pod with hundreds of pods (bench/node.ts).
    */
-  private readonly desiredMemo = new WeakMap<Pod, { inputs: unknown[]; desired: DesiredPod }>();
+  private readonly desiredMemo = new WeakMap<Pod, { claimKeys: string[]; inputs: unknown[]; desired: DesiredPod }>();
 
   /** The pod's desired volumes (memoized; the pod worker reads them too). Callers must not change the result. */
   desiredOf(pod: Pod): DesiredPod {
+    const memo = this.desiredMemo.get(pod);
+    if (memo && this.sameInputs(memo.claimKeys, memo.inputs)) return memo.desired;
+    // The pod's claim keys are computed once per pod object: checking the memo allocates nothing.
+    const claimKeys = memo?.claimKeys ?? [];
+    if (!memo) {
+      for (const volume of pod.spec.volumes ?? []) {
+        if (volume.persistentVolumeClaim) {
+          claimKeys.push(`${pod.metadata.namespace ?? "default"}/${volume.persistentVolumeClaim.claimName}`);
+        }
+      }
+    }
     const { claims, volumes } = this.options.listers;
     const inputs: unknown[] = [];
-    for (const volume of pod.spec.volumes ?? []) {
-      if (!volume.persistentVolumeClaim) continue;
-      const claim = claims.get(`${pod.metadata.namespace ?? "default"}/${volume.persistentVolumeClaim.claimName}`);
+    for (const key of claimKeys) {
+      const claim = claims.get(key);
       inputs.push(claim, claim?.spec.volumeName ? volumes.get(claim.spec.volumeName) : undefined);
     }
-    const memo = this.desiredMemo.get(pod);
-    if (memo && memo.inputs.length === inputs.length && memo.inputs.every((input, i) => input === inputs[i])) {
-      return memo.desired;
-    }
     const desired = desiredPod(pod, this.options.listers);
-    this.desiredMemo.set(pod, { inputs, desired });
+    this.desiredMemo.set(pod, { claimKeys, inputs, desired });
     return desired;
+  }
+
+  /** Whether every claim (and the PV it names) is still the cache object desiredPod resolved through. */
+  private sameInputs(claimKeys: string[], inputs: unknown[]): boolean {
+    const { claims, volumes } = this.options.listers;
+    for (let i = 0; i < claimKeys.length; i++) {
+      const claim = claims.get(claimKeys[i]);
+      if (claim !== inputs[2 * i]) return false;
+      if ((claim?.spec.volumeName ? volumes.get(claim.spec.volumeName) : undefined) !== inputs[2 * i + 1]) return false;
+    }
+    return true;
   }
 
   private readonly wantedMemo = new WeakMap<DesiredPod, WantedVolume[]>();
