@@ -17,9 +17,9 @@ import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../src/api/core/types.js";
-import type { VolumeSnapshot, VolumeSnapshotContent } from "../src/api/snapshot/types.js";
+import type { PersistentVolumeClaim, Pod } from "../src/api/core/types.js";
 import { createClient, inProcessTransport } from "../src/client/index.js";
+import { follow } from "./follow.js";
 import { nodeName } from "../src/cli/storage.js";
 import { unmountUnder } from "../src/cli/testing/mounts.js";
 import { defaultUpComponents, startUp } from "../src/cli/up.js";
@@ -54,69 +54,23 @@ const mark = (key: string) => {
   if (!seen.has(key)) seen.set(key, performance.now());
 };
 const abort = new AbortController();
-/**
- * Marks stages from a list, then a watch from its resourceVersion; when the watch ends early (e.g. 410 Gone after
- * the store compacted), lists and watches again, so no stage goes unseen.
- */
-async function follow<T>(
-  list: () => Promise<{ metadata: { resourceVersion?: string }; items: unknown[] }>,
-  watch: (resourceVersion: string | undefined) => AsyncIterable<{ type?: string; object: unknown }>,
-  onObject: (object: T) => void,
-): Promise<void> {
-  let initial = await list();
-  void (async () => {
-    while (!abort.signal.aborted) {
-      try {
-        for await (const event of watch(initial.metadata.resourceVersion)) {
-          if (event.type !== "ERROR" && event.type !== "BOOKMARK") onObject(event.object as T);
-        }
-      } catch {
-        // aborted at the end, or expired: relist below
-      }
-      if (abort.signal.aborted) return;
-      initial = await list();
-      for (const object of initial.items) onObject(object as T);
-    }
-  })();
-}
 const signal = abort.signal;
-await follow<Pod>(
-  () => client.pods.list({ namespace: ns }),
-  (resourceVersion) => client.pods.watch({ namespace: ns, resourceVersion, signal }),
-  (pod) => {
-    if (pod.status?.phase === "Running") mark(`pod-running/${pod.metadata.name}`);
-  },
-);
-await follow<PersistentVolumeClaim>(
-  () => client.persistentVolumeClaims.list({ namespace: ns }),
-  (resourceVersion) => client.persistentVolumeClaims.watch({ namespace: ns, resourceVersion, signal }),
-  (claim) => {
-    if (claim.metadata.annotations?.["volume.kubernetes.io/selected-node"])
-      mark(`claim-selected/${claim.metadata.name}`);
-    if (claim.status?.phase === "Bound") mark(`claim-bound/${claim.metadata.name}`);
-  },
-);
-await follow<PersistentVolume>(
-  () => client.persistentVolumes.list(),
-  (resourceVersion) => client.persistentVolumes.watch({ resourceVersion, signal }),
-  (volume) => mark(`pv-created/${volume.spec.claimRef?.name}`),
-);
-await follow<VolumeSnapshot>(
-  () => client.volumeSnapshots.list({ namespace: ns }),
-  (resourceVersion) => client.volumeSnapshots.watch({ namespace: ns, resourceVersion, signal }),
-  (snapshot) => {
-    if (snapshot.status?.readyToUse) mark(`snapshot-ready/${snapshot.metadata.name}`);
-  },
-);
-await follow<VolumeSnapshotContent>(
-  () => client.volumeSnapshotContents.list(),
-  (resourceVersion) => client.volumeSnapshotContents.watch({ resourceVersion, signal }),
-  (content) => {
-    const snapshot = content.spec.volumeSnapshotRef.name;
-    mark(`content-created/${snapshot}`);
-    if (content.status?.readyToUse) mark(`content-ready/${snapshot}`);
-  },
-);
+await follow(client.pods, signal, (pod) => {
+  if (pod.status?.phase === "Running") mark(`pod-running/${pod.metadata.name}`);
+});
+await follow(client.persistentVolumeClaims, signal, (claim) => {
+  if (claim.metadata.annotations?.["volume.kubernetes.io/selected-node"]) mark(`claim-selected/${claim.metadata.name}`);
+  if (claim.status?.phase === "Bound") mark(`claim-bound/${claim.metadata.name}`);
+});
+await follow(client.persistentVolumes, signal, (volume) => mark(`pv-created/${volume.spec.claimRef?.name}`));
+await follow(client.volumeSnapshots, signal, (snapshot) => {
+  if (snapshot.status?.readyToUse) mark(`snapshot-ready/${snapshot.metadata.name}`);
+});
+await follow(client.volumeSnapshotContents, signal, (content) => {
+  const snapshot = content.spec.volumeSnapshotRef.name;
+  mark(`content-created/${snapshot}`);
+  if (content.status?.readyToUse) mark(`content-ready/${snapshot}`);
+});
 
 async function until(key: string): Promise<number> {
   for (;;) {

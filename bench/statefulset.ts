@@ -12,8 +12,9 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { PodManagementPolicyType, StatefulSet } from "../src/api/apps/types.js";
-import type { PersistentVolumeClaim, Pod } from "../src/api/core/types.js";
+import type { Pod } from "../src/api/core/types.js";
 import { createClient, inProcessTransport } from "../src/client/index.js";
+import { follow } from "./follow.js";
 import { unmountUnder } from "../src/cli/testing/mounts.js";
 import { defaultUpComponents, startUp } from "../src/cli/up.js";
 
@@ -40,45 +41,15 @@ const mark = (key: string) => {
   if (!seen.has(key)) seen.set(key, performance.now());
 };
 const abort = new AbortController();
-/** A list, then a watch from it; relisted and rewatched if the watch ends early (e.g. 410 after compaction). */
-async function watchAll<T extends Pod | PersistentVolumeClaim>(
-  list: () => Promise<{ metadata: { resourceVersion?: string }; items: T[] }>,
-  watch: (rv: string | undefined) => AsyncIterable<{ type?: string; object: unknown }>,
-  onObject: (object: T) => void,
-): Promise<void> {
-  let initial = await list();
-  void (async () => {
-    while (!abort.signal.aborted) {
-      try {
-        for await (const event of watch(initial.metadata.resourceVersion)) {
-          if (event.type !== "ERROR" && event.type !== "BOOKMARK") onObject(event.object as T);
-        }
-      } catch {
-        // aborted at the end, or expired: relist below
-      }
-      if (abort.signal.aborted) return;
-      initial = await list();
-      initial.items.forEach(onObject);
-    }
-  })();
-}
-await watchAll<Pod>(
-  () => client.pods.list({ namespace: "default" }),
-  (rv) => client.pods.watch({ namespace: "default", resourceVersion: rv, signal: abort.signal }),
-  (pod) => {
-    const name = pod.metadata.name ?? "";
-    mark(`pod-created/${name}/${pod.metadata.uid}`);
-    if (pod.spec.nodeName) mark(`pod-scheduled/${name}/${pod.metadata.uid}`);
-    if (pod.status?.phase === "Running") mark(`pod-running/${name}/${pod.metadata.uid}`);
-  },
-);
-await watchAll<PersistentVolumeClaim>(
-  () => client.persistentVolumeClaims.list({ namespace: "default" }),
-  (rv) => client.persistentVolumeClaims.watch({ namespace: "default", resourceVersion: rv, signal: abort.signal }),
-  (claim) => {
-    if (claim.status?.phase === "Bound") mark(`claim-bound/${claim.metadata.name}`);
-  },
-);
+await follow(client.pods, abort.signal, (pod) => {
+  const name = pod.metadata.name ?? "";
+  mark(`pod-created/${name}/${pod.metadata.uid}`);
+  if (pod.spec.nodeName) mark(`pod-scheduled/${name}/${pod.metadata.uid}`);
+  if (pod.status?.phase === "Running") mark(`pod-running/${name}/${pod.metadata.uid}`);
+});
+await follow(client.persistentVolumeClaims, abort.signal, (claim) => {
+  if (claim.status?.phase === "Bound") mark(`claim-bound/${claim.metadata.name}`);
+});
 
 function statefulSet(name: string, policy: PodManagementPolicyType): StatefulSet {
   return {
