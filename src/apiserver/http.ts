@@ -1,6 +1,6 @@
 // node:http adapted to the ApiHandler: bodies read with the 3 MiB limit, watch streams written chunk by chunk
 // (HTTP/1.1 chunked transfer), the request's AbortSignal fired when the client goes away.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { ApiHandler, ApiRequest, HttpMethod } from "../api/http.js";
 import { maxBodyBytes } from "./decode.js";
@@ -57,12 +57,6 @@ export async function serveHttp(
   /** Requests with an Upgrade header (pods/exec over websockets); without it they are refused. */
   onUpgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>,
 ): Promise<{ url: string; address: string; close(): Promise<void> }> {
-  const colon = address.lastIndexOf(":");
-  const host = colon > 0 ? address.slice(0, colon).replace(/^\[|\]$/g, "") : "127.0.0.1";
-  const port = Number(colon >= 0 ? address.slice(colon + 1) : address);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`invalid listen address ${JSON.stringify(address)}: want host:port`);
-
   const server = createServer({ keepAlive: true }, (req, res) => void serve(req, res));
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0; // watches are long; the handler enforces timeoutSeconds
@@ -162,16 +156,7 @@ export async function serveHttp(
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const info = server.address() as AddressInfo;
-  const hostText = info.family === "IPv6" ? `[${info.address}]` : info.address;
-  const actual = `${hostText}:${info.port}`;
+  const { address: actual } = await listenOn(server, address);
   return {
     url: `http://${actual}`,
     address: actual,
@@ -184,8 +169,30 @@ export async function serveHttp(
   };
 }
 
-/** Waits for a slow watcher's socket to drain (or close), leaving no listener behind: a long watch waits many times. */
-function drainedOrClosed(res: ServerResponse): Promise<void> {
+/**
+ * Listens on `address` (host:port, [v6]:port, or a bare port on 127.0.0.1; port 0 picks a free one) and resolves
+ * with what was bound, e.g. 127.0.0.1:41234.
+ */
+export async function listenOn(server: Server, address: string): Promise<{ address: string; port: number }> {
+  const colon = address.lastIndexOf(":");
+  const host = colon > 0 ? address.slice(0, colon).replace(/^\[|\]$/g, "") : "127.0.0.1";
+  const port = Number(colon >= 0 ? address.slice(colon + 1) : address);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`invalid listen address ${JSON.stringify(address)}: want host:port`);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const info = server.address() as AddressInfo;
+  const hostText = info.family === "IPv6" ? `[${info.address}]` : info.address;
+  return { address: `${hostText}:${info.port}`, port: info.port };
+}
+
+/** Waits for a slow reader's socket to drain (or close), leaving no listener behind: a long watch waits many times. */
+export function drainedOrClosed(res: ServerResponse): Promise<void> {
   return new Promise<void>((resolve) => {
     const settle = () => {
       res.off("drain", settle);

@@ -4,9 +4,10 @@
 // status.daemonEndpoints.kubeletEndpoint.Port. Like a kubelet without --authentication-token-webhook/client CA
 // it authenticates nobody: bind it only where the apiserver (and no one else) reaches it.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import type { Pod } from "../../api/core/types.js";
+import { drainedOrClosed, listenOn } from "../../apiserver/http.js";
 import { containerLogPath, type ContainerRuntime } from "../runtime/runtime.js";
 import { channelProtocols, parseExecQuery, runExec, type ChannelProtocol } from "./exec.js";
 import { KubeletRequestError, logRestartCount, parseLogQuery, readContainerLog } from "./logs.js";
@@ -83,19 +84,6 @@ function refuseUpgrade(socket: Socket, code: number, message: string): void {
     `HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
       `Connection: close\r\n\r\n${body.toString()}`,
   );
-}
-
-/** Waits for a slow reader's socket to drain (or close), leaving no listener behind: a long follow waits often. */
-function drainedOrClosed(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const settle = () => {
-      res.off("drain", settle);
-      res.off("close", settle);
-      resolve();
-    };
-    res.on("drain", settle);
-    res.on("close", settle);
-  });
 }
 
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
@@ -211,21 +199,10 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     });
   });
 
-  const colon = options.address.lastIndexOf(":");
-  const host = options.address.slice(0, colon).replace(/^\[|\]$/g, "");
-  const port = Number(options.address.slice(colon + 1));
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const info = server.address() as AddressInfo;
-  const hostText = info.family === "IPv6" ? `[${info.address}]` : info.address;
+  const bound = await listenOn(server, options.address);
   return {
-    port: info.port,
-    url: `http://${hostText}:${info.port}`,
+    port: bound.port,
+    url: `http://${bound.address}`,
     async close() {
       abort.abort();
       for (const ws of wss.clients) ws.terminate();
