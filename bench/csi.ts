@@ -12,7 +12,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CsiClient } from "../src/csi/client.js";
-import { mountsUnder, unmount } from "../src/csi/drivers/mount.js";
+import { mountsUnder, unmount } from "../src/support/mount.js";
 import { startDriver } from "../src/csi/drivers/hostpath/index.js";
 import type { VolumeCapability } from "../src/csi/generated/csi/v1/VolumeCapability.js";
 

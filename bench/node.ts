@@ -24,7 +24,7 @@ import type { Pod } from "../src/api/core/types.js";
 import { controllerManagerComponent } from "../src/cli/controllermanager.js";
 import { startUp } from "../src/cli/up.js";
 import { createClient, inProcessTransport } from "../src/client/index.js";
-import { mountsUnder, unmount } from "../src/csi/drivers/mount.js";
+import { mountsUnder, unmount } from "../src/support/mount.js";
 import { DRIVER_NAME, startDriver } from "../src/csi/drivers/hostpath/index.js";
 import { CsiClient } from "../src/csi/client.js";
 import { startNodeAgent } from "../src/node/agent.js";

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import type { CSINode } from "../api/storage/types.js";
 import { CsiClient } from "../csi/client.js";
 import { DRIVER_NAME, TOPOLOGY_KEY } from "../csi/drivers/hostpath/index.js";
-import { mountsUnder, unmount } from "../csi/drivers/mount.js";
+import { mountsUnder, unmount } from "../support/mount.js";
 import { killProcess, spawnAgent } from "../node/testing/agentprocess.js";
 import { controllerManagerComponent } from "./controllermanager.js";
 import { eventually, startStowage } from "./testing/stowage.js";

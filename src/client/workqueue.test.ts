@@ -65,14 +65,30 @@ test("a key whose sync throws is retried with backoff until it succeeds", async 
     attempts++;
     if (attempts < 4) throw new Error("apiserver said no");
     requeuesSeen = queue.numRequeues(key);
-    queue.forget(key);
     controller.abort();
   });
   queue.add("default/data");
   await worked;
   assert.equal(attempts, 4);
   assert.equal(requeuesSeen, 3);
-  assert.equal(queue.numRequeues("default/data"), 0);
+  assert.equal(queue.numRequeues("default/data"), 0, "a sync that returns resets the key's backoff");
+});
+
+test("a sync that asks for a rate-limited retry itself keeps its growing backoff", async () => {
+  const queue = new WorkQueue<string>({ log: quiet });
+  const controller = new AbortController();
+  let attempts = 0;
+  let requeuesSeen = -1;
+  const worked = queue.work(controller.signal, (key) => {
+    attempts++;
+    if (attempts < 3) return queue.addRateLimited(key); // "not yet": e.g. waiting on another object
+    requeuesSeen = queue.numRequeues(key);
+    controller.abort();
+  });
+  queue.add("default/data");
+  await worked;
+  assert.equal(attempts, 3);
+  assert.equal(requeuesSeen, 2, "the two deliberate retries were not forgotten in between");
 });
 
 test("per-key backoff doubles from 5 ms to the cap, independently per key, and forget resets it", () => {

@@ -23,6 +23,8 @@ export class WorkQueue<K> {
   private head = 0;
   private readonly dirty = new Set<K>();
   private readonly processing = new Set<K>();
+  /** Keys that asked for a rate-limited retry while being processed: their backoff must keep growing. */
+  private readonly retrying = new Set<K>();
   private readonly waiting = new Map<K, { readyAt: number; timer: NodeJS.Timeout }>();
   private readonly limiter: ControllerRateLimiter<K>;
   private readonly log: (message: string, fields: Record<string, unknown>) => void;
@@ -66,6 +68,7 @@ export class WorkQueue<K> {
   /** Retry later: 5 ms, 10 ms, 20 ms … per key (capped), and no faster than the overall bucket allows. */
   addRateLimited(key: K): void {
     if (this.shuttingDown) return;
+    if (this.processing.has(key)) this.retrying.add(key);
     this.addAfter(key, this.limiter.when(key));
   }
 
@@ -122,9 +125,10 @@ export class WorkQueue<K> {
   }
 
   /**
-   * Runs `workers` loops of get → fn → done until the signal aborts (or shutdown). A key whose fn throws is
-   * logged and retried with addRateLimited. On success nothing else happens: call forget(key) yourself,
-   * so a fn that re-queues with addRateLimited on purpose keeps its growing backoff.
+   * Runs `workers` loops of get → fn → done until the signal aborts (or shutdown): the control loop every
+   * controller, sidecar and node worker shares. A key whose fn throws is logged and retried with addRateLimited;
+   * a key whose fn returns is forgotten (its backoff starts over), unless fn itself re-queued it with
+   * addRateLimited (a "not yet, try again later" that must keep its growing backoff).
    * Resolves when every loop has finished its last key. The signal aborting shuts the queue down.
    */
   async work(signal: AbortSignal, fn: (key: K) => Promise<void> | void, workers = 1): Promise<void> {
@@ -137,11 +141,14 @@ export class WorkQueue<K> {
         if (key === undefined) return;
         try {
           await fn(key);
+          if (!this.retrying.has(key)) this.forget(key);
         } catch (err) {
-          this.log("sync failed; will retry", { key, err });
+          if (signal.aborted) continue; // stopping: a sync cut short by the abort is no failure worth a line
+          this.log("sync failed; will retry", { key, err: err instanceof Error ? err.message : String(err) });
           // addRateLimited is a no-op after shutdown; during a drain the key is simply dropped.
           this.addRateLimited(key);
         } finally {
+          this.retrying.delete(key);
           this.done(key);
         }
       }

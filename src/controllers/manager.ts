@@ -7,7 +7,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Client } from "../client/index.js";
 import { LeaderElector, createEventRecorder, createInformerFactory } from "../client/index.js";
-import type { Log } from "./common/run.js";
+import type { Log } from "../support/log.js";
 import { startPVBinder } from "./pvbinder/controller.js";
 import { startPVCProtection } from "./pvcprotection/controller.js";
 import { startPVProtection } from "./pvprotection/controller.js";

@@ -2,7 +2,7 @@
 // once no pod in the API owns it and nothing is mounted under it — never while anything is, so a volume that failed
 // to unmount keeps its data reachable instead of being deleted through the mount.
 import { readdir, rm } from "node:fs/promises";
-import { hasMountsUnder } from "../csi/drivers/mount.js";
+import { hasMountsUnder } from "../support/mount.js";
 import type { NodePaths } from "./paths.js";
 import type { ActualState } from "./volumemanager/actual.js";
 

@@ -12,7 +12,7 @@ import { controllerManagerComponent } from "../cli/controllermanager.js";
 import { startStowage } from "../cli/testing/stowage.js";
 import type { VolumeAttachment } from "../api/storage/types.js";
 import { createClient, inProcessTransport, Informer } from "../client/index.js";
-import { listMounts, mountsUnder, unmount } from "../csi/drivers/mount.js";
+import { listMounts, mountsUnder, unmount } from "../support/mount.js";
 import { startHostpath } from "../csi/drivers/hostpath/testing/driver.js";
 import { startAttacher } from "../csi/sidecars/attacher/controller.js";
 import { killProcess, spawnAgent } from "./testing/agentprocess.js";

@@ -22,7 +22,7 @@ import { filterReadWriteOncePod } from "./volumerestrictions.js";
 export const DefaultSchedulerName = "default-scheduler";
 export const MsgNoNodesAvailable = "no nodes available to schedule pods";
 
-export type Log = (message: string, fields: Record<string, unknown>) => void;
+import type { Log } from "../support/log.js";
 
 export interface SchedulerOptions {
   client: Client;

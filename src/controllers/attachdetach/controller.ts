@@ -14,7 +14,8 @@ import {
   type InformerFactory,
 } from "../../client/index.js";
 import { claimNamesOf, ensurePodClaimIndex } from "../common/podindex.js";
-import { every, runWorkers, type Log } from "../common/run.js";
+import { every, runWorkers } from "../common/run.js";
+import type { Log } from "../../support/log.js";
 import {
   attachmentsByNode,
   attachmentsByVolume,

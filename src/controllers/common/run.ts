@@ -1,8 +1,9 @@
 // The worker loop every controller here shares (STYLE.md's control-loop shape): sync the key; success forgets its
 // backoff, failure re-adds it rate-limited (5 ms doubling, capped), and the queue never runs a key twice at once.
 import type { WorkQueue } from "../../client/index.js";
+export { every } from "../../client/index.js";
 
-export type Log = (message: string, fields: Record<string, unknown>) => void;
+import type { Log } from "../../support/log.js";
 
 export function runWorkers(
   queue: WorkQueue<string>,
@@ -25,12 +26,4 @@ export function runWorkers(
     },
     workers,
   );
-}
-
-/** Calls fn every periodMs until the signal aborts (the controllers' periodic resync). */
-export function every(periodMs: number, signal: AbortSignal, fn: () => void): void {
-  if (periodMs <= 0) return;
-  const timer = setInterval(fn, periodMs);
-  timer.unref?.();
-  signal.addEventListener("abort", () => clearInterval(timer), { once: true });
 }

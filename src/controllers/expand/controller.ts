@@ -21,7 +21,7 @@ import {
   type EventRecorder,
   type Informer,
 } from "../../client/index.js";
-import type { Log } from "../common/run.js";
+import type { Log } from "../../support/log.js";
 import { runWorkers } from "../common/run.js";
 
 /** Upstream's event source for this controller. */

@@ -11,7 +11,7 @@ import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
 import type { KubeObject, OwnerReference } from "../../api/meta.js";
 import type { Client, Informer, ResourceClient } from "../../client/index.js";
 import { isConflict, isNotFound, WorkQueue } from "../../client/index.js";
-import type { Log } from "../common/run.js";
+import type { Log } from "../../support/log.js";
 import { controllerRevisionResource } from "../statefulset/revision.js";
 import { every, runWorkers } from "../common/run.js";
 

@@ -16,7 +16,8 @@ import {
   type EventRecorder,
   type InformerFactory,
 } from "../../client/index.js";
-import { every, runWorkers, type Log } from "../common/run.js";
+import { every, runWorkers } from "../common/run.js";
+import type { Log } from "../../support/log.js";
 import { formatTime, tryUpdateNodeHealth, type NodeHealth } from "./health.js";
 import { markPodsNotReady } from "./pods.js";
 import {

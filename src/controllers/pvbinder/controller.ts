@@ -6,7 +6,7 @@ import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/typ
 import type { Client, EventRecorder, InformerFactory } from "../../client/index.js";
 import { WorkQueue, isNotFound, keyOf } from "../../client/index.js";
 import { podClaimIndex, ensurePodClaimIndex } from "../common/podindex.js";
-import type { Log } from "../common/run.js";
+import type { Log } from "../../support/log.js";
 import { every, runWorkers } from "../common/run.js";
 import { syncClaim, syncVolume } from "./binder.js";
 import type { BinderApi, BinderContext } from "./context.js";

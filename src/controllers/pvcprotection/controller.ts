@@ -9,7 +9,7 @@ import type { Client, Informer } from "../../client/index.js";
 import { WorkQueue, isNotFound, keyOf } from "../../client/index.js";
 import { PVCProtectionFinalizer } from "../../api/wellknown.js";
 import { claimNamesOf, ensurePodClaimIndex, podClaimIndex } from "../common/podindex.js";
-import type { Log } from "../common/run.js";
+import type { Log } from "../../support/log.js";
 import { every, runWorkers } from "../common/run.js";
 
 export interface ProtectionOptions {

@@ -5,7 +5,7 @@ import type { PersistentVolume } from "../../api/core/types.js";
 import type { Client, Informer } from "../../client/index.js";
 import { WorkQueue, isNotFound, keyOf } from "../../client/index.js";
 import { PVProtectionFinalizer } from "../../api/wellknown.js";
-import type { Log } from "../common/run.js";
+import type { Log } from "../../support/log.js";
 import { every, runWorkers } from "../common/run.js";
 
 export interface PVProtectionOptions {

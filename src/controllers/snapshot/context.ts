@@ -3,7 +3,7 @@ import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/typ
 import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../../api/snapshot/types.js";
 import type { Client, EventRecorder, Lister } from "../../client/index.js";
 
-export type Log = (message: string, fields?: Record<string, unknown>) => void;
+import type { Log } from "../../support/log.js";
 
 export interface SnapshotContext {
   client: Client;

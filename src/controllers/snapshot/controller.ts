@@ -23,10 +23,11 @@ import {
   type Client,
 } from "../../client/index.js";
 import { SecretReferenceError, snapshotterSecretRef, type SecretReference } from "./secrets.js";
-import { contentNameFor, without, type Log, type SnapshotContext } from "./context.js";
+import { contentNameFor, without, type SnapshotContext } from "./context.js";
+import type { Log } from "../../support/log.js";
 import { deleteSnapshot, releaseClaim } from "./delete.js";
 
-export { contentNameFor, type Log } from "./context.js";
+export { contentNameFor } from "./context.js";
 
 export interface SnapshotControllerOptions {
   client: Client;

@@ -18,7 +18,7 @@ import {
 } from "../../api/wellknown.js";
 import type { Client, EventRecorder, Informer } from "../../client/index.js";
 import { isAlreadyExists, isNotFound, keyOf, WorkQueue } from "../../client/index.js";
-import type { Log } from "../common/run.js";
+import type { Log } from "../../support/log.js";
 import { every, runWorkers } from "../common/run.js";
 import {
   claimName,

@@ -3,7 +3,7 @@
 import type { Client, InformerFactory } from "../../client/index.js";
 import { createEventRecorder } from "../../client/index.js";
 import { startGarbageCollector } from "../garbagecollector/controller.js";
-import type { Log } from "../common/run.js";
+import type { Log } from "../../support/log.js";
 import { startStatefulSetController } from "./controller.js";
 import { controllerRevisionResource } from "./revision.js";
 

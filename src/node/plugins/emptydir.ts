@@ -1,7 +1,7 @@
 // emptyDir (pkg/volume/emptydir): a directory under the pod that lives exactly as long as the pod; with
 // medium: Memory a tmpfs (sized by sizeLimit when given). Torn down with everything in it.
 import { chmod, mkdir, rm } from "node:fs/promises";
-import { mountAt, mountsUnder, mountTmpfs, unmount } from "../../csi/drivers/mount.js";
+import { mountAt, mountsUnder, mountTmpfs, unmount } from "../../support/mount.js";
 import { Quantity } from "../../api/quantity.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdir, rmdir } from "node:fs/promises";
 import { isIPv6 } from "node:net";
 import type { NFSVolumeSource, PersistentVolume } from "../../api/core/types.js";
-import { mountAt } from "../../csi/drivers/mount.js";
+import { mountAt } from "../../support/mount.js";
 import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import { VolumeOperationError, type PluginContext } from "./context.js";

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import type { Pod } from "../../api/core/types.js";
-import { drainedOrClosed, listenOn } from "../../apiserver/http.js";
+import { drainedOrClosed, listenOn } from "../../support/listen.js";
 import { containerLogPath, type ContainerRuntime } from "../runtime/runtime.js";
 import { channelProtocols, parseExecQuery, runExec, type ChannelProtocol } from "./exec.js";
 import { KubeletRequestError, logRestartCount, parseLogQuery, readContainerLog } from "./logs.js";

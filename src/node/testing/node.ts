@@ -11,7 +11,7 @@ import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume, VolumeMount 
 import { controllerManagerComponent } from "../../cli/controllermanager.js";
 import { eventually, startStowage, type Stowage } from "../../cli/testing/stowage.js";
 import { createClient, inProcessTransport, type Client } from "../../client/index.js";
-import { mountsUnder, unmount } from "../../csi/drivers/mount.js";
+import { mountsUnder, unmount } from "../../support/mount.js";
 import { DRIVER_NAME } from "../../csi/drivers/hostpath/index.js";
 import { startHostpath, type InProcessDriver } from "../../csi/drivers/hostpath/testing/driver.js";
 import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from "../agent.js";

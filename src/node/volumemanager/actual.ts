@@ -4,7 +4,7 @@
 // (reconstruct.go), so a restarted agent unmounts what no pod needs and never mounts anything twice.
 import { readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { listMounts } from "../../csi/drivers/mount.js";
+import { listMounts } from "../../support/mount.js";
 import type { NodePaths } from "../paths.js";
 import {
   csiUniqueVolumeName,

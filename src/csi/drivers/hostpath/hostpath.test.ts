@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { CsiError, Code } from "../../errors.js";
 import type { CsiClient } from "../../client.js";
 import type { VolumeCapability } from "../../generated/csi/v1/VolumeCapability.js";
-import { mountAt } from "../mount.js";
+import { mountAt } from "../../../support/mount.js";
 import { TOPOLOGY_KEY } from "./context.js";
 import { startHostpath, type InProcessDriver } from "./testing/driver.js";
 

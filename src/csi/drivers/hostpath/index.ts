@@ -1,6 +1,6 @@
 // `stowage csi hostpath`: volumes are directories under the state dir, served over CSI on a unix socket.
 import { serveCsi } from "../../server.js";
-import { checkBindMounts } from "../mount.js";
+import { checkBindMounts } from "../../../support/mount.js";
 import type { DriverOptions, RunningDriver } from "../options.js";
 import { DEFAULT_CAPACITY, DRIVER_NAME, type HostpathContext } from "./context.js";
 import { controllerService } from "./controller.js";

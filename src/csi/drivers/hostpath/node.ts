@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { Code, CsiError } from "../../errors.js";
 import type { NodeServiceCapability } from "../../generated/csi/v1/NodeServiceCapability.js";
 import type { NodeService } from "../../server.js";
-import { bindMount, isMountPoint, mountAt, unmount, type MountInfo } from "../mount.js";
+import { bindMount, isMountPoint, mountAt, unmount, type MountInfo } from "../../../support/mount.js";
 import { isReadOnlyMode, parseCapability, parseNodePath, requireField, type Capability } from "../requests.js";
 import { nodeTopology, type HostpathContext } from "./context.js";
 import type { VolumeRecord } from "./state.js";

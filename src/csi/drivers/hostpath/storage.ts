@@ -9,7 +9,7 @@ import { lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat } from "node:f
 import { join, sep } from "node:path";
 import { promisify } from "node:util";
 import { Code, CsiError } from "../../errors.js";
-import { mountsUnder } from "../mount.js";
+import { mountsUnder } from "../../../support/mount.js";
 import type { HostpathState } from "./state.js";
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@ import type { CSINode, VolumeAttachment } from "../../../api/storage/types.js";
 import type { Client, Lister } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
 
-export type Log = (message: string, fields?: Record<string, unknown>) => void;
+import type { Log } from "../../../support/log.js";
 
 export interface AttacherContext {
   client: Client;

@@ -5,7 +5,7 @@ import type { CSINode, StorageClass, VolumeAttachment } from "../../../api/stora
 import type { Client, EventRecorder, Lister } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
 
-export type Log = (message: string, fields?: Record<string, unknown>) => void;
+import type { Log } from "../../../support/log.js";
 
 export interface ProvisionerContext {
   client: Client;

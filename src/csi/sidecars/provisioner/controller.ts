@@ -16,7 +16,8 @@ import {
   type EventRecorder,
 } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
-import type { Log, ProvisionerContext } from "./context.js";
+import type { ProvisionerContext } from "./context.js";
+import type { Log } from "../../../support/log.js";
 import { startCapacityTracking, type CapacityOptions } from "./capacity.js";
 import { syncVolume } from "./delete.js";
 import { claimClass, claimUidIndex, syncClaim } from "./provision.js";

@@ -12,7 +12,8 @@ import {
 } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
 import { grpcErrorText } from "../../errors.js";
-import { ResizeFailedError, syncClaim, volumeToResize, type Log, type ResizerContext } from "./resize.js";
+import { ResizeFailedError, syncClaim, volumeToResize, type ResizerContext } from "./resize.js";
+import type { Log } from "../../../support/log.js";
 
 export interface ResizerOptions {
   client: Client;

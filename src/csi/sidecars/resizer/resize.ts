@@ -24,7 +24,7 @@ import { Code, CsiError } from "../../errors.js";
 import { volumeCapability } from "../attacher/capability.js";
 import { grpcErrorText } from "../../errors.js";
 
-export type Log = (message: string, fields?: Record<string, unknown>) => void;
+import type { Log } from "../../../support/log.js";
 
 export interface ResizerContext {
   client: Client;

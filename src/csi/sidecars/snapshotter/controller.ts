@@ -11,7 +11,7 @@ import { deleteContent, shouldDelete } from "./delete.js";
 
 export { snapshotNameFor } from "./create.js";
 
-export type Log = (message: string, fields?: Record<string, unknown>) => void;
+import type { Log } from "../../../support/log.js";
 
 export interface SnapshotterOptions {
   client: Client;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestContext } from "node:test";
 import { CsiClient } from "../../../client.js";
-import { mountsUnder, unmount } from "../../mount.js";
+import { mountsUnder, unmount } from "../../../../support/mount.js";
 import type { DriverOptions, RunningDriver } from "../../options.js";
 import { startDriver } from "../index.js";
 
