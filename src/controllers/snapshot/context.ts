@@ -3,8 +3,6 @@ import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/typ
 import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../../api/snapshot/types.js";
 import type { Client, EventRecorder, Lister } from "../../client/index.js";
 
-import type { Log } from "../../support/log.js";
-
 export interface SnapshotContext {
   client: Client;
   snapshots: Lister<VolumeSnapshot>;
