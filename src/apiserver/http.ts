@@ -1,7 +1,7 @@
 // node:http adapted to the ApiHandler: bodies read with the 3 MiB limit, watch streams written chunk by chunk
 // (HTTP/1.1 chunked transfer), the request's AbortSignal fired when the client goes away.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { ApiHandler, ApiRequest, HttpMethod } from "../api/http.js";
 import { maxBodyBytes } from "./decode.js";
 import { entityTooLarge, StatusError } from "./errors.js";
