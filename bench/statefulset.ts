@@ -15,7 +15,7 @@ import type { PodManagementPolicyType, StatefulSet } from "../src/api/apps/types
 import type { Pod } from "../src/api/core/types.js";
 import { createClient, inProcessTransport } from "../src/client/index.js";
 import { follow } from "./follow.js";
-import { unmountUnder } from "../src/cli/testing/mounts.js";
+import { unmountUnder } from "../src/e2e/mounts.js";
 import { defaultUpComponents, startUp } from "../src/cli/up.js";
 
 const { values: args } = parseArgs({

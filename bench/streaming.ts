@@ -10,7 +10,7 @@ import type { TestContext } from "node:test";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { containerLogPath } from "../src/node/runtime/runtime.js";
-import { startStreamingWorld } from "../src/node/server/testing/world.js";
+import { startStreamingWorld } from "../src/e2e/streaming.js";
 
 const { values: args } = parseArgs({
   options: { execs: { type: "string", default: "100" }, lines: { type: "string", default: "200000" } },

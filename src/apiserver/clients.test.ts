@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CoreV1Api, KubeConfig, Watch, type V1PersistentVolume } from "@kubernetes/client-node";
-import { eventually, startStowage } from "../cli/testing/stowage.js";
+import { eventually, startStowage } from "../e2e/stowage.js";
 import { call, pv } from "./testing/request.js";
 
 function clientFor(kubeconfig: string) {

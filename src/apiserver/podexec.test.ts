@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { startStreamingWorld } from "../node/server/testing/world.js";
+import { startStreamingWorld } from "../e2e/streaming.js";
 
 test("kubectl exec runs commands in the container: output, stdin, environment, exit codes", async (t) => {
   const world = await startStreamingWorld(t);

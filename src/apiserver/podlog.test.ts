@@ -2,8 +2,8 @@
 // CRI format (written here as the runtime writes them) and stand-in container processes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { eventually } from "../cli/testing/stowage.js";
-import { startStreamingWorld } from "../node/server/testing/world.js";
+import { eventually } from "../e2e/stowage.js";
+import { startStreamingWorld } from "../e2e/streaming.js";
 
 test("kubectl logs prints a container's output: whole, -c, --tail, --timestamps, --limit-bytes", async (t) => {
   const world = await startStreamingWorld(t);

@@ -13,7 +13,7 @@ import { createClient, inProcessTransport } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
 import { startDriver, DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
 import { startSnapshotter } from "../csi/sidecars/snapshotter/controller.js";
-import { eventually, startStowage } from "./testing/stowage.js";
+import { eventually, startStowage } from "../e2e/stowage.js";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));

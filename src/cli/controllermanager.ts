@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { createClient, httpTransport, inProcessTransport } from "../client/index.js";
 import { startControllerManager } from "../controllers/manager.js";
 import { durationFlag, kubeconfigFlag, positiveIntFlag } from "./flags.js";
-import type { UpComponent } from "./up.js";
+import type { UpComponent } from "./component.js";
 
 const userAgent = "stowage-controller-manager";
 

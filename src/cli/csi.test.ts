@@ -10,9 +10,9 @@ import type { CSINode } from "../api/storage/types.js";
 import { CsiClient } from "../csi/client.js";
 import { DRIVER_NAME, TOPOLOGY_KEY } from "../csi/drivers/hostpath/index.js";
 import { mountsUnder, unmount } from "../support/mount.js";
-import { killProcess, spawnAgent } from "../node/testing/agentprocess.js";
+import { killProcess, spawnAgent } from "../e2e/agentprocess.js";
 import { controllerManagerComponent } from "./controllermanager.js";
-import { eventually, startStowage } from "./testing/stowage.js";
+import { eventually, startStowage } from "../e2e/stowage.js";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 const run = (...args: string[]) =>

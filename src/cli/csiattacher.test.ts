@@ -6,8 +6,8 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { attachmentName } from "../controllers/attachdetach/names.js";
-import { driverName, startWorld } from "../csi/sidecars/attacher/testing/world.js";
-import { eventually } from "./testing/stowage.js";
+import { driverName, startWorld } from "../e2e/attacher.js";
+import { eventually } from "../e2e/stowage.js";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 const run = (...args: string[]) =>

@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
-const runner = fileURLToPath(new URL("../csi/sidecars/provisioner/testing/run.ts", import.meta.url));
+const runner = fileURLToPath(new URL("./testing/csiprovisioner-run.ts", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 function run(...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {

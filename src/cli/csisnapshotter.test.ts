@@ -15,7 +15,7 @@ import { startDriver, DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
 import { createClient, inProcessTransport } from "../client/index.js";
 import { startSnapshotController } from "../controllers/snapshot/controller.js";
 import { startSnapshotGate } from "../csi/sidecars/snapshotter/testing/gate.js";
-import { eventually, startStowage } from "./testing/stowage.js";
+import { eventually, startStowage } from "../e2e/stowage.js";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));

@@ -4,7 +4,7 @@ import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { eventually, startStowage } from "./testing/stowage.js";
+import { eventually, startStowage } from "../e2e/stowage.js";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { LeaderElector, createClient, defaultIdentity, httpTransport, inProcessTransport } from "../client/index.js";
 import { DefaultSchedulerName, startScheduler, type Scheduler } from "../scheduler/scheduler.js";
 import { kubeconfigFlag, positiveIntFlag } from "./flags.js";
-import type { UpComponent } from "./up.js";
+import type { UpComponent } from "./component.js";
 
 const userAgent = "stowage-scheduler";
 

@@ -29,10 +29,10 @@ import type { StartDriver } from "../csi/drivers/options.js";
 import { startAttacher } from "../csi/sidecars/attacher/controller.js";
 import { startResizer } from "../csi/sidecars/resizer/controller.js";
 import { startProvisioner } from "../csi/sidecars/provisioner/controller.js";
-import { startUpSnapshots } from "../csi/sidecars/snapshotter/up.js";
+import { startUpSnapshots } from "./upsnapshots.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
 import { serveCsiRouter } from "./csirouter.js";
-import type { UpComponent, UpContext } from "./up.js";
+import type { UpComponent, UpContext } from "./component.js";
 
 export const defaultClassName = "standard";
 export const blockClassName = "block";

@@ -13,8 +13,8 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../api/core/types.js";
 import { blockUnavailableReason, nodeName } from "./storage.js";
-import { eventually, startStowage, type Stowage } from "./testing/stowage.js";
-import { isMountPoint, mountsUnder, unmountUnder } from "./testing/mounts.js";
+import { eventually, startStowage, type Stowage } from "../e2e/stowage.js";
+import { isMountPoint, mountsUnder, unmountUnder } from "../e2e/mounts.js";
 import { defaultUpComponents } from "./up.js";
 
 const claim = `

@@ -18,25 +18,7 @@ import { stowageVersion } from "./version.js";
 import { controllerManagerComponent } from "./controllermanager.js";
 import { schedulerComponent } from "./scheduler.js";
 import { storageComponent, type StorageOptions } from "./storage.js";
-
-export interface UpContext {
-  dataDir: string;
-  /** The apiserver's handler: give it to inProcessTransport() for a client without sockets. */
-  handler: ApiHandler;
-  /** http://host:port of the apiserver, and a kubeconfig pointing at it (for components that speak HTTP). */
-  url: string;
-  kubeconfig: string;
-  /** Aborted when stowage stops. */
-  signal: AbortSignal;
-  log(message: string, err?: unknown): void;
-  /** A line for the startup output (what runs, what is off and why); `up` prints it on stdout. */
-  say(line: string): void;
-}
-
-export interface UpComponent {
-  name: string;
-  start(ctx: UpContext): Promise<{ stop(): Promise<void> }>;
-}
+import type { UpComponent, UpContext } from "./component.js";
 
 /** The in-process control plane `stowage up` runs after the apiserver, in start order. */
 export const upComponents: UpComponent[] = [controllerManagerComponent, schedulerComponent];

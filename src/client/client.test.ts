@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { isAlreadyExists, isConflict, isInvalid, isNotFound } from "./errors.js";
-import { startTestApiServer, transportKinds } from "./testing/apiserver.js";
+import { startTestApiServer, transportKinds } from "../e2e/apiserver.js";
 import { claim, configMap, namespace, volume } from "./testing/objects.js";
 
 for (const kind of transportKinds) {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { createClient } from "./client.js";
 import { createEventRecorder } from "./events.js";
 import { httpTransport } from "./http.js";
-import { startTestApiServer, transportKinds } from "./testing/apiserver.js";
+import { startTestApiServer, transportKinds } from "../e2e/apiserver.js";
 import { claim, namespace, volume } from "./testing/objects.js";
 
 const quiet = (): void => {};

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import { createClient } from "./client.js";
 import { httpTransport } from "./http.js";
 import { loadKubeconfig } from "./kubeconfig.js";
-import { startTestApiServer } from "./testing/apiserver.js";
+import { startTestApiServer } from "../e2e/apiserver.js";
 import { volume } from "./testing/objects.js";
 
 /** A TLS front for the test apiserver with a fresh self-signed certificate for 127.0.0.1. */

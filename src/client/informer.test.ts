@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ConfigMap, PersistentVolume } from "../api/core/types.js";
-import { createApiServer } from "../apiserver/server.js";
-import { MemoryStore } from "../store/memory.js";
+import { MemoryStore, createApiServer } from "../e2e/parts.js";
 import { createClient } from "./client.js";
 import { httpTransport } from "./http.js";
 import { inProcessTransport } from "./inprocess.js";
 import { createInformerFactory } from "./factory.js";
 import { Informer } from "./informer.js";
-import { eventually, interruptibleTransport, startTestApiServer, transportKinds } from "./testing/apiserver.js";
+import { eventually, interruptibleTransport, startTestApiServer, transportKinds } from "../e2e/apiserver.js";
 import { claim, configMap, namespace, volume } from "./testing/objects.js";
 
 const quiet = (): void => {};

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LeaderElector } from "./leaderelection.js";
-import { eventually, startTestApiServer, transportKinds } from "./testing/apiserver.js";
+import { eventually, startTestApiServer, transportKinds } from "../e2e/apiserver.js";
 import { namespace } from "./testing/objects.js";
 
 const quiet = (): void => {};

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { resources } from "./resources.js";
 import { apiPrefixOf } from "./resources.js";
-import { startTestApiServer } from "./testing/apiserver.js";
+import { startTestApiServer } from "../e2e/apiserver.js";
 import { readJson } from "./wire.js";
 
 interface APIResourceList {

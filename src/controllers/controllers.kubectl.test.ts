@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { controllerManagerComponent } from "../cli/controllermanager.js";
-import { eventually, startStowage } from "../cli/testing/stowage.js";
+import { controllerManagerComponent } from "../e2e/parts.js";
+import { eventually, startStowage } from "../e2e/stowage.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 const start = (t: Parameters<typeof startStowage>[0]) => startStowage(t, { components: [controllerManagerComponent] });

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { PersistentVolume, PersistentVolumeClaim } from "../api/core/types.js";
 import { createClient, inProcessTransport } from "../client/index.js";
-import { eventually, startStowage } from "../cli/testing/stowage.js";
+import { eventually, startStowage } from "../e2e/stowage.js";
 
 const main = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
 const count = 1000;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Client } from "../client/index.js";
 import { createClient, inProcessTransport } from "../client/index.js";
-import { eventually, startStowage } from "../cli/testing/stowage.js";
+import { eventually, startStowage } from "../e2e/stowage.js";
 import { startControllerManager } from "./manager.js";
 
 async function staticPair(client: Client, name: string): Promise<void> {

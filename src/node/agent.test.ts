@@ -1,8 +1,8 @@
 // The node agent's Node, Lease and CSINode, as `kubectl get node` / `kubectl get csinode` users see them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DRIVER_NAME, TOPOLOGY_KEY } from "../csi/drivers/hostpath/index.js";
-import { nodeName, startNodeTest } from "./testing/node.js";
+import { DRIVER_NAME, TOPOLOGY_KEY } from "../e2e/parts.js";
+import { nodeName, startNodeTest } from "../e2e/node.js";
 
 test("the agent registers a Ready Node with the kubelet's labels, a Lease in kube-node-lease, and its CSI driver in CSINode", async (t) => {
   const node = await startNodeTest(t);

@@ -11,12 +11,10 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { promisify } from "node:util";
 import type { PersistentVolumeClaim, Pod } from "../api/core/types.js";
-import { blockUnavailableReason, nodeName } from "../cli/storage.js";
-import { eventually, startStowage, type Stowage } from "../cli/testing/stowage.js";
-import { isMountPoint, mountsUnder, unmountUnder } from "../cli/testing/mounts.js";
-import { defaultUpComponents } from "../cli/up.js";
-import { DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
-import { csiDriverObject, deleteAllPods, pod as podOf, podEvents, startNodeTest } from "./testing/node.js";
+import { DRIVER_NAME, blockUnavailableReason, defaultUpComponents, nodeName } from "../e2e/parts.js";
+import { eventually, startStowage, type Stowage } from "../e2e/stowage.js";
+import { isMountPoint, mountsUnder, unmountUnder } from "../e2e/mounts.js";
+import { csiDriverObject, deleteAllPods, pod as podOf, podEvents, startNodeTest } from "../e2e/node.js";
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;

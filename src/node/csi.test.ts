@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
+import { DRIVER_NAME } from "../e2e/parts.js";
 import {
   csiClaim,
   csiDriverObject,
@@ -16,7 +16,7 @@ import {
   podEvents,
   startNodeTest,
   waitForPhase,
-} from "./testing/node.js";
+} from "../e2e/node.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 

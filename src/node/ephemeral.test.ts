@@ -4,7 +4,7 @@ import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { deleteAllPods, eventually, findmnt, pod, podEvents, startNodeTest, waitForPhase } from "./testing/node.js";
+import { deleteAllPods, eventually, findmnt, pod, podEvents, startNodeTest, waitForPhase } from "../e2e/node.js";
 
 const volumeDir = (root: string, uid: string, plugin: string, name: string) =>
   join(root, "pods", uid, "volumes", plugin, name);

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { diskUsage, emptyDirMessage } from "./eviction.js";
-import { containerProcesses, startProcessStowage } from "./runtime/testing/process.js";
-import { deleteAllPods, eventually, pod, podEvents, startNodeTest, waitForPhase } from "./testing/node.js";
+import { containerProcesses, startProcessStowage } from "../e2e/processruntime.js";
+import { deleteAllPods, eventually, pod, podEvents, startNodeTest, waitForPhase } from "../e2e/node.js";
 
 const KiB = 1024;
 const emptyDir = (root: string, uid: string, name: string) =>

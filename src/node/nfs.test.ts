@@ -10,7 +10,7 @@ import { test, type TestContext } from "node:test";
 import { promisify } from "node:util";
 import { NodePaths } from "./paths.js";
 import { VolumeOperationError } from "./plugins/context.js";
-import { deleteAllPods, eventually, pod, podEvents, startNodeTest, waitForPhase } from "./testing/node.js";
+import { deleteAllPods, eventually, pod, podEvents, startNodeTest, waitForPhase } from "../e2e/node.js";
 import {
   nfsMountArgs,
   nfsMountOptions,

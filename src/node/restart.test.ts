@@ -8,16 +8,14 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
-import { controllerManagerComponent } from "../cli/controllermanager.js";
-import { startStowage } from "../cli/testing/stowage.js";
+import { controllerManagerComponent, startAttacher, startHostpath } from "../e2e/parts.js";
+import { startStowage } from "../e2e/stowage.js";
 import type { VolumeAttachment } from "../api/storage/types.js";
 import { createClient, inProcessTransport, Informer } from "../client/index.js";
 import { listMounts, mountsUnder, unmount } from "../support/mount.js";
-import { startHostpath } from "../csi/drivers/hostpath/testing/driver.js";
-import { startAttacher } from "../csi/sidecars/attacher/controller.js";
-import { killProcess, spawnAgent } from "./testing/agentprocess.js";
-import { stowageBundle } from "./testing/bundle.js";
-import { csiClaim, csiDriverObject, eventually, nodeName, pod, type NodeTest } from "./testing/node.js";
+import { killProcess, spawnAgent } from "../e2e/agentprocess.js";
+import { stowageBundle } from "../e2e/bundle.js";
+import { csiClaim, csiDriverObject, eventually, nodeName, pod, type NodeTest } from "../e2e/node.js";
 
 async function setup(t: TestContext) {
   const stowage = await startStowage(t, { store: "memory", components: [controllerManagerComponent] });

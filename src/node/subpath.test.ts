@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { expandSubPathExpr, prepareSubPath, SubPathError } from "./subpath.js";
-import { deleteAllPods, eventually, pod, podEvents, startNodeTest } from "./testing/node.js";
+import { deleteAllPods, eventually, pod, podEvents, startNodeTest } from "../e2e/node.js";
 
 test("subPaths resolve inside the volume, are created when missing, and may not escape it", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "subpath-"));

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
-import { csiClaim, deleteAllPods, eventually, nodeName, pod, startNodeTest, waitForPhase } from "./testing/node.js";
+import { DRIVER_NAME } from "../e2e/parts.js";
+import { csiClaim, deleteAllPods, eventually, nodeName, pod, startNodeTest, waitForPhase } from "../e2e/node.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 

@@ -3,8 +3,8 @@
 // created through the API, as no node agent runs here).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { TOPOLOGY_KEY } from "../csi/drivers/hostpath/context.js";
-import { driverName, startWorld } from "../csi/sidecars/provisioner/testing/world.js";
+import { TOPOLOGY_KEY } from "../e2e/parts.js";
+import { driverName, startWorld } from "../e2e/provisioner.js";
 import { startScheduler } from "./scheduler.js";
 
 test("a pod with a WaitForFirstConsumer claim of a CSI class is scheduled where allowedTopologies allow, its volume provisioned there first", async (t) => {

@@ -4,9 +4,8 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { controllerManagerComponent } from "../cli/controllermanager.js";
-import { schedulerComponent } from "../cli/scheduler.js";
-import { eventually, startStowage, type Stowage } from "../cli/testing/stowage.js";
+import { controllerManagerComponent, schedulerComponent } from "../e2e/parts.js";
+import { eventually, startStowage, type Stowage } from "../e2e/stowage.js";
 import type { TestContext } from "node:test";
 
 const testdata = join(dirname(fileURLToPath(import.meta.url)), "testdata");

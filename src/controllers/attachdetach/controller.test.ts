@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
 import type { PersistentVolumeAccessMode, Pod } from "../../api/core/types.js";
 import type { Event } from "../../api/core/types.js";
-import { eventually, startStowage } from "../../cli/testing/stowage.js";
+import { eventually, startStowage } from "../../e2e/stowage.js";
 import { createClient, inProcessTransport, type Client } from "../../client/index.js";
 import { startAttachDetachController } from "./controller.js";
 import { attachmentName } from "./names.js";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Event, PersistentVolumeClaim } from "../../api/core/types.js";
 import { createClient, createInformerFactory, inProcessTransport, type Client } from "../../client/index.js";
-import { eventually, startStowage } from "../../cli/testing/stowage.js";
+import { eventually, startStowage } from "../../e2e/stowage.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expandControllerComponent, externalExpandingMessage, startExpandController } from "./controller.js";
 

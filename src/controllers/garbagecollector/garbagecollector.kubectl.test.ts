@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { StatefulSet } from "../../api/apps/types.js";
 import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
-import { eventually, startStowage, type Stowage } from "../../cli/testing/stowage.js";
-import { unmountUnder } from "../../cli/testing/mounts.js";
-import { defaultUpComponents } from "../../cli/up.js";
+import { eventually, startStowage, type Stowage } from "../../e2e/stowage.js";
+import { unmountUnder } from "../../e2e/mounts.js";
+import { defaultUpComponents } from "../../e2e/parts.js";
 
 const set = (name: string) => `
 apiVersion: apps/v1

@@ -7,12 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Node, Pod } from "../../api/core/types.js";
-import { schedulerComponent } from "../../cli/scheduler.js";
-import { eventually, startStowage } from "../../cli/testing/stowage.js";
-import type { UpComponent } from "../../cli/up.js";
+import { schedulerComponent, type UpComponent } from "../../e2e/parts.js";
+import { eventually, startStowage } from "../../e2e/stowage.js";
 import { createClient, inProcessTransport } from "../../client/index.js";
-import { killProcess, spawnAgent } from "../../node/testing/agentprocess.js";
-import { stowageBundle } from "../../node/testing/bundle.js";
+import { killProcess, spawnAgent } from "../../e2e/agentprocess.js";
+import { stowageBundle } from "../../e2e/bundle.js";
 import { startControllerManager } from "../manager.js";
 
 const gracePeriodMs = 15_000;

@@ -8,10 +8,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "../../api/snapshot/types.js";
 import { createClient, inProcessTransport, isNotFound, type Client } from "../../client/index.js";
-import { eventually, startStowage } from "../../cli/testing/stowage.js";
-import { CsiClient } from "../../csi/client.js";
-import { DRIVER_NAME, startDriver } from "../../csi/drivers/hostpath/index.js";
-import { startSnapshotter } from "../../csi/sidecars/snapshotter/controller.js";
+import { eventually, startStowage } from "../../e2e/stowage.js";
+import { CsiClient, DRIVER_NAME, startDriver, startSnapshotter } from "../../e2e/parts.js";
 import { startSnapshotController } from "./controller.js";
 
 const snapshotOf = (name: string, source: VolumeSnapshot["spec"]["source"], className?: string): VolumeSnapshot => ({

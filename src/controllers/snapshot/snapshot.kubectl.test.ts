@@ -9,11 +9,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "../../api/snapshot/types.js";
-import { nodeName } from "../../cli/storage.js";
-import { eventually, startStowage, type Stowage } from "../../cli/testing/stowage.js";
-import { unmountUnder } from "../../cli/testing/mounts.js";
-import { defaultUpComponents } from "../../cli/up.js";
-import { CsiClient } from "../../csi/client.js";
+import { CsiClient, defaultUpComponents, nodeName } from "../../e2e/parts.js";
+import { eventually, startStowage, type Stowage } from "../../e2e/stowage.js";
+import { unmountUnder } from "../../e2e/mounts.js";
 
 const claim = (name: string, dataSource = "") => `
 apiVersion: v1

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ControllerRevision } from "../../api/apps/types.js";
 import type { Pod } from "../../api/core/types.js";
-import { eventually } from "../../cli/testing/stowage.js";
-import { allRunning, getJson, mysqlManifest, revisionOf, setWhere, startWorld } from "./testing/world.js";
+import { eventually } from "../../e2e/stowage.js";
+import { allRunning, getJson, mysqlManifest, revisionOf, setWhere, startWorld } from "../../e2e/statefulset.js";
 
 const names = ["mysql-0", "mysql-1", "mysql-2"];
 const image = (pod: Pod | undefined) => pod?.spec.containers[0]?.image;

@@ -8,8 +8,16 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { ControllerRevision } from "../../api/apps/types.js";
 import type { PersistentVolumeClaim } from "../../api/core/types.js";
-import { eventually } from "../../cli/testing/stowage.js";
-import { allRunning, getJson, mysqlManifest, publishPath, revisionOf, setWhere, startWorld } from "./testing/world.js";
+import { eventually } from "../../e2e/stowage.js";
+import {
+  allRunning,
+  getJson,
+  mysqlManifest,
+  publishPath,
+  revisionOf,
+  setWhere,
+  startWorld,
+} from "../../e2e/statefulset.js";
 
 const names = ["mysql-0", "mysql-1", "mysql-2"];
 

@@ -10,10 +10,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { StatefulSet } from "../../api/apps/types.js";
 import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
-import { nodeName } from "../../cli/storage.js";
-import { eventually, startStowage, type Stowage } from "../../cli/testing/stowage.js";
-import { unmountUnder } from "../../cli/testing/mounts.js";
-import { defaultUpComponents } from "../../cli/up.js";
+import { defaultUpComponents, nodeName } from "../../e2e/parts.js";
+import { eventually, startStowage, type Stowage } from "../../e2e/stowage.js";
+import { unmountUnder } from "../../e2e/mounts.js";
 
 const manifest = join(import.meta.dirname, "testdata", "mysql.yaml");
 

@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { DRIVER_NAME, TOPOLOGY_KEY } from "../../csi/drivers/hostpath/index.js";
+import { DRIVER_NAME, TOPOLOGY_KEY } from "../../e2e/parts.js";
 import { socketPathOf } from "../../csi/endpoint.js";
-import { eventually, nodeName, startNodeTest } from "../testing/node.js";
+import { eventually, nodeName, startNodeTest } from "../../e2e/node.js";
 import { serveRegistration, type RegistrationStatus } from "./registration.js";
 
 test("a driver whose registration socket appears in plugins_registry is registered in CSINode, and removed when it goes", async (t) => {

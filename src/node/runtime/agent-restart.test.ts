@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { eventually, pod as podWith, startNodeTest, waitForPhase } from "../testing/node.js";
-import { containerProcesses } from "./testing/process.js";
+import { eventually, pod as podWith, startNodeTest, waitForPhase } from "../../e2e/node.js";
+import { containerProcesses } from "../../e2e/processruntime.js";
 
 test("a restarted agent runs each container of its pods exactly once more, counting the restart", async (t) => {
   const node = await startNodeTest(t, { runtime: "process" });

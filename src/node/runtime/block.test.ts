@@ -2,8 +2,8 @@
 // container's volumeDevices[].devicePath, bytes written to it there are on the volume, and a later pod reads them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { blockUnavailableReason } from "../../cli/storage.js";
-import { startProcessStowage } from "./testing/process.js";
+import { blockUnavailableReason } from "../../e2e/parts.js";
+import { startProcessStowage } from "../../e2e/processruntime.js";
 
 const claim = `
 apiVersion: v1

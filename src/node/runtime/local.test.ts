@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { nodeName } from "../../cli/storage.js";
-import { eventually, startProcessStowage } from "./testing/process.js";
+import { nodeName } from "../../e2e/parts.js";
+import { eventually, startProcessStowage } from "../../e2e/processruntime.js";
 
 const localVolume = (path: string) => `
 apiVersion: storage.k8s.io/v1

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { controllerManagerComponent } from "../../cli/controllermanager.js";
-import { eventually, startStowage } from "../../cli/testing/stowage.js";
-import { containerProcesses } from "./testing/process.js";
+import { controllerManagerComponent } from "../../e2e/parts.js";
+import { eventually, startStowage } from "../../e2e/stowage.js";
+import { containerProcesses } from "../../e2e/processruntime.js";
 
 const main = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
-import { eventually, startProcessStowage } from "./testing/process.js";
+import { eventually, startProcessStowage } from "../../e2e/processruntime.js";
 
 const shared = `
 apiVersion: v1

@@ -2,7 +2,7 @@
 // deleted, and a new pod reads the same bytes; the same with an emptyDir starts empty again.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startProcessStowage } from "./testing/process.js";
+import { startProcessStowage } from "../../e2e/processruntime.js";
 
 const claim = `
 apiVersion: v1

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import type { ConfigMap, Pod, Secret } from "../../api/core/types.js";
 import type { Lister } from "../../client/index.js";
 import { ProcessRuntime } from "./process.js";
-import { containerProcesses, eventually } from "./testing/process.js";
+import { containerProcesses, eventually } from "../../e2e/processruntime.js";
 
 const none = <T extends ConfigMap | Secret>(): Lister<T> => ({
   get: () => undefined,

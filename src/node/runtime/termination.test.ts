@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { containerProcesses, eventually, startProcessStowage } from "./testing/process.js";
+import { containerProcesses, eventually, startProcessStowage } from "../../e2e/processruntime.js";
 
 const pods = (markers: string) => `
 apiVersion: v1

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { test } from "node:test";
 import { Exec, KubeConfig, Log, type V1Status } from "@kubernetes/client-node";
-import { eventually } from "../../cli/testing/stowage.js";
-import { startStreamingWorld } from "./testing/world.js";
+import { eventually } from "../../e2e/stowage.js";
+import { startStreamingWorld } from "../../e2e/streaming.js";
 
 async function run(exec: Exec, command: string[], input?: string) {
   const stdout = new PassThrough();

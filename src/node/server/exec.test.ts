@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import WebSocket from "ws";
 import { podUidHeader } from "./server.js";
-import { startStreamingWorld, type StreamingWorld } from "./testing/world.js";
+import { startStreamingWorld, type StreamingWorld } from "../../e2e/streaming.js";
 
 interface Session {
   protocol: string;

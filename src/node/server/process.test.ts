@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
-import { eventually, startProcessStowage, type ProcessStowage } from "../runtime/testing/process.js";
+import { eventually, startProcessStowage, type ProcessStowage } from "../../e2e/processruntime.js";
 
 const waiter = `
 apiVersion: v1

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
-import { eventually } from "../../../cli/testing/stowage.js";
-import { startAttachDetachController } from "../../../controllers/attachdetach/controller.js";
-import { startWorld } from "./testing/world.js";
+import { eventually } from "../../../e2e/stowage.js";
+import { startAttachDetachController } from "../../../e2e/parts.js";
+import { startWorld } from "../../../e2e/attacher.js";
 
 const volumes = 200;
 const rounds = 12;

@@ -2,10 +2,9 @@
 // event on the pod — and is retried with backoff until the driver accepts it.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { eventually } from "../../../cli/testing/stowage.js";
-import { startAttachDetachController } from "../../../controllers/attachdetach/controller.js";
-import { attachmentName } from "../../../controllers/attachdetach/names.js";
-import { driverName, startWorld } from "./testing/world.js";
+import { eventually } from "../../../e2e/stowage.js";
+import { attachmentName, startAttachDetachController } from "../../../e2e/parts.js";
+import { driverName, startWorld } from "../../../e2e/attacher.js";
 
 test("a volume the driver refuses to attach shows attachError and FailedAttachVolume, then attaches once it can", async (t) => {
   const world = await startWorld(t);

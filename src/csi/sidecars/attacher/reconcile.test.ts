@@ -2,9 +2,9 @@
 // attached (or detached) again, so neither side's word alone is trusted after a crash or an out-of-band change.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { eventually } from "../../../cli/testing/stowage.js";
-import { attachmentName } from "../../../controllers/attachdetach/names.js";
-import { driverName, startWorld } from "./testing/world.js";
+import { eventually } from "../../../e2e/stowage.js";
+import { attachmentName } from "../../../e2e/parts.js";
+import { driverName, startWorld } from "../../../e2e/attacher.js";
 
 test("a volume unpublished behind the attacher's back is published again for its attached VolumeAttachment", async (t) => {
   const world = await startWorld(t);

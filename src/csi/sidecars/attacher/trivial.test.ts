@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { eventually, startStowage } from "../../../cli/testing/stowage.js";
+import { eventually, startStowage } from "../../../e2e/stowage.js";
 import { createClient, inProcessTransport } from "../../../client/index.js";
 import { CsiClient } from "../../client.js";
 import { serveCsi } from "../../server.js";

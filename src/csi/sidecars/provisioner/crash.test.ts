@@ -7,9 +7,9 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { repoRoot } from "../../drivers/hostpath/testing/driver.js";
-import { claim, eventually, startWorld, storageClass, type World } from "./testing/world.js";
+import { claim, eventually, startWorld, storageClass, type World } from "../../../e2e/provisioner.js";
 
-const runner = fileURLToPath(new URL("./testing/run.ts", import.meta.url));
+const runner = fileURLToPath(new URL("../../../cli/testing/csiprovisioner-run.ts", import.meta.url));
 
 async function spawnProvisioner(world: World): Promise<ChildProcess> {
   const child = spawn(

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PersistentVolumeClaim } from "../../../api/core/types.js";
-import { claim, eventually, startWorld, storageClass } from "./testing/world.js";
+import { claim, eventually, startWorld, storageClass } from "../../../e2e/provisioner.js";
 
 const snapshotRef = (name: string) => ({ apiGroup: "snapshot.storage.k8s.io", kind: "VolumeSnapshot", name });
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Event } from "../../../api/core/types.js";
 import { isNotFound } from "../../../client/index.js";
-import { claim, driverName, eventually, startWorld, storageClass } from "./testing/world.js";
+import { claim, driverName, eventually, startWorld, storageClass } from "../../../e2e/provisioner.js";
 
 async function eventsFor(world: Awaited<ReturnType<typeof startWorld>>, name: string): Promise<Event[]> {
   const list = await world.client.events.list({ namespace: "default" });

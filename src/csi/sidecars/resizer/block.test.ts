@@ -9,10 +9,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import type { PersistentVolumeClaim, Pod } from "../../../api/core/types.js";
-import { blockUnavailableReason, nodeName } from "../../../cli/storage.js";
-import { eventually, startStowage, type Stowage } from "../../../cli/testing/stowage.js";
-import { unmountUnder } from "../../../cli/testing/mounts.js";
-import { defaultUpComponents } from "../../../cli/up.js";
+import { blockUnavailableReason, defaultUpComponents, nodeName } from "../../../e2e/parts.js";
+import { eventually, startStowage, type Stowage } from "../../../e2e/stowage.js";
+import { unmountUnder } from "../../../e2e/mounts.js";
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;

@@ -5,8 +5,8 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { test } from "node:test";
 import type { PersistentVolumeClaim } from "../../../api/core/types.js";
-import { eventually } from "../../../cli/testing/stowage.js";
-import { MiB, startWorld } from "./testing/world.js";
+import { eventually } from "../../../e2e/stowage.js";
+import { MiB, startWorld } from "../../../e2e/resizer.js";
 
 const main = new URL("../../../cli/main.ts", import.meta.url).pathname;
 

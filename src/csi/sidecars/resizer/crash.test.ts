@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import type { PersistentVolumeClaim } from "../../../api/core/types.js";
-import { eventually } from "../../../cli/testing/stowage.js";
-import { MiB, startWorld } from "./testing/world.js";
+import { eventually } from "../../../e2e/stowage.js";
+import { MiB, startWorld } from "../../../e2e/resizer.js";
 
 const claims = 40;
 const rounds = 8;

@@ -3,8 +3,8 @@
 // is left alone.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { eventually } from "../../../cli/testing/stowage.js";
-import { startWorld } from "./testing/world.js";
+import { eventually } from "../../../e2e/stowage.js";
+import { startWorld } from "../../../e2e/resizer.js";
 
 test("a missing controllerExpandSecretRef fails the expansion with the secret's name; creating it lets the retry succeed", async (t) => {
   const world = await startWorld(t);

@@ -10,9 +10,9 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import type { PersistentVolumeClaim } from "../../../api/core/types.js";
-import { eventually } from "../../../cli/testing/stowage.js";
+import { eventually } from "../../../e2e/stowage.js";
 import { startExpandGate, type HoldPoint } from "./testing/gate.js";
-import { MiB, startWorld } from "./testing/world.js";
+import { MiB, startWorld } from "../../../e2e/resizer.js";
 
 const main = new URL("../../../cli/main.ts", import.meta.url).pathname;
 

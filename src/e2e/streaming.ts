@@ -8,12 +8,12 @@ import { appendFile, mkdir, mkdtemp, readlink, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { TestContext } from "node:test";
-import type { ContainerStatus, Pod } from "../../../api/core/types.js";
-import { eventually, startStowage, type Stowage } from "../../../cli/testing/stowage.js";
-import { createClient, inProcessTransport, type Client } from "../../../client/index.js";
-import { containerLogPath, type ContainerRuntime } from "../../runtime/runtime.js";
-import { formatCriLine, type LogStream } from "../crilog.js";
-import { startKubeletServer, type KubeletServer } from "../server.js";
+import type { ContainerStatus, Pod } from "../api/core/types.js";
+import { eventually, startStowage, type Stowage } from "./stowage.js";
+import { createClient, inProcessTransport, type Client } from "../client/index.js";
+import { containerLogPath, type ContainerRuntime } from "../node/runtime/runtime.js";
+import { formatCriLine, type LogStream } from "../node/server/crilog.js";
+import { startKubeletServer, type KubeletServer } from "../node/server/server.js";
 
 export const nodeName = "stream-node";
 

@@ -4,15 +4,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import type { StatefulSet } from "../../../api/apps/types.js";
-import type { Pod } from "../../../api/core/types.js";
-import { ControllerRevisionHashLabel } from "../../../api/wellknown.js";
-import { nodeName } from "../../../cli/storage.js";
-import { unmountUnder } from "../../../cli/testing/mounts.js";
-import { eventually, startStowage, type Stowage } from "../../../cli/testing/stowage.js";
-import { defaultUpComponents } from "../../../cli/up.js";
+import type { StatefulSet } from "../api/apps/types.js";
+import type { Pod } from "../api/core/types.js";
+import { ControllerRevisionHashLabel } from "../api/wellknown.js";
+import { nodeName } from "../cli/storage.js";
+import { unmountUnder } from "./mounts.js";
+import { eventually, startStowage, type Stowage } from "./stowage.js";
+import { defaultUpComponents } from "../cli/up.js";
 
-export const mysqlManifest = join(import.meta.dirname, "..", "testdata", "mysql.yaml");
+export const mysqlManifest = join(import.meta.dirname, "..", "controllers", "statefulset", "testdata", "mysql.yaml");
 
 /** stowage up (apiserver, controllers, one node with runtime none, hostpath storage) on its own temp dir. */
 export async function startWorld(t: TestContext): Promise<{ s: Stowage; dataDir: string }> {

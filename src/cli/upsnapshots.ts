@@ -1,12 +1,12 @@
 // Snapshots for `stowage up`: one csi-snapshotter per driver (the snapshot controller runs in up's controller-manager,
 // as upstream's single snapshot-controller deployment), and a default VolumeSnapshotClass per driver (`standard-snapshots` for hostpath,
 // `<short>-snapshots` otherwise) so a VolumeSnapshot without a class works out of the box.
-import type { VolumeSnapshotClass } from "../../../api/snapshot/types.js";
-import { AnnIsDefaultSnapshotClass } from "../../../api/wellknown.js";
-import { createClient, inProcessTransport, isAlreadyExists } from "../../../client/index.js";
-import type { UpContext } from "../../../cli/up.js";
-import type { CsiClient } from "../../client.js";
-import { startSnapshotter } from "./controller.js";
+import type { VolumeSnapshotClass } from "../api/snapshot/types.js";
+import { AnnIsDefaultSnapshotClass } from "../api/wellknown.js";
+import { createClient, inProcessTransport, isAlreadyExists } from "../client/index.js";
+import type { UpContext } from "./component.js";
+import type { CsiClient } from "../csi/client.js";
+import { startSnapshotter } from "../csi/sidecars/snapshotter/controller.js";
 
 export const snapshotClassNameFor = (short: string): string =>
   short === "hostpath" ? "standard-snapshots" : `${short}-snapshots`;

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { readdir, readFile, readlink } from "node:fs/promises";
 import type { TestContext } from "node:test";
-import type { Pod } from "../../../api/core/types.js";
-import { eventually, startStowage, type Stowage } from "../../../cli/testing/stowage.js";
-import { defaultUpComponents } from "../../../cli/up.js";
+import type { Pod } from "../api/core/types.js";
+import { eventually, startStowage, type Stowage } from "./stowage.js";
+import { defaultUpComponents } from "../cli/up.js";
 
 export { eventually };
 

@@ -1,7 +1,7 @@
 // `node --import tsx run.ts csi-provisioner --csi-address … --kubeconfig …`: the real command, alone in a process,
 // for tests that SIGKILL it (not through src/cli/main.ts, so they do not depend on every other command loading).
 import { Command, CommanderError } from "commander";
-import { registerCsiProvisioner } from "../../../../cli/csiprovisioner.js";
+import { registerCsiProvisioner } from "../csiprovisioner.js";
 
 const program = new Command("stowage").exitOverride();
 registerCsiProvisioner(program);

@@ -10,15 +10,15 @@ import type {
   PersistentVolumeAccessMode,
   PersistentVolumeClaim,
   Pod,
-} from "../../../../api/core/types.js";
-import type { CSINode } from "../../../../api/storage/types.js";
-import { controllerManagerComponent } from "../../../../cli/controllermanager.js";
-import { startStowage, type Stowage } from "../../../../cli/testing/stowage.js";
-import { createClient, inProcessTransport, type Client } from "../../../../client/index.js";
-import { defaultDriverName } from "../../../drivers/block/index.js";
-import { startTestDriver, testDir, type TestDriver } from "../../../drivers/block/testing/harness.js";
-import { uniqueVolumeName } from "../../../../controllers/attachdetach/names.js";
-import { startAttacher, type AttacherOptions, type RunningAttacher } from "../controller.js";
+} from "../api/core/types.js";
+import type { CSINode } from "../api/storage/types.js";
+import { controllerManagerComponent } from "../cli/controllermanager.js";
+import { startStowage, type Stowage } from "./stowage.js";
+import { createClient, inProcessTransport, type Client } from "../client/index.js";
+import { defaultDriverName } from "../csi/drivers/block/index.js";
+import { startTestDriver, testDir, type TestDriver } from "../csi/drivers/block/testing/harness.js";
+import { uniqueVolumeName } from "../controllers/attachdetach/names.js";
+import { startAttacher, type AttacherOptions, type RunningAttacher } from "../csi/sidecars/attacher/controller.js";
 
 export const driverName = defaultDriverName;
 export const MiB = 1 << 20;

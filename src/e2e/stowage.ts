@@ -5,8 +5,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import type { ApiHandler } from "../../api/http.js";
-import { startUp, type Running, type UpComponent } from "../up.js";
+import type { ApiHandler } from "../api/http.js";
+import { startUp, type Running } from "../cli/up.js";
+import type { UpComponent } from "../cli/component.js";
 import { unmountUnder } from "./mounts.js";
 
 export interface StowageOptions {

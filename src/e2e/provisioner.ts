@@ -3,14 +3,18 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import type { PersistentVolumeClaim } from "../../../../api/core/types.js";
-import type { StorageClass } from "../../../../api/storage/types.js";
-import { controllerManagerComponent } from "../../../../cli/controllermanager.js";
-import { startStowage, type Stowage } from "../../../../cli/testing/stowage.js";
-import { createClient, inProcessTransport, type Client } from "../../../../client/index.js";
-import type { DriverOptions } from "../../../drivers/options.js";
-import { startHostpath, type InProcessDriver } from "../../../drivers/hostpath/testing/driver.js";
-import { startProvisioner, type ProvisionerOptions, type RunningProvisioner } from "../controller.js";
+import type { PersistentVolumeClaim } from "../api/core/types.js";
+import type { StorageClass } from "../api/storage/types.js";
+import { controllerManagerComponent } from "../cli/controllermanager.js";
+import { startStowage, type Stowage } from "./stowage.js";
+import { createClient, inProcessTransport, type Client } from "../client/index.js";
+import type { DriverOptions } from "../csi/drivers/options.js";
+import { startHostpath, type InProcessDriver } from "../csi/drivers/hostpath/testing/driver.js";
+import {
+  startProvisioner,
+  type ProvisionerOptions,
+  type RunningProvisioner,
+} from "../csi/sidecars/provisioner/controller.js";
 
 export const driverName = "hostpath.csi.stowage.dev";
 
