@@ -4,6 +4,8 @@ import tseslint from "typescript-eslint";
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "src/csi/generated/", "**/testdata/"] },
   js.configs.recommended,
+  // The dependency checker's config is CommonJS, as dependency-cruiser loads it.
+  { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable" } } },
   ...tseslint.configs.recommended,
   {
     rules: {
