@@ -14,13 +14,14 @@ import { cleanupOrphanedPodDirs, removeOrphanedPodDir } from "./housekeeping.js"
 import { NodeStatusManager } from "./nodestatus.js";
 import { NodePaths } from "./paths.js";
 import type { PluginContext } from "./plugins/context.js";
+import { VolumePluginRegistry } from "./plugins/registry.js";
 import { watchPluginsRegistry } from "./pluginregistration/watcher.js";
 import { PodWorker } from "./podworker.js";
 import { ProcessRuntime } from "./runtime/process.js";
 import { noneRuntime, type ContainerRuntime, type RuntimeName } from "./runtime/runtime.js";
 import { startKubeletServer } from "./server/server.js";
 import { volumesInUse, promptVolumesInUse } from "./volumesinuse.js";
-import { reconstruct } from "./volumemanager/actual.js";
+import { reconstruct } from "./volumemanager/reconstruct.js";
 import { volumeManagerPods } from "./volumemanager/desired.js";
 import { Reconciler } from "./volumemanager/reconciler.js";
 
@@ -134,7 +135,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   });
 
   // Reconstruct before the first pass, so nothing already mounted is mounted again.
-  const actual = await reconstruct(paths);
+  const plugins = new VolumePluginRegistry();
+  const actual = await reconstruct(paths, plugins);
   // The runtime, the reconciler and the pod worker call each other back; each callback runs only once all three exist.
   const processRuntime =
     options.runtime === "process"
@@ -161,6 +163,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const housekeeping = { paths, actual, podKnown: (uid: string) => worker.knows(uid) };
   const reconciler: Reconciler = new Reconciler({
     ctx,
+    plugins,
     actual,
     pods: processRuntime
       ? volumeManagerPods(

@@ -2,10 +2,13 @@
 // the atomic writer, rewritten when the object changes. `items` pick keys and paths; modes default to
 // defaultMode (0644); a missing object or key is an error unless `optional`.
 import type { ConfigMap, KeyToPath, Secret } from "../../api/core/types.js";
+import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import { writeAtomically, type Payload } from "./atomicwriter.js";
-import { VolumeOperationError, type PluginContext } from "./context.js";
+import { setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
+import { tearDownEmptyDir } from "./emptydir.js";
+import type { VolumePlugin } from "./plugin.js";
 
 type ObjectVolume = Extract<DesiredVolume, { kind: "configMap" | "secret" }>;
 
@@ -109,13 +112,15 @@ export async function setUpObjectVolume(ctx: PluginContext, volume: ObjectVolume
   } catch (err) {
     throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
   }
-  return {
-    key,
-    podUid: volume.podUid,
-    plugin: volume.plugin,
-    innerName: volume.innerName,
-    dir,
-    sourceVersion: source.object?.metadata.resourceVersion ?? "absent",
-    uncertain: false,
-  };
+  return setUpAt(volume, key, dir, { sourceVersion: source.object?.metadata.resourceVersion ?? "absent" });
 }
+
+/** configMap and secret: written files, rewritten when the object changes, removed like an emptyDir (upstream wraps one). */
+const objectPlugin = (name: string): VolumePlugin<ObjectVolume> => ({
+  name,
+  setUp: (ctx, volume, _pod, key) => setUpObjectVolume(ctx, volume, key),
+  tearDown: (_ctx, mounted) => tearDownEmptyDir(mounted),
+  sourceVersion,
+});
+export const configMapPlugin = objectPlugin(pluginNames.configMap);
+export const secretPlugin = objectPlugin(pluginNames.secret);

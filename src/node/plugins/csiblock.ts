@@ -9,10 +9,10 @@ import { dirname, join } from "node:path";
 import type { Pod } from "../../api/core/types.js";
 import type { VolumeCapability } from "../../csi/generated/csi/v1/VolumeCapability.js";
 import type { RegisteredDriver } from "../csidrivers.js";
-import { csiUniqueVolumeName, volDataFile } from "../paths.js";
+import { csiUniqueVolumeName, pluginNames, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import { describeCause, VolumeOperationError, type PluginContext } from "./context.js";
-import { nodeUnstage, uncertainUnlessFinal, type CsiVolume } from "./csi.js";
+import { nodeUnstage, uncertainUnlessFinal, type CsiVolume } from "./csivolume.js";
 
 async function writeVolData(ctx: PluginContext, volume: CsiVolume): Promise<void> {
   const dataDir = ctx.paths.csiBlockDataDir(volume.pvName);
@@ -34,6 +34,7 @@ export async function stageBlockVolume(
   const stagingPath = ctx.paths.csiBlockStagingPath(volume.pvName);
   const device: StagedDevice = {
     uniqueName: csiUniqueVolumeName(driverName, volumeHandle),
+    plugin: pluginNames.csi,
     driver: driverName,
     volumeHandle,
     stagingPath,
