@@ -131,26 +131,18 @@ export function statusChanged(a: PodStatus | undefined, b: PodStatus): boolean {
 }
 
 /** What runtime "process" knows of one container (src/node/runtime/process.ts). */
+interface TerminatedRun {
+  kind: "terminated";
+  exitCode: number;
+  reason: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt: string;
+}
+
 export interface ProcessContainerStatus {
-  state:
-    | { kind: "waiting"; reason: string; message?: string }
-    | { kind: "running"; startedAt: string }
-    | {
-        kind: "terminated";
-        exitCode: number;
-        reason: string;
-        message?: string;
-        startedAt?: string;
-        finishedAt: string;
-      };
-  lastState?: {
-    kind: "terminated";
-    exitCode: number;
-    reason: string;
-    message?: string;
-    startedAt?: string;
-    finishedAt: string;
-  };
+  state: { kind: "waiting"; reason: string; message?: string } | { kind: "running"; startedAt: string } | TerminatedRun;
+  lastState?: TerminatedRun;
   restartCount: number;
   containerID?: string;
 }
@@ -162,10 +154,7 @@ export interface ProcessPodState extends PodState {
 
 type Terminated = NonNullable<NonNullable<ContainerStatus["state"]>["terminated"]>;
 
-function terminatedOf(
-  t: { exitCode: number; reason: string; message?: string; startedAt?: string; finishedAt: string },
-  containerID: string | undefined,
-): Terminated {
+function terminatedOf(t: TerminatedRun, containerID: string | undefined): Terminated {
   return {
     exitCode: t.exitCode,
     reason: t.reason,

@@ -25,39 +25,39 @@ export interface Source {
   data: Map<string, Buffer>;
 }
 
-export function configMapSource(
-  ctx: PluginContext,
-  namespace: string,
-  ref: { name?: string; optional?: boolean; items?: KeyToPath[] },
+type SourceRef = { name?: string; optional?: boolean; items?: KeyToPath[] };
+
+const objectSource = (
+  kind: Source["kind"],
+  ref: SourceRef,
   mode: number,
-): Source {
-  const name = ref.name ?? "";
-  const object = ctx.configMaps.get(`${namespace}/${name}`);
+  object: ConfigMap | Secret | undefined,
+  data: Map<string, Buffer>,
+): Source => ({
+  kind,
+  name: ref.name ?? "",
+  optional: ref.optional ?? false,
+  items: ref.items,
+  defaultMode: mode,
+  object,
+  data,
+});
+
+/** A configMap's keys: data as UTF-8 text, binaryData decoded from base64. */
+export function configMapSource(ctx: PluginContext, namespace: string, ref: SourceRef, mode: number): Source {
+  const object = ctx.configMaps.get(`${namespace}/${ref.name ?? ""}`);
   const data = new Map<string, Buffer>();
   for (const [k, v] of Object.entries(object?.data ?? {})) data.set(k, Buffer.from(v, "utf8"));
   for (const [k, v] of Object.entries(object?.binaryData ?? {})) data.set(k, Buffer.from(v, "base64"));
-  return {
-    kind: "configmap",
-    name,
-    optional: ref.optional ?? false,
-    items: ref.items,
-    defaultMode: mode,
-    object,
-    data,
-  };
+  return objectSource("configmap", ref, mode, object, data);
 }
 
-export function secretSource(
-  ctx: PluginContext,
-  namespace: string,
-  ref: { name?: string; optional?: boolean; items?: KeyToPath[] },
-  mode: number,
-): Source {
-  const name = ref.name ?? "";
-  const object = ctx.secrets.get(`${namespace}/${name}`);
+/** A secret's keys, decoded from base64. */
+export function secretSource(ctx: PluginContext, namespace: string, ref: SourceRef, mode: number): Source {
+  const object = ctx.secrets.get(`${namespace}/${ref.name ?? ""}`);
   const data = new Map<string, Buffer>();
   for (const [k, v] of Object.entries(object?.data ?? {})) data.set(k, Buffer.from(v, "base64"));
-  return { kind: "secret", name, optional: ref.optional ?? false, items: ref.items, defaultMode: mode, object, data };
+  return objectSource("secret", ref, mode, object, data);
 }
 
 function sourceOf(ctx: PluginContext, volume: ObjectVolume): Source {

@@ -13,11 +13,11 @@ import { describeCause, setUpAt, VolumeOperationError, type PluginContext } from
 import { publishBlockVolume, stageBlockVolume, unpublishBlockVolume, unstageBlockVolume } from "./csiblock.js";
 import { reconstructCsiDevices, reconstructCsiVolume } from "./csireconstruct.js";
 import {
-  capability,
   deviceOf,
-  driverOf,
+  nodePublish,
+  nodeRequest,
+  nodeStage,
   nodeUnstage,
-  publishContext,
   uncertainUnlessFinal,
   volumeContext,
   type CsiVolume,
@@ -35,9 +35,8 @@ export function needsStaging(ctx: PluginContext, volume: CsiVolume, staged: Stag
 export async function stageVolume(ctx: PluginContext, volume: CsiVolume): Promise<StagedDevice> {
   const { driver: driverName, volumeHandle } = volume.source;
   const operation = "MountVolume.MountDevice";
-  const driver = driverOf(ctx, volume, operation, "attacher.MountDevice failed to create newCsiDriverClient");
-  const publish = publishContext(ctx, volume);
-  if (volume.volumeMode === "Block") return stageBlockVolume(ctx, volume, driver, capability(volume, driver), publish);
+  const request = nodeRequest(ctx, volume, operation, "attacher.MountDevice failed to create newCsiDriverClient");
+  if (volume.volumeMode === "Block") return stageBlockVolume(ctx, volume, request);
   const stagingPath = ctx.paths.csiGlobalMount(driverName, volumeHandle);
   const device: StagedDevice = {
     uniqueName: deviceOf(volume),
@@ -51,14 +50,7 @@ export async function stageVolume(ctx: PluginContext, volume: CsiVolume): Promis
     await mkdir(dirname(stagingPath), { recursive: true, mode: 0o750 });
     const data = { driverName, volumeHandle, specVolID: volume.pvName, nodeName: ctx.nodeName, stagingPath };
     await writeFile(join(dirname(stagingPath), volDataFile), JSON.stringify(data));
-    await driver.client.node.NodeStageVolume({
-      volume_id: volumeHandle,
-      publish_context: publish,
-      staging_target_path: stagingPath,
-      volume_capability: capability(volume, driver),
-      volume_context: volume.source.volumeAttributes ?? {},
-      secrets: {},
-    });
+    await nodeStage(volume, request, stagingPath);
   } catch (err) {
     const failure = new VolumeOperationError(operation, volume.pvName, describeCause(err));
     throw uncertainUnlessFinal(failure, err, { device: { ...device, uncertain: true } });
@@ -75,33 +67,17 @@ export async function publishVolume(
 ): Promise<MountedVolume> {
   const { driver: driverName, volumeHandle } = volume.source;
   const operation = "MountVolume.SetUp";
-  const driver = driverOf(ctx, volume, operation, "mounter.SetUpAt failed to get CSI client");
-  const publish = publishContext(ctx, volume);
-  if (volume.volumeMode === "Block") {
-    return publishBlockVolume(ctx, volume, pod, key, driver, {
-      capability: capability(volume, driver),
-      publishContext: publish,
-      volumeContext: volumeContext(ctx, volume, pod),
-    });
-  }
+  const request = nodeRequest(ctx, volume, operation, "mounter.SetUpAt failed to get CSI client");
+  if (volume.volumeMode === "Block") return publishBlockVolume(ctx, volume, pod, key, request);
   const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
   const targetPath = join(dir, "mount");
-  const stagingPath = driver.stageUnstage ? ctx.paths.csiGlobalMount(driverName, volumeHandle) : "";
+  const stagingPath = request.driver.stageUnstage ? ctx.paths.csiGlobalMount(driverName, volumeHandle) : "";
   const data = { driverName, volumeHandle, specVolID: volume.pvName, nodeName: ctx.nodeName, stagingPath };
   const mounted = setUpAt(volume, key, dir, { csi: { ...data, targetPath } });
   try {
     await mkdir(dir, { recursive: true, mode: 0o750 });
     await writeFile(join(dir, volDataFile), JSON.stringify(data));
-    await driver.client.node.NodePublishVolume({
-      volume_id: volumeHandle,
-      publish_context: publish,
-      staging_target_path: stagingPath,
-      target_path: targetPath,
-      volume_capability: capability(volume, driver),
-      readonly: volume.readOnly,
-      secrets: {},
-      volume_context: volumeContext(ctx, volume, pod),
-    });
+    await nodePublish(volume, request, { stagingPath, targetPath }, volumeContext(ctx, volume, pod));
   } catch (err) {
     const failure = new VolumeOperationError(operation, volume.pvName, describeCause(err));
     throw uncertainUnlessFinal(failure, err, { volume: { ...mounted, uncertain: true } });

@@ -34,7 +34,7 @@ export const deviceOf = (volume: CsiVolume): string =>
   csiUniqueVolumeName(volume.source.driver, volume.source.volumeHandle);
 
 /** The registered driver, or `operation`'s failure worded as the kubelet's when it has no client for it. */
-export function driverOf(ctx: PluginContext, volume: CsiVolume, operation: string, what: string): RegisteredDriver {
+function driverOf(ctx: PluginContext, volume: CsiVolume, operation: string, what: string): RegisteredDriver {
   try {
     return ctx.csi.get(volume.source.driver);
   } catch (err) {
@@ -54,7 +54,7 @@ function accessMode(volume: CsiVolume, driver: RegisteredDriver): NonNullable<Vo
   return "SINGLE_NODE_WRITER";
 }
 
-export function capability(volume: CsiVolume, driver: RegisteredDriver): VolumeCapability {
+function capability(volume: CsiVolume, driver: RegisteredDriver): VolumeCapability {
   const access_mode = { mode: accessMode(volume, driver) };
   if (volume.volumeMode === "Block") return { block: {}, access_mode };
   return { mount: { fs_type: volume.source.fsType ?? "", mount_flags: volume.mountOptions }, access_mode };
@@ -64,7 +64,7 @@ export function capability(volume: CsiVolume, driver: RegisteredDriver): VolumeC
  * The attachment's publish context; throws AttachPendingError while the volume waits for the Node to list it in
  * volumesInUse (ReportedInUse) or for the attach/detach controller to attach it.
  */
-export function publishContext(ctx: PluginContext, volume: CsiVolume): Record<string, string> {
+function publishContext(ctx: PluginContext, volume: CsiVolume): Record<string, string> {
   if (!attachRequired(ctx, volume.source.driver)) return {};
   if (ctx.reportedInUse && !ctx.reportedInUse(deviceOf(volume))) {
     throw new AttachPendingError(
@@ -100,6 +100,50 @@ export function uncertainUnlessFinal(
   uncertain: UncertainOperationError["uncertain"],
 ): VolumeOperationError {
   return isFinalError(cause) ? failure : new UncertainOperationError(failure, uncertain);
+}
+
+/** What the driver is told of a volume, worked out before anything is written (the attach wait may refuse). */
+export interface NodeRequest {
+  driver: RegisteredDriver;
+  capability: VolumeCapability;
+  publishContext: Record<string, string>;
+}
+
+/** The request for a volume: its driver (or `operation`'s failure) and, once attached, what the attachment says. */
+export function nodeRequest(ctx: PluginContext, volume: CsiVolume, operation: string, what: string): NodeRequest {
+  const driver = driverOf(ctx, volume, operation, what);
+  return { driver, capability: capability(volume, driver), publishContext: publishContext(ctx, volume) };
+}
+
+/** NodeStageVolume at `stagingPath`. */
+export async function nodeStage(volume: CsiVolume, request: NodeRequest, stagingPath: string): Promise<void> {
+  await request.driver.client.node.NodeStageVolume({
+    volume_id: volume.source.volumeHandle,
+    publish_context: request.publishContext,
+    staging_target_path: stagingPath,
+    volume_capability: request.capability,
+    volume_context: volume.source.volumeAttributes ?? {},
+    secrets: {},
+  });
+}
+
+/** NodePublishVolume at `targetPath`, from `stagingPath` ("" when the driver does not stage). */
+export async function nodePublish(
+  volume: CsiVolume,
+  request: NodeRequest,
+  paths: { stagingPath: string; targetPath: string },
+  volumeContext: Record<string, string>,
+): Promise<void> {
+  await request.driver.client.node.NodePublishVolume({
+    volume_id: volume.source.volumeHandle,
+    publish_context: request.publishContext,
+    staging_target_path: paths.stagingPath,
+    target_path: paths.targetPath,
+    volume_capability: request.capability,
+    readonly: volume.readOnly,
+    secrets: {},
+    volume_context: volumeContext,
+  });
 }
 
 /** NodeUnstageVolume, then the (now empty) staging directory goes; a failure is `operation`'s, as the kubelet names it. */
