@@ -2,20 +2,12 @@
 // ConstructVolumeSpec): what each vol_data.json says was published or staged, certain only when the kernel's mount
 // table shows it. A raw block volume's publish file is bound, not mounted on a directory, and its staging directory
 // is the driver's: a staged block device is never provable and is always uncertain.
-import { readdir, readFile, stat, unlink } from "node:fs/promises";
+import { readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { NodePaths } from "../paths.js";
-import { csiUniqueVolumeName, csiVolumeDevicesDirName, pluginNames, volDataFile } from "../paths.js";
+import { csiUniqueVolumeName, csiVolumeDevicesDirName, dirEntries, pluginNames, volDataFile } from "../paths.js";
 import type { CsiVolumeData, MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import type { FoundVolume } from "./plugin.js";
-
-export async function dirEntries(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch {
-    return [];
-  }
-}
 
 async function readVolData(file: string): Promise<CsiVolumeData | undefined> {
   try {

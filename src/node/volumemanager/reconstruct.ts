@@ -5,8 +5,7 @@
 import { join } from "node:path";
 import { listMounts } from "../../support/mount.js";
 import type { NodePaths } from "../paths.js";
-import { unescapeQualifiedName } from "../paths.js";
-import { dirEntries } from "../plugins/csireconstruct.js";
+import { dirEntries, unescapeQualifiedName } from "../paths.js";
 import type { VolumePluginRegistry } from "../plugins/registry.js";
 import { ActualState } from "./actual.js";
 
