@@ -1,6 +1,7 @@
-// The block driver's three CSI services: which RPCs it serves and the capabilities it advertises.
-import { readFileSync } from "node:fs";
-import type { ControllerService, IdentityService, NodeService } from "../../server.js";
+// The block driver's Controller and Node services: which RPCs it serves and the capabilities it advertises
+// (its Identity service is the common one, from the same declaration).
+import type { ControllerService, NodeService } from "../../server.js";
+import { controllerCapabilities, nodeCapabilities, type DriverCapabilities } from "../core/capabilities.js";
 import { topologyKey, type BlockContext } from "./context.js";
 import { nodeExpandVolume } from "./expand.js";
 import {
@@ -22,46 +23,30 @@ import {
   validateVolumeCapabilities,
 } from "./volumes.js";
 
-// The package version is the driver's vendor_version (read once; four levels up from src/ and dist/ alike).
-const vendorVersion = (
-  JSON.parse(readFileSync(new URL("../../../../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
-
-const controllerRpcs = [
-  "CREATE_DELETE_VOLUME",
-  "PUBLISH_UNPUBLISH_VOLUME",
-  "LIST_VOLUMES",
-  "GET_CAPACITY",
-  "CREATE_DELETE_SNAPSHOT",
-  "LIST_SNAPSHOTS",
-  "CLONE_VOLUME",
-  "PUBLISH_READONLY",
-  "EXPAND_VOLUME",
-  "LIST_VOLUMES_PUBLISHED_NODES",
-  "VOLUME_CONDITION",
-  "GET_VOLUME",
-] as const;
-
-const nodeRpcs = ["STAGE_UNSTAGE_VOLUME", "GET_VOLUME_STATS", "EXPAND_VOLUME", "VOLUME_CONDITION"] as const;
-
-export function identityService(ctx: BlockContext): IdentityService {
-  return {
-    GetPluginInfo: async () => ({ name: ctx.driverName, vendor_version: vendorVersion }),
-    GetPluginCapabilities: async () => ({
-      capabilities: [
-        { service: { type: "CONTROLLER_SERVICE" } },
-        { service: { type: "VOLUME_ACCESSIBILITY_CONSTRAINTS" } },
-        { volume_expansion: { type: "ONLINE" } },
-      ],
-    }),
-    // Ready as soon as we serve: the state dir is open and the startup checks are done before the socket exists.
-    Probe: async () => ({ ready: { value: true } }),
-  };
-}
+/** What the block driver advertises: Identity and both GetCapabilities answer from this one declaration. */
+export const blockCapabilities: DriverCapabilities = {
+  plugin: ["CONTROLLER_SERVICE", "VOLUME_ACCESSIBILITY_CONSTRAINTS"],
+  volumeExpansion: "ONLINE",
+  controller: [
+    "CREATE_DELETE_VOLUME",
+    "PUBLISH_UNPUBLISH_VOLUME",
+    "LIST_VOLUMES",
+    "GET_CAPACITY",
+    "CREATE_DELETE_SNAPSHOT",
+    "LIST_SNAPSHOTS",
+    "CLONE_VOLUME",
+    "PUBLISH_READONLY",
+    "EXPAND_VOLUME",
+    "LIST_VOLUMES_PUBLISHED_NODES",
+    "VOLUME_CONDITION",
+    "GET_VOLUME",
+  ],
+  node: ["STAGE_UNSTAGE_VOLUME", "GET_VOLUME_STATS", "EXPAND_VOLUME", "VOLUME_CONDITION"],
+};
 
 export function controllerService(ctx: BlockContext): Partial<ControllerService> {
   return {
-    ControllerGetCapabilities: async () => ({ capabilities: controllerRpcs.map((type) => ({ rpc: { type } })) }),
+    ControllerGetCapabilities: async () => controllerCapabilities(blockCapabilities),
     CreateVolume: (request) => createVolume(ctx, request),
     DeleteVolume: (request) => deleteVolume(ctx, request),
     ControllerPublishVolume: (request) => controllerPublishVolume(ctx, request),
@@ -79,7 +64,7 @@ export function controllerService(ctx: BlockContext): Partial<ControllerService>
 
 export function nodeService(ctx: BlockContext): Partial<NodeService> {
   return {
-    NodeGetCapabilities: async () => ({ capabilities: nodeRpcs.map((type) => ({ rpc: { type } })) }),
+    NodeGetCapabilities: async () => nodeCapabilities(blockCapabilities),
     NodeGetInfo: async () => ({
       node_id: ctx.nodeId,
       max_volumes_per_node: ctx.maxVolumesPerNode,
