@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { createClient, httpTransport, type Client } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
-import { csiEndpointFlag, kubeconfigFlag } from "./flags.js";
+import { csiEndpointFlag, durationFlag, kubeconfigFlag } from "./flags.js";
 
 export interface SidecarFlags {
   csiAddress: string;
@@ -21,6 +21,17 @@ export function sidecarCommand(program: Command, name: string, description: stri
       csiEndpointFlag,
     )
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to");
+}
+
+/** upstream's --retry-interval-start/--retry-interval-max: the per-key backoff after a failed `what`. */
+export function retryIntervalOptions(command: Command, what: string): Command {
+  return command
+    .option("--retry-interval-start <duration>", `first retry delay after a failed ${what} (default: 1s)`, durationFlag)
+    .option(
+      "--retry-interval-max <duration>",
+      "longest retry delay after repeated failures (default: 5m)",
+      durationFlag,
+    );
 }
 
 export interface RunningSidecar {

@@ -3,13 +3,22 @@
 // plus, when the driver can list where volumes are published, a periodic reconcile against the driver.
 // Level-triggered: on start every VolumeAttachment is listed and synced, which is how a restarted attacher
 // finishes what a killed one began.
-import { grpcErrorText } from "../../errors.js";
-import { setMaxListeners } from "node:events";
 import type { VolumeAttachment } from "../../../api/storage/types.js";
+import { every } from "../../../client/controlloop.js";
 import { WorkQueue, createInformerFactory, type Client } from "../../../client/index.js";
-import type { CsiClient } from "../../client.js";
-import { type AttacherContext } from "./context.js";
 import type { Log } from "../../../support/log.js";
+import type { CsiClient } from "../../client.js";
+import { grpcErrorText } from "../../errors.js";
+import {
+  SidecarStartError,
+  componentLog,
+  describeDriver,
+  runWhenSynced,
+  sidecarSignal,
+  type DriverDescription,
+  type RunningSidecar,
+} from "../common/start.js";
+import type { AttacherContext } from "./context.js";
 import { syncAttachment } from "./attach.js";
 import { reconcileAttachments } from "./reconcile.js";
 import { attachmentsByVolume, syncVolume } from "./volumes.js";
@@ -37,59 +46,52 @@ export interface AttacherOptions {
   log?: Log;
 }
 
-export interface RunningAttacher {
-  driverName: string;
-  /** Stops the loops and waits for in-flight syncs. */
-  stop(): Promise<void>;
-}
+/** A started attacher (see RunningSidecar). */
+export type RunningAttacher = RunningSidecar;
 
-export class AttacherStartError extends Error {
-  override name = "AttacherStartError";
-}
-
-const defaultLog: Log = (message, fields) => console.warn(`[csi-attacher] ${message}`, fields ?? {});
-
-/** Starts the attacher; resolves once its informers synced and its workers run. */
-export async function startAttacher(options: AttacherOptions): Promise<RunningAttacher> {
-  const log = options.log ?? defaultLog;
-  const { client, csi } = options;
-  const info = await csi.pluginInfo();
-  const plugin = await csi.pluginCapabilities();
-  if (!plugin.services.has("CONTROLLER_SERVICE")) {
-    throw new AttacherStartError(
-      `CSI driver ${info.name} does not report the CONTROLLER_SERVICE plugin capability; it cannot attach volumes`,
-    );
-  }
-  const capabilities = await csi.controllerCapabilities();
-  const driverName = info.name;
-  // Without PUBLISH_UNPUBLISH_VOLUME there is nothing to call: upstream's trivial handler marks every
-  // attachment attached at once and adds no finalizer.
-  const trivial = !capabilities.has("PUBLISH_UNPUBLISH_VOLUME");
-
-  const stopping = new AbortController();
-  const signal = AbortSignal.any([options.signal, stopping.signal]);
-  setMaxListeners(0, signal);
-  const informers = createInformerFactory(client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
+/** The attacher's context, its informers and what the driver can do. */
+function attacherContext(options: AttacherOptions, driver: DriverDescription, signal: AbortSignal, log: Log) {
+  const informers = createInformerFactory(options.client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
   const attachments = informers.volumeAttachments;
   attachments.addIndexer(attachmentsByVolume, (a) =>
     a.spec.source.persistentVolumeName ? [a.spec.source.persistentVolumeName] : [],
   );
   const ctx: AttacherContext = {
-    client,
-    csi,
-    driverName,
+    client: options.client,
+    csi: options.csi,
+    driverName: driver.driverName,
     attachments,
     volumes: informers.persistentVolumes,
     csiNodes: informers.csiNodes,
     nodes: informers.nodes,
-    supportsPublishReadOnly: capabilities.has("PUBLISH_READONLY"),
-    supportsSingleNodeMultiWriter: capabilities.has("SINGLE_NODE_MULTI_WRITER"),
+    supportsPublishReadOnly: driver.controller.has("PUBLISH_READONLY"),
+    supportsSingleNodeMultiWriter: driver.controller.has("SINGLE_NODE_MULTI_WRITER"),
     defaultFsType: options.defaultFsType ?? "",
     timeoutMs: options.timeoutMs ?? 15_000,
     forceSync: new Set(),
     signal,
     log,
   };
+  return { ctx, informers };
+}
+
+/** Starts the attacher; resolves once its informers synced and its workers run. */
+export async function startAttacher(options: AttacherOptions): Promise<RunningAttacher> {
+  const log = options.log ?? componentLog("csi-attacher");
+  const driver = await describeDriver(options.csi);
+  const { driverName, controller: capabilities } = driver;
+  if (!driver.plugin.services.has("CONTROLLER_SERVICE")) {
+    throw new SidecarStartError(
+      `CSI driver ${driverName} does not report the CONTROLLER_SERVICE plugin capability; it cannot attach volumes`,
+    );
+  }
+  // Without PUBLISH_UNPUBLISH_VOLUME there is nothing to call: upstream's trivial handler marks every
+  // attachment attached at once and adds no finalizer.
+  const trivial = !capabilities.has("PUBLISH_UNPUBLISH_VOLUME");
+  const stopper = sidecarSignal(options.signal);
+  const { signal } = stopper;
+  const { ctx, informers } = attacherContext(options, driver, signal, log);
+  const attachments = informers.volumeAttachments;
 
   const backoff = {
     baseDelayMs: options.retryIntervalStartMs ?? 1000,
@@ -122,61 +124,53 @@ export async function startAttacher(options: AttacherOptions): Promise<RunningAt
       }
     }
   });
-  void informers.nodes;
-
-  informers.start(signal);
-  if (!(await informers.waitForSync(signal))) {
-    return { driverName, stop: async () => stopping.abort() };
-  }
 
   const syncTrivial = async (name: string) => {
     const attachment = attachments.get(name);
     if (!attachment || !ours(attachment) || attachment.status?.attached) return;
-    await client.volumeAttachments.patch(name, "merge", { status: { attached: true } }, { subresource: "status" });
+    await options.client.volumeAttachments.patch(
+      name,
+      "merge",
+      { status: { attached: true } },
+      { subresource: "status" },
+    );
   };
   const workers = options.workers ?? 10;
-  const worker = (queue: WorkQueue<string>, sync: (name: string) => Promise<void>) =>
-    queue.work(
-      signal,
-      async (name) => {
-        try {
-          await sync(name);
-          queue.forget(name);
-        } catch (err) {
-          if (signal.aborted) return;
-          log(`${queue.name}: sync failed; will retry`, { name, err: grpcErrorText(err) });
-          queue.addRateLimited(name);
-        }
-      },
-      workers,
-    );
-  const loops = [
-    worker(attachmentQueue, trivial ? syncTrivial : (name) => syncAttachment(ctx, name)),
-    worker(volumeQueue, (name) => syncVolume(ctx, name)),
-  ];
-
   const reconcilePeriodMs = options.reconcilePeriodMs ?? 60_000;
   const canReconcile = !trivial && capabilities.has("LIST_VOLUMES") && capabilities.has("LIST_VOLUMES_PUBLISHED_NODES");
-  let reconciling: Promise<unknown> = Promise.resolve();
-  if (canReconcile && reconcilePeriodMs > 0) {
-    const reconcile = () => {
-      reconciling = reconcileAttachments(ctx, (name) => attachmentQueue.add(name)).catch((err: unknown) => {
-        if (!signal.aborted) log("reconciling with the driver failed", { err: grpcErrorText(err) });
-      });
-    };
-    reconcile();
-    const timer = setInterval(reconcile, reconcilePeriodMs);
-    timer.unref?.();
-    signal.addEventListener("abort", () => clearInterval(timer), { once: true });
-  }
-  log("attacher started", { driver: driverName, trivial, reconcile: canReconcile });
-
-  return {
+  return runWhenSynced({
     driverName,
-    async stop() {
-      stopping.abort();
-      await Promise.all(loops);
-      await reconciling;
-    },
+    informers,
+    stopper,
+    log,
+    started: ["attacher started", { driver: driverName, trivial, reconcile: canReconcile }],
+    loops: () => [
+      attachmentQueue.work(signal, trivial ? syncTrivial : (name) => syncAttachment(ctx, name), workers),
+      volumeQueue.work(signal, (name) => syncVolume(ctx, name), workers),
+      canReconcile && reconcilePeriodMs > 0
+        ? reconcileEvery(ctx, reconcilePeriodMs, (name) => attachmentQueue.add(name))
+        : Promise.resolve(),
+    ],
+  });
+}
+
+/**
+ * Checks attachments against the driver's ListVolumes now and every periodMs until the signal aborts; settles once
+ * the signal aborted and the last check finished.
+ */
+function reconcileEvery(ctx: AttacherContext, periodMs: number, enqueue: (name: string) => void): Promise<void> {
+  const { signal, log } = ctx;
+  let reconciling: Promise<unknown> = Promise.resolve();
+  const reconcile = () => {
+    reconciling = reconcileAttachments(ctx, enqueue).catch((err: unknown) => {
+      if (!signal.aborted) log("reconciling with the driver failed", { err: grpcErrorText(err) });
+    });
   };
+  reconcile();
+  every(periodMs, signal, reconcile);
+  return new Promise<void>((resolve) => {
+    const stopped = () => void reconciling.then(() => resolve());
+    if (signal.aborted) stopped();
+    else signal.addEventListener("abort", stopped, { once: true });
+  });
 }

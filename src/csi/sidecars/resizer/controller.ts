@@ -1,7 +1,6 @@
 // The resizer sidecar's wiring (external-resizer's main + resizeController): ask the driver who it is and whether
 // it can expand, then run one queue of claims over informers (claims and PVs). Level-triggered: on start every
 // claim is listed and synced, which is how a restarted resizer finishes what a killed one began.
-import { setMaxListeners } from "node:events";
 import {
   WorkQueue,
   createEventRecorder,
@@ -11,9 +10,16 @@ import {
   type ObjectKey,
 } from "../../../client/index.js";
 import type { CsiClient } from "../../client.js";
-import { grpcErrorText } from "../../errors.js";
-import { ResizeFailedError, syncClaim, volumeToResize, type ResizerContext } from "./resize.js";
 import type { Log } from "../../../support/log.js";
+import {
+  SidecarStartError,
+  componentLog,
+  describeDriver,
+  runWhenSynced,
+  sidecarSignal,
+  type RunningSidecar,
+} from "../common/start.js";
+import { ResizeFailedError, syncClaim, volumeToResize, type ResizerContext } from "./resize.js";
 
 export interface ResizerOptions {
   client: Client;
@@ -34,35 +40,22 @@ export interface ResizerOptions {
   log?: Log;
 }
 
-export interface RunningResizer {
-  driverName: string;
-  /** Stops the loops and waits for in-flight syncs. */
-  stop(): Promise<void>;
-}
-
-export class ResizerStartError extends Error {
-  override name = "ResizerStartError";
-}
-
-const defaultLog: Log = (message, fields) => console.warn(`[csi-resizer] ${message}`, fields ?? {});
+/** A started resizer (see RunningSidecar). */
+export type RunningResizer = RunningSidecar;
 
 /** Starts the resizer; resolves once its informers synced and its workers run. */
 export async function startResizer(options: ResizerOptions): Promise<RunningResizer> {
-  const log = options.log ?? defaultLog;
+  const log = options.log ?? componentLog("csi-resizer");
   const { client, csi } = options;
-  const info = await csi.pluginInfo();
-  const driverName = info.name;
-  const plugin = await csi.pluginCapabilities();
-  const controller = plugin.services.has("CONTROLLER_SERVICE") ? await csi.controllerCapabilities() : new Set<string>();
+  const { driverName, plugin, controller } = await describeDriver(csi);
   // upstream: a driver with neither EXPAND_VOLUME nor the plugin's VolumeExpansion capability cannot be resized;
   // one with only the plugin capability (node-only expansion) gets the trivial resizer: the PV grows without a call.
   if (!controller.has("EXPAND_VOLUME") && !plugin.volumeExpansion) {
-    throw new ResizerStartError(`CSI driver ${driverName} does not support volume expansion (no EXPAND_VOLUME)`);
+    throw new SidecarStartError(`CSI driver ${driverName} does not support volume expansion (no EXPAND_VOLUME)`);
   }
 
-  const stopping = new AbortController();
-  const signal = AbortSignal.any([options.signal, stopping.signal]);
-  setMaxListeners(0, signal);
+  const stopper = sidecarSignal(options.signal);
+  const { signal } = stopper;
   const informers = createInformerFactory(client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
   const claims = informers.persistentVolumeClaims;
   const ctx: ResizerContext = {
@@ -95,33 +88,23 @@ export async function startResizer(options: ResizerOptions): Promise<RunningResi
     const claim = claims.get(`${ref.namespace}/${ref.name}`);
     if (claim && volumeToResize(ctx, claim)) queue.add(`${ref.namespace}/${ref.name}`);
   });
-
-  informers.start(signal);
-  if (!(await informers.waitForSync(signal))) {
-    return { driverName, stop: async () => stopping.abort() };
-  }
-  const loop = queue.work(
-    signal,
-    async (key) => {
-      try {
-        await syncClaim(ctx, key);
-        queue.forget(key);
-      } catch (err) {
-        if (signal.aborted) return;
-        if (!(err instanceof ResizeFailedError)) log("claim sync failed; will retry", { key, err: grpcErrorText(err) });
-        queue.addRateLimited(key);
-      }
-    },
-    options.workers ?? 10,
-  );
-  log("resizer started", { driver: driverName, trivial: ctx.trivial });
-
-  return {
-    driverName,
-    async stop() {
-      stopping.abort();
-      await loop;
-      await ctx.recorder.flush();
-    },
+  const sync = async (key: ObjectKey) => {
+    try {
+      await syncClaim(ctx, key);
+    } catch (err) {
+      // Already said on the claim (condition and event): retry with backoff, without a log line for each try.
+      if (!(err instanceof ResizeFailedError)) throw err;
+      queue.addRateLimited(key);
+    }
   };
+
+  return runWhenSynced({
+    driverName,
+    informers,
+    stopper,
+    log,
+    started: ["resizer started", { driver: driverName, trivial: ctx.trivial }],
+    loops: () => [queue.work(signal, sync, options.workers ?? 10)],
+    drained: () => ctx.recorder.flush(),
+  });
 }

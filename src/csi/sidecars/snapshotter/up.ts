@@ -1,22 +1,34 @@
 // Snapshots for `stowage up`: one csi-snapshotter per driver (the snapshot controller runs in up's controller-manager,
 // as upstream's single snapshot-controller deployment), and a default VolumeSnapshotClass per driver (`standard-snapshots` for hostpath,
 // `<short>-snapshots` otherwise) so a VolumeSnapshot without a class works out of the box.
+import type { ApiHandler } from "../../../api/http.js";
 import type { VolumeSnapshotClass } from "../../../api/snapshot/types.js";
 import { AnnIsDefaultSnapshotClass } from "../../../api/wellknown.js";
 import { createClient, inProcessTransport, isAlreadyExists } from "../../../client/index.js";
-import type { UpContext } from "../../../cli/up.js";
 import type { CsiClient } from "../../client.js";
 import { startSnapshotter } from "./controller.js";
 
 export const snapshotClassNameFor = (short: string): string =>
   short === "hostpath" ? "standard-snapshots" : `${short}-snapshots`;
 
+/** What starting snapshots in `stowage up` uses of up's context (csi never imports cli). */
+export interface SnapshotsUpContext {
+  /** The apiserver's handler: the sidecar's clients talk to it in-process. */
+  handler: ApiHandler;
+  /** Aborted when stowage stops. */
+  signal: AbortSignal;
+  /** A diagnostic line. */
+  log(message: string): void;
+  /** A line for up's startup output. */
+  say(line: string): void;
+}
+
 /**
  * Starts what snapshots of one driver need. Never throws: problems are said on up's output, as the other sidecars'.
  * `stops` receives what must be stopped on shutdown.
  */
 export async function startUpSnapshots(
-  ctx: UpContext,
+  ctx: SnapshotsUpContext,
   short: string,
   csi: CsiClient,
   defaultStorage: boolean,
