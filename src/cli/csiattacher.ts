@@ -37,11 +37,9 @@ export function registerCsiAttacher(program: Command): void {
     )
     .option("--default-fstype <type>", "fsType for PVs that name none");
   retryIntervalOptions(command, "attach or detach").action((flags: Flags) =>
-    runSidecar(program, "csi-attacher", flags, (client, csi, signal) =>
+    runSidecar(program, "csi-attacher", flags, (sidecar) =>
       startAttacher({
-        client,
-        csi,
-        signal,
+        ...sidecar,
         workers: flags.workerThreads,
         timeoutMs: flags.timeout ?? 15_000,
         resyncPeriodMs: flags.resync ?? 60_000,

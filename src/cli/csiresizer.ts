@@ -25,11 +25,9 @@ export function registerCsiResizer(program: Command): void {
     .option("--timeout <duration>", "deadline of each ControllerExpandVolume call (default: 10s)", durationFlag)
     .option("--resync <duration>", "how often every claim is revisited (default: 1m)", durationFlag);
   retryIntervalOptions(command, "expansion").action((flags: Flags) =>
-    runSidecar(program, "csi-resizer", flags, (client, csi, signal) =>
+    runSidecar(program, "csi-resizer", flags, (sidecar) =>
       startResizer({
-        client,
-        csi,
-        signal,
+        ...sidecar,
         workers: flags.workers,
         timeoutMs: flags.timeout,
         resyncPeriodMs: flags.resync,

@@ -47,7 +47,7 @@ export async function runSidecar(
   program: Command,
   name: string,
   flags: SidecarFlags,
-  start: (client: Client, csi: CsiClient, signal: AbortSignal) => Promise<RunningSidecar>,
+  start: (sidecar: { client: Client; csi: CsiClient; signal: AbortSignal }) => Promise<RunningSidecar>,
 ): Promise<void> {
   const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
   const abort = new AbortController();
@@ -63,7 +63,8 @@ export async function runSidecar(
     program.error(`error: --csi-address: ${(err as Error).message}`, { exitCode: 1 });
   }
   try {
-    const sidecar = await start(createClient(transport, { userAgent: `stowage-${name}` }), csi, abort.signal);
+    const client = createClient(transport, { userAgent: `stowage-${name}` });
+    const sidecar = await start({ client, csi, signal: abort.signal });
     console.log(`stowage ${name} for ${sidecar.driverName} running against ${kubeconfig.server}`);
     await new Promise<void>((resolve) => abort.signal.addEventListener("abort", () => resolve(), { once: true }));
     await sidecar.stop();

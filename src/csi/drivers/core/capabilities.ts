@@ -24,6 +24,30 @@ export interface DriverCapabilities {
   node: readonly Name<_csi_v1_NodeServiceCapability_RPC_Type>[];
 }
 
+/**
+ * What both stowage drivers advertise: plugin services, online expansion, and the whole volume and snapshot
+ * lifecycle on the controller and node sides. A driver spreads these into its own declaration and adds its extras.
+ */
+export const commonCapabilities = {
+  plugin: ["CONTROLLER_SERVICE", "VOLUME_ACCESSIBILITY_CONSTRAINTS"],
+  volumeExpansion: "ONLINE",
+  controller: [
+    "CREATE_DELETE_VOLUME",
+    "PUBLISH_UNPUBLISH_VOLUME",
+    "LIST_VOLUMES",
+    "GET_CAPACITY",
+    "CREATE_DELETE_SNAPSHOT",
+    "LIST_SNAPSHOTS",
+    "CLONE_VOLUME",
+    "PUBLISH_READONLY",
+    "EXPAND_VOLUME",
+    "LIST_VOLUMES_PUBLISHED_NODES",
+    "VOLUME_CONDITION",
+    "GET_VOLUME",
+  ],
+  node: ["STAGE_UNSTAGE_VOLUME", "GET_VOLUME_STATS", "EXPAND_VOLUME", "VOLUME_CONDITION"],
+} as const satisfies DriverCapabilities;
+
 // The package version is every driver's vendor_version (read once; four levels up from src/ and dist/ alike).
 const vendorVersion: string = (
   JSON.parse(readFileSync(new URL("../../../../package.json", import.meta.url), "utf8")) as { version: string }

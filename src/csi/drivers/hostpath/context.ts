@@ -3,6 +3,7 @@ import { Code, CsiError } from "../../errors.js";
 import type { Topology } from "../../generated/csi/v1/Topology.js";
 import type { ControllerService, NodeService } from "../../server.js";
 import type { OperationLocks } from "../core/locks.js";
+import type { Rpc } from "../core/rpc.js";
 import type { Capability } from "../requests.js";
 import type { StateFile, VolumeRecord } from "./state.js";
 import type { HostpathStorage } from "./storage.js";
@@ -62,13 +63,7 @@ export function refuseBlock(capabilities: Capability[], field: string): void {
 }
 
 /** One Controller RPC of this driver: its context and the decoded request → the response. */
-export type ControllerRpc<K extends keyof ControllerService> = (
-  ctx: HostpathContext,
-  request: Parameters<ControllerService[K]>[0],
-) => ReturnType<ControllerService[K]>;
+export type ControllerRpc<K extends keyof ControllerService> = Rpc<HostpathContext, ControllerService, K>;
 
 /** One Node RPC of this driver: its context and the decoded request → the response. */
-export type NodeRpc<K extends keyof NodeService> = (
-  ctx: HostpathContext,
-  request: Parameters<NodeService[K]>[0],
-) => ReturnType<NodeService[K]>;
+export type NodeRpc<K extends keyof NodeService> = Rpc<HostpathContext, NodeService, K>;

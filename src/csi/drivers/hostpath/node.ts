@@ -7,6 +7,7 @@ import { Code, CsiError } from "../../errors.js";
 import type { NodeService } from "../../server.js";
 import { mountAt, unmount } from "../../../support/mount.js";
 import { nodeCapabilities } from "../core/capabilities.js";
+import { bindService } from "../core/rpc.js";
 import { isReadOnlyMode, parseCapability, parseNodePath, requireField, type Capability } from "../requests.js";
 import { hostpathCapabilities } from "./capabilities.js";
 import { nodeTopology, volumeOf, type HostpathContext, type NodeRpc } from "./context.js";
@@ -159,19 +160,18 @@ const nodeExpandVolume: NodeRpc<"NodeExpandVolume"> = async (ctx, request) => {
   return { capacity_bytes: volume.capacityBytes };
 };
 
-export function nodeService(ctx: HostpathContext): Partial<NodeService> {
-  return {
+export const nodeService = (ctx: HostpathContext): Partial<NodeService> =>
+  bindService<HostpathContext, NodeService>(ctx, {
     NodeGetCapabilities: async () => nodeCapabilities(hostpathCapabilities),
     NodeGetInfo: async () => ({
       node_id: ctx.nodeId,
       max_volumes_per_node: ctx.maxVolumesPerNode,
       accessible_topology: nodeTopology(ctx),
     }),
-    NodeStageVolume: (request) => nodeStageVolume(ctx, request),
-    NodeUnstageVolume: (request) => nodeUnstageVolume(ctx, request),
-    NodePublishVolume: (request) => nodePublishVolume(ctx, request),
-    NodeUnpublishVolume: (request) => nodeUnpublishVolume(ctx, request),
-    NodeGetVolumeStats: (request) => nodeGetVolumeStats(ctx, request),
-    NodeExpandVolume: (request) => nodeExpandVolume(ctx, request),
-  };
-}
+    NodeStageVolume: nodeStageVolume,
+    NodeUnstageVolume: nodeUnstageVolume,
+    NodePublishVolume: nodePublishVolume,
+    NodeUnpublishVolume: nodeUnpublishVolume,
+    NodeGetVolumeStats: nodeGetVolumeStats,
+    NodeExpandVolume: nodeExpandVolume,
+  });

@@ -5,58 +5,44 @@
 // finishes what a killed one began.
 import type { VolumeAttachment } from "../../../api/storage/types.js";
 import { every } from "../../../client/controlloop.js";
-import { WorkQueue, createInformerFactory, type Client } from "../../../client/index.js";
-import type { Log } from "../../../support/log.js";
-import type { CsiClient } from "../../client.js";
+import { WorkQueue } from "../../../client/index.js";
 import { grpcErrorText } from "../../errors.js";
 import {
   SidecarStartError,
-  componentLog,
-  describeDriver,
+  backoffOf,
+  beginSidecar,
   runWhenSynced,
-  sidecarSignal,
-  type DriverDescription,
+  type RetryOptions,
   type RunningSidecar,
+  type Sidecar,
+  type SidecarOptions,
 } from "../common/start.js";
 import type { AttacherContext } from "./context.js";
 import { syncAttachment } from "./attach.js";
 import { reconcileAttachments } from "./reconcile.js";
 import { attachmentsByVolume, syncVolume } from "./volumes.js";
 
-export interface AttacherOptions {
-  client: Client;
-  /** A connected driver (CsiClient.connect). Not closed by stop(). */
-  csi: CsiClient;
-  /** Aborting it stops the loops (and cancels in-flight CSI calls). */
-  signal: AbortSignal;
+export interface AttacherOptions extends SidecarOptions, RetryOptions {
   /** Concurrent syncs per queue (upstream --worker-threads, 10). */
   workers?: number;
   /** Deadline of ControllerPublish/Unpublish (upstream --timeout, 15 s). */
   timeoutMs?: number;
-  /** How often informers resync (upstream --resync, 10 min; we default to 60 s). */
-  resyncPeriodMs?: number;
   /** How often attachments are checked against ListVolumes (upstream --reconcile-sync, 1 min). 0 disables. */
   reconcilePeriodMs?: number;
-  /** First retry delay after a failed attach/detach, doubling per failure (upstream --retry-interval-start, 1 s). */
-  retryIntervalStartMs?: number;
-  /** Cap of that delay (upstream --retry-interval-max, 5 min). */
-  retryIntervalMaxMs?: number;
   /** fsType for PVs that name none (upstream --default-fstype). */
   defaultFsType?: string;
-  log?: Log;
 }
 
 /** A started attacher (see RunningSidecar). */
 export type RunningAttacher = RunningSidecar;
 
-/** The attacher's context, its informers and what the driver can do. */
-function attacherContext(options: AttacherOptions, driver: DriverDescription, signal: AbortSignal, log: Log) {
-  const informers = createInformerFactory(options.client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
+/** The attacher's context over the sidecar's informers, with what the driver can do. */
+function attacherContext(options: AttacherOptions, { driver, informers, signal, log }: Sidecar): AttacherContext {
   const attachments = informers.volumeAttachments;
   attachments.addIndexer(attachmentsByVolume, (a) =>
     a.spec.source.persistentVolumeName ? [a.spec.source.persistentVolumeName] : [],
   );
-  const ctx: AttacherContext = {
+  return {
     client: options.client,
     csi: options.csi,
     driverName: driver.driverName,
@@ -72,31 +58,26 @@ function attacherContext(options: AttacherOptions, driver: DriverDescription, si
     signal,
     log,
   };
-  return { ctx, informers };
 }
 
 /** Starts the attacher; resolves once its informers synced and its workers run. */
 export async function startAttacher(options: AttacherOptions): Promise<RunningAttacher> {
-  const log = options.log ?? componentLog("csi-attacher");
-  const driver = await describeDriver(options.csi);
+  const sidecar = await beginSidecar("csi-attacher", options, (driver) => {
+    if (!driver.plugin.services.has("CONTROLLER_SERVICE")) {
+      throw new SidecarStartError(
+        `CSI driver ${driver.driverName} does not report the CONTROLLER_SERVICE plugin capability; it cannot attach volumes`,
+      );
+    }
+  });
+  const { driver, informers, signal, log } = sidecar;
   const { driverName, controller: capabilities } = driver;
-  if (!driver.plugin.services.has("CONTROLLER_SERVICE")) {
-    throw new SidecarStartError(
-      `CSI driver ${driverName} does not report the CONTROLLER_SERVICE plugin capability; it cannot attach volumes`,
-    );
-  }
   // Without PUBLISH_UNPUBLISH_VOLUME there is nothing to call: upstream's trivial handler marks every
   // attachment attached at once and adds no finalizer.
   const trivial = !capabilities.has("PUBLISH_UNPUBLISH_VOLUME");
-  const stopper = sidecarSignal(options.signal);
-  const { signal } = stopper;
-  const { ctx, informers } = attacherContext(options, driver, signal, log);
+  const ctx = attacherContext(options, sidecar);
   const attachments = informers.volumeAttachments;
 
-  const backoff = {
-    baseDelayMs: options.retryIntervalStartMs ?? 1000,
-    maxDelayMs: options.retryIntervalMaxMs ?? 300_000,
-  };
+  const backoff = backoffOf(options);
   const attachmentQueue = new WorkQueue<string>({ name: "csi-attacher-va", log, ...backoff });
   const volumeQueue = new WorkQueue<string>({ name: "csi-attacher-pv", log, ...backoff });
   const ours = (attachment: VolumeAttachment) => attachment.spec.attacher === driverName;
@@ -138,11 +119,7 @@ export async function startAttacher(options: AttacherOptions): Promise<RunningAt
   const workers = options.workers ?? 10;
   const reconcilePeriodMs = options.reconcilePeriodMs ?? 60_000;
   const canReconcile = !trivial && capabilities.has("LIST_VOLUMES") && capabilities.has("LIST_VOLUMES_PUBLISHED_NODES");
-  return runWhenSynced({
-    driverName,
-    informers,
-    stopper,
-    log,
+  return runWhenSynced(sidecar, {
     started: ["attacher started", { driver: driverName, trivial, reconcile: canReconcile }],
     loops: () => [
       attachmentQueue.work(signal, trivial ? syncTrivial : (name) => syncAttachment(ctx, name), workers),

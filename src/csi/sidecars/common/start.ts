@@ -5,6 +5,7 @@
 // when they drained after the signal aborted.
 import { setMaxListeners } from "node:events";
 import type { Started } from "../../../client/controlloop.js";
+import { createInformerFactory, type Client, type InformerFactory } from "../../../client/index.js";
 import type { Log } from "../../../support/log.js";
 import type { ControllerRpc, CsiClient, PluginCapabilities } from "../../client.js";
 
@@ -22,7 +23,7 @@ export interface DriverDescription {
 }
 
 /** GetPluginInfo, GetPluginCapabilities and (when there is a controller service) ControllerGetCapabilities. */
-export async function describeDriver(csi: CsiClient): Promise<DriverDescription> {
+async function describeDriver(csi: CsiClient): Promise<DriverDescription> {
   const info = await csi.pluginInfo();
   const plugin = await csi.pluginCapabilities();
   const controller = plugin.services.has("CONTROLLER_SERVICE")
@@ -32,7 +33,7 @@ export async function describeDriver(csi: CsiClient): Promise<DriverDescription>
 }
 
 /** Where a sidecar started without a log writes: stderr, prefixed with its upstream name. */
-export const componentLog =
+const componentLog =
   (component: string): Log =>
   (message, fields) =>
     console.warn(`[${component}] ${message}`, fields ?? {});
@@ -44,24 +45,67 @@ export interface RunningSidecar extends Started {
   stop(): Promise<void>;
 }
 
-/** The sidecar's own signal: aborted by the caller's signal or by stop(). */
-export function sidecarSignal(parent: AbortSignal): { signal: AbortSignal; abort(): void } {
-  const stopping = new AbortController();
-  const signal = AbortSignal.any([parent, stopping.signal]);
-  // Every informer, queue and timer of a sidecar listens on this one signal: more than Node's default 10 is expected.
-  setMaxListeners(0, signal);
-  return { signal, abort: () => stopping.abort() };
+/** What every sidecar is started with. */
+export interface SidecarOptions {
+  client: Client;
+  /** A connected driver (CsiClient.connect). Not closed by stop(). */
+  csi: CsiClient;
+  /** Aborting it stops the loops (and cancels in-flight CSI calls). */
+  signal: AbortSignal;
+  /** How often informers resync (upstream --resync, 10 min; we default to 60 s). */
+  resyncPeriodMs?: number;
+  log?: Log;
 }
 
-export interface RunOptions {
-  driverName: string;
-  informers: { start(signal: AbortSignal): void; waitForSync(signal: AbortSignal): Promise<boolean> };
-  stopper: { signal: AbortSignal; abort(): void };
+/** upstream's --retry-interval-start/--retry-interval-max: each key's backoff after a failed sync. */
+export interface RetryOptions {
+  /** First retry delay after a failed sync, doubling per failure (upstream --retry-interval-start, 1 s). */
+  retryIntervalStartMs?: number;
+  /** Cap of that delay (upstream --retry-interval-max, 5 min). */
+  retryIntervalMaxMs?: number;
+}
+
+/** The WorkQueue backoff for RetryOptions. */
+export const backoffOf = (options: RetryOptions) => ({
+  baseDelayMs: options.retryIntervalStartMs ?? 1000,
+  maxDelayMs: options.retryIntervalMaxMs ?? 300_000,
+});
+
+/** A sidecar being started: its driver, log, informers (not started yet) and its own stop signal. */
+export interface Sidecar {
+  driver: DriverDescription;
+  log: Log;
+  informers: InformerFactory;
+  /** Aborted by the caller's signal or by stop(). */
+  signal: AbortSignal;
+  abort(): void;
+}
+
+/**
+ * Asks the driver who it is and what it can do; `requires` throws SidecarStartError when that is not enough.
+ * `component` is upstream's name (csi-attacher, …), for the default log.
+ */
+export async function beginSidecar(
+  component: string,
+  options: SidecarOptions,
+  requires: (driver: DriverDescription) => void,
+): Promise<Sidecar> {
+  const log = options.log ?? componentLog(component);
+  const driver = await describeDriver(options.csi);
+  requires(driver);
+  const stopping = new AbortController();
+  const signal = AbortSignal.any([options.signal, stopping.signal]);
+  // Every informer, queue and timer of a sidecar listens on this one signal: more than Node's default 10 is expected.
+  setMaxListeners(0, signal);
+  const informers = createInformerFactory(options.client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
+  return { driver, log, informers, signal, abort: () => stopping.abort() };
+}
+
+export interface Loops {
   /** Starts the workers (and periodic tasks) once the caches synced; each promise settles when it has drained. */
   loops: () => Promise<unknown>[];
   /** Runs after the loops drained (flush the event recorder). */
   drained?: () => Promise<void>;
-  log: Log;
   /** The "started" line's message and fields. */
   started: [string, Record<string, unknown>];
 }
@@ -70,20 +114,20 @@ export interface RunOptions {
  * Starts the informers and, once their caches synced, the loops; resolves then. A signal aborted before the caches
  * synced starts no loops (and says nothing): the sidecar is already stopping.
  */
-export async function runWhenSynced(options: RunOptions): Promise<RunningSidecar> {
-  const { informers, stopper } = options;
-  informers.start(stopper.signal);
-  const synced = await informers.waitForSync(stopper.signal);
+export async function runWhenSynced(sidecar: Sidecar, options: Loops): Promise<RunningSidecar> {
+  const { informers, signal } = sidecar;
+  informers.start(signal);
+  const synced = await informers.waitForSync(signal);
   const loops = synced ? options.loops() : [];
-  if (synced) options.log(...options.started);
+  if (synced) sidecar.log(...options.started);
   const done = Promise.all(loops).then(async () => {
     if (synced) await options.drained?.();
   });
   return {
-    driverName: options.driverName,
+    driverName: sidecar.driver.driverName,
     done,
     async stop() {
-      stopper.abort();
+      sidecar.abort();
       await done;
     },
   };

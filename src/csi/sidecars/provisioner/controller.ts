@@ -6,61 +6,38 @@
 import { hostname } from "node:os";
 import { randomInt, randomUUID } from "node:crypto";
 import type { PersistentVolumeClaim } from "../../../api/core/types.js";
-import {
-  WorkQueue,
-  createEventRecorder,
-  createInformerFactory,
-  keyOf,
-  type Client,
-  type InformerFactory,
-} from "../../../client/index.js";
-import type { Log } from "../../../support/log.js";
-import type { CsiClient } from "../../client.js";
+import { WorkQueue, createEventRecorder, keyOf } from "../../../client/index.js";
 import {
   SidecarStartError,
-  componentLog,
-  describeDriver,
+  beginSidecar,
   runWhenSynced,
-  sidecarSignal,
-  type DriverDescription,
   type RunningSidecar,
+  type Sidecar,
+  type SidecarOptions,
 } from "../common/start.js";
 import type { ProvisionerContext } from "./context.js";
 import { startCapacityTracking, type CapacityOptions } from "./capacity.js";
 import { syncVolume } from "./delete.js";
 import { claimClass, claimUidIndex, syncClaim } from "./provision.js";
 
-export interface ProvisionerOptions {
-  client: Client;
-  /** A connected driver (CsiClient.connect). Not closed by stop(). */
-  csi: CsiClient;
-  /** Aborting it stops the loops. */
-  signal: AbortSignal;
+export interface ProvisionerOptions extends SidecarOptions {
   /** Concurrent syncs per queue (upstream's --worker-threads, 100). */
   workers?: number;
   /** Upstream's --timeout: deadline of CreateVolume/DeleteVolume. Default 10 s. */
   timeoutMs?: number;
-  /** How often every claim and PV is revisited (default 60 s). */
-  resyncPeriodMs?: number;
   extraCreateMetadata?: boolean;
   defaultFsType?: string;
   strictTopology?: boolean;
   immediateTopology?: boolean;
   /** Storage capacity tracking (CSIStorageCapacity objects); on unless false, active when the CSIDriver asks. */
   capacity?: CapacityOptions | false;
-  log?: Log;
 }
 
 /** A started provisioner (see RunningSidecar). */
 export type RunningProvisioner = RunningSidecar;
 
 /** The provisioner's context over the factory's caches, with what the driver said about itself. */
-function provisionerContext(
-  options: ProvisionerOptions,
-  driver: DriverDescription,
-  informers: InformerFactory,
-  log: Log,
-): ProvisionerContext {
+function provisionerContext(options: ProvisionerOptions, { driver, informers, log }: Sidecar): ProvisionerContext {
   const { client, csi } = options;
   const { driverName } = driver;
   const claims = informers.persistentVolumeClaims;
@@ -97,22 +74,20 @@ function provisionerContext(
 
 /** Starts the provisioner; resolves once it is syncing (informers listed), so callers can create claims. */
 export async function startProvisioner(options: ProvisionerOptions): Promise<RunningProvisioner> {
-  const log = options.log ?? componentLog("csi-provisioner");
-  const driver = await describeDriver(options.csi);
-  if (!driver.plugin.services.has("CONTROLLER_SERVICE")) {
-    throw new SidecarStartError(
-      "CSI driver does not support dynamic provisioning: plugin CONTROLLER_SERVICE capability is not reported",
-    );
-  }
-  if (!driver.controller.has("CREATE_DELETE_VOLUME")) {
-    throw new SidecarStartError(
-      "CSI driver does not support dynamic provisioning: controller CREATE_DELETE_VOLUME capability is not reported",
-    );
-  }
-  const stopper = sidecarSignal(options.signal);
-  const { signal } = stopper;
-  const informers = createInformerFactory(options.client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
-  const ctx = provisionerContext(options, driver, informers, log);
+  const sidecar = await beginSidecar("csi-provisioner", options, ({ plugin, controller }) => {
+    if (!plugin.services.has("CONTROLLER_SERVICE")) {
+      throw new SidecarStartError(
+        "CSI driver does not support dynamic provisioning: plugin CONTROLLER_SERVICE capability is not reported",
+      );
+    }
+    if (!controller.has("CREATE_DELETE_VOLUME")) {
+      throw new SidecarStartError(
+        "CSI driver does not support dynamic provisioning: controller CREATE_DELETE_VOLUME capability is not reported",
+      );
+    }
+  });
+  const { driver, informers, signal, log } = sidecar;
+  const ctx = provisionerContext(options, sidecar);
   const claims = informers.persistentVolumeClaims;
 
   const claimQueue = new WorkQueue<string>({ name: "claims", log });
@@ -136,11 +111,7 @@ export async function startProvisioner(options: ProvisionerOptions): Promise<Run
 
   const workers = options.workers ?? 100;
   const capacity = options.capacity;
-  return runWhenSynced({
-    driverName: driver.driverName,
-    informers,
-    stopper,
-    log,
+  return runWhenSynced(sidecar, {
     started: ["provisioner started", { driver: driver.driverName, topology: ctx.supportsTopology }],
     loops: () => [
       claimQueue.work(signal, (uid) => syncClaim(ctx, uid), workers),

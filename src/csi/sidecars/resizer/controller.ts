@@ -1,43 +1,23 @@
 // The resizer sidecar's wiring (external-resizer's main + resizeController): ask the driver who it is and whether
 // it can expand, then run one queue of claims over informers (claims and PVs). Level-triggered: on start every
 // claim is listed and synced, which is how a restarted resizer finishes what a killed one began.
-import {
-  WorkQueue,
-  createEventRecorder,
-  createInformerFactory,
-  keyOf,
-  type Client,
-  type ObjectKey,
-} from "../../../client/index.js";
-import type { CsiClient } from "../../client.js";
-import type { Log } from "../../../support/log.js";
+import { WorkQueue, createEventRecorder, keyOf, type ObjectKey } from "../../../client/index.js";
 import {
   SidecarStartError,
-  componentLog,
-  describeDriver,
+  backoffOf,
+  beginSidecar,
   runWhenSynced,
-  sidecarSignal,
+  type RetryOptions,
   type RunningSidecar,
+  type SidecarOptions,
 } from "../common/start.js";
 import { ResizeFailedError, syncClaim, volumeToResize, type ResizerContext } from "./resize.js";
 
-export interface ResizerOptions {
-  client: Client;
-  /** A connected driver (CsiClient.connect). Not closed by stop(). */
-  csi: CsiClient;
-  /** Aborting it stops the loops (and cancels in-flight CSI calls). */
-  signal: AbortSignal;
+export interface ResizerOptions extends SidecarOptions, RetryOptions {
   /** Concurrent claim syncs (upstream --workers, 10). */
   workers?: number;
   /** Deadline of ControllerExpandVolume (upstream --timeout, 10 s). */
   timeoutMs?: number;
-  /** How often informers resync (upstream --resync, 10 min; we default to 60 s). */
-  resyncPeriodMs?: number;
-  /** First retry delay after a failed expansion, doubling per failure (upstream --retry-interval-start, 1 s). */
-  retryIntervalStartMs?: number;
-  /** Cap of that delay (upstream --retry-interval-max, 5 min). */
-  retryIntervalMaxMs?: number;
-  log?: Log;
 }
 
 /** A started resizer (see RunningSidecar). */
@@ -45,18 +25,16 @@ export type RunningResizer = RunningSidecar;
 
 /** Starts the resizer; resolves once its informers synced and its workers run. */
 export async function startResizer(options: ResizerOptions): Promise<RunningResizer> {
-  const log = options.log ?? componentLog("csi-resizer");
   const { client, csi } = options;
-  const { driverName, plugin, controller } = await describeDriver(csi);
-  // upstream: a driver with neither EXPAND_VOLUME nor the plugin's VolumeExpansion capability cannot be resized;
-  // one with only the plugin capability (node-only expansion) gets the trivial resizer: the PV grows without a call.
-  if (!controller.has("EXPAND_VOLUME") && !plugin.volumeExpansion) {
-    throw new SidecarStartError(`CSI driver ${driverName} does not support volume expansion (no EXPAND_VOLUME)`);
-  }
-
-  const stopper = sidecarSignal(options.signal);
-  const { signal } = stopper;
-  const informers = createInformerFactory(client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
+  const sidecar = await beginSidecar("csi-resizer", options, ({ driverName, plugin, controller }) => {
+    // upstream: a driver with neither EXPAND_VOLUME nor the plugin's VolumeExpansion capability cannot be resized;
+    // one with only the plugin capability (node-only expansion) gets the trivial resizer: the PV grows without a call.
+    if (!controller.has("EXPAND_VOLUME") && !plugin.volumeExpansion) {
+      throw new SidecarStartError(`CSI driver ${driverName} does not support volume expansion (no EXPAND_VOLUME)`);
+    }
+  });
+  const { informers, signal, log } = sidecar;
+  const { driverName, controller } = sidecar.driver;
   const claims = informers.persistentVolumeClaims;
   const ctx: ResizerContext = {
     client,
@@ -72,12 +50,7 @@ export async function startResizer(options: ResizerOptions): Promise<RunningResi
     log,
   };
 
-  const queue = new WorkQueue<ObjectKey>({
-    name: "csi-resizer-pvc",
-    log,
-    baseDelayMs: options.retryIntervalStartMs ?? 1000,
-    maxDelayMs: options.retryIntervalMaxMs ?? 300_000,
-  });
+  const queue = new WorkQueue<ObjectKey>({ name: "csi-resizer-pvc", log, ...backoffOf(options) });
   claims.onChange((claim) => {
     if (volumeToResize(ctx, claim)) queue.add(keyOf(claim));
   });
@@ -98,11 +71,7 @@ export async function startResizer(options: ResizerOptions): Promise<RunningResi
     }
   };
 
-  return runWhenSynced({
-    driverName,
-    informers,
-    stopper,
-    log,
+  return runWhenSynced(sidecar, {
     started: ["resizer started", { driver: driverName, trivial: ctx.trivial }],
     loops: () => [queue.work(signal, sync, options.workers ?? 10)],
     drained: () => ctx.recorder.flush(),

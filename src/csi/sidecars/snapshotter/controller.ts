@@ -3,46 +3,36 @@
 // source.snapshotHandle) and write the result into the content's status (create.ts); a content whose deletion is
 // meant gets DeleteSnapshot and loses its finalizer (delete.ts). CreateSnapshot is idempotent by name
 // (`snapshot-<snapshot uid>`), so a sidecar killed mid-call redoes it safely after restart.
-import { WorkQueue, createEventRecorder, createInformerFactory, type Client } from "../../../client/index.js";
-import type { CsiClient } from "../../client.js";
+import { WorkQueue, createEventRecorder } from "../../../client/index.js";
 import {
   SidecarStartError,
-  componentLog,
-  describeDriver,
+  beginSidecar,
   runWhenSynced,
-  sidecarSignal,
   type RunningSidecar,
+  type SidecarOptions,
 } from "../common/start.js";
 import { cutSnapshot, removeBeingCreated, type SnapshotterContext } from "./create.js";
 import { deleteContent, shouldDelete } from "./delete.js";
 
-import type { Log } from "../../../support/log.js";
-
 export { snapshotNameFor } from "./create.js";
 
-export interface SnapshotterOptions {
-  client: Client;
-  /** A connected driver; not closed by stop(). */
-  csi: CsiClient;
-  signal: AbortSignal;
+export interface SnapshotterOptions extends SidecarOptions {
   /** Deadline of each CSI call (upstream's --timeout, 1 min). */
   timeoutMs?: number;
-  resyncPeriodMs?: number;
-  log?: Log;
 }
 
 /** Starts the sidecar; resolves once its informers synced. */
 export async function startSnapshotter(options: SnapshotterOptions): Promise<RunningSidecar> {
-  const log = options.log ?? componentLog("csi-snapshotter");
   const { client, csi } = options;
-  const { driverName, controller } = await describeDriver(csi);
-  if (!controller.has("CREATE_DELETE_SNAPSHOT")) {
-    throw new SidecarStartError(
-      "CSI driver does not support snapshots: controller CREATE_DELETE_SNAPSHOT capability is not reported",
-    );
-  }
-  const stopper = sidecarSignal(options.signal);
-  const informers = createInformerFactory(client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
+  const sidecar = await beginSidecar("csi-snapshotter", options, ({ controller }) => {
+    if (!controller.has("CREATE_DELETE_SNAPSHOT")) {
+      throw new SidecarStartError(
+        "CSI driver does not support snapshots: controller CREATE_DELETE_SNAPSHOT capability is not reported",
+      );
+    }
+  });
+  const { informers, log } = sidecar;
+  const { driverName } = sidecar.driver;
   const ctx: SnapshotterContext = {
     client,
     csi,
@@ -61,13 +51,9 @@ export async function startSnapshotter(options: SnapshotterOptions): Promise<Run
     // Not ready yet (a snapshot still being cut or uploaded): look again, as upstream's requeue.
     if (await syncContent(ctx, name)) queue.addAfter(name, 1000);
   };
-  return runWhenSynced({
-    driverName,
-    informers,
-    stopper,
-    log,
+  return runWhenSynced(sidecar, {
     started: ["csi-snapshotter started", { driver: driverName }],
-    loops: () => [queue.work(stopper.signal, sync, 4)],
+    loops: () => [queue.work(sidecar.signal, sync, 4)],
     drained: () => ctx.recorder.flush(),
   });
 }
