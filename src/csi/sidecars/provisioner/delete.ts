@@ -16,7 +16,7 @@ import {
 import { isConflict, isNotFound } from "../../../client/index.js";
 import { type ProvisionerContext } from "./context.js";
 import { provisionerSecretParams, secretReference } from "./parameters.js";
-import { credentials } from "./provision.js";
+import { credentials } from "./request.js";
 
 /** isProvisionerForVolume: provisioned by our driver, or a static CSI volume of our driver. */
 function isOurs(ctx: ProvisionerContext, volume: PersistentVolume): boolean {
