@@ -8,7 +8,7 @@ import { decodeProtobufObject } from "./protobuf.js";
 import { handleScale, hasScale } from "./scale.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { bodyType, negotiate, type Representation } from "./media.js";
-import { patchObject } from "./patching.js";
+import { patchObject, patchTypeOf } from "./patching.js";
 import type { GenericRegistry } from "./registry/generic.js";
 import { listObjects, parseResourceVersion } from "./registry/list.js";
 import type { DeleteOptions } from "./registry/options.js";
@@ -207,10 +207,7 @@ async function patchResource(call: ResourceCall): Promise<ApiResponse> {
   const validation = parseFieldValidation(request.query.get("fieldValidation"));
   const contentType = request.headers["content-type"] ?? "";
   const type = bodyType(contentType);
-  const body =
-    type === "json-patch" || type === "merge-patch" || type === "strategic-merge-patch"
-      ? parseBody(request.body, false)
-      : undefined;
+  const body = patchTypeOf(type) ? parseBody(request.body, false) : undefined;
   const patched = await patchObject(
     registry,
     call.namespace,

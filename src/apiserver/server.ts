@@ -8,7 +8,6 @@ import { resources as apiResources } from "../api/resources.js";
 import type { Store } from "../store/store.js";
 import { storagePlugins } from "./admission/storage.js";
 import { AdmissionChain, type AdmissionPlugin, type ObjectReader } from "./admission/types.js";
-import { withBuiltins } from "./builtin.js";
 import { Compactor } from "./compaction.js";
 import { serveAuthorization } from "./authorization.js";
 import { StatusError, toStatusError } from "./errors.js";
@@ -27,7 +26,7 @@ import { podLog, type PodStreamContext } from "./podlog.js";
 
 export interface ApiServerOptions {
   store: Store;
-  /** The served resources; default: src/api's, plus built-in stand-ins for kinds it lacks. */
+  /** The served resources; default: src/api's. */
   resources?: ResourceDefinition[];
   /** Extra admission plugins, run after the built-in ones. */
   admission?: AdmissionPlugin[];
@@ -58,7 +57,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     options.log ??
     ((message: string, err?: unknown) =>
       console.error(`apiserver: ${message}`, err instanceof Error ? (err.stack ?? err.message) : (err ?? "")));
-  const definitions = options.resources ?? withBuiltins(apiResources);
+  const definitions = options.resources ?? apiResources;
   const { registries, lifecycle } = createRegistries(store, definitions, options.admission ?? [], log);
   await lifecycle.ensureSystemNamespaces();
   lifecycle.start();

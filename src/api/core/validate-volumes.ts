@@ -204,6 +204,31 @@ function validateDataSource(ref: TypedObjectReference, path: FieldPath, isRef: b
   return errs;
 }
 
+/** storageClassName and volumeMode, as PersistentVolume and PersistentVolumeClaim specs both check them. */
+export function validateClassAndVolumeMode(
+  spec: { storageClassName?: string; volumeMode?: string },
+  path: FieldPath,
+): FieldError[] {
+  const errs: FieldError[] = [];
+  if (spec.storageClassName) {
+    for (const msg of nameIsDNSSubdomain(spec.storageClassName, false)) {
+      errs.push(invalid(path.child("storageClassName"), spec.storageClassName, msg));
+    }
+  }
+  if (spec.volumeMode !== undefined && !(supportedVolumeModes as readonly string[]).includes(spec.volumeMode)) {
+    errs.push(notSupported(path.child("volumeMode"), spec.volumeMode, supportedVolumeModes));
+  }
+  return errs;
+}
+
+/** A volumeAttributesClassName, when given, names a VolumeAttributesClass: never empty. */
+export function validateVolumeAttributesClassName(name: string | undefined, path: FieldPath): FieldError[] {
+  if (name === undefined) return [];
+  const field = path.child("volumeAttributesClassName");
+  if (name === "") return [required(field, "an empty string is disallowed")];
+  return nameIsDNSSubdomain(name, false).map((msg) => invalid(field, name, msg));
+}
+
 /** upstream's ValidatePersistentVolumeClaimSpec. Requests are read from `resources.requests`. */
 export function validatePersistentVolumeClaimSpec(
   spec: PersistentVolumeClaimSpec | undefined,
@@ -225,14 +250,7 @@ export function validatePersistentVolumeClaimSpec(
   for (const [name, value] of Object.entries(s.resources?.limits ?? {})) {
     parseQuantityField(value, path.child("resources", "limits").key(name), errs);
   }
-  if (s.storageClassName) {
-    for (const msg of nameIsDNSSubdomain(s.storageClassName, false)) {
-      errs.push(invalid(path.child("storageClassName"), s.storageClassName, msg));
-    }
-  }
-  if (s.volumeMode !== undefined && !(supportedVolumeModes as readonly string[]).includes(s.volumeMode)) {
-    errs.push(notSupported(path.child("volumeMode"), s.volumeMode, supportedVolumeModes));
-  }
+  errs.push(...validateClassAndVolumeMode(s, path));
   if (s.dataSource) errs.push(...validateDataSource(s.dataSource, path.child("dataSource"), false));
   if (s.dataSourceRef) errs.push(...validateDataSource(s.dataSourceRef, path.child("dataSourceRef"), true));
   if (s.dataSourceRef?.namespace) {
@@ -252,15 +270,7 @@ export function validatePersistentVolumeClaimSpec(
       errs.push(invalid(path, String(path.child("dataSource")), "must match dataSourceRef"));
     }
   }
-  if (s.volumeAttributesClassName !== undefined) {
-    if (s.volumeAttributesClassName === "") {
-      errs.push(required(path.child("volumeAttributesClassName"), "an empty string is disallowed"));
-    } else {
-      for (const msg of nameIsDNSSubdomain(s.volumeAttributesClassName, false)) {
-        errs.push(invalid(path.child("volumeAttributesClassName"), s.volumeAttributesClassName, msg));
-      }
-    }
-  }
+  errs.push(...validateVolumeAttributesClassName(s.volumeAttributesClassName, path));
   return errs;
 }
 
