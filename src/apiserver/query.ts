@@ -75,3 +75,12 @@ function checkPolicy(policy: string): PropagationPolicy {
     `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
   );
 }
+
+/** The parameter codec's decoding of a Go bool (pods/log, pods/exec): strconv.ParseBool's spellings and error. */
+export function parseGoBool(query: URLSearchParams, name: string): boolean {
+  const text = query.get(name);
+  if (text === null || text === "") return false;
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(text)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(text)) return false;
+  throw badRequest(`strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`);
+}
