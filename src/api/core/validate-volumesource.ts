@@ -85,7 +85,10 @@ const volumeSourceChecks: {
 }[] = [
   { key: "emptyDir", check: (s, p) => validateEmptyDir(s.emptyDir!, p.child("emptyDir")) },
   { key: "hostPath", check: (s, p) => validateHostPathVolumeSource(s.hostPath!, p.child("hostPath")) },
-  { key: "secret", check: (s, p) => validateSecretVolumeSource(s.secret!, p.child("secret")) },
+  {
+    key: "secret",
+    check: (s, p) => validateKeysToPaths(s.secret!, ["secretName", s.secret!.secretName], p.child("secret")),
+  },
   { key: "nfs", check: (s, p) => validateNFSVolumeSource(s.nfs!, p.child("nfs")) },
   {
     key: "iscsi",
@@ -111,7 +114,10 @@ const volumeSourceChecks: {
         ? [required(p.child("fc", "targetWWNs"), "must specify either targetWWNs or wwids, but not both")]
         : [],
   },
-  { key: "configMap", check: (s, p) => validateConfigMapVolumeSource(s.configMap!, p.child("configMap")) },
+  {
+    key: "configMap",
+    check: (s, p) => validateKeysToPaths(s.configMap!, ["name", s.configMap!.name], p.child("configMap")),
+  },
   { key: "projected", check: (s, p) => validateProjectedVolumeSource(s.projected!, p.child("projected")) },
   { key: "csi", check: (s, p) => validateCSIVolumeSource(s.csi!, p.child("csi")) },
   { key: "ephemeral", check: validateEphemeralVolumeSource },
@@ -149,19 +155,19 @@ function validateEmptyDir(emptyDir: EmptyDirVolumeSource, path: FieldPath): Fiel
   return errs;
 }
 
-function validateSecretVolumeSource(secret: SecretVolumeSource, path: FieldPath): FieldError[] {
+/**
+ * A secret or configMap volume: the object it names (a secret's is "secretName", a configMap's "name"), the
+ * files' default mode, and the keys it projects to paths.
+ */
+function validateKeysToPaths(
+  source: SecretVolumeSource | ConfigMapVolumeSource,
+  [nameField, name]: [string, string | undefined],
+  path: FieldPath,
+): FieldError[] {
   const errs: FieldError[] = [];
-  if (!secret.secretName) errs.push(required(path.child("secretName")));
-  errs.push(...validateFileMode(secret.defaultMode, path.child("defaultMode")));
-  (secret.items ?? []).forEach((item, i) => errs.push(...validateKeyToPath(item, path.child("items").index(i))));
-  return errs;
-}
-
-function validateConfigMapVolumeSource(configMap: ConfigMapVolumeSource, path: FieldPath): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!configMap.name) errs.push(required(path.child("name")));
-  errs.push(...validateFileMode(configMap.defaultMode, path.child("defaultMode")));
-  (configMap.items ?? []).forEach((item, i) => errs.push(...validateKeyToPath(item, path.child("items").index(i))));
+  if (!name) errs.push(required(path.child(nameField)));
+  errs.push(...validateFileMode(source.defaultMode, path.child("defaultMode")));
+  (source.items ?? []).forEach((item, i) => errs.push(...validateKeyToPath(item, path.child("items").index(i))));
   return errs;
 }
 
