@@ -2,7 +2,7 @@
 // Current values live in a KeyIndex (lists walk it in key order); every write is appended to
 // an event log that serves watch replay and `list at`, until compaction trims it.
 
-import { KeyIndex, rangeAt } from "./keyindex.js";
+import { KeyIndex, partitionPoint, rangeAt } from "./keyindex.js";
 import { LoggedStore, applyWrite, listLimit } from "./loggedstore.js";
 import type { Write } from "./loggedstore.js";
 import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent } from "./store.js";
@@ -88,13 +88,6 @@ export class MemoryStore extends LoggedStore implements Store {
 
   /** Index of the first logged event with a revision above `revision`. */
   private eventIndexAfter(revision: Revision): number {
-    let lo = 0;
-    let hi = this.events.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.events[mid].kv.modRevision <= revision) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.events, (event) => event.kv.modRevision <= revision);
   }
 }
