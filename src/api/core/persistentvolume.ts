@@ -11,12 +11,13 @@ import { Quantity } from "../quantity.js";
 import type { PersistentVolume, PersistentVolumeSpec } from "./types.js";
 import {
   parseQuantityField,
-  supportedVolumeModes,
   validateAccessModes,
+  validateClassAndVolumeMode,
   validateCSIPersistentVolumeSource,
   validateHostPathVolumeSource,
   validateNFSVolumeSource,
   validatePositiveQuantity,
+  validateVolumeAttributesClassName,
   validateVolumeNodeAffinity,
 } from "./validate-volumes.js";
 import { persistentVolumeSourceKeys } from "./volumes.js";
@@ -115,22 +116,9 @@ export function validatePersistentVolumeSpec(spec: PersistentVolumeSpec | undefi
       forbidden(path.child("persistentVolumeReclaimPolicy"), "may not be 'recycle' for a hostPath mount of '/'"),
     );
   }
-  if (s.storageClassName) {
-    for (const msg of nameIsDNSSubdomain(s.storageClassName, false)) {
-      errs.push(invalid(path.child("storageClassName"), s.storageClassName, msg));
-    }
-  }
-  if (s.volumeMode !== undefined && !(supportedVolumeModes as readonly string[]).includes(s.volumeMode)) {
-    errs.push(notSupported(path.child("volumeMode"), s.volumeMode, supportedVolumeModes));
-  }
+  errs.push(...validateClassAndVolumeMode(s, path));
   if (s.volumeAttributesClassName !== undefined) {
-    if (s.volumeAttributesClassName === "") {
-      errs.push(required(path.child("volumeAttributesClassName"), "an empty string is disallowed"));
-    } else {
-      for (const msg of nameIsDNSSubdomain(s.volumeAttributesClassName, false)) {
-        errs.push(invalid(path.child("volumeAttributesClassName"), s.volumeAttributesClassName, msg));
-      }
-    }
+    errs.push(...validateVolumeAttributesClassName(s.volumeAttributesClassName, path));
     if (!s.csi) errs.push(required(path.child("csi"), "has to be specified when using volumeAttributesClassName"));
   }
   return errs;
