@@ -7,6 +7,7 @@ import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { randomInt, randomUUID } from "node:crypto";
 import type { PersistentVolumeClaim } from "../../../api/core/types.js";
+import { claimClass } from "../../../api/storagerules/class.js";
 import {
   WorkQueue,
   createEventRecorder,
@@ -19,7 +20,7 @@ import type { CsiClient } from "../../client.js";
 import type { Log, ProvisionerContext } from "./context.js";
 import { startCapacityTracking, type CapacityOptions } from "./capacity.js";
 import { syncVolume } from "./delete.js";
-import { claimClass, claimUidIndex, syncClaim } from "./provision.js";
+import { claimUidIndex, syncClaim } from "./provision.js";
 
 export interface ProvisionerOptions {
   client: Client;

@@ -11,8 +11,10 @@ import type {
 } from "../../../api/core/types.js";
 import { Quantity } from "../../../api/quantity.js";
 import type { StorageClass } from "../../../api/storage/types.js";
+import { claimRequest } from "../../../api/storagerules/capacity.js";
+import { claimClass } from "../../../api/storagerules/class.js";
+import { claimReference } from "../../../api/storagerules/claimref.js";
 import {
-  AnnBetaStorageClass,
   AnnBetaStorageProvisioner,
   AnnDynamicallyProvisioned,
   AnnProvisionerDeletionSecretRefName,
@@ -61,11 +63,6 @@ export class ProvisionError extends Error {
   ) {
     super(message, options);
   }
-}
-
-/** The claim's class: spec.storageClassName, or the beta annotation that still wins upstream. */
-export function claimClass(claim: PersistentVolumeClaim): string {
-  return claim.metadata.annotations?.[AnnBetaStorageClass] ?? claim.spec.storageClassName ?? "";
 }
 
 /** makeVolumeName with upstream's defaults (--volume-name-prefix=pvc, no UUID truncation). */
@@ -228,8 +225,7 @@ async function provision(
     driverParameters[pvNameKey] = pvName;
   }
 
-  const request = claim.spec.resources?.requests?.storage;
-  const requiredBytes = request ? Quantity.parse(request).value : 0n;
+  const requiredBytes = claimRequest(claim).value;
   const accessModes = claim.spec.accessModes ?? [];
   const capabilities: VolumeCapability[] = accessModes.map((mode) => ({
     access_mode: csiAccessMode(mode, ctx.supportsSingleNodeMultiWriter),
@@ -324,14 +320,7 @@ async function provision(
         ...(refs.controllerExpand ? { controllerExpandSecretRef: refs.controllerExpand } : {}),
         ...(refs.nodeExpand ? { nodeExpandSecretRef: refs.nodeExpand } : {}),
       },
-      claimRef: {
-        kind: "PersistentVolumeClaim",
-        namespace: claim.metadata.namespace,
-        name: claim.metadata.name,
-        uid: claim.metadata.uid,
-        apiVersion: "v1",
-        resourceVersion: claim.metadata.resourceVersion,
-      },
+      claimRef: claimReference(claim),
       storageClassName: claimClass(claim),
       ...(storageClass.mountOptions ? { mountOptions: [...storageClass.mountOptions] } : {}),
       ...(storageClass.reclaimPolicy ? { persistentVolumeReclaimPolicy: storageClass.reclaimPolicy } : {}),
