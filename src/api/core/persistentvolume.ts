@@ -6,8 +6,8 @@ import type { ResourceDefinition } from "../resource.js";
 import { accessModesAsString, ageColumn, column, nameColumn, translateTimestampSince } from "../table.js";
 import { deepEqual, validateImmutableField, validateObjectMeta, validateObjectMetaUpdate } from "../validation/meta.js";
 import { nameIsDNSSubdomain } from "../validation/names.js";
-import { AnnBetaStorageClass } from "../wellknown.js";
-import { Quantity } from "../quantity.js";
+import { volumeCapacity } from "../storagerules/capacity.js";
+import { volumeClass } from "../storagerules/class.js";
 import type { PersistentVolume, PersistentVolumeSpec } from "./types.js";
 import {
   parseQuantityField,
@@ -25,11 +25,6 @@ import { standardVerbs } from "../verbs.js";
 
 const supportedReclaimPolicies = ["Delete", "Recycle", "Retain"];
 const moreThanOne = "may not specify more than 1 volume type";
-
-/** The PV's class: the deprecated beta annotation wins, as upstream's helper.GetPersistentVolumeClass. */
-export function persistentVolumeClass(volume: PersistentVolume): string {
-  return volume.metadata.annotations?.[AnnBetaStorageClass] ?? volume.spec?.storageClassName ?? "";
-}
 
 export function defaultPersistentVolume(volume: PersistentVolume): void {
   volume.spec ??= {};
@@ -192,16 +187,6 @@ export function describeDiff(
   return lines.join("\n");
 }
 
-/** A PV's capacity as a Quantity (zero when absent or malformed): for controllers matching claims to volumes. */
-export function persistentVolumeCapacity(volume: PersistentVolume): Quantity {
-  const text = volume.spec?.capacity?.storage;
-  try {
-    return text === undefined ? Quantity.zero() : Quantity.parse(text);
-  } catch {
-    return Quantity.zero();
-  }
-}
-
 export const persistentVolumes: ResourceDefinition<PersistentVolume> = {
   group: "",
   version: "v1",
@@ -274,12 +259,12 @@ export const persistentVolumes: ResourceDefinition<PersistentVolume> = {
       const phase = volume.metadata.deletionTimestamp ? "Terminating" : (volume.status?.phase ?? "");
       return [
         volume.metadata.name,
-        persistentVolumeCapacity(volume).toString(),
+        volumeCapacity(volume).toString(),
         accessModesAsString(volume.spec?.accessModes),
         volume.spec?.persistentVolumeReclaimPolicy ?? "",
         phase,
         claim,
-        persistentVolumeClass(volume),
+        volumeClass(volume),
         volume.spec?.volumeAttributesClassName ?? "<unset>",
         volume.status?.reason ?? "",
         translateTimestampSince(volume.metadata.creationTimestamp, now),

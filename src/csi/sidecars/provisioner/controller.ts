@@ -6,6 +6,7 @@
 import { hostname } from "node:os";
 import { randomInt, randomUUID } from "node:crypto";
 import type { PersistentVolumeClaim } from "../../../api/core/types.js";
+import { claimClass } from "../../../api/storagerules/class.js";
 import { WorkQueue, createEventRecorder, keyOf } from "../../../client/index.js";
 import {
   SidecarStartError,
@@ -18,7 +19,7 @@ import {
 import type { ProvisionerContext } from "./context.js";
 import { startCapacityTracking, type CapacityOptions } from "./capacity.js";
 import { syncVolume } from "./delete.js";
-import { claimClass, claimUidIndex, syncClaim } from "./provision.js";
+import { claimUidIndex, syncClaim } from "./provision.js";
 
 export interface ProvisionerOptions extends SidecarOptions {
   /** Concurrent syncs per queue (upstream's --worker-threads, 100). */

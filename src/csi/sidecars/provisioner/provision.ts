@@ -5,8 +5,9 @@
 import type { PersistentVolume, PersistentVolumeClaim } from "../../../api/core/types.js";
 import { Quantity } from "../../../api/quantity.js";
 import type { StorageClass } from "../../../api/storage/types.js";
+import { claimClass } from "../../../api/storagerules/class.js";
+import { claimReference } from "../../../api/storagerules/claimref.js";
 import {
-  AnnBetaStorageClass,
   AnnBetaStorageProvisioner,
   AnnDynamicallyProvisioned,
   AnnProvisionerDeletionSecretRefName,
@@ -25,11 +26,6 @@ import type { Volume__Output } from "../../generated/csi/v1/Volume.js";
 import type { ProvisionerContext } from "./context.js";
 import { ProvisionError, createVolumeRequest, type ProvisioningState, type VolumeRequest } from "./request.js";
 import { volumeNodeAffinity } from "./topology.js";
-
-/** The claim's class: spec.storageClassName, or the beta annotation that still wins upstream. */
-export function claimClass(claim: PersistentVolumeClaim): string {
-  return claim.metadata.annotations?.[AnnBetaStorageClass] ?? claim.spec.storageClassName ?? "";
-}
 
 /** makeVolumeName with upstream's defaults (--volume-name-prefix=pvc, no UUID truncation). */
 export function volumeNameFor(claim: PersistentVolumeClaim): string {
@@ -205,14 +201,7 @@ function persistentVolumeFor(
         ...(refs.controllerExpand ? { controllerExpandSecretRef: refs.controllerExpand } : {}),
         ...(refs.nodeExpand ? { nodeExpandSecretRef: refs.nodeExpand } : {}),
       },
-      claimRef: {
-        kind: "PersistentVolumeClaim",
-        namespace: claim.metadata.namespace,
-        name: claim.metadata.name,
-        uid: claim.metadata.uid,
-        apiVersion: "v1",
-        resourceVersion: claim.metadata.resourceVersion,
-      },
+      claimRef: claimReference(claim),
       storageClassName: claimClass(claim),
       ...(storageClass.mountOptions ? { mountOptions: [...storageClass.mountOptions] } : {}),
       ...(storageClass.reclaimPolicy ? { persistentVolumeReclaimPolicy: storageClass.reclaimPolicy } : {}),

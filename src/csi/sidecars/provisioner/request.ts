@@ -1,9 +1,9 @@
 // What CreateVolume is asked for one claim (external-provisioner's prepareProvision): the class's parameters without
 // the csi.storage.k8s.io/ ones, the secrets they name, capabilities from the claim's access modes, the data source
 // and the topology requirement. A request the claim can never make is a "finished" ProvisionError (no retry).
+import { claimRequest } from "../../../api/storagerules/capacity.js";
 import { grpcErrorText } from "../../errors.js";
 import type { PersistentVolumeAccessMode, PersistentVolumeClaim, SecretReference } from "../../../api/core/types.js";
-import { Quantity } from "../../../api/quantity.js";
 import type { StorageClass } from "../../../api/storage/types.js";
 import { AnnSelectedNode } from "../../../api/wellknown.js";
 import type { CreateVolumeRequest } from "../../generated/csi/v1/CreateVolumeRequest.js";
@@ -128,8 +128,7 @@ export async function createVolumeRequest(
     driverParameters[pvNameKey] = pvName;
   }
 
-  const request = claim.spec.resources?.requests?.storage;
-  const requiredBytes = request ? Quantity.parse(request).value : 0n;
+  const requiredBytes = claimRequest(claim).value;
   const accessModes = claim.spec.accessModes ?? [];
   const capabilities: VolumeCapability[] = accessModes.map((mode) => ({
     access_mode: csiAccessMode(mode, ctx.supportsSingleNodeMultiWriter),
