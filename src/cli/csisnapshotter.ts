@@ -37,13 +37,18 @@ export function registerCsiSnapshotter(program: Command): void {
           timeoutMs: flags.timeout ?? 60_000,
           resyncPeriodMs: flags.resyncPeriod ?? 60_000,
         });
+        const stopping = new AbortController();
         const controller = flags.snapshotController
-          ? await startSnapshotController({ client, signal, resyncPeriodMs: flags.resyncPeriod })
+          ? await startSnapshotController(
+              { client, resyncPeriodMs: flags.resyncPeriod },
+              AbortSignal.any([signal, stopping.signal]),
+            )
           : undefined;
         return {
           driverName: sidecar.driverName,
           async stop() {
-            await controller?.stop();
+            stopping.abort();
+            await controller?.done;
             await sidecar.stop();
           },
         };

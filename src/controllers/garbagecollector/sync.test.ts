@@ -1,0 +1,47 @@
+// syncObject called directly on informer caches of the in-process apiserver.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Pod } from "../../api/core/types.js";
+import { isNotFound } from "../../client/index.js";
+import { startTestApiServer } from "../../client/testing/apiserver.js";
+import { syncedInformers } from "../../client/testing/informers.js";
+import type { GarbageCollectorSync } from "./sync.js";
+import { garbageCollectorSync, syncObject } from "./controller.js";
+
+const pod = (name: string, ownerUid: string): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: {
+    name,
+    namespace: "default",
+    ownerReferences: [{ apiVersion: "apps/v1", kind: "StatefulSet", name: "web", uid: ownerUid, controller: true }],
+  },
+  spec: { containers: [{ name: "web", image: "nginx" }] },
+});
+
+test("a pod whose owning StatefulSet is gone is deleted; one whose owner lives is kept", async (t) => {
+  const server = await startTestApiServer(t);
+  const client = server.client("in-process");
+  const set = await client.statefulSets.create({
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "web", namespace: "default" },
+    spec: {
+      selector: { matchLabels: { app: "web" } },
+      serviceName: "web",
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } },
+    },
+  });
+  await client.pods.create(pod("orphan", "00000000-0000-0000-0000-000000000000"));
+  await client.pods.create(pod("owned", set.metadata.uid ?? ""));
+  let sync!: GarbageCollectorSync;
+  await syncedInformers(t, client, (informers) => {
+    sync = garbageCollectorSync({ client, informers, log: () => undefined });
+  });
+
+  await syncObject(sync, "Pod|default/orphan");
+  await syncObject(sync, "Pod|default/owned");
+
+  await assert.rejects(client.pods.get("default", "orphan"), isNotFound);
+  assert.equal((await client.pods.get("default", "owned")).metadata.deletionTimestamp, undefined);
+});
