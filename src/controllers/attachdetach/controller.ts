@@ -109,25 +109,20 @@ function addHandlers(informers: InformerFactory, ctx: ReconcilerContext, queues:
   ];
 }
 
-/** Starts the controller; resolves once its informers have synced and its workers run. */
-export const startAttachDetachController: StartLoop<AttachDetachContext> = async (options, signal) => {
-  const { client } = options;
-  const log = options.log ?? defaultLog;
-  const informers = options.informers ?? createInformerFactory(client, { log });
-  const recorder =
-    options.recorder ?? createEventRecorder(client.events, { component: "attachdetach-controller", log });
+/** What syncVolume and syncNodeStatus read: the informers (indexed), the recorder, and this run's memory. */
+export function reconcilerContext(
+  client: Client,
+  informers: InformerFactory,
+  recorder: EventRecorder,
+  requeueAfter: ReconcilerContext["requeueAfter"],
+): ReconcilerContext {
   const attachments = informers.volumeAttachments;
   ensurePodClaimIndex(informers.pods);
   addIndexerOnce<VolumeAttachment>(attachments, attachmentsByVolume, (a) =>
     a.spec.source.persistentVolumeName ? [a.spec.source.persistentVolumeName] : [],
   );
   addIndexerOnce<VolumeAttachment>(attachments, attachmentsByNode, (a) => [a.spec.nodeName]);
-
-  const queues: Queues = {
-    volumes: new WorkQueue<string>({ name: "attachdetach-volumes", log }),
-    nodes: new WorkQueue<string>({ name: "attachdetach-nodes", log }),
-  };
-  const ctx: ReconcilerContext = {
+  return {
     client,
     pods: informers.pods,
     claims: informers.persistentVolumeClaims,
@@ -139,8 +134,22 @@ export const startAttachDetachController: StartLoop<AttachDetachContext> = async
     reported: new Set(),
     detachRequested: new Map(),
     now: () => Date.now(),
-    requeueAfter: (name, delayMs) => queues.volumes.addAfter(name, delayMs),
+    requeueAfter,
   };
+}
+
+/** Starts the controller; resolves once its informers have synced and its workers run. */
+export const startAttachDetachController: StartLoop<AttachDetachContext> = async (options, signal) => {
+  const { client } = options;
+  const log = options.log ?? defaultLog;
+  const informers = options.informers ?? createInformerFactory(client, { log });
+  const recorder =
+    options.recorder ?? createEventRecorder(client.events, { component: "attachdetach-controller", log });
+  const queues: Queues = {
+    volumes: new WorkQueue<string>({ name: "attachdetach-volumes", log }),
+    nodes: new WorkQueue<string>({ name: "attachdetach-nodes", log }),
+  };
+  const ctx = reconcilerContext(client, informers, recorder, (name, delayMs) => queues.volumes.addAfter(name, delayMs));
   removeWhenAborted(signal, addHandlers(informers, ctx, queues));
 
   informers.start(signal);
