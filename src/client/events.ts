@@ -56,54 +56,6 @@ export function createEventRecorder(
   const chains = new Map<string, Promise<void>>();
   const nanos = nanoClock();
 
-  function reference(object: KubeObject | ObjectReference): ObjectReference {
-    if ("metadata" in object) {
-      const ref: ObjectReference = { kind: object.kind, apiVersion: object.apiVersion, name: object.metadata.name };
-      if (object.metadata.namespace) ref.namespace = object.metadata.namespace;
-      if (object.metadata.uid) ref.uid = object.metadata.uid;
-      if (object.metadata.resourceVersion) ref.resourceVersion = object.metadata.resourceVersion;
-      return ref;
-    }
-    return { ...object };
-  }
-
-  async function write(event: Event, key: string): Promise<void> {
-    const seen = observed.get(key);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        let saved: Event | undefined;
-        if (seen) {
-          try {
-            // As the correlator's strategic patch; these are scalar fields, so a merge patch is the same change.
-            saved = await events.patch(seen.namespace, seen.name, "merge", {
-              count: seen.count + 1,
-              lastTimestamp: event.lastTimestamp,
-              message: event.message,
-            });
-          } catch (err) {
-            if (!isNotFound(err)) throw err; // the Event expired or was deleted: create a fresh one below
-          }
-        }
-        saved ??= await events.create(event);
-        observed.set(key, {
-          name: saved.metadata.name ?? event.metadata.name ?? "",
-          namespace: saved.metadata.namespace ?? event.metadata.namespace ?? "default",
-          count: saved.count ?? 1,
-          firstTimestamp: saved.firstTimestamp ?? event.firstTimestamp ?? "",
-        });
-        return;
-      } catch (err) {
-        // A 4xx will not get better by retrying (client-go gives up on those too).
-        const permanent = err instanceof ApiError && err.code >= 400 && err.code < 500 && err.code !== 429;
-        if (permanent || attempt >= maxTries) {
-          log("could not write event; dropping it", { reason: event.reason, object: event.involvedObject, err });
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-      }
-    }
-  }
-
   function record(object: KubeObject | ObjectReference, type: EventType, reason: string, message: string): void {
     const ref = reference(object);
     if (!ref.name) {
@@ -161,7 +113,7 @@ export function createEventRecorder(
 
     // One write at a time per correlation key, so a quick repeat patches the event the first one created.
     const previous = chains.get(key) ?? Promise.resolve();
-    const next = previous.then(() => write(event, key));
+    const next = previous.then(() => writeEvent(events, observed, log, event, key));
     chains.set(key, next);
     void next.finally(() => {
       if (chains.get(key) === next) chains.delete(key);
@@ -180,6 +132,62 @@ export function createEventRecorder(
       while (chains.size > 0) await Promise.all([...chains.values()]);
     },
   };
+}
+
+/** The involvedObject for an object (or a reference given as is). */
+function reference(object: KubeObject | ObjectReference): ObjectReference {
+  if ("metadata" in object) {
+    const ref: ObjectReference = { kind: object.kind, apiVersion: object.apiVersion, name: object.metadata.name };
+    if (object.metadata.namespace) ref.namespace = object.metadata.namespace;
+    if (object.metadata.uid) ref.uid = object.metadata.uid;
+    if (object.metadata.resourceVersion) ref.resourceVersion = object.metadata.resourceVersion;
+    return ref;
+  }
+  return { ...object };
+}
+
+/** Creates the event, or patches the one this key created before (count + 1); retries what may get better. */
+async function writeEvent(
+  events: NamespacedResourceClient<Event>,
+  observed: Lru<string, Observed>,
+  log: (message: string, fields: Record<string, unknown>) => void,
+  event: Event,
+  key: string,
+): Promise<void> {
+  const seen = observed.get(key);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      let saved: Event | undefined;
+      if (seen) {
+        try {
+          // As the correlator's strategic patch; these are scalar fields, so a merge patch is the same change.
+          saved = await events.patch(seen.namespace, seen.name, "merge", {
+            count: seen.count + 1,
+            lastTimestamp: event.lastTimestamp,
+            message: event.message,
+          });
+        } catch (err) {
+          if (!isNotFound(err)) throw err; // the Event expired or was deleted: create a fresh one below
+        }
+      }
+      saved ??= await events.create(event);
+      observed.set(key, {
+        name: saved.metadata.name ?? event.metadata.name ?? "",
+        namespace: saved.metadata.namespace ?? event.metadata.namespace ?? "default",
+        count: saved.count ?? 1,
+        firstTimestamp: saved.firstTimestamp ?? event.firstTimestamp ?? "",
+      });
+      return;
+    } catch (err) {
+      // A 4xx will not get better by retrying (client-go gives up on those too).
+      const permanent = err instanceof ApiError && err.code >= 400 && err.code < 500 && err.code !== 429;
+      if (permanent || attempt >= maxTries) {
+        log("could not write event; dropping it", { reason: event.reason, object: event.involvedObject, err });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 /** metav1.Time: RFC 3339 to the second, as upstream serializes firstTimestamp/lastTimestamp. */

@@ -64,24 +64,15 @@ async function ensureClaims(ctx: StatefulSetSync, set: StatefulSet, ordinal: num
     }
     const claim = newClaim(set, i, ordinal);
     claim.metadata.ownerReferences = claimOwnerReferences(claim, set, undefined, false);
-    try {
-      await ctx.client.persistentVolumeClaims.create(claim);
-      ctx.recorder.event(
-        set,
-        "Normal",
-        EventSuccessfulCreate,
-        `create Claim ${name} Pod ${podName(set, ordinal)} in StatefulSet ${set.metadata.name} success`,
-      );
-    } catch (err) {
-      if (isAlreadyExists(err)) continue; // the cache lags our own create
-      ctx.recorder.event(
-        set,
-        "Warning",
-        EventFailedCreate,
-        `create Claim ${name} for Pod ${podName(set, ordinal)} in StatefulSet ${set.metadata.name} failed error: ${String(err instanceof Error ? err.message : err)}`,
-      );
-      throw err;
-    }
+    const pod = podName(set, ordinal);
+    await writeWithEvents(
+      ctx,
+      set,
+      [EventSuccessfulCreate, `create Claim ${name} Pod ${pod} in StatefulSet ${set.metadata.name} success`],
+      [EventFailedCreate, `create Claim ${name} for Pod ${pod} in StatefulSet ${set.metadata.name}`],
+      () => ctx.client.persistentVolumeClaims.create(claim),
+      isAlreadyExists, // the cache lags our own create
+    );
   }
 }
 
@@ -107,44 +98,54 @@ async function updateClaimOwners(
 
 async function createPod(ctx: StatefulSetSync, set: StatefulSet, ordinal: number, pod: Pod): Promise<void> {
   await ensureClaims(ctx, set, ordinal);
-  try {
-    await ctx.client.pods.create(pod);
-    ctx.recorder.event(
-      set,
-      "Normal",
-      EventSuccessfulCreate,
-      `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`,
-    );
-  } catch (err) {
-    if (isAlreadyExists(err)) return;
-    ctx.recorder.event(
-      set,
-      "Warning",
-      EventFailedCreate,
-      `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${String(err instanceof Error ? err.message : err)}`,
-    );
-    throw err;
-  }
+  const what = `Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name}`;
+  await writeWithEvents(
+    ctx,
+    set,
+    [EventSuccessfulCreate, `create ${what} successful`],
+    [EventFailedCreate, `create ${what}`],
+    () => ctx.client.pods.create(pod),
+    isAlreadyExists,
+  );
 }
 
 async function deletePod(ctx: StatefulSetSync, set: StatefulSet, pod: Pod): Promise<void> {
+  const what = `Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name}`;
+  await writeWithEvents(
+    ctx,
+    set,
+    [EventSuccessfulDelete, `delete ${what} successful`],
+    [EventFailedDelete, `delete ${what}`],
+    () =>
+      ctx.client.pods.delete(pod.metadata.namespace ?? "", pod.metadata.name ?? "", {
+        preconditions: { uid: pod.metadata.uid },
+      }),
+    isNotFound,
+  );
+}
+
+/**
+ * One of the set's writes with upstream's events on the set: Normal on success, Warning "<what> failed error: <err>"
+ * (and the error rethrown, so the set is retried) on failure; an error `nothingToDo` accepts is neither.
+ */
+async function writeWithEvents(
+  ctx: StatefulSetSync,
+  set: StatefulSet,
+  [reason, message]: [string, string],
+  [failedReason, what]: [string, string],
+  write: () => Promise<unknown>,
+  nothingToDo: (err: unknown) => boolean,
+): Promise<void> {
   try {
-    await ctx.client.pods.delete(pod.metadata.namespace ?? "", pod.metadata.name ?? "", {
-      preconditions: { uid: pod.metadata.uid },
-    });
-    ctx.recorder.event(
-      set,
-      "Normal",
-      EventSuccessfulDelete,
-      `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`,
-    );
+    await write();
+    ctx.recorder.event(set, "Normal", reason, message);
   } catch (err) {
-    if (isNotFound(err)) return;
+    if (nothingToDo(err)) return;
     ctx.recorder.event(
       set,
       "Warning",
-      EventFailedDelete,
-      `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${String(err instanceof Error ? err.message : err)}`,
+      failedReason,
+      `${what} failed error: ${String(err instanceof Error ? err.message : err)}`,
     );
     throw err;
   }
