@@ -1,22 +1,17 @@
 // scheduleOne called directly on informer caches of the in-process apiserver: one scheduling cycle of one pod.
 import assert from "node:assert/strict";
 import { test, type TestContext } from "node:test";
-import type { Pod } from "../api/core/types.js";
 import type { Client } from "../client/index.js";
 import { startTestApiServer } from "../client/testing/apiserver.js";
 import { syncedInformers } from "../client/testing/informers.js";
+import { pod } from "../client/testing/objects.js";
 import { MsgNoNodesAvailable, scheduleOne, type ScheduleContext } from "./schedule.js";
 import { newScheduleContext } from "./scheduler.js";
 
 async function world(t: TestContext): Promise<{ client: Client }> {
   const server = await startTestApiServer(t);
   const client = server.client("in-process");
-  await client.pods.create({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "app", namespace: "default" },
-    spec: { containers: [{ name: "app", image: "busybox" }] },
-  } as Pod);
+  await client.pods.create(pod("default", "app"));
   return { client };
 }
 

@@ -1,10 +1,11 @@
 // syncVolume called directly on informer caches of the in-process apiserver: one volume, one round.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../../api/core/types.js";
+import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
 import { createEventRecorder } from "../../client/index.js";
 import { startTestApiServer } from "../../client/testing/apiserver.js";
 import { syncedInformers } from "../../client/testing/informers.js";
+import { pod } from "../../client/testing/objects.js";
 import { reconcilerContext } from "./controller.js";
 import type { ReconcilerContext } from "./reconciler.js";
 import { syncVolume } from "./reconciler.js";
@@ -31,16 +32,12 @@ test("a scheduled pod's bound CSI volume gets a VolumeAttachment to the pod's no
     },
   } as PersistentVolume);
   await client.persistentVolumeClaims.updateStatus({ ...claim, status: { phase: "Bound" } });
-  await client.pods.create({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "app", namespace: "default" },
-    spec: {
+  await client.pods.create(
+    pod("default", "app", {
       nodeName: "node-1",
-      containers: [{ name: "app", image: "busybox" }],
       volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }],
-    },
-  } as Pod);
+    }),
+  );
   const recorder = createEventRecorder(client.events, { component: "attachdetach-controller", log: () => undefined });
   let ctx!: ReconcilerContext;
   await syncedInformers(t, client, (informers) => {

@@ -5,19 +5,17 @@ import type { Pod } from "../../api/core/types.js";
 import { isNotFound } from "../../client/index.js";
 import { startTestApiServer } from "../../client/testing/apiserver.js";
 import { syncedInformers } from "../../client/testing/informers.js";
+import { pod } from "../../client/testing/objects.js";
 import type { GarbageCollectorSync } from "./sync.js";
 import { garbageCollectorSync, syncObject } from "./controller.js";
 
-const pod = (name: string, ownerUid: string): Pod => ({
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: {
-    name,
-    namespace: "default",
-    ownerReferences: [{ apiVersion: "apps/v1", kind: "StatefulSet", name: "web", uid: ownerUid, controller: true }],
-  },
-  spec: { containers: [{ name: "web", image: "nginx" }] },
-});
+const ownedPod = (name: string, ownerUid: string): Pod => {
+  const owned = pod("default", name);
+  owned.metadata.ownerReferences = [
+    { apiVersion: "apps/v1", kind: "StatefulSet", name: "web", uid: ownerUid, controller: true },
+  ];
+  return owned;
+};
 
 test("a pod whose owning StatefulSet is gone is deleted; one whose owner lives is kept", async (t) => {
   const server = await startTestApiServer(t);
@@ -32,8 +30,8 @@ test("a pod whose owning StatefulSet is gone is deleted; one whose owner lives i
       template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } },
     },
   });
-  await client.pods.create(pod("orphan", "00000000-0000-0000-0000-000000000000"));
-  await client.pods.create(pod("owned", set.metadata.uid ?? ""));
+  await client.pods.create(ownedPod("orphan", "00000000-0000-0000-0000-000000000000"));
+  await client.pods.create(ownedPod("owned", set.metadata.uid ?? ""));
   let sync!: GarbageCollectorSync;
   await syncedInformers(t, client, (informers) => {
     sync = garbageCollectorSync({ client, informers, log: () => undefined });

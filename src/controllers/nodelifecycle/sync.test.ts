@@ -1,11 +1,12 @@
 // The node lifecycle controller's per-key syncs called directly on informer caches of the in-process apiserver.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Node, Pod } from "../../api/core/types.js";
+import type { Node } from "../../api/core/types.js";
 import { createEventRecorder } from "../../client/index.js";
 import type { Client, InformerFactory } from "../../client/index.js";
 import { startTestApiServer } from "../../client/testing/apiserver.js";
 import { syncedInformers } from "../../client/testing/informers.js";
+import { pod } from "../../client/testing/objects.js";
 import type { NodeHealth } from "./health.js";
 import { syncNoScheduleTaints, syncPod, type NodeLifecycleSync } from "./sync.js";
 
@@ -40,14 +41,9 @@ test("a node reporting Ready=False gets the node.kubernetes.io/not-ready:NoSched
 test("a Ready pod bound to a node last seen not Ready is marked not ready", async (t) => {
   const server = await startTestApiServer(t);
   const client = server.client("in-process");
-  const pod = await client.pods.create({
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "app", namespace: "default" },
-    spec: { nodeName: "node-1", containers: [{ name: "app", image: "busybox" }] },
-  } as Pod);
+  const app = await client.pods.create(pod("default", "app", { nodeName: "node-1" }));
   await client.pods.updateStatus({
-    ...pod,
+    ...app,
     status: { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: at }] },
   });
   const informers = await syncedInformers(t, client, (f) => [f.nodes, f.pods]);
