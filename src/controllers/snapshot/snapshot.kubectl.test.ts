@@ -3,17 +3,15 @@
 // new claim and clone the claim: each new claim, mounted by a pod, holds exactly the files of its moment. Deleting
 // the snapshot (policy Delete) removes its content and the driver's snapshot.
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "../../api/snapshot/types.js";
 import { nodeName } from "../../cli/storage.js";
-import { eventually, startStowage, type Stowage } from "../../cli/testing/stowage.js";
-import { unmountUnder } from "../../cli/testing/mounts.js";
-import { defaultUpComponents } from "../../cli/up.js";
+import { eventually, type Stowage } from "../../cli/testing/stowage.js";
 import { CsiClient } from "../../csi/client.js";
+import { startUpWorld } from "../testing/world.js";
 
 const claim = (name: string, dataSource = "") => `
 apiVersion: v1
@@ -80,15 +78,7 @@ async function files(dir: string): Promise<Record<string, string>> {
 
 test("snapshot a mounted claim, restore it and clone the claim: each new claim has exactly the files of its moment; deleting the snapshot removes it in the driver", async (t) => {
   assert.equal(process.getuid?.(), 0, "this test needs root for real bind mounts");
-  const dataDir = await mkdtemp(join(tmpdir(), "stowage-snapshot-"));
-  const started: Stowage[] = [];
-  t.after(async () => {
-    for (const s of started) await s.stop();
-    await unmountUnder(dataDir);
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  const s = await startStowage(t, { dataDir, components: defaultUpComponents() });
-  started.push(s);
+  const { s, dataDir } = await startUpWorld(t, "stowage-snapshot-");
   assert.match(s.running.said.join("\n"), /created VolumeSnapshotClass standard-snapshots \(default\)/);
   assert.match(
     await s.kubectl("get", "volumesnapshotclass"),
