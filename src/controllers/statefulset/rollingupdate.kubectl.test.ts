@@ -9,7 +9,16 @@ import { test } from "node:test";
 import type { ControllerRevision } from "../../api/apps/types.js";
 import type { PersistentVolumeClaim } from "../../api/core/types.js";
 import { eventually } from "../../cli/testing/stowage.js";
-import { allRunning, getJson, mysqlManifest, publishPath, revisionOf, setWhere, startWorld } from "./testing/world.js";
+import {
+  allRunning,
+  getJson,
+  mysqlManifest,
+  publishPath,
+  revisionOf,
+  setWhere,
+  startWorld,
+  patchMysql,
+} from "./testing/world.js";
 
 const names = ["mysql-0", "mysql-1", "mysql-2"];
 
@@ -122,14 +131,7 @@ test("deleting the set deletes its ControllerRevisions with it", async (t) => {
   const applied = await s.kubectlResult(["apply", "-f", "-"], { input: manifest });
   assert.equal(applied.code, 0, applied.stderr);
   await allRunning(s, ["mysql-0"]);
-  await s.kubectl(
-    "patch",
-    "statefulset",
-    "mysql",
-    "--type=merge",
-    "-p",
-    '{"spec":{"template":{"metadata":{"annotations":{"x":"1"}}}}}',
-  );
+  await patchMysql(s, '{"spec":{"template":{"metadata":{"annotations":{"x":"1"}}}}}');
   await eventually(async () => {
     const list = await getJson<{ items: ControllerRevision[] }>(s, "controllerrevisions");
     return list.items.length === 2 ? true : undefined;

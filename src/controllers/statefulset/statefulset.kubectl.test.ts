@@ -11,7 +11,7 @@ import type { StatefulSet } from "../../api/apps/types.js";
 import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
 import { nodeName } from "../../cli/storage.js";
 import { eventually, type Stowage } from "../../cli/testing/stowage.js";
-import { startWorld } from "./testing/world.js";
+import { startWorld, patchMysql } from "./testing/world.js";
 
 const manifest = join(import.meta.dirname, "testdata", "mysql.yaml");
 
@@ -117,12 +117,8 @@ test("StatefulSet mysql: each pod mounts its own claim, a deleted pod returns wi
   );
 
   // whenScaled: Delete: back to 3 (reusing the kept claims), then to 1: the scaled-away claims are deleted.
-  await s.kubectl(
-    "patch",
-    "statefulset",
-    "mysql",
-    "--type=merge",
-    "-p",
+  await patchMysql(
+    s,
     '{"spec":{"replicas":3,"persistentVolumeClaimRetentionPolicy":{"whenScaled":"Delete","whenDeleted":"Retain"}}}',
   );
   await allRunning(s, ["mysql-0", "mysql-1", "mysql-2"]);

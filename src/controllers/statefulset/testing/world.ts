@@ -47,3 +47,7 @@ export async function setWhere(s: Stowage, check: (set: StatefulSet) => boolean,
     return check(set) ? set : undefined;
   }, timeoutMs);
 }
+
+/** kubectl patch statefulset mysql --type=merge -p <patch>. */
+export const patchMysql = (s: Stowage, patch: string): Promise<string> =>
+  s.kubectl("patch", "statefulset", "mysql", "--type=merge", "-p", patch);
