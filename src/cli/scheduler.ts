@@ -2,7 +2,8 @@
 // HTTP. `stowage up` runs the same scheduler in-process (schedulerComponent).
 import type { Command } from "commander";
 import { LeaderElector, createClient, defaultIdentity, httpTransport, inProcessTransport } from "../client/index.js";
-import { DefaultSchedulerName, startScheduler, type Scheduler } from "../scheduler/scheduler.js";
+import type { Started } from "../client/index.js";
+import { DefaultSchedulerName, startScheduler } from "../scheduler/scheduler.js";
 import { kubeconfigFlag, positiveIntFlag } from "./flags.js";
 import type { UpComponent } from "./component.js";
 
@@ -36,10 +37,11 @@ export function registerScheduler(program: Command): void {
         schedulerName: flags.schedulerName,
         bindTimeoutMs: flags.bindTimeout * 1000,
       };
-      let scheduler: Scheduler | undefined;
+      // Stopping is aborting the scheduler's signal (ours, or its leadership's) and waiting for it to drain.
+      let scheduler: Started | undefined;
       let electing: Promise<void> = Promise.resolve();
       if (!flags.leaderElect) {
-        scheduler = await startScheduler({ ...options, signal: abort.signal });
+        scheduler = await startScheduler(options, abort.signal);
         console.log(`stowage scheduler running against ${kubeconfig.server}`);
       } else {
         console.log(`stowage scheduler started against ${kubeconfig.server} (leader election on)`);
@@ -51,10 +53,10 @@ export function registerScheduler(program: Command): void {
               ...schedulerLease,
               identity: defaultIdentity(),
               async onStartedLeading(leadership) {
-                scheduler = await startScheduler({ ...options, signal: leadership });
+                scheduler = await startScheduler(options, leadership);
               },
             }).run(abort.signal);
-            await scheduler?.stop();
+            await scheduler?.done;
           }
         })();
       }
@@ -63,7 +65,7 @@ export function registerScheduler(program: Command): void {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
           abort.abort();
-          void Promise.all([scheduler?.stop(), electing]).finally(() => {
+          void Promise.all([scheduler?.done, electing]).finally(() => {
             transport.close();
             done();
           });
@@ -79,11 +81,16 @@ export const schedulerComponent: UpComponent = {
   name: "scheduler",
   async start(ctx) {
     const client = createClient(inProcessTransport(ctx.handler), { userAgent });
-    const scheduler = await startScheduler({
-      client,
-      signal: ctx.signal,
-      log: (message, fields) => ctx.log(`scheduler: ${message} ${JSON.stringify(fields)}`),
-    });
-    return { stop: () => scheduler.stop() };
+    const stopping = new AbortController();
+    const scheduler = await startScheduler(
+      { client, log: (message, fields) => ctx.log(`scheduler: ${message} ${JSON.stringify(fields)}`) },
+      AbortSignal.any([ctx.signal, stopping.signal]),
+    );
+    return {
+      async stop() {
+        stopping.abort();
+        await scheduler.done;
+      },
+    };
   },
 };

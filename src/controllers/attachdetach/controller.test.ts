@@ -19,7 +19,7 @@ async function world(t: TestContext) {
   const running: AbortController[] = [];
   const start = async () => {
     const abort = new AbortController();
-    const adc = await startAttachDetachController({ client, signal: abort.signal, log: () => undefined });
+    const adc = await startAttachDetachController({ client, log: () => undefined }, abort.signal);
     running.push(abort);
     return async () => {
       abort.abort();

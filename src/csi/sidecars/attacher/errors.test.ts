@@ -10,7 +10,7 @@ test("a volume the driver refuses to attach shows attachError and FailedAttachVo
   const world = await startWorld(t);
   const { client } = world;
   const controller = new AbortController();
-  const adc = await startAttachDetachController({ client, signal: controller.signal, log: () => undefined });
+  const adc = await startAttachDetachController({ client, log: () => undefined }, controller.signal);
   t.after(async () => {
     controller.abort();
     await adc.done;
