@@ -18,11 +18,10 @@ import { createClient, inProcessTransport } from "../client/index.js";
 import { blockPrivileges } from "../csi/drivers/block/filesystem.js";
 import { startDriver as startBlockDriver } from "../csi/drivers/block/index.js";
 import { startDriver as startHostpathDriver } from "../csi/drivers/hostpath/index.js";
-import type { StartDriver } from "../csi/drivers/options.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
 import type { UpComponent, UpContext } from "./component.js";
 import { ensureDefaultStorage } from "./defaultstorage.js";
-import { startDriverSidecars } from "./upsidecars.js";
+import { startDriverSidecars, type DriverPlan, type Stoppable } from "./upsidecars.js";
 
 export interface StorageOptions {
   /** How many node agents (stowage-node-1 …); default 1. */
@@ -55,21 +54,6 @@ export async function blockUnavailableReason(): Promise<string | undefined> {
     }
   }
   return undefined;
-}
-
-export interface Stoppable {
-  name: string;
-  stop(): Promise<void>;
-}
-
-export interface DriverPlan {
-  /** Short name used for sockets and messages: "hostpath" or "block". */
-  short: string;
-  start: StartDriver;
-  stateDir(node: string): string;
-  /** The nodes this driver runs on. */
-  nodes: string[];
-  endpoints: Map<string, string>;
 }
 
 /** Everything of `up` below the control plane, as one component: drivers → default storage → sidecars → nodes. */

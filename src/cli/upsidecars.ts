@@ -11,8 +11,23 @@ import { startProvisioner } from "../csi/sidecars/provisioner/controller.js";
 import { startResizer } from "../csi/sidecars/resizer/controller.js";
 import type { UpContext } from "./component.js";
 import { serveCsiRouter } from "./csirouter.js";
-import type { DriverPlan, Stoppable } from "./storage.js";
+import type { StartDriver } from "../csi/drivers/options.js";
 import { startUpSnapshots } from "./upsnapshots.js";
+
+export interface Stoppable {
+  name: string;
+  stop(): Promise<void>;
+}
+
+export interface DriverPlan {
+  /** Short name used for sockets and messages: "hostpath" or "block". */
+  short: string;
+  start: StartDriver;
+  stateDir(node: string): string;
+  /** The nodes this driver runs on. */
+  nodes: string[];
+  endpoints: Map<string, string>;
+}
 
 /** Starts one driver's sidecars; one that cannot start is said on up's output, the others still run. */
 export async function startDriverSidecars(

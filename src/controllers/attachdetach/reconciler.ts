@@ -21,7 +21,8 @@ import {
   type Lister,
 } from "../../client/index.js";
 import { desiredNodes, type DesiredContext } from "./desired.js";
-import { attachmentName, multiAttachAllowed, multiAttachMessage, uniqueVolumeName, volumeMessage } from "./names.js";
+import { attachmentName, uniqueVolumeName } from "../../api/storage/attachmentnames.js";
+import { multiAttachAllowed, multiAttachMessage, volumeMessage } from "./names.js";
 
 /** VolumeAttachments by spec.source.persistentVolumeName, and by spec.nodeName. */
 export const attachmentsByVolume = "attachdetach-volume";

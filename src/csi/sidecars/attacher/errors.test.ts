@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { eventually } from "../../../e2e/stowage.js";
-import { attachmentName, startAttachDetachController } from "../../../e2e/parts.js";
+import { attachmentName } from "../../../api/storage/attachmentnames.js";
+import { startAttachDetachController } from "../../../e2e/parts.js";
 import { driverName, startWorld } from "../../../e2e/attacher.js";
 
 test("a volume the driver refuses to attach shows attachError and FailedAttachVolume, then attaches once it can", async (t) => {
