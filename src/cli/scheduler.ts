@@ -1,5 +1,6 @@
 // `stowage scheduler --kubeconfig <file>`: the scheduler (src/scheduler) against a (possibly remote) apiserver over
 // HTTP. `stowage up` runs the same scheduler in-process (schedulerComponent).
+import { untilStopSignal } from "./signals.js";
 import type { Command } from "commander";
 import { LeaderElector, createClient, defaultIdentity, httpTransport, inProcessTransport } from "../client/index.js";
 import type { Started } from "../client/index.js";
@@ -60,18 +61,9 @@ export function registerScheduler(program: Command): void {
           }
         })();
       }
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          abort.abort();
-          void Promise.all([scheduler?.done, electing]).finally(() => {
-            transport.close();
-            done();
-          });
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
+      await untilStopSignal(() => {
+        abort.abort();
+        return Promise.all([scheduler?.done, electing]).finally(() => transport.close());
       });
     });
 }
