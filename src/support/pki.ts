@@ -3,12 +3,14 @@
 // Certificate building is @peculiar/x509's (node:crypto can verify certificates but not make them); this file only
 // says which fields Kubernetes components expect.
 import { webcrypto } from "node:crypto";
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import { isIP } from "node:net";
 // @peculiar/x509 resolves its ASN.1 codecs through tsyringe, which needs the Reflect metadata polyfill first.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const dayMs = 24 * 60 * 60 * 1000;
@@ -37,7 +39,7 @@ async function newKeys(): Promise<CryptoKeyPair> {
 }
 
 async function keyPem(keys: CryptoKeyPair): Promise<string> {
-  const der = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey as webcrypto.CryptoKey);
+  const der = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);
   return x509.PemConverter.encode(der, "PRIVATE KEY");
 }
 
