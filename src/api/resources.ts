@@ -20,6 +20,7 @@ import { csiNodes } from "./storage/csinode.js";
 import { storageClasses } from "./storage/storageclass.js";
 import { csiStorageCapacities } from "./storage/csistoragecapacity.js";
 import { volumeAttachments } from "./storage/volumeattachment.js";
+import { clusterRoleBindings, clusterRoles, roleBindings, roles } from "./rbac/resources.js";
 
 // Each definition is typed for its own kind; the registry handles them as KubeObjects it has already parsed.
 const widen = <T extends KubeObject>(definition: ResourceDefinition<T>): ResourceDefinition =>
@@ -45,6 +46,10 @@ export const resources: ResourceDefinition[] = [
   widen(statefulSets),
   widen(controllerRevisions),
   widen(leases),
+  widen(roles),
+  widen(clusterRoles),
+  widen(roleBindings),
+  widen(clusterRoleBindings),
 ];
 
 const byPath = new Map(resources.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));
