@@ -19,6 +19,8 @@ for (const role of bootstrapClusterRoles()) policy.apply("ClusterRole", "", role
 for (const binding of bootstrapClusterRoleBindings())
   policy.apply("ClusterRoleBinding", "", binding.metadata.name!, binding);
 const roleBinding = (name: string, clusterRole: string, subject: RoleBinding["subjects"]): RoleBinding => ({
+  apiVersion: "rbac.authorization.k8s.io/v1",
+  kind: "RoleBinding",
   metadata: { name, namespace: "team" },
   roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole },
   subjects: subject,
@@ -35,6 +37,8 @@ policy.apply(
   roleBinding("builder", "edit", [{ kind: "ServiceAccount", name: "builder" }]),
 );
 const backupBinding: ClusterRoleBinding = {
+  apiVersion: "rbac.authorization.k8s.io/v1",
+  kind: "ClusterRoleBinding",
   metadata: { name: "backup-reads-all" },
   roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" },
   subjects: [{ kind: "ServiceAccount", name: "backup", namespace: "ops" }],
