@@ -7,20 +7,27 @@
 import { setMaxListeners } from "node:events";
 import { mkdir } from "node:fs/promises";
 import type { Pod } from "../api/core/types.js";
-import { createEventRecorder, createInformerFactory, Informer, type Client } from "../client/index.js";
+import {
+  createEventRecorder,
+  createInformerFactory,
+  Informer,
+  type Client,
+  type EventRecorder,
+} from "../client/index.js";
 import { CsiRegistry } from "./csidrivers.js";
 import { EvictionManager } from "./eviction.js";
 import { cleanupOrphanedPodDirs, removeOrphanedPodDir } from "./housekeeping.js";
 import { NodeStatusManager } from "./nodestatus.js";
 import { NodePaths } from "./paths.js";
 import type { PluginContext } from "./plugins/context.js";
-import { watchPluginsRegistry } from "./pluginregistration/watcher.js";
+import { VolumePluginRegistry } from "./plugins/registry.js";
+import { watchPluginsRegistry, type PluginHandler } from "./pluginregistration/watcher.js";
 import { PodWorker } from "./podworker.js";
-import { ProcessRuntime } from "./runtime/process.js";
+import { ProcessRuntime, type ProcessRuntimeOptions } from "./runtime/process.js";
 import { noneRuntime, type ContainerRuntime, type RuntimeName } from "./runtime/runtime.js";
 import { startKubeletServer } from "./server/server.js";
 import { volumesInUse, promptVolumesInUse } from "./volumesinuse.js";
-import { reconstruct } from "./volumemanager/actual.js";
+import { reconstruct } from "./volumemanager/reconstruct.js";
 import { volumeManagerPods } from "./volumemanager/desired.js";
 import { Reconciler } from "./volumemanager/reconciler.js";
 
@@ -101,6 +108,66 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const csi = new CsiRegistry(client, nodeName, log);
   for (const endpoint of options.csiDrivers ?? []) await csi.register(endpoint, stopSignal);
 
+  const { informers, pods } = nodeInformers(client, nodeName, log);
+  const recorder = createEventRecorder(client.events, {
+    component: "kubelet",
+    host: nodeName,
+    log: (message, fields) => log(`events: ${message} ${JSON.stringify(fields)}`),
+  });
+  const parts = { options, paths, log, stopSignal, nodeStatus, csi, informers, pods, recorder };
+  const { actual, reconciler, worker, processRuntime, housekeeping } = await startVolumeManager({
+    ...parts,
+    reportVolumesInUse: () => reportVolumesInUse(),
+  });
+  const runtime: ContainerRuntime = processRuntime ?? noneRuntime;
+  const currentVolumesInUse = () => volumesInUse(reconciler.desiredPods(), actual);
+  reportVolumesInUse = promptVolumesInUse(nodeStatus, currentVolumesInUse, stopSignal, log);
+  informers.start(stopSignal);
+  void pods.run(stopSignal);
+  await Promise.all([informers.waitForSync(stopSignal), pods.waitForSync(stopSignal)]);
+
+  const registerDriver = async (endpoint: string) => {
+    await csi.register(endpoint, stopSignal);
+    reconciler.trigger();
+  };
+  const running: Promise<unknown>[] = [];
+  running.push(worker.run(stopSignal));
+  running.push(reconciler.run(stopSignal, options.reconcileIntervalMs ?? 100));
+  running.push(runEvictionManager(parts, processRuntime));
+  // Drivers that announce themselves the kubelet way (node-driver-registrar, `stowage csi … --register`).
+  const registration: PluginHandler = {
+    register: (_info, endpoint) => registerDriver(endpoint),
+    deregister: (name) => csi.deregister(name),
+  };
+  running.push(watchPluginsRegistry(paths.pluginsRegistryDir, registration, stopSignal, log));
+  const ticker = everySecond(worker, nodeStatus, currentVolumesInUse, housekeeping, log);
+  running.push(
+    nodeStatus.run(stopSignal, () => nodeStatus.writeStatus(true).catch((err: unknown) => log("node status", err))),
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    paths,
+    csi,
+    runtime,
+    registerDriver,
+    stop: () =>
+      (stopping ??= (async () => {
+        abort.abort();
+        clearInterval(ticker);
+        worker.stop();
+        // Containers stop with the agent (SIGTERM, SIGKILL after 2 s); their volumes stay for the next start.
+        await processRuntime?.stop();
+        await Promise.allSettled(running);
+        await recorder.flush();
+        csi.close();
+        await kubelet.close();
+      })()),
+  };
+}
+
+/** The caches the agent reads: the pods bound here (spec.nodeName) and the objects their volumes come from. */
+function nodeInformers(client: Client, nodeName: string, log: (message: string) => void) {
   const informerLog = (message: string, fields: Record<string, unknown>) =>
     log(`informer: ${message} ${JSON.stringify(fields)}`);
   const informers = createInformerFactory(client, { resyncPeriodMs: 60_000, log: informerLog });
@@ -109,6 +176,75 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     resyncPeriodMs: 60_000,
     log: informerLog,
   });
+  return { informers, pods };
+}
+
+/** Runtime "process", with what a previous agent left running killed before anything starts; else undefined. */
+async function startProcessRuntime(
+  options: NodeAgentOptions,
+  paths: NodePaths,
+  log: (message: string, err?: unknown) => void,
+  callbacks: Pick<ProcessRuntimeOptions, "onChange" | "event">,
+): Promise<ProcessRuntime | undefined> {
+  if (options.runtime !== "process") return undefined;
+  const runtime = new ProcessRuntime({
+    rootDir: paths.root,
+    ...callbacks,
+    log,
+    initialBackoffMs: options.restartBackoffMs,
+  });
+  // No re-adoption (see process.ts): the previous agent's containers go, and the pod worker starts them again.
+  const killed = await runtime.killOrphans();
+  if (killed > 0) log(`killed ${killed} container processes a previous agent left running`);
+  return runtime;
+}
+
+/**
+ * Every second: pods still waiting get their mount timeout checked, volumesInUse follows the volume manager (a
+ * volume joining it is written sooner, as the reconciler asks: volumesinuse.ts), and every other second orphaned
+ * pod directories are cleaned up.
+ */
+function everySecond(
+  worker: PodWorker,
+  nodeStatus: NodeStatusManager,
+  currentVolumesInUse: () => string[],
+  housekeeping: Parameters<typeof cleanupOrphanedPodDirs>[0],
+  log: (message: string, err?: unknown) => void,
+): NodeJS.Timeout {
+  let ticks = 0;
+  return setInterval(() => {
+    worker.requeueWaiting();
+    nodeStatus.setVolumesInUse(currentVolumesInUse());
+    nodeStatus.writeStatus().catch((err: unknown) => log("updating node status failed", err));
+    if (++ticks % 2 === 0) {
+      cleanupOrphanedPodDirs(housekeeping).catch((err: unknown) => log("pod dir cleanup failed", err));
+    }
+  }, 1000);
+}
+
+/** What the agent has built by the time the volume manager starts. */
+interface AgentParts {
+  options: NodeAgentOptions;
+  paths: NodePaths;
+  log: (message: string, err?: unknown) => void;
+  stopSignal: AbortSignal;
+  nodeStatus: NodeStatusManager;
+  csi: CsiRegistry;
+  informers: ReturnType<typeof nodeInformers>["informers"];
+  pods: Informer<Pod>;
+  recorder: EventRecorder;
+  /** Writes volumesInUse now: a volume step waits for the Node to list a volume. */
+  reportVolumesInUse(): void;
+}
+
+/**
+ * The volume manager (desired state from the pods bound here, actual state reconstructed from disk, the reconciler
+ * converging the two), the runtime and the pod worker. They call each other back; each callback runs only once all
+ * three exist.
+ */
+async function startVolumeManager(parts: AgentParts) {
+  const { options, paths, log, nodeStatus, csi, informers, pods, recorder, reportVolumesInUse } = parts;
+  const { client, nodeName } = options;
   const claims = informers.persistentVolumeClaims;
   const volumes = informers.persistentVolumes;
   const ctx: PluginContext = {
@@ -127,40 +263,23 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
       return false;
     },
   };
-  const recorder = createEventRecorder(client.events, {
-    component: "kubelet",
-    host: nodeName,
-    log: (message, fields) => log(`events: ${message} ${JSON.stringify(fields)}`),
-  });
-
   // Reconstruct before the first pass, so nothing already mounted is mounted again.
-  const actual = await reconstruct(paths);
-  // The runtime, the reconciler and the pod worker call each other back; each callback runs only once all three exist.
-  const processRuntime =
-    options.runtime === "process"
-      ? new ProcessRuntime({
-          rootDir: paths.root,
-          onChange: (uid) => {
-            worker.containersChanged(uid);
-            reconciler.trigger(); // containers gone: their pod's volumes may be torn down now
-          },
-          event: (uid, type, reason, message) => {
-            const pod = worker.podByUid(uid);
-            if (pod) recorder.event(pod, type, reason, message);
-          },
-          log,
-          initialBackoffMs: options.restartBackoffMs,
-        })
-      : undefined;
-  const runtime: ContainerRuntime = processRuntime ?? noneRuntime;
-  if (processRuntime) {
-    // Containers a previous agent left running go before anything starts (see process.ts: no re-adoption).
-    const killed = await processRuntime.killOrphans();
-    if (killed > 0) log(`killed ${killed} container processes a previous agent left running`);
-  }
+  const plugins = new VolumePluginRegistry();
+  const actual = await reconstruct(paths, plugins);
+  const processRuntime = await startProcessRuntime(options, paths, log, {
+    onChange: (uid) => {
+      worker.containersChanged(uid);
+      reconciler.trigger(); // containers gone: their pod's volumes may be torn down now
+    },
+    event: (uid, type, reason, message) => {
+      const pod = worker.podByUid(uid);
+      if (pod) recorder.event(pod, type, reason, message);
+    },
+  });
   const housekeeping = { paths, actual, podKnown: (uid: string) => worker.knows(uid) };
   const reconciler: Reconciler = new Reconciler({
     ctx,
+    plugins,
     actual,
     pods: processRuntime
       ? volumeManagerPods(
@@ -195,86 +314,29 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     mountTimeoutMs: options.mountTimeoutMs,
     log,
   });
-  const currentVolumesInUse = () => volumesInUse(reconciler.desiredPods(), actual);
-  reportVolumesInUse = promptVolumesInUse(nodeStatus, currentVolumesInUse, stopSignal, log);
   // A claim bound, a PV, an attachment or a configMap changed: the next pass looks again.
   const wake = () => reconciler.trigger();
-  claims.onChange(wake);
-  volumes.onChange(wake);
-  informers.volumeAttachments.onChange(wake);
-  informers.configMaps.onChange(wake);
-  informers.secrets.onChange(wake);
+  for (const informer of [claims, volumes, informers.volumeAttachments, informers.configMaps, informers.secrets])
+    informer.onChange(wake);
   informers.csiDrivers.onChange(wake);
 
-  informers.start(stopSignal);
-  void pods.run(stopSignal);
-  await Promise.all([informers.waitForSync(stopSignal), pods.waitForSync(stopSignal)]);
+  return { actual, reconciler, worker, processRuntime, housekeeping };
+}
 
-  const running: Promise<unknown>[] = [];
-  running.push(worker.run(stopSignal));
-  running.push(reconciler.run(stopSignal, options.reconcileIntervalMs ?? 100));
-  // node-volumes' eviction manager (src/node/eviction.ts): pods whose emptyDir outgrows its sizeLimit are evicted.
+/** node-volumes' eviction manager (eviction.ts): pods whose emptyDir outgrows its sizeLimit are evicted. */
+function runEvictionManager(
+  { options, paths, log, stopSignal, pods, recorder }: Omit<AgentParts, "reportVolumesInUse">,
+  processRuntime: ProcessRuntime | undefined,
+): Promise<void> {
   const eviction = new EvictionManager({
     pods,
     paths,
-    client,
+    client: options.client,
     recorder,
     intervalMs: options.evictionIntervalMs,
     // The kubelet evicts for local storage with a grace period of 0 (eviction_manager.go localStorageEviction).
     killPod: processRuntime ? (pod) => processRuntime.killPod(pod.metadata.uid ?? "", 0) : undefined,
     log,
   });
-  running.push(eviction.run(stopSignal));
-  // Drivers that announce themselves the kubelet way (node-driver-registrar, `stowage csi … --register`).
-  running.push(
-    watchPluginsRegistry(
-      paths.pluginsRegistryDir,
-      {
-        register: async (_info, endpoint) => {
-          await csi.register(endpoint, stopSignal);
-          reconciler.trigger();
-        },
-        deregister: (name) => csi.deregister(name),
-      },
-      stopSignal,
-      log,
-    ),
-  );
-  let ticks = 0;
-  // Every second: pods still waiting get their timeout checked, and volumesInUse follows the volume manager.
-  // (A volume joining volumesInUse is written sooner, as the reconciler asks for it: see volumesinuse.ts.)
-  const ticker = setInterval(() => {
-    worker.requeueWaiting();
-    nodeStatus.setVolumesInUse(currentVolumesInUse());
-    nodeStatus.writeStatus().catch((err: unknown) => log("updating node status failed", err));
-    if (++ticks % 2 === 0) {
-      cleanupOrphanedPodDirs(housekeeping).catch((err: unknown) => log("pod dir cleanup failed", err));
-    }
-  }, 1000);
-  running.push(
-    nodeStatus.run(stopSignal, () => nodeStatus.writeStatus(true).catch((err: unknown) => log("node status", err))),
-  );
-
-  let stopping: Promise<void> | undefined;
-  return {
-    paths,
-    csi,
-    runtime,
-    registerDriver: async (endpoint) => {
-      await csi.register(endpoint, stopSignal);
-      reconciler.trigger();
-    },
-    stop: () =>
-      (stopping ??= (async () => {
-        abort.abort();
-        clearInterval(ticker);
-        worker.stop();
-        // Containers stop with the agent (SIGTERM, SIGKILL after 2 s); their volumes stay for the next start.
-        await processRuntime?.stop();
-        await Promise.allSettled(running);
-        await recorder.flush();
-        csi.close();
-        await kubelet.close();
-      })()),
-  };
+  return eviction.run(stopSignal);
 }

@@ -2,6 +2,7 @@
 // people who know the kubelet find volumes where they expect them, and a restarted agent reads its state back
 // from these paths.
 import { createHash } from "node:crypto";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 
 /** Plugin names as upstream registers them; their directory form swaps "/" for "~" (utilstrings.EscapeQualifiedName). */
@@ -16,6 +17,15 @@ export const pluginNames = {
   nfs: "kubernetes.io/nfs",
 } as const;
 export type PluginKind = keyof typeof pluginNames;
+
+/** A directory of the layout read back after a restart: its entries, none when it is not there. */
+export async function dirEntries(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch {
+    return [];
+  }
+}
 
 export const escapeQualifiedName = (name: string): string => name.replace(/\//g, "~");
 export const unescapeQualifiedName = (name: string): string => name.replace(/~/g, "/");

@@ -83,22 +83,37 @@ export function generatePodStatus(pod: Pod, state: PodState): PodStatus {
     condition("Ready", running, "ContainersNotReady", unready),
     condition("ContainersReady", running, "ContainersNotReady", unready),
     condition("PodScheduled", true),
-  ].map((c) => {
-    // A condition keeps its transition time while its status stays the same.
-    const before = old.conditions?.find((o) => o.type === c.type);
-    return { ...c, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : state.now };
-  });
+  ].map(keepTransitionTime(old, state.now));
   return {
     phase: running ? "Running" : "Pending",
     conditions,
     hostIP: state.hostIP,
     hostIPs: [{ ip: state.hostIP }],
-    startTime: old.startTime ?? state.now,
-    ...(initContainerStatuses.length ? { initContainerStatuses } : {}),
-    containerStatuses,
-    qosClass: qosClass(pod),
+    ...statusTail(pod, old, state.now, initContainerStatuses, containerStatuses),
   };
 }
+
+/** A condition keeps its transition time while its status stays the same. */
+const keepTransitionTime =
+  (old: PodStatus, now: string) =>
+  (c: PodCondition): PodCondition => {
+    const before = old.conditions?.find((o) => o.type === c.type);
+    return { ...c, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : now };
+  };
+
+/** What every pod status ends with: when the pod started, its containers' statuses, its QoS class. */
+const statusTail = (
+  pod: Pod,
+  old: PodStatus,
+  now: string,
+  initContainerStatuses: ContainerStatus[],
+  containerStatuses: ContainerStatus[],
+): PodStatus => ({
+  startTime: old.startTime ?? now,
+  ...(initContainerStatuses.length ? { initContainerStatuses } : {}),
+  containerStatuses,
+  qosClass: qosClass(pod),
+});
 
 /** Whether two statuses differ in anything but timestamps (so an unchanged pod is not rewritten every pass). */
 export function statusChanged(a: PodStatus | undefined, b: PodStatus): boolean {
@@ -116,26 +131,18 @@ export function statusChanged(a: PodStatus | undefined, b: PodStatus): boolean {
 }
 
 /** What runtime "process" knows of one container (src/node/runtime/process.ts). */
+interface TerminatedRun {
+  kind: "terminated";
+  exitCode: number;
+  reason: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt: string;
+}
+
 export interface ProcessContainerStatus {
-  state:
-    | { kind: "waiting"; reason: string; message?: string }
-    | { kind: "running"; startedAt: string }
-    | {
-        kind: "terminated";
-        exitCode: number;
-        reason: string;
-        message?: string;
-        startedAt?: string;
-        finishedAt: string;
-      };
-  lastState?: {
-    kind: "terminated";
-    exitCode: number;
-    reason: string;
-    message?: string;
-    startedAt?: string;
-    finishedAt: string;
-  };
+  state: { kind: "waiting"; reason: string; message?: string } | { kind: "running"; startedAt: string } | TerminatedRun;
+  lastState?: TerminatedRun;
   restartCount: number;
   containerID?: string;
 }
@@ -147,10 +154,7 @@ export interface ProcessPodState extends PodState {
 
 type Terminated = NonNullable<NonNullable<ContainerStatus["state"]>["terminated"]>;
 
-function terminatedOf(
-  t: { exitCode: number; reason: string; message?: string; startedAt?: string; finishedAt: string },
-  containerID: string | undefined,
-): Terminated {
+function terminatedOf(t: TerminatedRun, containerID: string | undefined): Terminated {
   return {
     exitCode: t.exitCode,
     reason: t.reason,
@@ -202,6 +206,50 @@ export function podPhase(
   return "Pending";
 }
 
+/** One container's status from what the runtime knows of it (`notStarted`: its waiting reason before its first run). */
+function containerStatusOf(
+  c: Pod["spec"]["containers"][number],
+  s: ProcessContainerStatus | undefined,
+  error: { reason: string; message: string } | undefined,
+  notStarted: string,
+): ContainerStatus {
+  const base = { name: c.name, image: c.image ?? "", imageID: "", restartCount: s?.restartCount ?? 0 };
+  const lastState = s?.lastState ? { terminated: terminatedOf(s.lastState, undefined) } : {};
+  if (!s || (error && s.state.kind !== "running")) {
+    return { ...base, state: { waiting: error ?? { reason: notStarted } }, lastState, ready: false, started: false };
+  }
+  const id = s.containerID ? { containerID: s.containerID } : {};
+  switch (s.state.kind) {
+    case "running":
+      return {
+        ...base,
+        ...id,
+        state: { running: { startedAt: s.state.startedAt } },
+        lastState,
+        ready: true,
+        started: true,
+      };
+    case "terminated":
+      return {
+        ...base,
+        ...id,
+        state: { terminated: terminatedOf(s.state, s.containerID) },
+        lastState,
+        ready: false,
+        started: false,
+      };
+    case "waiting":
+      return {
+        ...base,
+        ...id,
+        state: { waiting: { reason: s.state.reason, ...(s.state.message ? { message: s.state.message } : {}) } },
+        lastState,
+        ready: false,
+        started: false,
+      };
+  }
+}
+
 /**
  * Pod status for runtime "process" (generateAPIPodStatus with real containers): containerStatuses from the
  * runtime, the phase by getPhase, and a terminal phase (Succeeded, Failed — also Evicted) never changes again.
@@ -210,45 +258,8 @@ export function generateProcessPodStatus(pod: Pod, state: ProcessPodState): PodS
   const old = pod.status ?? {};
   const errors = state.containerErrors ?? {};
   const initContainers = pod.spec.initContainers ?? [];
-  const toStatus = (c: Pod["spec"]["containers"][number], notStarted: string): ContainerStatus => {
-    const s = state.containers.get(c.name);
-    const base = { name: c.name, image: c.image ?? "", imageID: "", restartCount: s?.restartCount ?? 0 };
-    const lastState = s?.lastState ? { terminated: terminatedOf(s.lastState, undefined) } : {};
-    const error = errors[c.name];
-    if (!s || (error && s.state.kind !== "running")) {
-      return { ...base, state: { waiting: error ?? { reason: notStarted } }, lastState, ready: false, started: false };
-    }
-    const id = s.containerID ? { containerID: s.containerID } : {};
-    switch (s.state.kind) {
-      case "running":
-        return {
-          ...base,
-          ...id,
-          state: { running: { startedAt: s.state.startedAt } },
-          lastState,
-          ready: true,
-          started: true,
-        };
-      case "terminated":
-        return {
-          ...base,
-          ...id,
-          state: { terminated: terminatedOf(s.state, s.containerID) },
-          lastState,
-          ready: false,
-          started: false,
-        };
-      case "waiting":
-        return {
-          ...base,
-          ...id,
-          state: { waiting: { reason: s.state.reason, ...(s.state.message ? { message: s.state.message } : {}) } },
-          lastState,
-          ready: false,
-          started: false,
-        };
-    }
-  };
+  const toStatus = (c: Pod["spec"]["containers"][number], notStarted: string): ContainerStatus =>
+    containerStatusOf(c, state.containers.get(c.name), errors[c.name], notStarted);
   const initContainerStatuses = initContainers.map((c) => {
     const status = toStatus(c, "PodInitializing");
     // An init container is "ready" once it completed (as upstream reports it).
@@ -293,10 +304,7 @@ export function generateProcessPodStatus(pod: Pod, state: ProcessPodState): PodS
     readyCondition("Ready"),
     readyCondition("ContainersReady"),
     condition("PodScheduled", true),
-  ].map((c) => {
-    const before = old.conditions?.find((o) => o.type === c.type);
-    return { ...c, lastTransitionTime: before && before.status === c.status ? before.lastTransitionTime : state.now };
-  });
+  ].map(keepTransitionTime(old, state.now));
   return {
     phase,
     // An eviction's (or another terminal) reason and message stay with the pod.
@@ -308,9 +316,6 @@ export function generateProcessPodStatus(pod: Pod, state: ProcessPodState): PodS
     // No network namespace: the containers use the node's network, so the pod's IP is the node's (as hostNetwork).
     podIP: state.hostIP,
     podIPs: [{ ip: state.hostIP }],
-    startTime: old.startTime ?? state.now,
-    ...(initContainerStatuses.length ? { initContainerStatuses } : {}),
-    containerStatuses,
-    qosClass: qosClass(pod),
+    ...statusTail(pod, old, state.now, initContainerStatuses, containerStatuses),
   };
 }

@@ -95,7 +95,10 @@ export class PodWorker {
   private readonly waitingSince = new Map<string, number>();
 
   constructor(private readonly options: PodWorkerOptions) {
-    this.queue = new WorkQueue<string>({ name: `node-${options.nodeName}-pods` });
+    this.queue = new WorkQueue<string>({
+      name: `node-${options.nodeName}-pods`,
+      log: (_message, { key, err }) => options.log(`syncing pod ${String(key)} failed; will retry`, err),
+    });
     const { pods, reconciler } = options;
     pods.onAdd((pod) => this.track(pod));
     pods.onUpdate((_old, pod) => this.track(pod));
@@ -140,15 +143,16 @@ export class PodWorker {
     }
   }
 
+  /** The control loop (WorkQueue.work): a sync that throws is retried with backoff, one that returns is forgotten. */
   run(signal: AbortSignal, workers = 4): Promise<void> {
     return this.queue.work(
       signal,
       async (key) => {
         try {
           await this.syncPod(key);
-          this.queue.forget(key);
         } catch (err) {
-          if (!isConflict(err)) this.options.log(`syncing pod ${key} failed; will retry`, err);
+          if (!isConflict(err)) throw err;
+          // A stale pod (the informer has not seen our last write yet): retried like a failure, not worth a line.
           this.queue.addRateLimited(key);
         }
       },

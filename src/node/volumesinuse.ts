@@ -4,7 +4,7 @@
 // instead of at the next once-a-second tick; leaving the list may wait for the tick (upstream removes a volume only
 // after it is unmounted, so nothing waits on that).
 import { csiUniqueVolumeName } from "./paths.js";
-import { deviceOf } from "./plugins/csi.js";
+import { deviceOf } from "./plugins/csivolume.js";
 import type { NodeStatusManager } from "./nodestatus.js";
 import type { ActualState } from "./volumemanager/actual.js";
 import type { DesiredPod } from "./volumemanager/desired.js";

@@ -2,10 +2,13 @@
 // the atomic writer, rewritten when the object changes. `items` pick keys and paths; modes default to
 // defaultMode (0644); a missing object or key is an error unless `optional`.
 import type { ConfigMap, KeyToPath, Secret } from "../../api/core/types.js";
+import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import { writeAtomically, type Payload } from "./atomicwriter.js";
-import { VolumeOperationError, type PluginContext } from "./context.js";
+import { setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
+import { tearDownEmptyDir } from "./emptydir.js";
+import type { VolumePlugin } from "./plugin.js";
 
 type ObjectVolume = Extract<DesiredVolume, { kind: "configMap" | "secret" }>;
 
@@ -22,39 +25,39 @@ export interface Source {
   data: Map<string, Buffer>;
 }
 
-export function configMapSource(
-  ctx: PluginContext,
-  namespace: string,
-  ref: { name?: string; optional?: boolean; items?: KeyToPath[] },
+type SourceRef = { name?: string; optional?: boolean; items?: KeyToPath[] };
+
+const objectSource = (
+  kind: Source["kind"],
+  ref: SourceRef,
   mode: number,
-): Source {
-  const name = ref.name ?? "";
-  const object = ctx.configMaps.get(`${namespace}/${name}`);
+  object: ConfigMap | Secret | undefined,
+  data: Map<string, Buffer>,
+): Source => ({
+  kind,
+  name: ref.name ?? "",
+  optional: ref.optional ?? false,
+  items: ref.items,
+  defaultMode: mode,
+  object,
+  data,
+});
+
+/** A configMap's keys: data as UTF-8 text, binaryData decoded from base64. */
+export function configMapSource(ctx: PluginContext, namespace: string, ref: SourceRef, mode: number): Source {
+  const object = ctx.configMaps.get(`${namespace}/${ref.name ?? ""}`);
   const data = new Map<string, Buffer>();
   for (const [k, v] of Object.entries(object?.data ?? {})) data.set(k, Buffer.from(v, "utf8"));
   for (const [k, v] of Object.entries(object?.binaryData ?? {})) data.set(k, Buffer.from(v, "base64"));
-  return {
-    kind: "configmap",
-    name,
-    optional: ref.optional ?? false,
-    items: ref.items,
-    defaultMode: mode,
-    object,
-    data,
-  };
+  return objectSource("configmap", ref, mode, object, data);
 }
 
-export function secretSource(
-  ctx: PluginContext,
-  namespace: string,
-  ref: { name?: string; optional?: boolean; items?: KeyToPath[] },
-  mode: number,
-): Source {
-  const name = ref.name ?? "";
-  const object = ctx.secrets.get(`${namespace}/${name}`);
+/** A secret's keys, decoded from base64. */
+export function secretSource(ctx: PluginContext, namespace: string, ref: SourceRef, mode: number): Source {
+  const object = ctx.secrets.get(`${namespace}/${ref.name ?? ""}`);
   const data = new Map<string, Buffer>();
   for (const [k, v] of Object.entries(object?.data ?? {})) data.set(k, Buffer.from(v, "base64"));
-  return { kind: "secret", name, optional: ref.optional ?? false, items: ref.items, defaultMode: mode, object, data };
+  return objectSource("secret", ref, mode, object, data);
 }
 
 function sourceOf(ctx: PluginContext, volume: ObjectVolume): Source {
@@ -109,13 +112,15 @@ export async function setUpObjectVolume(ctx: PluginContext, volume: ObjectVolume
   } catch (err) {
     throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
   }
-  return {
-    key,
-    podUid: volume.podUid,
-    plugin: volume.plugin,
-    innerName: volume.innerName,
-    dir,
-    sourceVersion: source.object?.metadata.resourceVersion ?? "absent",
-    uncertain: false,
-  };
+  return setUpAt(volume, key, dir, { sourceVersion: source.object?.metadata.resourceVersion ?? "absent" });
 }
+
+/** configMap and secret: written files, rewritten when the object changes, removed like an emptyDir (upstream wraps one). */
+const objectPlugin = (name: string): VolumePlugin<ObjectVolume> => ({
+  name,
+  setUp: (ctx, volume, _pod, key) => setUpObjectVolume(ctx, volume, key),
+  tearDown: (_ctx, mounted) => tearDownEmptyDir(mounted),
+  sourceVersion,
+});
+export const configMapPlugin = objectPlugin(pluginNames.configMap);
+export const secretPlugin = objectPlugin(pluginNames.secret);

@@ -19,6 +19,22 @@ export interface PluginContext {
   reportedInUse?: (uniqueName: string) => boolean;
 }
 
+/** What a volume set up at `dir` is in the actual state: certain, as it was just done. */
+export const setUpAt = (
+  volume: { podUid: string; plugin: string; innerName: string },
+  key: string,
+  dir: string,
+  more: Pick<MountedVolume, "csi" | "sourceVersion"> = {},
+): MountedVolume => ({
+  key,
+  podUid: volume.podUid,
+  plugin: volume.plugin,
+  innerName: volume.innerName,
+  dir,
+  ...more,
+  uncertain: false,
+});
+
 /** A failed step, worded for the pod's FailedMount event: `<operation> failed for volume "<name>" : <cause>`. */
 export class VolumeOperationError extends Error {
   override name = "VolumeOperationError";

@@ -7,12 +7,18 @@
 import { lstat, mkdir, readdir, readlink, rm, rmdir, symlink, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Pod } from "../../api/core/types.js";
-import type { VolumeCapability } from "../../csi/generated/csi/v1/VolumeCapability.js";
-import type { RegisteredDriver } from "../csidrivers.js";
-import { csiUniqueVolumeName, volDataFile } from "../paths.js";
+import { csiUniqueVolumeName, pluginNames, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import { describeCause, VolumeOperationError, type PluginContext } from "./context.js";
-import { nodeUnstage, uncertainUnlessFinal, type CsiVolume } from "./csi.js";
+import {
+  nodePublish,
+  nodeStage,
+  nodeUnstage,
+  uncertainUnlessFinal,
+  volumeContext,
+  type CsiVolume,
+  type NodeRequest,
+} from "./csivolume.js";
 
 async function writeVolData(ctx: PluginContext, volume: CsiVolume): Promise<void> {
   const dataDir = ctx.paths.csiBlockDataDir(volume.pvName);
@@ -26,14 +32,13 @@ async function writeVolData(ctx: PluginContext, volume: CsiVolume): Promise<void
 export async function stageBlockVolume(
   ctx: PluginContext,
   volume: CsiVolume,
-  driver: RegisteredDriver,
-  capability: VolumeCapability,
-  publishContext: Record<string, string>,
+  request: NodeRequest,
 ): Promise<StagedDevice> {
   const { driver: driverName, volumeHandle } = volume.source;
   const stagingPath = ctx.paths.csiBlockStagingPath(volume.pvName);
   const device: StagedDevice = {
     uniqueName: csiUniqueVolumeName(driverName, volumeHandle),
+    plugin: pluginNames.csi,
     driver: driverName,
     volumeHandle,
     stagingPath,
@@ -43,14 +48,7 @@ export async function stageBlockVolume(
   try {
     await writeVolData(ctx, volume);
     await mkdir(stagingPath, { recursive: true, mode: 0o750 });
-    await driver.client.node.NodeStageVolume({
-      volume_id: volumeHandle,
-      publish_context: publishContext,
-      staging_target_path: stagingPath,
-      volume_capability: capability,
-      volume_context: volume.source.volumeAttributes ?? {},
-      secrets: {},
-    });
+    await nodeStage(volume, request, stagingPath);
   } catch (err) {
     // operation_generator.go GenerateMapVolumeFunc: block failures are MapVolume.*, reported as FailedMapVolume.
     const failure = new VolumeOperationError("MapVolume.SetUpDevice", volume.pvName, describeCause(err));
@@ -65,16 +63,11 @@ export async function publishBlockVolume(
   volume: CsiVolume,
   pod: Pod,
   key: string,
-  driver: RegisteredDriver,
-  request: {
-    capability: VolumeCapability;
-    publishContext: Record<string, string>;
-    volumeContext: Record<string, string>;
-  },
+  request: NodeRequest,
 ): Promise<MountedVolume> {
   const { driver: driverName, volumeHandle } = volume.source;
   const podUid = pod.metadata.uid ?? "";
-  const stagingPath = driver.stageUnstage ? ctx.paths.csiBlockStagingPath(volume.pvName) : "";
+  const stagingPath = request.driver.stageUnstage ? ctx.paths.csiBlockStagingPath(volume.pvName) : "";
   const targetPath = ctx.paths.csiBlockPublishPath(volume.pvName, podUid);
   const mapPath = ctx.paths.podDeviceMapPath(podUid, volume.plugin, volume.innerName);
   const mounted: MountedVolume = {
@@ -97,16 +90,7 @@ export async function publishBlockVolume(
   try {
     await writeVolData(ctx, volume);
     await mkdir(dirname(targetPath), { recursive: true, mode: 0o750 });
-    await driver.client.node.NodePublishVolume({
-      volume_id: volumeHandle,
-      publish_context: request.publishContext,
-      staging_target_path: stagingPath,
-      target_path: targetPath,
-      volume_capability: request.capability,
-      readonly: volume.readOnly,
-      secrets: {},
-      volume_context: request.volumeContext,
-    });
+    await nodePublish(volume, request, { stagingPath, targetPath }, volumeContext(ctx, volume, pod));
     await mkdir(dirname(mapPath), { recursive: true, mode: 0o750 });
     // Idempotent: a link left by an earlier try (or a previous agent) that points elsewhere is replaced.
     const existing = await readlink(mapPath).catch(() => undefined);

@@ -3,9 +3,11 @@
 import { chmod, mkdir, rm } from "node:fs/promises";
 import { mountAt, mountsUnder, mountTmpfs, unmount } from "../../support/mount.js";
 import { Quantity } from "../../api/quantity.js";
+import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
-import { VolumeOperationError, type PluginContext } from "./context.js";
+import { setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
+import type { VolumePlugin } from "./plugin.js";
 
 type EmptyDirVolume = Extract<DesiredVolume, { kind: "emptyDir" }>;
 
@@ -26,7 +28,7 @@ export async function setUpEmptyDir(ctx: PluginContext, volume: EmptyDirVolume, 
   } catch (err) {
     throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
   }
-  return { key, podUid: volume.podUid, plugin: volume.plugin, innerName: volume.innerName, dir, uncertain: false };
+  return setUpAt(volume, key, dir);
 }
 
 export async function tearDownEmptyDir(mounted: MountedVolume): Promise<void> {
@@ -34,3 +36,10 @@ export async function tearDownEmptyDir(mounted: MountedVolume): Promise<void> {
   for (const path of (await mountsUnder(mounted.dir)).reverse()) await unmount(path);
   await rm(mounted.dir, { recursive: true, force: true });
 }
+
+/** kubernetes.io/empty-dir. */
+export const emptyDirPlugin: VolumePlugin<EmptyDirVolume> = {
+  name: pluginNames.emptyDir,
+  setUp: (ctx, volume, _pod, key) => setUpEmptyDir(ctx, volume, key),
+  tearDown: (_ctx, mounted) => tearDownEmptyDir(mounted),
+};

@@ -7,6 +7,8 @@ import { Quantity } from "../../api/quantity.js";
 import type { Client } from "../../client/index.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import { describeCause, VolumeOperationError, type PluginContext } from "./context.js";
+import type { CsiVolume } from "./csivolume.js";
+import type { NodeExpander } from "./plugin.js";
 
 const resizePending = "FileSystemResizePending";
 
@@ -69,3 +71,14 @@ export async function expandVolume(
     },
   });
 }
+
+/** The csi plugin's NodeExpandVolume: the claim the volume came from says what it waits for. */
+export const csiExpander: NodeExpander<CsiVolume> = {
+  pending(listers, volume) {
+    const claim = listers.claims.get(volume.claimKey);
+    const pv = listers.volumes.get(volume.pvName);
+    const size = pendingNodeExpansion(claim, pv);
+    return size && claim && pv ? { claim, volume: pv, size } : undefined;
+  },
+  expand: (ctx, client, mounted, { claim, volume, size }) => expandVolume(ctx, client, mounted, claim, volume, size),
+};

@@ -4,6 +4,10 @@ import { mkdir, open, stat } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { dirname } from "node:path";
 import type { HostPathVolumeSource } from "../../api/core/types.js";
+import { pluginNames } from "../paths.js";
+import type { DesiredVolume } from "../volumemanager/desired.js";
+import { setUpAt, VolumeOperationError } from "./context.js";
+import type { VolumePlugin } from "./plugin.js";
 
 export class HostPathTypeError extends Error {
   override name = "HostPathTypeError";
@@ -58,3 +62,19 @@ export async function checkHostPathType(source: HostPathVolumeSource): Promise<v
       throw new HostPathTypeError(`${String(type)} is an invalid volume type`);
   }
 }
+
+/** kubernetes.io/host-path, for hostPath volumes and PVs, and local PVs (a path on this node, upstream bind-mounts it). */
+export const hostPathPlugin: VolumePlugin<Extract<DesiredVolume, { kind: "hostPath" }>> = {
+  name: pluginNames.hostPath,
+  async setUp(_ctx, volume, _pod, key) {
+    try {
+      await checkHostPathType(volume.source);
+    } catch (err) {
+      throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
+    }
+    // Nothing under the pod's directory: the host path itself is the volume.
+    return setUpAt(volume, key, volume.source.path);
+  },
+  // The host's path is not the pod's to remove.
+  tearDown: async () => undefined,
+};

@@ -7,56 +7,15 @@
 import { spawn } from "node:child_process";
 import { mkdir, rmdir } from "node:fs/promises";
 import { isIPv6 } from "node:net";
-import type { NFSVolumeSource, PersistentVolume } from "../../api/core/types.js";
 import { mountAt } from "../../support/mount.js";
 import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
-import { VolumeOperationError, type PluginContext } from "./context.js";
+import type { DesiredVolume } from "../volumemanager/desired.js";
+import { setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
+import type { VolumePlugin } from "./plugin.js";
 
-/** What the volume manager knows of an nfs volume (its DesiredVolume). */
-export interface NfsVolume {
-  podUid: string;
-  outerName: string;
-  /** The pod volume's name inline, the PV's name for a claim. */
-  innerName: string;
-  plugin: string;
-  source: { server: string; path: string; readOnly?: boolean };
-  /** source.readOnly || the claim's readOnly */
-  readOnly: boolean;
-  /** The PV's spec.mountOptions (none inline). */
-  mountOptions: string[];
-}
-
-interface Base {
-  podUid: string;
-  outerName: string;
-  innerName: string;
-}
-
-/** pod.spec.volumes[].nfs as the volume manager wants it (desired.ts). */
-export const inlineNfsVolume = (base: Base, source: NFSVolumeSource): NfsVolume & { kind: "nfs" } => ({
-  ...base,
-  kind: "nfs",
-  plugin: pluginNames.nfs,
-  source,
-  readOnly: Boolean(source.readOnly),
-  mountOptions: [],
-});
-
-/** A claim bound to a PV with spec.nfs (desired.ts): the PV's name, its mountOptions, ro from either side. */
-export const persistentNfsVolume = (
-  base: Base,
-  pv: PersistentVolume & { spec: { nfs: NFSVolumeSource } },
-  claimReadOnly: boolean,
-): NfsVolume & { kind: "nfs" } => ({
-  ...base,
-  innerName: pv.metadata.name ?? "",
-  kind: "nfs",
-  plugin: pluginNames.nfs,
-  source: pv.spec.nfs,
-  readOnly: claimReadOnly || Boolean(pv.spec.nfs.readOnly),
-  mountOptions: pv.spec.mountOptions ?? [],
-});
+/** What the volume manager knows of an nfs volume (its DesiredVolume, built in desired.ts). */
+export type NfsVolume = Omit<Extract<DesiredVolume, { kind: "nfs" }>, "kind">;
 
 /** How long one `mount -t nfs` may take before it is killed and reported as failed (upstream has no bound). */
 let nfsMountTimeoutMs = 60_000;
@@ -129,14 +88,7 @@ export async function setUpNfs(
   signal?: AbortSignal,
 ): Promise<MountedVolume> {
   const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
-  const mounted: MountedVolume = {
-    key,
-    podUid: volume.podUid,
-    plugin: volume.plugin,
-    innerName: volume.innerName,
-    dir,
-    uncertain: false,
-  };
+  const mounted = setUpAt(volume, key, dir);
   if (await mountAt(dir)) return mounted;
   const source = nfsSource(volume.source.server, volume.source.path);
   try {
@@ -178,3 +130,10 @@ export async function tearDownNfs(mounted: MountedVolume, signal?: AbortSignal):
     if (err.code !== "ENOENT") throw err;
   });
 }
+
+/** kubernetes.io/nfs: its own step like any other, so a server that does not answer holds up this volume only. */
+export const nfsPlugin: VolumePlugin<Extract<DesiredVolume, { kind: "nfs" }>> = {
+  name: pluginNames.nfs,
+  setUp: (ctx, volume, _pod, key, signal) => setUpNfs(ctx, volume, key, signal),
+  tearDown: (_ctx, mounted, signal) => tearDownNfs(mounted, signal),
+};

@@ -2,11 +2,14 @@
 // configMap/secret/downwardAPI projections merged into one directory, written by the atomic writer and rewritten
 // when the pod or a projected object changes.
 import type { DownwardAPIVolumeFile, Pod } from "../../api/core/types.js";
+import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import { writeAtomically, type Payload } from "./atomicwriter.js";
 import { configMapSource, defaultMode, makePayload, requireSource, secretSource } from "./configmap.js";
-import { VolumeOperationError, type PluginContext } from "./context.js";
+import { setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
+import { tearDownEmptyDir } from "./emptydir.js";
+import type { VolumePlugin } from "./plugin.js";
 
 type FieldVolume = Extract<DesiredVolume, { kind: "downwardAPI" | "projected" }>;
 
@@ -101,13 +104,15 @@ export async function setUpProjectedVolume(
   } catch (err) {
     throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
   }
-  return {
-    key,
-    podUid: volume.podUid,
-    plugin: volume.plugin,
-    innerName: volume.innerName,
-    dir,
-    sourceVersion: version,
-    uncertain: false,
-  };
+  return setUpAt(volume, key, dir, { sourceVersion: version });
 }
+
+/** downwardAPI and projected: written files, rewritten when the pod or a projected object changes. */
+const fieldPlugin = (name: string): VolumePlugin<FieldVolume> => ({
+  name,
+  setUp: (ctx, volume, _pod, key) => setUpProjectedVolume(ctx, volume, key),
+  tearDown: (_ctx, mounted) => tearDownEmptyDir(mounted),
+  sourceVersion: projectedVersion,
+});
+export const downwardAPIPlugin = fieldPlugin(pluginNames.downwardAPI);
+export const projectedPlugin = fieldPlugin(pluginNames.projected);

@@ -18,6 +18,14 @@ export interface Exit {
 }
 
 /** What a restarted agent needs to find a run it did not start (pods/<uid>/containers/<name>/state.json). */
+/** A container's state as the runtime keeps it (the API's ContainerState, one kind at a time). */
+export type ContainerState =
+  | { kind: "waiting"; reason: string; message?: string }
+  | { kind: "running"; startedAt: string }
+  | ({ kind: "terminated"; startedAt?: string } & Exit);
+
+export type TerminatedState = Extract<ContainerState, { kind: "terminated" }>;
+
 export interface RunState {
   pid: number;
   startTime: string;

@@ -9,21 +9,14 @@
 // running is then reported as upstream reports one it cannot find (ContainerStatusUnknown, exit code 137) and is
 // restarted as its restartPolicy says.
 import { randomBytes } from "node:crypto";
-import { readdir, readFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Container, ContainerState as ApiContainerState, ContainerStatus, Pod } from "../../api/core/types.js";
+import type { Container, Pod } from "../../api/core/types.js";
 import { containerLogPath, type ContainerRuntime, type PodRef } from "./runtime.js";
-import { ContainerRun, stateFile, type Exit, type RunState } from "./process-container.js";
+import { ContainerRun, type ContainerState, type TerminatedState } from "./process-container.js";
 import { containerArgv, containerEnv, ContainerConfigError, containerUser, type EnvSources } from "./process-env.js";
+import { killOrphanedContainers, now, seed } from "./process-restart.js";
 import type { ContainerMount } from "./process-setup.js";
-import { mountNamespaceOf, signalNamespace, startTimeOf } from "./procfs.js";
-
-export type ContainerState =
-  | { kind: "waiting"; reason: string; message?: string }
-  | { kind: "running"; startedAt: string }
-  | ({ kind: "terminated"; startedAt?: string } & Exit);
-
-type TerminatedState = Extract<ContainerState, { kind: "terminated" }>;
 
 export interface RuntimeContainerStatus {
   name: string;
@@ -64,7 +57,6 @@ export interface ProcessRuntimeOptions {
 }
 
 const maxBackoffMs = 300_000;
-const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
 export class ProcessRuntime implements ContainerRuntime {
   readonly name = "process" as const;
@@ -78,32 +70,9 @@ export class ProcessRuntime implements ContainerRuntime {
     return join(this.options.rootDir, "pods", podUid, "containers", container);
   }
 
-  /**
-   * Kills every container process a previous agent left running (called once, before any pod is synced). A state
-   * file counts only while its pid still has the recorded start time and mount namespace (pids are reused).
-   */
-  async killOrphans(): Promise<number> {
-    let killed = 0;
-    const podsDir = join(this.options.rootDir, "pods");
-    for (const uid of await readdir(podsDir).catch(() => [] as string[])) {
-      const dir = join(podsDir, uid, "containers");
-      for (const name of await readdir(dir).catch(() => [] as string[])) {
-        const file = join(dir, name, stateFile);
-        const state = await readFile(file, "utf8").then(
-          (text) => JSON.parse(text) as RunState,
-          () => undefined,
-        );
-        if (!state) continue;
-        if (
-          (await startTimeOf(state.pid)) === state.startTime &&
-          (await mountNamespaceOf(state.pid)) === state.mountNamespace
-        ) {
-          killed += await signalNamespace(state.mountNamespace, "SIGKILL");
-        }
-        await rm(file, { force: true });
-      }
-    }
-    return killed;
+  /** Kills every container process a previous agent left running (called once, before any pod is synced). */
+  killOrphans(): Promise<number> {
+    return killOrphanedContainers(this.options.rootDir);
   }
 
   containerPid(podUid: string, container: string): number | undefined {
@@ -385,40 +354,4 @@ export class ProcessRuntime implements ContainerRuntime {
     );
     this.timers.add(timer);
   }
-}
-
-/** A terminated state as the runtime keeps it, from one the API shows. */
-function fromTerminated(t: NonNullable<ApiContainerState["terminated"]>): TerminatedState {
-  return {
-    kind: "terminated",
-    exitCode: t.exitCode,
-    reason: t.reason ?? (t.exitCode === 0 ? "Completed" : "Error"),
-    message: t.message,
-    startedAt: t.startedAt,
-    finishedAt: t.finishedAt ?? now(),
-  };
-}
-
-/** A container's record from the status a previous agent reported (its run was killed with that agent). */
-function seed(c: ContainerRecord, status: ContainerStatus): void {
-  c.restartCount = status.restartCount;
-  c.containerID = status.containerID;
-  const terminated = status.state?.terminated;
-  if (terminated) {
-    c.state = fromTerminated(terminated);
-  } else if (status.state?.running) {
-    // kubelet_pods.go convertToAPIContainerStatuses: a container that was running and cannot be found any more.
-    c.state = {
-      kind: "terminated",
-      exitCode: 137,
-      reason: "ContainerStatusUnknown",
-      message: "The container could not be located when the pod was terminated",
-      startedAt: status.state.running.startedAt,
-      finishedAt: now(),
-    };
-  }
-  const last = status.lastState?.terminated;
-  // Waiting to be restarted (CrashLoopBackOff): the last run is the one to restart from.
-  if (last && status.state?.waiting) c.state = fromTerminated(last);
-  else if (last) c.lastState = fromTerminated(last);
 }

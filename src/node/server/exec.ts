@@ -157,6 +157,52 @@ const maxFrame = 32 * 1024;
 /** Output stops being read while this much is queued for a slow client. */
 const highWaterMark = 1 << 20;
 
+/** The command in the container's namespaces (nsenter), under `script` for a terminal when the client asked for one. */
+function spawnInContainer(
+  pid: number,
+  options: ExecOptions,
+  env: Record<string, string>,
+  initialSize: TerminalSize | undefined,
+): ChildProcess {
+  const nsenter = ["--target", String(pid), "--mount", "--uts", "--root", "--wd", "--", ...options.command];
+  const child = options.tty
+    ? spawn("script", ["-q", "-f", "-e", "-c", scriptCommand(nsenter, initialSize), "/dev/null"], {
+        env: { TERM: "xterm", ...env },
+        stdio: ["pipe", "pipe", "ignore"],
+      })
+    : spawn("nsenter", nsenter, {
+        env,
+        stdio: [
+          options.stdin ? "pipe" : "ignore",
+          options.stdout ? "pipe" : "ignore",
+          options.stderr ? "pipe" : "ignore",
+        ],
+      });
+  // Without -i the command still gets a terminal under -t; its input just never comes.
+  if (options.tty && !options.stdin) child.stdin?.end();
+  return child;
+}
+
+/** One frame from the client: stdin for the command, a terminal resize, or (v5) the client closing its stdin. */
+async function receiveFrame(
+  data: Buffer,
+  child: ChildProcess,
+  protocol: ChannelProtocol,
+  options: ExecOptions,
+): Promise<void> {
+  if (data.length === 0) return;
+  const channel = data[0];
+  const payload = data.subarray(1);
+  if (channel === channelStdin) {
+    if (options.stdin && child.stdin?.writable) child.stdin.write(payload);
+  } else if (channel === channelResize && options.tty) {
+    const size = parseTerminalSize(payload);
+    if (size) await resizeTerminal(child, size);
+  } else if (channel === channelClose && protocol === streamProtocolV5) {
+    if (payload[0] === channelStdin) child.stdin?.end();
+  }
+}
+
 /**
  * Runs one exec session on an upgraded websocket: the command inside the container whose first process is `pid`,
  * its streams on the channels, its exit status on the error channel, then a normal close. A client that goes away
@@ -199,22 +245,7 @@ export async function runExec(
     ws.off("message", keep);
     ws.off("close", closeEarly);
   }
-  const nsenter = ["--target", String(pid), "--mount", "--uts", "--root", "--wd", "--", ...options.command];
-  const child = options.tty
-    ? spawn("script", ["-q", "-f", "-e", "-c", scriptCommand(nsenter, initialSize), "/dev/null"], {
-        env: { TERM: "xterm", ...env },
-        stdio: ["pipe", "pipe", "ignore"],
-      })
-    : spawn("nsenter", nsenter, {
-        env,
-        stdio: [
-          options.stdin ? "pipe" : "ignore",
-          options.stdout ? "pipe" : "ignore",
-          options.stderr ? "pipe" : "ignore",
-        ],
-      });
-  // Without -i the command still gets a terminal under -t; its input just never comes.
-  if (options.tty && !options.stdin) child.stdin?.end();
+  const child = spawnInContainer(pid, options, env, initialSize);
 
   const forward = (stream: NodeJS.ReadableStream | null, channel: number) => {
     stream?.on("data", (chunk: Buffer) => {
@@ -230,19 +261,7 @@ export async function runExec(
   forward(child.stderr, channelStderr);
   child.stdin?.on("error", () => undefined); // the command exited without reading all of its input
 
-  const receive = async (data: Buffer) => {
-    if (data.length === 0) return;
-    const channel = data[0];
-    const payload = data.subarray(1);
-    if (channel === channelStdin) {
-      if (options.stdin && child.stdin?.writable) child.stdin.write(payload);
-    } else if (channel === channelResize && options.tty) {
-      const size = parseTerminalSize(payload);
-      if (size) await resizeTerminal(child, size);
-    } else if (channel === channelClose && protocol === streamProtocolV5) {
-      if (payload[0] === channelStdin) child.stdin?.end();
-    }
-  };
+  const receive = (data: Buffer) => receiveFrame(data, child, protocol, options);
   // In order: input typed after a resize reaches the command after the terminal has its new size.
   let received = Promise.resolve();
   const enqueue = (data: Buffer) => {

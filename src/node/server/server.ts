@@ -86,50 +86,58 @@ function refuseUpgrade(socket: Socket, code: number, message: string): void {
   );
 }
 
+/** GET containerLogs: the container's log file from the requested run, streamed while it runs when following. */
+async function serveLogs(
+  options: KubeletServerOptions,
+  stopping: AbortSignal,
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
+  const logOptions = parseLogQuery(query);
+  const pod = options.getPod(route.namespace, route.pod);
+  if (!pod) throw new KubeletRequestError(404, `pod "${route.pod}" does not exist`);
+  if (!callerKnowsPod(req, pod)) throw new KubeletRequestError(401, unauthorized);
+  if (!podContainers(pod).some((c) => c.name === route.container))
+    throw new KubeletRequestError(404, `container "${route.container}" not found in pod "${route.pod}"`);
+  const restartCount = logRestartCount(pod, route.container, logOptions.previous);
+  const uid = pod.metadata.uid ?? "";
+  const path = containerLogPath(
+    options.rootDir,
+    { namespace: route.namespace, name: route.pod, uid },
+    route.container,
+    restartCount,
+  );
+  // Follow ends when this run of the container ends: its process goes (or, without a runtime, its status says
+  // it no longer runs, or the pod is gone).
+  const runtime = options.runtime();
+  const pid = runtime?.containerPid(uid, route.container);
+  const isRunning = () => {
+    if (logOptions.previous) return false;
+    const current = options.getPod(route.namespace, route.pod);
+    if (!current || current.metadata.uid !== uid) return false;
+    if (runtime && runtime.name !== "none")
+      return pid !== undefined && runtime.containerPid(uid, route.container) === pid;
+    const status = current.status?.containerStatuses?.find((c) => c.name === route.container);
+    return status?.state?.running !== undefined && status.restartCount === restartCount;
+  };
+  const gone = new AbortController();
+  res.on("close", () => gone.abort());
+  const signal = AbortSignal.any([gone.signal, stopping]);
+  res.writeHead(200, { "content-type": "text/plain", "transfer-encoding": "chunked" });
+  res.flushHeaders();
+  for await (const chunk of readContainerLog(path, logOptions, isRunning, signal)) {
+    if (res.destroyed) break;
+    if (!res.write(chunk)) await drainedOrClosed(res);
+  }
+  res.end();
+}
+
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
   const { log } = options;
   const sessions = new Set<Promise<void>>();
   const abort = new AbortController();
-
-  async function serveLogs(route: Route, req: IncomingMessage, res: ServerResponse, query: URLSearchParams) {
-    const logOptions = parseLogQuery(query);
-    const pod = options.getPod(route.namespace, route.pod);
-    if (!pod) throw new KubeletRequestError(404, `pod "${route.pod}" does not exist`);
-    if (!callerKnowsPod(req, pod)) throw new KubeletRequestError(401, unauthorized);
-    if (!podContainers(pod).some((c) => c.name === route.container))
-      throw new KubeletRequestError(404, `container "${route.container}" not found in pod "${route.pod}"`);
-    const restartCount = logRestartCount(pod, route.container, logOptions.previous);
-    const uid = pod.metadata.uid ?? "";
-    const path = containerLogPath(
-      options.rootDir,
-      { namespace: route.namespace, name: route.pod, uid },
-      route.container,
-      restartCount,
-    );
-    // Follow ends when this run of the container ends: its process goes (or, without a runtime, its status says
-    // it no longer runs, or the pod is gone).
-    const runtime = options.runtime();
-    const pid = runtime?.containerPid(uid, route.container);
-    const isRunning = () => {
-      if (logOptions.previous) return false;
-      const current = options.getPod(route.namespace, route.pod);
-      if (!current || current.metadata.uid !== uid) return false;
-      if (runtime && runtime.name !== "none")
-        return pid !== undefined && runtime.containerPid(uid, route.container) === pid;
-      const status = current.status?.containerStatuses?.find((c) => c.name === route.container);
-      return status?.state?.running !== undefined && status.restartCount === restartCount;
-    };
-    const gone = new AbortController();
-    res.on("close", () => gone.abort());
-    const signal = AbortSignal.any([gone.signal, abort.signal]);
-    res.writeHead(200, { "content-type": "text/plain", "transfer-encoding": "chunked" });
-    res.flushHeaders();
-    for await (const chunk of readContainerLog(path, logOptions, isRunning, signal)) {
-      if (res.destroyed) break;
-      if (!res.write(chunk)) await drainedOrClosed(res);
-    }
-    res.end();
-  }
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://kubelet");
@@ -143,7 +151,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     if (!route) return send(404, "404 page not found");
     if (route.kind === "exec") return send(400, "Upgrade request required");
     if (req.method !== "GET") return send(405, "405: Method Not Allowed");
-    serveLogs(route, req, res, url.searchParams).catch((err: unknown) => {
+    serveLogs(options, abort.signal, route, req, res, url.searchParams).catch((err: unknown) => {
       if (err instanceof KubeletRequestError) return send(err.code, err.message);
       log("serving container logs failed", err);
       send(500, err instanceof Error ? err.message : String(err));

@@ -1,18 +1,8 @@
 // The actual state of the world (pkg/kubelet/volumemanager/cache/actual_state_of_world.go): which pod volumes
 // are set up and which CSI volumes are staged on this node. Filled by the reconciler as its steps succeed, and
-// at start reconstructed from the kubelet's directory layout and the kernel's mount table
-// (reconstruct.go), so a restarted agent unmounts what no pod needs and never mounts anything twice.
-import { readdir, readFile, stat, unlink } from "node:fs/promises";
-import { join } from "node:path";
-import { listMounts } from "../../support/mount.js";
-import type { NodePaths } from "../paths.js";
-import {
-  csiUniqueVolumeName,
-  csiVolumeDevicesDirName,
-  pluginNames,
-  unescapeQualifiedName,
-  volDataFile,
-} from "../paths.js";
+// at start reconstructed from the kubelet's directory layout and the kernel's mount table (reconstruct.ts), so a
+// restarted agent unmounts what no pod needs and never mounts anything twice. Below the plugins: they import it.
+import { csiUniqueVolumeName } from "../paths.js";
 
 export interface CsiVolumeData {
   driverName: string;
@@ -43,6 +33,8 @@ export interface MountedVolume {
 export interface StagedDevice {
   /** "kubernetes.io/csi/<driver>^<handle>" */
   uniqueName: string;
+  /** The plugin that staged it (and unstages it). */
+  plugin: string;
   driver: string;
   volumeHandle: string;
   stagingPath: string;
@@ -84,154 +76,5 @@ export class ActualState {
       if (v.csi && csiUniqueVolumeName(v.csi.driverName, v.csi.volumeHandle) === uniqueName) return true;
     }
     return false;
-  }
-}
-
-async function dirEntries(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch {
-    return [];
-  }
-}
-
-async function readVolData(file: string): Promise<CsiVolumeData | undefined> {
-  try {
-    const parsed: unknown = JSON.parse(await readFile(file, "utf8"));
-    if (typeof parsed !== "object" || parsed === null) return undefined;
-    const data = parsed as Record<string, unknown>;
-    if (typeof data.driverName !== "string" || typeof data.volumeHandle !== "string") return undefined;
-    return {
-      driverName: data.driverName,
-      volumeHandle: data.volumeHandle,
-      specVolID: typeof data.specVolID === "string" ? data.specVolID : "",
-      nodeName: typeof data.nodeName === "string" ? data.nodeName : undefined,
-      stagingPath: typeof data.stagingPath === "string" && data.stagingPath ? data.stagingPath : undefined,
-      ...(data.volumeMode === "Block" ? { volumeMode: "Block" as const } : {}),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Reads back what a previous run left: every pods/<uid>/volumes/<plugin>/<name> directory and every staged CSI
- * volume under plugins/kubernetes.io/csi. A CSI pod volume whose target is a mount point is certainly mounted;
- * anything else is recorded as uncertain so the reconciler either sets it up again or tears it down.
- */
-export async function reconstruct(paths: NodePaths): Promise<ActualState> {
-  const state = new ActualState();
-  const mountPoints = new Set((await listMounts()).map((m) => m.mountPoint));
-  for (const podUid of await dirEntries(paths.podsDir)) {
-    const volumesDir = paths.podVolumesDir(podUid);
-    for (const pluginDir of await dirEntries(volumesDir)) {
-      const plugin = unescapeQualifiedName(pluginDir);
-      for (const innerName of await dirEntries(join(volumesDir, pluginDir))) {
-        const dir = join(volumesDir, pluginDir, innerName);
-        const key = `${podUid}/${plugin}/${innerName}`;
-        if (plugin === pluginNames.csi) {
-          const data = await readVolData(join(dir, volDataFile));
-          const targetPath = join(dir, "mount");
-          if (!data) {
-            // No vol_data.json: the agent died before it published anything here; only the directory is left.
-            state.markMounted({ key, podUid, plugin, innerName, dir, uncertain: true });
-            continue;
-          }
-          state.markMounted({
-            key,
-            podUid,
-            plugin,
-            innerName,
-            dir,
-            csi: { ...data, targetPath },
-            uncertain: !mountPoints.has(targetPath),
-          });
-        } else {
-          state.markMounted({ key, podUid, plugin, innerName, dir, uncertain: true });
-        }
-      }
-    }
-    await reconstructBlockVolumes(paths, podUid, state, mountPoints);
-  }
-  const csiDir = join(paths.root, "plugins", pluginNames.csi);
-  for (const driver of await dirEntries(csiDir)) {
-    if (driver === csiVolumeDevicesDirName) continue; // raw block volumes, read below
-    for (const hash of await dirEntries(join(csiDir, driver))) {
-      const data = await readVolData(join(csiDir, driver, hash, volDataFile));
-      if (!data) continue;
-      const stagingPath = join(csiDir, driver, hash, "globalmount");
-      state.markStaged({
-        uniqueName: csiUniqueVolumeName(data.driverName, data.volumeHandle),
-        driver: data.driverName,
-        volumeHandle: data.volumeHandle,
-        stagingPath,
-        uncertain: !mountPoints.has(stagingPath),
-      });
-    }
-  }
-  await reconstructBlockDevices(paths, state);
-  return state;
-}
-
-const isDir = (path: string) =>
-  stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-
-/**
- * A pod's raw block volumes: each pods/<uid>/volumeDevices/kubernetes.io~csi/<pv> symlink, with what it maps from
- * volumeDevices/<pv>/data/vol_data.json. Published when the publish file is a mount point (the device bound on it).
- */
-async function reconstructBlockVolumes(
-  paths: NodePaths,
-  podUid: string,
-  state: ActualState,
-  mountPoints: Set<string>,
-): Promise<void> {
-  const plugin = pluginNames.csi;
-  const dir = join(paths.podVolumeDevicesDir(podUid), "kubernetes.io~csi");
-  for (const pvName of await dirEntries(dir)) {
-    const mapPath = join(dir, pvName);
-    const data = await readVolData(join(paths.csiBlockDataDir(pvName), volDataFile));
-    if (!data) {
-      // The link is made after publishing, which needs the data file: without it nothing can be torn down.
-      await unlink(mapPath).catch(() => undefined);
-      continue;
-    }
-    const targetPath = paths.csiBlockPublishPath(pvName, podUid);
-    const stagingPath = paths.csiBlockStagingPath(pvName);
-    state.markMounted({
-      key: `${podUid}/${plugin}/${pvName}`,
-      podUid,
-      plugin,
-      innerName: pvName,
-      dir: mapPath,
-      csi: {
-        ...data,
-        volumeMode: "Block",
-        targetPath,
-        stagingPath: (await isDir(stagingPath)) ? stagingPath : undefined,
-      },
-      uncertain: !mountPoints.has(targetPath),
-    });
-  }
-}
-
-/** Staged raw block volumes: a data dir with a staging dir beside it. Never provable from the mount table. */
-async function reconstructBlockDevices(paths: NodePaths, state: ActualState): Promise<void> {
-  for (const pvName of await dirEntries(paths.csiVolumeDevicesDir)) {
-    if (pvName === "staging" || pvName === "publish") continue;
-    const data = await readVolData(join(paths.csiBlockDataDir(pvName), volDataFile));
-    const stagingPath = paths.csiBlockStagingPath(pvName);
-    if (!data || !(await isDir(stagingPath))) continue;
-    state.markStaged({
-      uniqueName: csiUniqueVolumeName(data.driverName, data.volumeHandle),
-      driver: data.driverName,
-      volumeHandle: data.volumeHandle,
-      stagingPath,
-      uncertain: true,
-      blockPvName: pvName,
-    });
   }
 }

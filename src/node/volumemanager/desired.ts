@@ -1,6 +1,7 @@
 // The desired state of the world (pkg/kubelet/volumemanager/cache/desired_state_of_world.go and the populator):
 // for every pod bound to this node and not being deleted, the volumes it needs, resolved to what mounts them
-// (a claim to its PV's CSI source, a configMap to its name, …). Pure: reads caches, never writes.
+// (a claim to its PV's CSI source, a configMap to its name, …). Pure: reads caches, never writes. Below the
+// plugins: they import these types, and nothing here imports a plugin.
 import type {
   ConfigMapVolumeSource,
   CSIPersistentVolumeSource,
@@ -8,15 +9,16 @@ import type {
   EmptyDirVolumeSource,
   ProjectedVolumeSource,
   HostPathVolumeSource,
+  NFSVolumeSource,
   PersistentVolume,
   PersistentVolumeClaim,
   PersistentVolumeMode,
   Pod,
   SecretVolumeSource,
+  Volume,
 } from "../../api/core/types.js";
 import type { Lister } from "../../client/index.js";
 import { pluginNames } from "../paths.js";
-import { inlineNfsVolume, persistentNfsVolume, type NfsVolume } from "../plugins/nfs.js";
 
 interface Common {
   podUid: string;
@@ -48,7 +50,14 @@ export type DesiredVolume = Common &
     | { kind: "secret"; source: SecretVolumeSource; namespace: string }
     | { kind: "downwardAPI"; source: DownwardAPIVolumeSource; pod: Pod }
     | { kind: "projected"; source: ProjectedVolumeSource; pod: Pod }
-    | ({ kind: "nfs" } & Omit<NfsVolume, keyof Common>)
+    | {
+        kind: "nfs";
+        source: { server: string; path: string; readOnly?: boolean };
+        /** source.readOnly || the claim's readOnly */
+        readOnly: boolean;
+        /** The PV's spec.mountOptions (none inline). */
+        mountOptions: string[];
+      }
   );
 
 /** A volume the populator could not turn into something mountable, with upstream's reason. */
@@ -117,116 +126,94 @@ export interface DesiredListers {
   volumes: Lister<PersistentVolume>;
 }
 
+type Base = Pick<Common, "podUid" | "outerName" | "innerName">;
+
 /** The volumes of one pod, or the reason each of them cannot be mounted (yet). */
 export function desiredPod(pod: Pod, listers: DesiredListers): DesiredPod {
   const podUid = pod.metadata.uid ?? "";
-  const namespace = pod.metadata.namespace ?? "default";
   const out: DesiredPod = { pod, volumes: [], errors: [] };
   for (const volume of pod.spec.volumes ?? []) {
     const base = { podUid, outerName: volume.name, innerName: volume.name };
-    if (volume.emptyDir)
-      out.volumes.push({ ...base, plugin: pluginNames.emptyDir, kind: "emptyDir", source: volume.emptyDir });
-    else if (volume.hostPath)
-      out.volumes.push({ ...base, plugin: pluginNames.hostPath, kind: "hostPath", source: volume.hostPath });
-    else if (volume.configMap)
-      out.volumes.push({
-        ...base,
-        plugin: pluginNames.configMap,
-        kind: "configMap",
-        source: volume.configMap,
-        namespace,
-      });
-    else if (volume.secret)
-      out.volumes.push({ ...base, plugin: pluginNames.secret, kind: "secret", source: volume.secret, namespace });
-    else if (volume.downwardAPI)
-      out.volumes.push({
-        ...base,
-        plugin: pluginNames.downwardAPI,
-        kind: "downwardAPI",
-        source: volume.downwardAPI,
-        pod,
-      });
-    else if (volume.projected)
-      out.volumes.push({ ...base, plugin: pluginNames.projected, kind: "projected", source: volume.projected, pod });
-    else if (volume.nfs) out.volumes.push(inlineNfsVolume(base, volume.nfs));
-    else if (volume.persistentVolumeClaim) {
-      const claimName = volume.persistentVolumeClaim.claimName;
-      const claim = listers.claims.get(`${namespace}/${claimName}`);
-      // Wording as upstream's desired_state_of_world_populator.getPVCExtractPV / getPVSpec.
-      if (!claim) {
-        out.errors.push({ ...base, podUid, message: `persistentvolumeclaim "${claimName}" not found` });
-        continue;
-      }
-      if (claim.metadata.deletionTimestamp) {
-        out.errors.push({ ...base, message: `PVC ${namespace}/${claimName} is being deleted` });
-        continue;
-      }
-      const pvName = claim.spec.volumeName ?? "";
-      if (claim.status?.phase !== "Bound" || pvName === "") {
-        out.errors.push({
-          ...base,
-          message:
-            `PVC ${namespace}/${claimName} has non-bound phase ("${claim.status?.phase ?? "Pending"}") ` +
-            `or empty pvc.Spec.VolumeName ("${pvName}")`,
-        });
-        continue;
-      }
-      const pv = listers.volumes.get(pvName);
-      if (!pv) {
-        out.errors.push({
-          ...base,
-          message: `failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`,
-        });
-        continue;
-      }
-      if (pv.spec.claimRef?.uid && pv.spec.claimRef.uid !== claim.metadata.uid) {
-        out.errors.push({
-          ...base,
-          message: `failed to fetch PV ${pvName} from API server: pv.Spec.ClaimRef.UID (${pv.spec.claimRef.uid}) does not point to claim.UID (${claim.metadata.uid})`,
-        });
-        continue;
-      }
-      const readOnly = Boolean(volume.persistentVolumeClaim.readOnly);
-      if (pv.spec.csi) {
-        out.volumes.push({
-          ...base,
-          innerName: pvName,
-          plugin: pluginNames.csi,
-          kind: "csi",
-          source: pv.spec.csi,
-          pvName,
-          claimKey: `${namespace}/${claimName}`,
-          readOnly: readOnly || Boolean(pv.spec.csi.readOnly),
-          mountOptions: pv.spec.mountOptions ?? [],
-          volumeMode: pv.spec.volumeMode ?? "Filesystem",
-          accessModes: pv.spec.accessModes ?? [],
-        });
-      } else if (pv.spec.nfs) {
-        out.volumes.push(persistentNfsVolume(base, { ...pv, spec: { ...pv.spec, nfs: pv.spec.nfs } }, readOnly));
-      } else if (pv.spec.hostPath) {
-        out.volumes.push({
-          ...base,
-          innerName: pvName,
-          plugin: pluginNames.hostPath,
-          kind: "hostPath",
-          source: pv.spec.hostPath,
-        });
-      } else if (pv.spec.local) {
-        // A local PV is a path on this node: mounted like a hostPath Directory (upstream bind-mounts it).
-        out.volumes.push({
-          ...base,
-          innerName: pvName,
-          plugin: pluginNames.hostPath,
-          kind: "hostPath",
-          source: { path: pv.spec.local.path, type: "Directory" },
-        });
-      } else {
-        out.errors.push({ ...base, message: `no volume plugin matched name: PersistentVolume ${pvName}` });
-      }
-    } else {
-      const kind = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
-      out.errors.push({ ...base, message: `stowage's node agent does not support ${kind} volumes yet` });
-    }
+    const desired = volume.persistentVolumeClaim
+      ? claimedVolume(pod, volume, base, listers)
+      : inlineVolume(pod, volume, base);
+    if (typeof desired === "string") out.errors.push({ ...base, message: desired });
+    else out.volumes.push(desired);
   }
   return out;
+}
+
+/** A volume whose source is in the pod's spec, or why it cannot be mounted. */
+function inlineVolume(pod: Pod, volume: Volume, base: Base): DesiredVolume | string {
+  const namespace = pod.metadata.namespace ?? "default";
+  if (volume.emptyDir) return { ...base, plugin: pluginNames.emptyDir, kind: "emptyDir", source: volume.emptyDir };
+  if (volume.hostPath) return { ...base, plugin: pluginNames.hostPath, kind: "hostPath", source: volume.hostPath };
+  if (volume.configMap)
+    return { ...base, plugin: pluginNames.configMap, kind: "configMap", source: volume.configMap, namespace };
+  if (volume.secret) return { ...base, plugin: pluginNames.secret, kind: "secret", source: volume.secret, namespace };
+  if (volume.downwardAPI)
+    return { ...base, plugin: pluginNames.downwardAPI, kind: "downwardAPI", source: volume.downwardAPI, pod };
+  if (volume.projected)
+    return { ...base, plugin: pluginNames.projected, kind: "projected", source: volume.projected, pod };
+  if (volume.nfs) return nfsVolume(base, volume.nfs, Boolean(volume.nfs.readOnly), []);
+  const kind = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
+  return `stowage's node agent does not support ${kind} volumes yet`;
+}
+
+/** An nfs volume inline, or a claim's PV with spec.nfs (then named for the PV, with its mountOptions). */
+const nfsVolume = (base: Base, source: NFSVolumeSource, readOnly: boolean, mountOptions: string[]): DesiredVolume => ({
+  ...base,
+  kind: "nfs",
+  plugin: pluginNames.nfs,
+  source,
+  readOnly,
+  mountOptions,
+});
+
+/** A claim's volume through its bound PV, or why it cannot be mounted (yet). */
+function claimedVolume(pod: Pod, volume: Volume, base: Base, listers: DesiredListers): DesiredVolume | string {
+  const namespace = pod.metadata.namespace ?? "default";
+  const claimName = volume.persistentVolumeClaim?.claimName ?? "";
+  const claim = listers.claims.get(`${namespace}/${claimName}`);
+  // Wording as upstream's desired_state_of_world_populator.getPVCExtractPV / getPVSpec.
+  if (!claim) return `persistentvolumeclaim "${claimName}" not found`;
+  if (claim.metadata.deletionTimestamp) return `PVC ${namespace}/${claimName} is being deleted`;
+  const pvName = claim.spec.volumeName ?? "";
+  if (claim.status?.phase !== "Bound" || pvName === "") {
+    return (
+      `PVC ${namespace}/${claimName} has non-bound phase ("${claim.status?.phase ?? "Pending"}") ` +
+      `or empty pvc.Spec.VolumeName ("${pvName}")`
+    );
+  }
+  const pv = listers.volumes.get(pvName);
+  if (!pv) return `failed to fetch PV ${pvName} from API server: persistentvolumes "${pvName}" not found`;
+  if (pv.spec.claimRef?.uid && pv.spec.claimRef.uid !== claim.metadata.uid) {
+    return `failed to fetch PV ${pvName} from API server: pv.Spec.ClaimRef.UID (${pv.spec.claimRef.uid}) does not point to claim.UID (${claim.metadata.uid})`;
+  }
+  const readOnly = Boolean(volume.persistentVolumeClaim?.readOnly);
+  const named = { ...base, innerName: pvName };
+  if (pv.spec.csi) {
+    return {
+      ...named,
+      plugin: pluginNames.csi,
+      kind: "csi",
+      source: pv.spec.csi,
+      pvName,
+      claimKey: `${namespace}/${claimName}`,
+      readOnly: readOnly || Boolean(pv.spec.csi.readOnly),
+      mountOptions: pv.spec.mountOptions ?? [],
+      volumeMode: pv.spec.volumeMode ?? "Filesystem",
+      accessModes: pv.spec.accessModes ?? [],
+    };
+  }
+  if (pv.spec.nfs) {
+    return nfsVolume(named, pv.spec.nfs, readOnly || Boolean(pv.spec.nfs.readOnly), pv.spec.mountOptions ?? []);
+  }
+  if (pv.spec.hostPath) return { ...named, plugin: pluginNames.hostPath, kind: "hostPath", source: pv.spec.hostPath };
+  if (pv.spec.local) {
+    // A local PV is a path on this node: mounted like a hostPath Directory (upstream bind-mounts it).
+    const source = { path: pv.spec.local.path, type: "Directory" as const };
+    return { ...named, plugin: pluginNames.hostPath, kind: "hostPath", source };
+  }
+  return `no volume plugin matched name: PersistentVolume ${pvName}`;
 }

@@ -1,55 +1,23 @@
 // The reconciler (pkg/kubelet/volumemanager/reconciler): every ~100 ms it compares the desired state (pods bound
 // here and the volumes they need) with the actual state (what is set up) and starts the next step for each
 // volume that differs — tear down what no pod needs, unstage what no pod publishes, attach-wait, stage, publish,
-// set up, refresh changed configMaps/secrets. At most one step per volume (or staged device) runs at a time,
-// every step is idempotent, and a failed one is retried with per-volume exponential backoff
-// (nestedpendingoperations). Failures a user can act on become FailedMount events on the pod.
+// set up, refresh changed configMaps/secrets, expand. It decides when; each volume's plugin (plugins/registry.ts)
+// knows how. Steps run through PendingOperations (operations.ts): one at a time per volume or device, retried with
+// backoff, failures a user can act on reported as events.
 import type { Pod } from "../../api/core/types.js";
-import {
-  EventFailedMapVolume,
-  EventFailedMountVolume,
-  EventFileSystemResizeSuccess,
-  EventVolumeResizeFailed,
-} from "../../api/wellknown.js";
+import { EventFileSystemResizeSuccess, EventVolumeResizeFailed } from "../../api/wellknown.js";
 import type { Client, EventRecorder, Lister } from "../../client/index.js";
-import { expandVolume, pendingNodeExpansion } from "../plugins/expand.js";
-import { projectedVersion, setUpProjectedVolume } from "../plugins/projected.js";
-import {
-  AttachPendingError,
-  UncertainOperationError,
-  VolumeOperationError,
-  type PluginContext,
-} from "../plugins/context.js";
-import { setUpObjectVolume, sourceVersion } from "../plugins/configmap.js";
-import {
-  deviceOf,
-  forgetStaging,
-  needsStaging,
-  publishVolume,
-  stageVolume,
-  unpublishVolume,
-  unstageVolume,
-} from "../plugins/csi.js";
-import { setUpEmptyDir, tearDownEmptyDir } from "../plugins/emptydir.js";
-import { checkHostPathType } from "../plugins/hostpath.js";
-import { setUpNfs, tearDownNfs } from "../plugins/nfs.js";
-import { csiUniqueVolumeName, pluginNames } from "../paths.js";
-import type { ActualState, MountedVolume, StagedDevice } from "./actual.js";
-import {
-  desiredPod,
-  podNeedsVolumes,
-  volumeKey,
-  type DesiredListers,
-  type DesiredPod,
-  type DesiredVolume,
-} from "./desired.js";
-
-/** Raw block volumes are mapped, not mounted: their failures are FailedMapVolume events (operation_generator.go). */
-const failedReason = (volume: DesiredVolume): string =>
-  volume.kind === "csi" && volume.volumeMode === "Block" ? EventFailedMapVolume : EventFailedMountVolume;
+import { AttachPendingError, UncertainOperationError, type PluginContext } from "../plugins/context.js";
+import type { VolumePlugin } from "../plugins/plugin.js";
+import type { VolumePluginRegistry } from "../plugins/registry.js";
+import type { ActualState, MountedVolume } from "./actual.js";
+import { volumeKey, type DesiredListers, type DesiredPod, type DesiredVolume } from "./desired.js";
+import { PendingOperations } from "./operations.js";
+import { DesiredStatePopulator } from "./populator.js";
 
 export interface ReconcilerOptions {
   ctx: PluginContext;
+  plugins: VolumePluginRegistry;
   actual: ActualState;
   pods: Lister<Pod>;
   listers: DesiredListers;
@@ -68,79 +36,40 @@ export interface ReconcilerOptions {
 interface WantedVolume {
   key: string;
   volume: DesiredVolume;
-  /** The staged device a CSI volume publishes from. */
+  plugin: VolumePlugin;
+  /** The staged device the volume publishes from (plugins with a device mounter). */
   device?: string;
 }
 
-/** Volume kinds with nothing to refresh once set up (configMap, secret, downwardAPI, projected follow their sources). */
-const settledKinds: ReadonlySet<DesiredVolume["kind"]> = new Set(["csi", "emptyDir", "hostPath", "nfs"]);
-
-interface Backoff {
-  until: number;
-  delayMs: number;
-}
-
 export class Reconciler {
-  private readonly inFlight = new Map<string, { devices: Set<string> }>();
-  private readonly backoff = new Map<string, Backoff>();
   /** Latest attach-pending state per volume key: reported as "unattached" in timeout events. */
   readonly unattached = new Set<string>();
+  private readonly operations: PendingOperations;
+  private readonly populator: DesiredStatePopulator;
   private wake?: () => void;
   private pending = false;
   /** The agent's stop signal: long-running mount commands (nfs) are killed with it, so stopping never waits on them. */
   private stopping?: AbortSignal;
 
-  constructor(private readonly options: ReconcilerOptions) {}
+  constructor(private readonly options: ReconcilerOptions) {
+    this.populator = new DesiredStatePopulator(options.pods, options.listers);
+    this.operations = new PendingOperations({
+      ...options,
+      onFinished: (podUid, succeeded) => {
+        options.onChange(podUid);
+        if (succeeded) this.trigger();
+      },
+    });
+  }
 
   /** The desired state, computed from the caches (cheap: no API calls). */
   desiredPods(): DesiredPod[] {
-    const out: DesiredPod[] = [];
-    for (const pod of this.options.pods.list()) {
-      if (podNeedsVolumes(pod)) out.push(this.desiredOf(pod));
-    }
-    return out;
+    return this.populator.desiredPods();
   }
-
-  /**
-   * desiredPod, reused while the pod and every claim and PV it resolved through are the same cache objects
-   * (informers replace objects, never change them): a pass runs every few ms and looks at every pod on the node,
-   * and recomputing them all was the largest CPU cost per pod with hundreds of pods (bench/node.ts).
-   */
-  private readonly desiredMemo = new WeakMap<Pod, { claimKeys: string[]; inputs: unknown[]; desired: DesiredPod }>();
 
   /** The pod's desired volumes (memoized; the pod worker reads them too). Callers must not change the result. */
   desiredOf(pod: Pod): DesiredPod {
-    const memo = this.desiredMemo.get(pod);
-    if (memo && this.sameInputs(memo.claimKeys, memo.inputs)) return memo.desired;
-    // The pod's claim keys are computed once per pod object: checking the memo allocates nothing.
-    const claimKeys = memo?.claimKeys ?? [];
-    if (!memo) {
-      for (const volume of pod.spec.volumes ?? []) {
-        if (volume.persistentVolumeClaim) {
-          claimKeys.push(`${pod.metadata.namespace ?? "default"}/${volume.persistentVolumeClaim.claimName}`);
-        }
-      }
-    }
-    const { claims, volumes } = this.options.listers;
-    const inputs: unknown[] = [];
-    for (const key of claimKeys) {
-      const claim = claims.get(key);
-      inputs.push(claim, claim?.spec.volumeName ? volumes.get(claim.spec.volumeName) : undefined);
-    }
-    const desired = desiredPod(pod, this.options.listers);
-    this.desiredMemo.set(pod, { claimKeys, inputs, desired });
-    return desired;
-  }
-
-  /** Whether every claim (and the PV it names) is still the cache object desiredPod resolved through. */
-  private sameInputs(claimKeys: string[], inputs: unknown[]): boolean {
-    const { claims, volumes } = this.options.listers;
-    for (let i = 0; i < claimKeys.length; i++) {
-      const claim = claims.get(claimKeys[i]);
-      if (claim !== inputs[2 * i]) return false;
-      if ((claim?.spec.volumeName ? volumes.get(claim.spec.volumeName) : undefined) !== inputs[2 * i + 1]) return false;
-    }
-    return true;
+    return this.populator.desiredOf(pod);
   }
 
   private readonly wantedMemo = new WeakMap<DesiredPod, WantedVolume[]>();
@@ -148,11 +77,10 @@ export class Reconciler {
   private wantedOf(desired: DesiredPod): WantedVolume[] {
     let out = this.wantedMemo.get(desired);
     if (!out) {
-      out = desired.volumes.map((volume) => ({
-        key: volumeKey(volume),
-        volume,
-        ...(volume.kind === "csi" ? { device: deviceOf(volume) } : {}),
-      }));
+      out = desired.volumes.map((volume) => {
+        const plugin = this.options.plugins.forVolume(volume);
+        return { key: volumeKey(volume), volume, plugin, device: plugin.deviceMounter?.deviceOf(volume) };
+      });
       this.wantedMemo.set(desired, out);
     }
     return out;
@@ -167,13 +95,17 @@ export class Reconciler {
   private readonly settled = new WeakMap<DesiredPod, (MountedVolume | undefined)[]>();
   private nextFullPass = 0;
 
+  private running(key: string): boolean {
+    return this.operations.isRunning(key) || this.operations.isRunning(`expand/${key}`);
+  }
+
   private stillSettled(desired: DesiredPod, wanted: WantedVolume[]): boolean {
     const seen = this.settled.get(desired);
     if (!seen) return false;
     for (let i = 0; i < wanted.length; i++) {
       const { key } = wanted[i];
       if (this.options.actual.volumes.get(key) !== seen[i]) return false;
-      if (this.inFlight.has(key) || this.inFlight.has(`expand/${key}`)) return false;
+      if (this.running(key)) return false;
     }
     return true;
   }
@@ -181,19 +113,12 @@ export class Reconciler {
   /** After a pass looked at the pod: whether it has nothing left to do, as stillSettled relies on. */
   private noteSettled(desired: DesiredPod, wanted: WantedVolume[]): void {
     const seen: MountedVolume[] = [];
-    for (const { key, volume } of wanted) {
+    for (const { key, volume, plugin } of wanted) {
       const mounted = this.options.actual.volumes.get(key);
-      if (!mounted || mounted.uncertain || !settledKinds.has(volume.kind)) return;
-      if (this.inFlight.has(key) || this.inFlight.has(`expand/${key}`)) return;
-      if (
-        volume.kind === "csi" &&
-        pendingNodeExpansion(
-          this.options.listers.claims.get(volume.claimKey),
-          this.options.listers.volumes.get(volume.pvName),
-        )
-      ) {
-        return;
-      }
+      // A volume that follows its sources (sourceVersion) is looked at on every pass.
+      if (!mounted || mounted.uncertain || plugin.sourceVersion) return;
+      if (this.running(key)) return;
+      if (plugin.expander?.pending(this.options.listers, volume)) return;
       seen.push(mounted);
     }
     this.settled.set(desired, seen);
@@ -201,7 +126,7 @@ export class Reconciler {
 
   /** Whether every step is finished for the pod's volumes and none is running. */
   idle(): boolean {
-    return this.inFlight.size === 0;
+    return this.operations.size === 0;
   }
 
   /** Runs a pass now instead of at the next interval. */
@@ -239,7 +164,7 @@ export class Reconciler {
       });
     }
     // Let running steps finish so nothing is half-recorded when the agent stops.
-    while (this.inFlight.size > 0) await new Promise((r) => setTimeout(r, 10));
+    while (this.operations.size > 0) await new Promise((r) => setTimeout(r, 10));
   }
 
   /**
@@ -247,239 +172,130 @@ export class Reconciler {
    * earlier pass and unchanged since are not looked at again, except by a full pass every fullPassIntervalMs.
    */
   reconcile(): void {
-    const { actual, ctx } = this.options;
     const now = Date.now();
     const full = now >= this.nextFullPass;
     if (full) this.nextFullPass = now + (this.options.fullPassIntervalMs ?? 2000);
-    const desired = this.desiredPods();
-    const wanted = new Map<string, { volume: DesiredVolume; pod: Pod }>();
+    const wantedKeys = new Set<string>();
     const wantedDevices = new Set<string>();
     /** The volumes step 3 looks at: those of pods not settled. */
-    const check = new Map<string, { volume: DesiredVolume; pod: Pod }>();
+    const check = new Map<string, { wanted: WantedVolume; pod: Pod }>();
     const checked: { desired: DesiredPod; wanted: WantedVolume[] }[] = [];
-    for (const desiredPod of desired) {
-      const { pod } = desiredPod;
-      const volumes = this.wantedOf(desiredPod);
-      const skip = !full && this.stillSettled(desiredPod, volumes);
-      for (const { key, volume, device } of volumes) {
-        wanted.set(key, { volume, pod });
-        if (!skip) check.set(key, { volume, pod });
-        if (device) wantedDevices.add(device);
+    for (const desired of this.desiredPods()) {
+      const volumes = this.wantedOf(desired);
+      const skip = !full && this.stillSettled(desired, volumes);
+      for (const wanted of volumes) {
+        wantedKeys.add(wanted.key);
+        if (!skip) check.set(wanted.key, { wanted, pod: desired.pod });
+        if (wanted.device) wantedDevices.add(wanted.device);
       }
-      if (!skip) checked.push({ desired: desiredPod, wanted: volumes });
+      if (!skip) checked.push({ desired, wanted: volumes });
     }
+    this.unmountVolumes(wantedKeys);
+    this.unmountDevices(wantedDevices);
+    for (const { wanted, pod } of check.values()) this.mountOrAttachVolume(wanted, pod);
+    for (const { desired, wanted } of checked) this.noteSettled(desired, wanted);
+  }
 
-    // 1. Unmount what no pod needs (reconciler.unmountVolumes).
-    for (const mounted of actual.volumes.values()) {
-      if (wanted.has(mounted.key)) continue;
-      this.start(mounted.key, [], () => this.tearDown(mounted));
+  /** 1. Tear down what no pod needs (reconciler.unmountVolumes). */
+  private unmountVolumes(wantedKeys: ReadonlySet<string>): void {
+    for (const mounted of this.options.actual.volumes.values()) {
+      if (wantedKeys.has(mounted.key)) continue;
+      this.operations.start(mounted.key, [], () => this.tearDown(mounted));
     }
-    // 2. Unstage devices nothing publishes any more (unmountDetachDevices).
+  }
+
+  /** 2. Unstage devices nothing publishes any more (unmountDetachDevices). */
+  private unmountDevices(wantedDevices: ReadonlySet<string>): void {
+    const { actual, ctx, plugins } = this.options;
     let published: Set<string> | undefined; // only needed when some staged device is not wanted
     for (const device of actual.devices.values()) {
       if (wantedDevices.has(device.uniqueName)) continue;
       published ??= actual.publishedDevices();
       if (published.has(device.uniqueName)) continue;
-      if (this.deviceBusy(device.uniqueName)) continue;
-      this.start(`device/${device.uniqueName}`, [device.uniqueName], async () => {
-        await unstageVolume(ctx, device);
+      if (this.operations.deviceBusy(device.uniqueName)) continue;
+      const mounter = plugins.deviceMounterOf(device);
+      if (!mounter) continue;
+      this.operations.start(`device/${device.uniqueName}`, [device.uniqueName], async () => {
+        await mounter.unmountDevice(ctx, device);
         actual.markUnstaged(device.uniqueName);
       });
     }
-    // 3. Set up what pods need (mountOrAttachVolumes), refresh configMaps/secrets that changed.
-    for (const [key, { volume, pod }] of check) {
-      const mounted = actual.volumes.get(key);
-      if (mounted && !mounted.uncertain) {
-        if (
-          (volume.kind === "configMap" || volume.kind === "secret") &&
-          mounted.sourceVersion !== sourceVersion(ctx, volume)
-        ) {
-          this.start(key, [], () => this.setUp(volume, pod, key));
-        }
-        if (
-          (volume.kind === "downwardAPI" || volume.kind === "projected") &&
-          mounted.sourceVersion !== projectedVersion(ctx, volume)
-        ) {
-          this.start(key, [], () => this.setUp(volume, pod, key));
-        }
-        if (volume.kind === "csi") {
-          const claim = this.options.listers.claims.get(volume.claimKey);
-          const pv = this.options.listers.volumes.get(volume.pvName);
-          const size = pendingNodeExpansion(claim, pv);
-          if (size && claim && pv) {
-            this.start(
-              `expand/${key}`,
-              [deviceOf(volume)],
-              async () => {
-                await expandVolume(ctx, this.options.client, mounted, claim, pv, size);
-                this.options.recorder.event(
-                  pod,
-                  "Normal",
-                  EventFileSystemResizeSuccess,
-                  `MountVolume.NodeExpandVolume succeeded for volume "${volume.pvName}" ${ctx.nodeName}`,
-                );
-              },
-              pod,
-              EventVolumeResizeFailed,
-            );
-          }
-        }
-        continue;
+  }
+
+  /** 3. Set up what a pod needs (mountOrAttachVolumes); refresh or expand what is set up. */
+  private mountOrAttachVolume(wanted: WantedVolume, pod: Pod): void {
+    const { key, volume, plugin, device } = wanted;
+    const mounted = this.options.actual.volumes.get(key);
+    if (mounted && !mounted.uncertain) {
+      if (plugin.sourceVersion && mounted.sourceVersion !== plugin.sourceVersion(this.options.ctx, volume)) {
+        this.operations.start(key, [], () => this.setUp(wanted, pod));
       }
-      if (volume.kind === "csi") {
-        const device = deviceOf(volume);
-        if (needsStaging(ctx, volume, actual.devices.get(device))) {
-          if (this.deviceBusy(device)) continue;
-          this.start(
-            `device/${device}`,
-            [device],
-            async () => {
-              try {
-                actual.markStaged(await stageVolume(ctx, volume));
-                this.unattached.delete(key);
-              } catch (err) {
-                if (err instanceof AttachPendingError) this.unattached.add(key);
-                // The driver said no for certain and nothing was staged before: the staging directory and
-                // vol_data.json written for this try go, or they would wait for the next restart to be cleaned up.
-                else if (!(err instanceof UncertainOperationError) && !actual.devices.has(device)) {
-                  await forgetStaging(ctx, volume).catch(() => undefined);
-                }
-                throw err;
-              }
-            },
-            pod,
-            failedReason(volume),
-          );
-          continue;
-        }
-        this.start(key, [device], () => this.setUp(volume, pod, key), pod, failedReason(volume));
-        continue;
-      }
-      this.start(key, [], () => this.setUp(volume, pod, key), pod);
+      this.expand(wanted, mounted, pod);
+      return;
     }
-    for (const { desired: desiredPod, wanted: volumes } of checked) this.noteSettled(desiredPod, volumes);
+    const reason = plugin.failedReason?.(volume);
+    if (
+      device &&
+      plugin.deviceMounter?.needsStaging(this.options.ctx, volume, this.options.actual.devices.get(device))
+    ) {
+      if (this.operations.deviceBusy(device)) return;
+      this.operations.start(`device/${device}`, [device], () => this.mountDevice(wanted, device), pod, reason);
+      return;
+    }
+    this.operations.start(key, device ? [device] : [], () => this.setUp(wanted, pod), pod, reason);
   }
 
-  private deviceBusy(device: string): boolean {
-    for (const op of this.inFlight.values()) if (op.devices.has(device)) return true;
-    return false;
+  /** NodeExpandVolume when the volume's claim waits for it (its own key: the volume stays in use meanwhile). */
+  private expand({ key, volume, plugin, device }: WantedVolume, mounted: MountedVolume, pod: Pod): void {
+    const { ctx, client, listers, recorder } = this.options;
+    const expansion = plugin.expander?.pending(listers, volume);
+    if (!plugin.expander || !expansion) return;
+    const { expander } = plugin;
+    const step = async () => {
+      await expander.expand(ctx, client, mounted, expansion);
+      const message = `MountVolume.NodeExpandVolume succeeded for volume "${expansion.volume.metadata.name ?? ""}" ${ctx.nodeName}`;
+      recorder.event(pod, "Normal", EventFileSystemResizeSuccess, message);
+    };
+    this.operations.start(`expand/${key}`, device ? [device] : [], step, pod, EventVolumeResizeFailed);
   }
 
-  private async setUp(volume: DesiredVolume, pod: Pod, key: string): Promise<void> {
+  /** MountDevice; a volume waiting to be attached is counted as unattached for the mount timeout's event. */
+  private async mountDevice({ key, volume, plugin }: WantedVolume, device: string): Promise<void> {
     const { ctx, actual } = this.options;
-    switch (volume.kind) {
-      case "csi":
-        try {
-          actual.markMounted(await publishVolume(ctx, volume, pod, key));
-          this.unattached.delete(key);
-        } catch (err) {
-          if (err instanceof AttachPendingError) this.unattached.add(key);
-          throw err;
-        }
-        return;
-      case "emptyDir":
-        actual.markMounted(await setUpEmptyDir(ctx, volume, key));
-        return;
-      case "configMap":
-      case "secret":
-        actual.markMounted(await setUpObjectVolume(ctx, volume, key));
-        return;
-      case "downwardAPI":
-      case "projected":
-        actual.markMounted(await setUpProjectedVolume(ctx, volume, key));
-        return;
-      case "nfs":
-        // Its own step like any other: a server that does not answer holds up this volume only.
-        actual.markMounted(await setUpNfs(ctx, volume, key, this.stopping));
-        return;
-      case "hostPath":
-        try {
-          await checkHostPathType(volume.source);
-        } catch (err) {
-          throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
-        }
-        // Nothing under the pod's directory: the host path itself is the volume.
-        actual.markMounted({
-          key,
-          podUid: volume.podUid,
-          plugin: volume.plugin,
-          innerName: volume.innerName,
-          dir: volume.source.path,
-          uncertain: false,
-        });
-        return;
+    const mounter = plugin.deviceMounter;
+    if (!mounter) return;
+    try {
+      actual.markStaged(await mounter.mountDevice(ctx, volume));
+      this.unattached.delete(key);
+    } catch (err) {
+      if (err instanceof AttachPendingError) this.unattached.add(key);
+      // The driver said no for certain and nothing was staged before: the staging directory and
+      // vol_data.json written for this try go, or they would wait for the next restart to be cleaned up.
+      else if (!(err instanceof UncertainOperationError) && !actual.devices.has(device)) {
+        await mounter.forgetDevice(ctx, volume).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  private async setUp({ key, volume, plugin }: WantedVolume, pod: Pod): Promise<void> {
+    const { ctx, actual } = this.options;
+    try {
+      actual.markMounted(await plugin.setUp(ctx, volume, pod, key, this.stopping));
+      this.unattached.delete(key);
+    } catch (err) {
+      if (err instanceof AttachPendingError) this.unattached.add(key);
+      throw err;
     }
   }
 
   private async tearDown(mounted: MountedVolume): Promise<void> {
-    const { ctx, actual } = this.options;
-    if (mounted.plugin === pluginNames.csi) {
-      if (mounted.csi) {
-        await unpublishVolume(ctx, mounted);
-        // Found on disk at start and published from a staged device: make sure the device gets unstaged too.
-        if (
-          mounted.csi.stagingPath &&
-          !actual.devices.has(csiUniqueVolumeName(mounted.csi.driverName, mounted.csi.volumeHandle))
-        ) {
-          const device: StagedDevice = {
-            uniqueName: csiUniqueVolumeName(mounted.csi.driverName, mounted.csi.volumeHandle),
-            driver: mounted.csi.driverName,
-            volumeHandle: mounted.csi.volumeHandle,
-            stagingPath: mounted.csi.stagingPath,
-            uncertain: true,
-            ...(mounted.csi.volumeMode === "Block" ? { blockPvName: mounted.csi.specVolID } : {}),
-          };
-          actual.markStaged(device);
-        }
-      } else {
-        await unpublishVolume(ctx, mounted);
-      }
-    } else if (mounted.plugin === pluginNames.nfs) {
-      await tearDownNfs(mounted, this.stopping);
-    } else if (mounted.plugin !== pluginNames.hostPath) {
-      await tearDownEmptyDir(mounted);
-    }
+    const { ctx, actual, plugins } = this.options;
+    const plugin = plugins.forMounted(mounted);
+    await plugin.tearDown(ctx, mounted, this.stopping);
+    // Found on disk at start and published from a staged device: make sure the device gets unstaged too.
+    const device = plugin.deviceMounter?.publishedFrom(mounted);
+    if (device && !actual.devices.has(device.uniqueName)) actual.markStaged(device);
     actual.markUnmounted(mounted.key);
-  }
-
-  /** Starts `step` unless one with the same key runs or backs off; records the outcome. */
-  private start(
-    key: string,
-    devices: string[],
-    step: () => Promise<void>,
-    pod?: Pod,
-    failureReason: string = EventFailedMountVolume,
-  ): void {
-    if (this.inFlight.has(key)) return;
-    const backoff = this.backoff.get(key);
-    if (backoff && Date.now() < backoff.until) return;
-    this.inFlight.set(key, { devices: new Set(devices) });
-    const podUid = pod?.metadata.uid ?? key.split("/")[0];
-    void step().then(
-      () => {
-        this.backoff.delete(key);
-        this.inFlight.delete(key);
-        this.options.onChange(podUid);
-        this.trigger();
-      },
-      (err: unknown) => {
-        this.inFlight.delete(key);
-        if (err instanceof AttachPendingError) return; // re-checked each pass: the lister read is free
-        if (err instanceof UncertainOperationError) {
-          // The driver may have done it: remember it as uncertain so it is redone while needed, undone if not.
-          if ("device" in err.uncertain) this.options.actual.markStaged(err.uncertain.device);
-          else this.options.actual.markMounted(err.uncertain.volume);
-        }
-        const initial = this.options.initialBackoffMs ?? 200;
-        const delayMs = Math.min((backoff?.delayMs ?? initial / 2) * 2, this.options.maxBackoffMs ?? 30_000);
-        this.backoff.set(key, { until: Date.now() + delayMs, delayMs });
-        if (err instanceof VolumeOperationError && pod) {
-          this.options.recorder.event(pod, "Warning", failureReason, err.message);
-        } else {
-          this.options.log(`volume step ${key} failed; retrying in ${delayMs} ms`, err);
-        }
-        this.options.onChange(podUid);
-      },
-    );
   }
 }

@@ -1,0 +1,161 @@
+// What the csi plugin's filesystem mounter (csi.ts) and its raw block mapper (csiblock.ts) share
+// (pkg/volume/csi: csi_attacher.go, csi_client.go, csi_mounter.go): the volume's capability and contexts for the
+// driver, the attach wait, uncertain outcomes, NodeUnstageVolume. Both import it; it imports neither.
+import { createHash } from "node:crypto";
+import { rmdir } from "node:fs/promises";
+import type { Pod } from "../../api/core/types.js";
+import type { VolumeCapability } from "../../csi/generated/csi/v1/VolumeCapability.js";
+import type { RegisteredDriver } from "../csidrivers.js";
+import { csiUniqueVolumeName } from "../paths.js";
+import type { StagedDevice } from "../volumemanager/actual.js";
+import type { DesiredVolume } from "../volumemanager/desired.js";
+import {
+  AttachPendingError,
+  describeCause,
+  isFinalError,
+  UncertainOperationError,
+  VolumeOperationError,
+  type PluginContext,
+} from "./context.js";
+
+export type CsiVolume = Extract<DesiredVolume, { kind: "csi" }>;
+
+/** The VolumeAttachment name the attach/detach controller and csi-attacher use (csi_attacher.go getAttachmentName). */
+export const attachmentName = (volumeHandle: string, driver: string, nodeName: string): string =>
+  `csi-${createHash("sha256").update(`${volumeHandle}${driver}${nodeName}`).digest("hex")}`;
+
+/** CSIDriver.spec.attachRequired, defaulting to true when the driver has no CSIDriver object (csi_plugin.go). */
+export function attachRequired(ctx: PluginContext, driver: string): boolean {
+  return ctx.csiDrivers.get(driver)?.spec.attachRequired ?? true;
+}
+
+/** The unique volume name (kubernetes.io/csi/<driver>^<handle>): the device staged once per node. */
+export const deviceOf = (volume: CsiVolume): string =>
+  csiUniqueVolumeName(volume.source.driver, volume.source.volumeHandle);
+
+/** The registered driver, or `operation`'s failure worded as the kubelet's when it has no client for it. */
+function driverOf(ctx: PluginContext, volume: CsiVolume, operation: string, what: string): RegisteredDriver {
+  try {
+    return ctx.csi.get(volume.source.driver);
+  } catch (err) {
+    throw new VolumeOperationError(operation, volume.pvName, `kubernetes.io/csi: ${what}: ${describeCause(err)}`);
+  }
+}
+
+function accessMode(volume: CsiVolume, driver: RegisteredDriver): NonNullable<VolumeCapability["access_mode"]>["mode"] {
+  const modes = volume.accessModes;
+  // csi_client.go asCSIAccessModeV1, with ReadWriteOncePod mapped as the driver supports it.
+  if (modes.includes("ReadWriteOncePod"))
+    return driver.singleNodeMultiWriter ? "SINGLE_NODE_SINGLE_WRITER" : "SINGLE_NODE_WRITER";
+  if (modes.includes("ReadWriteOnce"))
+    return driver.singleNodeMultiWriter ? "SINGLE_NODE_MULTI_WRITER" : "SINGLE_NODE_WRITER";
+  if (modes.includes("ReadWriteMany")) return "MULTI_NODE_MULTI_WRITER";
+  if (modes.includes("ReadOnlyMany")) return "MULTI_NODE_READER_ONLY";
+  return "SINGLE_NODE_WRITER";
+}
+
+function capability(volume: CsiVolume, driver: RegisteredDriver): VolumeCapability {
+  const access_mode = { mode: accessMode(volume, driver) };
+  if (volume.volumeMode === "Block") return { block: {}, access_mode };
+  return { mount: { fs_type: volume.source.fsType ?? "", mount_flags: volume.mountOptions }, access_mode };
+}
+
+/**
+ * The attachment's publish context; throws AttachPendingError while the volume waits for the Node to list it in
+ * volumesInUse (ReportedInUse) or for the attach/detach controller to attach it.
+ */
+function publishContext(ctx: PluginContext, volume: CsiVolume): Record<string, string> {
+  if (!attachRequired(ctx, volume.source.driver)) return {};
+  if (ctx.reportedInUse && !ctx.reportedInUse(deviceOf(volume))) {
+    throw new AttachPendingError(
+      `Volume has not been added to the list of VolumesInUse in the node's volume status for volume ${volume.pvName}`,
+    );
+  }
+  const va = ctx.volumeAttachments.get(attachmentName(volume.source.volumeHandle, volume.source.driver, ctx.nodeName));
+  if (!va?.status?.attached || va.metadata.deletionTimestamp) {
+    throw new AttachPendingError(
+      `volume ${volume.pvName} is not attached to node ${ctx.nodeName} yet (VolumeAttachment ${attachmentName(volume.source.volumeHandle, volume.source.driver, ctx.nodeName)})`,
+    );
+  }
+  return { ...(va.status.attachmentMetadata ?? {}) };
+}
+
+/** csi_mounter.go: with podInfoOnMount the pod's identity goes into the volume context. */
+export function volumeContext(ctx: PluginContext, volume: CsiVolume, pod: Pod): Record<string, string> {
+  const attributes = { ...(volume.source.volumeAttributes ?? {}) };
+  if (ctx.csiDrivers.get(volume.source.driver)?.spec.podInfoOnMount) {
+    attributes["csi.storage.k8s.io/pod.name"] = pod.metadata.name ?? "";
+    attributes["csi.storage.k8s.io/pod.namespace"] = pod.metadata.namespace ?? "";
+    attributes["csi.storage.k8s.io/pod.uid"] = pod.metadata.uid ?? "";
+    attributes["csi.storage.k8s.io/serviceAccount.name"] = pod.spec.serviceAccountName ?? "default";
+    attributes["csi.storage.k8s.io/ephemeral"] = "false";
+  }
+  return attributes;
+}
+
+/** A failure the driver may still be acting on leaves the device or volume uncertain (operation_generator.go). */
+export function uncertainUnlessFinal(
+  failure: VolumeOperationError,
+  cause: unknown,
+  uncertain: UncertainOperationError["uncertain"],
+): VolumeOperationError {
+  return isFinalError(cause) ? failure : new UncertainOperationError(failure, uncertain);
+}
+
+/** What the driver is told of a volume, worked out before anything is written (the attach wait may refuse). */
+export interface NodeRequest {
+  driver: RegisteredDriver;
+  capability: VolumeCapability;
+  publishContext: Record<string, string>;
+}
+
+/** The request for a volume: its driver (or `operation`'s failure) and, once attached, what the attachment says. */
+export function nodeRequest(ctx: PluginContext, volume: CsiVolume, operation: string, what: string): NodeRequest {
+  const driver = driverOf(ctx, volume, operation, what);
+  return { driver, capability: capability(volume, driver), publishContext: publishContext(ctx, volume) };
+}
+
+/** NodeStageVolume at `stagingPath`. */
+export async function nodeStage(volume: CsiVolume, request: NodeRequest, stagingPath: string): Promise<void> {
+  await request.driver.client.node.NodeStageVolume({
+    volume_id: volume.source.volumeHandle,
+    publish_context: request.publishContext,
+    staging_target_path: stagingPath,
+    volume_capability: request.capability,
+    volume_context: volume.source.volumeAttributes ?? {},
+    secrets: {},
+  });
+}
+
+/** NodePublishVolume at `targetPath`, from `stagingPath` ("" when the driver does not stage). */
+export async function nodePublish(
+  volume: CsiVolume,
+  request: NodeRequest,
+  paths: { stagingPath: string; targetPath: string },
+  volumeContext: Record<string, string>,
+): Promise<void> {
+  await request.driver.client.node.NodePublishVolume({
+    volume_id: volume.source.volumeHandle,
+    publish_context: request.publishContext,
+    staging_target_path: paths.stagingPath,
+    target_path: paths.targetPath,
+    volume_capability: request.capability,
+    readonly: volume.readOnly,
+    secrets: {},
+    volume_context: volumeContext,
+  });
+}
+
+/** NodeUnstageVolume, then the (now empty) staging directory goes; a failure is `operation`'s, as the kubelet names it. */
+export async function nodeUnstage(ctx: PluginContext, device: StagedDevice, operation: string): Promise<void> {
+  const driver = ctx.csi.get(device.driver);
+  try {
+    await driver.client.node.NodeUnstageVolume({
+      volume_id: device.volumeHandle,
+      staging_target_path: device.stagingPath,
+    });
+  } catch (err) {
+    throw new VolumeOperationError(operation, device.uniqueName, describeCause(err));
+  }
+  await rmdir(device.stagingPath).catch(() => undefined);
+}
