@@ -31,7 +31,7 @@ const cases = [
   },
 ];
 for (const c of cases) {
-  test(c.name, () => assert.deepEqual(authenticate({ tokens, anonymous: true }, c.credentials), c.want));
+  test(c.name, async () => assert.deepEqual(await authenticate({ tokens, anonymous: true }, c.credentials), c.want));
 }
 
 const refused = [
@@ -51,8 +51,8 @@ for (const c of refused) {
   });
 }
 
-test("without anonymous auth, a request with no credentials is refused", () => {
-  assert.throws(() => authenticate({ anonymous: false }, {}), { code: 401 });
+test("without anonymous auth, a request with no credentials is refused", async () => {
+  await assert.rejects(authenticate({ anonymous: false }, {}), { code: 401 });
 });
 
 test("a token file with a short line or a duplicate token is refused with the line", () => {

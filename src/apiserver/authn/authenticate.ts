@@ -9,7 +9,7 @@ import type { StaticTokens } from "./tokenfile.js";
 export interface Authenticators {
   tokens?: StaticTokens;
   /** Further bearer-token authenticators, tried in order (e.g. ServiceAccount JWTs). */
-  bearer?: ((token: string) => UserInfo | undefined)[];
+  bearer?: ((token: string) => Promise<UserInfo | undefined>)[];
   /** Whether requests without credentials are system:anonymous (kube-apiserver's default) or refused. */
   anonymous: boolean;
 }
@@ -20,10 +20,10 @@ export const unauthorized = () => new StatusError(401, "Unauthorized", "Unauthor
 const authenticated = (user: UserInfo): UserInfo =>
   user.groups.includes(AllAuthenticated) ? user : { ...user, groups: [...user.groups, AllAuthenticated] };
 
-export function authenticate(
+export async function authenticate(
   authenticators: Authenticators,
   credentials: { clientCertificate?: ClientCertificate; authorization?: string },
-): UserInfo {
+): Promise<UserInfo> {
   const cert = credentials.clientCertificate;
   if (cert) {
     // a certificate the TLS layer could not verify against the client CA is a wrong credential
@@ -34,11 +34,8 @@ export function authenticate(
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const token = match?.[1];
-    const user =
-      token === undefined
-        ? undefined
-        : (authenticators.tokens?.authenticate(token) ??
-          (authenticators.bearer ?? []).map((check) => check(token)).find((u) => u !== undefined));
+    let user = token === undefined ? undefined : authenticators.tokens?.authenticate(token);
+    for (const check of token === undefined ? [] : (authenticators.bearer ?? [])) user ??= await check(token);
     if (!user) throw unauthorized();
     return authenticated(user);
   }
