@@ -43,8 +43,8 @@ const refused = [
   },
 ];
 for (const c of refused) {
-  test(`${c.name} is refused with 401 Unauthorized, never taken as anonymous`, () => {
-    assert.throws(() => authenticate({ tokens, anonymous: true }, c.credentials), {
+  test(`${c.name} is refused with 401 Unauthorized, never taken as anonymous`, async () => {
+    await assert.rejects(authenticate({ tokens, anonymous: true }, c.credentials), {
       code: 401,
       reason: "Unauthorized",
     });

@@ -33,9 +33,10 @@ export async function authenticate(
   const header = credentials.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const token = match?.[1];
-    let user = token === undefined ? undefined : authenticators.tokens?.authenticate(token);
-    for (const check of token === undefined ? [] : (authenticators.bearer ?? [])) user ??= await check(token);
+    if (!match) throw unauthorized();
+    const token = match[1];
+    let user = authenticators.tokens?.authenticate(token);
+    for (const check of authenticators.bearer ?? []) user ??= await check(token);
     if (!user) throw unauthorized();
     return authenticated(user);
   }
