@@ -4,6 +4,7 @@ import { statefulSets } from "./apps/statefulset.js";
 import { leases } from "./coordination/lease.js";
 import { configMaps } from "./core/configmap.js";
 import { secrets } from "./core/secret.js";
+import { serviceAccounts } from "./core/serviceaccount.js";
 import { events } from "./core/event.js";
 import { namespaces } from "./core/namespace.js";
 import { nodes } from "./core/node.js";
@@ -34,6 +35,7 @@ export const resources: ResourceDefinition[] = [
   widen(nodes),
   widen(configMaps),
   widen(secrets),
+  widen(serviceAccounts),
   widen(events),
   widen(storageClasses),
   widen(csiDrivers),

@@ -146,6 +146,25 @@ const kinds: Record<string, KindReader> = {
     } else if (field === 4) addTo(out, "stringData", mapEntry(r.bytes(), false));
     else if (field === 5) out.immutable = r.varint() !== 0;
   },
+  // ServiceAccount{metadata 1, secrets 2, imagePullSecrets 3, automountServiceAccountToken 4}: kubectl create
+  // serviceaccount sends only the metadata
+  ServiceAccount: (r, field, out) => {
+    if (field === 4) out.automountServiceAccountToken = r.varint() !== 0;
+  },
+  // authentication/v1 TokenRequest{metadata 1, spec 2}: TokenRequestSpec{audiences 1, boundObjectRef 3
+  // {kind 1, apiVersion 2, name 3, uid 4}, expirationSeconds 4} (kubectl create token)
+  TokenRequest: (r, field, out) => {
+    if (field !== 2) return;
+    const spec: Record<string, unknown> = {};
+    const sr = new Reader(r.bytes());
+    for (const [f] of sr.fields()) {
+      if (f === 1) push(spec, "audiences", sr.string());
+      else if (f === 3)
+        spec.boundObjectRef = strings(sr.bytes(), { 1: "kind", 2: "apiVersion", 3: "name", 4: "uid" }, false);
+      else if (f === 4) spec.expirationSeconds = sr.varint();
+    }
+    out.spec = spec;
+  },
   Role: readRole,
   ClusterRole: readRole,
   RoleBinding: readBinding,
