@@ -43,6 +43,11 @@ async function keyPem(keys: CryptoKeyPair): Promise<string> {
   return x509.PemConverter.encode(der, "PRIVATE KEY");
 }
 
+/** A new ECDSA P-256 private key, PKCS#8 PEM (e.g. the ServiceAccount token signing key). */
+export async function newPrivateKey(): Promise<string> {
+  return keyPem(await newKeys());
+}
+
 function subject(commonName: string, organizations: string[] = []): x509.JsonName {
   return [...organizations.map((o) => ({ O: [o] })), { CN: [commonName] }];
 }
