@@ -1,18 +1,12 @@
 // Smallest-fit matching alone (not a test): the binder's VolumeIndex against a plain scan of every volume per
-// claim (upstream's FindMatchingVolume shape), both picking the same volumes.
+// claim (the shared findMatchingVolume of src/api/storagerules, upstream's FindMatchingVolume shape), both
+// picking the same volumes.
 //   node --import tsx bench/pvbinder-match.ts [--volumes 100000] [--claims 1000]
 // Prints one JSON object per figure on stdout.
 import { parseArgs } from "node:util";
 import type { PersistentVolume, PersistentVolumeClaim } from "../src/api/core/types.js";
+import { findMatchingVolume } from "../src/api/storagerules/fit.js";
 import { VolumeIndex } from "../src/controllers/pvbinder/match.js";
-import {
-  capacityOf,
-  checkAccessModes,
-  claimClass,
-  requestOf,
-  volumeClass,
-  volumeModeMismatch,
-} from "../src/controllers/pvbinder/volumeutil.js";
 
 const { values: args } = parseArgs({
   options: { volumes: { type: "string", default: "100000" }, claims: { type: "string", default: "1000" } },
@@ -66,19 +60,13 @@ for (const claim of claims) {
 }
 const indexMs = performance.now() - started;
 
-// Scan: every volume per claim, smallest fit (upstream's loop, without the access-mode index).
+// Scan: every volume per claim, smallest fit (upstream's loop, without the access-mode index); a volume taken by
+// an earlier claim is excluded, as the index's assume hides it.
 started = performance.now();
 const taken = new Set<string>();
 const scanned: string[] = [];
 for (const claim of claims) {
-  let best: PersistentVolume | undefined;
-  for (const v of volumes) {
-    if (taken.has(v.metadata.name ?? "") || v.spec.claimRef) continue;
-    if (capacityOf(v).cmp(requestOf(claim)) < 0 || volumeModeMismatch(claim.spec, v.spec)) continue;
-    if (volumeClass(v) !== claimClass(claim) || !checkAccessModes(claim, v)) continue;
-    const c = best ? capacityOf(v).cmp(capacityOf(best)) : -1;
-    if (!best || c < 0 || (c === 0 && (v.metadata.name ?? "") < (best.metadata.name ?? ""))) best = v;
-  }
+  const best = findMatchingVolume(claim, volumes, { excluded: taken });
   if (best) {
     taken.add(best.metadata.name ?? "");
     scanned.push(best.metadata.name ?? "");

@@ -8,10 +8,11 @@ import { decodeProtobufObject } from "./protobuf.js";
 import { handleScale, hasScale } from "./scale.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { bodyType, negotiate, type Representation } from "./media.js";
-import { patchObject } from "./patching.js";
+import { patchObject, patchTypeOf } from "./patching.js";
 import type { GenericRegistry } from "./registry/generic.js";
 import { listObjects, parseResourceVersion } from "./registry/list.js";
-import type { DeleteOptions, PropagationPolicy } from "./registry/options.js";
+import type { DeleteOptions } from "./registry/options.js";
+import { parseBool, parseDeleteOptions, parseDryRun, parseIntParam } from "./query.js";
 import { parseSelection } from "./registry/select.js";
 import { watchObjects } from "./registry/watch.js";
 import { jsonResponse, listResponse, objectResponse, successStatus, type Output } from "./respond.js";
@@ -23,28 +24,6 @@ export interface HandlerContext {
   /** Called after a namespace is marked for deletion, to start removing its content. */
   namespaceDeleted(): void;
   bookmarkIntervalMs?: number;
-}
-
-function parseDryRun(query: URLSearchParams): boolean {
-  const values = query.getAll("dryRun");
-  for (const v of values) {
-    if (v !== "All") throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
-  }
-  return values.length > 0;
-}
-
-function parseIntParam(query: URLSearchParams, name: string): number | undefined {
-  const text = query.get(name);
-  if (text === null || text === "") return undefined;
-  if (!/^-?\d+$/.test(text)) throw badRequest(`${name}: Invalid value: "${text}": must be an integer`);
-  return Number(text);
-}
-
-function parseBool(query: URLSearchParams, name: string): boolean {
-  const text = query.get(name);
-  if (text === null || text === "" || text === "false" || text === "0") return false;
-  if (text === "true" || text === "1") return true;
-  throw badRequest(`${name}: Invalid value: "${text}": must be a boolean`);
 }
 
 function outputFor(request: ApiRequest, allowTable: boolean): Output {
@@ -61,6 +40,18 @@ function outputFor(request: ApiRequest, allowTable: boolean): Output {
   };
 }
 
+/** One request for a resource, as every verb's handler sees it. */
+interface ResourceCall {
+  request: ApiRequest;
+  registry: GenericRegistry;
+  def: ResourceDefinition;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+  output: Output;
+  ctx: HandlerContext;
+}
+
 export async function handleResource(
   request: ApiRequest,
   path: ResourcePath,
@@ -68,162 +59,187 @@ export async function handleResource(
   ctx: HandlerContext,
 ): Promise<ApiResponse> {
   const def = registry.def;
-  const gr = registry.resource;
   const namespace = def.namespaced ? path.namespace : undefined;
-  const objectName = path.name;
-  const subresource = path.subresource;
-  if (!def.namespaced && path.namespace) {
-    throw new StatusError(404, "NotFound", "the server could not find the requested resource");
+  const { name, subresource } = path;
+  checkResourcePath(registry, path);
+  if (subresource === "scale" && name !== undefined) {
+    const dryRun = parseDryRun(request.query);
+    const validation = parseFieldValidation(request.query.get("fieldValidation"));
+    return jsonResponse(200, await handleScale(request, registry, namespace, name, dryRun, validation));
   }
+  const isWatch = path.watchPath || parseBool(request.query, "watch");
+  const call: ResourceCall = {
+    request,
+    registry,
+    def,
+    namespace,
+    name,
+    subresource,
+    output: outputFor(request, true),
+    ctx,
+  };
+  switch (request.method) {
+    case "GET":
+      if (name !== undefined && !isWatch)
+        return objectResponse(def, 200, await registry.get(namespace, name), call.output);
+      return isWatch ? watchResource(call) : listResource(call);
+    case "POST":
+      return createResource(call);
+    case "PUT":
+      return updateResource(call);
+    case "PATCH":
+      return patchResource(call);
+    case "DELETE":
+      return deleteResource(call);
+  }
+}
+
+const notFound = () => new StatusError(404, "NotFound", "the server could not find the requested resource");
+
+/** 404 for a namespace on a cluster-scoped resource, or a subresource this resource does not have. */
+function checkResourcePath(registry: GenericRegistry, path: ResourcePath): void {
+  const def = registry.def;
+  if (!def.namespaced && path.namespace) throw notFound();
   const allowedSubresources = [
     ...(def.hasStatus ? ["status"] : []),
     ...(def.plural === "namespaces" && def.group === "" ? ["finalize"] : []),
     ...(def.plural === "pods" && def.group === "" ? ["binding"] : []),
     ...(hasScale(registry) ? ["scale"] : []),
   ];
-  if (subresource !== undefined && !allowedSubresources.includes(subresource)) {
-    throw new StatusError(404, "NotFound", "the server could not find the requested resource");
-  }
-  if (subresource === "scale" && objectName !== undefined) {
-    const scale = await handleScale(
-      request,
-      registry,
-      namespace,
-      objectName,
-      parseDryRun(request.query),
-      parseFieldValidation(request.query.get("fieldValidation")),
-    );
-    return jsonResponse(200, scale);
-  }
-  const isWatch = path.watchPath || parseBool(request.query, "watch");
-  const output = outputFor(request, true);
-  const query = request.query;
+  if (path.subresource !== undefined && !allowedSubresources.includes(path.subresource)) throw notFound();
+}
 
-  switch (request.method) {
-    case "GET": {
-      if (objectName !== undefined && !isWatch) {
-        const object = await registry.get(namespace, objectName);
-        return objectResponse(def, 200, object, output);
-      }
-      const selection = parseSelection(def, query.get("labelSelector"), query.get("fieldSelector"));
-      if (objectName !== undefined) {
-        // GET …/watch/…/{name}: a watch narrowed to one object
-        const field = `metadata.name=${objectName}`;
-        const fieldText = query.get("fieldSelector");
-        Object.assign(selection, parseSelection(def, null, fieldText ? `${fieldText},${field}` : field));
-      }
-      if (isWatch) {
-        const resourceVersion = query.get("resourceVersion") ?? undefined;
-        const sendInitialEvents = query.has("sendInitialEvents") ? parseBool(query, "sendInitialEvents") : undefined;
-        if (sendInitialEvents !== undefined && query.get("resourceVersionMatch") !== "NotOlderThan") {
-          throw badRequest(
-            'sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to "NotOlderThan"',
-          );
-        }
-        if (resourceVersion && resourceVersion !== "0") parseResourceVersion(resourceVersion);
-        const timeoutSeconds = parseIntParam(query, "timeoutSeconds");
-        const stream = watchStream({
-          def,
-          output,
-          allowBookmarks: parseBool(query, "allowWatchBookmarks"),
-          timeoutSeconds,
-          bookmarkIntervalMs: ctx.bookmarkIntervalMs,
-          // sound for in-process stores (memory, SQLite), which publish events as they advance the revision; an
-          // etcd backend must bring its own progress notifications instead
-          progress: () => registry.store.currentRevision(),
-          signal: request.signal,
-          log: ctx.log,
-          events: (signal) =>
-            watchObjects(registry.store, def, namespace, { selection, resourceVersion, sendInitialEvents, signal }),
-        });
-        const headers: Record<string, string> = { "content-type": "application/json", "transfer-encoding": "chunked" };
-        return { status: 200, headers, body: stream };
-      }
-      const page = await listObjects(registry.store, def, namespace, {
-        selection,
-        limit: parseIntParam(query, "limit"),
-        continue: query.get("continue") || undefined,
-        resourceVersion: query.get("resourceVersion") ?? undefined,
-        resourceVersionMatch: query.get("resourceVersionMatch") || undefined,
-      });
-      return listResponse(def, page, output);
-    }
-    case "POST": {
-      if (subresource === "binding" && objectName) return bindPod(request, registry, namespace, objectName, output);
-      if (objectName !== undefined) throw methodNotSupported(gr, "create");
-      const validation = parseFieldValidation(query.get("fieldValidation"));
-      const type = bodyType(request.headers["content-type"]);
-      if (type !== "json" && type !== "yaml" && type !== "protobuf") throw unsupportedBody(request);
-      const decoded =
-        type === "protobuf"
-          ? decodeProtobufBody(def, request)
-          : decodeObjectBody(def, request.body, type === "yaml", validation);
-      output.warnings.push(...decoded.warnings);
-      const created = await registry.create(namespace, decoded.object, { dryRun: parseDryRun(query) });
-      return objectResponse(def, 201, created, output);
-    }
-    case "PUT": {
-      if (objectName === undefined) throw methodNotSupported(gr, "update");
-      const validation = parseFieldValidation(query.get("fieldValidation"));
-      const type = bodyType(request.headers["content-type"]);
-      if (type !== "json" && type !== "yaml") throw unsupportedBody(request);
-      const decoded = decodeObjectBody(def, request.body, type === "yaml", validation);
-      output.warnings.push(...decoded.warnings);
-      const updated = await registry.update(
-        namespace,
-        objectName,
-        decoded.object,
-        { dryRun: parseDryRun(query) },
-        (subresource ?? "") as "" | "status" | "finalize",
-      );
-      return objectResponse(def, 200, updated, output);
-    }
-    case "PATCH": {
-      if (objectName === undefined) throw methodNotSupported(gr, "patch");
-      if (subresource === "finalize" || subresource === "binding") throw methodNotSupported(gr, "patch");
-      const validation = parseFieldValidation(query.get("fieldValidation"));
-      const contentType = request.headers["content-type"] ?? "";
-      const type = bodyType(contentType);
-      const body =
-        type === "json-patch" || type === "merge-patch" || type === "strategic-merge-patch"
-          ? parseBody(request.body, false)
-          : undefined;
-      const patched = await patchObject(
-        registry,
-        namespace,
-        objectName,
-        type,
-        contentType,
-        body,
-        parseDryRun(query),
-        (subresource ?? "") as "" | "status",
-        validation,
-        output.warnings,
-      );
-      return objectResponse(def, 200, patched, output);
-    }
-    case "DELETE": {
-      const options = parseDeleteOptions(request);
-      if (objectName === undefined) return deleteCollection(registry, namespace, request, options, output, ctx);
-      if (subresource !== undefined) throw methodNotSupported(gr, "delete");
-      const result = await registry.delete(namespace, objectName, options);
-      if (def.group === "" && def.plural === "namespaces") ctx.namespaceDeleted();
-      // upstream answers 200 with the object when it is not gone yet (finalizers, namespaces, graceful pods);
-      // 202 only when the client explicitly asked orphanDependents=false
-      if (!result.deleted) return objectResponse(def, options.orphanDependentsFalse ? 202 : 200, result.object, output);
-      const object = result.object;
-      return jsonResponse(
-        200,
-        successStatus({
-          name: objectName,
-          kind: def.plural,
-          uid: object.metadata.uid,
-          ...(def.group ? { group: def.group } : {}),
-        }),
-        output,
-      );
-    }
+/** The label and field selectors of a list or watch; GET …/watch/…/{name} narrows a watch to one object. */
+function selectionOf({ def, request, name }: ResourceCall) {
+  const query = request.query;
+  const selection = parseSelection(def, query.get("labelSelector"), query.get("fieldSelector"));
+  if (name !== undefined) {
+    const field = `metadata.name=${name}`;
+    const fieldText = query.get("fieldSelector");
+    Object.assign(selection, parseSelection(def, null, fieldText ? `${fieldText},${field}` : field));
   }
+  return selection;
+}
+
+async function listResource(call: ResourceCall): Promise<ApiResponse> {
+  const { def, registry, namespace, request } = call;
+  const query = request.query;
+  const page = await listObjects(registry.store, def, namespace, {
+    selection: selectionOf(call),
+    limit: parseIntParam(query, "limit"),
+    continue: query.get("continue") || undefined,
+    resourceVersion: query.get("resourceVersion") ?? undefined,
+    resourceVersionMatch: query.get("resourceVersionMatch") || undefined,
+  });
+  return listResponse(def, page, call.output);
+}
+
+function watchResource(call: ResourceCall): ApiResponse {
+  const { def, registry, namespace, request, ctx } = call;
+  const query = request.query;
+  const selection = selectionOf(call);
+  const resourceVersion = query.get("resourceVersion") ?? undefined;
+  const sendInitialEvents = query.has("sendInitialEvents") ? parseBool(query, "sendInitialEvents") : undefined;
+  if (sendInitialEvents !== undefined && query.get("resourceVersionMatch") !== "NotOlderThan") {
+    throw badRequest(
+      'sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to "NotOlderThan"',
+    );
+  }
+  if (resourceVersion && resourceVersion !== "0") parseResourceVersion(resourceVersion);
+  const timeoutSeconds = parseIntParam(query, "timeoutSeconds");
+  const stream = watchStream({
+    def,
+    output: call.output,
+    allowBookmarks: parseBool(query, "allowWatchBookmarks"),
+    timeoutSeconds,
+    bookmarkIntervalMs: ctx.bookmarkIntervalMs,
+    // sound for in-process stores (memory, SQLite), which publish events as they advance the revision; an
+    // etcd backend must bring its own progress notifications instead
+    progress: () => registry.store.currentRevision(),
+    signal: request.signal,
+    log: ctx.log,
+    events: (signal) =>
+      watchObjects(registry.store, def, namespace, { selection, resourceVersion, sendInitialEvents, signal }),
+  });
+  const headers: Record<string, string> = { "content-type": "application/json", "transfer-encoding": "chunked" };
+  return { status: 200, headers, body: stream };
+}
+
+async function createResource(call: ResourceCall): Promise<ApiResponse> {
+  const { def, registry, namespace, name, request, output } = call;
+  if (call.subresource === "binding" && name) return bindPod(request, registry, namespace, name, output);
+  if (name !== undefined) throw methodNotSupported(registry.resource, "create");
+  const validation = parseFieldValidation(request.query.get("fieldValidation"));
+  const type = bodyType(request.headers["content-type"]);
+  if (type !== "json" && type !== "yaml" && type !== "protobuf") throw unsupportedBody(request);
+  const decoded =
+    type === "protobuf"
+      ? decodeProtobufBody(def, request)
+      : decodeObjectBody(def, request.body, type === "yaml", validation);
+  output.warnings.push(...decoded.warnings);
+  const created = await registry.create(namespace, decoded.object, { dryRun: parseDryRun(request.query) });
+  return objectResponse(def, 201, created, output);
+}
+
+async function updateResource(call: ResourceCall): Promise<ApiResponse> {
+  const { def, registry, namespace, name, request, output } = call;
+  if (name === undefined) throw methodNotSupported(registry.resource, "update");
+  const validation = parseFieldValidation(request.query.get("fieldValidation"));
+  const type = bodyType(request.headers["content-type"]);
+  if (type !== "json" && type !== "yaml") throw unsupportedBody(request);
+  const decoded = decodeObjectBody(def, request.body, type === "yaml", validation);
+  output.warnings.push(...decoded.warnings);
+  const subresource = (call.subresource ?? "") as "" | "status" | "finalize";
+  const updated = await registry.update(
+    namespace,
+    name,
+    decoded.object,
+    { dryRun: parseDryRun(request.query) },
+    subresource,
+  );
+  return objectResponse(def, 200, updated, output);
+}
+
+async function patchResource(call: ResourceCall): Promise<ApiResponse> {
+  const { def, registry, name, request, subresource } = call;
+  if (name === undefined) throw methodNotSupported(registry.resource, "patch");
+  if (subresource === "finalize" || subresource === "binding") throw methodNotSupported(registry.resource, "patch");
+  const validation = parseFieldValidation(request.query.get("fieldValidation"));
+  const contentType = request.headers["content-type"] ?? "";
+  const type = bodyType(contentType);
+  const body = patchTypeOf(type) ? parseBody(request.body, false) : undefined;
+  const patched = await patchObject(
+    registry,
+    call.namespace,
+    name,
+    type,
+    contentType,
+    body,
+    parseDryRun(request.query),
+    (subresource ?? "") as "" | "status",
+    validation,
+    call.output.warnings,
+  );
+  return objectResponse(def, 200, patched, call.output);
+}
+
+async function deleteResource(call: ResourceCall): Promise<ApiResponse> {
+  const { def, registry, namespace, name, request, output, ctx } = call;
+  const options = parseDeleteOptions(request);
+  if (name === undefined) return deleteCollection(registry, namespace, request, options, output, ctx);
+  if (call.subresource !== undefined) throw methodNotSupported(registry.resource, "delete");
+  const result = await registry.delete(namespace, name, options);
+  if (def.group === "" && def.plural === "namespaces") ctx.namespaceDeleted();
+  // upstream answers 200 with the object when it is not gone yet (finalizers, namespaces, graceful pods);
+  // 202 only when the client explicitly asked orphanDependents=false
+  if (!result.deleted) return objectResponse(def, options.orphanDependentsFalse ? 202 : 200, result.object, output);
+  const status = successStatus({
+    name,
+    kind: def.plural,
+    uid: result.object.metadata.uid,
+    ...(def.group ? { group: def.group } : {}),
+  });
+  return jsonResponse(200, status, output);
 }
 
 /** kubectl's typed clients send protobuf for a few kinds (create namespace/configmap/secret). */
@@ -240,54 +256,6 @@ function unsupportedBody(request: ApiRequest): StatusError {
     "UnsupportedMediaType",
     `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
     { causes: [{ reason: "UnsupportedMediaType", message: request.headers["content-type"] ?? "" }] },
-  );
-}
-
-function parseDeleteOptions(request: ApiRequest): DeleteOptions {
-  const query = request.query;
-  const options: DeleteOptions = { dryRun: parseDryRun(query) };
-  const grace = parseIntParam(query, "gracePeriodSeconds");
-  if (grace !== undefined) options.gracePeriodSeconds = grace;
-  const policy = query.get("propagationPolicy");
-  if (policy) options.propagationPolicy = checkPolicy(policy);
-  if (request.body && request.body.byteLength > 0) {
-    const yaml = bodyType(request.headers["content-type"]) === "yaml";
-    const value = parseBody(request.body, yaml);
-    if (typeof value !== "object" || value === null || Array.isArray(value))
-      throw badRequest("DeleteOptions must be an object");
-    const body = value as Record<string, unknown>;
-    if (body.kind !== undefined && body.kind !== "DeleteOptions") {
-      throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (DeleteOptions)`);
-    }
-    if (body.gracePeriodSeconds !== undefined && body.gracePeriodSeconds !== null) {
-      if (typeof body.gracePeriodSeconds !== "number") throw badRequest("gracePeriodSeconds must be an integer");
-      options.gracePeriodSeconds = body.gracePeriodSeconds;
-    }
-    if (body.orphanDependents === false) options.orphanDependentsFalse = true;
-    if (typeof body.propagationPolicy === "string") options.propagationPolicy = checkPolicy(body.propagationPolicy);
-    else if (body.orphanDependents === true) options.propagationPolicy = "Orphan";
-    if (Array.isArray(body.dryRun)) {
-      for (const v of body.dryRun)
-        if (v !== "All") throw badRequest(`dryRun: Unsupported value: "${String(v)}": supported values: "All"`);
-      if (body.dryRun.length) options.dryRun = true;
-    }
-    if (body.preconditions && typeof body.preconditions === "object") {
-      const pre = body.preconditions as Record<string, unknown>;
-      options.preconditions = {
-        uid: typeof pre.uid === "string" ? pre.uid : undefined,
-        resourceVersion: typeof pre.resourceVersion === "string" ? pre.resourceVersion : undefined,
-      };
-    }
-  }
-  return options;
-}
-
-function checkPolicy(policy: string): PropagationPolicy {
-  if (policy === "Orphan" || policy === "Background" || policy === "Foreground") return policy;
-  throw new StatusError(
-    422,
-    "Invalid",
-    `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan", "nil"`,
   );
 }
 

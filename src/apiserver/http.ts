@@ -1,8 +1,8 @@
 // node:http adapted to the ApiHandler: bodies read with the 3 MiB limit, watch streams written chunk by chunk
 // (HTTP/1.1 chunked transfer), the request's AbortSignal fired when the client goes away.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { ApiHandler, ApiRequest, HttpMethod } from "../api/http.js";
+import type { ApiHandler, ApiRequest, ApiResponse, HttpMethod } from "../api/http.js";
 import { maxBodyBytes } from "./decode.js";
 import { entityTooLarge, StatusError } from "./errors.js";
 import { drainedOrClosed, listenOn } from "../support/listen.js";
@@ -58,105 +58,10 @@ export async function serveHttp(
   /** Requests with an Upgrade header (pods/exec over websockets); without it they are refused. */
   onUpgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>,
 ): Promise<{ url: string; address: string; close(): Promise<void> }> {
-  const server = createServer({ keepAlive: true }, (req, res) => void serve(req, res));
+  const server = createServer({ keepAlive: true }, (req, res) => void serve(handler, log, req, res));
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0; // watches are long; the handler enforces timeoutSeconds
-  // Upgraded connections leave the server's bookkeeping: close() must end them itself.
-  const upgraded = new Set<Socket>();
-  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    upgraded.add(socket);
-    socket.once("close", () => upgraded.delete(socket));
-    if (!onUpgrade) return void socket.destroy();
-    onUpgrade(req, socket, head).catch((err: unknown) => {
-      log("unexpected error while upgrading a connection", err);
-      socket.destroy();
-    });
-  });
-
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // The AbortSignal is made only when the handler asks for it (watches): creating one per request is a
-    // measurable share of a small create. Only a client that leaves early aborts.
-    let controller: AbortController | undefined;
-    let gone = false;
-    const signal = (): AbortSignal => {
-      if (!controller) {
-        controller = new AbortController();
-        if (gone) controller.abort();
-      }
-      return controller.signal;
-    };
-    res.on("close", () => {
-      if (res.writableFinished) return;
-      gone = true;
-      controller?.abort();
-    });
-    try {
-      const method = (req.method ?? "GET").toUpperCase();
-      const url = parseTarget(req.url ?? "/");
-      if (method === "HEAD" || method === "OPTIONS") {
-        res.writeHead(method === "HEAD" ? 200 : 204);
-        res.end();
-        return;
-      }
-      if (!methods.has(method as HttpMethod)) {
-        sendStatus(
-          res,
-          new StatusError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`),
-        );
-        return;
-      }
-      const declared = Number(req.headers["content-length"] ?? "0");
-      if (declared > maxBodyBytes) {
-        sendStatus(res, entityTooLarge());
-        req.resume();
-        return;
-      }
-      const body = method === "GET" ? undefined : await readBody(req);
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-      }
-      const request: ApiRequest = {
-        method: method as HttpMethod,
-        path: url.path,
-        query: url.query,
-        headers,
-        body: body && body.byteLength ? body : undefined,
-        get signal() {
-          return signal();
-        },
-      };
-      const response = await handler(request);
-      const outHeaders = { ...response.headers };
-      delete outHeaders["transfer-encoding"];
-      if (response.body instanceof Uint8Array) {
-        outHeaders["content-length"] = String(response.body.byteLength);
-        res.writeHead(response.status, outHeaders);
-        res.end(response.body);
-        return;
-      }
-      res.writeHead(response.status, outHeaders);
-      res.flushHeaders();
-      const iterator = response.body[Symbol.asyncIterator]();
-      signal().addEventListener("abort", () => void iterator.return?.());
-      while (true) {
-        const { value, done } = await iterator.next();
-        if (done || res.destroyed) break;
-        if (!res.write(value)) await drainedOrClosed(res);
-      }
-      res.end();
-    } catch (err) {
-      if (err instanceof StatusError && !res.headersSent) return sendStatus(res, err);
-      log("unexpected error while writing a response", err);
-      if (!res.headersSent)
-        sendStatus(
-          res,
-          new StatusError(500, "InternalError", "Internal error occurred: the response could not be written"),
-        );
-      else res.destroy();
-    }
-  }
-
+  const upgraded = acceptUpgrades(server, log, onUpgrade);
   const { address: actual } = await listenOn(server, address);
   return {
     url: `http://${actual}`,
@@ -168,4 +73,127 @@ export async function serveHttp(
         for (const socket of upgraded) socket.destroy();
       }),
   };
+}
+
+/** Hands upgrade requests to `onUpgrade`; returns the live upgraded sockets, which close() must end itself. */
+function acceptUpgrades(
+  server: Server,
+  log: (message: string, err?: unknown) => void,
+  onUpgrade: ((req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>) | undefined,
+): Set<Socket> {
+  // Upgraded connections leave the server's bookkeeping.
+  const upgraded = new Set<Socket>();
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+    if (!onUpgrade) return void socket.destroy();
+    onUpgrade(req, socket, head).catch((err: unknown) => {
+      log("unexpected error while upgrading a connection", err);
+      socket.destroy();
+    });
+  });
+  return upgraded;
+}
+
+async function serve(
+  handler: ApiHandler,
+  log: (message: string, err?: unknown) => void,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const signal = abortOnEarlyClose(res);
+  try {
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = parseTarget(req.url ?? "/");
+    if (method === "HEAD" || method === "OPTIONS") {
+      res.writeHead(method === "HEAD" ? 200 : 204);
+      res.end();
+      return;
+    }
+    if (!methods.has(method as HttpMethod)) {
+      sendStatus(
+        res,
+        new StatusError(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`),
+      );
+      return;
+    }
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > maxBodyBytes) {
+      sendStatus(res, entityTooLarge());
+      req.resume();
+      return;
+    }
+    const body = method === "GET" ? undefined : await readBody(req);
+    const request: ApiRequest = {
+      method: method as HttpMethod,
+      path: url.path,
+      query: url.query,
+      headers: headersOf(req),
+      body: body && body.byteLength ? body : undefined,
+      get signal() {
+        return signal();
+      },
+    };
+    await writeResponse(res, await handler(request), signal);
+  } catch (err) {
+    if (err instanceof StatusError && !res.headersSent) return sendStatus(res, err);
+    log("unexpected error while writing a response", err);
+    if (!res.headersSent)
+      sendStatus(
+        res,
+        new StatusError(500, "InternalError", "Internal error occurred: the response could not be written"),
+      );
+    else res.destroy();
+  }
+}
+
+/**
+ * The request's AbortSignal, made only when the handler asks for it (watches): creating one per request is a
+ * measurable share of a small create. Only a client that leaves early aborts.
+ */
+function abortOnEarlyClose(res: ServerResponse): () => AbortSignal {
+  let controller: AbortController | undefined;
+  let gone = false;
+  res.on("close", () => {
+    if (res.writableFinished) return;
+    gone = true;
+    controller?.abort();
+  });
+  return () => {
+    if (!controller) {
+      controller = new AbortController();
+      if (gone) controller.abort();
+    }
+    return controller.signal;
+  };
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return headers;
+}
+
+/** A body in one piece, or a stream (watch) written chunk by chunk as the client takes it. */
+async function writeResponse(res: ServerResponse, response: ApiResponse, signal: () => AbortSignal): Promise<void> {
+  const outHeaders = { ...response.headers };
+  delete outHeaders["transfer-encoding"];
+  if (response.body instanceof Uint8Array) {
+    outHeaders["content-length"] = String(response.body.byteLength);
+    res.writeHead(response.status, outHeaders);
+    res.end(response.body);
+    return;
+  }
+  res.writeHead(response.status, outHeaders);
+  res.flushHeaders();
+  const iterator = response.body[Symbol.asyncIterator]();
+  signal().addEventListener("abort", () => void iterator.return?.());
+  while (true) {
+    const { value, done } = await iterator.next();
+    if (done || res.destroyed) break;
+    if (!res.write(value)) await drainedOrClosed(res);
+  }
+  res.end();
 }

@@ -12,13 +12,21 @@ import { dropUnknownFields, unknownFields } from "./fields.js";
 import { PatchError } from "./patch/errors.js";
 import { decodeObject } from "./registry/codec.js";
 import type { GenericRegistry } from "./registry/generic.js";
-import { applyPatch } from "./patch/index.js";
+import { applyPatch, type PatchType } from "./patch/index.js";
 
 const patchTypes = [
   "application/json-patch+json",
   "application/merge-patch+json",
   "application/strategic-merge-patch+json",
 ];
+
+/** The patch a body type asks for (json, merge, strategic); undefined for a body that is no patch we apply. */
+export function patchTypeOf(type: BodyType | undefined): PatchType | undefined {
+  if (type === "json-patch") return "json";
+  if (type === "merge-patch") return "merge";
+  if (type === "strategic-merge-patch") return "strategic";
+  return undefined;
+}
 
 export async function patchObject(
   registry: GenericRegistry,
@@ -41,14 +49,7 @@ export async function patchObject(
       { causes: [{ reason: "UnsupportedMediaType", message: contentType }] },
     );
   }
-  const kind =
-    type === "json-patch"
-      ? "json"
-      : type === "merge-patch"
-        ? "merge"
-        : type === "strategic-merge-patch"
-          ? "strategic"
-          : undefined;
+  const kind = patchTypeOf(type);
   if (!kind) throw unsupportedMediaType(contentType, patchTypes);
   for (let attempt = 0; ; attempt++) {
     const kv = await registry.getKv(namespace, name);

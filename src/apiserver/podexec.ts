@@ -9,6 +9,7 @@ import type { Status } from "../api/meta.js";
 import { badRequest, StatusError, toStatusError } from "./errors.js";
 import { dialError, kubeletLocation, podContainer, podUidHeader } from "./kubelet.js";
 import type { PodStreamContext } from "./podlog.js";
+import { parseGoBool } from "./query.js";
 import { parseResourcePath } from "./route.js";
 
 export interface PodExecOptions {
@@ -20,22 +21,14 @@ export interface PodExecOptions {
   tty: boolean;
 }
 
-function flag(query: URLSearchParams, name: string): boolean {
-  const text = query.get(name);
-  if (text === null || text === "") return false;
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(text)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(text)) return false;
-  throw badRequest(`strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`);
-}
-
 export function parsePodExecOptions(query: URLSearchParams): PodExecOptions {
   return {
     container: query.get("container") ?? "",
     command: query.getAll("command"),
-    stdin: flag(query, "stdin"),
-    stdout: flag(query, "stdout"),
-    stderr: flag(query, "stderr"),
-    tty: flag(query, "tty"),
+    stdin: parseGoBool(query, "stdin"),
+    stdout: parseGoBool(query, "stdout"),
+    stderr: parseGoBool(query, "stderr"),
+    tty: parseGoBool(query, "tty"),
   };
 }
 

@@ -8,6 +8,7 @@ import type { ApiRequest, ApiResponse } from "../api/http.js";
 import { forbidden, invalid as invalidField, type FieldError } from "../api/field.js";
 import { badRequest, internalError, invalid, StatusError } from "./errors.js";
 import { dialError, hostPort, kubeletLocation, podContainer, podUidHeader, type KubeletLocation } from "./kubelet.js";
+import { parseGoBool } from "./query.js";
 
 export interface PodStreamContext {
   /** The pod, or a NotFound StatusError. */
@@ -28,15 +29,7 @@ export interface PodLogOptions {
   limitBytes?: number;
 }
 
-// The parameter codec's decoding: Go bools and int64s, RFC 3339 times.
-function parseBool(query: URLSearchParams, name: string): boolean {
-  const text = query.get(name);
-  if (text === null || text === "") return false;
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(text)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(text)) return false;
-  throw badRequest(`strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`);
-}
-
+// The parameter codec's decoding: Go bools (query.ts) and int64s, RFC 3339 times.
 function parseInt64(query: URLSearchParams, name: string): number | undefined {
   const text = query.get(name);
   if (text === null || text === "") return undefined;
@@ -54,15 +47,15 @@ export function parsePodLogOptions(query: URLSearchParams, podName: string): Pod
     throw badRequest(`parsing time ${JSON.stringify(sinceTime)} as "2006-01-02T15:04:05Z07:00": cannot parse`);
   const options: PodLogOptions = {
     container: query.get("container") ?? "",
-    follow: parseBool(query, "follow"),
-    previous: parseBool(query, "previous"),
-    timestamps: parseBool(query, "timestamps"),
+    follow: parseGoBool(query, "follow"),
+    previous: parseGoBool(query, "previous"),
+    timestamps: parseGoBool(query, "timestamps"),
     sinceSeconds: parseInt64(query, "sinceSeconds"),
     sinceTime,
     tailLines: parseInt64(query, "tailLines"),
     limitBytes: parseInt64(query, "limitBytes"),
   };
-  parseBool(query, "insecureSkipTLSVerifyBackend"); // accepted; the kubelet is reached over plain HTTP
+  parseGoBool(query, "insecureSkipTLSVerifyBackend"); // accepted; the kubelet is reached over plain HTTP
   const errors: FieldError[] = [];
   if (options.tailLines !== undefined && options.tailLines < 0)
     errors.push(invalidField("tailLines", options.tailLines, "must be greater than or equal to 0"));

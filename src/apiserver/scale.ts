@@ -9,6 +9,7 @@ import { parseBody, type FieldValidation } from "./decode.js";
 import { bodyType } from "./media.js";
 import { applyPatch } from "./patch/index.js";
 import { PatchError } from "./patch/errors.js";
+import { patchTypeOf } from "./patching.js";
 import type { GenericRegistry } from "./registry/generic.js";
 
 type Scalable = KubeObject & {
@@ -58,14 +59,7 @@ export async function handleScale(
     if (type !== "json" && type !== "yaml") throw badRequest("a Scale must be sent as JSON or YAML");
     next = parseBody(request.body, type === "yaml");
   } else {
-    const kind =
-      type === "json-patch"
-        ? "json"
-        : type === "merge-patch"
-          ? "merge"
-          : type === "strategic-merge-patch"
-            ? "strategic"
-            : undefined;
+    const kind = patchTypeOf(type);
     if (!kind)
       throw new StatusError(
         415,

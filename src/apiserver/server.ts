@@ -8,27 +8,17 @@ import { resources as apiResources } from "../api/resources.js";
 import type { Store } from "../store/store.js";
 import { storagePlugins } from "./admission/storage.js";
 import { AdmissionChain, type AdmissionPlugin, type ObjectReader } from "./admission/types.js";
-import { withBuiltins } from "./builtin.js";
 import { Compactor } from "./compaction.js";
-import {
-  apiGroupDoc,
-  apiGroupList,
-  apiResourceList,
-  apiVersions,
-  groupVersions,
-  openApiV3Documents,
-  openApiV3Index,
-  versionInfo,
-} from "./discovery.js";
-import { authorizationGroupVersion, authorizationResources, serveAuthorization } from "./authorization.js";
+import { serveAuthorization } from "./authorization.js";
 import { StatusError, toStatusError } from "./errors.js";
-import { handleResource } from "./handlers.js";
+import { handleResource, type HandlerContext } from "./handlers.js";
 import { serveHttp } from "./http.js";
 import { NamespaceLifecycle } from "./namespaces.js";
 import { decodeObject } from "./registry/codec.js";
 import { GenericRegistry } from "./registry/generic.js";
 import { listPrefix } from "./registry/keys.js";
-import { jsonResponse, statusResponse } from "./respond.js";
+import { nonResourceHandler, type NonResourceHandler } from "./nonresource.js";
+import { statusResponse } from "./respond.js";
 import { parseResourcePath } from "./route.js";
 import type { Node, Pod } from "../api/core/types.js";
 import { handleUpgrade } from "./podexec.js";
@@ -36,7 +26,7 @@ import { podLog, type PodStreamContext } from "./podlog.js";
 
 export interface ApiServerOptions {
   store: Store;
-  /** The served resources; default: src/api's, plus built-in stand-ins for kinds it lacks. */
+  /** The served resources; default: src/api's. */
   resources?: ResourceDefinition[];
   /** Extra admission plugins, run after the built-in ones. */
   admission?: AdmissionPlugin[];
@@ -67,149 +57,25 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     options.log ??
     ((message: string, err?: unknown) =>
       console.error(`apiserver: ${message}`, err instanceof Error ? (err.stack ?? err.message) : (err ?? "")));
-  const definitions = options.resources ?? withBuiltins(apiResources);
-  const registries = new Map<string, GenericRegistry>();
-  const key = (group: string, version: string, plural: string) => `${group}/${version}/${plural}`;
-
-  const reader: ObjectReader = {
-    async get(group, plural, namespace, name) {
-      const registry = [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
-      const kv = registry && (await store.get(registry.key(namespace, name)));
-      return kv ? decodeObject(kv) : undefined;
-    },
-    async list(group, plural, namespace) {
-      const registry = [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
-      if (!registry) return [];
-      const page = await store.list(listPrefix(registry.def, namespace));
-      return page.items.map((kv) => decodeObject<KubeObject>(kv));
-    },
-  };
-  // The registries need the admission chain and namespace lifecycle, which need the registries: assigned below.
-  // eslint-disable-next-line prefer-const
-  let lifecycle!: NamespaceLifecycle;
-  // eslint-disable-next-line prefer-const
-  let chain!: AdmissionChain;
-  const ctx = {
-    store,
-    admission: () => chain,
-    checkNamespace: (namespace: string, def: ResourceDefinition) => lifecycle.check(namespace, def),
-    now: () => new Date(),
-  };
-  for (const def of definitions) registries.set(key(def.group, def.version, def.plural), new GenericRegistry(def, ctx));
-  const namespaces = registries.get(key("", "v1", "namespaces"));
-  if (!namespaces) throw new Error("the resources served must include core/v1 namespaces");
-  lifecycle = new NamespaceLifecycle(namespaces, () => [...registries.values()], log);
-  chain = new AdmissionChain([lifecycle.admission(), ...storagePlugins, ...(options.admission ?? [])], reader);
+  const definitions = options.resources ?? apiResources;
+  const { registries, lifecycle } = createRegistries(store, definitions, options.admission ?? [], log);
   await lifecycle.ensureSystemNamespaces();
   lifecycle.start();
 
   const compactor = new Compactor(store, options.compactionIntervalMs ?? 5 * 60_000, log);
   compactor.start();
 
-  const gvs = groupVersions(definitions);
-  const openapi = openApiV3Documents(gvs);
-  const openapiIndex = openApiV3Index(openapi);
-  const version = versionInfo(options.version ?? "0.0.0");
-  const handlerContext = {
+  let address = "127.0.0.1:6443";
+  const nonResource = nonResourceHandler(definitions, options.version ?? "0.0.0", () => address);
+  const podStreams = podStreamsOf(registries);
+  const handlerContext: HandlerContext = {
     log,
     namespaceDeleted: () => lifecycle.kick(),
     bookmarkIntervalMs: options.bookmarkIntervalMs,
   };
-  let address = "127.0.0.1:6443";
-
-  function serveNonResource(request: ApiRequest, path: string): ApiResponse | undefined {
-    if (request.method !== "GET") return undefined;
-    switch (path) {
-      case "/version":
-        return jsonResponse(200, version);
-      case "/api":
-        return jsonResponse(200, apiVersions(address));
-      case "/apis": {
-        const list = apiGroupList(gvs) as { groups: unknown[] };
-        const version = { groupVersion: authorizationGroupVersion, version: "v1" };
-        list.groups.push({ name: "authorization.k8s.io", versions: [version], preferredVersion: version });
-        return jsonResponse(200, list);
-      }
-      case "/healthz":
-      case "/readyz":
-      case "/livez":
-        return {
-          status: 200,
-          headers: { "content-type": "text/plain; charset=utf-8" },
-          body: new TextEncoder().encode("ok"),
-        };
-      case "/openapi/v3":
-        return jsonResponse(200, openapiIndex);
-    }
-    if (/^\/(healthz|readyz|livez)\/[a-z0-9-]+$/.test(path)) {
-      return {
-        status: 200,
-        headers: { "content-type": "text/plain; charset=utf-8" },
-        body: new TextEncoder().encode("ok"),
-      };
-    }
-    if (path.startsWith("/openapi/v3/")) {
-      const doc = openapi.get(path.slice("/openapi/v3/".length));
-      if (doc)
-        return { status: 200, headers: { "content-type": "application/json" }, body: new TextEncoder().encode(doc) };
-      return undefined;
-    }
-    const parts = path.split("/").filter(Boolean);
-    if (parts[0] === "api" && parts.length === 2) {
-      const gv = gvs.find((g) => g.group === "" && g.version === parts[1]);
-      return gv ? jsonResponse(200, apiResourceList(gv)) : undefined;
-    }
-    if (path === "/apis/authorization.k8s.io/v1") return jsonResponse(200, authorizationResources());
-    if (path === "/apis/authorization.k8s.io") {
-      const version = { groupVersion: authorizationGroupVersion, version: "v1" };
-      return jsonResponse(200, {
-        kind: "APIGroup",
-        apiVersion: "v1",
-        name: "authorization.k8s.io",
-        versions: [version],
-        preferredVersion: version,
-      });
-    }
-    if (parts[0] === "apis" && parts.length === 2) {
-      const doc = apiGroupDoc(gvs, parts[1]);
-      return doc ? jsonResponse(200, doc) : undefined;
-    }
-    if (parts[0] === "apis" && parts.length === 3) {
-      const gv = gvs.find((g) => g.group === parts[1] && g.version === parts[2]);
-      return gv ? jsonResponse(200, apiResourceList(gv)) : undefined;
-    }
-    return undefined;
-  }
-
-  // pods/log and pods/exec reach the pod's kubelet; they read the pod and its node as the registries store them.
-  const podStreams: PodStreamContext = {
-    getPod: async (namespace, name) => {
-      const pods = registries.get(key("", "v1", "pods"));
-      if (!pods) throw notFoundStatus();
-      return (await pods.get(namespace, name)) as unknown as Pod;
-    },
-    getNode: async (name) => {
-      const nodes = registries.get(key("", "v1", "nodes"));
-      if (!nodes) throw notFoundStatus();
-      return (await nodes.get(undefined, name)) as unknown as Node;
-    },
-  };
-
   const handler: ApiHandler = async (request) => {
     try {
-      const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
-      const nonResource = serveNonResource(request, path) ?? serveAuthorization(request, path);
-      if (nonResource) return nonResource;
-      const route = parseResourcePath(path);
-      if (route?.group === "" && route.plural === "pods" && route.namespace && route.name) {
-        if (route.subresource === "log") return await podLog(request, route.namespace, route.name, podStreams);
-        // Reached without an Upgrade header (upgrades go to handleUpgrade): upstream's UpgradeAwareHandler answer.
-        if (route.subresource === "exec" || route.subresource === "attach" || route.subresource === "portforward")
-          throw new StatusError(400, "BadRequest", "Upgrade request required");
-      }
-      const registry = route && registries.get(key(route.group, route.version, route.plural));
-      if (!route || !registry) throw notFoundStatus();
-      return await handleResource(request, route, registry, handlerContext);
+      return await route(request, { nonResource, registries, podStreams, handlerContext });
     } catch (err) {
       return statusResponse(toStatusError(err, log));
     }
@@ -232,4 +98,96 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       await Promise.all(listeners.map((l) => l.close()));
     },
   };
+}
+
+/** The served resources' registries, keyed "group/version/plural". */
+type Registries = Map<string, GenericRegistry>;
+const registryKey = (group: string, version: string, plural: string) => `${group}/${version}/${plural}`;
+
+/** A registry per resource, with the admission chain and namespace lifecycle they share. */
+function createRegistries(
+  store: Store,
+  definitions: ResourceDefinition[],
+  admission: AdmissionPlugin[],
+  log: (message: string, err?: unknown) => void,
+): { registries: Registries; lifecycle: NamespaceLifecycle } {
+  const registries: Registries = new Map();
+  // The registries need the admission chain and namespace lifecycle, which need the registries: made below, and
+  // only called for once requests come.
+  const ctx = {
+    store,
+    admission: () => chain,
+    checkNamespace: (namespace: string, def: ResourceDefinition) => lifecycle.check(namespace, def),
+    now: () => new Date(),
+  };
+  for (const def of definitions) {
+    registries.set(registryKey(def.group, def.version, def.plural), new GenericRegistry(def, ctx));
+  }
+  const namespaces = registries.get(registryKey("", "v1", "namespaces"));
+  if (!namespaces) throw new Error("the resources served must include core/v1 namespaces");
+  const lifecycle = new NamespaceLifecycle(namespaces, () => [...registries.values()], log);
+  const chain = new AdmissionChain(
+    [lifecycle.admission(), ...storagePlugins, ...admission],
+    objectReader(store, registries),
+  );
+  return { registries, lifecycle };
+}
+
+/** How admission plugins read other objects (a claim's class, a pod's claims): straight from the store. */
+function objectReader(store: Store, registries: Registries): ObjectReader {
+  const find = (group: string, plural: string) =>
+    [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
+  return {
+    async get(group, plural, namespace, name) {
+      const registry = find(group, plural);
+      const kv = registry && (await store.get(registry.key(namespace, name)));
+      return kv ? decodeObject(kv) : undefined;
+    },
+    async list(group, plural, namespace) {
+      const registry = find(group, plural);
+      if (!registry) return [];
+      const page = await store.list(listPrefix(registry.def, namespace));
+      return page.items.map((kv) => decodeObject<KubeObject>(kv));
+    },
+  };
+}
+
+/** pods/log and pods/exec reach the pod's kubelet; they read the pod and its node as the registries store them. */
+function podStreamsOf(registries: Registries): PodStreamContext {
+  return {
+    getPod: async (namespace, name) => {
+      const pods = registries.get(registryKey("", "v1", "pods"));
+      if (!pods) throw notFoundStatus();
+      return (await pods.get(namespace, name)) as unknown as Pod;
+    },
+    getNode: async (name) => {
+      const nodes = registries.get(registryKey("", "v1", "nodes"));
+      if (!nodes) throw notFoundStatus();
+      return (await nodes.get(undefined, name)) as unknown as Node;
+    },
+  };
+}
+
+interface Routes {
+  nonResource: NonResourceHandler;
+  registries: Registries;
+  podStreams: PodStreamContext;
+  handlerContext: HandlerContext;
+}
+
+/** Non-resource paths first, then pods' streaming subresources, then the resource's registry. */
+async function route(request: ApiRequest, routes: Routes): Promise<ApiResponse> {
+  const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
+  const nonResource = routes.nonResource(request, path) ?? serveAuthorization(request, path);
+  if (nonResource) return nonResource;
+  const route = parseResourcePath(path);
+  if (route?.group === "" && route.plural === "pods" && route.namespace && route.name) {
+    if (route.subresource === "log") return await podLog(request, route.namespace, route.name, routes.podStreams);
+    // Reached without an Upgrade header (upgrades go to handleUpgrade): upstream's UpgradeAwareHandler answer.
+    if (route.subresource === "exec" || route.subresource === "attach" || route.subresource === "portforward")
+      throw new StatusError(400, "BadRequest", "Upgrade request required");
+  }
+  const registry = route && routes.registries.get(registryKey(route.group, route.version, route.plural));
+  if (!route || !registry) throw notFoundStatus();
+  return await handleResource(request, route, registry, routes.handlerContext);
 }

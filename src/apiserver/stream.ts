@@ -87,7 +87,6 @@ export interface WatchStreamOptions {
 }
 
 export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Array> {
-  const { def, output } = options;
   const channel = new Channel();
   const controller = new AbortController();
   const stop = () => {
@@ -99,40 +98,7 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
   const timeoutMs = (options.timeoutSeconds ?? 1800 * (1 + Math.random())) * 1000;
   const timer = setTimeout(stop, timeoutMs);
   let lastRevision = 0;
-  let firstTable = true;
-
-  const line = (type: string, object: unknown) =>
-    encoder.encode(`{"type":"${type}","object":${JSON.stringify(object)}}\n`);
-  const bookmark = (revision: number, initialEnd = false) => {
-    const metadata: Record<string, unknown> = { resourceVersion: String(revision) };
-    if (initialEnd) metadata.annotations = { "k8s.io/initial-events-end": "true" };
-    return line("BOOKMARK", { kind: def.kind, apiVersion: apiVersionOf(def), metadata });
-  };
-  const objectLine = (type: string, value: Uint8Array, revision: number, object?: KubeObject) => {
-    if (output.representation === "object") return encodedEvent(type, value, revision);
-    // Metadata and Table lines are the same for every watcher asking the same way (kubectl get -w, metadata
-    // informers): made once per event and shape, then shared, like the object lines above.
-    const shape = `${type}:${revision}:${output.representation}:${output.includeObject}:${firstTable}`;
-    const hit = encodedShapes.get(value);
-    const shared = hit?.get(shape);
-    if (shared) {
-      if (output.representation === "table") firstTable = false;
-      return shared;
-    }
-    const made = makeObjectLine(type, value, revision, object);
-    if (hit) hit.set(shape, made);
-    else encodedShapes.set(value, new Map([[shape, made]]));
-    return made;
-  };
-  const makeObjectLine = (type: string, value: Uint8Array, revision: number, object?: KubeObject) => {
-    const decoded = object
-      ? { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } }
-      : decodeObject({ key: "", value, createRevision: 0, modRevision: revision });
-    if (output.representation === "metadata") return line(type, partialMetadata(decoded));
-    const table = tableOf(def, [decoded], output, { resourceVersion: String(revision) }, firstTable);
-    firstTable = false;
-    return line(type, table);
-  };
+  const lines = new EventLines(options.def, options.output);
 
   // True while the loop below is parked on the event source with everything it received already pushed.
   let idle = false;
@@ -151,7 +117,7 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
         if (idle) revision = Math.max(lastRevision, current);
         else revision = lastRevision;
       }
-      if (!channel.closed) channel.push(bookmark(revision));
+      if (!channel.closed) channel.push(lines.bookmark(revision));
     } catch (err) {
       if (!controller.signal.aborted) options.log("watch progress bookmark failed", err);
     } finally {
@@ -174,23 +140,23 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
         if (channel.closed) break;
         switch (event.type) {
           case "ERROR":
-            channel.push(line("ERROR", event.status));
+            channel.push(lines.line("ERROR", event.status));
             return;
           case "BOOKMARK":
             lastRevision = Math.max(lastRevision, event.revision);
             if (event.startMarker) break;
             // the initial-events-end bookmark is sent even without allowWatchBookmarks: the client asked for it
             if (options.allowBookmarks || event.initialEventsEnd)
-              channel.push(bookmark(event.revision, event.initialEventsEnd));
+              channel.push(lines.bookmark(event.revision, event.initialEventsEnd));
             break;
           default:
             lastRevision = Math.max(lastRevision, event.revision);
-            channel.push(objectLine(event.type, event.value, event.revision, event.object));
+            channel.push(lines.object(event.type, event.value, event.revision, event.object));
         }
         await channel.waitForSpace();
       }
     } catch (err) {
-      if (!controller.signal.aborted) channel.push(line("ERROR", toStatusError(err, options.log).toStatus()));
+      if (!controller.signal.aborted) channel.push(lines.line("ERROR", toStatusError(err, options.log).toStatus()));
     } finally {
       idle = false;
       void source.return?.()?.catch(() => undefined);
@@ -201,6 +167,11 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
     }
   })();
 
+  return readerOf(channel, stop);
+}
+
+/** The channel as the response body; a reader that stops early (client gone) ends the watch. */
+function readerOf(channel: Channel, stop: () => void): AsyncIterable<Uint8Array> {
   return {
     [Symbol.asyncIterator]: () => {
       const inner = channel.read();
@@ -213,4 +184,53 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
       };
     },
   };
+}
+
+/** One watch's event lines, in the representation it asked for (object, metadata, Table). */
+class EventLines {
+  /** A Table watch sends the column definitions with its first row only. */
+  private firstTable = true;
+
+  constructor(
+    private readonly def: ResourceDefinition,
+    private readonly output: Output,
+  ) {}
+
+  line(type: string, object: unknown): Uint8Array {
+    return encoder.encode(`{"type":"${type}","object":${JSON.stringify(object)}}\n`);
+  }
+
+  bookmark(revision: number, initialEnd = false): Uint8Array {
+    const metadata: Record<string, unknown> = { resourceVersion: String(revision) };
+    if (initialEnd) metadata.annotations = { "k8s.io/initial-events-end": "true" };
+    return this.line("BOOKMARK", { kind: this.def.kind, apiVersion: apiVersionOf(this.def), metadata });
+  }
+
+  object(type: string, value: Uint8Array, revision: number, object?: KubeObject): Uint8Array {
+    const output = this.output;
+    if (output.representation === "object") return encodedEvent(type, value, revision);
+    // Metadata and Table lines are the same for every watcher asking the same way (kubectl get -w, metadata
+    // informers): made once per event and shape, then shared, like the object lines above.
+    const shape = `${type}:${revision}:${output.representation}:${output.includeObject}:${this.firstTable}`;
+    const hit = encodedShapes.get(value);
+    const shared = hit?.get(shape);
+    if (shared) {
+      if (output.representation === "table") this.firstTable = false;
+      return shared;
+    }
+    const made = this.make(type, value, revision, object);
+    if (hit) hit.set(shape, made);
+    else encodedShapes.set(value, new Map([[shape, made]]));
+    return made;
+  }
+
+  private make(type: string, value: Uint8Array, revision: number, object?: KubeObject): Uint8Array {
+    const decoded = object
+      ? { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } }
+      : decodeObject({ key: "", value, createRevision: 0, modRevision: revision });
+    if (this.output.representation === "metadata") return this.line(type, partialMetadata(decoded));
+    const table = tableOf(this.def, [decoded], this.output, { resourceVersion: String(revision) }, this.firstTable);
+    this.firstTable = false;
+    return this.line(type, table);
+  }
 }

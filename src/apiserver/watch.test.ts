@@ -18,17 +18,23 @@ async function server(t: TestContext, options: { bookmarkIntervalMs?: number } =
   return { store, handler: apiServer.handler };
 }
 
-/** Reads a watch until `count` events arrived, then stops it. */
-async function watchEvents(handler: ApiHandler, url: string, count: number, during?: () => Promise<void>) {
+/** A watch request through the handler; abort the controller to stop it. */
+async function startWatch(handler: ApiHandler, url: string, accept: string) {
   const controller = new AbortController();
   const parsed = new URL(url, "http://x");
   const response = await handler({
     method: "GET",
     path: parsed.pathname,
     query: parsed.searchParams,
-    headers: { accept: "application/json" },
+    headers: { accept },
     signal: controller.signal,
   });
+  return { controller, response };
+}
+
+/** Reads a watch until `count` events arrived, then stops it. */
+async function watchEvents(handler: ApiHandler, url: string, count: number, during?: () => Promise<void>) {
+  const { controller, response } = await startWatch(handler, url, "application/json");
   assert.equal(response.status, 200);
   const events: Array<{
     type: string;
@@ -301,15 +307,7 @@ test("a claim without a class gets the newest default StorageClass", async (t) =
 
 /** A watch in the given representation whose lines are taken as they arrive. */
 async function watchEventsAs(handler: ApiHandler, url: string, accept: string) {
-  const controller = new AbortController();
-  const parsed = new URL(url, "http://x");
-  const response = await handler({
-    method: "GET",
-    path: parsed.pathname,
-    query: parsed.searchParams,
-    headers: { accept },
-    signal: controller.signal,
-  });
+  const { controller, response } = await startWatch(handler, url, accept);
   const iterator = (response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   const lines: Array<{ type: string; object: { columnDefinitions?: unknown[]; rows: Array<{ cells: unknown[] }> } }> =
     [];

@@ -4,39 +4,17 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { join, resolve } from "node:path";
 import { Quantity, QuantityError } from "../api/quantity.js";
-import { EndpointError, socketPathOf } from "../csi/endpoint.js";
+import { startDriver as startBlock } from "../csi/drivers/block/index.js";
+import { startDriver as startHostpath } from "../csi/drivers/hostpath/index.js";
 import type { DriverOptions, StartDriver } from "../csi/drivers/options.js";
 import { startRegistrar } from "../node/pluginregistration/registrar.js";
+import { csiEndpointFlag } from "./flags.js";
 
 const drivers = ["hostpath", "block"] as const;
 type DriverName = (typeof drivers)[number];
 
-async function loadDriver(name: DriverName): Promise<StartDriver> {
-  if (name === "hostpath") return (await import("../csi/drivers/hostpath/index.js")).startDriver;
-  // The block driver is built separately (src/csi/drivers/block/); say so plainly until it exists.
-  // A variable specifier keeps tsc from requiring the module at build time.
-  const blockModule = "../csi/drivers/block/index.js";
-  try {
-    const loaded = (await import(blockModule)) as { startDriver?: StartDriver };
-    if (typeof loaded.startDriver === "function") return loaded.startDriver;
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND";
-    if (!missing || !String((err as Error).message).includes("drivers/block/index")) throw err;
-  }
-  throw new DriverUnavailableError("block driver: not built yet");
-}
-
-class DriverUnavailableError extends Error {}
-
-function parseEndpoint(text: string): string {
-  try {
-    socketPathOf(text);
-    return text;
-  } catch (err) {
-    if (err instanceof EndpointError) throw new InvalidArgumentError(err.message);
-    throw err;
-  }
-}
+// Both drivers are part of stowage and imported like any module: a missing one is a build error, not a run-time one.
+const startDrivers: Record<DriverName, StartDriver> = { hostpath: startHostpath, block: startBlock };
 
 function parseBytes(text: string): number {
   try {
@@ -64,7 +42,11 @@ export function registerCsi(program: Command): void {
       }
       return text as DriverName;
     })
-    .requiredOption("--endpoint <unix-socket>", "where to serve CSI, e.g. unix:///run/stowage/csi.sock", parseEndpoint)
+    .requiredOption(
+      "--endpoint <unix-socket>",
+      "where to serve CSI, e.g. unix:///run/stowage/csi.sock",
+      csiEndpointFlag,
+    )
     .requiredOption("--node-id <name>", "this node's id (reported by NodeGetInfo)")
     .requiredOption("--state-dir <dir>", "where the driver keeps its state and volumes")
     .option("--capacity <bytes>", "total capacity the driver may provision, e.g. 100Gi", parseBytes)
@@ -94,14 +76,7 @@ export function registerCsi(program: Command): void {
           kubeletRegistrationPath?: string;
         },
       ) => {
-        let startDriver: StartDriver;
-        try {
-          startDriver = await loadDriver(driver);
-        } catch (err) {
-          if (!(err instanceof DriverUnavailableError)) throw err;
-          process.stderr.write(`${err.message}\n`);
-          process.exit(1);
-        }
+        const startDriver = startDrivers[driver];
         const options: DriverOptions = {
           endpoint: flags.endpoint,
           nodeId: flags.nodeId,

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { startAttacher } from "../csi/sidecars/attacher/controller.js";
 import { durationFlag, positiveIntFlag } from "./flags.js";
-import { runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
+import { retryIntervalOptions, runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
 
 interface Flags extends SidecarFlags {
   workerThreads: number;
@@ -18,7 +18,7 @@ interface Flags extends SidecarFlags {
 }
 
 export function registerCsiAttacher(program: Command): void {
-  sidecarCommand(
+  const command = sidecarCommand(
     program,
     "csi-attacher",
     "attach and detach volumes through a CSI driver for its VolumeAttachments (external-attacher)",
@@ -35,31 +35,19 @@ export function registerCsiAttacher(program: Command): void {
       "how often attachments are checked against the driver's ListVolumes; 0 disables (default: 1m)",
       durationFlag,
     )
-    .option("--default-fstype <type>", "fsType for PVs that name none")
-    .option(
-      "--retry-interval-start <duration>",
-      "first retry delay after a failed attach or detach (default: 1s)",
-      durationFlag,
-    )
-    .option(
-      "--retry-interval-max <duration>",
-      "longest retry delay after repeated failures (default: 5m)",
-      durationFlag,
-    )
-    .action((flags: Flags) =>
-      runSidecar(program, "csi-attacher", flags, (client, csi, signal) =>
-        startAttacher({
-          client,
-          csi,
-          signal,
-          workers: flags.workerThreads,
-          timeoutMs: flags.timeout ?? 15_000,
-          resyncPeriodMs: flags.resync ?? 60_000,
-          reconcilePeriodMs: flags.reconcileSync ?? 60_000,
-          defaultFsType: flags.defaultFstype ?? "",
-          retryIntervalStartMs: flags.retryIntervalStart,
-          retryIntervalMaxMs: flags.retryIntervalMax,
-        }),
-      ),
-    );
+    .option("--default-fstype <type>", "fsType for PVs that name none");
+  retryIntervalOptions(command, "attach or detach").action((flags: Flags) =>
+    runSidecar(program, "csi-attacher", flags, (sidecar) =>
+      startAttacher({
+        ...sidecar,
+        workers: flags.workerThreads,
+        timeoutMs: flags.timeout ?? 15_000,
+        resyncPeriodMs: flags.resync ?? 60_000,
+        reconcilePeriodMs: flags.reconcileSync ?? 60_000,
+        defaultFsType: flags.defaultFstype ?? "",
+        retryIntervalStartMs: flags.retryIntervalStart,
+        retryIntervalMaxMs: flags.retryIntervalMax,
+      }),
+    ),
+  );
 }

@@ -30,11 +30,9 @@ export function registerCsiProvisioner(program: Command): void {
     .option("--strict-topology", "only the selected node's topology is requisite for WaitForFirstConsumer claims")
     .option("--no-immediate-topology", "send no topology requirement for Immediate claims without allowedTopologies")
     .action((flags: Flags) =>
-      runSidecar(program, "csi-provisioner", flags, (client, csi, signal) =>
+      runSidecar(program, "csi-provisioner", flags, (sidecar) =>
         startProvisioner({
-          client,
-          csi,
-          signal,
+          ...sidecar,
           workers: flags.workerThreads,
           timeoutMs: flags.timeout ?? 10_000,
           resyncPeriodMs: flags.resyncPeriod ?? 60_000,

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { startResizer } from "../csi/sidecars/resizer/controller.js";
 import { durationFlag, positiveIntFlag } from "./flags.js";
-import { runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
+import { retryIntervalOptions, runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
 
 interface Flags extends SidecarFlags {
   workers: number;
@@ -16,36 +16,24 @@ interface Flags extends SidecarFlags {
 }
 
 export function registerCsiResizer(program: Command): void {
-  sidecarCommand(
+  const command = sidecarCommand(
     program,
     "csi-resizer",
     "expand volumes through a CSI driver when their claims ask for more storage (external-resizer)",
   )
     .option("--workers <n>", "concurrent claim syncs", positiveIntFlag, 10)
     .option("--timeout <duration>", "deadline of each ControllerExpandVolume call (default: 10s)", durationFlag)
-    .option("--resync <duration>", "how often every claim is revisited (default: 1m)", durationFlag)
-    .option(
-      "--retry-interval-start <duration>",
-      "first retry delay after a failed expansion (default: 1s)",
-      durationFlag,
-    )
-    .option(
-      "--retry-interval-max <duration>",
-      "longest retry delay after repeated failures (default: 5m)",
-      durationFlag,
-    )
-    .action((flags: Flags) =>
-      runSidecar(program, "csi-resizer", flags, (client, csi, signal) =>
-        startResizer({
-          client,
-          csi,
-          signal,
-          workers: flags.workers,
-          timeoutMs: flags.timeout,
-          resyncPeriodMs: flags.resync,
-          retryIntervalStartMs: flags.retryIntervalStart,
-          retryIntervalMaxMs: flags.retryIntervalMax,
-        }),
-      ),
-    );
+    .option("--resync <duration>", "how often every claim is revisited (default: 1m)", durationFlag);
+  retryIntervalOptions(command, "expansion").action((flags: Flags) =>
+    runSidecar(program, "csi-resizer", flags, (sidecar) =>
+      startResizer({
+        ...sidecar,
+        workers: flags.workers,
+        timeoutMs: flags.timeout,
+        resyncPeriodMs: flags.resync,
+        retryIntervalStartMs: flags.retryIntervalStart,
+        retryIntervalMaxMs: flags.retryIntervalMax,
+      }),
+    ),
+  );
 }

@@ -29,16 +29,18 @@ export function registerCsiSnapshotter(program: Command): void {
       "also run the snapshot controller (VolumeSnapshot → VolumeSnapshotContent); not with stowage controller-manager, which runs it",
     )
     .action((flags: Flags) =>
-      runSidecar(program, "csi-snapshotter", flags, async (client, csi, signal) => {
+      runSidecar(program, "csi-snapshotter", flags, async (base) => {
         const sidecar = await startSnapshotter({
-          client,
-          csi,
-          signal,
+          ...base,
           timeoutMs: flags.timeout ?? 60_000,
           resyncPeriodMs: flags.resyncPeriod ?? 60_000,
         });
         const controller = flags.snapshotController
-          ? await startSnapshotController({ client, signal, resyncPeriodMs: flags.resyncPeriod })
+          ? await startSnapshotController({
+              client: base.client,
+              signal: base.signal,
+              resyncPeriodMs: flags.resyncPeriod,
+            })
           : undefined;
         return {
           driverName: sidecar.driverName,

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { createClient, httpTransport, type Client } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
-import { csiEndpointFlag, kubeconfigFlag } from "./flags.js";
+import { csiEndpointFlag, durationFlag, kubeconfigFlag } from "./flags.js";
 
 export interface SidecarFlags {
   csiAddress: string;
@@ -23,6 +23,17 @@ export function sidecarCommand(program: Command, name: string, description: stri
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to");
 }
 
+/** upstream's --retry-interval-start/--retry-interval-max: the per-key backoff after a failed `what`. */
+export function retryIntervalOptions(command: Command, what: string): Command {
+  return command
+    .option("--retry-interval-start <duration>", `first retry delay after a failed ${what} (default: 1s)`, durationFlag)
+    .option(
+      "--retry-interval-max <duration>",
+      "longest retry delay after repeated failures (default: 5m)",
+      durationFlag,
+    );
+}
+
 export interface RunningSidecar {
   driverName: string;
   stop(): Promise<void>;
@@ -36,7 +47,7 @@ export async function runSidecar(
   program: Command,
   name: string,
   flags: SidecarFlags,
-  start: (client: Client, csi: CsiClient, signal: AbortSignal) => Promise<RunningSidecar>,
+  start: (sidecar: { client: Client; csi: CsiClient; signal: AbortSignal }) => Promise<RunningSidecar>,
 ): Promise<void> {
   const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
   const abort = new AbortController();
@@ -52,7 +63,8 @@ export async function runSidecar(
     program.error(`error: --csi-address: ${(err as Error).message}`, { exitCode: 1 });
   }
   try {
-    const sidecar = await start(createClient(transport, { userAgent: `stowage-${name}` }), csi, abort.signal);
+    const client = createClient(transport, { userAgent: `stowage-${name}` });
+    const sidecar = await start({ client, csi, signal: abort.signal });
     console.log(`stowage ${name} for ${sidecar.driverName} running against ${kubeconfig.server}`);
     await new Promise<void>((resolve) => abort.signal.addEventListener("abort", () => resolve(), { once: true }));
     await sidecar.stop();

@@ -50,118 +50,28 @@ export function createEventRecorder(
 ): EventRecorder {
   const log = options.log ?? ((message, fields) => console.warn(`[events ${options.component}] ${message}`, fields));
   const now = options.now ?? (() => new Date());
+  const correlator = new Correlator(options, now);
   const observed = new Lru<string, Observed>(maxLruCacheEntries);
-  const similar = new Lru<string, { messages: Set<string>; last: number }>(maxLruCacheEntries);
-  const spam = new Lru<string, TokenBucket>(maxLruCacheEntries);
   const chains = new Map<string, Promise<void>>();
   const nanos = nanoClock();
 
-  function reference(object: KubeObject | ObjectReference): ObjectReference {
-    if ("metadata" in object) {
-      const ref: ObjectReference = { kind: object.kind, apiVersion: object.apiVersion, name: object.metadata.name };
-      if (object.metadata.namespace) ref.namespace = object.metadata.namespace;
-      if (object.metadata.uid) ref.uid = object.metadata.uid;
-      if (object.metadata.resourceVersion) ref.resourceVersion = object.metadata.resourceVersion;
-      return ref;
-    }
-    return { ...object };
-  }
-
-  async function write(event: Event, key: string): Promise<void> {
-    const seen = observed.get(key);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        let saved: Event | undefined;
-        if (seen) {
-          try {
-            // As the correlator's strategic patch; these are scalar fields, so a merge patch is the same change.
-            saved = await events.patch(seen.namespace, seen.name, "merge", {
-              count: seen.count + 1,
-              lastTimestamp: event.lastTimestamp,
-              message: event.message,
-            });
-          } catch (err) {
-            if (!isNotFound(err)) throw err; // the Event expired or was deleted: create a fresh one below
-          }
-        }
-        saved ??= await events.create(event);
-        observed.set(key, {
-          name: saved.metadata.name ?? event.metadata.name ?? "",
-          namespace: saved.metadata.namespace ?? event.metadata.namespace ?? "default",
-          count: saved.count ?? 1,
-          firstTimestamp: saved.firstTimestamp ?? event.firstTimestamp ?? "",
-        });
-        return;
-      } catch (err) {
-        // A 4xx will not get better by retrying (client-go gives up on those too).
-        const permanent = err instanceof ApiError && err.code >= 400 && err.code < 500 && err.code !== 429;
-        if (permanent || attempt >= maxTries) {
-          log("could not write event; dropping it", { reason: event.reason, object: event.involvedObject, err });
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-      }
-    }
-  }
-
   function record(object: KubeObject | ObjectReference, type: EventType, reason: string, message: string): void {
-    const ref = reference(object);
+    const ref = referenceTo(object);
     if (!ref.name) {
       log("event for an object without a name; dropping it", { reason, message });
       return;
     }
     const at = now();
-    const objectKey = [
-      options.component,
-      options.host ?? "",
-      ref.kind,
-      ref.namespace,
-      ref.name,
-      ref.uid,
-      ref.apiVersion,
-    ].join("\u0000");
-
-    let bucket = spam.get(objectKey);
-    if (!bucket) spam.set(objectKey, (bucket = new TokenBucket(spamQps, spamBurst, () => now().getTime())));
-    if (!bucket.tryAccept()) return; // spam: client-go drops it silently too
-
-    // Aggregation: too many different messages for one object+reason become one combined event.
-    const aggregateKey = [objectKey, ref.fieldPath ?? "", type, reason].join("\u0000");
-    let window = similar.get(aggregateKey);
-    if (!window || at.getTime() - window.last > defaultAggregateIntervalMs) {
-      similar.set(aggregateKey, (window = { messages: new Set(), last: at.getTime() }));
-    }
-    window.last = at.getTime();
-    window.messages.add(message);
-    let key = [aggregateKey, message].join("\u0000");
-    // As EventAggregate: from the 10th distinct message on, one combined Event carries them all.
-    if (window.messages.size >= defaultAggregateMaxEvents) {
-      message = `(combined from similar events): ${message}`;
-      key = aggregateKey;
-    }
-
-    const timestamp = formatTime(at);
+    const correlated = correlator.correlate(ref, type, reason, message, at);
+    if (!correlated) return; // spam: client-go drops it silently too
+    const { key } = correlated;
     const seen = observed.get(key);
-    const namespace = ref.namespace || "default";
-    const event: Event = {
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { name: seen?.name ?? `${ref.name}.${nanos(at).toString(16)}`, namespace },
-      involvedObject: ref,
-      reason,
-      message,
-      source: options.host ? { component: options.component, host: options.host } : { component: options.component },
-      firstTimestamp: seen?.firstTimestamp ?? timestamp,
-      lastTimestamp: timestamp,
-      count: 1,
-      type,
-      reportingComponent: options.component,
-    };
-    if (options.host) event.reportingInstance = options.host;
+    const name = seen?.name ?? `${ref.name}.${nanos(at).toString(16)}`;
+    const event = newEvent(options, ref, type, reason, correlated.message, at, name, seen?.firstTimestamp);
 
     // One write at a time per correlation key, so a quick repeat patches the event the first one created.
     const previous = chains.get(key) ?? Promise.resolve();
-    const next = previous.then(() => write(event, key));
+    const next = previous.then(() => writeEvent(events, observed, event, key, log));
     chains.set(key, next);
     void next.finally(() => {
       if (chains.get(key) === next) chains.delete(key);
@@ -180,6 +90,141 @@ export function createEventRecorder(
       while (chains.size > 0) await Promise.all([...chains.values()]);
     },
   };
+}
+
+function referenceTo(object: KubeObject | ObjectReference): ObjectReference {
+  if ("metadata" in object) {
+    const ref: ObjectReference = { kind: object.kind, apiVersion: object.apiVersion, name: object.metadata.name };
+    if (object.metadata.namespace) ref.namespace = object.metadata.namespace;
+    if (object.metadata.uid) ref.uid = object.metadata.uid;
+    if (object.metadata.resourceVersion) ref.resourceVersion = object.metadata.resourceVersion;
+    return ref;
+  }
+  return { ...object };
+}
+
+/**
+ * client-go's EventCorrelator: drops spam (a token bucket per object) and aggregates (from the 10th distinct
+ * message for one object+reason within 10 minutes, one combined Event carries them all). Gives the correlation
+ * key a repeat of the event shares, and the message to send.
+ */
+class Correlator {
+  private readonly similar = new Lru<string, { messages: Set<string>; last: number }>(maxLruCacheEntries);
+  private readonly spam = new Lru<string, TokenBucket>(maxLruCacheEntries);
+
+  constructor(
+    private readonly source: { component: string; host?: string },
+    private readonly now: () => Date,
+  ) {}
+
+  correlate(
+    ref: ObjectReference,
+    type: EventType,
+    reason: string,
+    message: string,
+    at: Date,
+  ): { key: string; message: string } | undefined {
+    const objectKey = [
+      this.source.component,
+      this.source.host ?? "",
+      ref.kind,
+      ref.namespace,
+      ref.name,
+      ref.uid,
+      ref.apiVersion,
+    ].join("\u0000");
+
+    let bucket = this.spam.get(objectKey);
+    if (!bucket) this.spam.set(objectKey, (bucket = new TokenBucket(spamQps, spamBurst, () => this.now().getTime())));
+    if (!bucket.tryAccept()) return undefined;
+
+    const aggregateKey = [objectKey, ref.fieldPath ?? "", type, reason].join("\u0000");
+    let window = this.similar.get(aggregateKey);
+    if (!window || at.getTime() - window.last > defaultAggregateIntervalMs) {
+      this.similar.set(aggregateKey, (window = { messages: new Set(), last: at.getTime() }));
+    }
+    window.last = at.getTime();
+    window.messages.add(message);
+    // As EventAggregate: from the 10th distinct message on, one combined Event carries them all.
+    if (window.messages.size >= defaultAggregateMaxEvents) {
+      return { key: aggregateKey, message: `(combined from similar events): ${message}` };
+    }
+    return { key: [aggregateKey, message].join("\u0000"), message };
+  }
+}
+
+/** The Event as client-go's recorder makes it; a repeat keeps the name and firstTimestamp of the one it repeats. */
+function newEvent(
+  source: { component: string; host?: string },
+  ref: ObjectReference,
+  type: EventType,
+  reason: string,
+  message: string,
+  at: Date,
+  name: string,
+  firstTimestamp: string | undefined,
+): Event {
+  const timestamp = formatTime(at);
+  const event: Event = {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name, namespace: ref.namespace || "default" },
+    involvedObject: ref,
+    reason,
+    message,
+    source: source.host ? { component: source.component, host: source.host } : { component: source.component },
+    firstTimestamp: firstTimestamp ?? timestamp,
+    lastTimestamp: timestamp,
+    count: 1,
+    type,
+    reportingComponent: source.component,
+  };
+  if (source.host) event.reportingInstance = source.host;
+  return event;
+}
+
+/** Creates the Event, or patches the one this key wrote before (count+1); a few tries, then it is dropped. */
+async function writeEvent(
+  events: NamespacedResourceClient<Event>,
+  observed: Lru<string, Observed>,
+  event: Event,
+  key: string,
+  log: (message: string, fields: Record<string, unknown>) => void,
+): Promise<void> {
+  const seen = observed.get(key);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      let saved: Event | undefined;
+      if (seen) {
+        try {
+          // As the correlator's strategic patch; these are scalar fields, so a merge patch is the same change.
+          saved = await events.patch(seen.namespace, seen.name, "merge", {
+            count: seen.count + 1,
+            lastTimestamp: event.lastTimestamp,
+            message: event.message,
+          });
+        } catch (err) {
+          if (!isNotFound(err)) throw err; // the Event expired or was deleted: create a fresh one below
+        }
+      }
+      saved ??= await events.create(event);
+      observed.set(key, {
+        name: saved.metadata.name ?? event.metadata.name ?? "",
+        namespace: saved.metadata.namespace ?? event.metadata.namespace ?? "default",
+        count: saved.count ?? 1,
+        firstTimestamp: saved.firstTimestamp ?? event.firstTimestamp ?? "",
+      });
+      return;
+    } catch (err) {
+      // A 4xx will not get better by retrying (client-go gives up on those too).
+      const permanent = err instanceof ApiError && err.code >= 400 && err.code < 500 && err.code !== 429;
+      if (permanent || attempt >= maxTries) {
+        log("could not write event; dropping it", { reason: event.reason, object: event.involvedObject, err });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 /** metav1.Time: RFC 3339 to the second, as upstream serializes firstTimestamp/lastTimestamp. */

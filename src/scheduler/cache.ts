@@ -7,7 +7,8 @@ import type { CSIDriver, CSINode, CSIStorageCapacity, StorageClass } from "../ap
 import type { Informer, InformerFactory } from "../client/index.js";
 import { keyOf } from "../client/index.js";
 import type { VolumeView } from "./volumebinding.js";
-import { podClaimNames, volumeClass } from "./volumebinding.js";
+import { volumeClass } from "../api/storagerules/class.js";
+import { podClaimNames } from "./volumebinding.js";
 
 const nodeIndex = "scheduler-node";
 const classIndex = "scheduler-class";

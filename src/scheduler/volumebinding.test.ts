@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from "../api/core/types.js";
 import type { CSIDriver, CSIStorageCapacity, StorageClass } from "../api/storage/types.js";
+import { volumeClass } from "../api/storagerules/class.js";
 import {
   ErrReasonBindConflict,
   ErrReasonNodeConflict,
@@ -11,7 +12,6 @@ import {
   ErrReasonPVNotExist,
   filterVolumes,
   preFilterVolumes,
-  volumeClass,
   type VolumeView,
 } from "./volumebinding.js";
 
@@ -182,6 +182,23 @@ for (const c of preFilterCases) {
   });
 }
 
+/** The CSI driver of the "csi" class, with storage capacity tracking on. */
+const capacityTracking: CSIDriver = {
+  apiVersion: "storage.k8s.io/v1",
+  kind: "CSIDriver",
+  metadata: { name: "hostpath.csi.k8s.io" },
+  spec: { storageCapacity: true },
+};
+/** What that driver published for the "csi" class on one node. */
+const csiCapacity = (capacity: string, onNode: string): CSIStorageCapacity => ({
+  apiVersion: "storage.k8s.io/v1",
+  kind: "CSIStorageCapacity",
+  metadata: { name: "c1", namespace: "kube-system" },
+  storageClassName: "csi",
+  capacity,
+  nodeTopology: { matchLabels: { "kubernetes.io/hostname": onNode } },
+});
+
 const boundClaim = claim("data", "local", "5Gi", { volumeName: "pv-1" }, true);
 const filterCases: {
   name: string;
@@ -300,24 +317,8 @@ const filterCases: {
     world: {
       claims: [claim("data", "csi", "5Gi")],
       classes: [csi],
-      drivers: [
-        {
-          apiVersion: "storage.k8s.io/v1",
-          kind: "CSIDriver",
-          metadata: { name: "hostpath.csi.k8s.io" },
-          spec: { storageCapacity: true },
-        },
-      ],
-      capacities: [
-        {
-          apiVersion: "storage.k8s.io/v1",
-          kind: "CSIStorageCapacity",
-          metadata: { name: "c1", namespace: "kube-system" },
-          storageClassName: "csi",
-          capacity: "1Gi",
-          nodeTopology: { matchLabels: { "kubernetes.io/hostname": "node-1" } },
-        },
-      ],
+      drivers: [capacityTracking],
+      capacities: [csiCapacity("1Gi", "node-1")],
     },
     node: node("node-1"),
     want: [ErrReasonNotEnoughSpace],
@@ -327,24 +328,8 @@ const filterCases: {
     world: {
       claims: [claim("data", "csi", "5Gi")],
       classes: [csi],
-      drivers: [
-        {
-          apiVersion: "storage.k8s.io/v1",
-          kind: "CSIDriver",
-          metadata: { name: "hostpath.csi.k8s.io" },
-          spec: { storageCapacity: true },
-        },
-      ],
-      capacities: [
-        {
-          apiVersion: "storage.k8s.io/v1",
-          kind: "CSIStorageCapacity",
-          metadata: { name: "c1", namespace: "kube-system" },
-          storageClassName: "csi",
-          capacity: "10Gi",
-          nodeTopology: { matchLabels: { "kubernetes.io/hostname": "node-1" } },
-        },
-      ],
+      drivers: [capacityTracking],
+      capacities: [csiCapacity("10Gi", "node-1")],
     },
     node: node("node-1"),
     want: { provision: ["data"] },
@@ -354,24 +339,8 @@ const filterCases: {
     world: {
       claims: [claim("data", "csi", "5Gi")],
       classes: [csi],
-      drivers: [
-        {
-          apiVersion: "storage.k8s.io/v1",
-          kind: "CSIDriver",
-          metadata: { name: "hostpath.csi.k8s.io" },
-          spec: { storageCapacity: true },
-        },
-      ],
-      capacities: [
-        {
-          apiVersion: "storage.k8s.io/v1",
-          kind: "CSIStorageCapacity",
-          metadata: { name: "c1", namespace: "kube-system" },
-          storageClassName: "csi",
-          capacity: "10Gi",
-          nodeTopology: { matchLabels: { "kubernetes.io/hostname": "node-2" } },
-        },
-      ],
+      drivers: [capacityTracking],
+      capacities: [csiCapacity("10Gi", "node-2")],
     },
     node: node("node-1"),
     want: [ErrReasonNotEnoughSpace],

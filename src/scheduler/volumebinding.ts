@@ -4,12 +4,17 @@
 // from the node or can be provisioned there (allowedTopologies, CSIStorageCapacity). The decision is pure: it
 // reads a VolumeView (the informers' caches plus what this scheduler assumed) and returns reasons or a plan.
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from "../api/core/types.js";
-import { Quantity } from "../api/quantity.js";
+import { tryParseQuantity } from "../api/quantity.js";
 import { labelMatcherFromSelector } from "../api/selectors/labels.js";
 import type { CSIDriver, CSIStorageCapacity, StorageClass } from "../api/storage/types.js";
-import { AnnBetaStorageClass, AnnBindCompleted, AnnSelectedNode } from "../api/wellknown.js";
+import { checkNodeAffinity, ClaimSelectorError } from "../api/storagerules/affinity.js";
+import { claimRequest } from "../api/storagerules/capacity.js";
+import { claimClass, isDelayBindingMode } from "../api/storagerules/class.js";
+import type { Candidates } from "../api/storagerules/fit.js";
+import { matchCandidates, pickForNode } from "../api/storagerules/fit.js";
+import { AnnBindCompleted, AnnSelectedNode } from "../api/wellknown.js";
 import type { FilterStatus } from "./filters.js";
-import { nodeLabelsOf, nodeSelectorMatches, topologyTermsMatch } from "../api/selectors/nodeselector.js";
+import { nodeLabelsOf, topologyTermsMatch } from "../api/selectors/nodeselector.js";
 
 export const ErrReasonBindConflict = "node(s) didn't find available persistent volumes to bind";
 export const ErrReasonNodeConflict = "node(s) had volume node affinity conflict";
@@ -53,33 +58,12 @@ export interface VolumePlan {
   provisionings: PersistentVolumeClaim[];
 }
 
-export const claimClass = (claim: PersistentVolumeClaim): string =>
-  claim.metadata.annotations?.[AnnBetaStorageClass] ?? claim.spec.storageClassName ?? "";
-export const volumeClass = (volume: PersistentVolume): string =>
-  volume.metadata.annotations?.[AnnBetaStorageClass] ?? volume.spec.storageClassName ?? "";
 export const claimKey = (claim: PersistentVolumeClaim): string =>
   `${claim.metadata.namespace ?? ""}/${claim.metadata.name ?? ""}`;
 
 /** Bound as the scheduler sees it (isPVCFullyBound): a volume name and the binder's bind-completed annotation. */
 export const isClaimFullyBound = (claim: PersistentVolumeClaim): boolean =>
   !!claim.spec.volumeName && claim.metadata.annotations?.[AnnBindCompleted] !== undefined;
-
-function quantity(text: string | undefined): Quantity {
-  try {
-    return text ? Quantity.parse(text) : Quantity.zero();
-  } catch {
-    return Quantity.zero();
-  }
-}
-export const requestOf = (claim: PersistentVolumeClaim): Quantity => quantity(claim.spec.resources?.requests?.storage);
-// Every pod's Filter compares against every PV of its class on every node: parse each (frozen, shared) cached
-// volume's capacity once, not once per comparison.
-const capacities = new WeakMap<PersistentVolume, Quantity>();
-function capacityOf(volume: PersistentVolume): Quantity {
-  let capacity = capacities.get(volume);
-  if (!capacity) capacities.set(volume, (capacity = quantity(volume.spec.capacity?.storage)));
-  return capacity;
-}
 
 /** The claim names a pod's volumes use: persistentVolumeClaim volumes and generic ephemeral ones (<pod>-<volume>). */
 export function podClaimNames(pod: Pod): string[] {
@@ -91,13 +75,6 @@ export function podClaimNames(pod: Pod): string[] {
   return names;
 }
 
-function isDelayBinding(view: VolumeView, claim: PersistentVolumeClaim): boolean {
-  const className = claimClass(claim);
-  if (className === "") return false;
-  // A class that does not exist (yet) binds as Immediate, as upstream's IsDelayBindingMode.
-  return view.storageClass(className)?.volumeBindingMode === "WaitForFirstConsumer";
-}
-
 /**
  * PreFilter: the pod's claims, or the message that rejects the pod on every node (missing or deleted claim,
  * unbound immediate claims). A pod without claims gets empty lists.
@@ -106,6 +83,7 @@ export function preFilterVolumes(view: VolumeView, pod: Pod): PodClaims | { mess
   const namespace = pod.metadata.namespace ?? "";
   const bound: PersistentVolumeClaim[] = [];
   const delayed: PersistentVolumeClaim[] = [];
+  const storageClassNamed = (className: string) => view.storageClass(className);
   let immediate = false;
   for (const name of podClaimNames(pod)) {
     const claim = view.claim(namespace, name);
@@ -114,91 +92,36 @@ export function preFilterVolumes(view: VolumeView, pod: Pod): PodClaims | { mess
     if (isClaimFullyBound(claim)) bound.push(claim);
     // A delayed claim that names its volume is pre-bound by the user: the PV controller binds it like an
     // immediate one (upstream's GetPodVolumeClaims).
-    else if (isDelayBinding(view, claim) && !claim.spec.volumeName) delayed.push(claim);
+    else if (isDelayBindingMode(claim, storageClassNamed) && !claim.spec.volumeName) delayed.push(claim);
     else immediate = true;
   }
   if (immediate) return { message: MsgUnboundImmediate };
-  delayed.sort((a, b) => requestOf(a).cmp(requestOf(b)));
+  delayed.sort((a, b) => claimRequest(a).cmp(claimRequest(b)));
   return { bound, delayed };
 }
 
-function checkVolumeNodeAffinity(volume: PersistentVolume, node: Node): boolean {
-  const required = volume.spec.nodeAffinity?.required;
-  return !required || nodeSelectorMatches(required, nodeLabelsOf(node));
-}
-
-const accessModesFit = (claim: PersistentVolumeClaim, volume: PersistentVolume): boolean => {
-  const offered = new Set(volume.spec.accessModes ?? []);
-  return (claim.spec.accessModes ?? []).every((mode) => offered.has(mode));
-};
-
-const sameVolumeMode = (claim: PersistentVolumeClaim, volume: PersistentVolume): boolean =>
-  (claim.spec.volumeMode ?? "Filesystem") === (volume.spec.volumeMode ?? "Filesystem");
-
-function boundToClaim(volume: PersistentVolume, claim: PersistentVolumeClaim): boolean {
-  const ref = volume.spec.claimRef;
-  if (!ref || ref.name !== claim.metadata.name || (ref.namespace ?? "") !== (claim.metadata.namespace ?? "")) {
-    return false;
-  }
-  return !ref.uid || ref.uid === claim.metadata.uid;
-}
-
-/** The volumes a claim could take on some node: checks that do not depend on the node, done once per pod. */
-export interface Candidates {
-  /** A volume pre-bound to the claim (claimRef, or assumed for it): the claim goes where this volume can. */
-  preBound?: PersistentVolume;
-  /** Available, unclaimed volumes that fit, smallest first. */
-  free: PersistentVolume[];
-}
-
-export function volumeCandidates(view: VolumeView, claim: PersistentVolumeClaim): Candidates {
-  const request = requestOf(claim);
-  const key = claimKey(claim);
-  let selector;
-  try {
-    selector = claim.spec.selector ? labelMatcherFromSelector(claim.spec.selector) : undefined;
-  } catch {
-    return { free: [] }; // upstream: "error creating internal label selector": nothing matches
-  }
-  const free: PersistentVolume[] = [];
-  for (const volume of view.volumesOfClass(claimClass(claim))) {
-    // Cheapest first: in a busy class most volumes are already claimed.
-    const assumedFor = view.assumedClaimOf(volume.metadata.name ?? "");
-    const preBound = volume.spec.claimRef ? boundToClaim(volume, claim) : assumedFor === key;
-    if (!preBound && (volume.spec.claimRef || assumedFor)) continue;
-    if (volume.metadata.deletionTimestamp) continue;
-    if (capacityOf(volume).cmp(request) < 0 || !sameVolumeMode(claim, volume)) continue;
-    if (preBound) return { preBound: volume, free: [] };
-    // Volumes in other phases are about to change; binding them now mostly meets conflicts (upstream skips them).
-    if (volume.status?.phase !== "Available") continue;
-    if (selector && !selector.matches(volume.metadata.labels)) continue;
-    if (!accessModesFit(claim, volume)) continue;
-    free.push(volume);
-  }
-  free.sort((a, b) => capacityOf(a).cmp(capacityOf(b)));
-  return { preBound: undefined, free };
+/** A volume this scheduler assumed for a claim looks as upstream's assume cache shows it: claimRef set. */
+function withAssumedClaimRef(view: VolumeView, volume: PersistentVolume): PersistentVolume {
+  if (volume.spec.claimRef) return volume;
+  const key = view.assumedClaimOf(volume.metadata.name ?? "");
+  if (key === undefined) return volume;
+  const slash = key.indexOf("/");
+  const claimRef = { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+  return { ...volume, spec: { ...volume.spec, claimRef } };
 }
 
 /**
- * FindMatchingVolume with delayBinding and a node: a volume already pre-bound to the claim if it can reach the
- * node; otherwise the smallest Available, unclaimed volume of the claim's class that fits in size, access modes,
- * volume mode and selector, is not being deleted, admits the node, and is not taken (`chosen` by another claim
- * of this pod, or assumed for another claim by an earlier scheduling decision).
+ * The volumes a claim could take on some node, by the shared smallest-fit rules (src/api/storagerules/fit.ts,
+ * the binder's too): the node-independent checks, done once per pod.
  */
-export function findMatchingVolume(
-  view: VolumeView,
-  claim: PersistentVolumeClaim,
-  node: Node,
-  chosen: ReadonlySet<string>,
-  candidates: Candidates = volumeCandidates(view, claim),
-): PersistentVolume | undefined {
-  if (candidates.preBound) {
-    // Pre-bound elsewhere: the claim cannot go to this node.
-    return checkVolumeNodeAffinity(candidates.preBound, node) ? candidates.preBound : undefined;
+export function volumeCandidates(view: VolumeView, claim: PersistentVolumeClaim): Candidates {
+  const volumes = view.volumesOfClass(claimClass(claim)).map((volume) => withAssumedClaimRef(view, volume));
+  try {
+    return matchCandidates(claim, volumes);
+  } catch (err) {
+    if (err instanceof ClaimSelectorError) return { preBound: [], free: [] }; // upstream: nothing matches
+    throw err;
   }
-  return candidates.free.find(
-    (volume) => !chosen.has(volume.metadata.name ?? "") && checkVolumeNodeAffinity(volume, node),
-  );
 }
 
 function driverOf(view: VolumeView, provisioner: string): CSIDriver | undefined {
@@ -209,7 +132,7 @@ function driverOf(view: VolumeView, provisioner: string): CSIDriver | undefined 
 function hasEnoughCapacity(view: VolumeView, claim: PersistentVolumeClaim, storageClass: StorageClass, node: Node) {
   const driver = driverOf(view, storageClass.provisioner);
   if (!driver?.spec.storageCapacity) return true;
-  const request = requestOf(claim);
+  const request = claimRequest(claim);
   if (request.isZero()) return true;
   const labels = node.metadata.labels ?? {};
   return view.capacities(storageClass.metadata.name ?? "").some((capacity) => {
@@ -221,8 +144,8 @@ function hasEnoughCapacity(view: VolumeView, claim: PersistentVolumeClaim, stora
     }
     // A nil nodeTopology matches no node (upstream's nodeHasAccess).
     if (!capacity.nodeTopology || !topology.matches(labels)) return false;
-    const limit = capacity.maximumVolumeSize ?? capacity.capacity;
-    return limit !== undefined && quantity(limit).cmp(request) >= 0;
+    const limit = tryParseQuantity(capacity.maximumVolumeSize ?? capacity.capacity);
+    return limit !== undefined && limit.cmp(request) >= 0;
   });
 }
 
@@ -236,10 +159,11 @@ export function filterVolumes(
   let boundFound = true;
   let unboundSatisfied = true;
   let enoughSpace = true;
+  const labels = nodeLabelsOf(node);
   for (const claim of claims.bound) {
     const volume = view.volume(claim.spec.volumeName ?? "");
     if (!volume) boundFound = false;
-    else if (!checkVolumeNodeAffinity(volume, node)) boundSatisfied = false;
+    else if (!checkNodeAffinity(volume, labels)) boundSatisfied = false;
   }
   const plan: VolumePlan = { staticBindings: [], provisionings: [] };
   const chosen = new Set<string>();
@@ -248,7 +172,8 @@ export function filterVolumes(
     claims.candidates ??= new Map();
     let candidates = claims.candidates.get(claim);
     if (!candidates) claims.candidates.set(claim, (candidates = volumeCandidates(view, claim)));
-    const volume = findMatchingVolume(view, claim, node, chosen, candidates);
+    // FindMatchingVolume with this node, minus the volumes other claims of the pod were given.
+    const volume = pickForNode(candidates, labels, chosen);
     if (volume) {
       chosen.add(volume.metadata.name ?? "");
       plan.staticBindings.push({ claim, volume });

@@ -5,7 +5,8 @@ import type { Pod } from "../api/core/types.js";
 import type { CSINode } from "../api/storage/types.js";
 import type { FilterStatus } from "./filters.js";
 import type { VolumeView } from "./volumebinding.js";
-import { claimClass, podClaimNames } from "./volumebinding.js";
+import { claimClass } from "../api/storagerules/class.js";
+import { podClaimNames } from "./volumebinding.js";
 
 export const ErrReasonMaxVolumeCountExceeded = "node(s) exceed max volume count";
 

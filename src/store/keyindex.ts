@@ -74,26 +74,12 @@ export class KeyIndex<T extends KeyValue = KeyValue> {
 
   /** Index of the first key >= `key`. */
   private lowerBound(key: string): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid] < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.sorted, (each) => each < key);
   }
 
   /** Index of the first key > `key`. */
   private upperBound(key: string): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid] <= key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.sorted, (each) => each <= key);
   }
 }
 
@@ -128,4 +114,16 @@ export function rangeAt(
   const more = items.length > limit;
   if (more) items.length = limit;
   return { items, more };
+}
+
+/** Index of the first item for which `before` is false, in items where it is true up to some point and false after. */
+export function partitionPoint<T>(items: readonly T[], before: (item: T) => boolean): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(items[mid])) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

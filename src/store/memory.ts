@@ -2,33 +2,22 @@
 // Current values live in a KeyIndex (lists walk it in key order); every write is appended to
 // an event log that serves watch replay and `list at`, until compaction trims it.
 
-import { KeyIndex, rangeAt } from "./keyindex.js";
-import {
-  CompactedError,
-  FutureRevisionError,
-  KeyExistsError,
-  KeyNotFoundError,
-  RevisionMismatchError,
-  StoreClosedError,
-} from "./store.js";
+import { KeyIndex, partitionPoint, rangeAt } from "./keyindex.js";
+import { LoggedStore, applyWrite, listLimit } from "./loggedstore.js";
+import type { Write } from "./loggedstore.js";
 import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent } from "./store.js";
-import { WatchHub } from "./watch.js";
-import type { EventLog, WatchHubOptions } from "./watch.js";
+import type { WatchHubOptions } from "./watch.js";
 
 export interface MemoryStoreOptions {
   watch?: WatchHubOptions;
 }
 
-export class MemoryStore implements Store, EventLog {
+export class MemoryStore extends LoggedStore implements Store {
   private readonly values = new KeyIndex();
   private readonly events: WatchEvent[] = [];
-  private revision: Revision = 0;
-  private compacted: Revision = 0;
-  private closed = false;
-  private readonly hub: WatchHub;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.hub = new WatchHub(this, options.watch);
+    super(options.watch);
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -37,11 +26,7 @@ export class MemoryStore implements Store, EventLog {
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
-    this.checkOpen();
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const at = opts.at ?? this.revision;
-    if (at > this.revision) throw new FutureRevisionError(at, this.revision);
-    if (at < this.compacted) throw new CompactedError(at, this.compacted);
+    const at = this.listRevision(opts);
     const after = opts.after;
     // Values as of `at` for keys written since: the oldest newer write's "before" is the value at `at`.
     const changed = new Map<string, KeyValue | undefined>();
@@ -49,7 +34,7 @@ export class MemoryStore implements Store, EventLog {
       const { kv, prev } = this.events[i];
       if (kv.key.startsWith(prefix) && (after === undefined || kv.key > after)) changed.set(kv.key, prev);
     }
-    return { ...rangeAt(this.values, prefix, after, limit, changed), revision: at };
+    return { ...rangeAt(this.values, prefix, after, listLimit(opts), changed), revision: at };
   }
 
   async count(prefix: string): Promise<number> {
@@ -58,73 +43,37 @@ export class MemoryStore implements Store, EventLog {
   }
 
   async create(key: string, value: Uint8Array): Promise<KeyValue> {
-    this.checkOpen();
-    if (this.values.get(key)) throw new KeyExistsError(key);
-    const revision = this.revision + 1;
-    const kv: KeyValue = { key, value: value.slice(), createRevision: revision, modRevision: revision };
-    return this.commit({ type: "put", kv }, kv);
+    return this.commit({ op: "create", key, value: value.slice() });
   }
 
   async update(key: string, value: Uint8Array, expect: Revision): Promise<KeyValue> {
-    this.checkOpen();
-    const prev = this.values.get(key);
-    if (!prev) throw new KeyNotFoundError(key);
-    if (prev.modRevision !== expect) throw new RevisionMismatchError(key, expect, prev.modRevision);
-    const revision = this.revision + 1;
-    const kv: KeyValue = { key, value: value.slice(), createRevision: prev.createRevision, modRevision: revision };
-    return this.commit({ type: "put", kv, prev }, kv);
+    return this.commit({ op: "update", key, value: value.slice(), expect });
   }
 
   async delete(key: string, expect?: Revision): Promise<KeyValue> {
-    this.checkOpen();
-    const prev = this.values.get(key);
-    if (!prev) throw new KeyNotFoundError(key);
-    if (expect !== undefined && prev.modRevision !== expect) {
-      throw new RevisionMismatchError(key, expect, prev.modRevision);
-    }
-    const kv: KeyValue = { ...prev, modRevision: this.revision + 1 };
-    return this.commit({ type: "delete", kv, prev }, kv);
+    return this.commit({ op: "delete", key, expect });
   }
 
-  private commit(event: WatchEvent, result: KeyValue): KeyValue {
+  private commit(write: Write): KeyValue {
+    this.checkOpen();
+    const event = applyWrite(write, this.values.get(write.key), this.revision + 1);
+    if (event instanceof Error) throw event;
     this.revision = event.kv.modRevision;
     if (event.type === "put") this.values.set(event.kv);
     else this.values.delete(event.kv.key);
     this.events.push(event);
     this.hub.publish([event]);
-    return result;
-  }
-
-  watch(prefix: string, from: Revision, signal: AbortSignal): AsyncIterable<WatchEvent> {
-    return this.hub.watch(prefix, from, signal);
-  }
-
-  async currentRevision(): Promise<Revision> {
-    this.checkOpen();
-    return this.revision;
+    return event.kv;
   }
 
   async compact(upTo: Revision): Promise<void> {
-    this.checkOpen();
-    if (upTo > this.revision) throw new FutureRevisionError(upTo, this.revision);
-    if (upTo <= this.compacted) return;
-    this.compacted = upTo;
+    if (this.raiseCompacted(upTo) === undefined) return;
     this.events.splice(0, this.eventIndexAfter(upTo));
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.hub.close();
-  }
-
-  // EventLog, for the watch hub.
-
-  headRevision(): Revision {
-    return this.revision;
-  }
-
-  compactedRevision(): Revision {
-    return this.compacted;
   }
 
   readEvents(prefix: string, after: Revision, upTo: Revision, limit: number): WatchEvent[] {
@@ -139,17 +88,6 @@ export class MemoryStore implements Store, EventLog {
 
   /** Index of the first logged event with a revision above `revision`. */
   private eventIndexAfter(revision: Revision): number {
-    let lo = 0;
-    let hi = this.events.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.events[mid].kv.modRevision <= revision) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private checkOpen(): void {
-    if (this.closed) throw new StoreClosedError();
+    return partitionPoint(this.events, (event) => event.kv.modRevision <= revision);
   }
 }

@@ -23,17 +23,11 @@ import type { Committer } from "./sqlitecommitter.js";
 import { SqliteStatements } from "./sqlitestatements.js";
 import type { LogRow, StoredKeyValue } from "./sqlitestatements.js";
 import type { WriteRow } from "./sqlitewriter.js";
-import {
-  CompactedError,
-  FutureRevisionError,
-  KeyExistsError,
-  KeyNotFoundError,
-  RevisionMismatchError,
-  StoreClosedError,
-} from "./store.js";
+import { LoggedStore, applyWrite, listLimit } from "./loggedstore.js";
+import type { Write } from "./loggedstore.js";
+import { StoreClosedError } from "./store.js";
 import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent } from "./store.js";
-import { WatchHub } from "./watch.js";
-import type { EventLog, WatchHubOptions } from "./watch.js";
+import type { WatchHubOptions } from "./watch.js";
 
 export { StoreInUseError } from "./filelock.js";
 
@@ -48,13 +42,8 @@ export interface SqliteStoreOptions {
   watch?: WatchHubOptions;
 }
 
-type Write =
-  | { op: "create"; key: string; value: Buffer }
-  | { op: "update"; key: string; value: Buffer; expect: Revision }
-  | { op: "delete"; key: string; expect?: Revision };
-
 interface Pending {
-  write: Write;
+  write: Write<Buffer>;
   resolve: (kv: KeyValue) => void;
   reject: (err: unknown) => void;
 }
@@ -62,18 +51,14 @@ interface Pending {
 /** Log rows deleted per step of a compaction, so a large one never holds up commits for long. */
 const compactStep = 10_000;
 
-export class SqliteStore implements Store, EventLog {
+export class SqliteStore extends LoggedStore implements Store {
   private readonly sql: SqliteStatements;
-  private readonly hub: WatchHub;
   /** Current values, loaded at open and kept in step with every commit: reads never wait for SQLite. */
   private readonly current = new KeyIndex<StoredKeyValue>();
-  private revision: Revision;
-  private compacted: Revision;
   private queue: Pending[] = [];
   private flushScheduled = false;
   private inflight: Promise<void> | undefined;
   private readonly compacting = new Set<Promise<void>>();
-  private closed = false;
   /** Transactions committed and writes in them: group commit shows as writes/commits > 1 under load. */
   readonly stats = { commits: 0, writes: 0 };
 
@@ -83,11 +68,11 @@ export class SqliteStore implements Store, EventLog {
     private readonly lock: FileLock | undefined,
     options: SqliteStoreOptions,
   ) {
+    super(options.watch);
     this.sql = new SqliteStatements(db);
     this.revision = this.sql.readMeta("revision");
     this.compacted = this.sql.readMeta("compacted");
     for (const kv of this.sql.latest()) this.current.set(kv);
-    this.hub = new WatchHub(this, options.watch);
   }
 
   /** Opens (creating if needed) the store in `file`; ":memory:" for a throwaway one. */
@@ -127,11 +112,7 @@ export class SqliteStore implements Store, EventLog {
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
-    this.checkOpen();
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const at = opts.at ?? this.revision;
-    if (at > this.revision) throw new FutureRevisionError(at, this.revision);
-    if (at < this.compacted) throw new CompactedError(at, this.compacted);
+    const at = this.listRevision(opts);
     const after = opts.after !== undefined && opts.after >= prefix ? opts.after : undefined;
     // Values as of `at` for keys written since: the oldest newer write's "before" is the value at `at`. The log
     // may already hold the batch in flight (committed, not yet applied here); undoing it too changes nothing.
@@ -142,7 +123,7 @@ export class SqliteStore implements Store, EventLog {
         changed.set(row.key, previousOf(row));
       }
     }
-    return { ...rangeAt(this.current, prefix, after, limit, changed), revision: at };
+    return { ...rangeAt(this.current, prefix, after, listLimit(opts), changed), revision: at };
   }
 
   async count(prefix: string): Promise<number> {
@@ -162,7 +143,7 @@ export class SqliteStore implements Store, EventLog {
     return this.enqueue({ op: "delete", key, expect });
   }
 
-  private enqueue(write: Write): Promise<KeyValue> {
+  private enqueue(write: Write<Buffer>): Promise<KeyValue> {
     if (this.closed) return Promise.reject(new StoreClosedError());
     return new Promise<KeyValue>((resolve, reject) => {
       this.queue.push({ write, resolve, reject });
@@ -227,58 +208,32 @@ export class SqliteStore implements Store, EventLog {
 
   /** One write of a batch: its event (rows appended), or the error refusing it. */
   private check(
-    write: Write,
+    write: Write<Buffer>,
     revision: Revision,
     written: Map<string, StoredKeyValue | null>,
     rows: WriteRow[],
   ): WatchEvent | Error {
-    const { key } = write;
-    const seen = written.get(key);
-    const prev = seen === undefined ? this.current.get(key) : (seen ?? undefined);
-    if (write.op === "create") {
-      if (prev) return new KeyExistsError(key);
-      const kv: StoredKeyValue = { key, value: write.value, createRevision: revision, modRevision: revision };
-      rows.push({ op: "create", key, value: kv.value, createRevision: revision, revision, prevRevision: null });
-      written.set(key, kv);
-      return { type: "put", kv };
-    }
-    if (!prev) return new KeyNotFoundError(key);
-    if (write.expect !== undefined && write.expect !== prev.modRevision) {
-      return new RevisionMismatchError(key, write.expect, prev.modRevision);
-    }
-    const logged = { key, createRevision: prev.createRevision, revision, prevRevision: prev.modRevision };
-    if (write.op === "update") {
-      const kv: StoredKeyValue = {
-        key,
-        value: write.value,
-        createRevision: prev.createRevision,
-        modRevision: revision,
-      };
-      rows.push({ op: "update", value: write.value, ...logged });
-      written.set(key, kv);
-      return { type: "put", kv, prev };
-    }
-    rows.push({ op: "delete", value: null, ...logged }); // replay finds the deleted value through prev_rev
-    written.set(key, null);
-    return { type: "delete", kv: { ...prev, modRevision: revision }, prev };
-  }
-
-  watch(prefix: string, from: Revision, signal: AbortSignal): AsyncIterable<WatchEvent> {
-    return this.hub.watch(prefix, from, signal);
-  }
-
-  async currentRevision(): Promise<Revision> {
-    this.checkOpen();
-    return this.revision;
+    const seen = written.get(write.key);
+    const event = applyWrite(write, seen === undefined ? this.current.get(write.key) : (seen ?? undefined), revision);
+    if (event instanceof Error) return event;
+    const { kv, prev } = event;
+    // A delete logs no value: replay finds the deleted value through prev_rev.
+    const value = write.op === "delete" ? null : kv.value;
+    rows.push({
+      op: write.op,
+      key: kv.key,
+      value,
+      createRevision: kv.createRevision,
+      revision,
+      prevRevision: prev?.modRevision ?? null,
+    });
+    written.set(kv.key, event.type === "put" ? kv : null);
+    return event;
   }
 
   async compact(upTo: Revision): Promise<void> {
-    this.checkOpen();
-    if (upTo > this.revision) throw new FutureRevisionError(upTo, this.revision);
-    if (upTo <= this.compacted) return;
-    // Readers check the compaction point before touching the log, so raise it first, then trim.
-    const from = this.compacted;
-    this.compacted = upTo;
+    const from = this.raiseCompacted(upTo);
+    if (from === undefined) return;
     const compacting = this.committer.compact(from, upTo, compactStep);
     this.compacting.add(compacting);
     try {
@@ -302,22 +257,8 @@ export class SqliteStore implements Store, EventLog {
     this.lock?.release();
   }
 
-  // EventLog, for the watch hub (synchronous by design: see watch.ts).
-
-  headRevision(): Revision {
-    return this.revision;
-  }
-
-  compactedRevision(): Revision {
-    return this.compacted;
-  }
-
   readEvents(prefix: string, after: Revision, upTo: Revision, limit: number): WatchEvent[] {
     return this.sql.events(prefix, prefixEnd(prefix), after, upTo, limit).map(eventOf);
-  }
-
-  private checkOpen(): void {
-    if (this.closed) throw new StoreClosedError();
   }
 }
 

@@ -6,17 +6,18 @@ import type { ResourceDefinition } from "../resource.js";
 import { accessModesAsString, ageColumn, column, nameColumn, translateTimestampSince } from "../table.js";
 import { deepEqual, validateImmutableField, validateObjectMeta, validateObjectMetaUpdate } from "../validation/meta.js";
 import { nameIsDNSSubdomain } from "../validation/names.js";
-import { AnnBetaStorageClass } from "../wellknown.js";
-import { Quantity } from "../quantity.js";
+import { volumeCapacity } from "../storagerules/capacity.js";
+import { volumeClass } from "../storagerules/class.js";
 import type { PersistentVolume, PersistentVolumeSpec } from "./types.js";
 import {
   parseQuantityField,
-  supportedVolumeModes,
   validateAccessModes,
+  validateClassAndVolumeMode,
   validateCSIPersistentVolumeSource,
   validateHostPathVolumeSource,
   validateNFSVolumeSource,
   validatePositiveQuantity,
+  validateVolumeAttributesClassName,
   validateVolumeNodeAffinity,
 } from "./validate-volumes.js";
 import { persistentVolumeSourceKeys } from "./volumes.js";
@@ -24,11 +25,6 @@ import { standardVerbs } from "../verbs.js";
 
 const supportedReclaimPolicies = ["Delete", "Recycle", "Retain"];
 const moreThanOne = "may not specify more than 1 volume type";
-
-/** The PV's class: the deprecated beta annotation wins, as upstream's helper.GetPersistentVolumeClass. */
-export function persistentVolumeClass(volume: PersistentVolume): string {
-  return volume.metadata.annotations?.[AnnBetaStorageClass] ?? volume.spec?.storageClassName ?? "";
-}
 
 export function defaultPersistentVolume(volume: PersistentVolume): void {
   volume.spec ??= {};
@@ -115,22 +111,9 @@ export function validatePersistentVolumeSpec(spec: PersistentVolumeSpec | undefi
       forbidden(path.child("persistentVolumeReclaimPolicy"), "may not be 'recycle' for a hostPath mount of '/'"),
     );
   }
-  if (s.storageClassName) {
-    for (const msg of nameIsDNSSubdomain(s.storageClassName, false)) {
-      errs.push(invalid(path.child("storageClassName"), s.storageClassName, msg));
-    }
-  }
-  if (s.volumeMode !== undefined && !(supportedVolumeModes as readonly string[]).includes(s.volumeMode)) {
-    errs.push(notSupported(path.child("volumeMode"), s.volumeMode, supportedVolumeModes));
-  }
+  errs.push(...validateClassAndVolumeMode(s, path));
   if (s.volumeAttributesClassName !== undefined) {
-    if (s.volumeAttributesClassName === "") {
-      errs.push(required(path.child("volumeAttributesClassName"), "an empty string is disallowed"));
-    } else {
-      for (const msg of nameIsDNSSubdomain(s.volumeAttributesClassName, false)) {
-        errs.push(invalid(path.child("volumeAttributesClassName"), s.volumeAttributesClassName, msg));
-      }
-    }
+    errs.push(...validateVolumeAttributesClassName(s.volumeAttributesClassName, path));
     if (!s.csi) errs.push(required(path.child("csi"), "has to be specified when using volumeAttributesClassName"));
   }
   return errs;
@@ -202,16 +185,6 @@ export function describeDiff(
   }
   lines.push("  }");
   return lines.join("\n");
-}
-
-/** A PV's capacity as a Quantity (zero when absent or malformed): for controllers matching claims to volumes. */
-export function persistentVolumeCapacity(volume: PersistentVolume): Quantity {
-  const text = volume.spec?.capacity?.storage;
-  try {
-    return text === undefined ? Quantity.zero() : Quantity.parse(text);
-  } catch {
-    return Quantity.zero();
-  }
 }
 
 export const persistentVolumes: ResourceDefinition<PersistentVolume> = {
@@ -286,12 +259,12 @@ export const persistentVolumes: ResourceDefinition<PersistentVolume> = {
       const phase = volume.metadata.deletionTimestamp ? "Terminating" : (volume.status?.phase ?? "");
       return [
         volume.metadata.name,
-        persistentVolumeCapacity(volume).toString(),
+        volumeCapacity(volume).toString(),
         accessModesAsString(volume.spec?.accessModes),
         volume.spec?.persistentVolumeReclaimPolicy ?? "",
         phase,
         claim,
-        persistentVolumeClass(volume),
+        volumeClass(volume),
         volume.spec?.volumeAttributesClassName ?? "<unset>",
         volume.status?.reason ?? "",
         translateTimestampSince(volume.metadata.creationTimestamp, now),

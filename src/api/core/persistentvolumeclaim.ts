@@ -10,6 +10,8 @@ import { nameIsDNSSubdomain } from "../validation/names.js";
 import { standardVerbs } from "../verbs.js";
 import { AnnBetaStorageClass } from "../wellknown.js";
 import type { StorageClass } from "../storage/types.js";
+import { claimCapacity, claimRequest } from "../storagerules/capacity.js";
+import { claimClass } from "../storagerules/class.js";
 import { describeDiff } from "./persistentvolume.js";
 import type { PersistentVolumeClaim } from "./types.js";
 import { parseQuantityField, validatePersistentVolumeClaimSpec } from "./validate-volumes.js";
@@ -19,27 +21,6 @@ export const claimSpecImmutableMessage =
 export const claimResizeMessage =
   "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize";
 export const claimResizeUnboundMessage = "Only bound persistent volume claims can be expanded";
-
-/** The claim's class: the deprecated beta annotation wins, as upstream's helper.GetPersistentVolumeClaimClass. */
-export function persistentVolumeClaimClass(claim: PersistentVolumeClaim): string {
-  return claim.metadata.annotations?.[AnnBetaStorageClass] ?? claim.spec?.storageClassName ?? "";
-}
-
-function quantityOrZero(text: string | undefined): Quantity {
-  if (text === undefined) return Quantity.zero();
-  try {
-    return Quantity.parse(text);
-  } catch {
-    return Quantity.zero();
-  }
-}
-
-/** spec.resources.requests[storage] as a Quantity (zero when absent): what the binder and resizer compare. */
-export const claimRequest = (claim: PersistentVolumeClaim): Quantity =>
-  quantityOrZero(claim.spec?.resources?.requests?.storage);
-/** status.capacity[storage] as a Quantity (zero when absent). */
-export const claimCapacity = (claim: PersistentVolumeClaim): Quantity =>
-  quantityOrZero(claim.status?.capacity?.storage);
 
 export function defaultPersistentVolumeClaim(claim: PersistentVolumeClaim): void {
   claim.spec ??= {};
@@ -141,8 +122,8 @@ export function validateClaimResize(
   const path = FieldPath.root("spec", "resources", "requests", "storage");
   if (claimRequest(claim).cmp(claimRequest(old)) <= 0) return [];
   if (old.status?.phase !== "Bound") return [forbidden(path, claimResizeUnboundMessage)];
-  const className = persistentVolumeClaimClass(claim);
-  const oldClassName = persistentVolumeClaimClass(old);
+  const className = claimClass(claim);
+  const oldClassName = claimClass(old);
   const allowed =
     className !== "" &&
     className === oldClassName &&
@@ -206,7 +187,7 @@ export const persistentVolumeClaims: ResourceDefinition<PersistentVolumeClaim> =
         volumeName,
         capacity,
         accessModes,
-        persistentVolumeClaimClass(claim),
+        claimClass(claim),
         claim.spec?.volumeAttributesClassName ?? "<unset>",
         translateTimestampSince(claim.metadata.creationTimestamp, now),
         claim.spec?.volumeMode ?? "<unset>",

@@ -12,14 +12,13 @@ import {
 } from "../validation/meta.js";
 import { nameIsDNSSubdomain } from "../validation/names.js";
 import type { Container, Pod, PodSpec, Toleration } from "./types.js";
+import { parseQuantityField, validateNodeSelector } from "./validate-volumes.js";
 import {
-  parseQuantityField,
   validateDNS1123Label,
   validateLocalDescendingPath,
-  validateNodeSelector,
   validateVolumeName,
   validateVolumeSource,
-} from "./validate-volumes.js";
+} from "./validate-volumesource.js";
 import type { VolumeSource } from "./volumes.js";
 
 const restartPolicies = ["Always", "OnFailure", "Never"];

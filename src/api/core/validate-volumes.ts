@@ -1,6 +1,7 @@
 // Volume sources, node selectors and claim specs, validated as upstream's pkg/apis/core/validation does.
-// Shared by PersistentVolume, PersistentVolumeClaim, Pod (spec.volumes) and StatefulSet claim templates.
-import { duplicate, forbidden, invalid, notSupported, required, tooLong } from "../field.js";
+// Shared by PersistentVolume, PersistentVolumeClaim, Pod (spec.volumes) and StatefulSet claim templates; the
+// sources only a pod has, and a pod's volume names, are in validate-volumesource.ts.
+import { forbidden, invalid, notSupported, required, tooLong } from "../field.js";
 import type { FieldError, FieldPath } from "../field.js";
 import { Quantity, QuantityError } from "../quantity.js";
 import { validateAnnotations, validateLabelName, validateLabelSelector, validateLabels } from "../validation/meta.js";
@@ -8,15 +9,12 @@ import { isDNS1123Label, isDNS1123Subdomain, nameIsDNSSubdomain } from "../valid
 import type { NodeSelector, NodeSelectorRequirement, VolumeNodeAffinity } from "./types.js";
 import type {
   CSIPersistentVolumeSource,
-  CSIVolumeSource,
   HostPathVolumeSource,
-  KeyToPath,
   NFSVolumeSource,
   PersistentVolumeClaimSpec,
   PersistentVolumeClaimTemplate,
   SecretReference,
   TypedObjectReference,
-  VolumeSource,
 } from "./volumes.js";
 
 export const supportedAccessModes = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"] as const;
@@ -31,8 +29,6 @@ const supportedHostPathTypes = [
   "FileOrCreate",
   "Socket",
 ];
-const fileModeErrorMsg = "must be a number between 0 and 0777 (octal), both inclusive";
-const moreThanOne = "may not specify more than 1 volume type";
 
 /** Parses a quantity field; a bad one becomes upstream's decode message as a FieldError. */
 export function parseQuantityField(text: unknown, path: FieldPath, errs: FieldError[]): Quantity | undefined {
@@ -62,27 +58,8 @@ export function validateNonnegativeQuantity(quantity: Quantity, path: FieldPath)
   return quantity.sign() < 0 ? [invalid(path, quantity.toString(), "must be greater than or equal to 0")] : [];
 }
 
-export function validateDNS1123Label(value: string, path: FieldPath): FieldError[] {
-  return isDNS1123Label(value).map((msg) => invalid(path, value, msg));
-}
-
-function validatePathNoBacksteps(target: string, path: FieldPath): FieldError[] {
+export function validatePathNoBacksteps(target: string, path: FieldPath): FieldError[] {
   return target.split("/").includes("..") ? [invalid(path, target, "must not contain '..'")] : [];
-}
-
-/** upstream's validateLocalDescendingPath (subPath, subPathExpr, gitRepo directory). */
-export function validateLocalDescendingPath(target: string, path: FieldPath): FieldError[] {
-  const errs: FieldError[] = [];
-  if (target.startsWith("/")) errs.push(invalid(path, target, "must be a relative path"));
-  errs.push(...validatePathNoBacksteps(target, path));
-  return errs;
-}
-
-function validateLocalNonReservedPath(target: string, path: FieldPath): FieldError[] {
-  const errs = validateLocalDescendingPath(target, path);
-  if (target.startsWith("..") && !target.startsWith("../"))
-    errs.push(invalid(path, target, "must not start with '..'"));
-  return errs;
 }
 
 export function validateHostPathVolumeSource(source: HostPathVolumeSource, path: FieldPath): FieldError[] {
@@ -135,167 +112,6 @@ export function validateCSIPersistentVolumeSource(csi: CSIPersistentVolumeSource
     const ref = csi[key];
     if (ref) errs.push(...validatePVSecretReference(ref, path.child(key)));
   }
-  return errs;
-}
-
-function validateCSIVolumeSource(csi: CSIVolumeSource, path: FieldPath): FieldError[] {
-  const errs = validateCSIDriverName(csi.driver, path.child("driver"));
-  if (csi.nodePublishSecretRef) {
-    const name = csi.nodePublishSecretRef.name;
-    if (!name) errs.push(required(path.child("nodePublishSecretRef", "name")));
-    else for (const msg of nameIsDNSSubdomain(name, false)) errs.push(invalid(path.child("name"), name, msg));
-  }
-  return errs;
-}
-
-function validateFileMode(mode: number | undefined, path: FieldPath): FieldError[] {
-  if (mode === undefined) return [];
-  return mode > 0o777 || mode < 0 ? [invalid(path, mode, fileModeErrorMsg)] : [];
-}
-
-function validateKeyToPath(item: KeyToPath, path: FieldPath): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!item.key) errs.push(required(path.child("key")));
-  if (!item.path) errs.push(required(path.child("path")));
-  errs.push(...validateLocalNonReservedPath(item.path ?? "", path.child("path")));
-  errs.push(...validateFileMode(item.mode, path.child("mode")));
-  return errs;
-}
-
-/** upstream's validateVolumeSource: exactly one source, in upstream's order (which decides who is "more than 1"). */
-export function validateVolumeSource(
-  source: VolumeSource,
-  path: FieldPath,
-  volumeName: string,
-  podName: string | undefined,
-): FieldError[] {
-  const errs: FieldError[] = [];
-  let count = 0;
-  const one = (key: string, check: () => FieldError[], forbiddenKey = key): void => {
-    if (count > 0) errs.push(forbidden(path.child(forbiddenKey), moreThanOne));
-    else {
-      count++;
-      errs.push(...check());
-    }
-  };
-  if (source.emptyDir) {
-    count++;
-    const limit = source.emptyDir.sizeLimit;
-    if (limit !== undefined) {
-      const q = parseQuantityField(limit, path.child("emptyDir", "sizeLimit"), errs);
-      if (q && q.sign() < 0) {
-        errs.push(forbidden(path.child("emptyDir", "sizeLimit"), "SizeLimit field must be a valid resource quantity"));
-      }
-    }
-  }
-  if (source.hostPath) one("hostPath", () => validateHostPathVolumeSource(source.hostPath!, path.child("hostPath")));
-  if (source.secret) {
-    one("secret", () => {
-      const secret = source.secret!;
-      const e: FieldError[] = [];
-      if (!secret.secretName) e.push(required(path.child("secret", "secretName")));
-      e.push(...validateFileMode(secret.defaultMode, path.child("secret", "defaultMode")));
-      (secret.items ?? []).forEach((item, i) =>
-        e.push(...validateKeyToPath(item, path.child("secret", "items").index(i))),
-      );
-      return e;
-    });
-  }
-  if (source.nfs) one("nfs", () => validateNFSVolumeSource(source.nfs!, path.child("nfs")));
-  if (source.iscsi) {
-    one("iscsi", () => {
-      const e: FieldError[] = [];
-      if (!source.iscsi!.targetPortal) e.push(required(path.child("iscsi", "targetPortal")));
-      if (!source.iscsi!.iqn) e.push(required(path.child("iscsi", "iqn")));
-      return e;
-    });
-  }
-  if (source.persistentVolumeClaim) {
-    one("persistentVolumeClaim", () =>
-      source.persistentVolumeClaim!.claimName ? [] : [required(path.child("persistentVolumeClaim", "claimName"))],
-    );
-  }
-  if (source.downwardAPI) {
-    // "downwarAPI" is upstream's spelling in this one message.
-    one(
-      "downwardAPI",
-      () => {
-        const e = validateFileMode(source.downwardAPI!.defaultMode, path.child("downwardAPI", "defaultMode"));
-        (source.downwardAPI!.items ?? []).forEach((item, i) => {
-          const itemPath = path.child("downwardAPI", "items").index(i);
-          if (!item.path) e.push(required(itemPath.child("path")));
-          e.push(...validateLocalNonReservedPath(item.path ?? "", itemPath.child("path")));
-          e.push(...validateFileMode(item.mode, itemPath.child("mode")));
-          if (item.fieldRef && item.resourceFieldRef) {
-            e.push(invalid(itemPath, "resource", "fieldRef and resourceFieldRef can not be specified simultaneously"));
-          } else if (!item.fieldRef && !item.resourceFieldRef) {
-            e.push(required(itemPath, "one of fieldRef and resourceFieldRef is required"));
-          }
-        });
-        return e;
-      },
-      "downwarAPI",
-    );
-  }
-  if (source.fc) {
-    one("fc", () =>
-      (source.fc!.targetWWNs?.length ?? 0) < 1 && (source.fc!.wwids?.length ?? 0) < 1
-        ? [required(path.child("fc", "targetWWNs"), "must specify either targetWWNs or wwids, but not both")]
-        : [],
-    );
-  }
-  if (source.configMap) {
-    one("configMap", () => {
-      const cm = source.configMap!;
-      const e: FieldError[] = [];
-      if (!cm.name) e.push(required(path.child("configMap", "name")));
-      e.push(...validateFileMode(cm.defaultMode, path.child("configMap", "defaultMode")));
-      (cm.items ?? []).forEach((item, i) =>
-        e.push(...validateKeyToPath(item, path.child("configMap", "items").index(i))),
-      );
-      return e;
-    });
-  }
-  if (source.projected) {
-    one("projected", () => {
-      const e = validateFileMode(source.projected!.defaultMode, path.child("projected", "defaultMode"));
-      (source.projected!.sources ?? []).forEach((projection, i) => {
-        const sourcePath = path.child("projected", "sources").index(i);
-        const kinds = (
-          ["secret", "configMap", "downwardAPI", "serviceAccountToken", "clusterTrustBundle"] as const
-        ).filter((k) => projection[k] !== undefined);
-        if (kinds.length > 1) e.push(forbidden(sourcePath, "may not specify more than 1 volume type per source"));
-        if (projection.serviceAccountToken) {
-          const tokenPath = sourcePath.child("serviceAccountToken");
-          const seconds = projection.serviceAccountToken.expirationSeconds;
-          if (seconds !== undefined && seconds < 600) {
-            e.push(
-              invalid(tokenPath.child("expirationSeconds"), seconds, "may not specify a duration less than 10 minutes"),
-            );
-          }
-          if (!projection.serviceAccountToken.path) e.push(required(tokenPath.child("path")));
-        }
-      });
-      return e;
-    });
-  }
-  if (source.csi) one("csi", () => validateCSIVolumeSource(source.csi!, path.child("csi")));
-  if (source.ephemeral) {
-    one("ephemeral", () => {
-      const e: FieldError[] = [];
-      const template = source.ephemeral!.volumeClaimTemplate;
-      if (!template) e.push(required(path.child("ephemeral", "volumeClaimTemplate")));
-      else e.push(...validatePersistentVolumeClaimTemplate(template, path.child("ephemeral", "volumeClaimTemplate")));
-      if (podName && volumeName) {
-        const claimName = `${podName}-${volumeName}`;
-        for (const msg of nameIsDNSSubdomain(claimName, false)) {
-          e.push(invalid(path.child("name"), volumeName, `PVC name ${JSON.stringify(claimName)}: ${msg}`));
-        }
-      }
-      return e;
-    });
-  }
-  if (count === 0) errs.push(required(path, "must specify a volume type"));
   return errs;
 }
 
@@ -388,6 +204,31 @@ function validateDataSource(ref: TypedObjectReference, path: FieldPath, isRef: b
   return errs;
 }
 
+/** storageClassName and volumeMode, as PersistentVolume and PersistentVolumeClaim specs both check them. */
+export function validateClassAndVolumeMode(
+  spec: { storageClassName?: string; volumeMode?: string },
+  path: FieldPath,
+): FieldError[] {
+  const errs: FieldError[] = [];
+  if (spec.storageClassName) {
+    for (const msg of nameIsDNSSubdomain(spec.storageClassName, false)) {
+      errs.push(invalid(path.child("storageClassName"), spec.storageClassName, msg));
+    }
+  }
+  if (spec.volumeMode !== undefined && !(supportedVolumeModes as readonly string[]).includes(spec.volumeMode)) {
+    errs.push(notSupported(path.child("volumeMode"), spec.volumeMode, supportedVolumeModes));
+  }
+  return errs;
+}
+
+/** A volumeAttributesClassName, when given, names a VolumeAttributesClass: never empty. */
+export function validateVolumeAttributesClassName(name: string | undefined, path: FieldPath): FieldError[] {
+  if (name === undefined) return [];
+  const field = path.child("volumeAttributesClassName");
+  if (name === "") return [required(field, "an empty string is disallowed")];
+  return nameIsDNSSubdomain(name, false).map((msg) => invalid(field, name, msg));
+}
+
 /** upstream's ValidatePersistentVolumeClaimSpec. Requests are read from `resources.requests`. */
 export function validatePersistentVolumeClaimSpec(
   spec: PersistentVolumeClaimSpec | undefined,
@@ -409,14 +250,7 @@ export function validatePersistentVolumeClaimSpec(
   for (const [name, value] of Object.entries(s.resources?.limits ?? {})) {
     parseQuantityField(value, path.child("resources", "limits").key(name), errs);
   }
-  if (s.storageClassName) {
-    for (const msg of nameIsDNSSubdomain(s.storageClassName, false)) {
-      errs.push(invalid(path.child("storageClassName"), s.storageClassName, msg));
-    }
-  }
-  if (s.volumeMode !== undefined && !(supportedVolumeModes as readonly string[]).includes(s.volumeMode)) {
-    errs.push(notSupported(path.child("volumeMode"), s.volumeMode, supportedVolumeModes));
-  }
+  errs.push(...validateClassAndVolumeMode(s, path));
   if (s.dataSource) errs.push(...validateDataSource(s.dataSource, path.child("dataSource"), false));
   if (s.dataSourceRef) errs.push(...validateDataSource(s.dataSourceRef, path.child("dataSourceRef"), true));
   if (s.dataSourceRef?.namespace) {
@@ -436,15 +270,7 @@ export function validatePersistentVolumeClaimSpec(
       errs.push(invalid(path, String(path.child("dataSource")), "must match dataSourceRef"));
     }
   }
-  if (s.volumeAttributesClassName !== undefined) {
-    if (s.volumeAttributesClassName === "") {
-      errs.push(required(path.child("volumeAttributesClassName"), "an empty string is disallowed"));
-    } else {
-      for (const msg of nameIsDNSSubdomain(s.volumeAttributesClassName, false)) {
-        errs.push(invalid(path.child("volumeAttributesClassName"), s.volumeAttributesClassName, msg));
-      }
-    }
-  }
+  errs.push(...validateVolumeAttributesClassName(s.volumeAttributesClassName, path));
   return errs;
 }
 
@@ -462,14 +288,5 @@ export function validatePersistentVolumeClaimTemplate(
     }
   }
   errs.push(...validatePersistentVolumeClaimSpec(template.spec, path.child("spec")));
-  return errs;
-}
-
-/** Volume names in a pod must be unique DNS labels; exported for the pod validator. */
-export function validateVolumeName(name: string | undefined, path: FieldPath, seen: Set<string>): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!name) errs.push(required(path));
-  else errs.push(...validateDNS1123Label(name, path));
-  if (name !== undefined && seen.has(name)) errs.push(duplicate(path, name));
   return errs;
 }

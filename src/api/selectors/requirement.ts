@@ -75,51 +75,26 @@ export function newRequirement(key: string, operator: LabelOperator, values: str
   const keyErrs = isQualifiedName(key);
   if (keyErrs.length > 0) errs.push(invalidValue(child("key"), goQuote(key), keyErrs.join("; ")));
   const valuesPath = child("values");
+  // upstream prints the whole values set (nil when empty) beside what is wrong with its size
+  const badCount = (detail: string) =>
+    errs.push(invalidValue(valuesPath, goStringSlice(values.length ? values : undefined), detail));
   switch (operator) {
     case "in":
     case "notin":
-      if (values.length === 0)
-        errs.push(
-          invalidValue(
-            valuesPath,
-            goStringSlice(values.length ? values : undefined),
-            "for 'in', 'notin' operators, values set can't be empty",
-          ),
-        );
+      if (values.length === 0) badCount("for 'in', 'notin' operators, values set can't be empty");
       break;
     case "=":
     case "==":
     case "!=":
-      if (values.length !== 1)
-        errs.push(
-          invalidValue(
-            valuesPath,
-            goStringSlice(values.length ? values : undefined),
-            "exact-match compatibility requires one single value",
-          ),
-        );
+      if (values.length !== 1) badCount("exact-match compatibility requires one single value");
       break;
     case "exists":
     case "!":
-      if (values.length !== 0)
-        errs.push(
-          invalidValue(
-            valuesPath,
-            goStringSlice(values.length ? values : undefined),
-            "values set must be empty for exists and does not exist",
-          ),
-        );
+      if (values.length !== 0) badCount("values set must be empty for exists and does not exist");
       break;
     case "gt":
     case "lt":
-      if (values.length !== 1)
-        errs.push(
-          invalidValue(
-            valuesPath,
-            goStringSlice(values.length ? values : undefined),
-            "for 'Gt', 'Lt' operators, exactly one value is required",
-          ),
-        );
+      if (values.length !== 1) badCount("for 'Gt', 'Lt' operators, exactly one value is required");
       values.forEach((value, i) => {
         if (parseInt64(value) === undefined)
           errs.push(

@@ -5,36 +5,18 @@
 // - PersistentVolumeClaimResize: growing a claim needs a bound claim whose class allows expansion.
 import type { PersistentVolumeClaim } from "../../api/core/types.js";
 import { validateClaimResize } from "../../api/core/persistentvolumeclaim.js";
-import type { KubeObject } from "../../api/meta.js";
 import type { StorageClass } from "../../api/storage/types.js";
-import {
-  AnnBetaIsDefaultStorageClass,
-  AnnBetaStorageClass,
-  AnnIsDefaultStorageClass,
-  PVCProtectionFinalizer,
-  PVProtectionFinalizer,
-} from "../../api/wellknown.js";
+import { claimClass, claimHasClass, defaultClass } from "../../api/storagerules/class.js";
+import { PVCProtectionFinalizer, PVProtectionFinalizer } from "../../api/wellknown.js";
 import { forbidden } from "../errors.js";
 import type { AdmissionAttributes, AdmissionPlugin, ObjectReader } from "./types.js";
 
 const isClaim = (attrs: AdmissionAttributes) => attrs.def.group === "" && attrs.def.plural === "persistentvolumeclaims";
 const isVolume = (attrs: AdmissionAttributes) => attrs.def.group === "" && attrs.def.plural === "persistentvolumes";
 
-function isDefaultClass(sc: KubeObject): boolean {
-  const a = sc.metadata.annotations ?? {};
-  return a[AnnIsDefaultStorageClass] === "true" || a[AnnBetaIsDefaultStorageClass] === "true";
-}
-
-/** upstream's util.GetDefaultClass: among classes marked default, the newest; ties broken by name. */
+/** upstream's util.GetDefaultClass over the stored classes: among those marked default, the newest. */
 export async function defaultStorageClass(reader: ObjectReader): Promise<StorageClass | undefined> {
-  const classes = (await reader.list("storage.k8s.io", "storageclasses")).filter(isDefaultClass) as StorageClass[];
-  classes.sort((a, b) => {
-    const ta = a.metadata.creationTimestamp ?? "";
-    const tb = b.metadata.creationTimestamp ?? "";
-    if (ta !== tb) return ta > tb ? -1 : 1;
-    return (a.metadata.name ?? "") < (b.metadata.name ?? "") ? -1 : 1;
-  });
-  return classes[0];
+  return defaultClass((await reader.list("storage.k8s.io", "storageclasses")) as StorageClass[]);
 }
 
 export const defaultStorageClassPlugin: AdmissionPlugin = {
@@ -42,9 +24,7 @@ export const defaultStorageClassPlugin: AdmissionPlugin = {
   async admit(attrs, reader) {
     if (attrs.operation !== "CREATE" || attrs.subresource || !isClaim(attrs) || !attrs.object) return;
     const claim = attrs.object as PersistentVolumeClaim;
-    // an explicit class, even "", or the beta annotation: the user chose
-    if (claim.spec?.storageClassName !== undefined && claim.spec.storageClassName !== null) return;
-    if (claim.metadata.annotations?.[AnnBetaStorageClass] !== undefined) return;
+    if (claimHasClass(claim)) return; // an explicit class, even "", or the beta annotation: the user chose
     const sc = await defaultStorageClass(reader);
     if (!sc) return;
     claim.spec = { ...(claim.spec ?? {}), storageClassName: sc.metadata.name };
@@ -68,7 +48,8 @@ export const persistentVolumeClaimResizePlugin: AdmissionPlugin = {
     if (attrs.operation !== "UPDATE" || attrs.subresource || !isClaim(attrs) || !attrs.object || !attrs.old) return;
     const claim = attrs.object as PersistentVolumeClaim;
     const old = attrs.old as PersistentVolumeClaim;
-    const className = claim.spec?.storageClassName ?? "";
+    // The class as the resize rule reads it (upstream's GetPersistentVolumeClaimClass: beta annotation first).
+    const className = claimClass(claim);
     const sc = className
       ? ((await reader.get("storage.k8s.io", "storageclasses", undefined, className)) as StorageClass | undefined)
       : undefined;

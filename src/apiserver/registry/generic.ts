@@ -2,7 +2,6 @@
 // get, list and watch on top of the revisioned store (upstream's k8s.io/apiserver/pkg/registry/generic/registry
 // Store, driven by a strategy — here the ResourceDefinition).
 import { randomUUID } from "node:crypto";
-import { forbidden as forbiddenField, type FieldError } from "../../api/field.js";
 import type { KubeObject, ObjectMeta } from "../../api/meta.js";
 import type { ResourceDefinition } from "../../api/resource.js";
 import { deepEqual } from "../../api/validation/meta.js";
@@ -13,6 +12,15 @@ import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError } f
 import { decodeObject, encodeObject } from "./codec.js";
 import { objectKey } from "./keys.js";
 import type { DeleteOptions, WriteOptions } from "./options.js";
+import {
+  checkResourceVersion,
+  checkUpdateTarget,
+  finishesDeletion,
+  keepServerOwned,
+  pendingSpecFinalizers,
+  updateErrors,
+  type UpdateSubresource,
+} from "./update.js";
 
 export interface RegistryContext {
   store: Store;
@@ -27,8 +35,6 @@ export interface DeleteResult {
   object: KubeObject;
   deleted: boolean;
 }
-
-const systemMetaFields = ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"] as const;
 
 export const rfc3339 = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -133,107 +139,36 @@ export class GenericRegistry {
     name: string,
     object: KubeObject,
     options: WriteOptions,
-    subresource: "" | "status" | "finalize" = "",
+    subresource: UpdateSubresource = "",
     current?: KeyValue,
     /** A server-internal write (pods/binding) that may change what users may not: skips validateUpdate. */
     internal = false,
   ): Promise<KubeObject> {
     const def = this.def;
-    let meta: ObjectMeta = (object.metadata ??= {});
-    if (meta.name !== undefined && meta.name !== name) {
-      throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
-    }
-    if (def.namespaced) {
-      if (meta.namespace && meta.namespace !== namespace) {
-        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
-      }
-      meta.namespace = namespace;
-    } else delete meta.namespace;
-    meta.name = name;
-
+    checkUpdateTarget(def, object, namespace, name);
     const kv = current ?? (await this.getKv(namespace, name));
     const old = decodeObject(kv);
-    if (meta.resourceVersion !== undefined && meta.resourceVersion !== "") {
-      if (!/^\d+$/.test(meta.resourceVersion)) {
-        throw invalid(def.group, def.kind, name, [
-          {
-            type: "FieldValueInvalid",
-            field: "metadata.resourceVersion",
-            badValue: meta.resourceVersion,
-            detail: "must be a decimal integer",
-          },
-        ]);
-      }
-      if (meta.resourceVersion !== old.metadata.resourceVersion) throw conflict(this.resource, name);
-    }
-    for (const field of systemMetaFields) {
-      if (old.metadata[field] === undefined) delete meta[field];
-      else (meta as Record<string, unknown>)[field] = old.metadata[field];
-    }
-    // upstream's BeforeUpdate: requests cannot change generation
-    if (old.metadata.generation === undefined) delete meta.generation;
-    else meta.generation = old.metadata.generation;
-    delete meta.managedFields;
-    const record = object as unknown as Record<string, unknown>;
-    const oldRecord = old as unknown as Record<string, unknown>;
-
-    if (subresource === "status") {
-      // Only status changes through …/status (upstream's ResetObjectMetaForStatus + spec from old).
-      const status = record.status;
-      for (const key of Object.keys(record)) delete record[key];
-      Object.assign(record, structuredClone(oldRecord));
-      record.status = status;
-      if (status === undefined) delete record.status;
-    } else if (subresource === "finalize") {
-      // namespaces/{name}/finalize: only spec.finalizers changes
-      const finalizers = (record.spec as { finalizers?: unknown } | undefined)?.finalizers;
-      for (const key of Object.keys(record)) delete record[key];
-      Object.assign(record, structuredClone(oldRecord));
-      record.spec = { ...((record.spec as object | undefined) ?? {}), finalizers: finalizers ?? [] };
-    } else if (def.hasStatus) {
-      if (oldRecord.status === undefined) delete record.status;
-      else record.status = structuredClone(oldRecord.status);
-    }
+    checkResourceVersion(def, object, old);
+    keepServerOwned(def, object, old, subresource);
     // status and finalize replaced the whole object with the stored one: later writes to metadata (the new
     // resourceVersion) must land on the object we answer with
-    meta = object.metadata;
+    const meta = object.metadata;
 
     def.applyDefaults(object);
     const attrs = this.attrs("UPDATE", namespace, name, subresource, options, object, old);
     await this.ctx.admission().admit(attrs);
     // the strategy's PrepareForUpdate (main or status), after mutating admission and before validation as upstream
     if (subresource !== "finalize") def.prepareForUpdate?.(object, old, subresource, this.ctx.now());
-
-    const errors: FieldError[] =
-      subresource === "status"
-        ? (def.validateStatusUpdate?.(object, old) ?? [])
-        : subresource === "finalize" || internal
-          ? []
-          : def.validateUpdate(object, old);
-    if (old.metadata.deletionTimestamp) {
-      const added = (meta.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
-      if (added.length) {
-        errors.push(
-          forbiddenField("metadata.finalizers", "no new finalizers can be added if the object is being deleted"),
-        );
-      }
-    }
+    const errors = updateErrors(def, object, old, subresource, internal);
     if (errors.length) throw invalid(def.group, def.kind, name, errors);
     await this.ctx.admission().validate(attrs);
 
     if (subresource === "" && def.bumpsGeneration?.(object, old)) meta.generation = (old.metadata.generation ?? 0) + 1;
-
-    // Removing the last finalizer of an object being deleted deletes it (upstream's deleteWithoutFinalizers).
-    if (
-      old.metadata.deletionTimestamp &&
-      !(meta.finalizers ?? []).length &&
-      !pendingSpecFinalizers(def, object).length
-    ) {
+    if (finishesDeletion(def, object, old)) {
       if (options.dryRun) return object;
       try {
         const deleted = await this.ctx.store.delete(this.key(namespace, name), kv.modRevision);
-        const gone = { ...object, metadata: { ...object.metadata, resourceVersion: String(deleted.modRevision) } };
-        return gone;
+        return { ...object, metadata: { ...object.metadata, resourceVersion: String(deleted.modRevision) } };
       } catch (err) {
         throw this.storeError(err, name);
       }
@@ -376,12 +311,6 @@ export class GenericRegistry {
     if (err instanceof KeyExistsError) return alreadyExists(this.resource, name);
     return err;
   }
-}
-
-/** A namespace's spec.finalizers ("kubernetes") hold it Terminating while its content is deleted. */
-function pendingSpecFinalizers(def: ResourceDefinition, object: KubeObject): string[] {
-  if (def.group !== "" || def.plural !== "namespaces") return [];
-  return (object as KubeObject & { spec?: { finalizers?: string[] } }).spec?.finalizers ?? [];
 }
 
 /** Kinds whose strategy keeps metadata.generation (set to 1 on create, bumped on spec changes). */

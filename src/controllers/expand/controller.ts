@@ -10,7 +10,7 @@
 // The resizer's and the node's status writes (conditions, allocatedResources) change neither, and neither does a
 // periodic resync (old === new), so they never repeat the event.
 import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
-import { Quantity } from "../../api/quantity.js";
+import { claimCapacity, claimRequest } from "../../api/storagerules/capacity.js";
 import { EventExternalExpanding } from "../../api/wellknown.js";
 import {
   WorkQueue,
@@ -36,18 +36,6 @@ export interface ExpandControllerOptions {
   log: Log;
 }
 
-/** The claim's storage as a Quantity; an absent or unparsable value counts as zero, as upstream's empty Quantity. */
-function storage(text: string | undefined): Quantity {
-  try {
-    return Quantity.parse(text || "0", "storage");
-  } catch {
-    return Quantity.parse("0", "storage");
-  }
-}
-
-const requestOf = (claim: PersistentVolumeClaim) => storage(claim.spec.resources?.requests?.storage);
-const capacityOf = (claim: PersistentVolumeClaim) => storage(claim.status?.capacity?.storage);
-
 /** Thrown when the claim's volume does not point back at it; the key is retried with backoff, as upstream. */
 export class VolumeNotBoundError extends Error {
   override name = "VolumeNotBoundError";
@@ -66,7 +54,8 @@ export function startExpandController(options: ExpandControllerOptions, signal: 
     update(old, claim) {
       // A grown request needs expanding; a grown capacity means an expansion just finished (upstream drops the PV's
       // pre-resize annotation then; the sync below finds request <= capacity and returns).
-      if (requestOf(claim).cmp(requestOf(old)) > 0 || capacityOf(claim).cmp(capacityOf(old)) > 0) enqueue(claim);
+      if (claimRequest(claim).cmp(claimRequest(old)) > 0 || claimCapacity(claim).cmp(claimCapacity(old)) > 0)
+        enqueue(claim);
     },
     delete: enqueue,
   });
@@ -92,7 +81,7 @@ export async function syncClaim(
   if (!claim) return;
   // Upstream reads the PV before comparing sizes; comparing first saves a GET per bound claim on every start (the
   // add handler queues them all) and changes nothing a user sees: without a grown request nothing is said either way.
-  if (requestOf(claim).cmp(capacityOf(claim)) <= 0) return;
+  if (claimRequest(claim).cmp(claimCapacity(claim)) <= 0) return;
   // Upstream reads the PV from the apiserver, not a cache: a PV just bound must not look unbound.
   let volume: PersistentVolume;
   try {

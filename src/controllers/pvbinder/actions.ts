@@ -7,10 +7,11 @@ import type {
   PersistentVolumeClaimPhase,
   PersistentVolumePhase,
 } from "../../api/core/types.js";
-import { Quantity, tryParseQuantity } from "../../api/quantity.js";
+import { claimCapacity, volumeCapacity } from "../../api/storagerules/capacity.js";
+import { claimReference, isVolumeBoundToClaim } from "../../api/storagerules/claimref.js";
 import { AnnBindCompleted, AnnBoundByController, AnnValueYes } from "../../api/wellknown.js";
 import type { BinderContext } from "./context.js";
-import { capacityOf, claimReference, hasAnnotation, isVolumeBoundToClaim } from "./volumeutil.js";
+import { hasAnnotation } from "./volumeutil.js";
 
 type EventType = "Normal" | "Warning";
 
@@ -100,8 +101,7 @@ export async function updateClaimStatus(
       const storage = volume.spec.capacity?.storage;
       if (storage === undefined)
         throw new Error(`PersistentVolume "${volume.metadata.name}" is without a storage capacity`);
-      const current = status.capacity?.storage;
-      if (current === undefined || capacityOf(volume).cmp(tryParseQuantity(current) ?? Quantity.zero()) !== 0) {
+      if (status.capacity?.storage === undefined || volumeCapacity(volume).cmp(claimCapacity(claim)) !== 0) {
         status.capacity = { ...volume.spec.capacity };
         dirty = true;
       }

@@ -3,14 +3,22 @@
 // that object needs, and is safe to repeat: every step writes only what differs, and a 409 throws so the
 // queue retries on fresh data. Nothing is remembered between calls except the caches.
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../../api/core/types.js";
-import type { StorageClass } from "../../api/storage/types.js";
+import type { NodeLabels } from "../../api/selectors/nodeselector.js";
+import { claimRequest, volumeCapacity } from "../../api/storagerules/capacity.js";
+import {
+  claimClass,
+  claimHasClass,
+  defaultClass,
+  isDelayBindingMode,
+  volumeClass,
+} from "../../api/storagerules/class.js";
+import { isVolumeBoundToClaim } from "../../api/storagerules/claimref.js";
+import { checkAccessModes, checkVolumeModeMismatches } from "../../api/storagerules/modes.js";
 import {
   AnnBetaStorageProvisioner,
   AnnBindCompleted,
   AnnBoundByController,
   AnnDynamicallyProvisioned,
-  AnnIsDefaultStorageClass,
-  AnnBetaIsDefaultStorageClass,
   AnnSelectedNode,
   AnnStorageProvisioner,
   EventClaimLost,
@@ -32,21 +40,8 @@ import {
   updateVolumePhase,
 } from "./actions.js";
 import type { BinderContext } from "./context.js";
-import type { NodeInfo } from "./match.js";
 import { reclaimVolume } from "./reclaim.js";
-import {
-  capacityOf,
-  checkAccessModes,
-  claimClass,
-  claimHasClass,
-  claimKey,
-  claimRefKey,
-  hasAnnotation,
-  isVolumeBoundToClaim,
-  requestOf,
-  volumeClass,
-  volumeModeMismatch,
-} from "./volumeutil.js";
+import { claimKey, claimRefKey, hasAnnotation } from "./volumeutil.js";
 
 // Event messages, worded as upstream (users search for these).
 export const msgNoVolumeNoClass = "no persistent volumes available for this claim and no storage class is set";
@@ -70,39 +65,14 @@ export async function syncClaim(ctx: BinderContext, key: string): Promise<void> 
 export function checkVolumeSatisfyClaim(volume: PersistentVolume, claim: PersistentVolumeClaim): string | undefined {
   if (volume.metadata.deletionTimestamp) return `the volume is marked for deletion "${volume.metadata.name}"`;
   // upstream compares Value() (whole units, rounded up); capacities are whole bytes in practice
-  if (capacityOf(volume).value < requestOf(claim).value) return "requested PV is too small";
+  if (volumeCapacity(volume).value < claimRequest(claim).value) return "requested PV is too small";
   if (volumeClass(volume) !== claimClass(claim)) return "storageClassName does not match";
-  if (volumeModeMismatch(claim.spec, volume.spec)) return "incompatible volumeMode";
+  if (checkVolumeModeMismatches(claim.spec, volume.spec)) return "incompatible volumeMode";
   if (!checkAccessModes(claim, volume)) return "incompatible accessMode";
   return undefined;
 }
 
-/** IsDelayBindingMode: the claim's class exists and says WaitForFirstConsumer. */
-export function isDelayBindingMode(ctx: BinderContext, claim: PersistentVolumeClaim): boolean {
-  const className = claimClass(claim);
-  if (className === "") return false;
-  const storageClass = ctx.classes.get(className);
-  if (!storageClass) return false;
-  if (!storageClass.volumeBindingMode) throw new Error(`VolumeBindingMode not set for StorageClass "${className}"`);
-  return storageClass.volumeBindingMode === "WaitForFirstConsumer";
-}
-
-/** GetDefaultClass: among classes marked default, the newest; ties go to the first name. */
-export function defaultClass(classes: readonly StorageClass[]): StorageClass | undefined {
-  const defaults = classes.filter((sc) => {
-    const a = sc.metadata.annotations ?? {};
-    return a[AnnIsDefaultStorageClass] === "true" || a[AnnBetaIsDefaultStorageClass] === "true";
-  });
-  defaults.sort((a, b) => {
-    const ta = Date.parse(a.metadata.creationTimestamp ?? "") || 0;
-    const tb = Date.parse(b.metadata.creationTimestamp ?? "") || 0;
-    if (ta !== tb) return tb - ta;
-    return (a.metadata.name ?? "") < (b.metadata.name ?? "") ? -1 : 1;
-  });
-  return defaults[0];
-}
-
-function selectedNode(ctx: BinderContext, claim: PersistentVolumeClaim): NodeInfo | undefined {
+function selectedNode(ctx: BinderContext, claim: PersistentVolumeClaim): NodeLabels | undefined {
   const name = claim.metadata.annotations?.[AnnSelectedNode];
   if (!name) return undefined;
   const node = ctx.nodes.get(name);
@@ -113,7 +83,7 @@ function selectedNode(ctx: BinderContext, claim: PersistentVolumeClaim): NodeInf
 async function syncUnboundClaim(ctx: BinderContext, claim: PersistentVolumeClaim): Promise<void> {
   if (!claim.spec.volumeName) {
     // The user did not care which volume they get.
-    const delayBinding = isDelayBindingMode(ctx, claim);
+    const delayBinding = isDelayBindingMode(claim, (name) => ctx.classes.get(name));
     const node = delayBinding && (ctx.bindDelayedWithSelectedNode ?? true) ? selectedNode(ctx, claim) : undefined;
     const volume = ctx.volumes.findBestMatch(claim, { delayBinding, node });
     if (volume) return bind(ctx, volume, claim); // on any error, the next syncClaim finishes the binding
@@ -265,7 +235,7 @@ async function provisionClaim(ctx: BinderContext, claim: PersistentVolumeClaim):
 
 /** syncVolume: the volume's side of every binding state (upstream's "unit test set 4"). */
 export async function syncVolume(ctx: BinderContext, name: string): Promise<void> {
-  let volume = ctx.volumes.get(name);
+  const volume = ctx.volumes.get(name);
   if (!volume) return;
   const ref = volume.spec.claimRef;
   if (!ref) {
@@ -292,16 +262,12 @@ export async function syncVolume(ctx: BinderContext, name: string): Promise<void
   }
 
   if (!claim) {
-    // The claim is gone: Released (once; a Failed volume keeps Failed so the user sees what went wrong), then
-    // the reclaim policy. Failed reclaims are retried on every sync.
-    if (volume.status?.phase !== "Released" && volume.status?.phase !== "Failed") {
-      volume = await updateVolumePhase(ctx, volume, "Released", "");
-    }
-    await reclaimVolume(ctx, volume);
+    // The claim is gone: Released, then the reclaim policy.
+    await releaseAndReclaim(ctx, volume);
     return;
   }
   if (!claim.spec.volumeName) {
-    if (volumeModeMismatch(claim.spec, volume.spec)) {
+    if (checkVolumeModeMismatches(claim.spec, volume.spec)) {
       // syncClaim will never pick this volume; say why on both objects and leave it.
       ctx.recorder.event(
         volume,
@@ -328,12 +294,20 @@ export async function syncVolume(ctx: BinderContext, name: string): Promise<void
   // The claim is bound to another volume.
   if (hasAnnotation(volume, AnnDynamicallyProvisioned) && volume.spec.persistentVolumeReclaimPolicy === "Delete") {
     // Provisioned for this claim, which went elsewhere: not needed, delete it.
-    if (volume.status?.phase !== "Released" && volume.status?.phase !== "Failed") {
-      volume = await updateVolumePhase(ctx, volume, "Released", "");
-    }
-    await reclaimVolume(ctx, volume);
+    await releaseAndReclaim(ctx, volume);
     return;
   }
   // Bound by us: give it back to the pool. Pre-bound by a user: keep the claimRef, drop the UID, and wait.
   await unbindVolume(ctx, volume);
+}
+
+/**
+ * A volume whose claim no longer wants it: Released (once; a Failed volume keeps Failed so the user sees what
+ * went wrong), then its reclaim policy. Failed reclaims are retried on every sync.
+ */
+async function releaseAndReclaim(ctx: BinderContext, volume: PersistentVolume): Promise<void> {
+  const phase = volume.status?.phase;
+  const released =
+    phase === "Released" || phase === "Failed" ? volume : await updateVolumePhase(ctx, volume, "Released", "");
+  await reclaimVolume(ctx, released);
 }

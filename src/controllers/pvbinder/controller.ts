@@ -10,7 +10,7 @@ import type { Log } from "../../support/log.js";
 import { every, runWorkers } from "../common/run.js";
 import { syncClaim, syncVolume } from "./binder.js";
 import type { BinderApi, BinderContext } from "./context.js";
-import { ObjectCache } from "./context.js";
+import { ObjectCache } from "./cache.js";
 import { VolumeIndex } from "./match.js";
 import { claimKey, claimRefKey, hasAnnotation } from "./volumeutil.js";
 import { AnnBindCompleted } from "../../api/wellknown.js";

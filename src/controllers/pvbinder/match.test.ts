@@ -1,9 +1,13 @@
-// Smallest-fit rules, each row checkable against upstream's FindMatchingVolume / findByClaim.
+// Smallest-fit rules, each row checkable against upstream's FindMatchingVolume / findByClaim. Every row is
+// asked twice: of the shared plain-list findMatchingVolume (what the scheduler's volume binding also follows)
+// and of the binder's VolumeIndex, which must pick the same volume.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
-import type { MatchOptions } from "./match.js";
-import { VolumeIndex, checkNodeAffinity, findMatchingVolume } from "./match.js";
+import { checkNodeAffinity } from "../../api/storagerules/affinity.js";
+import type { MatchOptions } from "../../api/storagerules/fit.js";
+import { findMatchingVolume } from "../../api/storagerules/fit.js";
+import { VolumeIndex } from "./match.js";
 import { pv, pvc, ref } from "./testing/fixtures.js";
 
 const zoneAffinity = (
@@ -278,6 +282,14 @@ const cases: Case[] = [
 for (const c of cases) {
   test(c.name, () => {
     assert.equal(findMatchingVolume(c.claim, c.volumes, c.options)?.metadata.name, c.want);
+  });
+}
+
+for (const c of cases) {
+  test(`the binder's index agrees: ${c.name}`, () => {
+    const index = new VolumeIndex();
+    for (const volume of c.volumes) index.upsert(volume);
+    assert.equal(index.findBestMatch(c.claim, c.options)?.metadata.name, c.want);
   });
 }
 

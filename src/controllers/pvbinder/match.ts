@@ -1,108 +1,21 @@
-// Smallest fit, as upstream's persistentVolumeOrderedIndex.findByClaim + FindMatchingVolume
-// (pkg/controller/volume/persistentvolume/index.go, component-helpers/storage/volume/pv_helpers.go):
-// - a volume pre-bound to this claim (claimRef names it, UID unset or equal) wins whatever its class, selector
-//   or phase, if it is big enough, has the claim's volumeMode and is not being deleted;
-// - otherwise, unless binding is delayed (WaitForFirstConsumer without a node), the smallest Available volume
-//   of the claim's class whose access modes are a superset, capacity ≥ request, same volumeMode, labels match
-//   the claim's selector, not being deleted, and (with a node) whose node affinity admits that node.
-// Access-mode sets are tried smallest first, as upstream: a RWO claim takes a RWO volume before a RWO+ROX one.
+// The binder's index of volumes for smallest fit (upstream's persistentVolumeOrderedIndex.findByClaim). Which
+// volume fits a claim, and which of several is preferred, is decided by src/api/storagerules/fit.ts — the same
+// fitFor and compareFit the scheduler's volume binding and the plain-list findMatchingVolume use — so the binder
+// and the scheduler agree on the volume; this file only makes finding it cheap.
 //
-// Unlike upstream (which scans every volume per claim), volumes without a claimRef are kept in buckets by
-// class and access-mode set, each sorted by capacity: a claim binary-searches to its size and walks forward
-// over the few ineligible ones. Pre-bound volumes are found through a claimRef index.
-import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
-import type { LabelMatcher } from "../../api/selectors/labels.js";
-import { labelMatcherFromSelector } from "../../api/selectors/labels.js";
-import { nodeSelectorMatches, type NodeLabels } from "../../api/selectors/nodeselector.js";
-import { Tombstones } from "./context.js";
-import {
-  accessModesKey,
-  capacityOf,
-  checkAccessModes,
-  claimClass,
-  claimKey,
-  claimRefKey,
-  isOlder,
-  isVolumeBoundToClaim,
-  requestOf,
-  volumeClass,
-  volumeModeMismatch,
-} from "./volumeutil.js";
-
-/** The node a WaitForFirstConsumer claim was scheduled to: its name and labels, for PV node affinity. */
-export type NodeInfo = NodeLabels;
-
-export interface MatchOptions {
-  /** The claim's class is WaitForFirstConsumer: without a node only a pre-bound volume may be returned. */
-  delayBinding?: boolean;
-  /** The scheduler's path: the node the claim's pod goes to. */
-  node?: NodeInfo;
-}
-
-/** A claim's selector failed to convert: upstream's "error creating internal label selector for claim". */
-export class ClaimSelectorError extends Error {
-  constructor(claim: PersistentVolumeClaim, cause: unknown) {
-    super(
-      `error creating internal label selector for claim: ${claimKey(claim)}: ${cause instanceof Error ? cause.message : String(cause)}`,
-    );
-  }
-}
-
-/** CheckNodeAffinity: the volume has no required node affinity, or one of its terms admits the node. */
-export function checkNodeAffinity(volume: PersistentVolume, node: NodeInfo): boolean {
-  const required = volume.spec.nodeAffinity?.required;
-  if (!required) return true;
-  return nodeSelectorMatches(required, node);
-}
-
-function selectorOf(claim: PersistentVolumeClaim): LabelMatcher | undefined {
-  if (!claim.spec.selector) return undefined;
-  try {
-    return labelMatcherFromSelector(claim.spec.selector);
-  } catch (err) {
-    throw new ClaimSelectorError(claim, err);
-  }
-}
-
-/** The checks a pre-bound volume must still pass (FindMatchingVolume's before the IsVolumeBoundToClaim return). */
-function preBoundFits(claim: PersistentVolumeClaim, volume: PersistentVolume): boolean {
-  return (
-    capacityOf(volume).cmp(requestOf(claim)) >= 0 &&
-    !volumeModeMismatch(claim.spec, volume.spec) &&
-    !volume.metadata.deletionTimestamp &&
-    // upstream reaches only volumes in an access-mode index that contains the claim's modes
-    checkAccessModes(claim, volume)
-  );
-}
-
-/** The checks an unclaimed volume of the right class, modes and size must pass. */
-function unclaimedFits(
-  claim: PersistentVolumeClaim,
-  volume: PersistentVolume,
-  selector: LabelMatcher | undefined,
-  node: NodeInfo | undefined,
-): boolean {
-  if (volume.status?.phase !== "Available") return false; // others are about to change; binding them races
-  if (selector && !selector.matches(volume.metadata.labels)) return false;
-  if (volumeModeMismatch(claim.spec, volume.spec)) return false;
-  if (volume.metadata.deletionTimestamp) return false;
-  if (node && !checkNodeAffinity(volume, node)) return false;
-  return true;
-}
-
-/**
- * FindMatchingVolume over a plain list: the reference the index must agree with (and what the scheduler can
- * call with a node). Returns undefined when nothing fits.
- */
-export function findMatchingVolume(
-  claim: PersistentVolumeClaim,
-  volumes: readonly PersistentVolume[],
-  options: MatchOptions = {},
-): PersistentVolume | undefined {
-  const index = new VolumeIndex();
-  for (const volume of volumes) index.upsert(volume);
-  return index.findBestMatch(claim, options);
-}
+// Unlike upstream (which scans every volume per claim), volumes without a claimRef are kept in buckets by class
+// and access-mode set, each sorted by capacity then name: a claim binary-searches to its size in each bucket
+// whose set holds its modes (fewest modes first: compareFit's order) and walks forward over the few volumes
+// fitFor refuses. Volumes with a claimRef are never free, so they are kept apart in a claimRef index: a claim
+// looks only at those that name it, for a pre-bound one.
+import type { PersistentVolume, PersistentVolumeAccessMode, PersistentVolumeClaim } from "../../api/core/types.js";
+import { volumeClass, claimClass } from "../../api/storagerules/class.js";
+import { claimRequest } from "../../api/storagerules/capacity.js";
+import type { FitRank, MatchOptions } from "../../api/storagerules/fit.js";
+import { compareFit, compareModeSets, compareSizeThenName, fitFor, fitRank } from "../../api/storagerules/fit.js";
+import { containsAllAccessModes } from "../../api/storagerules/modes.js";
+import { Tombstones, isOlder } from "./cache.js";
+import { claimRefKey } from "./volumeutil.js";
 
 interface Entry {
   size: bigint;
@@ -110,15 +23,12 @@ interface Entry {
   volume: PersistentVolume;
 }
 
-interface Bucket {
-  modes: number;
-  key: string;
+/** The free volumes of one class with one access-mode set, by capacity then name once sorted. */
+interface Bucket extends Pick<FitRank, "modes" | "modeCount"> {
+  accessModes: readonly PersistentVolumeAccessMode[];
   entries: Entry[];
   sorted: boolean;
 }
-
-const byCapacityThenName = (a: Entry, b: Entry): number =>
-  a.size < b.size ? -1 : a.size > b.size ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 /**
  * The binder's view of every volume: the informer's objects, plus what the binder itself just wrote (or is about
@@ -198,36 +108,50 @@ export class VolumeIndex {
     };
   }
 
-  /** findByClaim: see the file comment for the rules. Throws ClaimSelectorError for an unusable selector. */
+  /**
+   * findByClaim: the volume fitFor and compareFit pick among all of this index's volumes — what
+   * findMatchingVolume(claim, index.list(), options) returns. Throws ClaimSelectorError for an unusable selector.
+   */
   findBestMatch(claim: PersistentVolumeClaim, options: MatchOptions = {}): PersistentVolume | undefined {
-    const { node, delayBinding } = options;
-    for (const volume of this.referencing(claim.metadata.namespace ?? "", claim.metadata.name ?? "")) {
-      if (!isVolumeBoundToClaim(volume, claim) || !preBoundFits(claim, volume)) continue;
-      // A pre-bound volume that cannot go to the node means the claim cannot either.
-      if (node && !checkNodeAffinity(volume, node)) return undefined;
-      return volume;
-    }
-    // The PV controller leaves delayed claims to the scheduler, which comes with a node.
-    if (!node && delayBinding) return undefined;
-    const selector = selectorOf(claim);
+    const fit = fitFor(claim, options);
+    const preBound = this.preBoundTo(claim, fit);
+    if (preBound) return preBound.fits ? preBound.volume : undefined;
+    // fitFor refuses every free volume then: do not walk them.
+    if (!options.node && options.delayBinding) return undefined;
     const classBuckets = this.buckets.get(claimClass(claim));
     if (!classBuckets) return undefined;
-    const wanted = claim.spec.accessModes ?? [];
-    const candidates = [...classBuckets.values()]
-      .filter((bucket) => wanted.every((mode) => bucket.key.split(",").includes(mode)))
-      .sort((a, b) => a.modes - b.modes || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const request = requestOf(claim).nano;
-    for (const bucket of candidates) {
+    const wanted = claim.spec.accessModes;
+    const buckets = [...classBuckets.values()]
+      .filter((bucket) => containsAllAccessModes(bucket.accessModes, wanted))
+      .sort(compareModeSets);
+    const request = claimRequest(claim).nano;
+    for (const bucket of buckets) {
       if (!bucket.sorted) {
-        bucket.entries.sort(byCapacityThenName);
+        bucket.entries.sort(compareSizeThenName);
         bucket.sorted = true;
       }
       const { entries } = bucket;
+      // Smaller volumes never fit; from the first big enough one, the first that fits is the smallest fit.
       for (let i = lowerBound(entries, request); i < entries.length; i++) {
-        if (unclaimedFits(claim, entries[i].volume, selector, node)) return entries[i].volume;
+        if (fit(entries[i].volume) === "free") return entries[i].volume;
       }
     }
     return undefined;
+  }
+
+  /** The first (in compareFit's order) volume pre-bound to the claim that fitFor does not refuse. */
+  private preBoundTo(
+    claim: PersistentVolumeClaim,
+    fit: ReturnType<typeof fitFor>,
+  ): { volume: PersistentVolume; fits: boolean } | undefined {
+    let best: { volume: PersistentVolume; fits: boolean; rank: FitRank } | undefined;
+    for (const volume of this.referencing(claim.metadata.namespace ?? "", claim.metadata.name ?? "")) {
+      const answer = fit(volume);
+      if (answer !== "preBound" && answer !== "preBoundOffNode") continue;
+      const rank = fitRank(volume);
+      if (!best || compareFit(rank, best.rank) < 0) best = { volume, fits: answer === "preBound", rank };
+    }
+    return best;
   }
 
   private index(volume: PersistentVolume): void {
@@ -240,11 +164,12 @@ export class VolumeIndex {
       names.add(name);
       return; // claimed (or pre-bound): never a smallest-fit candidate for anyone else
     }
-    const bucket = this.bucketOf(volume, true);
-    const entry = { size: capacityOf(volume).nano, name, volume };
+    const rank = fitRank(volume);
+    const bucket = this.bucketOf(volume, rank);
+    const entry = { size: rank.size, name, volume };
     const { entries } = bucket;
     // Appending keeps a bulk load cheap; the next search sorts once.
-    if (bucket.sorted && entries.length > 0 && byCapacityThenName(entries[entries.length - 1], entry) > 0) {
+    if (bucket.sorted && entries.length > 0 && compareSizeThenName(entries[entries.length - 1], entry) > 0) {
       bucket.sorted = false;
     }
     entries.push(entry);
@@ -260,13 +185,13 @@ export class VolumeIndex {
       if (names?.size === 0) this.byClaimRef.delete(key);
       return;
     }
-    const bucket = this.bucketOf(volume, false);
+    const rank = fitRank(volume);
+    const bucket = this.buckets.get(volumeClass(volume))?.get(rank.modes);
     if (!bucket) return;
     const { entries } = bucket;
     let at = -1;
     if (bucket.sorted) {
-      const size = capacityOf(volume).nano;
-      for (let i = lowerBound(entries, size); i < entries.length && entries[i].size === size; i++) {
+      for (let i = lowerBound(entries, rank.size); i < entries.length && entries[i].size === rank.size; i++) {
         if (entries[i].name === name) {
           at = i;
           break;
@@ -276,20 +201,16 @@ export class VolumeIndex {
     if (at >= 0) entries.splice(at, 1);
   }
 
-  private bucketOf(volume: PersistentVolume, create: true): Bucket;
-  private bucketOf(volume: PersistentVolume, create: false): Bucket | undefined;
-  private bucketOf(volume: PersistentVolume, create: boolean): Bucket | undefined {
+  private bucketOf(volume: PersistentVolume, rank: FitRank): Bucket {
     const className = volumeClass(volume);
-    const key = accessModesKey(volume.spec.accessModes);
     let classBuckets = this.buckets.get(className);
-    if (!classBuckets) {
-      if (!create) return undefined;
-      this.buckets.set(className, (classBuckets = new Map()));
-    }
-    let bucket = classBuckets.get(key);
-    if (!bucket && create) {
-      bucket = { modes: key === "" ? 0 : key.split(",").length, key, entries: [], sorted: true };
-      classBuckets.set(key, bucket);
+    if (!classBuckets) this.buckets.set(className, (classBuckets = new Map()));
+    let bucket = classBuckets.get(rank.modes);
+    if (!bucket) {
+      const { modes, modeCount } = rank;
+      const accessModes = [...new Set(volume.spec.accessModes)];
+      bucket = { modes, modeCount, accessModes, entries: [], sorted: true };
+      classBuckets.set(modes, bucket);
     }
     return bucket;
   }

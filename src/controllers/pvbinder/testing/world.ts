@@ -7,7 +7,7 @@ import type { KubeObject, ObjectReference } from "../../../api/meta.js";
 import type { StorageClass } from "../../../api/storage/types.js";
 import { syncClaim, syncVolume } from "../binder.js";
 import type { BinderApi, BinderContext } from "../context.js";
-import { ObjectCache } from "../context.js";
+import { ObjectCache } from "../cache.js";
 import { VolumeIndex } from "../match.js";
 import { claimKey } from "../volumeutil.js";
 

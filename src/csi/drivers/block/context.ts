@@ -1,7 +1,7 @@
 // What every block-driver RPC works with: the persisted state, per-volume locks, and what this machine can do.
 import { run } from "./exec.js";
 import type { FsType } from "./filesystem.js";
-import type { KeyLocks } from "./locks.js";
+import type { OperationLocks } from "../core/locks.js";
 import { loopDevicesFor } from "./loop.js";
 import { mountsOfDevice } from "./mount.js";
 import { isVolumeId, type BlockState, type VolumeRecord } from "./state.js";
@@ -20,7 +20,7 @@ export interface BlockContext {
   driverName: string;
   nodeId: string;
   state: BlockState;
-  locks: KeyLocks;
+  locks: OperationLocks;
   capacityBytes: number;
   maxVolumesPerNode: number;
   /** Node calls need loop devices and mounts; when missing, they fail with this explanation instead of pretending. */

@@ -109,7 +109,7 @@ export async function nodeExpandVolume(
   if (!record)
     throw new CsiError(Code.NOT_FOUND, `volume ${JSON.stringify(volumeId)} is not staged on node ${ctx.nodeId}`);
   if (ctx.nodeUnavailable) throw new CsiError(Code.FAILED_PRECONDITION, ctx.nodeUnavailable);
-  return ctx.locks.with([`volume ${volumeId}`], async () => {
+  return ctx.locks.run([`volume ${volumeId}`], async () => {
     const [device] = await loopDevicesFor(record.backingFile);
     if (!device)
       throw new CsiError(Code.FAILED_PRECONDITION, `volume ${volumeId} is not attached on node ${ctx.nodeId}`);

@@ -10,8 +10,9 @@ import { defaultCapacityBytes, defaultDriverName, topologyKey, type BlockContext
 import { haveCommand } from "./exec.js";
 import { repairInterruptedExpansions } from "./expand.js";
 import { availableFsTypes, blockPrivileges } from "./filesystem.js";
-import { KeyLocks } from "./locks.js";
-import { controllerService, identityService, nodeService } from "./services.js";
+import { OperationLocks } from "../core/locks.js";
+import { identityService } from "../core/capabilities.js";
+import { blockCapabilities, controllerService, nodeService } from "./services.js";
 import { BlockState, isSafeNodeId } from "./state.js";
 
 export { defaultDriverName, topologyKey } from "./context.js";
@@ -63,7 +64,7 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
     driverName,
     nodeId: options.nodeId,
     state,
-    locks: new KeyLocks(),
+    locks: new OperationLocks(),
     capacityBytes: options.capacity ?? defaultCapacityBytes,
     maxVolumesPerNode,
     nodeUnavailable,
@@ -87,7 +88,11 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
 
   const server = await serveCsi(
     options.endpoint,
-    { identity: identityService(ctx), controller: controllerService(ctx), node: nodeService(ctx) },
+    {
+      identity: identityService(driverName, blockCapabilities),
+      controller: controllerService(ctx),
+      node: nodeService(ctx),
+    },
     {
       onInternalError: (method, err) =>
         ctx.log(`${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),

@@ -72,7 +72,7 @@ export async function nodeStageVolume(ctx: BlockContext, request: NodeStageVolum
   const stagingPath = parseNodePath(request.staging_target_path, "staging_target_path");
   const capability = parseCapability(request.volume_capability, "volume_capability");
   assertNodeAvailable(ctx);
-  return ctx.locks.with([`volume ${volumeId}`], async () => {
+  return ctx.locks.run([`volume ${volumeId}`], async () => {
     const backingFile = await backingFileFor(ctx, volumeId, request.publish_context);
     const device = await attachLoop(backingFile);
     const record: StagedRecord = { volumeId, backingFile, device, stagingPath, accessType: capability.accessType };
@@ -125,7 +125,7 @@ export async function nodeUnstageVolume(ctx: BlockContext, request: NodeUnstageV
   const volumeId = required(request.volume_id, "volume_id");
   const stagingPath = parseNodePath(request.staging_target_path, "staging_target_path");
   assertNodeAvailable(ctx);
-  return ctx.locks.with([`volume ${volumeId}`], async () => {
+  return ctx.locks.run([`volume ${volumeId}`], async () => {
     const record = isVolumeId(volumeId) ? await ctx.state.staged.get(volumeId) : undefined;
     await unmountAll(stagingPath);
     const backingFile = record?.backingFile ?? (isVolumeId(volumeId) ? ctx.state.volumeFile(volumeId) : undefined);
@@ -155,7 +155,7 @@ export async function nodePublishVolume(ctx: BlockContext, request: NodePublishV
   const stagingPath = parseNodePath(request.staging_target_path, "staging_target_path");
   assertNodeAvailable(ctx);
   const readonly = request.readonly || capability.readonlyMode;
-  return ctx.locks.with([`volume ${volumeId}`], async () => {
+  return ctx.locks.run([`volume ${volumeId}`], async () => {
     const record = isVolumeId(volumeId) ? await ctx.state.staged.get(volumeId) : undefined;
     if (!record) {
       throw new CsiError(
@@ -216,7 +216,7 @@ export async function nodeUnpublishVolume(
   const volumeId = required(request.volume_id, "volume_id");
   const targetPath = parseNodePath(request.target_path, "target_path");
   assertNodeAvailable(ctx);
-  return ctx.locks.with([`volume ${volumeId}`], async () => {
+  return ctx.locks.run([`volume ${volumeId}`], async () => {
     await unmountAll(targetPath);
     // The spec asks the plugin to remove the target it created; rm only what is left after unmounting (an empty
     // dir or the raw-block placeholder file), never a tree that might still be someone's data.

@@ -16,7 +16,7 @@ export async function controllerPublishVolume(
   const nodeId = required(request.node_id, "node_id");
   const capability = parseCapability(request.volume_capability, "volume_capability");
   const readonly = request.readonly || capability.readonlyMode;
-  return ctx.locks.with([`volume ${volumeId}`], async () => {
+  return ctx.locks.run([`volume ${volumeId}`], async () => {
     const volume = await readyVolume(ctx, volumeId);
     if (!volume) throw new CsiError(Code.NOT_FOUND, `volume ${JSON.stringify(volumeId)} not found`);
     const node = isSafeNodeId(nodeId) ? await ctx.state.nodes.get(nodeId) : undefined;
@@ -61,7 +61,7 @@ export async function controllerUnpublishVolume(
   request: ControllerUnpublishVolumeRequest__Output,
 ): Promise<object> {
   const volumeId = required(request.volume_id, "volume_id");
-  return ctx.locks.with([`volume ${volumeId}`], async () => {
+  return ctx.locks.run([`volume ${volumeId}`], async () => {
     const volume = isVolumeId(volumeId) ? await ctx.state.volumes.get(volumeId) : undefined;
     // A deleted volume is attached nowhere: unpublishing it again succeeds, as csi-sanity's cleanup and the
     // external-attacher (which treats a detached volume as done) expect of a retried call.

@@ -11,7 +11,8 @@ import type { Snapshot } from "../../generated/csi/v1/Snapshot.js";
 import { copySparse, flushIfMounted, readyVolume, type BlockContext } from "./context.js";
 import { parseMaxEntries, timestampOf } from "../requests.js";
 import { required } from "./request.js";
-import { isSnapshotId, removeFile, snapshotIdFor, tempFileFor, type SnapshotRecord } from "./state.js";
+import { removeFile } from "../core/records.js";
+import { isSnapshotId, snapshotIdFor, tempFileFor, type SnapshotRecord } from "./state.js";
 
 function snapshotMessage(snapshot: SnapshotRecord): Snapshot {
   return {
@@ -30,7 +31,7 @@ export async function createSnapshot(
   const name = required(request.name, "name");
   const sourceVolumeId = required(request.source_volume_id, "source_volume_id");
   const snapshotId = snapshotIdFor(name);
-  return ctx.locks.with([`snapshot ${snapshotId}`, `volume ${sourceVolumeId}`], async () => {
+  return ctx.locks.run([`snapshot ${snapshotId}`, `volume ${sourceVolumeId}`], async () => {
     const existing = await ctx.state.snapshots.get(snapshotId);
     if (existing && existing.sourceVolumeId !== sourceVolumeId) {
       throw new CsiError(
@@ -72,7 +73,7 @@ export async function createSnapshot(
 export async function deleteSnapshot(ctx: BlockContext, request: DeleteSnapshotRequest__Output): Promise<object> {
   const snapshotId = required(request.snapshot_id, "snapshot_id");
   if (!isSnapshotId(snapshotId)) return {}; // not one of ours: nothing to delete (spec: idempotent, OK)
-  return ctx.locks.with([`snapshot ${snapshotId}`], async () => {
+  return ctx.locks.run([`snapshot ${snapshotId}`], async () => {
     // File first, record second: an image without a record is swept at startup; the reverse would be a ghost.
     await removeFile(ctx.state.snapshotFile(snapshotId));
     await ctx.state.snapshots.remove(snapshotId);

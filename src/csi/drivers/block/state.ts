@@ -8,8 +8,9 @@
 //   <stateDir>/nodes/<nodeId>.json         NodeRecord            (written by each node's driver at startup)
 //   <stateDir>/nodes/<nodeId>/staged/<volumeId>.json StagedRecord (what NodeStage set up, for NodeUnstage/Expand)
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { isObject, isStringMap, readOptionalFile, removeFile, writeFileAtomic } from "../core/records.js";
 
 export interface Publication {
   nodeId: string;
@@ -83,32 +84,9 @@ export const isSnapshotId = (id: string): boolean => /^snap-[0-9a-f]{24}$/.test(
 // Node ids become file names too; anything outside this alphabet cannot be a node we registered.
 export const isSafeNodeId = (id: string): boolean => /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/.test(id);
 
-/** Writes `data` to `file` atomically: temp file, fsync, rename. */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const tmp = tempFileFor(file);
-  const handle = await open(tmp, "w", 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, file);
-}
-
 async function readJson(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(file, "utf8")) as unknown;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-}
-
-async function removeFile(file: string): Promise<void> {
-  await unlink(file).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== "ENOENT") throw err;
-  });
+  const text = await readOptionalFile(file);
+  return text === undefined ? undefined : (JSON.parse(text) as unknown);
 }
 
 /** A directory of JSON records keyed by a safe id. `check` is the parser at the boundary: disk is input too. */
@@ -130,7 +108,8 @@ class RecordDir<T> {
   }
 
   async put(id: string, record: T): Promise<void> {
-    await writeFileAtomic(this.file(id), `${JSON.stringify(record, null, 2)}\n`);
+    const file = this.file(id);
+    await writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { tmp: tempFileFor(file), mode: 0o600 });
   }
 
   async remove(id: string): Promise<void> {
@@ -151,10 +130,6 @@ class RecordDir<T> {
     return out;
   }
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isStringMap = (v: unknown): v is Record<string, string> =>
-  isObject(v) && Object.values(v).every((x) => typeof x === "string");
 
 function isVolumeRecord(v: unknown): v is VolumeRecord {
   return (
@@ -252,5 +227,3 @@ function isDeadTempFile(name: string): boolean {
     return (err as NodeJS.ErrnoException).code === "ESRCH";
   }
 }
-
-export { removeFile };

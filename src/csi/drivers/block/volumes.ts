@@ -37,15 +37,8 @@ import {
   sizeSatisfies,
   unsupportedReason,
 } from "./request.js";
-import {
-  isSafeNodeId,
-  isSnapshotId,
-  isVolumeId,
-  removeFile,
-  tempFileFor,
-  volumeIdFor,
-  type VolumeRecord,
-} from "./state.js";
+import { isSafeNodeId, isSnapshotId, isVolumeId, tempFileFor, volumeIdFor, type VolumeRecord } from "./state.js";
+import { removeFile } from "../core/records.js";
 
 const sameMap = (a: Record<string, string>, b: Record<string, string>) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
@@ -80,6 +73,81 @@ function chosenTopology(request: CreateVolumeRequest__Output): Record<string, st
   return undefined;
 }
 
+type ContentSourceRef = NonNullable<VolumeRecord["contentSource"]>;
+
+function parseContentSource(request: CreateVolumeRequest__Output): ContentSourceRef | undefined {
+  const source = request.volume_content_source;
+  if (source?.type === "snapshot") {
+    return {
+      type: "snapshot",
+      id: required(source.snapshot?.snapshot_id ?? "", "volume_content_source.snapshot.snapshot_id"),
+    };
+  }
+  if (source?.type === "volume") {
+    return { type: "volume", id: required(source.volume?.volume_id ?? "", "volume_content_source.volume.volume_id") };
+  }
+  return undefined;
+}
+
+/** Same name again: the same volume if the request agrees with it, else ALREADY_EXISTS (spec CreateVolume errors). */
+function checkSameRequest(
+  existing: VolumeRecord,
+  request: CreateVolumeRequest__Output,
+  contentSource: ContentSourceRef | undefined,
+): void {
+  const agrees =
+    existing.name === request.name &&
+    sizeSatisfies(existing.capacityBytes, request.capacity_range) &&
+    sameMap(existing.parameters, request.parameters) &&
+    JSON.stringify(existing.contentSource ?? null) === JSON.stringify(contentSource ?? null);
+  if (!agrees) {
+    throw new CsiError(
+      Code.ALREADY_EXISTS,
+      `volume ${JSON.stringify(request.name)} already exists (${existing.volumeId}, ${existing.capacityBytes} bytes) with different capacity, parameters or content source`,
+    );
+  }
+}
+
+/** The backing file a restore or clone copies, and its size: the smallest the new volume may be. */
+async function sourceOf(
+  ctx: BlockContext,
+  contentSource: ContentSourceRef | undefined,
+): Promise<{ sourceFile?: string; sourceBytes: number }> {
+  if (contentSource?.type === "snapshot") {
+    const snapshot = isSnapshotId(contentSource.id) ? await ctx.state.snapshots.get(contentSource.id) : undefined;
+    if (!snapshot || snapshot.state !== "ready") {
+      throw new CsiError(Code.NOT_FOUND, `snapshot ${JSON.stringify(contentSource.id)} not found`);
+    }
+    return { sourceFile: ctx.state.snapshotFile(snapshot.snapshotId), sourceBytes: snapshot.sizeBytes };
+  }
+  if (contentSource?.type === "volume") {
+    const origin = await readyVolume(ctx, contentSource.id);
+    if (!origin) throw new CsiError(Code.NOT_FOUND, `source volume ${JSON.stringify(contentSource.id)} not found`);
+    return { sourceFile: ctx.state.volumeFile(origin.volumeId), sourceBytes: origin.capacityBytes };
+  }
+  return { sourceBytes: 0 };
+}
+
+/** Builds the backing file (sparse, or a copy of the source) under a temp name and renames it into place. */
+async function allocate(ctx: BlockContext, record: VolumeRecord, sourceFile: string | undefined): Promise<void> {
+  const file = ctx.state.volumeFile(record.volumeId);
+  const tmp = tempFileFor(file);
+  try {
+    if (sourceFile) {
+      if (record.contentSource?.type === "volume") await flushIfMounted(sourceFile);
+      await copySparse(sourceFile, tmp);
+    }
+    // truncate() makes a sparse file (or grows a copy): no blocks are used until the filesystem writes them.
+    else await writeFile(tmp, "");
+    await truncate(tmp, record.capacityBytes);
+    crashPoint(ctx, "create-after-allocate");
+    await rename(tmp, file);
+  } catch (err) {
+    await removeFile(tmp);
+    throw err;
+  }
+}
+
 export async function createVolume(
   ctx: BlockContext,
   request: CreateVolumeRequest__Output,
@@ -87,58 +155,21 @@ export async function createVolume(
   const name = required(request.name, "name");
   parseCapabilities(request.volume_capabilities, "volume_capabilities");
   fsTypeFromParameters(request.parameters); // INVALID_ARGUMENT before anything is made
-  const source = request.volume_content_source;
-  const contentSource =
-    source?.type === "snapshot"
-      ? {
-          type: "snapshot" as const,
-          id: required(source.snapshot?.snapshot_id ?? "", "volume_content_source.snapshot.snapshot_id"),
-        }
-      : source?.type === "volume"
-        ? {
-            type: "volume" as const,
-            id: required(source.volume?.volume_id ?? "", "volume_content_source.volume.volume_id"),
-          }
-        : undefined;
+  const contentSource = parseContentSource(request);
   const volumeId = volumeIdFor(name);
 
-  return ctx.locks.with(
+  return ctx.locks.run(
     [`volume ${volumeId}`, contentSource ? `${contentSource.type} ${contentSource.id}` : ""],
     async () => {
       const existing = await ctx.state.volumes.get(volumeId);
       const resuming = existing?.state === "creating";
       if (existing && existing.state !== "deleting") {
-        // Same name again: the same volume if the request agrees with it, else ALREADY_EXISTS (spec CreateVolume errors).
-        const agrees =
-          existing.name === name &&
-          sizeSatisfies(existing.capacityBytes, request.capacity_range) &&
-          sameMap(existing.parameters, request.parameters) &&
-          JSON.stringify(existing.contentSource ?? null) === JSON.stringify(contentSource ?? null);
-        if (!agrees) {
-          throw new CsiError(
-            Code.ALREADY_EXISTS,
-            `volume ${JSON.stringify(name)} already exists (${existing.volumeId}, ${existing.capacityBytes} bytes) with different capacity, parameters or content source`,
-          );
-        }
+        checkSameRequest(existing, request, contentSource);
         if (existing.state === "ready") return { volume: volumeMessage(existing) };
         // "creating": a previous attempt died part way; fall through and finish it with the recorded size.
       }
       // The source decides the smallest size: a restore or clone is never smaller than what it copies.
-      let sourceFile: string | undefined;
-      let sourceBytes = 0;
-      if (contentSource?.type === "snapshot") {
-        const snapshot = isSnapshotId(contentSource.id) ? await ctx.state.snapshots.get(contentSource.id) : undefined;
-        if (!snapshot || snapshot.state !== "ready") {
-          throw new CsiError(Code.NOT_FOUND, `snapshot ${JSON.stringify(contentSource.id)} not found`);
-        }
-        sourceFile = ctx.state.snapshotFile(snapshot.snapshotId);
-        sourceBytes = snapshot.sizeBytes;
-      } else if (contentSource?.type === "volume") {
-        const origin = await readyVolume(ctx, contentSource.id);
-        if (!origin) throw new CsiError(Code.NOT_FOUND, `source volume ${JSON.stringify(contentSource.id)} not found`);
-        sourceFile = ctx.state.volumeFile(origin.volumeId);
-        sourceBytes = origin.capacityBytes;
-      }
+      const { sourceFile, sourceBytes } = await sourceOf(ctx, contentSource);
       const size = sizeFor(request.capacity_range, Math.max(defaultVolumeBytes, sourceBytes), ctx.capacityBytes);
       if (size < sourceBytes) {
         throw new CsiError(
@@ -175,22 +206,7 @@ export async function createVolume(
       // image is never on disk without a record naming it (startup removes such orphans).
       await ctx.state.volumes.put(volumeId, record);
       crashPoint(ctx, "create-after-record");
-      const file = ctx.state.volumeFile(volumeId);
-      const tmp = tempFileFor(file);
-      try {
-        if (sourceFile) {
-          if (contentSource?.type === "volume") await flushIfMounted(sourceFile);
-          await copySparse(sourceFile, tmp);
-        }
-        // truncate() makes a sparse file (or grows a copy): no blocks are used until the filesystem writes them.
-        else await writeFile(tmp, "");
-        await truncate(tmp, record.capacityBytes);
-        crashPoint(ctx, "create-after-allocate");
-        await rename(tmp, file);
-      } catch (err) {
-        await removeFile(tmp);
-        throw err;
-      }
+      await allocate(ctx, record, sourceFile);
       const ready: VolumeRecord = { ...record, state: "ready" };
       await ctx.state.volumes.put(volumeId, ready);
       ctx.log(`created volume ${volumeId} (${JSON.stringify(name)}, ${record.capacityBytes} bytes)`);
@@ -201,7 +217,7 @@ export async function createVolume(
 
 export async function deleteVolume(ctx: BlockContext, request: DeleteVolumeRequest__Output): Promise<object> {
   const volumeId = required(request.volume_id, "volume_id");
-  return ctx.locks.with([`volume ${volumeId}`], async () => {
+  return ctx.locks.run([`volume ${volumeId}`], async () => {
     const volume = isVolumeId(volumeId) ? await ctx.state.volumes.get(volumeId) : undefined;
     if (!volume) return {}; // never existed or already gone: deleting is idempotent (spec DeleteVolume)
     if (volume.publishedTo) {
@@ -336,7 +352,7 @@ export async function controllerExpandVolume(
 ): Promise<ControllerExpandVolumeResponse> {
   const volumeId = required(request.volume_id, "volume_id");
   if (!request.capacity_range) throw new CsiError(Code.INVALID_ARGUMENT, "capacity_range missing in request");
-  return ctx.locks.with([`volume ${volumeId}`], async () => {
+  return ctx.locks.run([`volume ${volumeId}`], async () => {
     const volume = await readyVolume(ctx, volumeId);
     if (!volume) throw new CsiError(Code.NOT_FOUND, `volume ${JSON.stringify(volumeId)} not found`);
     const wanted = sizeFor(request.capacity_range, volume.capacityBytes, ctx.capacityBytes);

@@ -1,6 +1,10 @@
 // What the hostpath driver's three services share: options, state, storage, locks, and whether mounts work.
+import { Code, CsiError } from "../../errors.js";
 import type { Topology } from "../../generated/csi/v1/Topology.js";
-import type { OperationLocks } from "./locks.js";
+import type { ControllerService, NodeService } from "../../server.js";
+import type { OperationLocks } from "../core/locks.js";
+import type { Rpc } from "../core/rpc.js";
+import type { Capability } from "../requests.js";
 import type { StateFile, VolumeRecord } from "./state.js";
 import type { HostpathStorage } from "./storage.js";
 
@@ -39,3 +43,27 @@ export function usersOf(volume: VolumeRecord): string[] {
     ...Object.keys(volume.targets).map((path) => `mounted at ${path}`),
   ];
 }
+
+/** The volume's record; NOT_FOUND for an id this driver never made (or already deleted). */
+export function volumeOf(ctx: HostpathContext, id: string): VolumeRecord {
+  const volume = ctx.state.state.volumes[id];
+  if (!volume) throw new CsiError(Code.NOT_FOUND, `volume ${id} not found`);
+  return volume;
+}
+
+/** Hostpath volumes are directories: the block access type cannot be served. */
+export function refuseBlock(capabilities: Capability[], field: string): void {
+  const index = capabilities.findIndex((c) => c.accessType === "block");
+  if (index >= 0) {
+    throw new CsiError(
+      Code.INVALID_ARGUMENT,
+      `${field}[${index}]: access type block is not supported by the hostpath driver (volumes are directories)`,
+    );
+  }
+}
+
+/** One Controller RPC of this driver: its context and the decoded request → the response. */
+export type ControllerRpc<K extends keyof ControllerService> = Rpc<HostpathContext, ControllerService, K>;
+
+/** One Node RPC of this driver: its context and the decoded request → the response. */
+export type NodeRpc<K extends keyof NodeService> = Rpc<HostpathContext, NodeService, K>;

@@ -4,8 +4,9 @@ import { checkBindMounts } from "../../../support/mount.js";
 import type { DriverOptions, RunningDriver } from "../options.js";
 import { DEFAULT_CAPACITY, DRIVER_NAME, type HostpathContext } from "./context.js";
 import { controllerService } from "./controller.js";
-import { identityService } from "./identity.js";
-import { OperationLocks } from "./locks.js";
+import { identityService } from "../core/capabilities.js";
+import { hostpathCapabilities } from "./capabilities.js";
+import { OperationLocks } from "../core/locks.js";
 import { nodeService } from "./node.js";
 import { StateFile } from "./state.js";
 import { HostpathStorage } from "./storage.js";
@@ -43,7 +44,11 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
   };
   const server = await serveCsi(
     options.endpoint,
-    { identity: identityService(ctx), controller: controllerService(ctx), node: nodeService(ctx) },
+    {
+      identity: identityService(ctx.driverName, hostpathCapabilities),
+      controller: controllerService(ctx),
+      node: nodeService(ctx),
+    },
     { onInternalError: (method, err) => log(`hostpath: ${method} failed: ${(err as Error).stack ?? String(err)}`) },
   );
   const volumes = Object.keys(state.state.volumes).length;

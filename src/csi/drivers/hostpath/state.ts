@@ -7,8 +7,9 @@
 // generation, so lines older than the state.json they were folded into are never replayed over it.
 // Concurrent changes share one write (group commit): a caller's save() resolves once a write that includes its
 // change is durable.
-import { open, readFile, rename, truncate } from "node:fs/promises";
+import { open, truncate } from "node:fs/promises";
 import { join } from "node:path";
+import { isObject as isRecord, readOptionalFile, syncDirectoryOf, writeFileAtomic } from "../core/records.js";
 
 export interface VolumeRecord {
   id: string;
@@ -55,8 +56,6 @@ export class StateCorruptError extends Error {
 }
 
 const emptyState = (): HostpathState => ({ version: 1, nextSeq: 1, volumes: {}, snapshots: {} });
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 // Checked field by field; the remaining fields are written only by this module.
 const isVolumeRecord = (v: unknown, id: string): v is VolumeRecord =>
@@ -152,14 +151,9 @@ export class StateFile {
   /** Loads `<dir>/state.json` and the journal after it, or starts empty when there is none. */
   static async open(dir: string): Promise<StateFile> {
     const path = join(dir, "state.json");
-    const read = (file: string) =>
-      readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
-        if (err.code === "ENOENT") return undefined;
-        throw err;
-      });
-    const text = await read(path);
+    const text = await readOptionalFile(path);
     const file = new StateFile(path, text === undefined ? emptyState() : parseState(text, path));
-    const journal = await read(file.journalPath);
+    const journal = await readOptionalFile(file.journalPath);
     // Fold what the journal added into state.json now, so it starts short: once per start, not per call.
     if (journal && replayJournal(file.state, journal, file.journalPath) > 0) await file.save();
     return file;
@@ -215,17 +209,8 @@ export class StateFile {
   private async writeAll(): Promise<void> {
     const generation = (this.state.journalGeneration ?? 0) + 1;
     const text = JSON.stringify({ ...this.state, journalGeneration: generation });
-    const tmp = `${this.path}.tmp`;
-    const file = await open(tmp, "w");
-    try {
-      await file.writeFile(text);
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, this.path);
     // The rename itself is durable only once the directory is synced.
-    await syncDir(this.path);
+    await writeFileAtomic(this.path, text, { syncDirectory: true });
     this.state.journalGeneration = generation;
     // Every line in the journal is of an older generation now: never replayed, so emptying it is only tidiness.
     this.journalLines = 0;
@@ -248,16 +233,7 @@ export class StateFile {
       await file.close();
     }
     // A journal just created is durable only once its directory entry is.
-    if (created) await syncDir(this.journalPath);
+    if (created) await syncDirectoryOf(this.journalPath);
     this.journalLines += lines.length;
-  }
-}
-
-async function syncDir(file: string): Promise<void> {
-  const dir = await open(join(file, ".."), "r");
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }

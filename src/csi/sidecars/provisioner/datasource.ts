@@ -3,7 +3,7 @@
 // volume_content_source. The source must be ready (snapshot readyToUse, claim Bound) and the new claim at least
 // as large as it; otherwise provisioning fails with upstream's words and is retried (ProvisioningNoChange).
 import type { PersistentVolumeClaim } from "../../../api/core/types.js";
-import { Quantity } from "../../../api/quantity.js";
+import { volumeCapacity } from "../../../api/storagerules/capacity.js";
 import { isNotFound } from "../../../client/index.js";
 import type { VolumeContentSource } from "../../generated/csi/v1/VolumeContentSource.js";
 import type { ProvisionerContext } from "./context.js";
@@ -81,8 +81,7 @@ export async function volumeContentSource(
         `the source PVC and destination PVCs must be in the same storage class for cloning.  Source is in ${sourceClaim.spec.storageClassName}, but new PVC is in ${claim.spec.storageClassName}`,
       );
     }
-    const capacity = volume.spec.capacity?.storage;
-    const size = capacity ? Quantity.parse(capacity).value : 0n;
+    const size = volumeCapacity(volume).value;
     if (requiredBytes < size) {
       throw wrap(
         `error, new PVC request must be greater than or equal in size to the specified PVC data source, requested ${requiredBytes} but source is ${size}`,

@@ -5,6 +5,7 @@
 // to delete again (DeleteVolume of a gone volume succeeds): the driver's volume is never orphaned.
 import { grpcErrorText } from "../../errors.js";
 import type { PersistentVolume } from "../../../api/core/types.js";
+import { volumeClass } from "../../../api/storagerules/class.js";
 import {
   AnnDynamicallyProvisioned,
   AnnMigratedTo,
@@ -16,7 +17,7 @@ import {
 import { isConflict, isNotFound } from "../../../client/index.js";
 import { type ProvisionerContext } from "./context.js";
 import { provisionerSecretParams, secretReference } from "./parameters.js";
-import { credentials } from "./provision.js";
+import { credentials } from "./request.js";
 
 /** isProvisionerForVolume: provisioned by our driver, or a static CSI volume of our driver. */
 function isOurs(ctx: ProvisionerContext, volume: PersistentVolume): boolean {
@@ -119,8 +120,11 @@ async function deleteBackingVolume(ctx: ProvisionerContext, volume: PersistentVo
       // A secret deleted meanwhile does not block deletion (upstream logs and goes on).
       secrets = await credentials(ctx, { name: secretName, namespace: secretNamespace }).catch(() => ({}));
     }
-  } else if (volume.spec.claimRef && volume.spec.storageClassName) {
-    const storageClass = ctx.classes.get(volume.spec.storageClassName);
+  } else if (volume.spec.claimRef) {
+    // The volume's class names the secret in its parameters (its class as upstream's GetPersistentVolumeClass
+    // reads it: the beta annotation first; no class, no secret).
+    const className = volumeClass(volume);
+    const storageClass = className ? ctx.classes.get(className) : undefined;
     if (storageClass) {
       const ref = secretReference(provisionerSecretParams, storageClass.parameters ?? {}, volume.metadata.name ?? "", {
         metadata: { name: volume.spec.claimRef.name, namespace: volume.spec.claimRef.namespace },

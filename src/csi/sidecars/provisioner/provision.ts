@@ -2,17 +2,12 @@
 // external-provisioner's Provision do it. The PV's name is "pvc-<claim uid>" and CreateVolume is idempotent by
 // that name, so a sync repeated after a crash, a timeout or a lost PV write finds the same volume and finishes
 // it; the PV (with its claimRef) is written last, and the PV controller binds it.
-import { grpcErrorText } from "../../errors.js";
-import type {
-  PersistentVolume,
-  PersistentVolumeAccessMode,
-  PersistentVolumeClaim,
-  SecretReference,
-} from "../../../api/core/types.js";
+import type { PersistentVolume, PersistentVolumeClaim } from "../../../api/core/types.js";
 import { Quantity } from "../../../api/quantity.js";
 import type { StorageClass } from "../../../api/storage/types.js";
+import { claimClass } from "../../../api/storagerules/class.js";
+import { claimReference } from "../../../api/storagerules/claimref.js";
 import {
-  AnnBetaStorageClass,
   AnnBetaStorageProvisioner,
   AnnDynamicallyProvisioned,
   AnnProvisionerDeletionSecretRefName,
@@ -26,47 +21,11 @@ import {
   ProvisionerVolumeFinalizer,
 } from "../../../api/wellknown.js";
 import { isAlreadyExists } from "../../../client/index.js";
-import { Code, CsiError } from "../../errors.js";
-import type { CreateVolumeRequest } from "../../generated/csi/v1/CreateVolumeRequest.js";
-import type { VolumeCapability } from "../../generated/csi/v1/VolumeCapability.js";
-import { type ProvisionerContext } from "./context.js";
-import {
-  ParameterError,
-  controllerExpandSecretParams,
-  controllerPublishSecretParams,
-  fsTypeOf,
-  nodeExpandSecretParams,
-  nodePublishSecretParams,
-  nodeStageSecretParams,
-  provisionerSecretParams,
-  pvNameKey,
-  pvcNameKey,
-  pvcNamespaceKey,
-  removePrefixedParameters,
-  secretReference,
-} from "./parameters.js";
-import { DataSourceError, volumeContentSource } from "./datasource.js";
-import { TopologyError, accessibilityRequirements, volumeNodeAffinity } from "./topology.js";
-
-/** upstream's ProvisioningState: whether a failed CreateVolume may still be running in the driver. */
-type ProvisioningState = "finished" | "inBackground" | "noChange" | "reschedule";
-
-/** A provisioning attempt failed; `state` says whether the driver may still be working on it. */
-export class ProvisionError extends Error {
-  override name = "ProvisionError";
-  constructor(
-    message: string,
-    readonly state: ProvisioningState,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-/** The claim's class: spec.storageClassName, or the beta annotation that still wins upstream. */
-export function claimClass(claim: PersistentVolumeClaim): string {
-  return claim.metadata.annotations?.[AnnBetaStorageClass] ?? claim.spec.storageClassName ?? "";
-}
+import { Code, CsiError, grpcErrorText } from "../../errors.js";
+import type { Volume__Output } from "../../generated/csi/v1/Volume.js";
+import type { ProvisionerContext } from "./context.js";
+import { ProvisionError, createVolumeRequest, type ProvisioningState, type VolumeRequest } from "./request.js";
+import { volumeNodeAffinity } from "./topology.js";
 
 /** makeVolumeName with upstream's defaults (--volume-name-prefix=pvc, no UUID truncation). */
 export function volumeNameFor(claim: PersistentVolumeClaim): string {
@@ -175,108 +134,15 @@ async function rescheduleProvisioning(ctx: ProvisionerContext, claim: Persistent
   }
 }
 
-/** Upstream's ToCSIAccessMode for one claim access mode. */
-function csiAccessMode(
-  mode: PersistentVolumeAccessMode,
-  singleNodeMultiWriter: boolean,
-): VolumeCapability["access_mode"] {
-  switch (mode) {
-    case "ReadWriteOnce":
-      return { mode: singleNodeMultiWriter ? "SINGLE_NODE_MULTI_WRITER" : "SINGLE_NODE_WRITER" };
-    case "ReadWriteOncePod":
-      return { mode: singleNodeMultiWriter ? "SINGLE_NODE_SINGLE_WRITER" : "SINGLE_NODE_WRITER" };
-    case "ReadOnlyMany":
-      return { mode: "MULTI_NODE_READER_ONLY" };
-    case "ReadWriteMany":
-      return { mode: "MULTI_NODE_MULTI_WRITER" };
-  }
-}
-
-const finished = (message: string) => new ProvisionError(message, "finished");
-
-/** prepareProvision + Provision: CreateVolume, then the PV object (not yet saved). */
-async function provision(
+/** CreateVolume for the claim: the driver's volume and its size (a size 0 is taken as what was asked). */
+async function createVolume(
   ctx: ProvisionerContext,
-  claim: PersistentVolumeClaim,
-  storageClass: StorageClass,
+  { request, requiredBytes, selectedNode }: VolumeRequest,
   pvName: string,
-): Promise<PersistentVolume> {
-  if (claim.spec.selector) throw finished("claim Selector is not supported");
-  const parameters = storageClass.parameters ?? {};
-  const block = claim.spec.volumeMode === "Block";
-  let fsType: string;
-  let driverParameters: Record<string, string>;
-  let refs: Record<string, SecretReference | undefined>;
-  try {
-    fsType = fsTypeOf(parameters, ctx.defaultFsType);
-    refs = {
-      provisioner: secretReference(provisionerSecretParams, parameters, pvName, claim),
-      controllerPublish: secretReference(controllerPublishSecretParams, parameters, pvName, claim),
-      nodeStage: secretReference(nodeStageSecretParams, parameters, pvName, claim),
-      nodePublish: secretReference(nodePublishSecretParams, parameters, pvName, claim),
-      controllerExpand: secretReference(controllerExpandSecretParams, parameters, pvName, claim),
-      nodeExpand: secretReference(nodeExpandSecretParams, parameters, pvName, claim),
-    };
-    driverParameters = removePrefixedParameters(parameters);
-  } catch (err) {
-    if (err instanceof ParameterError) throw finished(err.message);
-    throw err;
-  }
-  if (ctx.extraCreateMetadata) {
-    driverParameters[pvcNameKey] = claim.metadata.name ?? "";
-    driverParameters[pvcNamespaceKey] = claim.metadata.namespace ?? "";
-    driverParameters[pvNameKey] = pvName;
-  }
-
-  const request = claim.spec.resources?.requests?.storage;
-  const requiredBytes = request ? Quantity.parse(request).value : 0n;
-  const accessModes = claim.spec.accessModes ?? [];
-  const capabilities: VolumeCapability[] = accessModes.map((mode) => ({
-    access_mode: csiAccessMode(mode, ctx.supportsSingleNodeMultiWriter),
-    ...(block ? { block: {} } : { mount: { fs_type: fsType, mount_flags: storageClass.mountOptions ?? [] } }),
-  }));
-
-  const createRequest: CreateVolumeRequest = {
-    name: pvName,
-    parameters: driverParameters,
-    volume_capabilities: capabilities,
-    capacity_range: { required_bytes: requiredBytes.toString() },
-  };
-  try {
-    const contentSource = await volumeContentSource(ctx, claim, requiredBytes);
-    if (contentSource) createRequest.volume_content_source = contentSource;
-  } catch (err) {
-    // upstream: ProvisioningNoChange; the claim stays Pending with a ProvisioningFailed event and is retried.
-    if (err instanceof DataSourceError) throw new ProvisionError(err.message, "noChange");
-    throw err;
-  }
-  const selectedNode = claim.metadata.annotations?.[AnnSelectedNode];
-  if (ctx.supportsTopology) {
-    try {
-      const requirement = accessibilityRequirements({
-        driverName: ctx.driverName,
-        claimName: claim.metadata.name ?? "",
-        allowedTopologies: storageClass.allowedTopologies,
-        selectedNode,
-        csiNodes: { get: (name) => ctx.csiNodes.get(name), list: () => ctx.csiNodes.list() },
-        nodes: { get: (name) => ctx.nodes.get(name), list: () => ctx.nodes.list() },
-        strictTopology: ctx.strictTopology,
-        immediateTopology: ctx.immediateTopology,
-      });
-      if (requirement) createRequest.accessibility_requirements = requirement;
-    } catch (err) {
-      if (err instanceof TopologyError)
-        throw new ProvisionError(err.message, err.reschedule ? "reschedule" : "noChange");
-      throw err;
-    }
-  }
-  if (refs.provisioner) {
-    createRequest.secrets = await credentials(ctx, refs.provisioner);
-  }
-
+): Promise<{ created: Volume__Output; capacityBytes: bigint }> {
   let response;
   try {
-    response = await ctx.csi.controller.CreateVolume(createRequest, { timeoutMs: ctx.timeoutMs });
+    response = await ctx.csi.controller.CreateVolume(request, { timeoutMs: ctx.timeoutMs });
   } catch (err) {
     const mayReschedule = ctx.supportsTopology && !!selectedNode;
     throw new ProvisionError(grpcErrorText(err), checkError(err, mayReschedule), { cause: err });
@@ -284,14 +150,14 @@ async function provision(
   const created = response.volume;
   if (!created) throw new ProvisionError("CreateVolume returned no volume", "inBackground");
 
-  let capacityBytes = BigInt(created.capacity_bytes);
+  const capacityBytes = BigInt(created.capacity_bytes);
   // Zero means "unknown" in CSI (NFS-like drivers); the PV then shows what was asked for.
-  if (capacityBytes === 0n) capacityBytes = requiredBytes;
-  else if (capacityBytes < requiredBytes) {
+  if (capacityBytes === 0n) return { created, capacityBytes: requiredBytes };
+  if (capacityBytes < requiredBytes) {
     let message = `created volume capacity ${capacityBytes} less than requested capacity ${requiredBytes}`;
     try {
       await ctx.csi.controller.DeleteVolume(
-        { volume_id: created.volume_id, secrets: createRequest.secrets ?? {} },
+        { volume_id: created.volume_id, secrets: request.secrets ?? {} },
         { timeoutMs: ctx.timeoutMs },
       );
     } catch (err) {
@@ -299,7 +165,18 @@ async function provision(
     }
     throw new ProvisionError(message, "inBackground");
   }
+  return { created, capacityBytes };
+}
 
+/** The PV for the driver's volume, bound (claimRef) to the claim; not yet saved. */
+function persistentVolumeFor(
+  ctx: ProvisionerContext,
+  claim: PersistentVolumeClaim,
+  storageClass: StorageClass,
+  pvName: string,
+  { refs, fsType, block }: VolumeRequest,
+  { created, capacityBytes }: { created: Volume__Output; capacityBytes: bigint },
+): PersistentVolume {
   const annotations: Record<string, string> = {
     [AnnDynamicallyProvisioned]: storageClass.provisioner,
     // Where DeleteVolume finds its secret later, even if the class changes (empty: none needed).
@@ -311,7 +188,7 @@ async function provision(
     kind: "PersistentVolume",
     metadata: { name: pvName, annotations, finalizers: [ProvisionerVolumeFinalizer] },
     spec: {
-      accessModes: [...accessModes],
+      accessModes: [...(claim.spec.accessModes ?? [])],
       capacity: { storage: Quantity.fromValue(capacityBytes, "BinarySI").toString() },
       csi: {
         driver: ctx.driverName,
@@ -324,14 +201,7 @@ async function provision(
         ...(refs.controllerExpand ? { controllerExpandSecretRef: refs.controllerExpand } : {}),
         ...(refs.nodeExpand ? { nodeExpandSecretRef: refs.nodeExpand } : {}),
       },
-      claimRef: {
-        kind: "PersistentVolumeClaim",
-        namespace: claim.metadata.namespace,
-        name: claim.metadata.name,
-        uid: claim.metadata.uid,
-        apiVersion: "v1",
-        resourceVersion: claim.metadata.resourceVersion,
-      },
+      claimRef: claimReference(claim),
       storageClassName: claimClass(claim),
       ...(storageClass.mountOptions ? { mountOptions: [...storageClass.mountOptions] } : {}),
       ...(storageClass.reclaimPolicy ? { persistentVolumeReclaimPolicy: storageClass.reclaimPolicy } : {}),
@@ -343,6 +213,18 @@ async function provision(
     if (affinity) volume.spec.nodeAffinity = affinity;
   }
   return volume;
+}
+
+/** prepareProvision + Provision: CreateVolume, then the PV object (not yet saved). */
+async function provision(
+  ctx: ProvisionerContext,
+  claim: PersistentVolumeClaim,
+  storageClass: StorageClass,
+  pvName: string,
+): Promise<PersistentVolume> {
+  const request = await createVolumeRequest(ctx, claim, storageClass, pvName);
+  const created = await createVolume(ctx, request, pvName);
+  return persistentVolumeFor(ctx, claim, storageClass, pvName, request, created);
 }
 
 /** upstream's checkError: may a failed CreateVolume still be running, or should the scheduler pick again? */
@@ -359,21 +241,4 @@ function checkError(err: unknown, mayReschedule: boolean): ProvisioningState {
     default:
       return "finished";
   }
-}
-
-/** getCredentials: the secret's data, decoded. */
-export async function credentials(ctx: ProvisionerContext, ref: SecretReference): Promise<Record<string, string>> {
-  let secret;
-  try {
-    secret = await ctx.secrets.get(ref.namespace ?? "", ref.name ?? "");
-  } catch (err) {
-    throw new ProvisionError(
-      `error getting secret ${ref.name} in namespace ${ref.namespace}: ${grpcErrorText(err)}`,
-      "noChange",
-    );
-  }
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(secret.data ?? {})) out[key] = Buffer.from(value, "base64").toString();
-  for (const [key, value] of Object.entries(secret.stringData ?? {})) out[key] ??= value;
-  return out;
 }

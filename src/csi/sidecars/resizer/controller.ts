@@ -1,69 +1,40 @@
 // The resizer sidecar's wiring (external-resizer's main + resizeController): ask the driver who it is and whether
 // it can expand, then run one queue of claims over informers (claims and PVs). Level-triggered: on start every
 // claim is listed and synced, which is how a restarted resizer finishes what a killed one began.
-import { setMaxListeners } from "node:events";
+import { WorkQueue, createEventRecorder, keyOf, type ObjectKey } from "../../../client/index.js";
 import {
-  WorkQueue,
-  createEventRecorder,
-  createInformerFactory,
-  keyOf,
-  type Client,
-  type ObjectKey,
-} from "../../../client/index.js";
-import type { CsiClient } from "../../client.js";
-import { grpcErrorText } from "../../errors.js";
+  SidecarStartError,
+  backoffOf,
+  beginSidecar,
+  runWhenSynced,
+  type RetryOptions,
+  type RunningSidecar,
+  type SidecarOptions,
+} from "../common/start.js";
 import { ResizeFailedError, syncClaim, volumeToResize, type ResizerContext } from "./resize.js";
-import type { Log } from "../../../support/log.js";
 
-export interface ResizerOptions {
-  client: Client;
-  /** A connected driver (CsiClient.connect). Not closed by stop(). */
-  csi: CsiClient;
-  /** Aborting it stops the loops (and cancels in-flight CSI calls). */
-  signal: AbortSignal;
+export interface ResizerOptions extends SidecarOptions, RetryOptions {
   /** Concurrent claim syncs (upstream --workers, 10). */
   workers?: number;
   /** Deadline of ControllerExpandVolume (upstream --timeout, 10 s). */
   timeoutMs?: number;
-  /** How often informers resync (upstream --resync, 10 min; we default to 60 s). */
-  resyncPeriodMs?: number;
-  /** First retry delay after a failed expansion, doubling per failure (upstream --retry-interval-start, 1 s). */
-  retryIntervalStartMs?: number;
-  /** Cap of that delay (upstream --retry-interval-max, 5 min). */
-  retryIntervalMaxMs?: number;
-  log?: Log;
 }
 
-export interface RunningResizer {
-  driverName: string;
-  /** Stops the loops and waits for in-flight syncs. */
-  stop(): Promise<void>;
-}
-
-export class ResizerStartError extends Error {
-  override name = "ResizerStartError";
-}
-
-const defaultLog: Log = (message, fields) => console.warn(`[csi-resizer] ${message}`, fields ?? {});
+/** A started resizer (see RunningSidecar). */
+export type RunningResizer = RunningSidecar;
 
 /** Starts the resizer; resolves once its informers synced and its workers run. */
 export async function startResizer(options: ResizerOptions): Promise<RunningResizer> {
-  const log = options.log ?? defaultLog;
   const { client, csi } = options;
-  const info = await csi.pluginInfo();
-  const driverName = info.name;
-  const plugin = await csi.pluginCapabilities();
-  const controller = plugin.services.has("CONTROLLER_SERVICE") ? await csi.controllerCapabilities() : new Set<string>();
-  // upstream: a driver with neither EXPAND_VOLUME nor the plugin's VolumeExpansion capability cannot be resized;
-  // one with only the plugin capability (node-only expansion) gets the trivial resizer: the PV grows without a call.
-  if (!controller.has("EXPAND_VOLUME") && !plugin.volumeExpansion) {
-    throw new ResizerStartError(`CSI driver ${driverName} does not support volume expansion (no EXPAND_VOLUME)`);
-  }
-
-  const stopping = new AbortController();
-  const signal = AbortSignal.any([options.signal, stopping.signal]);
-  setMaxListeners(0, signal);
-  const informers = createInformerFactory(client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
+  const sidecar = await beginSidecar("csi-resizer", options, ({ driverName, plugin, controller }) => {
+    // upstream: a driver with neither EXPAND_VOLUME nor the plugin's VolumeExpansion capability cannot be resized;
+    // one with only the plugin capability (node-only expansion) gets the trivial resizer: the PV grows without a call.
+    if (!controller.has("EXPAND_VOLUME") && !plugin.volumeExpansion) {
+      throw new SidecarStartError(`CSI driver ${driverName} does not support volume expansion (no EXPAND_VOLUME)`);
+    }
+  });
+  const { informers, signal, log } = sidecar;
+  const { driverName, controller } = sidecar.driver;
   const claims = informers.persistentVolumeClaims;
   const ctx: ResizerContext = {
     client,
@@ -79,12 +50,7 @@ export async function startResizer(options: ResizerOptions): Promise<RunningResi
     log,
   };
 
-  const queue = new WorkQueue<ObjectKey>({
-    name: "csi-resizer-pvc",
-    log,
-    baseDelayMs: options.retryIntervalStartMs ?? 1000,
-    maxDelayMs: options.retryIntervalMaxMs ?? 300_000,
-  });
+  const queue = new WorkQueue<ObjectKey>({ name: "csi-resizer-pvc", log, ...backoffOf(options) });
   claims.onChange((claim) => {
     if (volumeToResize(ctx, claim)) queue.add(keyOf(claim));
   });
@@ -95,33 +61,19 @@ export async function startResizer(options: ResizerOptions): Promise<RunningResi
     const claim = claims.get(`${ref.namespace}/${ref.name}`);
     if (claim && volumeToResize(ctx, claim)) queue.add(`${ref.namespace}/${ref.name}`);
   });
-
-  informers.start(signal);
-  if (!(await informers.waitForSync(signal))) {
-    return { driverName, stop: async () => stopping.abort() };
-  }
-  const loop = queue.work(
-    signal,
-    async (key) => {
-      try {
-        await syncClaim(ctx, key);
-        queue.forget(key);
-      } catch (err) {
-        if (signal.aborted) return;
-        if (!(err instanceof ResizeFailedError)) log("claim sync failed; will retry", { key, err: grpcErrorText(err) });
-        queue.addRateLimited(key);
-      }
-    },
-    options.workers ?? 10,
-  );
-  log("resizer started", { driver: driverName, trivial: ctx.trivial });
-
-  return {
-    driverName,
-    async stop() {
-      stopping.abort();
-      await loop;
-      await ctx.recorder.flush();
-    },
+  const sync = async (key: ObjectKey) => {
+    try {
+      await syncClaim(ctx, key);
+    } catch (err) {
+      // Already said on the claim (condition and event): retry with backoff, without a log line for each try.
+      if (!(err instanceof ResizeFailedError)) throw err;
+      queue.addRateLimited(key);
+    }
   };
+
+  return runWhenSynced(sidecar, {
+    started: ["resizer started", { driver: driverName, trivial: ctx.trivial }],
+    loops: () => [queue.work(signal, sync, options.workers ?? 10)],
+    drained: () => ctx.recorder.flush(),
+  });
 }

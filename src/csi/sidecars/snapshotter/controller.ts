@@ -3,85 +3,59 @@
 // source.snapshotHandle) and write the result into the content's status (create.ts); a content whose deletion is
 // meant gets DeleteSnapshot and loses its finalizer (delete.ts). CreateSnapshot is idempotent by name
 // (`snapshot-<snapshot uid>`), so a sidecar killed mid-call redoes it safely after restart.
-import { setMaxListeners } from "node:events";
-import { WorkQueue, createEventRecorder, createInformerFactory, type Client } from "../../../client/index.js";
-import type { CsiClient } from "../../client.js";
+import { WorkQueue, createEventRecorder } from "../../../client/index.js";
+import {
+  SidecarStartError,
+  beginSidecar,
+  runWhenSynced,
+  type RunningSidecar,
+  type SidecarOptions,
+} from "../common/start.js";
 import { cutSnapshot, removeBeingCreated, type SnapshotterContext } from "./create.js";
 import { deleteContent, shouldDelete } from "./delete.js";
 
 export { snapshotNameFor } from "./create.js";
 
-import type { Log } from "../../../support/log.js";
-
-export interface SnapshotterOptions {
-  client: Client;
-  /** A connected driver; not closed by stop(). */
-  csi: CsiClient;
-  signal: AbortSignal;
+export interface SnapshotterOptions extends SidecarOptions {
   /** Deadline of each CSI call (upstream's --timeout, 1 min). */
   timeoutMs?: number;
-  resyncPeriodMs?: number;
-  log?: Log;
 }
 
 /** Starts the sidecar; resolves once its informers synced. */
-export async function startSnapshotter(
-  options: SnapshotterOptions,
-): Promise<{ driverName: string; stop(): Promise<void> }> {
-  const log = options.log ?? ((m, f) => console.warn(`[csi-snapshotter] ${m}`, f ?? {}));
+export async function startSnapshotter(options: SnapshotterOptions): Promise<RunningSidecar> {
   const { client, csi } = options;
-  const info = await csi.pluginInfo();
-  const capabilities = await csi.controllerCapabilities();
-  if (!capabilities.has("CREATE_DELETE_SNAPSHOT")) {
-    throw new Error(
-      "CSI driver does not support snapshots: controller CREATE_DELETE_SNAPSHOT capability is not reported",
-    );
-  }
-  const stopping = new AbortController();
-  const signal = AbortSignal.any([options.signal, stopping.signal]);
-  setMaxListeners(0, signal);
-  const informers = createInformerFactory(client, { resyncPeriodMs: options.resyncPeriodMs ?? 60_000, log });
+  const sidecar = await beginSidecar("csi-snapshotter", options, ({ controller }) => {
+    if (!controller.has("CREATE_DELETE_SNAPSHOT")) {
+      throw new SidecarStartError(
+        "CSI driver does not support snapshots: controller CREATE_DELETE_SNAPSHOT capability is not reported",
+      );
+    }
+  });
+  const { informers, log } = sidecar;
+  const { driverName } = sidecar.driver;
   const ctx: SnapshotterContext = {
     client,
     csi,
-    driverName: info.name,
+    driverName,
     contents: informers.volumeSnapshotContents,
     classes: informers.volumeSnapshotClasses,
     // upstream's event source: "csi-snapshotter <driver>"
-    recorder: createEventRecorder(client.events, { component: `csi-snapshotter ${info.name}`, log }),
+    recorder: createEventRecorder(client.events, { component: `csi-snapshotter ${driverName}`, log }),
     timeoutMs: options.timeoutMs ?? 60_000,
   };
-  const queue = new WorkQueue<string>({ name: "volumesnapshotcontents", log: (m, f) => log(m, f) });
+  const queue = new WorkQueue<string>({ name: "volumesnapshotcontents", log });
   informers.volumeSnapshotContents.onChange((content) => {
     if (content.spec.driver === ctx.driverName) queue.add(content.metadata.name ?? "");
   });
-  informers.start(signal);
-  await informers.waitForSync(signal);
-  const loops = queue.work(
-    signal,
-    async (name) => {
-      try {
-        const again = await syncContent(ctx, name);
-        queue.forget(name);
-        // Not ready yet (a snapshot still being cut or uploaded): look again, as upstream's requeue.
-        if (again) queue.addAfter(name, 1000);
-      } catch (err) {
-        if (signal.aborted) return;
-        log("content sync failed; will retry", { name, err: (err as Error).message });
-        queue.addRateLimited(name);
-      }
-    },
-    4,
-  );
-  log("csi-snapshotter started", { driver: ctx.driverName });
-  return {
-    driverName: ctx.driverName,
-    async stop() {
-      stopping.abort();
-      await loops;
-      await ctx.recorder.flush();
-    },
+  const sync = async (name: string) => {
+    // Not ready yet (a snapshot still being cut or uploaded): look again, as upstream's requeue.
+    if (await syncContent(ctx, name)) queue.addAfter(name, 1000);
   };
+  return runWhenSynced(sidecar, {
+    started: ["csi-snapshotter started", { driver: driverName }],
+    loops: () => [queue.work(sidecar.signal, sync, 4)],
+    drained: () => ctx.recorder.flush(),
+  });
 }
 
 /** One step for one content (upstream syncContent). Returns true when it should be looked at again (not ready yet). */
