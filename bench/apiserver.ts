@@ -117,124 +117,143 @@ const volume = (name: string) =>
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
+type Server = Awaited<ReturnType<typeof startServer>>;
+
+/** `creates` ConfigMaps, 32 in flight: throughput and the server's CPU per create. */
+async function measureCreates(server: Server) {
+  // warm-up (JIT, SQLite pages)
+  await pool(
+    500,
+    32,
+    async (i) => void (await send(server.url, "POST", "/api/v1/namespaces/default/configmaps", configMap(`warm-${i}`))),
+  );
+  const cpuBefore = server.cpuMs();
+  const start = performance.now();
+  let failed = 0;
+  await pool(creates, 32, async (i) => {
+    const r = await send(server.url, "POST", "/api/v1/namespaces/default/configmaps", configMap(`cm-${i}`));
+    if (r.status !== 201) failed++;
+  });
+  const createSeconds = (performance.now() - start) / 1000;
+  return {
+    failed,
+    createsPerSecond: Math.round(creates / createSeconds),
+    cpuUsPerCreate: Math.round(((server.cpuMs() - cpuBefore) * 1000) / creates),
+  };
+}
+
+/** `volumes` PVs, then a whole list of them seven times. */
+async function measureList(server: Server) {
+  await pool(
+    volumes,
+    32,
+    async (i) =>
+      void (await send(server.url, "POST", "/api/v1/persistentvolumes", volume(`pv-${String(i).padStart(6, "0")}`))),
+  );
+  const listMs: number[] = [];
+  let items = 0;
+  for (let i = 0; i < 7; i++) {
+    const start = performance.now();
+    const r = await send(server.url, "GET", "/api/v1/persistentvolumes");
+    listMs.push(performance.now() - start);
+    items = (JSON.parse(r.text) as { items: unknown[] }).items.length;
+  }
+  listMs.sort((a, b) => a - b);
+  return { items, listMs };
+}
+
+/** One watcher's stream of the watched namespace's configmaps; each update's send time gives its latency. */
+function watch(server: Server, revision: string, latencies: number[], watchers: Array<() => void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const req = request(
+      `${server.url}/api/v1/namespaces/watched/configmaps?watch=1&resourceVersion=${revision}`,
+      { agent: false },
+      (res) => {
+        resolve();
+        let pending = "";
+        res.on("data", (chunk: Buffer) => {
+          const now = performance.now() + performance.timeOrigin;
+          pending += chunk.toString();
+          for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+            const event = JSON.parse(pending.slice(0, nl)) as { object: { data?: { sent?: string } } };
+            pending = pending.slice(nl + 1);
+            const sent = Number(event.object.data?.sent ?? 0);
+            if (sent > 0) latencies.push(now - sent);
+          }
+        });
+      },
+    );
+    req.end();
+    watchers.push(() => req.destroy());
+  });
+}
+
+function patchTicker(server: Server): Promise<void> {
+  const patch = JSON.stringify({ data: { sent: String(performance.now() + performance.timeOrigin) } });
+  return new Promise<void>((resolve, reject) => {
+    const req = request(
+      `${server.url}/api/v1/namespaces/watched/configmaps/ticker`,
+      {
+        method: "PATCH",
+        agent,
+        headers: { "content-type": "application/merge-patch+json", "content-length": Buffer.byteLength(patch) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve());
+      },
+    );
+    req.on("error", reject);
+    req.end(patch);
+  });
+}
+
+/** 100 watchers on one namespace's configmaps, 200 updates 10 ms apart: delivery latency. */
+async function measureWatch(server: Server, updates: number) {
+  await send(
+    server.url,
+    "POST",
+    "/api/v1/namespaces",
+    JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "watched" } }),
+  );
+  await send(
+    server.url,
+    "POST",
+    "/api/v1/namespaces/watched/configmaps",
+    JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ticker" }, data: { sent: "0" } }),
+  );
+  const latencies: number[] = [];
+  const watchers: Array<() => void> = [];
+  const revision = JSON.parse((await send(server.url, "GET", "/api/v1/namespaces/watched/configmaps")).text).metadata
+    .resourceVersion as string;
+  await Promise.all(Array.from({ length: 100 }, () => watch(server, revision, latencies, watchers)));
+  for (let u = 0; u < updates; u++) {
+    await patchTicker(server);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const deadline = Date.now() + 5000;
+  while (latencies.length < updates * 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  for (const stop of watchers) stop();
+  return latencies.sort((a, b) => a - b);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "stowage-bench-"));
   const server = await startServer(dir);
   try {
-    // warm-up (JIT, SQLite pages)
-    await pool(
-      500,
-      32,
-      async (i) =>
-        void (await send(server.url, "POST", "/api/v1/namespaces/default/configmaps", configMap(`warm-${i}`))),
-    );
-
-    const cpuBefore = server.cpuMs();
-    let start = performance.now();
-    let failed = 0;
-    await pool(creates, 32, async (i) => {
-      const r = await send(server.url, "POST", "/api/v1/namespaces/default/configmaps", configMap(`cm-${i}`));
-      if (r.status !== 201) failed++;
-    });
-    const createSeconds = (performance.now() - start) / 1000;
-    const createCpuUs = ((server.cpuMs() - cpuBefore) * 1000) / creates;
-
-    await pool(
-      volumes,
-      32,
-      async (i) =>
-        void (await send(server.url, "POST", "/api/v1/persistentvolumes", volume(`pv-${String(i).padStart(6, "0")}`))),
-    );
-    const listMs: number[] = [];
-    let items = 0;
-    for (let i = 0; i < 7; i++) {
-      start = performance.now();
-      const r = await send(server.url, "GET", "/api/v1/persistentvolumes");
-      listMs.push(performance.now() - start);
-      items = (JSON.parse(r.text) as { items: unknown[] }).items.length;
-    }
-    listMs.sort((a, b) => a - b);
-
-    // 100 watchers on one namespace's configmaps; each update carries its send time
-    await send(
-      server.url,
-      "POST",
-      "/api/v1/namespaces",
-      JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "watched" } }),
-    );
-    await send(
-      server.url,
-      "POST",
-      "/api/v1/namespaces/watched/configmaps",
-      JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ticker" }, data: { sent: "0" } }),
-    );
-    const latencies: number[] = [];
-    const watchers: Array<() => void> = [];
-    const ready: Promise<void>[] = [];
-    const revision = JSON.parse((await send(server.url, "GET", "/api/v1/namespaces/watched/configmaps")).text).metadata
-      .resourceVersion as string;
-    for (let w = 0; w < 100; w++) {
-      ready.push(
-        new Promise<void>((resolve) => {
-          const req = request(
-            `${server.url}/api/v1/namespaces/watched/configmaps?watch=1&resourceVersion=${revision}`,
-            { agent: false },
-            (res) => {
-              resolve();
-              let pending = "";
-              res.on("data", (chunk: Buffer) => {
-                const now = performance.now() + performance.timeOrigin;
-                pending += chunk.toString();
-                for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
-                  const event = JSON.parse(pending.slice(0, nl)) as { object: { data?: { sent?: string } } };
-                  pending = pending.slice(nl + 1);
-                  const sent = Number(event.object.data?.sent ?? 0);
-                  if (sent > 0) latencies.push(now - sent);
-                }
-              });
-            },
-          );
-          req.end();
-          watchers.push(() => req.destroy());
-        }),
-      );
-    }
-    await Promise.all(ready);
+    const created = await measureCreates(server);
+    const { items, listMs } = await measureList(server);
     const updates = 200;
-    for (let u = 0; u < updates; u++) {
-      const patch = JSON.stringify({ data: { sent: String(performance.now() + performance.timeOrigin) } });
-      await new Promise<void>((resolve, reject) => {
-        const req = request(
-          `${server.url}/api/v1/namespaces/watched/configmaps/ticker`,
-          {
-            method: "PATCH",
-            agent,
-            headers: { "content-type": "application/merge-patch+json", "content-length": Buffer.byteLength(patch) },
-          },
-          (res) => {
-            res.resume();
-            res.on("end", () => resolve());
-          },
-        );
-        req.on("error", reject);
-        req.end(patch);
-      });
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const deadline = Date.now() + 5000;
-    while (latencies.length < updates * 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const stop of watchers) stop();
-    latencies.sort((a, b) => a - b);
-
+    const latencies = await measureWatch(server, updates);
     console.log(
       JSON.stringify({
         bench: "apiserver",
         store: storeKind,
         transport: "http",
         creates,
-        createFailures: failed,
-        createsPerSecond: Math.round(creates / createSeconds),
-        serverCpuUsPerCreate: Math.round(createCpuUs),
+        createFailures: created.failed,
+        createsPerSecond: created.createsPerSecond,
+        serverCpuUsPerCreate: created.cpuUsPerCreate,
         listItems: items,
         listMsMedian: Math.round(percentile(listMs, 50)),
         listMsBest: Math.round(listMs[0]),

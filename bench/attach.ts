@@ -45,7 +45,7 @@ for (const name of ["node-1", "node-2"]) {
     spec: { drivers: [{ name: defaultDriverName, nodeID: name }] },
   });
 }
-const adc = await startAttachDetachController({ client, signal: abort.signal, log: quiet });
+const adc = await startAttachDetachController({ client, log: quiet }, abort.signal);
 const attacher = await startAttacher({ client, csi, signal: abort.signal, workers: Number(args.workers), log: quiet });
 
 for (let i = 0; i < count; i++) {

@@ -75,7 +75,7 @@ const driver =
         [
           "--import",
           "tsx",
-          fileURLToPath(new URL("../src/csi/drivers/hostpath/testing/run.ts", import.meta.url)),
+          fileURLToPath(new URL("../src/csi/drivers/hostpath/testing/run-driver.ts", import.meta.url)),
           endpoint,
           "node-1",
           join(dir, "state"),

@@ -1,4 +1,5 @@
 // `stowage apiserver --store sqlite:<file>|memory|etcd:<endpoints> --listen <addr>`: the apiserver alone.
+import { untilStopSignal } from "./signals.js";
 import type { Command } from "commander";
 import { createApiServer } from "../apiserver/server.js";
 import { MemoryStore } from "../store/memory.js";
@@ -52,17 +53,6 @@ export function registerApiserver(program: Command): void {
         program.error(`error: --listen ${options.listen}: ${err.message}`, { exitCode: 1 });
       });
       console.log(`stowage apiserver serving at ${listener.url}`);
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          void server
-            .close()
-            .then(() => store.close())
-            .finally(done);
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-      });
+      await untilStopSignal(() => server.close().then(() => store.close()));
     });
 }

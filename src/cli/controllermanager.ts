@@ -1,6 +1,7 @@
 // `stowage controller-manager --kubeconfig <file> [--leader-elect]`: the control loops of src/controllers against
 // a (possibly remote) apiserver over HTTP. `stowage up` runs the same loops in-process (controllerManagerComponent).
 import { InvalidArgumentError, type Command } from "commander";
+import { untilStopSignal } from "./signals.js";
 import { createClient, httpTransport, inProcessTransport } from "../client/index.js";
 import { startControllerManager } from "../controllers/manager.js";
 import { durationFlag, kubeconfigFlag, positiveIntFlag } from "./flags.js";
@@ -70,18 +71,9 @@ export function registerControllerManager(program: Command): void {
           ? `stowage controller-manager started against ${kubeconfig.server} (leader election on)`
           : `stowage controller-manager running against ${kubeconfig.server}`,
       );
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          abort.abort();
-          void manager.stop().finally(() => {
-            transport.close();
-            done();
-          });
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
+      await untilStopSignal(() => {
+        abort.abort();
+        return manager.stop().finally(() => transport.close());
       });
     });
 }

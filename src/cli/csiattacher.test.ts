@@ -5,7 +5,7 @@ import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { attachmentName } from "../controllers/attachdetach/names.js";
+import { attachmentName } from "../api/storage/attachmentnames.js";
 import { driverName, startWorld } from "../e2e/attacher.js";
 import { eventually } from "../e2e/stowage.js";
 

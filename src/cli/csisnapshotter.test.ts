@@ -212,10 +212,10 @@ test("a csi-snapshotter SIGKILLed mid-CreateSnapshot, its snapshot deleted meanw
   const gate = await startSnapshotGate(`unix://${join(dir, "gate.sock")}`, csi);
   t.after(() => gate.stop());
   const abort = new AbortController();
-  const controller = await startSnapshotController({ client, signal: abort.signal, log: () => undefined });
+  const controller = await startSnapshotController({ client, log: () => undefined }, abort.signal);
   t.after(async () => {
     abort.abort();
-    await controller.stop();
+    await controller.done;
   });
   const volume = await csi.controller.CreateVolume({
     name: "v1",

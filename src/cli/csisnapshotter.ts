@@ -35,17 +35,18 @@ export function registerCsiSnapshotter(program: Command): void {
           timeoutMs: flags.timeout ?? 60_000,
           resyncPeriodMs: flags.resyncPeriod ?? 60_000,
         });
+        const stopping = new AbortController();
         const controller = flags.snapshotController
-          ? await startSnapshotController({
-              client: base.client,
-              signal: base.signal,
-              resyncPeriodMs: flags.resyncPeriod,
-            })
+          ? await startSnapshotController(
+              { client: base.client, resyncPeriodMs: flags.resyncPeriod },
+              AbortSignal.any([base.signal, stopping.signal]),
+            )
           : undefined;
         return {
           driverName: sidecar.driverName,
           async stop() {
-            await controller?.stop();
+            stopping.abort();
+            await controller?.done;
             await sidecar.stop();
           },
         };

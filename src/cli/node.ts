@@ -2,6 +2,7 @@
 // the node agent (the kubelet's storage half) against a possibly remote apiserver. `stowage up` runs the same agent
 // in-process (src/cli/storage.ts calls startNodeAgent for each of its nodes).
 import { InvalidArgumentError, type Command } from "commander";
+import { untilStopSignal } from "./signals.js";
 import { resolve } from "node:path";
 import { createClient, httpTransport } from "../client/index.js";
 import { EndpointError, socketPathOf } from "../csi/endpoint.js";
@@ -85,18 +86,9 @@ export function registerNode(program: Command): void {
       console.log(
         `stowage node ${flags.nodeName} running against ${kubeconfig.server} (root dir ${resolve(flags.rootDir)})`,
       );
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          abort.abort();
-          void agent.stop().finally(() => {
-            transport.close();
-            done();
-          });
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
+      await untilStopSignal(() => {
+        abort.abort();
+        return agent.stop().finally(() => transport.close());
       });
     });
 }

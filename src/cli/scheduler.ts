@@ -1,8 +1,10 @@
 // `stowage scheduler --kubeconfig <file>`: the scheduler (src/scheduler) against a (possibly remote) apiserver over
 // HTTP. `stowage up` runs the same scheduler in-process (schedulerComponent).
+import { untilStopSignal } from "./signals.js";
 import type { Command } from "commander";
 import { LeaderElector, createClient, defaultIdentity, httpTransport, inProcessTransport } from "../client/index.js";
-import { DefaultSchedulerName, startScheduler, type Scheduler } from "../scheduler/scheduler.js";
+import type { Started } from "../client/index.js";
+import { DefaultSchedulerName, startScheduler } from "../scheduler/scheduler.js";
 import { kubeconfigFlag, positiveIntFlag } from "./flags.js";
 import type { UpComponent } from "./component.js";
 
@@ -36,10 +38,11 @@ export function registerScheduler(program: Command): void {
         schedulerName: flags.schedulerName,
         bindTimeoutMs: flags.bindTimeout * 1000,
       };
-      let scheduler: Scheduler | undefined;
+      // Stopping is aborting the scheduler's signal (ours, or its leadership's) and waiting for it to drain.
+      let scheduler: Started | undefined;
       let electing: Promise<void> = Promise.resolve();
       if (!flags.leaderElect) {
-        scheduler = await startScheduler({ ...options, signal: abort.signal });
+        scheduler = await startScheduler(options, abort.signal);
         console.log(`stowage scheduler running against ${kubeconfig.server}`);
       } else {
         console.log(`stowage scheduler started against ${kubeconfig.server} (leader election on)`);
@@ -51,25 +54,16 @@ export function registerScheduler(program: Command): void {
               ...schedulerLease,
               identity: defaultIdentity(),
               async onStartedLeading(leadership) {
-                scheduler = await startScheduler({ ...options, signal: leadership });
+                scheduler = await startScheduler(options, leadership);
               },
             }).run(abort.signal);
-            await scheduler?.stop();
+            await scheduler?.done;
           }
         })();
       }
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          abort.abort();
-          void Promise.all([scheduler?.stop(), electing]).finally(() => {
-            transport.close();
-            done();
-          });
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
+      await untilStopSignal(() => {
+        abort.abort();
+        return Promise.all([scheduler?.done, electing]).finally(() => transport.close());
       });
     });
 }
@@ -79,11 +73,16 @@ export const schedulerComponent: UpComponent = {
   name: "scheduler",
   async start(ctx) {
     const client = createClient(inProcessTransport(ctx.handler), { userAgent });
-    const scheduler = await startScheduler({
-      client,
-      signal: ctx.signal,
-      log: (message, fields) => ctx.log(`scheduler: ${message} ${JSON.stringify(fields)}`),
-    });
-    return { stop: () => scheduler.stop() };
+    const stopping = new AbortController();
+    const scheduler = await startScheduler(
+      { client, log: (message, fields) => ctx.log(`scheduler: ${message} ${JSON.stringify(fields)}`) },
+      AbortSignal.any([ctx.signal, stopping.signal]),
+    );
+    return {
+      async stop() {
+        stopping.abort();
+        await scheduler.done;
+      },
+    };
   },
 };

@@ -11,31 +11,17 @@
 //   default-storage.json           which default StorageClasses were created once (a deleted one stays deleted)
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import type { CSIDriver, StorageClass } from "../api/storage/types.js";
-import { AnnIsDefaultStorageClass } from "../api/wellknown.js";
-import { createClient, inProcessTransport, isAlreadyExists, type Client } from "../client/index.js";
-import { CsiClient } from "../csi/client.js";
+import { createClient, inProcessTransport } from "../client/index.js";
 import { blockPrivileges } from "../csi/drivers/block/filesystem.js";
-import { startDriver as startBlockDriver, defaultDriverName as blockDriverName } from "../csi/drivers/block/index.js";
-import {
-  startDriver as startHostpathDriver,
-  DRIVER_NAME as hostpathDriverName,
-  TOPOLOGY_KEY as hostpathTopologyKey,
-} from "../csi/drivers/hostpath/index.js";
-import type { StartDriver } from "../csi/drivers/options.js";
-import { startAttacher } from "../csi/sidecars/attacher/controller.js";
-import { startResizer } from "../csi/sidecars/resizer/controller.js";
-import { startProvisioner } from "../csi/sidecars/provisioner/controller.js";
-import { startUpSnapshots } from "./upsnapshots.js";
+import { startDriver as startBlockDriver } from "../csi/drivers/block/index.js";
+import { startDriver as startHostpathDriver } from "../csi/drivers/hostpath/index.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
-import { serveCsiRouter } from "./csirouter.js";
 import type { UpComponent, UpContext } from "./component.js";
-
-export const defaultClassName = "standard";
-export const blockClassName = "block";
+import { ensureDefaultStorage } from "./defaultstorage.js";
+import { startDriverSidecars, type DriverPlan, type Stoppable } from "./upsidecars.js";
 
 export interface StorageOptions {
   /** How many node agents (stowage-node-1 …); default 1. */
@@ -68,136 +54,6 @@ export async function blockUnavailableReason(): Promise<string | undefined> {
     }
   }
   return undefined;
-}
-
-function csiDriverObject(name: string, spec: CSIDriver["spec"]): CSIDriver {
-  return { apiVersion: "storage.k8s.io/v1", kind: "CSIDriver", metadata: { name }, spec };
-}
-
-/** The CSIDriver objects as the drivers' deployments would ship them. */
-export function defaultCsiDrivers(block: boolean): CSIDriver[] {
-  const drivers = [
-    csiDriverObject(hostpathDriverName, {
-      // hostpath volumes are directories on the node: nothing to attach.
-      attachRequired: false,
-      podInfoOnMount: true,
-      // The provisioner publishes CSIStorageCapacity per node, so the scheduler only picks nodes with room.
-      storageCapacity: true,
-      fsGroupPolicy: "File",
-      volumeLifecycleModes: ["Persistent"],
-    }),
-  ];
-  if (block) {
-    drivers.push(
-      csiDriverObject(blockDriverName, {
-        // A loop device is attached to one node at a time, like a cloud disk.
-        attachRequired: true,
-        podInfoOnMount: false,
-        storageCapacity: false,
-        fsGroupPolicy: "ReadWriteOnceWithFSType",
-        volumeLifecycleModes: ["Persistent"],
-      }),
-    );
-  }
-  return drivers;
-}
-
-/** `standard` (the default class, as kind's and k3s's) and, when the block driver runs, `block`. */
-export function defaultStorageClasses(block: boolean, markDefault = true): StorageClass[] {
-  const classes: StorageClass[] = [
-    {
-      apiVersion: "storage.k8s.io/v1",
-      kind: "StorageClass",
-      metadata: {
-        name: defaultClassName,
-        ...(markDefault ? { annotations: { [AnnIsDefaultStorageClass]: "true" } } : {}),
-      },
-      provisioner: hostpathDriverName,
-      reclaimPolicy: "Delete",
-      volumeBindingMode: "WaitForFirstConsumer",
-      allowVolumeExpansion: true,
-    },
-  ];
-  if (block) {
-    classes.push({
-      apiVersion: "storage.k8s.io/v1",
-      kind: "StorageClass",
-      metadata: { name: blockClassName },
-      provisioner: blockDriverName,
-      parameters: { "csi.storage.k8s.io/fstype": "ext4" },
-      reclaimPolicy: "Delete",
-      volumeBindingMode: "WaitForFirstConsumer",
-      allowVolumeExpansion: true,
-    });
-  }
-  return classes;
-}
-
-interface CreatedMarker {
-  storageClasses: string[];
-}
-
-async function readMarker(file: string): Promise<CreatedMarker> {
-  try {
-    const parsed: unknown = JSON.parse(await readFile(file, "utf8"));
-    const names = (parsed as { storageClasses?: unknown }).storageClasses;
-    return { storageClasses: Array.isArray(names) ? names.filter((n): n is string => typeof n === "string") : [] };
-  } catch {
-    return { storageClasses: [] };
-  }
-}
-
-/**
- * Creates what is missing, never updates: a class the user edited stays as edited. CSIDriver objects are ensured on
- * every start (the running drivers need them); a default StorageClass is created once per data dir, so one the
- * user deleted stays deleted on a resumed `up`. Returns lines for the startup output.
- */
-export async function ensureDefaultStorage(client: Client, dataDir: string, block: boolean): Promise<string[]> {
-  const said: string[] = [];
-  for (const driver of defaultCsiDrivers(block)) {
-    try {
-      await client.csiDrivers.create(driver);
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-  }
-  const markerFile = join(dataDir, "default-storage.json");
-  const marker = await readMarker(markerFile);
-  const existing = await client.storageClasses.list();
-  const otherDefault = existing.items.find(
-    (sc) => sc.metadata.annotations?.[AnnIsDefaultStorageClass] === "true" && sc.metadata.name !== defaultClassName,
-  );
-  for (const sc of defaultStorageClasses(block, otherDefault === undefined)) {
-    const name = sc.metadata.name ?? "";
-    if (marker.storageClasses.includes(name)) continue;
-    try {
-      await client.storageClasses.create(sc);
-      said.push(`created StorageClass ${name}${sc.metadata.annotations ? " (default)" : ""} → ${sc.provisioner}`);
-      if (name === defaultClassName && otherDefault)
-        said.push(`StorageClass ${name} is not marked default: ${otherDefault.metadata.name} already is`);
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-    marker.storageClasses.push(name);
-    await writeFile(markerFile, JSON.stringify(marker, null, 2) + "\n");
-  }
-  if (said.length === 0) said.push("default storage: created on an earlier start; classes are kept as they are");
-  return said;
-}
-
-interface Stoppable {
-  name: string;
-  stop(): Promise<void>;
-}
-
-interface DriverPlan {
-  /** Short name used for sockets and messages: "hostpath" or "block". */
-  short: string;
-  start: StartDriver;
-  stateDir(node: string): string;
-  /** The nodes this driver runs on. */
-  nodes: string[];
-  endpoints: Map<string, string>;
 }
 
 /** Everything of `up` below the control plane, as one component: drivers → default storage → sidecars → nodes. */
@@ -287,66 +143,9 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
     }
   } else ctx.say("default storage: skipped (--no-default-storage): no CSIDriver objects or StorageClasses created");
 
-  // 3. One provisioner and one attacher per driver. Block's state is shared, so the first node's instance serves
-  // every node. Hostpath volumes are node-local: with several nodes the sidecars talk to a router in front of every
-  // node's instance (CreateVolume to the node the topology selects), as upstream's per-node provisioners would.
-  for (const plan of running) {
-    let [first, endpoint] = [...plan.endpoints.entries()][0];
-    if (plan === hostpath && plan.endpoints.size > 1) {
-      try {
-        endpoint = await startHostpathRouter(ctx, plan.endpoints, stops);
-        first = "every node";
-      } catch (err) {
-        ctx.say(`hostpath router: NOT started (${(err as Error).message}); provisioning on ${first} only`);
-      }
-    }
-    const sidecarLog = (who: string) => (message: string, fields?: Record<string, unknown>) =>
-      ctx.log(`${who} (${plan.short}): ${message} ${fields ? JSON.stringify(fields) : ""}`);
-    let csi: CsiClient;
-    try {
-      csi = await CsiClient.connect(endpoint, { signal: ctx.signal });
-    } catch (err) {
-      ctx.say(`${plan.short} sidecars: NOT started: connecting to ${endpoint}: ${(err as Error).message}`);
-      continue;
-    }
-    stops.push({ name: `${plan.short} CSI connection`, stop: async () => csi.close() });
-    const sidecarClient = (agent: string) => createClient(inProcessTransport(ctx.handler), { userAgent: agent });
-    try {
-      const provisioner = await startProvisioner({
-        client: sidecarClient("stowage-csi-provisioner"),
-        csi,
-        signal: ctx.signal,
-        log: sidecarLog("csi-provisioner"),
-      });
-      stops.push({ name: `${plan.short} provisioner`, stop: () => provisioner.stop() });
-    } catch (err) {
-      ctx.say(`${plan.short} csi-provisioner: NOT started: ${(err as Error).message}`);
-    }
-    try {
-      const attacher = await startAttacher({
-        client: sidecarClient("stowage-csi-attacher"),
-        csi,
-        signal: ctx.signal,
-        log: sidecarLog("csi-attacher"),
-      });
-      stops.push({ name: `${plan.short} attacher`, stop: () => attacher.stop() });
-    } catch (err) {
-      ctx.say(`${plan.short} csi-attacher: NOT started: ${(err as Error).message}`);
-    }
-    await startUpSnapshots(ctx, plan.short, csi, options.defaultStorage ?? true, stops);
-    await startResizer({
-      client: sidecarClient("stowage-csi-resizer"),
-      csi,
-      signal: ctx.signal,
-      log: sidecarLog("csi-resizer"),
-    }).then(
-      (resizer) => stops.push({ name: `${plan.short} resizer`, stop: () => resizer.stop() }),
-      (err: Error) => ctx.say(`${plan.short} csi-resizer: NOT started: ${err.message}`),
-    );
-    ctx.say(
-      `${plan.short}: csi-provisioner and csi-attacher running against ${first === "every node" ? "every node's driver (router)" : `${first}'s driver`}`,
-    );
-  }
+  // 3. The sidecars of each driver.
+  for (const plan of running)
+    await startDriverSidecars(ctx, plan, plan === hostpath, options.defaultStorage ?? true, stops);
 
   // 4. The node agents, each registering its drivers (CSINode entries and topology labels).
   for (const node of names) {
@@ -367,20 +166,4 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
       ctx.say(`node ${node}: NOT started: ${(err as Error).message}`);
     }
   }
-}
-
-/** Connects to every node's hostpath instance and serves one Controller endpoint routing between them. */
-async function startHostpathRouter(ctx: UpContext, endpoints: Map<string, string>, stops: Stoppable[]) {
-  const backends = new Map<string, CsiClient>();
-  stops.push({ name: "hostpath router connections", stop: async () => backends.forEach((b) => b.close()) });
-  for (const [node, endpoint] of endpoints)
-    backends.set(node, await CsiClient.connect(endpoint, { signal: ctx.signal }));
-  const server = await serveCsiRouter({
-    endpoint: `unix://${join(ctx.dataDir, "csi", "hostpath.sock")}`,
-    backends,
-    topologyKey: hostpathTopologyKey,
-    log: (line) => ctx.log(line),
-  });
-  stops.push({ name: "hostpath router", stop: () => server.stop() });
-  return server.endpoint;
 }

@@ -2,6 +2,7 @@
 // other components hook into: each UpComponent is started with the apiserver's in-process handler (for
 // inProcessTransport) and stopped in reverse order. Add yours to `upComponents` below.
 import { InvalidArgumentError, type Command } from "commander";
+import { untilStopSignal } from "./signals.js";
 import { setMaxListeners } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -169,18 +170,9 @@ export function registerUp(program: Command): void {
       console.log(`stowage is running: apiserver at ${running.url}, data in ${resolve(options.dataDir)}`);
       console.log(`To use kubectl with it:\n  export KUBECONFIG=${running.kubeconfig}\n  kubectl get pv,pvc,sc`);
       console.log("Press Ctrl-C to stop.");
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          console.log("stopping stowage… (mounted volumes stay; the next `up` on this dir picks them up)");
-          void running.stop().then(done, (err) => {
-            console.error(err);
-            done();
-          });
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
+      await untilStopSignal(() => {
+        console.log("stopping stowage… (mounted volumes stay; the next `up` on this dir picks them up)");
+        return running.stop();
       });
     });
 }

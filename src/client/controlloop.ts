@@ -22,3 +22,11 @@ export function every(periodMs: number, signal: AbortSignal, fn: () => void): vo
   timer.unref?.();
   signal.addEventListener("abort", () => clearInterval(timer), { once: true });
 }
+
+/** Takes the loop's informer handlers off when its signal aborts: a stopped loop must not keep feeding a dead queue. */
+export function removeWhenAborted(signal: AbortSignal, removers: Array<() => void>): void {
+  signal.addEventListener("abort", () => removers.forEach((remove) => remove()), { once: true });
+}
+
+/** A loop started with no way to be useful (its signal aborted before the caches synced): nothing to wait for. */
+export const stopped: Started = { done: Promise.resolve() };

@@ -50,5 +50,5 @@ export { createEventRecorder } from "./events.js";
 export type { EventRecorder, EventRecorderOptions, EventType } from "./events.js";
 export { LeaderElector, runLeaderElection, formatMicroTime, defaultIdentity } from "./leaderelection.js";
 export type { LeaderElectionOptions } from "./leaderelection.js";
-export { every } from "./controlloop.js";
+export { every, removeWhenAborted, stopped } from "./controlloop.js";
 export type { StartLoop, Started } from "./controlloop.js";

@@ -5,19 +5,23 @@ import { WorkQueue } from "./workqueue.js";
 
 const quiet = (): void => {};
 
+/** Runs the queue until `count` keys were processed; resolves with them in the order they ran. */
+async function firstKeys(queue: WorkQueue<string>, count: number): Promise<string[]> {
+  const seen: string[] = [];
+  const controller = new AbortController();
+  await queue.work(controller.signal, (key) => {
+    seen.push(key);
+    if (seen.length === count) controller.abort();
+  });
+  return seen;
+}
+
 test("a key added many times while waiting is processed once", async () => {
   const queue = new WorkQueue<string>({ log: quiet });
   for (let i = 0; i < 5; i++) queue.add("default/data");
   queue.add("default/logs");
   assert.equal(queue.len(), 2);
-  const seen: string[] = [];
-  const controller = new AbortController();
-  const worked = queue.work(controller.signal, (key) => {
-    seen.push(key);
-    if (seen.length === 2) controller.abort();
-  });
-  await worked;
-  assert.deepEqual(seen, ["default/data", "default/logs"]);
+  assert.deepEqual(await firstKeys(queue, 2), ["default/data", "default/logs"]);
 });
 
 test("a key is never processed by two workers at once, and a re-add during processing runs again after", async () => {
@@ -56,19 +60,30 @@ test("a key is never processed by two workers at once, and a re-add during proce
   assert.equal(maxRunning, 1);
 });
 
-test("a key whose sync throws is retried with backoff until it succeeds", async () => {
-  const queue = new WorkQueue<string>({ log: quiet });
+/** Syncs "default/data" with `step` until it says "done"; how many attempts that took, and the requeues then. */
+async function syncUntilDone(
+  queue: WorkQueue<string>,
+  step: (attempt: number, key: string) => "done" | undefined,
+): Promise<{ attempts: number; requeuesSeen: number }> {
   const controller = new AbortController();
   let attempts = 0;
   let requeuesSeen = -1;
   const worked = queue.work(controller.signal, (key) => {
-    attempts++;
-    if (attempts < 4) throw new Error("apiserver said no");
+    if (step(++attempts, key) !== "done") return;
     requeuesSeen = queue.numRequeues(key);
     controller.abort();
   });
   queue.add("default/data");
   await worked;
+  return { attempts, requeuesSeen };
+}
+
+test("a key whose sync throws is retried with backoff until it succeeds", async () => {
+  const queue = new WorkQueue<string>({ log: quiet });
+  const { attempts, requeuesSeen } = await syncUntilDone(queue, (attempt) => {
+    if (attempt < 4) throw new Error("apiserver said no");
+    return "done";
+  });
   assert.equal(attempts, 4);
   assert.equal(requeuesSeen, 3);
   assert.equal(queue.numRequeues("default/data"), 0, "a sync that returns resets the key's backoff");
@@ -76,17 +91,11 @@ test("a key whose sync throws is retried with backoff until it succeeds", async 
 
 test("a sync that asks for a rate-limited retry itself keeps its growing backoff", async () => {
   const queue = new WorkQueue<string>({ log: quiet });
-  const controller = new AbortController();
-  let attempts = 0;
-  let requeuesSeen = -1;
-  const worked = queue.work(controller.signal, (key) => {
-    attempts++;
-    if (attempts < 3) return queue.addRateLimited(key); // "not yet": e.g. waiting on another object
-    requeuesSeen = queue.numRequeues(key);
-    controller.abort();
+  const { attempts, requeuesSeen } = await syncUntilDone(queue, (attempt, key) => {
+    if (attempt >= 3) return "done";
+    queue.addRateLimited(key); // "not yet": e.g. waiting on another object
+    return undefined;
   });
-  queue.add("default/data");
-  await worked;
   assert.equal(attempts, 3);
   assert.equal(requeuesSeen, 2, "the two deliberate retries were not forgotten in between");
 });
@@ -118,17 +127,10 @@ test("the overall bucket allows a burst of 100 retries, then 10 per second", () 
 
 test("addAfter keeps the earliest of several delays for a key", async () => {
   const queue = new WorkQueue<string>({ log: quiet });
-  const controller = new AbortController();
-  const seen: string[] = [];
   queue.addAfter("late", 30_000);
   queue.addAfter("late", 1); // earlier: replaces the 30 s timer
   queue.addAfter("later", 40);
-  const worked = queue.work(controller.signal, (key) => {
-    seen.push(key);
-    if (seen.length === 2) controller.abort();
-  });
-  await worked;
-  assert.deepEqual(seen, ["late", "later"]);
+  assert.deepEqual(await firstKeys(queue, 2), ["late", "later"]);
 });
 
 test("shutdown with drain finishes every queued key; without drain only the ones in flight", async () => {

@@ -5,17 +5,19 @@
 import { setMaxListeners } from "node:events";
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import type { Client } from "../client/index.js";
+import type { Client, Started } from "../client/index.js";
 import { LeaderElector, createEventRecorder, createInformerFactory } from "../client/index.js";
 import type { Log } from "../support/log.js";
+import type { LoopContext } from "./common/context.js";
 import { startPVBinder } from "./pvbinder/controller.js";
 import { startPVCProtection } from "./pvcprotection/controller.js";
 import { startPVProtection } from "./pvprotection/controller.js";
 import { startAttachDetachController } from "./attachdetach/controller.js";
-import { startStatefulSetAndGarbageCollector } from "./statefulset/start.js";
+import { startStatefulSetController } from "./statefulset/controller.js";
+import { startGarbageCollector } from "./garbagecollector/controller.js";
 import { startNodeLifecycleController } from "./nodelifecycle/controller.js";
 import { startExpandController } from "./expand/controller.js";
-import { runSnapshotController } from "./snapshot/controller.js";
+import { startSnapshotController } from "./snapshot/controller.js";
 
 export interface LeaderElectOptions {
   namespace?: string;
@@ -61,49 +63,27 @@ async function runControllers(
 ): Promise<void> {
   const log = options.log ?? defaultLog;
   const { client } = options;
-  const informers = createInformerFactory(client, { log });
+  const ctx: LoopContext = { client, informers: createInformerFactory(client, { log }), log };
   const recorder = createEventRecorder(client.events, { component: "persistentvolume-controller", log });
   const resyncPeriodMs = options.resyncPeriodMs ?? 15_000;
-  const loops: Promise<void>[] = [
-    startPVCProtection(
-      { client, claims: informers.persistentVolumeClaims, pods: informers.pods, resyncPeriodMs, log },
-      signal,
-    ),
-    startPVProtection({ client, volumes: informers.persistentVolumes, resyncPeriodMs, log }, signal),
+  const { nodeMonitorGracePeriodMs, nodeMonitorPeriodMs, hostPathReclaimRoots } = options;
+  // Every loop on the one informer factory (one list+watch per resource), each with its own knobs. Attach-detach
+  // keeps its own 60 s resync and expand has none, as upstream.
+  const loops: Array<(signal: AbortSignal) => Promise<Started>> = [
+    (s) => startPVCProtection({ ...ctx, resyncPeriodMs }, s),
+    (s) => startPVProtection({ ...ctx, resyncPeriodMs }, s),
+    (s) => startPVBinder({ ...ctx, recorder, workers: options.workers, resyncPeriodMs, hostPathReclaimRoots }, s),
+    (s) => startAttachDetachController(ctx, s),
+    (s) => startNodeLifecycleController({ ...ctx, nodeMonitorGracePeriodMs, nodeMonitorPeriodMs }, s),
+    (s) => startStatefulSetController({ ...ctx, resyncPeriodMs }, s),
+    (s) => startGarbageCollector({ ...ctx, resyncPeriodMs }, s),
+    (s) => startExpandController(ctx, s),
+    (s) =>
+      startSnapshotController({ ...ctx, resyncPeriodMs, log: (m, f) => log(`snapshot-controller: ${m}`, f ?? {}) }, s),
   ];
-  const binder = await startPVBinder(
-    {
-      client,
-      informers,
-      recorder,
-      workers: options.workers,
-      resyncPeriodMs,
-      hostPathReclaimRoots: options.hostPathReclaimRoots,
-      log,
-    },
-    signal,
-  );
-  loops.push((await startAttachDetachController({ client, informers, signal, log })).done);
-  loops.push(
-    (
-      await startNodeLifecycleController({
-        client,
-        informers,
-        signal,
-        log,
-        nodeMonitorGracePeriodMs: options.nodeMonitorGracePeriodMs,
-        nodeMonitorPeriodMs: options.nodeMonitorPeriodMs,
-      })
-    ).done,
-  );
-  loops.push(startStatefulSetAndGarbageCollector({ client, informers, resyncPeriodMs, log }, signal));
-  loops.push(startExpandController({ client, claims: informers.persistentVolumeClaims, log }, signal));
-  loops.push(
-    runSnapshotController({ client, signal, resyncPeriodMs, log: (m, f) => log(`snapshot-controller: ${m}`, f ?? {}) }),
-  );
+  const running = await Promise.all(loops.map((start) => start(signal)));
   started();
-  loops.push(binder.done);
-  await Promise.all(loops);
+  await Promise.all(running.map((loop) => loop.done));
   await recorder.flush();
 }
 

@@ -17,7 +17,7 @@ import { startStowage, type Stowage } from "./stowage.js";
 import { createClient, inProcessTransport, type Client } from "../client/index.js";
 import { defaultDriverName } from "../csi/drivers/block/index.js";
 import { startTestDriver, testDir, type TestDriver } from "../csi/drivers/block/testing/harness.js";
-import { uniqueVolumeName } from "../controllers/attachdetach/names.js";
+import { uniqueVolumeName } from "../api/storage/attachmentnames.js";
 import { startAttacher, type AttacherOptions, type RunningAttacher } from "../csi/sidecars/attacher/controller.js";
 
 export const driverName = defaultDriverName;

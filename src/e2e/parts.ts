@@ -8,7 +8,6 @@ export { blockUnavailableReason, nodeName } from "../cli/storage.js";
 export { defaultUpComponents } from "../cli/up.js";
 export type { UpComponent } from "../cli/component.js";
 export { startAttachDetachController } from "../controllers/attachdetach/controller.js";
-export { attachmentName, uniqueVolumeName } from "../controllers/attachdetach/names.js";
 export { startSnapshotController } from "../controllers/snapshot/controller.js";
 export { CsiClient } from "../csi/client.js";
 export { DRIVER_NAME, TOPOLOGY_KEY, startDriver } from "../csi/drivers/hostpath/index.js";

@@ -1,32 +1,19 @@
 // Shared helpers for the StatefulSet kubectl tests: a stowage with storage on a temp dir, the seeds' mysql set,
 // and waits phrased as a user would check them with kubectl.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { StatefulSet } from "../api/apps/types.js";
 import type { Pod } from "../api/core/types.js";
 import { ControllerRevisionHashLabel } from "../api/wellknown.js";
 import { nodeName } from "../cli/storage.js";
-import { unmountUnder } from "./mounts.js";
-import { eventually, startStowage, type Stowage } from "./stowage.js";
-import { defaultUpComponents } from "../cli/up.js";
+import { eventually, type Stowage } from "./stowage.js";
+import { startUpWorld } from "./upworld.js";
 
 export const mysqlManifest = join(import.meta.dirname, "..", "controllers", "statefulset", "testdata", "mysql.yaml");
 
 /** stowage up (apiserver, controllers, one node with runtime none, hostpath storage) on its own temp dir. */
-export async function startWorld(t: TestContext): Promise<{ s: Stowage; dataDir: string }> {
-  const dataDir = await mkdtemp(join(tmpdir(), "stowage-statefulset-"));
-  const started: Stowage[] = [];
-  t.after(async () => {
-    for (const stowage of started) await stowage.stop();
-    await unmountUnder(dataDir);
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  const s = await startStowage(t, { dataDir, components: defaultUpComponents() });
-  started.push(s);
-  return { s, dataDir };
-}
+export const startWorld = (t: TestContext): Promise<{ s: Stowage; dataDir: string }> =>
+  startUpWorld(t, "stowage-statefulset-");
 
 export async function getJson<T>(s: Stowage, ...args: string[]): Promise<T> {
   return JSON.parse(await s.kubectl("get", ...args, "-o", "json")) as T;
@@ -60,3 +47,7 @@ export async function setWhere(s: Stowage, check: (set: StatefulSet) => boolean,
     return check(set) ? set : undefined;
   }, timeoutMs);
 }
+
+/** kubectl patch statefulset mysql --type=merge -p <patch>. */
+export const patchMysql = (s: Stowage, patch: string): Promise<string> =>
+  s.kubectl("patch", "statefulset", "mysql", "--type=merge", "-p", patch);

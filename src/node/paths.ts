@@ -97,7 +97,3 @@ export const csiVolumeDevicesDirName = "volumeDevices";
 
 /** The file beside a CSI mount that lets a restarted agent know what is mounted there (as the kubelet's). */
 export const volDataFile = "vol_data.json";
-
-/** "kubernetes.io/csi/<driver>^<handle>": the unique volume name in node.status.volumesInUse (csi_plugin.go). */
-export const csiUniqueVolumeName = (driver: string, volumeHandle: string): string =>
-  `${pluginNames.csi}/${driver}^${volumeHandle}`;

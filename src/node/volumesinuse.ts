@@ -3,7 +3,7 @@
 // lists it (upstream's ReportedInUse gate, plugins/csi.ts), so a volume that joins the list is written at once
 // instead of at the next once-a-second tick; leaving the list may wait for the tick (upstream removes a volume only
 // after it is unmounted, so nothing waits on that).
-import { csiUniqueVolumeName } from "./paths.js";
+import { uniqueVolumeName } from "../api/storage/attachmentnames.js";
 import { deviceOf } from "./plugins/csivolume.js";
 import type { NodeStatusManager } from "./nodestatus.js";
 import type { ActualState } from "./volumemanager/actual.js";
@@ -13,8 +13,7 @@ import type { DesiredPod } from "./volumemanager/desired.js";
 export function volumesInUse(desired: DesiredPod[], actual: ActualState): string[] {
   const names = new Set<string>();
   for (const { volumes } of desired) for (const v of volumes) if (v.kind === "csi") names.add(deviceOf(v));
-  for (const v of actual.volumes.values())
-    if (v.csi) names.add(csiUniqueVolumeName(v.csi.driverName, v.csi.volumeHandle));
+  for (const v of actual.volumes.values()) if (v.csi) names.add(uniqueVolumeName(v.csi.driverName, v.csi.volumeHandle));
   for (const d of actual.devices.keys()) names.add(d);
   return [...names];
 }

@@ -11,8 +11,11 @@ test("a pod with a WaitForFirstConsumer claim of a CSI class is scheduled where 
   const world = await startWorld(t);
   const { client } = world;
   const abort = new AbortController();
-  const scheduler = await startScheduler({ client, signal: abort.signal, log: () => undefined });
-  t.after(() => scheduler.stop());
+  const scheduler = await startScheduler({ client, log: () => undefined }, abort.signal);
+  t.after(async () => {
+    abort.abort();
+    await scheduler.done;
+  });
   for (const name of ["node-1", "node-2"]) {
     await client.nodes.create({
       apiVersion: "v1",

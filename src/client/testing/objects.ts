@@ -1,5 +1,5 @@
 // Small valid objects for client tests.
-import type { ConfigMap, Namespace, PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
+import type { ConfigMap, Namespace, PersistentVolume, PersistentVolumeClaim, Pod } from "../../api/core/types.js";
 
 export const namespace = (name: string): Namespace => ({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
 
@@ -27,4 +27,12 @@ export const configMap = (ns: string, name: string, data: Record<string, string>
   kind: "ConfigMap",
   metadata: { namespace: ns, name },
   data,
+});
+
+/** A one-container pod; `spec` adds to (or replaces parts of) it, e.g. nodeName or volumes. */
+export const pod = (ns: string, name: string, spec: Partial<Pod["spec"]> = {}): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { namespace: ns, name },
+  spec: { containers: [{ name, image: "busybox" }], ...spec },
 });

@@ -7,7 +7,7 @@ import type { Event } from "../../api/core/types.js";
 import { eventually, startStowage } from "../../e2e/stowage.js";
 import { createClient, inProcessTransport, type Client } from "../../client/index.js";
 import { startAttachDetachController } from "./controller.js";
-import { attachmentName } from "./names.js";
+import { attachmentName } from "../../api/storage/attachmentnames.js";
 
 const driver = "disk.csi.example.com";
 
@@ -19,7 +19,7 @@ async function world(t: TestContext) {
   const running: AbortController[] = [];
   const start = async () => {
     const abort = new AbortController();
-    const adc = await startAttachDetachController({ client, signal: abort.signal, log: () => undefined });
+    const adc = await startAttachDetachController({ client, log: () => undefined }, abort.signal);
     running.push(abort);
     return async () => {
       abort.abort();

@@ -9,12 +9,15 @@ import {
   WorkQueue,
   createEventRecorder,
   createInformerFactory,
+  every,
+  removeWhenAborted,
+  stopped,
   type Client,
   type EventRecorder,
   type InformerFactory,
+  type StartLoop,
 } from "../../client/index.js";
-import { claimNamesOf, ensurePodClaimIndex } from "../common/podindex.js";
-import { every, runWorkers } from "../common/run.js";
+import { addIndexerOnce, claimNamesOf, ensurePodClaimIndex } from "../common/podindex.js";
 import type { Log } from "../../support/log.js";
 import {
   attachmentsByNode,
@@ -26,89 +29,49 @@ import {
   type ReconcilerContext,
 } from "./reconciler.js";
 
-export interface AttachDetachOptions {
+export interface AttachDetachContext {
   client: Client;
   /** Shared informers (the controller-manager's); a private factory is made and started when omitted. */
   informers?: InformerFactory;
   /** Events on pods; upstream's component is "attachdetach-controller". */
   recorder?: EventRecorder;
-  signal: AbortSignal;
   workers?: number;
   /** How often every volume and node is revisited (default 60 s, upstream's reconciler sync is 60 s too). */
   resyncPeriodMs?: number;
   log?: Log;
 }
 
-export interface RunningAttachDetach {
-  /** Resolves when the loops stopped (the signal aborted) and their events are written. */
-  done: Promise<void>;
-}
-
 const defaultLog: Log = (message, fields) => console.warn(`[attachdetach-controller] ${message}`, fields);
 
-function addIndexerOnce<T extends { metadata: object }>(
-  informer: { addIndexer(name: string, fn: (object: T) => string[]): void },
-  name: string,
-  fn: (object: T) => string[],
-) {
-  try {
-    informer.addIndexer(name, fn);
-  } catch {
-    // already there: the same function from an earlier start on this shared factory
-  }
+interface Queues {
+  volumes: WorkQueue<string>;
+  nodes: WorkQueue<string>;
 }
 
-/** Starts the controller; resolves once its informers have synced and its workers run. */
-export async function startAttachDetachController(options: AttachDetachOptions): Promise<RunningAttachDetach> {
-  const { client, signal } = options;
-  const log = options.log ?? defaultLog;
-  const informers = options.informers ?? createInformerFactory(client, { log });
-  const recorder =
-    options.recorder ?? createEventRecorder(client.events, { component: "attachdetach-controller", log });
+/** Every volume, attachment and node into the queues: at start, on a new node, and on resync. */
+function enqueueAll(ctx: ReconcilerContext, queues: Queues): void {
+  for (const key of ctx.volumes.keys()) queues.volumes.add(key);
+  for (const attachment of ctx.attachments.list()) {
+    if (attachment.spec.source.persistentVolumeName) queues.volumes.add(attachment.spec.source.persistentVolumeName);
+  }
+  for (const key of ctx.nodes.keys()) queues.nodes.add(key);
+}
+
+/** The informer handlers: each only finds the volume (or node) keys a change concerns. Returns their removers. */
+function addHandlers(informers: InformerFactory, ctx: ReconcilerContext, queues: Queues): Array<() => void> {
   const { pods, persistentVolumeClaims: claims, persistentVolumes: volumes, nodes, csiDrivers } = informers;
   const attachments = informers.volumeAttachments;
-  ensurePodClaimIndex(pods);
-  addIndexerOnce<VolumeAttachment>(attachments, attachmentsByVolume, (a) =>
-    a.spec.source.persistentVolumeName ? [a.spec.source.persistentVolumeName] : [],
-  );
-  addIndexerOnce<VolumeAttachment>(attachments, attachmentsByNode, (a) => [a.spec.nodeName]);
-
-  const volumeQueue = new WorkQueue<string>({ name: "attachdetach-volumes", log });
-  const ctx: ReconcilerContext = {
-    client,
-    pods,
-    claims,
-    volumes,
-    nodes,
-    csiDrivers,
-    attachments,
-    recorder,
-    reported: new Set(),
-    detachRequested: new Map(),
-    now: () => Date.now(),
-    requeueAfter: (name, delayMs) => volumeQueue.addAfter(name, delayMs),
-  };
-  const nodeQueue = new WorkQueue<string>({ name: "attachdetach-nodes", log });
-
   const enqueuePodVolumes = (pod: Pod) => {
     for (const claimName of claimNamesOf(pod)) {
       const claim = claims.get(`${pod.metadata.namespace ?? ""}/${claimName}`);
-      if (claim?.spec.volumeName) volumeQueue.add(claim.spec.volumeName);
+      if (claim?.spec.volumeName) queues.volumes.add(claim.spec.volumeName);
     }
-  };
-  const enqueueAll = () => {
-    for (const key of volumes.keys()) volumeQueue.add(key);
-    for (const attachment of attachments.list()) {
-      if (attachment.spec.source.persistentVolumeName) volumeQueue.add(attachment.spec.source.persistentVolumeName);
-    }
-    for (const key of nodes.keys()) nodeQueue.add(key);
   };
   const enqueueAttachment = (attachment: VolumeAttachment) => {
-    if (attachment.spec.source.persistentVolumeName) volumeQueue.add(attachment.spec.source.persistentVolumeName);
-    nodeQueue.add(attachment.spec.nodeName);
+    if (attachment.spec.source.persistentVolumeName) queues.volumes.add(attachment.spec.source.persistentVolumeName);
+    queues.nodes.add(attachment.spec.nodeName);
   };
-
-  const offs = [
+  return [
     pods.addHandlers({
       add: enqueuePodVolumes,
       update(old, pod) {
@@ -122,41 +85,84 @@ export async function startAttachDetachController(options: AttachDetachOptions):
     }),
     // A claim binding (or a pod's claim appearing) is what turns a scheduled pod into an attach.
     claims.onChange((claim) => {
-      if (claim.spec.volumeName) volumeQueue.add(claim.spec.volumeName);
+      if (claim.spec.volumeName) queues.volumes.add(claim.spec.volumeName);
     }),
     volumes.onChange((volume) => {
-      if (volume.metadata.name) volumeQueue.add(volume.metadata.name);
+      if (volume.metadata.name) queues.volumes.add(volume.metadata.name);
     }),
     attachments.onChange(enqueueAttachment),
     // A freed single-attach volume may be wanted on another node; VolumeAttachment deletion wakes its volume.
     attachments.onDelete(enqueueAttachment),
     nodes.onChange((node) => {
       const name = node.metadata.name ?? "";
-      nodeQueue.add(name);
+      queues.nodes.add(name);
       // volumesInUse changed: attachments on this node waiting for the node to let go may now detach.
       for (const attachment of attachments.byIndex(attachmentsByNode, name)) enqueueAttachment(attachment);
     }),
     // A node appearing makes its already-scheduled pods attachable.
-    nodes.onAdd(() => enqueueAll()),
+    nodes.onAdd(() => enqueueAll(ctx, queues)),
     csiDrivers.onChange((driver) => {
       for (const volume of volumes.list()) {
-        if (volume.spec.csi?.driver === driver.metadata.name) volumeQueue.add(volume.metadata.name ?? "");
+        if (volume.spec.csi?.driver === driver.metadata.name) queues.volumes.add(volume.metadata.name ?? "");
       }
     }),
   ];
-  signal.addEventListener("abort", () => offs.forEach((off) => off()), { once: true });
+}
+
+/** What syncVolume and syncNodeStatus read: the informers (indexed), the recorder, and this run's memory. */
+export function reconcilerContext(
+  client: Client,
+  informers: InformerFactory,
+  recorder: EventRecorder,
+  requeueAfter: ReconcilerContext["requeueAfter"],
+): ReconcilerContext {
+  const attachments = informers.volumeAttachments;
+  ensurePodClaimIndex(informers.pods);
+  addIndexerOnce<VolumeAttachment>(attachments, attachmentsByVolume, (a) =>
+    a.spec.source.persistentVolumeName ? [a.spec.source.persistentVolumeName] : [],
+  );
+  addIndexerOnce<VolumeAttachment>(attachments, attachmentsByNode, (a) => [a.spec.nodeName]);
+  return {
+    client,
+    pods: informers.pods,
+    claims: informers.persistentVolumeClaims,
+    volumes: informers.persistentVolumes,
+    nodes: informers.nodes,
+    csiDrivers: informers.csiDrivers,
+    attachments,
+    recorder,
+    reported: new Set(),
+    detachRequested: new Map(),
+    now: () => Date.now(),
+    requeueAfter,
+  };
+}
+
+/** Starts the controller; resolves once its informers have synced and its workers run. */
+export const startAttachDetachController: StartLoop<AttachDetachContext> = async (options, signal) => {
+  const { client } = options;
+  const log = options.log ?? defaultLog;
+  const informers = options.informers ?? createInformerFactory(client, { log });
+  const recorder =
+    options.recorder ?? createEventRecorder(client.events, { component: "attachdetach-controller", log });
+  const queues: Queues = {
+    volumes: new WorkQueue<string>({ name: "attachdetach-volumes", log }),
+    nodes: new WorkQueue<string>({ name: "attachdetach-nodes", log }),
+  };
+  const ctx = reconcilerContext(client, informers, recorder, (name, delayMs) => queues.volumes.addAfter(name, delayMs));
+  removeWhenAborted(signal, addHandlers(informers, ctx, queues));
 
   informers.start(signal);
-  if (!(await informers.waitForSync(signal))) return { done: Promise.resolve() };
+  if (!(await informers.waitForSync(signal))) return stopped;
   primeReported(ctx);
-  enqueueAll();
-  every(options.resyncPeriodMs ?? 60_000, signal, enqueueAll);
+  enqueueAll(ctx, queues);
+  every(options.resyncPeriodMs ?? 60_000, signal, () => enqueueAll(ctx, queues));
   const workers = options.workers ?? 4;
   const done = Promise.all([
-    runWorkers(volumeQueue, signal, workers, (name) => syncVolume(ctx, name), log),
-    runWorkers(nodeQueue, signal, workers, (name) => syncNodeStatus(ctx, name), log),
+    queues.volumes.work(signal, (name) => syncVolume(ctx, name), workers),
+    queues.nodes.work(signal, (name) => syncNodeStatus(ctx, name), workers),
   ]).then(async () => {
     if (!options.recorder) await recorder.flush();
   });
   return { done };
-}
+};

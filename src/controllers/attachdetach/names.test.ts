@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PersistentVolume, PersistentVolumeAccessMode } from "../../api/core/types.js";
-import { attachmentName, multiAttachAllowed, multiAttachMessage, uniqueVolumeName } from "./names.js";
+import { attachmentName, uniqueVolumeName } from "../../api/storage/attachmentnames.js";
+import { multiAttachAllowed, multiAttachMessage } from "./names.js";
 
 test("a VolumeAttachment is named csi- and the sha256 of volume handle, driver and node, concatenated", () => {
   // printf '%s' 'vol-1block.csi.stowage.devnode-1' | sha256sum

@@ -1,24 +1,7 @@
-// Names the attach-detach controller shares with upstream, spelled as upstream computes them: users find their
-// VolumeAttachment by name (`kubectl get volumeattachment`), and node agents look it up the same way.
-import { createHash } from "node:crypto";
+// The attach-detach controller's rules and messages as upstream words them: when a second node may attach a volume,
+// and the Multi-Attach error that says who holds it. (The names it shares with csi-attacher and the node agent are
+// in src/api/storage/attachmentnames.ts.)
 import type { PersistentVolume, PersistentVolumeAccessMode } from "../../api/core/types.js";
-import { CSIPluginName } from "../../api/wellknown.js";
-
-/**
- * pkg/volume/csi/csi_attacher.go getAttachmentName: "csi-" + hex sha256 of handle, driver and node, concatenated
- * with no separator. Deterministic, so a restarted controller finds (never duplicates) what it created.
- */
-export function attachmentName(volumeHandle: string, driver: string, nodeName: string): string {
-  return `csi-${createHash("sha256").update(`${volumeHandle}${driver}${nodeName}`).digest("hex")}`;
-}
-
-/**
- * The unique volume name in node.status.volumesInUse/volumesAttached: "kubernetes.io/csi/<driver>^<handle>"
- * (the CSI plugin's GetVolumeName joined to its plugin name, as the kubelet and the controller write it).
- */
-export function uniqueVolumeName(driver: string, volumeHandle: string): string {
-  return `${CSIPluginName}/${driver}^${volumeHandle}`;
-}
 
 /**
  * pkg/volume/util IsMultiAttachAllowed for a PV: no access modes → allowed (let the driver decide); otherwise

@@ -12,9 +12,17 @@ import {
   EventTypeWarning,
   TaintNodeOutOfService,
 } from "../../api/wellknown.js";
-import { isAlreadyExists, isNotFound, type Client, type EventRecorder, type Lister } from "../../client/index.js";
+import {
+  isAlreadyExists,
+  isNotFound,
+  type Client,
+  type EventRecorder,
+  type EventType,
+  type Lister,
+} from "../../client/index.js";
 import { desiredNodes, type DesiredContext } from "./desired.js";
-import { attachmentName, multiAttachAllowed, multiAttachMessage, uniqueVolumeName, volumeMessage } from "./names.js";
+import { attachmentName, uniqueVolumeName } from "../../api/storage/attachmentnames.js";
+import { multiAttachAllowed, multiAttachMessage, volumeMessage } from "./names.js";
 
 /** VolumeAttachments by spec.source.persistentVolumeName, and by spec.nodeName. */
 export const attachmentsByVolume = "attachdetach-volume";
@@ -136,28 +144,28 @@ function reportAttachResult(
 ) {
   const status = attachment.status;
   const name = volume.metadata.name ?? "";
+  const outcome: { keyOf: typeof attachedKey; type: EventType; reason: string; message: string } | undefined =
+    status?.attached
+      ? {
+          keyOf: attachedKey,
+          type: EventTypeNormal,
+          reason: EventSuccessfulAttachVolume,
+          message: volumeMessage("AttachVolume.Attach succeeded", name, ""),
+        }
+      : status?.attachError?.message
+        ? {
+            keyOf: failedKey,
+            type: EventTypeWarning,
+            reason: EventFailedAttachVolume,
+            message: volumeMessage("AttachVolume.Attach failed", name, `: ${status.attachError.message}`),
+          }
+        : undefined;
+  if (!outcome) return;
   for (const pod of pods) {
-    if (status?.attached) {
-      const key = attachedKey(attachment, pod);
-      if (ctx.reported.has(key)) continue;
-      ctx.reported.add(key);
-      ctx.recorder.event(
-        pod,
-        EventTypeNormal,
-        EventSuccessfulAttachVolume,
-        volumeMessage("AttachVolume.Attach succeeded", name, ""),
-      );
-    } else if (status?.attachError?.message) {
-      const key = failedKey(attachment, pod);
-      if (ctx.reported.has(key)) continue;
-      ctx.reported.add(key);
-      ctx.recorder.event(
-        pod,
-        EventTypeWarning,
-        EventFailedAttachVolume,
-        volumeMessage("AttachVolume.Attach failed", name, `: ${status.attachError.message}`),
-      );
-    }
+    const key = outcome.keyOf(attachment, pod);
+    if (ctx.reported.has(key)) continue;
+    ctx.reported.add(key);
+    ctx.recorder.event(pod, outcome.type, outcome.reason, outcome.message);
   }
 }
 

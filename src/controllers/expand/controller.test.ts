@@ -76,13 +76,10 @@ test("a bound CSI claim patched bigger gets ExternalExpanding once per resize, a
 
   const abort = new AbortController();
   const informers = createInformerFactory(client, { resyncPeriodMs: 200, log: () => undefined });
-  const claims = informers.persistentVolumeClaims;
-  informers.start(abort.signal);
-  await informers.waitForSync(abort.signal);
-  const running = startExpandController({ client, claims, log: () => undefined }, abort.signal);
+  const running = await startExpandController({ client, informers, log: () => undefined }, abort.signal);
   t.after(async () => {
     abort.abort();
-    await running;
+    await running.done;
   });
 
   await grow(client, "data", "2Gi");

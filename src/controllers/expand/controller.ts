@@ -9,96 +9,53 @@
 // controller mentions resizes still pending), and on update only when the request grew or the status capacity grew.
 // The resizer's and the node's status writes (conditions, allocatedResources) change neither, and neither does a
 // periodic resync (old === new), so they never repeat the event.
-import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
-import { claimCapacity, claimRequest } from "../../api/storagerules/capacity.js";
-import { EventExternalExpanding } from "../../api/wellknown.js";
+import type { PersistentVolumeClaim } from "../../api/core/types.js";
 import {
   WorkQueue,
   createEventRecorder,
-  isNotFound,
   keyOf,
-  type Client,
-  type EventRecorder,
-  type Informer,
+  removeWhenAborted,
+  stopped,
+  type StartLoop,
 } from "../../client/index.js";
-import type { Log } from "../../support/log.js";
-import { runWorkers } from "../common/run.js";
+import type { LoopContext } from "../common/context.js";
+import { claimCapacity, claimRequest } from "../../api/storagerules/capacity.js";
+import { syncClaim } from "./sync.js";
+
+export { VolumeNotBoundError, externalExpandingMessage, syncClaim } from "./sync.js";
 
 /** Upstream's event source for this controller. */
 export const expandControllerComponent = "volume_expand";
-export const externalExpandingMessage = "waiting for an external controller to expand this PVC";
 
-export interface ExpandControllerOptions {
-  client: Client;
-  claims: Informer<PersistentVolumeClaim>;
+export interface ExpandContext extends LoopContext {
   /** Upstream's defaultWorkerCount. */
   workers?: number;
-  log: Log;
 }
 
-/** Thrown when the claim's volume does not point back at it; the key is retried with backoff, as upstream. */
-export class VolumeNotBoundError extends Error {
-  override name = "VolumeNotBoundError";
-}
-
-export function startExpandController(options: ExpandControllerOptions, signal: AbortSignal): Promise<void> {
-  const { client, claims, log } = options;
+export const startExpandController: StartLoop<ExpandContext> = async (ctx, signal) => {
+  const { client, informers, log } = ctx;
+  const claims = informers.persistentVolumeClaims;
   const recorder = createEventRecorder(client.events, { component: expandControllerComponent, log });
   const queue = new WorkQueue<string>({ name: "volume_expand", log });
   // enqueuePVC: only bound claims can be resized.
   const enqueue = (claim: PersistentVolumeClaim) => {
     if (claim.status?.phase === "Bound") queue.add(keyOf(claim));
   };
-  const off = claims.addHandlers({
-    add: enqueue,
-    update(old, claim) {
-      // A grown request needs expanding; a grown capacity means an expansion just finished (upstream drops the PV's
-      // pre-resize annotation then; the sync below finds request <= capacity and returns).
-      if (claimRequest(claim).cmp(claimRequest(old)) > 0 || claimCapacity(claim).cmp(claimCapacity(old)) > 0)
-        enqueue(claim);
-    },
-    delete: enqueue,
-  });
-  signal.addEventListener("abort", off, { once: true });
-  const workers = runWorkers(
-    queue,
-    signal,
-    options.workers ?? 10,
-    (key) => syncClaim(client, claims, recorder, key),
-    log,
-  );
-  return workers.then(() => recorder.flush());
-}
-
-/** upstream syncHandler: one look at one claim. */
-export async function syncClaim(
-  client: Client,
-  claims: Informer<PersistentVolumeClaim>,
-  recorder: EventRecorder,
-  key: string,
-): Promise<void> {
-  const claim = claims.get(key);
-  if (!claim) return;
-  // Upstream reads the PV before comparing sizes; comparing first saves a GET per bound claim on every start (the
-  // add handler queues them all) and changes nothing a user sees: without a grown request nothing is said either way.
-  if (claimRequest(claim).cmp(claimCapacity(claim)) <= 0) return;
-  // Upstream reads the PV from the apiserver, not a cache: a PV just bound must not look unbound.
-  let volume: PersistentVolume;
-  try {
-    volume = await client.persistentVolumes.get(claim.spec.volumeName ?? "");
-  } catch (err) {
-    if (isNotFound(err) || !claim.spec.volumeName) {
-      throw new VolumeNotBoundError(`failed to get PV "${claim.spec.volumeName ?? ""}": ${(err as Error).message}`);
-    }
-    throw err;
-  }
-  const ref = volume.spec.claimRef;
-  if (!ref || ref.namespace !== claim.metadata.namespace || ref.uid !== claim.metadata.uid) {
-    throw new VolumeNotBoundError(`persistent Volume is not bound to PVC being updated : ${key}`);
-  }
-  // No in-tree plugin here can expand a volume (upstream's remaining ones are Portworx and FC), so every volume —
-  // CSI or in-tree (hostPath, local, nfs, …) — is left to an external controller. For CSI that is the csi-resizer of
-  // the PV's driver; an in-tree volume simply stays at its size, as upstream. The event is Normal: since
-  // kubernetes#124317 a volume that matches no expandable plugin is not an error (older releases said Warning).
-  recorder.event(claim, "Normal", EventExternalExpanding, externalExpandingMessage);
-}
+  removeWhenAborted(signal, [
+    claims.addHandlers({
+      add: enqueue,
+      update(old, claim) {
+        // A grown request needs expanding; a grown capacity means an expansion just finished (upstream drops the
+        // PV's pre-resize annotation then; the sync finds request <= capacity and returns).
+        if (claimRequest(claim).cmp(claimRequest(old)) > 0 || claimCapacity(claim).cmp(claimCapacity(old)) > 0)
+          enqueue(claim);
+      },
+      delete: enqueue,
+    }),
+  ]);
+  informers.start(signal);
+  if (!(await informers.waitForSync(signal))) return stopped;
+  const sync = { client, claims, recorder };
+  const workers = queue.work(signal, (key) => syncClaim(sync, key), ctx.workers ?? 10);
+  return { done: workers.then(() => recorder.flush()) };
+};

@@ -2,15 +2,11 @@
 // --cascade=orphan leaves the pods and claims without their owner reference; --cascade=foreground removes pods and
 // claims before the set itself; a set's claims under whenDeleted: Delete go with it.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import type { StatefulSet } from "../../api/apps/types.js";
 import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
-import { eventually, startStowage, type Stowage } from "../../e2e/stowage.js";
-import { unmountUnder } from "../../e2e/mounts.js";
-import { defaultUpComponents } from "../../e2e/parts.js";
+import { eventually, type Stowage } from "../../e2e/stowage.js";
+import { startUpWorld } from "../../e2e/upworld.js";
 
 const set = (name: string) => `
 apiVersion: apps/v1
@@ -59,15 +55,7 @@ async function bothRunning(s: Stowage, app: string): Promise<void> {
 
 test("garbage collection of a StatefulSet's pods and claims: orphan keeps them ownerless, foreground deletes them before the set", async (t) => {
   assert.equal(process.getuid?.(), 0, "this test needs root for real bind mounts");
-  const dataDir = await mkdtemp(join(tmpdir(), "stowage-gc-"));
-  const started: Stowage[] = [];
-  t.after(async () => {
-    for (const stowage of started) await stowage.stop();
-    await unmountUnder(dataDir);
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  const s = await startStowage(t, { dataDir, components: defaultUpComponents() });
-  started.push(s);
+  const { s } = await startUpWorld(t, "stowage-gc-");
   for (const name of ["kept", "gone"]) {
     const applied = await s.kubectlResult(["apply", "-f", "-"], { input: set(name) });
     assert.equal(applied.code, 0, applied.stderr);

@@ -3,11 +3,10 @@
 // object and enqueue keys; workers run syncClaim/syncVolume; a periodic resync (upstream: 15 s) revisits
 // everything so nothing depends on an event arriving.
 import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
-import type { Client, EventRecorder, InformerFactory } from "../../client/index.js";
-import { WorkQueue, isNotFound, keyOf } from "../../client/index.js";
+import type { Client, EventRecorder, StartLoop } from "../../client/index.js";
+import { WorkQueue, every, isNotFound, keyOf, removeWhenAborted, stopped } from "../../client/index.js";
+import type { LoopContext } from "../common/context.js";
 import { podClaimIndex, ensurePodClaimIndex } from "../common/podindex.js";
-import type { Log } from "../../support/log.js";
-import { every, runWorkers } from "../common/run.js";
 import { syncClaim, syncVolume } from "./binder.js";
 import type { BinderApi, BinderContext } from "./context.js";
 import { ObjectCache } from "./cache.js";
@@ -17,16 +16,13 @@ import { AnnBindCompleted } from "../../api/wellknown.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export interface BinderOptions {
-  client: Client;
-  informers: InformerFactory;
+export interface BinderOptions extends LoopContext {
   recorder: EventRecorder;
   /** Concurrent syncs per queue (upstream runs one of each; ours may overlap: the index holds in-flight bindings). */
   workers?: number;
   resyncPeriodMs?: number;
   hostPathReclaimRoots?: string[];
   bindDelayedWithSelectedNode?: boolean;
-  log: Log;
 }
 
 async function orUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
@@ -56,7 +52,7 @@ export function binderApi(client: Client): BinderApi {
 }
 
 /** Starts the binder; resolves when its informers have synced and workers run. Stops when the signal aborts. */
-export async function startPVBinder(options: BinderOptions, signal: AbortSignal): Promise<{ done: Promise<void> }> {
+export const startPVBinder: StartLoop<BinderOptions> = async (options, signal) => {
   const { informers, log } = options;
   const claimQueue = new WorkQueue<string>({ name: "claims", log });
   const volumeQueue = new WorkQueue<string>({ name: "volumes", log });
@@ -100,7 +96,7 @@ export async function startPVBinder(options: BinderOptions, signal: AbortSignal)
     volumeQueue.add(keyOf(volume));
     if (!volume.spec.claimRef && volume.status?.phase === "Available") wakeUnboundClaims();
   };
-  const offs = [
+  removeWhenAborted(signal, [
     informers.persistentVolumes.addHandlers({
       add: onVolume,
       update: (_old, volume) => onVolume(volume),
@@ -130,25 +126,23 @@ export async function startPVBinder(options: BinderOptions, signal: AbortSignal)
     }),
     // A new (default) class can unblock claims: the retroactive default class and class-bound binding.
     classes.onChange(wakeUnboundClaims),
-  ];
-  signal.addEventListener("abort", () => offs.forEach((off) => off()), { once: true });
+  ]);
 
   informers.start(signal);
-  if (!(await informers.waitForSync(signal))) return { done: Promise.resolve() };
+  if (!(await informers.waitForSync(signal))) return stopped;
 
   every(options.resyncPeriodMs ?? 15_000, signal, () => {
     for (const claim of claims.list()) claimQueue.add(claimKey(claim));
     for (const volume of volumes.list()) volumeQueue.add(volume.metadata.name ?? "");
   });
   const workers = options.workers ?? 16;
-  const volumeWorkers = runWorkers(volumeQueue, signal, workers, (name) => syncVolume(ctx, name), log);
+  const volumeWorkers = volumeQueue.work(signal, (name) => syncVolume(ctx, name), workers);
   // Volumes first: new volumes are Pending until their first sync makes them Available, so a claim synced
   // before that would find nothing and record a needless FailedBinding. Wait (briefly) for that first pass.
   const deadline = Date.now() + 10_000;
   while (volumeQueue.len() > 0 && Date.now() < deadline && !signal.aborted) await sleep(20);
-  const done = Promise.all([
-    runWorkers(claimQueue, signal, workers, (key) => syncClaim(ctx, key), log),
-    volumeWorkers,
-  ]).then(() => undefined);
+  const done = Promise.all([claimQueue.work(signal, (key) => syncClaim(ctx, key), workers), volumeWorkers]).then(
+    () => undefined,
+  );
   return { done };
-}
+};

@@ -56,11 +56,11 @@ test("Retain keeps content and driver snapshot; no default class is an error; a 
   t.after(() => csi.close());
   const client = createClient(inProcessTransport(s.handler));
   const abort = new AbortController();
-  const controller = await startSnapshotController({ client, signal: abort.signal, log: () => undefined });
+  const controller = await startSnapshotController({ client, log: () => undefined }, abort.signal);
   const sidecar = await startSnapshotter({ client, csi, signal: abort.signal, log: () => undefined });
   t.after(async () => {
     abort.abort();
-    await controller.stop();
+    await controller.done;
     await sidecar.stop();
   });
   await boundClaim(client, csi, "data");

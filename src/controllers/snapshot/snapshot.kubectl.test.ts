@@ -3,15 +3,14 @@
 // new claim and clone the claim: each new claim, mounted by a pod, holds exactly the files of its moment. Deleting
 // the snapshot (policy Delete) removes its content and the driver's snapshot.
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "../../api/snapshot/types.js";
-import { CsiClient, defaultUpComponents, nodeName } from "../../e2e/parts.js";
-import { eventually, startStowage, type Stowage } from "../../e2e/stowage.js";
-import { unmountUnder } from "../../e2e/mounts.js";
+import { CsiClient, nodeName } from "../../e2e/parts.js";
+import { eventually, type Stowage } from "../../e2e/stowage.js";
+import { startUpWorld } from "../../e2e/upworld.js";
 
 const claim = (name: string, dataSource = "") => `
 apiVersion: v1
@@ -78,15 +77,7 @@ async function files(dir: string): Promise<Record<string, string>> {
 
 test("snapshot a mounted claim, restore it and clone the claim: each new claim has exactly the files of its moment; deleting the snapshot removes it in the driver", async (t) => {
   assert.equal(process.getuid?.(), 0, "this test needs root for real bind mounts");
-  const dataDir = await mkdtemp(join(tmpdir(), "stowage-snapshot-"));
-  const started: Stowage[] = [];
-  t.after(async () => {
-    for (const s of started) await s.stop();
-    await unmountUnder(dataDir);
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  const s = await startStowage(t, { dataDir, components: defaultUpComponents() });
-  started.push(s);
+  const { s, dataDir } = await startUpWorld(t, "stowage-snapshot-");
   assert.match(s.running.said.join("\n"), /created VolumeSnapshotClass standard-snapshots \(default\)/);
   assert.match(
     await s.kubectl("get", "volumesnapshotclass"),

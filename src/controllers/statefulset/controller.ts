@@ -6,59 +6,19 @@
 // updates, revisionHistoryLimit, and status.
 // Not supported: rollingUpdate.maxUnavailable (dropped by the apiserver as upstream does while its feature gate is
 // off), adoption of orphan pods and revisions, minReadySeconds, updating a live pod's identity or storage in place.
-import type { ControllerRevision, StatefulSet, StatefulSetStatus } from "../../api/apps/types.js";
-import { deepEqual } from "../../api/validation/meta.js";
-import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
+// This file is the wiring; the sync is in sync.ts.
 import type { KubeObject } from "../../api/meta.js";
-import {
-  EventFailedCreate,
-  EventFailedDelete,
-  EventSuccessfulCreate,
-  EventSuccessfulDelete,
-} from "../../api/wellknown.js";
-import type { Client, EventRecorder, Informer } from "../../client/index.js";
-import { isAlreadyExists, isNotFound, keyOf, WorkQueue } from "../../client/index.js";
-import type { Log } from "../../support/log.js";
-import { every, runWorkers } from "../common/run.js";
-import {
-  claimName,
-  claimOwnerReferences,
-  isControlledBy,
-  newClaim,
-  newPod,
-  ordinalOf,
-  podName,
-  startOrdinal,
-} from "./identity.js";
-import type { History } from "./history.js";
-import { setRevisions, truncateHistory } from "./history.js";
-import type { PodState } from "./ordering.js";
-import { decide, readyForUpdate, rollingUpdateStep } from "./ordering.js";
-import { applyRevision, podRevision } from "./revision.js";
+import type { StartLoop } from "../../client/index.js";
+import { WorkQueue, createEventRecorder, every, keyOf, removeWhenAborted, stopped } from "../../client/index.js";
+import type { LoopContext } from "../common/context.js";
+import { controllerRevisionResource } from "./revision.js";
+import { syncStatefulSet } from "./sync.js";
 
-export interface StatefulSetControllerOptions {
-  client: Client;
-  statefulSets: Informer<StatefulSet>;
-  pods: Informer<Pod>;
-  claims: Informer<PersistentVolumeClaim>;
-  revisions: Informer<ControllerRevision>;
-  recorder: EventRecorder;
+export { isRunningAndReady, podState, syncStatefulSet } from "./sync.js";
+
+export interface StatefulSetContext extends LoopContext {
   workers?: number;
   resyncPeriodMs?: number;
-  log: Log;
-}
-
-export function isRunningAndReady(pod: Pod): boolean {
-  return (
-    pod.status?.phase === "Running" &&
-    (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")
-  );
-}
-
-export function podState(pod: Pod): Exclude<PodState, "Missing"> {
-  if (pod.metadata.deletionTimestamp) return "Terminating";
-  if (pod.status?.phase === "Failed") return "Failed";
-  return isRunningAndReady(pod) ? "RunningReady" : "Pending";
 }
 
 /** The set a pod (or revision) belongs to, from its controller reference. */
@@ -67,15 +27,17 @@ function ownerSetKey(pod: KubeObject): string | undefined {
   return ref ? `${pod.metadata.namespace ?? ""}/${ref.name}` : undefined;
 }
 
-export function startStatefulSetController(options: StatefulSetControllerOptions, signal: AbortSignal): Promise<void> {
-  const { client, statefulSets, pods, claims, revisions, recorder, log } = options;
-  const history: History = { client, revisions };
+export const startStatefulSetController: StartLoop<StatefulSetContext> = async (ctx, signal) => {
+  const { client, informers, log } = ctx;
+  const { statefulSets, pods, persistentVolumeClaims: claims } = informers;
+  const revisions = informers.informerFor(client.resource(controllerRevisionResource));
+  const recorder = createEventRecorder(client.events, { component: "statefulset-controller", log });
   const queue = new WorkQueue<string>({ name: "statefulset", log });
   const enqueuePod = (pod: KubeObject) => {
     const key = ownerSetKey(pod);
     if (key) queue.add(key);
   };
-  const offs = [
+  removeWhenAborted(signal, [
     statefulSets.onChange((set) => queue.add(keyOf(set))),
     pods.onChange(enqueuePod),
     pods.onDelete(enqueuePod),
@@ -87,219 +49,13 @@ export function startStatefulSetController(options: StatefulSetControllerOptions
     // A revision written, renumbered or pruned (by us or by hand) changes what the set's sync decides.
     revisions.onChange(enqueuePod),
     revisions.onDelete(enqueuePod),
-  ];
-  signal.addEventListener("abort", () => offs.forEach((off) => off()), { once: true });
-  every(options.resyncPeriodMs ?? 0, signal, () => statefulSets.keys().forEach((key) => queue.add(key)));
+  ]);
+  every(ctx.resyncPeriodMs ?? 0, signal, () => statefulSets.keys().forEach((key) => queue.add(key)));
 
-  const claimOf = (namespace: string, name: string) => claims.get(`${namespace}/${name}`);
-
-  /** Creates the pod's missing claims (upstream createPersistentVolumeClaims): claims first, then the pod. */
-  async function ensureClaims(set: StatefulSet, ordinal: number): Promise<void> {
-    const namespace = set.metadata.namespace ?? "";
-    const templates = set.spec.volumeClaimTemplates ?? [];
-    for (let i = 0; i < templates.length; i++) {
-      const name = claimName(set, templates[i]?.metadata.name ?? "", ordinal);
-      const existing = claimOf(namespace, name);
-      if (existing) {
-        // A claim still being deleted (e.g. scaled away with whenScaled=Delete) cannot be reused: wait it out.
-        if (existing.metadata.deletionTimestamp)
-          throw new Error(`claim ${name} is being deleted; pod ${podName(set, ordinal)} waits`);
-        continue;
-      }
-      const claim = newClaim(set, i, ordinal);
-      claim.metadata.ownerReferences = claimOwnerReferences(claim, set, undefined, false);
-      try {
-        await client.persistentVolumeClaims.create(claim);
-        recorder.event(
-          set,
-          "Normal",
-          EventSuccessfulCreate,
-          `create Claim ${name} Pod ${podName(set, ordinal)} in StatefulSet ${set.metadata.name} success`,
-        );
-      } catch (err) {
-        if (isAlreadyExists(err)) continue; // the cache lags our own create
-        recorder.event(
-          set,
-          "Warning",
-          EventFailedCreate,
-          `create Claim ${name} for Pod ${podName(set, ordinal)} in StatefulSet ${set.metadata.name} failed error: ${String(err instanceof Error ? err.message : err)}`,
-        );
-        throw err;
-      }
-    }
-  }
-
-  /** Brings each claim's owner references in line with the retention policy (before any pod is deleted). */
-  async function updateClaimOwners(set: StatefulSet, pod: Pod, scaledAway: boolean, ordinal: number) {
-    const namespace = set.metadata.namespace ?? "";
-    for (const template of set.spec.volumeClaimTemplates ?? []) {
-      const claim = claimOf(namespace, claimName(set, template.metadata.name ?? "", ordinal));
-      if (!claim || claim.metadata.deletionTimestamp) continue;
-      const refs = claimOwnerReferences(claim, set, pod, scaledAway);
-      if (!refs) continue;
-      const next = structuredClone(claim) as PersistentVolumeClaim;
-      next.metadata.ownerReferences = refs;
-      await client.persistentVolumeClaims.update(next);
-    }
-  }
-
-  async function createPod(set: StatefulSet, ordinal: number, pod: Pod): Promise<void> {
-    await ensureClaims(set, ordinal);
-    try {
-      await client.pods.create(pod);
-      recorder.event(
-        set,
-        "Normal",
-        EventSuccessfulCreate,
-        `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`,
-      );
-    } catch (err) {
-      if (isAlreadyExists(err)) return;
-      recorder.event(
-        set,
-        "Warning",
-        EventFailedCreate,
-        `create Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${String(err instanceof Error ? err.message : err)}`,
-      );
-      throw err;
-    }
-  }
-
-  async function deletePod(set: StatefulSet, pod: Pod): Promise<void> {
-    try {
-      await client.pods.delete(pod.metadata.namespace ?? "", pod.metadata.name ?? "", {
-        preconditions: { uid: pod.metadata.uid },
-      });
-      recorder.event(
-        set,
-        "Normal",
-        EventSuccessfulDelete,
-        `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} successful`,
-      );
-    } catch (err) {
-      if (isNotFound(err)) return;
-      recorder.event(
-        set,
-        "Warning",
-        EventFailedDelete,
-        `delete Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${String(err instanceof Error ? err.message : err)}`,
-      );
-      throw err;
-    }
-  }
-
-  /** upstream updateStatefulSetStatus with computeReplicaStatus and completeRollingUpdate. */
-  async function updateStatus(
-    set: StatefulSet,
-    owned: Pod[],
-    current: ControllerRevision,
-    update: ControllerRevision,
-    collisionCount: number,
-  ): Promise<void> {
-    const counted = owned.filter((pod) => !pod.metadata.deletionTimestamp);
-    const ready = owned.filter(isRunningAndReady).length;
-    const status: StatefulSetStatus = {
-      ...set.status,
-      observedGeneration: set.metadata.generation,
-      replicas: owned.length,
-      readyReplicas: ready,
-      currentReplicas: counted.filter((pod) => podRevision(pod) === current.metadata.name).length,
-      updatedReplicas: counted.filter((pod) => podRevision(pod) === update.metadata.name).length,
-      availableReplicas: ready,
-      currentRevision: current.metadata.name,
-      updateRevision: update.metadata.name,
-      collisionCount,
-    };
-    // A rolling update is complete when every wanted pod is updated and ready: the update revision becomes
-    // current. As upstream, OnDelete never completes one (currentRevision stays where it was).
-    const wanted = set.spec.replicas ?? 1;
-    if (
-      set.spec.updateStrategy?.type !== "OnDelete" &&
-      status.updatedReplicas === wanted &&
-      status.readyReplicas === wanted &&
-      status.replicas === wanted
-    ) {
-      status.currentReplicas = status.updatedReplicas;
-      status.currentRevision = status.updateRevision;
-    }
-    if (set.status && deepEqual(status, set.status)) return;
-    const next = structuredClone(set) as StatefulSet;
-    next.status = status;
-    try {
-      await client.statefulSets.updateStatus(next);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
-  /**
-   * upstream newVersionedStatefulSetPod: below the partition a pod is made at the current revision (so a
-   * partitioned rollout does not creep down through recreated pods); otherwise at the update revision.
-   */
-  function versionedPod(
-    set: StatefulSet,
-    ordinal: number,
-    current: ControllerRevision,
-    update: ControllerRevision,
-  ): Pod {
-    const strategy = set.spec.updateStrategy;
-    const start = startOrdinal(set);
-    const belowPartition =
-      strategy?.type !== "OnDelete" &&
-      (strategy?.rollingUpdate
-        ? ordinal < start + (strategy.rollingUpdate.partition ?? 0)
-        : ordinal < start + (set.status?.currentReplicas ?? 0));
-    if (belowPartition) return newPod(applyRevision(set, current), ordinal, current.metadata.name);
-    return newPod(applyRevision(set, update), ordinal, update.metadata.name);
-  }
-
-  async function sync(key: string): Promise<void> {
-    const set = statefulSets.get(key);
-    if (!set || set.metadata.deletionTimestamp) return; // the garbage collector removes its pods
-    const namespace = set.metadata.namespace ?? "";
-    const owned = pods
-      .list({ namespace })
-      .filter((pod) => isControlledBy(pod, set) && ordinalOf(set, pod) !== undefined);
-    const byOrdinal = new Map<number, Pod>();
-    for (const pod of owned) byOrdinal.set(ordinalOf(set, pod) ?? -1, pod);
-    const start = startOrdinal(set);
-    const replicas = set.spec.replicas ?? 1;
-    const inRange = (ordinal: number) => ordinal >= start && ordinal < start + replicas;
-
-    // Owner references first: a condemned pod's claims must point at it before it is deleted (whenScaled).
-    for (const [ordinal, pod] of byOrdinal) {
-      if (!pod.metadata.deletionTimestamp) await updateClaimOwners(set, pod, !inRange(ordinal), ordinal);
-    }
-
-    const { sorted, current, update, collisionCount } = await setRevisions(history, set);
-
-    const states = new Map([...byOrdinal].map(([ordinal, pod]) => [ordinal, podState(pod)]));
-    const policy = set.spec.podManagementPolicy ?? "OrderedReady";
-    const decision = decide(policy, start, replicas, states);
-    for (const ordinal of decision.delete) {
-      const pod = byOrdinal.get(ordinal);
-      if (pod) await deletePod(set, pod);
-    }
-    for (const ordinal of decision.create) await createPod(set, ordinal, versionedPod(set, ordinal, current, update));
-    // OnDelete stops here: a pod takes the update revision only when someone deletes it.
-    const strategy = set.spec.updateStrategy;
-    const settled = decision.create.length === 0 && decision.delete.length === 0;
-    if (settled && strategy?.type !== "OnDelete" && readyForUpdate(policy, start, replicas, states)) {
-      const updating = new Map(
-        [...byOrdinal].map(([ordinal, pod]) => [
-          ordinal,
-          { state: podState(pod), updated: podRevision(pod) === update.metadata.name },
-        ]),
-      );
-      const step = rollingUpdateStep(start, replicas, strategy?.rollingUpdate?.partition ?? 0, updating);
-      const pod = step.delete === undefined ? undefined : byOrdinal.get(step.delete);
-      if (pod) await deletePod(set, pod);
-    }
-    await updateStatus(set, owned, current, update, collisionCount);
-    // Revisions a pod still runs are live and kept, whatever the limit.
-    const live = new Set([current.metadata.name ?? "", update.metadata.name ?? "", ...owned.map(podRevision)]);
-    await truncateHistory(history, set, sorted, live);
-  }
-
-  return runWorkers(queue, signal, options.workers ?? 2, sync, log);
-}
+  // Act only on a full picture.
+  informers.start(signal);
+  if (!(await informers.waitForSync(signal))) return stopped;
+  const sync = { client, statefulSets, pods, claims, revisions, recorder };
+  const workers = queue.work(signal, (key) => syncStatefulSet(sync, key), ctx.workers ?? 2);
+  return { done: workers.then(() => recorder.flush()) };
+};

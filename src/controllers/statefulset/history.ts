@@ -2,7 +2,7 @@
 // truncateHistory): find or write the update revision, find the current one, and prune old ones. The decisions are
 // in revision.ts; this file only talks to the apiserver.
 import type { ControllerRevision, StatefulSet } from "../../api/apps/types.js";
-import type { Client, Informer, NamespacedResourceClient } from "../../client/index.js";
+import type { Client, Lister, NamespacedResourceClient } from "../../client/index.js";
 import { isAlreadyExists, isNotFound } from "../../client/index.js";
 import { isControlledBy } from "./identity.js";
 import {
@@ -17,7 +17,7 @@ import {
 
 export interface History {
   client: Client;
-  revisions: Informer<ControllerRevision>;
+  revisions: Lister<ControllerRevision>;
 }
 
 export interface SetRevisions {

@@ -6,7 +6,15 @@ import { test } from "node:test";
 import type { ControllerRevision } from "../../api/apps/types.js";
 import type { Pod } from "../../api/core/types.js";
 import { eventually } from "../../e2e/stowage.js";
-import { allRunning, getJson, mysqlManifest, revisionOf, setWhere, startWorld } from "../../e2e/statefulset.js";
+import {
+  allRunning,
+  getJson,
+  mysqlManifest,
+  revisionOf,
+  setWhere,
+  startWorld,
+  patchMysql,
+} from "../../e2e/statefulset.js";
 
 const names = ["mysql-0", "mysql-1", "mysql-2"];
 const image = (pod: Pod | undefined) => pod?.spec.containers[0]?.image;
@@ -18,12 +26,8 @@ test("partition 2 updates only mysql-2; lowering it to 0 finishes the rollout", 
   const first = await setWhere(s, (x) => x.status?.readyReplicas === 3);
   const revision1 = first.status?.currentRevision ?? "";
 
-  await s.kubectl(
-    "patch",
-    "statefulset",
-    "mysql",
-    "--type=merge",
-    "-p",
+  await patchMysql(
+    s,
     '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":2}},"template":{"spec":{"containers":[{"name":"mysql","image":"mysql:8.4"}]}}}}',
   );
   const rollout = await s.kubectlResult(["rollout", "status", "statefulset/mysql", "--timeout=60s"]);
@@ -55,14 +59,7 @@ test("partition 2 updates only mysql-2; lowering it to 0 finishes the rollout", 
 
   // Partition 0: the rest follow, highest first, and the update revision becomes current; with
   // revisionHistoryLimit 0 the old revision goes once no pod runs it.
-  await s.kubectl(
-    "patch",
-    "statefulset",
-    "mysql",
-    "--type=merge",
-    "-p",
-    '{"spec":{"revisionHistoryLimit":0,"updateStrategy":{"rollingUpdate":{"partition":0}}}}',
-  );
+  await patchMysql(s, '{"spec":{"revisionHistoryLimit":0,"updateStrategy":{"rollingUpdate":{"partition":0}}}}');
   const done = await s.kubectlResult(["rollout", "status", "statefulset/mysql", "--timeout=90s"]);
   assert.equal(done.code, 0, done.stderr);
   await setWhere(s, (x) => x.status?.currentRevision === revision2 && x.status.currentReplicas === 3, 60_000);
@@ -81,14 +78,7 @@ test("OnDelete updates nothing until a pod is deleted; rollout status refuses it
   const first = await setWhere(s, (x) => x.status?.readyReplicas === 3);
   const revision1 = first.status?.currentRevision ?? "";
 
-  await s.kubectl(
-    "patch",
-    "statefulset",
-    "mysql",
-    "--type=merge",
-    "-p",
-    '{"spec":{"updateStrategy":{"type":"OnDelete","rollingUpdate":null}}}',
-  );
+  await patchMysql(s, '{"spec":{"updateStrategy":{"type":"OnDelete","rollingUpdate":null}}}');
   await s.kubectl("set", "image", "statefulset/mysql", "mysql=mysql:8.4");
   // Once the controller has observed the new template (status names the new update revision), it has decided.
   const observed = await setWhere(

@@ -17,6 +17,7 @@ import {
   revisionOf,
   setWhere,
   startWorld,
+  patchMysql,
 } from "../../e2e/statefulset.js";
 
 const names = ["mysql-0", "mysql-1", "mysql-2"];
@@ -130,14 +131,7 @@ test("deleting the set deletes its ControllerRevisions with it", async (t) => {
   const applied = await s.kubectlResult(["apply", "-f", "-"], { input: manifest });
   assert.equal(applied.code, 0, applied.stderr);
   await allRunning(s, ["mysql-0"]);
-  await s.kubectl(
-    "patch",
-    "statefulset",
-    "mysql",
-    "--type=merge",
-    "-p",
-    '{"spec":{"template":{"metadata":{"annotations":{"x":"1"}}}}}',
-  );
+  await patchMysql(s, '{"spec":{"template":{"metadata":{"annotations":{"x":"1"}}}}}');
   await eventually(async () => {
     const list = await getJson<{ items: ControllerRevision[] }>(s, "controllerrevisions");
     return list.items.length === 2 ? true : undefined;

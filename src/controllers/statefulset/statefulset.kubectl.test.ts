@@ -4,15 +4,14 @@
 // collector); deleting the set removes its pods.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { StatefulSet } from "../../api/apps/types.js";
 import type { PersistentVolumeClaim, Pod } from "../../api/core/types.js";
-import { defaultUpComponents, nodeName } from "../../e2e/parts.js";
-import { eventually, startStowage, type Stowage } from "../../e2e/stowage.js";
-import { unmountUnder } from "../../e2e/mounts.js";
+import { nodeName } from "../../e2e/parts.js";
+import { eventually, type Stowage } from "../../e2e/stowage.js";
+import { startWorld, patchMysql } from "../../e2e/statefulset.js";
 
 const manifest = join(import.meta.dirname, "testdata", "mysql.yaml");
 
@@ -49,15 +48,7 @@ async function allRunning(s: Stowage, names: string[]): Promise<Pod[]> {
 
 test("StatefulSet mysql: each pod mounts its own claim, a deleted pod returns with its claim and data, scale-down keeps or deletes claims by policy", async (t) => {
   assert.equal(process.getuid?.(), 0, "this test needs root for real bind mounts");
-  const dataDir = await mkdtemp(join(tmpdir(), "stowage-statefulset-"));
-  const started: Stowage[] = [];
-  t.after(async () => {
-    for (const stowage of started) await stowage.stop();
-    await unmountUnder(dataDir);
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  const s = await startStowage(t, { dataDir, components: defaultUpComponents() });
-  started.push(s);
+  const { s, dataDir } = await startWorld(t);
 
   const applied = await s.kubectlResult(["apply", "-f", manifest]);
   assert.equal(applied.code, 0, applied.stderr);
@@ -126,12 +117,8 @@ test("StatefulSet mysql: each pod mounts its own claim, a deleted pod returns wi
   );
 
   // whenScaled: Delete: back to 3 (reusing the kept claims), then to 1: the scaled-away claims are deleted.
-  await s.kubectl(
-    "patch",
-    "statefulset",
-    "mysql",
-    "--type=merge",
-    "-p",
+  await patchMysql(
+    s,
     '{"spec":{"replicas":3,"persistentVolumeClaimRetentionPolicy":{"whenScaled":"Delete","whenDeleted":"Retain"}}}',
   );
   await allRunning(s, ["mysql-0", "mysql-1", "mysql-2"]);

@@ -7,7 +7,8 @@ import { mkdir, readdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { EventFailedMapVolume, EventFailedMountVolume } from "../../api/wellknown.js";
 import type { Pod } from "../../api/core/types.js";
-import { csiUniqueVolumeName, pluginNames, volDataFile } from "../paths.js";
+import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
+import { pluginNames, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import { describeCause, setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
 import { publishBlockVolume, stageBlockVolume, unpublishBlockVolume, unstageBlockVolume } from "./csiblock.js";
@@ -139,7 +140,7 @@ export async function unstageVolume(ctx: PluginContext, device: StagedDevice): P
 function publishedFrom(mounted: MountedVolume): StagedDevice | undefined {
   if (!mounted.csi?.stagingPath) return undefined;
   return {
-    uniqueName: csiUniqueVolumeName(mounted.csi.driverName, mounted.csi.volumeHandle),
+    uniqueName: uniqueVolumeName(mounted.csi.driverName, mounted.csi.volumeHandle),
     plugin: pluginNames.csi,
     driver: mounted.csi.driverName,
     volumeHandle: mounted.csi.volumeHandle,

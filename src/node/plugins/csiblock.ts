@@ -7,7 +7,8 @@
 import { lstat, mkdir, readdir, readlink, rm, rmdir, symlink, unlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Pod } from "../../api/core/types.js";
-import { csiUniqueVolumeName, pluginNames, volDataFile } from "../paths.js";
+import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
+import { pluginNames, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import { describeCause, VolumeOperationError, type PluginContext } from "./context.js";
 import {
@@ -37,7 +38,7 @@ export async function stageBlockVolume(
   const { driver: driverName, volumeHandle } = volume.source;
   const stagingPath = ctx.paths.csiBlockStagingPath(volume.pvName);
   const device: StagedDevice = {
-    uniqueName: csiUniqueVolumeName(driverName, volumeHandle),
+    uniqueName: uniqueVolumeName(driverName, volumeHandle),
     plugin: pluginNames.csi,
     driver: driverName,
     volumeHandle,

@@ -5,7 +5,8 @@
 import { readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { NodePaths } from "../paths.js";
-import { csiUniqueVolumeName, csiVolumeDevicesDirName, dirEntries, pluginNames, volDataFile } from "../paths.js";
+import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
+import { csiVolumeDevicesDirName, dirEntries, pluginNames, volDataFile } from "../paths.js";
 import type { CsiVolumeData, MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import type { FoundVolume } from "./plugin.js";
 
@@ -57,7 +58,7 @@ export async function reconstructCsiDevices(
       if (!data) continue;
       const stagingPath = join(csiDir, driver, hash, "globalmount");
       devices.push({
-        uniqueName: csiUniqueVolumeName(data.driverName, data.volumeHandle),
+        uniqueName: uniqueVolumeName(data.driverName, data.volumeHandle),
         plugin: pluginNames.csi,
         driver: data.driverName,
         volumeHandle: data.volumeHandle,
@@ -125,7 +126,7 @@ async function reconstructBlockDevices(paths: NodePaths): Promise<StagedDevice[]
     const stagingPath = paths.csiBlockStagingPath(pvName);
     if (!data || !(await isDir(stagingPath))) continue;
     out.push({
-      uniqueName: csiUniqueVolumeName(data.driverName, data.volumeHandle),
+      uniqueName: uniqueVolumeName(data.driverName, data.volumeHandle),
       plugin: pluginNames.csi,
       driver: data.driverName,
       volumeHandle: data.volumeHandle,

@@ -1,12 +1,12 @@
 // What the csi plugin's filesystem mounter (csi.ts) and its raw block mapper (csiblock.ts) share
 // (pkg/volume/csi: csi_attacher.go, csi_client.go, csi_mounter.go): the volume's capability and contexts for the
 // driver, the attach wait, uncertain outcomes, NodeUnstageVolume. Both import it; it imports neither.
-import { createHash } from "node:crypto";
+import { attachmentName } from "../../api/storage/attachmentnames.js";
 import { rmdir } from "node:fs/promises";
 import type { Pod } from "../../api/core/types.js";
 import type { VolumeCapability } from "../../csi/generated/csi/v1/VolumeCapability.js";
 import type { RegisteredDriver } from "../csidrivers.js";
-import { csiUniqueVolumeName } from "../paths.js";
+import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
 import type { StagedDevice } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import {
@@ -20,10 +20,6 @@ import {
 
 export type CsiVolume = Extract<DesiredVolume, { kind: "csi" }>;
 
-/** The VolumeAttachment name the attach/detach controller and csi-attacher use (csi_attacher.go getAttachmentName). */
-export const attachmentName = (volumeHandle: string, driver: string, nodeName: string): string =>
-  `csi-${createHash("sha256").update(`${volumeHandle}${driver}${nodeName}`).digest("hex")}`;
-
 /** CSIDriver.spec.attachRequired, defaulting to true when the driver has no CSIDriver object (csi_plugin.go). */
 export function attachRequired(ctx: PluginContext, driver: string): boolean {
   return ctx.csiDrivers.get(driver)?.spec.attachRequired ?? true;
@@ -31,7 +27,7 @@ export function attachRequired(ctx: PluginContext, driver: string): boolean {
 
 /** The unique volume name (kubernetes.io/csi/<driver>^<handle>): the device staged once per node. */
 export const deviceOf = (volume: CsiVolume): string =>
-  csiUniqueVolumeName(volume.source.driver, volume.source.volumeHandle);
+  uniqueVolumeName(volume.source.driver, volume.source.volumeHandle);
 
 /** The registered driver, or `operation`'s failure worded as the kubelet's when it has no client for it. */
 function driverOf(ctx: PluginContext, volume: CsiVolume, operation: string, what: string): RegisteredDriver {

@@ -2,7 +2,7 @@
 // are set up and which CSI volumes are staged on this node. Filled by the reconciler as its steps succeed, and
 // at start reconstructed from the kubelet's directory layout and the kernel's mount table (reconstruct.ts), so a
 // restarted agent unmounts what no pod needs and never mounts anything twice. Below the plugins: they import it.
-import { csiUniqueVolumeName } from "../paths.js";
+import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
 
 export interface CsiVolumeData {
   driverName: string;
@@ -66,14 +66,13 @@ export class ActualState {
   /** The staged devices some pod volume still publishes (one pass over the volumes). */
   publishedDevices(): Set<string> {
     const out = new Set<string>();
-    for (const v of this.volumes.values())
-      if (v.csi) out.add(csiUniqueVolumeName(v.csi.driverName, v.csi.volumeHandle));
+    for (const v of this.volumes.values()) if (v.csi) out.add(uniqueVolumeName(v.csi.driverName, v.csi.volumeHandle));
     return out;
   }
   /** Whether any pod volume still publishes this staged device. */
   deviceInUse(uniqueName: string): boolean {
     for (const v of this.volumes.values()) {
-      if (v.csi && csiUniqueVolumeName(v.csi.driverName, v.csi.volumeHandle) === uniqueName) return true;
+      if (v.csi && uniqueVolumeName(v.csi.driverName, v.csi.volumeHandle) === uniqueName) return true;
     }
     return false;
   }

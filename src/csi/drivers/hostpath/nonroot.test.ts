@@ -26,7 +26,7 @@ test("run as an unprivileged user, the driver warns at startup and refuses NodeS
       process.execPath,
       "--import",
       "tsx",
-      fileURLToPath(new URL("./testing/run.ts", import.meta.url)),
+      fileURLToPath(new URL("./testing/run-driver.ts", import.meta.url)),
       paths.endpoint,
       "node-1",
       paths.stateDir,

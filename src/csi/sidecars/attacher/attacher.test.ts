@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { VolumeAttachment } from "../../../api/storage/types.js";
 import { eventually } from "../../../e2e/stowage.js";
-import { attachmentName, uniqueVolumeName } from "../../../e2e/parts.js";
+import { attachmentName, uniqueVolumeName } from "../../../api/storage/attachmentnames.js";
 import { driverName, startWorld } from "../../../e2e/attacher.js";
 
 test("a pod's block volume is attached to its node, refused on a second node, and detached once the pod is gone", async (t) => {

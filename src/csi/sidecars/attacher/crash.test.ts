@@ -15,7 +15,7 @@ test("attachers killed at random points during attach and detach leave every att
   const world = await startWorld(t);
   const { client } = world;
   const controller = new AbortController();
-  const adc = await startAttachDetachController({ client, signal: controller.signal, log: () => undefined });
+  const adc = await startAttachDetachController({ client, log: () => undefined }, controller.signal);
   t.after(async () => {
     controller.abort();
     await adc.done;

@@ -3,14 +3,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { eventually } from "../../../e2e/stowage.js";
-import { attachmentName, startAttachDetachController } from "../../../e2e/parts.js";
+import { attachmentName } from "../../../api/storage/attachmentnames.js";
+import { startAttachDetachController } from "../../../e2e/parts.js";
 import { driverName, startWorld } from "../../../e2e/attacher.js";
 
 test("a volume the driver refuses to attach shows attachError and FailedAttachVolume, then attaches once it can", async (t) => {
   const world = await startWorld(t);
   const { client } = world;
   const controller = new AbortController();
-  const adc = await startAttachDetachController({ client, signal: controller.signal, log: () => undefined });
+  const adc = await startAttachDetachController({ client, log: () => undefined }, controller.signal);
   t.after(async () => {
     controller.abort();
     await adc.done;

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { eventually } from "../../../e2e/stowage.js";
-import { attachmentName } from "../../../e2e/parts.js";
+import { attachmentName } from "../../../api/storage/attachmentnames.js";
 import { driverName, startWorld } from "../../../e2e/attacher.js";
 
 test("a volume unpublished behind the attacher's back is published again for its attached VolumeAttachment", async (t) => {

@@ -58,6 +58,9 @@ for (const hold of ["before-driver", "after-driver"] as HoldPoint[]) {
     assert.equal(midway.status?.allocatedResourceStatuses?.storage, "ControllerResizeInProgress");
     assert.equal((await world.driverCapacities()).get(handle), hold === "before-driver" ? 16 * MiB : 48 * MiB);
     await first.kill();
+    // The killed resizer's call is over only once the gate's server sees its socket close; opening before that
+    // would let the dead caller's call through to the driver.
+    await gate.waitForCancellations(1);
     gate.open();
 
     const second = startResizerProcess(t, gate.endpoint, world.stowage.kubeconfig);

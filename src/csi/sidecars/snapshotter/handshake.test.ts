@@ -44,12 +44,12 @@ async function startWorld(t: TestContext): Promise<World> {
   const viaGate = await CsiClient.connect(gate.endpoint);
   const abort = new AbortController();
   const sidecar = await startSnapshotter({ client, csi: viaGate, signal: abort.signal, log: () => undefined });
-  const controller = await startSnapshotController({ client, signal: abort.signal, log: () => undefined });
+  const controller = await startSnapshotController({ client, log: () => undefined }, abort.signal);
   t.after(async () => {
     gate.release();
     abort.abort();
     await sidecar.stop();
-    await controller.stop();
+    await controller.done;
     viaGate.close();
     await gate.stop();
     csi.close();

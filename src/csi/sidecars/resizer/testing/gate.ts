@@ -17,6 +17,8 @@ export interface ExpandGate {
   forwarded(): number;
   /** Resolves once `n` calls have arrived. */
   waitForArrivals(n: number): Promise<void>;
+  /** Resolves once `n` held calls saw their caller go away (a killed sidecar's socket closed). */
+  waitForCancellations(n: number): Promise<void>;
   /** From now on calls pass straight through; calls still held are let go (if their caller is still there). */
   open(): void;
   stop(): Promise<void>;
@@ -24,25 +26,37 @@ export interface ExpandGate {
 
 export async function startExpandGate(endpoint: string, driver: CsiClient, hold: HoldPoint): Promise<ExpandGate> {
   let arrived = 0;
+  let cancelled = 0;
   let forwarded = 0;
   let opened = false;
   let release: () => void = () => undefined;
   let released = new Promise<void>((resolve) => (release = resolve));
-  const waiters: { n: number; resolve: () => void }[] = [];
+  const waiters: { done: () => boolean; resolve: () => void }[] = [];
   const wake = () => {
     for (const w of waiters.splice(0))
-      if (arrived >= w.n) w.resolve();
+      if (w.done()) w.resolve();
       else waiters.push(w);
   };
+  const until = (done: () => boolean) =>
+    new Promise<void>((resolve) => {
+      waiters.push({ done, resolve });
+      wake();
+    });
   /** Waits for open(); a caller that goes away meanwhile (killed sidecar) gets CANCELLED, as gRPC would. */
   const held = async (signal: AbortSignal) => {
     if (opened) return;
     await Promise.race([
       released,
       new Promise<void>((_, reject) =>
-        signal.addEventListener("abort", () => reject(new CsiError(Code.CANCELLED, "caller went away")), {
-          once: true,
-        }),
+        signal.addEventListener(
+          "abort",
+          () => {
+            cancelled++;
+            wake();
+            reject(new CsiError(Code.CANCELLED, "caller went away"));
+          },
+          { once: true },
+        ),
       ),
     ]);
   };
@@ -70,11 +84,8 @@ export async function startExpandGate(endpoint: string, driver: CsiClient, hold:
     endpoint,
     arrived: () => arrived,
     forwarded: () => forwarded,
-    waitForArrivals: (n) =>
-      new Promise<void>((resolve) => {
-        waiters.push({ n, resolve });
-        wake();
-      }),
+    waitForArrivals: (n) => until(() => arrived >= n),
+    waitForCancellations: (n) => until(() => cancelled >= n),
     open() {
       opened = true;
       release();
