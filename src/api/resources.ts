@@ -4,6 +4,7 @@ import { statefulSets } from "./apps/statefulset.js";
 import { leases } from "./coordination/lease.js";
 import { configMaps } from "./core/configmap.js";
 import { secrets } from "./core/secret.js";
+import { serviceAccounts } from "./core/serviceaccount.js";
 import { events } from "./core/event.js";
 import { namespaces } from "./core/namespace.js";
 import { nodes } from "./core/node.js";
@@ -20,6 +21,7 @@ import { csiNodes } from "./storage/csinode.js";
 import { storageClasses } from "./storage/storageclass.js";
 import { csiStorageCapacities } from "./storage/csistoragecapacity.js";
 import { volumeAttachments } from "./storage/volumeattachment.js";
+import { clusterRoleBindings, clusterRoles, roleBindings, roles } from "./rbac/resources.js";
 
 // Each definition is typed for its own kind; the registry handles them as KubeObjects it has already parsed.
 const widen = <T extends KubeObject>(definition: ResourceDefinition<T>): ResourceDefinition =>
@@ -33,6 +35,7 @@ export const resources: ResourceDefinition[] = [
   widen(nodes),
   widen(configMaps),
   widen(secrets),
+  widen(serviceAccounts),
   widen(events),
   widen(storageClasses),
   widen(csiDrivers),
@@ -45,6 +48,10 @@ export const resources: ResourceDefinition[] = [
   widen(statefulSets),
   widen(controllerRevisions),
   widen(leases),
+  widen(roles),
+  widen(clusterRoles),
+  widen(roleBindings),
+  widen(clusterRoleBindings),
 ];
 
 const byPath = new Map(resources.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));

@@ -21,6 +21,13 @@ export const ageColumn: TableColumnDefinition = {
   description: creationTimestampDescription,
   priority: 0,
 };
+/** The server's default table (kinds with no printer upstream, e.g. Role): NAME and CREATED AT, RFC3339 in UTC. */
+export const createdAtColumn: TableColumnDefinition = {
+  name: "Created At",
+  type: "date",
+  description: creationTimestampDescription,
+  priority: 0,
+};
 /** A CRD's `type: date` column (the snapshot objects): the cell is still a rendered duration. */
 export const crdAgeColumn: TableColumnDefinition = { name: "Age", type: "date", description: "", priority: 0 };
 

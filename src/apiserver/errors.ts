@@ -12,6 +12,7 @@ export type StatusReason =
   | "Expired"
   | "Invalid"
   | "BadRequest"
+  | "Unauthorized"
   | "Forbidden"
   | "MethodNotAllowed"
   | "NotAcceptable"

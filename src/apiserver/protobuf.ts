@@ -1,5 +1,6 @@
 // The few Kubernetes protobuf bodies the real kubectl sends: its typed clients (kubectl create namespace,
-// create configmap, create secret) POST "application/vnd.kubernetes.protobuf". We read those kinds' fields
+// create configmap, create secret, create role/clusterrole/rolebinding/clusterrolebinding) POST
+// "application/vnd.kubernetes.protobuf". We read those kinds' fields
 // (numbers from upstream's generated.proto) into the same JSON object a JSON body gives; other kinds are refused
 // with 415, and responses are always JSON (kubectl accepts both).
 import { badRequest } from "./errors.js";
@@ -87,6 +88,38 @@ function objectMeta(bytes: Uint8Array): Record<string, unknown> {
 
 type KindReader = (r: Reader, field: number, out: Record<string, unknown>) => void;
 
+/** A message of string fields (repeated ones collected into arrays), by field number → JSON name. */
+function strings(bytes: Uint8Array, names: Record<number, string>, repeated: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const r = new Reader(bytes);
+  for (const [field] of r.fields()) {
+    const name = names[field];
+    if (!name) continue;
+    const value = r.string();
+    if (repeated) out[name] = [...((out[name] as string[] | undefined) ?? []), value];
+    else if (value !== "") out[name] = value;
+  }
+  return out;
+}
+
+const push = (out: Record<string, unknown>, key: string, value: unknown) => {
+  out[key] = [...((out[key] as unknown[] | undefined) ?? []), value];
+};
+
+// rbac/v1 generated.proto: PolicyRule{verbs 1, apiGroups 2, resources 3, resourceNames 4, nonResourceURLs 5},
+// Subject{kind 1, apiGroup 2, name 3, namespace 4}, RoleRef{apiGroup 1, kind 2, name 3}; Role and ClusterRole keep
+// rules in 2; bindings keep subjects in 2 and roleRef in 3. (kubectl's generators never send aggregation rules.)
+const policyRule = (bytes: Uint8Array) =>
+  strings(bytes, { 1: "verbs", 2: "apiGroups", 3: "resources", 4: "resourceNames", 5: "nonResourceURLs" }, true);
+const readRole: KindReader = (r, field, out) => {
+  if (field === 2) push(out, "rules", policyRule(r.bytes()));
+};
+const readBinding: KindReader = (r, field, out) => {
+  if (field === 2)
+    push(out, "subjects", strings(r.bytes(), { 1: "kind", 2: "apiGroup", 3: "name", 4: "namespace" }, false));
+  else if (field === 3) out.roleRef = strings(r.bytes(), { 1: "apiGroup", 2: "kind", 3: "name" }, false);
+};
+
 const addTo = (out: Record<string, unknown>, key: string, [k, v]: [string, string]) => {
   out[key] = { ...((out[key] as Record<string, string> | undefined) ?? {}), [k]: v };
 };
@@ -113,6 +146,29 @@ const kinds: Record<string, KindReader> = {
     } else if (field === 4) addTo(out, "stringData", mapEntry(r.bytes(), false));
     else if (field === 5) out.immutable = r.varint() !== 0;
   },
+  // ServiceAccount{metadata 1, secrets 2, imagePullSecrets 3, automountServiceAccountToken 4}: kubectl create
+  // serviceaccount sends only the metadata
+  ServiceAccount: (r, field, out) => {
+    if (field === 4) out.automountServiceAccountToken = r.varint() !== 0;
+  },
+  // authentication/v1 TokenRequest{metadata 1, spec 2}: TokenRequestSpec{audiences 1, boundObjectRef 3
+  // {kind 1, apiVersion 2, name 3, uid 4}, expirationSeconds 4} (kubectl create token)
+  TokenRequest: (r, field, out) => {
+    if (field !== 2) return;
+    const spec: Record<string, unknown> = {};
+    const sr = new Reader(r.bytes());
+    for (const [f] of sr.fields()) {
+      if (f === 1) push(spec, "audiences", sr.string());
+      else if (f === 3)
+        spec.boundObjectRef = strings(sr.bytes(), { 1: "kind", 2: "apiVersion", 3: "name", 4: "uid" }, false);
+      else if (f === 4) spec.expirationSeconds = sr.varint();
+    }
+    out.spec = spec;
+  },
+  Role: readRole,
+  ClusterRole: readRole,
+  RoleBinding: readBinding,
+  ClusterRoleBinding: readBinding,
 };
 
 export const protobufKinds = Object.keys(kinds);
