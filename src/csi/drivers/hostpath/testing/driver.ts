@@ -75,7 +75,14 @@ export async function startHostpath(t: TestContext, options: Partial<DriverOptio
 export async function spawnHostpath(paths: TempDriverDir): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", fileURLToPath(new URL("./run-driver.ts", import.meta.url)), paths.endpoint, "node-1", paths.stateDir],
+    [
+      "--import",
+      "tsx",
+      fileURLToPath(new URL("./run-driver.ts", import.meta.url)),
+      paths.endpoint,
+      "node-1",
+      paths.stateDir,
+    ],
     { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
