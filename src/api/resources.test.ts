@@ -11,6 +11,7 @@ const expected: [group: string, plural: string, kind: string, namespaced: boolea
   ["", "nodes", "Node", false, ["no"]],
   ["", "configmaps", "ConfigMap", true, ["cm"]],
   ["", "secrets", "Secret", true, []],
+  ["", "serviceaccounts", "ServiceAccount", true, ["sa"]],
   ["", "events", "Event", true, ["ev"]],
   ["storage.k8s.io", "storageclasses", "StorageClass", false, ["sc"]],
   ["storage.k8s.io", "csidrivers", "CSIDriver", false, []],
@@ -23,6 +24,10 @@ const expected: [group: string, plural: string, kind: string, namespaced: boolea
   ["apps", "statefulsets", "StatefulSet", true, ["sts"]],
   ["apps", "controllerrevisions", "ControllerRevision", true, []],
   ["coordination.k8s.io", "leases", "Lease", true, []],
+  ["rbac.authorization.k8s.io", "roles", "Role", true, []],
+  ["rbac.authorization.k8s.io", "clusterroles", "ClusterRole", false, []],
+  ["rbac.authorization.k8s.io", "rolebindings", "RoleBinding", true, []],
+  ["rbac.authorization.k8s.io", "clusterrolebindings", "ClusterRoleBinding", false, []],
 ];
 
 for (const [group, plural, kind, namespaced, shortNames] of expected) {
