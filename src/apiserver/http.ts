@@ -1,8 +1,10 @@
 // node:http adapted to the ApiHandler: bodies read with the 3 MiB limit, watch streams written chunk by chunk
 // (HTTP/1.1 chunked transfer), the request's AbortSignal fired when the client goes away.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { Socket } from "node:net";
-import type { ApiHandler, ApiRequest, ApiResponse, HttpMethod } from "../api/http.js";
+import type { TLSSocket } from "node:tls";
+import type { ApiHandler, ApiRequest, ApiResponse, ClientCertificate, HttpMethod } from "../api/http.js";
 import { maxBodyBytes } from "./decode.js";
 import { entityTooLarge, StatusError } from "./errors.js";
 import { drainedOrClosed, listenOn } from "../support/listen.js";
@@ -51,20 +53,67 @@ function sendStatus(res: ServerResponse, err: StatusError): void {
   res.end(body);
 }
 
+/** HTTPS: the serving certificate and key, and the CA whose client certificates authenticate (PEM). */
+export interface ServingTls {
+  cert: string;
+  key: string;
+  clientCA?: string;
+}
+
+/**
+ * The client certificate of a request's TLS connection, as the authenticator needs it: the TLS layer asks for one
+ * but lets the request through without it (anonymous and token requests), and says whether it verified.
+ */
+export function clientCertificateOf(socket: Socket): ClientCertificate | undefined {
+  const tls = socket as TLSSocket;
+  if (!tls.encrypted) return undefined;
+  // a keep-alive connection's certificate is read once
+  if (peers.has(tls)) return peers.get(tls);
+  const certificate = readClientCertificate(tls);
+  peers.set(tls, certificate);
+  return certificate;
+}
+
+const peers = new WeakMap<TLSSocket, ClientCertificate | undefined>();
+
+function readClientCertificate(tls: TLSSocket): ClientCertificate | undefined {
+  const peer = tls.getPeerCertificate();
+  if (!peer || Object.keys(peer).length === 0) return undefined;
+  const organizations = peer.subject?.O;
+  return {
+    verified: tls.authorized,
+    commonName: typeof peer.subject?.CN === "string" ? peer.subject.CN : "",
+    organizations: organizations === undefined ? [] : ([] as string[]).concat(organizations),
+  };
+}
+
 export async function serveHttp(
   handler: ApiHandler,
   address: string,
   log: (message: string, err?: unknown) => void,
   /** Requests with an Upgrade header (pods/exec over websockets); without it they are refused. */
   onUpgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>,
+  tls?: ServingTls,
 ): Promise<{ url: string; address: string; close(): Promise<void> }> {
-  const server = createServer({ keepAlive: true }, (req, res) => void serve(handler, log, req, res));
+  const listener = (req: IncomingMessage, res: ServerResponse) => void serve(handler, log, req, res);
+  const server: Server = tls
+    ? createTlsServer(
+        {
+          keepAlive: true,
+          cert: tls.cert,
+          key: tls.key,
+          minVersion: "TLSv1.2",
+          ...(tls.clientCA ? { ca: tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+        },
+        listener,
+      )
+    : createServer({ keepAlive: true }, listener);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0; // watches are long; the handler enforces timeoutSeconds
   const upgraded = acceptUpgrades(server, log, onUpgrade);
   const { address: actual } = await listenOn(server, address);
   return {
-    url: `http://${actual}`,
+    url: `${tls ? "https" : "http"}://${actual}`,
     address: actual,
     close: () =>
       new Promise<void>((resolve) => {
@@ -130,6 +179,7 @@ async function serve(
       query: url.query,
       headers: headersOf(req),
       body: body && body.byteLength ? body : undefined,
+      clientCertificate: clientCertificateOf(req.socket),
       get signal() {
         return signal();
       },

@@ -114,6 +114,21 @@ const policyRule = (bytes: Uint8Array) =>
 const readRole: KindReader = (r, field, out) => {
   if (field === 2) push(out, "rules", policyRule(r.bytes()));
 };
+const readAccessReview: KindReader = (r, field, out) => {
+  if (field !== 2) return;
+  const spec: Record<string, unknown> = {};
+  const sr = new Reader(r.bytes());
+  for (const [f] of sr.fields()) {
+    if (f === 1) {
+      const names = { 1: "namespace", 2: "verb", 3: "group", 4: "version", 5: "resource", 6: "subresource", 7: "name" };
+      spec.resourceAttributes = strings(sr.bytes(), names, false);
+    } else if (f === 2) spec.nonResourceAttributes = strings(sr.bytes(), { 1: "path", 2: "verb" }, false);
+    else if (f === 3) spec.user = sr.string();
+    else if (f === 4) push(spec, "groups", sr.string());
+    else if (f === 6) spec.uid = sr.string();
+  }
+  out.spec = spec;
+};
 const readBinding: KindReader = (r, field, out) => {
   if (field === 2)
     push(out, "subjects", strings(r.bytes(), { 1: "kind", 2: "apiGroup", 3: "name", 4: "namespace" }, false));
@@ -164,6 +179,14 @@ const kinds: Record<string, KindReader> = {
       else if (f === 4) spec.expirationSeconds = sr.varint();
     }
     out.spec = spec;
+  },
+  // authorization/v1 reviews: spec 2 = {resourceAttributes 1 {namespace 1, verb 2, group 3, version 4, resource 5,
+  // subresource 6, name 7}, nonResourceAttributes 2 {path 1, verb 2}, user 3, groups 4, uid 6}; rules: {namespace 1}
+  SelfSubjectAccessReview: readAccessReview,
+  SubjectAccessReview: readAccessReview,
+  LocalSubjectAccessReview: readAccessReview,
+  SelfSubjectRulesReview: (r, field, out) => {
+    if (field === 2) out.spec = strings(r.bytes(), { 1: "namespace" }, false);
   },
   Role: readRole,
   ClusterRole: readRole,

@@ -1,6 +1,8 @@
 // The apiserver: createApiServer({ store }) gives the handler (ApiRequest → ApiResponse, the whole server, which
 // the in-process client transport calls directly) and listen(), which serves it over plain HTTP/1.1 with
 // chunked watch streams. It owns the store: registries per resource, admission, namespace lifecycle, compaction.
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { ApiHandler, ApiRequest, ApiResponse } from "../api/http.js";
 import type { KubeObject } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
@@ -12,7 +14,9 @@ import { Compactor } from "./compaction.js";
 import { serveAuthorization } from "./authorization.js";
 import { StatusError, toStatusError } from "./errors.js";
 import { handleResource, type HandlerContext } from "./handlers.js";
-import { serveHttp } from "./http.js";
+import { clientCertificateOf, serveHttp, type ServingTls } from "./http.js";
+import { startSecurity } from "./authz/setup.js";
+import type { RequestGate, SecurityOptions } from "./authz/gate.js";
 import { NamespaceLifecycle } from "./namespaces.js";
 import { decodeObject } from "./registry/codec.js";
 import { GenericRegistry } from "./registry/generic.js";
@@ -36,6 +40,13 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   version?: string;
   log?: (message: string, err?: unknown) => void;
+  /**
+   * Authentication and authorization, as kube-apiserver's flags configure them. Without it every request is
+   * allowed (the in-process default of `stowage up` until security is on by default there).
+   */
+  security?: SecurityOptions;
+  /** Serve HTTPS with this certificate, and verify client certificates against clientCA. */
+  tls?: ServingTls;
 }
 
 export interface ApiServer {
@@ -68,6 +79,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   let address = "127.0.0.1:6443";
   const nonResource = nonResourceHandler(definitions, options.version ?? "0.0.0", () => address);
   const podStreams = podStreamsOf(registries);
+  const stopping = new AbortController();
+  const find = (group: string, plural: string) =>
+    [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
+  const gate = options.security ? await startSecurity(options.security, store, find, stopping.signal, log) : undefined;
   const handlerContext: HandlerContext = {
     log,
     namespaceDeleted: () => lifecycle.kick(),
@@ -75,7 +90,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   };
   const handler: ApiHandler = async (request) => {
     try {
-      return await route(request, { nonResource, registries, podStreams, handlerContext });
+      if (gate) request.user = await gate.admit(request);
+      return await route(request, { nonResource, registries, podStreams, handlerContext, gate });
     } catch (err) {
       return statusResponse(toStatusError(err, log));
     }
@@ -85,14 +101,22 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   return {
     handler,
     async listen(listenAddress: string) {
-      const listener = await serveHttp(handler, listenAddress, log, (req, socket, head) =>
-        handleUpgrade(req, socket, head, podStreams, log),
+      const listener = await serveHttp(
+        handler,
+        listenAddress,
+        log,
+        async (req, socket, head) => {
+          if (gate && !(await admitUpgrade(gate, req, socket))) return;
+          await handleUpgrade(req, socket, head, podStreams, log);
+        },
+        options.tls,
       );
       address = listener.address;
       listeners.push(listener);
       return listener;
     },
     async close() {
+      stopping.abort();
       lifecycle.stop();
       compactor.stop();
       await Promise.all(listeners.map((l) => l.close()));
@@ -169,6 +193,7 @@ function podStreamsOf(registries: Registries): PodStreamContext {
 }
 
 interface Routes {
+  gate?: RequestGate;
   nonResource: NonResourceHandler;
   registries: Registries;
   podStreams: PodStreamContext;
@@ -178,7 +203,7 @@ interface Routes {
 /** Non-resource paths first, then pods' streaming subresources, then the resource's registry. */
 async function route(request: ApiRequest, routes: Routes): Promise<ApiResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
-  const nonResource = routes.nonResource(request, path) ?? serveAuthorization(request, path);
+  const nonResource = routes.nonResource(request, path) ?? serveAuthorization(request, path, routes.gate);
   if (nonResource) return nonResource;
   const route = parseResourcePath(path);
   if (route?.group === "" && route.plural === "pods" && route.namespace && route.name) {
@@ -190,4 +215,28 @@ async function route(request: ApiRequest, routes: Routes): Promise<ApiResponse> 
   const registry = route && routes.registries.get(registryKey(route.group, route.version, route.plural));
   if (!route || !registry) throw notFoundStatus();
   return await handleResource(request, route, registry, routes.handlerContext);
+}
+
+/** pods/exec and attach arrive as upgrades, past the handler: the same gate, answered on the raw socket. */
+async function admitUpgrade(gate: RequestGate, req: IncomingMessage, socket: Socket): Promise<boolean> {
+  const url = new URL(req.url ?? "/", "http://apiserver");
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers[name] = value;
+  try {
+    await gate.admit({
+      method: req.method === "POST" ? "POST" : "GET",
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      clientCertificate: clientCertificateOf(socket),
+    });
+    return true;
+  } catch (err) {
+    const status = err instanceof StatusError ? err : new StatusError(500, "InternalError", String(err));
+    const body = JSON.stringify(status.toStatus());
+    socket.end(
+      `HTTP/1.1 ${status.code} ${status.reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+    return false;
+  }
 }

@@ -1,7 +1,11 @@
 // `stowage apiserver --store sqlite:<file>|memory|etcd:<endpoints> --listen <addr>`: the apiserver alone.
 import { untilStopSignal } from "./signals.js";
 import type { Command } from "commander";
+import { readFileSync } from "node:fs";
 import { createApiServer } from "../apiserver/server.js";
+import { StaticTokens, TokenFileError } from "../apiserver/authn/tokenfile.js";
+import { authorizationModes, type AuthorizationMode, type SecurityOptions } from "../apiserver/authz/gate.js";
+import type { ServingTls } from "../apiserver/http.js";
 import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
@@ -28,17 +32,93 @@ export function parseStoreSpec(text: string): StoreSpec {
   throw new Error(`"${text}" is not a store: use sqlite:<file>, memory or etcd:<endpoints>`);
 }
 
+interface SecurityFlags {
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  clientCaFile?: string;
+  tokenAuthFile?: string;
+  authorizationMode?: string;
+  anonymousAuth: boolean;
+}
+
+/** kube-apiserver's --authorization-mode: a comma-separated list, tried in order. */
+export function parseAuthorizationModes(text: string): AuthorizationMode[] {
+  const modes = text.split(",").map((m) => m.trim());
+  for (const mode of modes) {
+    if (!authorizationModes.includes(mode as AuthorizationMode)) {
+      throw new Error(
+        `--authorization-mode: "${mode}" is not supported; use a list of ${authorizationModes.join(", ")}`,
+      );
+    }
+  }
+  return modes as AuthorizationMode[];
+}
+
+/** The TLS and security the flags ask for; files are read once, here, and every problem names its flag. */
+function securityFromFlags(flags: SecurityFlags): { tls?: ServingTls; security?: SecurityOptions } {
+  const read = (flag: string, file: string) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch (err) {
+      throw new Error(`${flag} ${file}: ${(err as Error).message}`);
+    }
+  };
+  if (!flags.tlsCertFile !== !flags.tlsPrivateKeyFile) {
+    throw new Error("--tls-cert-file and --tls-private-key-file go together");
+  }
+  if (flags.clientCaFile && !flags.tlsCertFile) throw new Error("--client-ca-file needs --tls-cert-file (HTTPS)");
+  const tls = flags.tlsCertFile
+    ? {
+        cert: read("--tls-cert-file", flags.tlsCertFile),
+        key: read("--tls-private-key-file", flags.tlsPrivateKeyFile!),
+        ...(flags.clientCaFile ? { clientCA: read("--client-ca-file", flags.clientCaFile) } : {}),
+      }
+    : undefined;
+  const secured = flags.clientCaFile || flags.tokenAuthFile || flags.authorizationMode || !flags.anonymousAuth;
+  if (!secured) return { tls };
+  let tokens: StaticTokens | undefined;
+  if (flags.tokenAuthFile) {
+    try {
+      tokens = StaticTokens.load(flags.tokenAuthFile);
+    } catch (err) {
+      if (err instanceof TokenFileError) throw new Error(`--token-auth-file: ${err.message}`);
+      throw new Error(`--token-auth-file ${flags.tokenAuthFile}: ${(err as Error).message}`);
+    }
+  }
+  return {
+    tls,
+    security: {
+      authentication: { tokens, anonymous: flags.anonymousAuth },
+      authorization: parseAuthorizationModes(flags.authorizationMode ?? "AlwaysAllow"),
+    },
+  };
+}
+
 export function registerApiserver(program: Command): void {
   program
     .command("apiserver")
     .description("run the Kubernetes-compatible API server alone")
     .requiredOption("--store <store>", "sqlite:<file> | memory | etcd:<endpoints>")
     .option("--listen <host:port>", "the address to serve on", "127.0.0.1:6443")
-    .action(async (options: { store: string; listen: string }) => {
+    .option("--tls-cert-file <file>", "serve HTTPS with this certificate (PEM)")
+    .option("--tls-private-key-file <file>", "the serving certificate's private key (PEM)")
+    .option("--client-ca-file <file>", "authenticate client certificates signed by this CA (CN = user, O = groups)")
+    .option("--token-auth-file <file>", 'static bearer tokens: CSV lines token,user,uid[,"group1,group2"]')
+    .option(
+      "--authorization-mode <modes>",
+      "comma-separated, tried in order: Node, RBAC, AlwaysAllow (default AlwaysAllow)",
+    )
+    .option(
+      "--no-anonymous-auth",
+      "refuse requests without credentials (401) instead of treating them as system:anonymous",
+    )
+    .action(async (options: { store: string; listen: string } & SecurityFlags) => {
       let spec: StoreSpec;
+      let secure: ReturnType<typeof securityFromFlags>;
       try {
         spec = parseStoreSpec(options.store);
         parseListenAddress(options.listen);
+        secure = securityFromFlags(options);
       } catch (err) {
         program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
       }
@@ -48,7 +128,7 @@ export function registerApiserver(program: Command): void {
       } catch (err) {
         program.error(`error: --store ${options.store}: ${(err as Error).message}`, { exitCode: 1 });
       }
-      const server = await createApiServer({ store, version: stowageVersion });
+      const server = await createApiServer({ store, version: stowageVersion, ...secure });
       const listener = await server.listen(options.listen).catch((err: Error) => {
         program.error(`error: --listen ${options.listen}: ${err.message}`, { exitCode: 1 });
       });
