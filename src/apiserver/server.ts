@@ -20,7 +20,10 @@ import type { RequestGate, SecurityOptions } from "./authz/gate.js";
 import { NamespaceLifecycle } from "./namespaces.js";
 import { decodeObject } from "./registry/codec.js";
 import { GenericRegistry } from "./registry/generic.js";
-import { listPrefix } from "./registry/keys.js";
+import { listPrefix, resourcePrefix } from "./registry/keys.js";
+import { EncryptionConfigError, type EncryptionConfig } from "./encryption/config.js";
+import { EncryptingStore } from "./encryption/store.js";
+import { transformerFor, type Transformer } from "./encryption/transformer.js";
 import { nonResourceHandler, type NonResourceHandler } from "./nonresource.js";
 import { statusResponse } from "./respond.js";
 import { parseResourcePath } from "./route.js";
@@ -47,6 +50,8 @@ export interface ApiServerOptions {
   security?: SecurityOptions;
   /** Serve HTTPS with this certificate, and verify client certificates against clientCA. */
   tls?: ServingTls;
+  /** --encryption-provider-config: how the listed resources are encrypted at rest. */
+  encryption?: EncryptionConfig;
 }
 
 export interface ApiServer {
@@ -63,12 +68,12 @@ const notFoundStatus = () =>
   });
 
 export async function createApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const store = options.store;
+  const definitions = options.resources ?? apiResources;
+  const store = options.encryption ? encryptingStore(options.store, options.encryption, definitions) : options.store;
   const log =
     options.log ??
     ((message: string, err?: unknown) =>
       console.error(`apiserver: ${message}`, err instanceof Error ? (err.stack ?? err.message) : (err ?? "")));
-  const definitions = options.resources ?? apiResources;
   const { registries, lifecycle } = createRegistries(store, definitions, options.admission ?? [], log);
   await lifecycle.ensureSystemNamespaces();
   lifecycle.start();
@@ -122,6 +127,16 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       await Promise.all(listeners.map((l) => l.close()));
     },
   };
+}
+
+/** The store as the registries see it: the configured resources' values encrypted on the way in, decrypted out. */
+function encryptingStore(store: Store, config: EncryptionConfig, definitions: ResourceDefinition[]): Store {
+  const prefixes = [...config.resources].map(([name, providers]): [string, Transformer] => {
+    const def = definitions.find((d) => (d.group ? `${d.plural}.${d.group}` : d.plural) === name);
+    if (!def) throw new EncryptionConfigError(`resources: "${name}" is not a resource this apiserver serves`);
+    return [resourcePrefix(def), transformerFor(providers)];
+  });
+  return new EncryptingStore(store, prefixes);
 }
 
 /** The served resources' registries, keyed "group/version/plural". */

@@ -6,6 +6,7 @@ import { createApiServer } from "../apiserver/server.js";
 import { StaticTokens, TokenFileError } from "../apiserver/authn/tokenfile.js";
 import { authorizationModes, type AuthorizationMode, type SecurityOptions } from "../apiserver/authz/gate.js";
 import type { ServingTls } from "../apiserver/http.js";
+import { loadEncryptionConfig, type EncryptionConfig } from "../apiserver/encryption/config.js";
 import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
@@ -39,6 +40,7 @@ interface SecurityFlags {
   tokenAuthFile?: string;
   authorizationMode?: string;
   anonymousAuth: boolean;
+  encryptionProviderConfig?: string;
 }
 
 /** kube-apiserver's --authorization-mode: a comma-separated list, tried in order. */
@@ -55,7 +57,11 @@ export function parseAuthorizationModes(text: string): AuthorizationMode[] {
 }
 
 /** The TLS and security the flags ask for; files are read once, here, and every problem names its flag. */
-function securityFromFlags(flags: SecurityFlags): { tls?: ServingTls; security?: SecurityOptions } {
+function securityFromFlags(flags: SecurityFlags): {
+  tls?: ServingTls;
+  security?: SecurityOptions;
+  encryption?: EncryptionConfig;
+} {
   const read = (flag: string, file: string) => {
     try {
       return readFileSync(file, "utf8");
@@ -119,6 +125,8 @@ export function registerApiserver(program: Command): void {
         spec = parseStoreSpec(options.store);
         parseListenAddress(options.listen);
         secure = securityFromFlags(options);
+        if (options.encryptionProviderConfig)
+          secure.encryption = loadEncryptionConfig(options.encryptionProviderConfig);
       } catch (err) {
         program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
       }
