@@ -9,6 +9,7 @@ import type { ResourceDefinition } from "../api/resource.js";
 import { resources as apiResources } from "../api/resources.js";
 import type { Store } from "../store/store.js";
 import { storagePlugins } from "./admission/storage.js";
+import { podSecurityAdmission } from "./admission/podsecurity/admission.js";
 import { AdmissionChain, type AdmissionPlugin, type ObjectReader } from "./admission/types.js";
 import { Compactor } from "./compaction.js";
 import { serveAuthorization } from "./authorization.js";
@@ -166,7 +167,7 @@ function createRegistries(
   if (!namespaces) throw new Error("the resources served must include core/v1 namespaces");
   const lifecycle = new NamespaceLifecycle(namespaces, () => [...registries.values()], log);
   const chain = new AdmissionChain(
-    [lifecycle.admission(), ...storagePlugins, ...admission],
+    [lifecycle.admission(), ...storagePlugins, podSecurityAdmission, ...admission],
     objectReader(store, registries),
   );
   return { registries, lifecycle };

@@ -1,0 +1,31 @@
+// Pod Security admission through the real kubectl: a namespace labelled enforce=baseline refuses a hostPath pod with
+// upstream's message and stores nothing; the same pod is let into an unlabelled namespace.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { startStowage } from "../../../e2e/stowage.js";
+
+const hostPathPod = (namespace: string) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: rooted, namespace: ${namespace}}
+spec:
+  containers: [{name: app, image: busybox}]
+  volumes: [{name: root, hostPath: {path: /}}]
+`;
+
+test("a hostPath pod in a baseline-enforced namespace is refused with upstream's message", async (t) => {
+  const stowage = await startStowage(t);
+  await stowage.kubectl("create", "namespace", "locked");
+  await stowage.kubectl("label", "namespace", "locked", "pod-security.kubernetes.io/enforce=baseline");
+  const refused = await stowage.kubectlResult(["apply", "-f", "-"], { input: hostPathPod("locked") });
+  assert.notEqual(refused.code, 0);
+  assert.match(
+    refused.stderr,
+    /pods "rooted" is forbidden: violates PodSecurity "baseline:latest": hostPath volumes \(volume "root"\)/,
+  );
+  const left = await stowage.kubectlResult(["get", "pod", "rooted", "-n", "locked"]);
+  assert.match(left.stderr, /not found/);
+
+  const allowed = await stowage.kubectlResult(["apply", "-f", "-"], { input: hostPathPod("default") });
+  assert.equal(allowed.code, 0, allowed.stderr);
+});
