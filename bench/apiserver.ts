@@ -2,10 +2,14 @@
 // - creates/s of ~1 KiB ConfigMaps from 32 concurrent keep-alive clients (target ≥ 5,000/s)
 // - GET of a list of 10,000 PersistentVolumes (target ≤ 150 ms)
 // - watch delivery latency of one update to 100 watchers (target p99 ≤ 20 ms)
-// Prints one JSON line. Run: node --import tsx bench/apiserver.ts [creates] [volumes] [sqlite|memory]
+// Prints one JSON line per transport. Run: node --import tsx bench/apiserver.ts [creates] [volumes] [sqlite|memory]
+// [http|https|both]. https: the server gets a CA, a serving certificate and --client-ca-file with
+// --authorization-mode Node,RBAC; the client presents the admin's certificate (system:masters). both: http, then
+// https, in one run, so the cost of TLS and authentication is measured against the same machine state.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +18,21 @@ const creates = Number(process.argv[2] ?? 20_000);
 const volumes = Number(process.argv[3] ?? 10_000);
 /** "sqlite" (default) or "memory": the latter shows what the HTTP layer costs without the store's fsyncs. */
 const storeKind = process.argv[4] === "memory" ? "memory" : "sqlite";
-const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+const transports = process.argv[5] === "both" ? ["http", "https"] : process.argv[5] === "https" ? ["https"] : ["http"];
+
+/** The client side of one transport: its keep-alive agent, TLS material, and request function. */
+interface Client {
+  agent: HttpAgent;
+  tls: { ca: string; cert: string; key: string } | undefined;
+  request: typeof httpRequest;
+}
+let client: Client = {
+  agent: new HttpAgent({ keepAlive: true, maxSockets: 128 }),
+  tls: undefined,
+  request: httpRequest,
+};
+const request = (url: string, options: RequestOptions, callback: Parameters<typeof httpRequest>[2]) =>
+  client.request(url, { ...options, ...(client.tls ?? {}) }, callback);
 
 /**
  * CPU time (user + system) a process has used so far, from /proc: the server's own cost per request, which the
@@ -31,7 +49,35 @@ function processCpuMs(pid: number | undefined): number {
   }
 }
 
-async function startServer(dir: string): Promise<{ url: string; stop(): void; cpuMs(): number }> {
+/** A CA, the server's certificate and the admin's client certificate, written into dir for the server's flags. */
+async function certificates(dir: string) {
+  const { createCertificateAuthority, issueCertificate } = await import("../src/support/pki.js");
+  const ca = await createCertificateAuthority("bench-ca", 1);
+  const serving = await issueCertificate(ca, {
+    commonName: "kube-apiserver",
+    usage: "server",
+    hosts: ["127.0.0.1"],
+    validDays: 1,
+  });
+  const admin = await issueCertificate(ca, {
+    commonName: "admin",
+    organizations: ["system:masters"],
+    usage: "client",
+    validDays: 1,
+  });
+  for (const [name, text] of [
+    ["ca.crt", ca.cert],
+    ["tls.crt", serving.cert],
+    ["tls.key", serving.key],
+  ]) {
+    writeFileSync(join(dir, name), text);
+  }
+  const flags = ["--tls-cert-file", join(dir, "tls.crt"), "--tls-private-key-file", join(dir, "tls.key")];
+  flags.push("--client-ca-file", join(dir, "ca.crt"), "--authorization-mode", "Node,RBAC");
+  return { flags, tls: { ca: ca.cert, cert: admin.cert, key: admin.key } };
+}
+
+async function startServer(dir: string, extraFlags: string[]): Promise<{ url: string; stop(): void; cpuMs(): number }> {
   const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
   const child = spawn(
     process.execPath,
@@ -46,6 +92,7 @@ async function startServer(dir: string): Promise<{ url: string; stop(): void; cp
       storeKind === "memory" ? "memory" : `sqlite:${join(dir, "bench.db")}`,
       "--listen",
       "127.0.0.1:0",
+      ...extraFlags,
     ],
     {
       stdio: ["ignore", "pipe", "inherit"],
@@ -55,7 +102,7 @@ async function startServer(dir: string): Promise<{ url: string; stop(): void; cp
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
-      const m = /serving at (http:\/\/\S+)/.exec(out);
+      const m = /serving at (https?:\/\/\S+)/.exec(out);
       if (m) resolve(m[1]);
     });
     child.on("exit", (code) => reject(new Error(`apiserver exited ${code}`)));
@@ -69,7 +116,7 @@ function send(url: string, method: string, path: string, body?: string): Promise
       `${url}${path}`,
       {
         method,
-        agent,
+        agent: client.agent,
         headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {},
       },
       (res) => {
@@ -195,7 +242,7 @@ function patchTicker(server: Server): Promise<void> {
       `${server.url}/api/v1/namespaces/watched/configmaps/ticker`,
       {
         method: "PATCH",
-        agent,
+        agent: client.agent,
         headers: { "content-type": "application/merge-patch+json", "content-length": Buffer.byteLength(patch) },
       },
       (res) => {
@@ -237,9 +284,17 @@ async function measureWatch(server: Server, updates: number) {
   return latencies.sort((a, b) => a - b);
 }
 
-async function main(): Promise<void> {
+async function main(transport: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "stowage-bench-"));
-  const server = await startServer(dir);
+  const secure = transport === "https" ? await certificates(dir) : undefined;
+  client = secure
+    ? {
+        agent: new HttpsAgent({ keepAlive: true, maxSockets: 128, ...secure.tls }),
+        tls: secure.tls,
+        request: httpsRequest,
+      }
+    : { agent: new HttpAgent({ keepAlive: true, maxSockets: 128 }), tls: undefined, request: httpRequest };
+  const server = await startServer(dir, secure?.flags ?? []);
   try {
     const created = await measureCreates(server);
     const { items, listMs } = await measureList(server);
@@ -249,7 +304,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: "apiserver",
         store: storeKind,
-        transport: "http",
+        transport: secure ? "https, client certificates, Node,RBAC" : "http",
         creates,
         createFailures: created.failed,
         createsPerSecond: created.createsPerSecond,
@@ -266,9 +321,9 @@ async function main(): Promise<void> {
     );
   } finally {
     server.stop();
-    agent.destroy();
+    client.agent.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-await main();
+for (const transport of transports) await main(transport);
