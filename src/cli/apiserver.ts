@@ -100,6 +100,15 @@ function securityFromFlags(flags: SecurityFlags): {
   };
 }
 
+/** --encryption-provider-config, read and checked once; a problem names the flag and the file. */
+function encryptionFromFlag(file: string): EncryptionConfig {
+  try {
+    return loadEncryptionConfig(file);
+  } catch (err) {
+    throw new Error(`--encryption-provider-config ${file}: ${(err as Error).message}`);
+  }
+}
+
 export function registerApiserver(program: Command): void {
   program
     .command("apiserver")
@@ -115,6 +124,10 @@ export function registerApiserver(program: Command): void {
       "comma-separated, tried in order: Node, RBAC, AlwaysAllow (default AlwaysAllow)",
     )
     .option(
+      "--encryption-provider-config <file>",
+      "EncryptionConfiguration: which resources are encrypted at rest, how",
+    )
+    .option(
       "--no-anonymous-auth",
       "refuse requests without credentials (401) instead of treating them as system:anonymous",
     )
@@ -125,8 +138,7 @@ export function registerApiserver(program: Command): void {
         spec = parseStoreSpec(options.store);
         parseListenAddress(options.listen);
         secure = securityFromFlags(options);
-        if (options.encryptionProviderConfig)
-          secure.encryption = loadEncryptionConfig(options.encryptionProviderConfig);
+        if (options.encryptionProviderConfig) secure.encryption = encryptionFromFlag(options.encryptionProviderConfig);
       } catch (err) {
         program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
       }
