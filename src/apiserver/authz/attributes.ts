@@ -4,11 +4,20 @@
 import type { ApiRequest } from "../../api/http.js";
 import type { RequestAttributes, UserInfo } from "../../api/user.js";
 import { StatusError } from "../errors.js";
+import { parseBool } from "../query.js";
 import { parseResourcePath } from "../route.js";
 
 // Connecting to a pod is creating something, whatever the upgrade's method (upstream checks "create").
 const connectSubresources = new Set(["exec", "attach", "portforward"]);
-const truthy = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+
+/** Whether ?watch asks to watch, read by the same parser the handler acts on; a bad value the handler refuses. */
+function watchRequested(query: URLSearchParams): boolean {
+  try {
+    return parseBool(query, "watch");
+  } catch {
+    return false; // answered 400 by the handler once authorized as the list it otherwise is
+  }
+}
 
 function singleName(fieldSelector: string | null): string {
   const match = /^metadata\.name==?([^,]+)$/.exec(fieldSelector ?? "");
@@ -34,7 +43,7 @@ export function requestAttributes(request: ApiRequest, user: UserInfo): RequestA
   let verb: string;
   switch (request.method) {
     case "GET":
-      if (route.watchPath || truthy.has(request.query.get("watch") ?? "")) verb = "watch";
+      if (route.watchPath || watchRequested(request.query)) verb = "watch";
       else verb = name ? "get" : "list";
       break;
     case "POST":
