@@ -262,6 +262,7 @@ async function startVolumeManager(parts: AgentParts) {
       reportVolumesInUse();
       return false;
     },
+    volumesAttached: async () => (await client.nodes.get(nodeName)).status?.volumesAttached?.map((v) => v.name) ?? [],
   };
   // Reconstruct before the first pass, so nothing already mounted is mounted again.
   const plugins = new VolumePluginRegistry();

@@ -19,15 +19,8 @@ import {
 } from "../../client/index.js";
 import { addIndexerOnce, claimNamesOf, ensurePodClaimIndex } from "../common/podindex.js";
 import type { Log } from "../../support/log.js";
-import {
-  attachmentsByNode,
-  attachmentsByVolume,
-  forgetPod,
-  primeReported,
-  syncNodeStatus,
-  syncVolume,
-  type ReconcilerContext,
-} from "./reconciler.js";
+import { attachmentsByVolume, forgetPod, primeReported, syncVolume, type ReconcilerContext } from "./reconciler.js";
+import { NodeLocks, attachmentsByNode, syncNodeStatus } from "./nodestatus.js";
 
 export interface AttachDetachContext {
   client: Client;
@@ -133,6 +126,8 @@ export function reconcilerContext(
     recorder,
     reported: new Set(),
     detachRequested: new Map(),
+    detaching: new Set(),
+    nodeLocks: new NodeLocks(),
     now: () => Date.now(),
     requeueAfter,
   };

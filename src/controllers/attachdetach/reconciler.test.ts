@@ -1,6 +1,6 @@
 // syncVolume called directly on informer caches of the in-process apiserver: one volume, one round.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import type { PersistentVolume, PersistentVolumeClaim } from "../../api/core/types.js";
 import { createEventRecorder } from "../../client/index.js";
 import { startTestApiServer } from "../../e2e/apiserver.js";
@@ -9,6 +9,7 @@ import { pod } from "../../client/testing/objects.js";
 import { reconcilerContext } from "./controller.js";
 import type { ReconcilerContext } from "./reconciler.js";
 import { syncVolume } from "./reconciler.js";
+import { attachmentName, uniqueVolumeName } from "../../api/storage/attachmentnames.js";
 
 test("a scheduled pod's bound CSI volume gets a VolumeAttachment to the pod's node", async (t) => {
   const server = await startTestApiServer(t);
@@ -51,4 +52,72 @@ test("a scheduled pod's bound CSI volume gets a VolumeAttachment to the pod's no
     attachments.map((a) => [a.spec.attacher, a.spec.nodeName, a.spec.source.persistentVolumeName]),
     [["hostpath.csi.stowage.dev", "node-1", "pv-data"]],
   );
+});
+
+/** A bound CSI volume attached to node-1 with no pod wanting it; the Node as the caches saw it before `inUse`. */
+async function unneededAttachment(t: TestContext, inUse: boolean) {
+  const server = await startTestApiServer(t);
+  const client = server.client("in-process");
+  const unique = uniqueVolumeName("hostpath.csi.stowage.dev", "handle-1");
+  await client.nodes.create({ apiVersion: "v1", kind: "Node", metadata: { name: "node-1" } });
+  await client.persistentVolumes.create({
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: "pv-data" },
+    spec: {
+      capacity: { storage: "1Gi" },
+      accessModes: ["ReadWriteOnce"],
+      csi: { driver: "hostpath.csi.stowage.dev", volumeHandle: "handle-1" },
+    },
+  } as PersistentVolume);
+  const attachment = await client.volumeAttachments.create({
+    apiVersion: "storage.k8s.io/v1",
+    kind: "VolumeAttachment",
+    metadata: { name: attachmentName("handle-1", "hostpath.csi.stowage.dev", "node-1") },
+    spec: { attacher: "hostpath.csi.stowage.dev", nodeName: "node-1", source: { persistentVolumeName: "pv-data" } },
+  });
+  await client.volumeAttachments.updateStatus({ ...attachment, status: { attached: true } });
+  const recorder = createEventRecorder(client.events, { component: "attachdetach-controller", log: () => undefined });
+  let ctx!: ReconcilerContext;
+  await syncedInformers(t, client, (informers) => {
+    ctx = reconcilerContext(client, informers, recorder, () => undefined);
+  });
+  const node = await client.nodes.get("node-1");
+  await client.nodes.updateStatus({
+    ...node,
+    status: { ...node.status, volumesAttached: [{ name: unique, devicePath: "" }] },
+  });
+  // The node agent lists the volume in use, but the controller's cache has not seen that write yet: the case of a
+  // pod that starts on the node just as the controller decides the volume is no longer needed there.
+  const stale = ctx.nodes.get("node-1");
+  if (inUse) {
+    const current = await client.nodes.get("node-1");
+    await client.nodes.updateStatus({ ...current, status: { ...current.status, volumesInUse: [unique] } });
+  }
+  ctx = { ...ctx, nodes: { ...ctx.nodes, get: () => stale } };
+  return { client, ctx, unique };
+}
+
+test("a detach reads the Node afresh: a volume the node just listed in use stays attached and reported", async (t) => {
+  const { client, ctx, unique } = await unneededAttachment(t, true);
+
+  await syncVolume(ctx, "pv-data");
+
+  assert.equal((await client.volumeAttachments.list()).items.length, 1, "the attachment is kept");
+  const node = await client.nodes.get("node-1");
+  assert.deepEqual(
+    node.status?.volumesAttached?.map((v) => v.name),
+    [unique],
+    "still reported attached",
+  );
+});
+
+test("a detach takes the volume out of volumesAttached before it deletes the VolumeAttachment", async (t) => {
+  const { client, ctx } = await unneededAttachment(t, false);
+
+  await syncVolume(ctx, "pv-data");
+
+  assert.equal((await client.volumeAttachments.list()).items.length, 0, "the attachment is deleted");
+  const node = await client.nodes.get("node-1");
+  assert.equal(node.status?.volumesAttached, undefined, "no longer reported attached: no mount may begin");
 });

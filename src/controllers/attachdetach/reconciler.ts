@@ -12,26 +12,16 @@ import {
   EventTypeWarning,
   TaintNodeOutOfService,
 } from "../../api/wellknown.js";
-import {
-  isAlreadyExists,
-  isNotFound,
-  type Client,
-  type EventRecorder,
-  type EventType,
-  type Lister,
-} from "../../client/index.js";
+import { isAlreadyExists, type EventRecorder, type EventType } from "../../client/index.js";
 import { desiredNodes, type DesiredContext } from "./desired.js";
-import { attachmentName, uniqueVolumeName } from "../../api/storage/attachmentnames.js";
+import { attachmentName } from "../../api/storage/attachmentnames.js";
+import { detachWhenSafe, inUseOnNode, type NodeStatusContext } from "./nodestatus.js";
 import { multiAttachAllowed, multiAttachMessage, volumeMessage } from "./names.js";
 
 /** VolumeAttachments by spec.source.persistentVolumeName, and by spec.nodeName. */
 export const attachmentsByVolume = "attachdetach-volume";
-export const attachmentsByNode = "attachdetach-node";
 
-export interface ReconcilerContext extends DesiredContext {
-  client: Client;
-  volumes: Lister<PersistentVolume>;
-  attachments: Lister<VolumeAttachment>;
+export interface ReconcilerContext extends DesiredContext, NodeStatusContext {
   recorder: EventRecorder;
   /** Events already recorded, so a resync does not repeat them (upstream keeps such flags in its caches). */
   reported: Set<string>;
@@ -59,7 +49,8 @@ export async function syncVolume(ctx: ReconcilerContext, volumeName: string): Pr
       continue;
     }
     const node = ctx.nodes.get(attachment.spec.nodeName);
-    if (volume?.spec.csi && inUseOnNode(node, volume) && !outOfService(node)) {
+    let verify = Boolean(volume?.spec.csi) && !outOfService(node);
+    if (verify && volume && inUseOnNode(node, volume)) {
       const since = ctx.detachRequested.get(key) ?? ctx.now();
       ctx.detachRequested.set(key, since);
       const waited = ctx.now() - since;
@@ -68,13 +59,10 @@ export async function syncVolume(ctx: ReconcilerContext, volumeName: string): Pr
         if (!nodeReady(node)) ctx.requeueAfter(volumeName, maxWaitForUnmountMs - waited);
         continue;
       }
+      verify = false;
     }
-    ctx.detachRequested.delete(key);
-    try {
-      await ctx.client.volumeAttachments.delete(attachment.metadata.name ?? "");
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    if (await detachWhenSafe(ctx, attachment, volume, verify)) ctx.detachRequested.delete(key);
+    else if (!ctx.detachRequested.has(key)) ctx.detachRequested.set(key, ctx.now());
   }
   if (!volume?.spec.csi || wanted.size === 0) return;
 
@@ -122,13 +110,6 @@ function nodeReady(node: Node | undefined): boolean {
 /** The node.kubernetes.io/out-of-service taint (NoExecute or NoSchedule): the node will not unmount anything. */
 function outOfService(node: Node | undefined): boolean {
   return node?.spec?.taints?.some((taint) => taint.key === TaintNodeOutOfService) ?? false;
-}
-
-/** node.status.volumesInUse lists the volume: the node agent still has it mounted (or is mounting it). */
-export function inUseOnNode(node: Node | undefined, volume: PersistentVolume): boolean {
-  const source = volume.spec.csi;
-  if (!node || !source) return false;
-  return (node.status?.volumesInUse ?? []).includes(uniqueVolumeName(source.driver, source.volumeHandle));
 }
 
 /**
@@ -219,38 +200,4 @@ export function primeReported(ctx: ReconcilerContext): void {
 export function forgetPod(ctx: ReconcilerContext, uid: string | undefined): void {
   if (!uid) return;
   for (const key of ctx.reported) if (key.endsWith(`/${uid}`) || key.includes(`/${uid}/`)) ctx.reported.delete(key);
-}
-
-/**
- * Node status.volumesAttached as upstream's node status updater writes it: each volume whose attach finished on
- * that node (devicePath is empty for CSI), sorted by name. A merge patch on /status touches only this field, so
- * it never fights the node agent, which owns volumesInUse and the rest of the status.
- */
-export async function syncNodeStatus(ctx: ReconcilerContext, nodeName: string): Promise<void> {
-  const node = ctx.nodes.get(nodeName);
-  if (!node) return;
-  const attached = ctx.attachments
-    .byIndex(attachmentsByNode, nodeName)
-    .filter((attachment) => attachment.status?.attached)
-    .flatMap((attachment) => {
-      const volume = ctx.volumes.get(attachment.spec.source.persistentVolumeName ?? "");
-      const source = volume?.spec.csi;
-      return source ? [{ name: uniqueVolumeName(source.driver, source.volumeHandle), devicePath: "" }] : [];
-    })
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const current = node.status?.volumesAttached ?? [];
-  const same =
-    current.length === attached.length &&
-    current.every((v, i) => v.name === attached[i].name && (v.devicePath ?? "") === attached[i].devicePath);
-  if (same) return;
-  try {
-    await ctx.client.nodes.patch(
-      nodeName,
-      "merge",
-      { status: { volumesAttached: attached.length > 0 ? attached : null } },
-      { subresource: "status" },
-    );
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
 }

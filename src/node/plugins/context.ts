@@ -17,6 +17,8 @@ export interface PluginContext {
   secrets: Lister<Secret>;
   /** Whether node.status.volumesInUse, as last written, lists this unique volume name (upstream's ReportedInUse). */
   reportedInUse?: (uniqueName: string) => boolean;
+  /** node.status.volumesAttached read afresh from the API (what the attach/detach controller reports attached). */
+  volumesAttached?: () => Promise<string[]>;
 }
 
 /** What a volume set up at `dir` is in the actual state: certain, as it was just done. */

@@ -36,7 +36,13 @@ export function needsStaging(ctx: PluginContext, volume: CsiVolume, staged: Stag
 export async function stageVolume(ctx: PluginContext, volume: CsiVolume): Promise<StagedDevice> {
   const { driver: driverName, volumeHandle } = volume.source;
   const operation = "MountVolume.MountDevice";
-  const request = nodeRequest(ctx, volume, operation, "attacher.MountDevice failed to create newCsiDriverClient");
+  const request = await nodeRequest(
+    ctx,
+    volume,
+    operation,
+    "attacher.MountDevice failed to create newCsiDriverClient",
+    "stage",
+  );
   if (volume.volumeMode === "Block") return stageBlockVolume(ctx, volume, request);
   const stagingPath = ctx.paths.csiGlobalMount(driverName, volumeHandle);
   const device: StagedDevice = {
@@ -68,7 +74,7 @@ export async function publishVolume(
 ): Promise<MountedVolume> {
   const { driver: driverName, volumeHandle } = volume.source;
   const operation = "MountVolume.SetUp";
-  const request = nodeRequest(ctx, volume, operation, "mounter.SetUpAt failed to get CSI client");
+  const request = await nodeRequest(ctx, volume, operation, "mounter.SetUpAt failed to get CSI client", "publish");
   if (volume.volumeMode === "Block") return publishBlockVolume(ctx, volume, pod, key, request);
   const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
   const targetPath = join(dir, "mount");

@@ -105,10 +105,32 @@ export interface NodeRequest {
   publishContext: Record<string, string>;
 }
 
-/** The request for a volume: its driver (or `operation`'s failure) and, once attached, what the attachment says. */
-export function nodeRequest(ctx: PluginContext, volume: CsiVolume, operation: string, what: string): NodeRequest {
+/**
+ * verifyControllerAttachedVolume: once the caches say attached, a fresh read of the Node must list the volume in
+ * status.volumesAttached. The attach/detach controller takes a volume out of that list before it reads volumesInUse
+ * to decide a detach (controllers/attachdetach/nodestatus.ts), so a mount that would begin after that read waits.
+ */
+async function verifyAttached(ctx: PluginContext, volume: CsiVolume): Promise<void> {
+  if (!ctx.volumesAttached || !attachRequired(ctx, volume.source.driver)) return;
+  if ((await ctx.volumesAttached()).includes(deviceOf(volume))) return;
+  throw new AttachPendingError(`Volume not attached according to node status for volume ${volume.pvName}`);
+}
+
+/**
+ * The request for a volume: its driver (or `operation`'s failure) and, once attached, what the attachment says.
+ * The volume's first step on this node (staging, or publishing when the driver does not stage) verifies the attach.
+ */
+export async function nodeRequest(
+  ctx: PluginContext,
+  volume: CsiVolume,
+  operation: string,
+  what: string,
+  step: "stage" | "publish",
+): Promise<NodeRequest> {
   const driver = driverOf(ctx, volume, operation, what);
-  return { driver, capability: capability(volume, driver), publishContext: publishContext(ctx, volume) };
+  const request = { driver, capability: capability(volume, driver), publishContext: publishContext(ctx, volume) };
+  if (step === "stage" || !driver.stageUnstage) await verifyAttached(ctx, volume);
+  return request;
 }
 
 /** NodeStageVolume at `stagingPath`. */
