@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { PersistentVolumeClaim, Pod } from "../src/api/core/types.js";
-import { createClient, inProcessTransport } from "../src/client/index.js";
+import { createClient } from "../src/client/index.js";
 import { startUp } from "../src/cli/up.js";
 import { connectCsi } from "../src/csi/client.js";
 import { defaultDriverName, startDriver } from "../src/csi/drivers/block/index.js";
@@ -35,7 +35,7 @@ const driver2 = await startDriver({
   log: quiet,
 });
 const csi = await connectCsi(endpoint);
-const client = createClient(inProcessTransport(up.handler));
+const client = createClient(up.transport());
 for (const name of ["node-1", "node-2"]) {
   await client.nodes.create({ apiVersion: "v1", kind: "Node", metadata: { name } });
   await client.csiNodes.create({

@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import type { Pod } from "../src/api/core/types.js";
 import { controllerManagerComponent } from "../src/cli/controllermanager.js";
 import { startUp } from "../src/cli/up.js";
-import { createClient, inProcessTransport } from "../src/client/index.js";
+import { createClient } from "../src/client/index.js";
 import { mountsUnder, unmount } from "../src/support/mount.js";
 import { DRIVER_NAME, startDriver } from "../src/csi/drivers/hostpath/index.js";
 import { CsiClient } from "../src/csi/client.js";
@@ -92,7 +92,7 @@ const running = await startUp({
 });
 const driver = await startDriver({ endpoint, nodeId: nodeName, stateDir: join(dir, "state"), log: () => undefined });
 const csi = await CsiClient.connect(endpoint);
-const client = createClient(inProcessTransport(running.handler));
+const client = createClient(running.transport());
 const abort = new AbortController();
 let agent: { stop(): Promise<void> };
 let agentPid: number | undefined;

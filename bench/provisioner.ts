@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { PersistentVolumeClaim } from "../src/api/core/types.js";
-import { createClient, createInformerFactory, inProcessTransport } from "../src/client/index.js";
+import { createClient, createInformerFactory } from "../src/client/index.js";
 import { startUp } from "../src/cli/up.js";
 import { connectCsi } from "../src/csi/client.js";
 import { startDriver } from "../src/csi/drivers/hostpath/index.js";
@@ -37,7 +37,7 @@ const driver = await startDriver({
   log: quiet,
 });
 const csi = await connectCsi(`unix://${join(dir, "csi.sock")}`);
-const client = createClient(inProcessTransport(up.handler));
+const client = createClient(up.transport());
 const manager = await startControllerManager({ client, signal: abort.signal, workers: 16, log: quiet });
 await manager.ready;
 let retries = 0;
@@ -61,7 +61,7 @@ await client.storageClasses.create({
 });
 
 // Watch claims through an informer of our own, as a user's `kubectl get pvc -w` would see them.
-const watcher = createInformerFactory(createClient(inProcessTransport(up.handler)));
+const watcher = createInformerFactory(createClient(up.transport()));
 const bound = new Set<string>();
 let allBound!: () => void;
 const done = new Promise<void>((resolve) => (allBound = resolve));

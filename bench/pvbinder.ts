@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createClient, inProcessTransport } from "../src/client/index.js";
+import { createClient } from "../src/client/index.js";
 import { startUp } from "../src/cli/up.js";
 import { startControllerManager } from "../src/controllers/manager.js";
 
@@ -46,7 +46,7 @@ const running = await startUp({
   components: [],
   log: () => undefined,
 });
-const client = createClient(inProcessTransport(running.handler));
+const client = createClient(running.transport());
 
 async function inBatches(n: number, make: (i: number) => Promise<unknown>): Promise<void> {
   const batch = 500;

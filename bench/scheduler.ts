@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Pod } from "../src/api/core/types.js";
-import { createClient, inProcessTransport } from "../src/client/index.js";
+import { createClient } from "../src/client/index.js";
 import { controllerManagerComponent } from "../src/cli/controllermanager.js";
 import { schedulerComponent } from "../src/cli/scheduler.js";
 import { startUp } from "../src/cli/up.js";
@@ -35,7 +35,7 @@ const running = await startUp({
   components: [controllerManagerComponent, schedulerComponent],
   log: () => undefined,
 });
-const client = createClient(inProcessTransport(running.handler));
+const client = createClient(running.transport());
 const nodeName = (i: number) => `node-${i % nodeCount}`;
 
 async function inBatches(count: number, fn: (i: number) => Promise<unknown>, width = 64): Promise<void> {

@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { PersistentVolumeClaim, Pod } from "../src/api/core/types.js";
-import { createClient, inProcessTransport } from "../src/client/index.js";
+import { createClient } from "../src/client/index.js";
 import { follow } from "./follow.js";
 import { nodeName } from "../src/cli/storage.js";
 import { unmountUnder } from "../src/e2e/mounts.js";
@@ -46,7 +46,7 @@ const running = await startUp({
   components: defaultUpComponents({ runtime: "none", block: "off" }),
   log: quiet,
 });
-const client = createClient(inProcessTransport(running.handler));
+const client = createClient(running.transport());
 
 // First time each stage was seen, from watches started before anything is created (performance.now() ms).
 const seen = new Map<string, number>();

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { PodManagementPolicyType, StatefulSet } from "../src/api/apps/types.js";
 import type { Pod } from "../src/api/core/types.js";
-import { createClient, inProcessTransport } from "../src/client/index.js";
+import { createClient } from "../src/client/index.js";
 import { follow } from "./follow.js";
 import { unmountUnder } from "../src/e2e/mounts.js";
 import { defaultUpComponents, startUp } from "../src/cli/up.js";
@@ -33,7 +33,7 @@ const running = await startUp({
   components: defaultUpComponents({ runtime: "none", block: "off" }),
   log: quiet,
 });
-const client = createClient(inProcessTransport(running.handler));
+const client = createClient(running.transport());
 
 // When each pod and claim reached each stage, from watches started before any set exists (ms, performance.now()).
 const seen = new Map<string, number>();

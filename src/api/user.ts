@@ -37,3 +37,15 @@ export interface RequestAttributes {
   /** Non-resource requests: the URL path. */
   path: string;
 }
+
+/** Who a ServiceAccount is once authenticated: its user and groups, as upstream's serviceaccount.UserInfo. */
+export const serviceAccountUserInfo = (namespace: string, name: string): UserInfo => ({
+  name: serviceAccountUser(namespace, name),
+  groups: [AllServiceAccounts, `${AllServiceAccounts}:${namespace}`, AllAuthenticated],
+});
+
+/** Who a node is: system:node:<name> in system:nodes, what the Node authorizer recognises. */
+export const nodeUserInfo = (nodeName: string): UserInfo => ({
+  name: `${NodeUserPrefix}${nodeName}`,
+  groups: [NodesGroup, AllAuthenticated],
+});

@@ -74,7 +74,7 @@ test("after a restart on the same data dir every object is there with the same r
   // a watch resumed from before the restart replays what happened after that revision
   const oldest = before.items[0].metadata!.resourceVersion!;
   const answer = await call(
-    second.handler,
+    second.transport(),
     "GET",
     `/api/v1/persistentvolumes?watch=1&resourceVersion=${oldest}&timeoutSeconds=1`,
   );
@@ -90,16 +90,17 @@ test("after a restart on the same data dir every object is there with the same r
 
 test("of concurrent conflicting updates exactly one wins and the others get 409 Conflict", async (t) => {
   const stowage = await startStowage(t);
-  await call(stowage.handler, "POST", "/api/v1/persistentvolumes", pv("contested"));
-  const current = (await call(stowage.handler, "GET", "/api/v1/persistentvolumes/contested")).body;
+  await call(stowage.transport(), "POST", "/api/v1/persistentvolumes", pv("contested"));
+  const current = (await call(stowage.transport(), "GET", "/api/v1/persistentvolumes/contested")).body;
+  // over HTTPS with the admin kubeconfig's client certificate
+  const overHttps = stowage.httpsTransport();
   const writers = Array.from({ length: 8 }, (_, i) => {
     const next = structuredClone(current);
     next.metadata.labels = { writer: String(i) };
-    return fetch(`${stowage.url}/api/v1/persistentvolumes/contested`, {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(next),
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { reason?: string; message?: string } }));
+    return call(overHttps, "PUT", "/api/v1/persistentvolumes/contested", next).then((r) => ({
+      status: r.status,
+      body: r.body as { reason?: string; message?: string },
+    }));
   });
   const results = await Promise.all(writers);
   assert.equal(results.filter((r) => r.status === 200).length, 1);

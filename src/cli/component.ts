@@ -1,12 +1,19 @@
 // What `stowage up` runs after the apiserver: each UpComponent is started with the apiserver's in-process handler
 // (for inProcessTransport) and stopped in reverse order. Apart from up.ts so that components need not import it.
-import type { ApiHandler } from "../api/http.js";
+import type { UserInfo } from "../api/user.js";
+import type { Transport } from "../client/index.js";
+import type { DataDirPki } from "./pki.js";
 
 export interface UpContext {
   dataDir: string;
-  /** The apiserver's handler: give it to inProcessTransport() for a client without sockets. */
-  handler: ApiHandler;
-  /** http://host:port of the apiserver, and a kubeconfig pointing at it (for components that speak HTTP). */
+  /**
+   * An in-process transport (no sockets) whose requests the apiserver authenticates as `user`: each component
+   * passes its own identity and may then do only what RBAC or the Node authorizer grants it.
+   */
+  transport(user: UserInfo): Transport;
+  /** The data dir's CA and certificates; undefined when `up` serves plain HTTP without security. */
+  pki?: DataDirPki;
+  /** https://host:port of the apiserver, and the admin kubeconfig pointing at it (for components that speak HTTP). */
   url: string;
   kubeconfig: string;
   /** Aborted when stowage stops. */

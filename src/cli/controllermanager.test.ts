@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { createClient, inProcessTransport } from "../client/index.js";
+import { createClient } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
 import { startDriver, DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
 import { startSnapshotter } from "../csi/sidecars/snapshotter/controller.js";
@@ -70,7 +70,7 @@ test("stowage controller-manager runs the snapshot controller and the expand con
   t.after(() => csi.close());
   const abort = new AbortController();
   const sidecar = await startSnapshotter({
-    client: createClient(inProcessTransport(s.handler)),
+    client: createClient(s.transport()),
     csi,
     signal: abort.signal,
     log: () => undefined,

@@ -2,10 +2,11 @@
 // a (possibly remote) apiserver over HTTP. `stowage up` runs the same loops in-process (controllerManagerComponent).
 import { InvalidArgumentError, type Command } from "commander";
 import { untilStopSignal } from "./signals.js";
-import { createClient, httpTransport, inProcessTransport } from "../client/index.js";
-import { startControllerManager } from "../controllers/manager.js";
+import { createClient, httpTransport } from "../client/index.js";
+import { AllAuthenticated, KubeControllerManager, serviceAccountUserInfo } from "../api/user.js";
+import { startControllerManager, type ControllerManagerOptions } from "../controllers/manager.js";
 import { durationFlag, kubeconfigFlag, positiveIntFlag } from "./flags.js";
-import type { UpComponent } from "./component.js";
+import type { UpComponent, UpContext } from "./component.js";
 
 const userAgent = "stowage-controller-manager";
 
@@ -78,13 +79,26 @@ export function registerControllerManager(program: Command): void {
     });
 }
 
+/**
+ * The controller-manager's clients inside `stowage up`: the shared informers as kube-controller-manager, each loop
+ * as its own ServiceAccount (kube-system/<loop>), as kubeadm runs it with --use-service-account-credentials.
+ */
+export function controllerManagerClients(ctx: UpContext): Pick<ControllerManagerOptions, "client" | "clientFor"> {
+  return {
+    client: createClient(ctx.transport({ name: KubeControllerManager, groups: [AllAuthenticated] }), { userAgent }),
+    clientFor: (serviceAccount) =>
+      createClient(ctx.transport(serviceAccountUserInfo("kube-system", serviceAccount)), {
+        userAgent: `${userAgent}/${serviceAccount}`,
+      }),
+  };
+}
+
 /** The controller-manager inside `stowage up`: same loops, in-process transport (no sockets). */
 export const controllerManagerComponent: UpComponent = {
   name: "controller-manager",
   async start(ctx) {
-    const client = createClient(inProcessTransport(ctx.handler), { userAgent });
     const manager = await startControllerManager({
-      client,
+      ...controllerManagerClients(ctx),
       signal: ctx.signal,
       log: (message, fields) => ctx.log(`controller-manager: ${message} ${JSON.stringify(fields)}`),
     });

@@ -12,7 +12,7 @@ import { test } from "node:test";
 import type { VolumeSnapshotContent } from "../api/snapshot/types.js";
 import { CsiClient } from "../csi/client.js";
 import { startDriver, DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
-import { createClient, inProcessTransport } from "../client/index.js";
+import { createClient } from "../client/index.js";
 import { startSnapshotController } from "../controllers/snapshot/controller.js";
 import { startSnapshotGate } from "../csi/sidecars/snapshotter/testing/gate.js";
 import { eventually, startStowage } from "../e2e/stowage.js";
@@ -203,7 +203,7 @@ test("a csi-snapshotter SIGKILLed mid-CreateSnapshot, its snapshot deleted meanw
   const dir = await mkdtemp(join(tmpdir(), "stowage-csi-snapshotter-midcall-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const s = await startStowage(t, { store: "memory" });
-  const client = createClient(inProcessTransport(s.handler));
+  const client = createClient(s.transport());
   const endpoint = `unix://${join(dir, "csi.sock")}`;
   const driver = await startDriver({ endpoint, nodeId: "n1", stateDir: join(dir, "state"), log: () => undefined });
   t.after(() => driver.stop());

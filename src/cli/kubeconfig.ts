@@ -2,11 +2,28 @@
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { KubeconfigCredentials } from "./upsecurity.js";
 
 export const kubeconfigFile = (dataDir: string): string => join(dataDir, "kubeconfig");
 
-/** A kubeconfig for a stowage apiserver at `url` (plain HTTP on loopback: no credentials yet). */
-export function renderKubeconfig(url: string): string {
+const b64 = (pem: string) => Buffer.from(pem).toString("base64");
+
+/**
+ * A kubeconfig for a stowage apiserver at `url`: over HTTPS, trusting the cluster's CA and authenticating with a
+ * client certificate; without credentials (plain HTTP, `up --insecure-http`), an empty user.
+ */
+export function renderKubeconfig(url: string, credentials?: KubeconfigCredentials, userName = "stowage"): string {
+  const cluster = credentials
+    ? [`    certificate-authority-data: ${b64(credentials.certificateAuthority)}`]
+    : // @kubernetes/client-node refuses http:// servers without this flag
+      ["    insecure-skip-tls-verify: true"];
+  const user = credentials
+    ? [
+        "  user:",
+        `    client-certificate-data: ${b64(credentials.clientCertificate)}`,
+        `    client-key-data: ${b64(credentials.clientKey)}`,
+      ]
+    : ["  user: {}"];
   return [
     "apiVersion: v1",
     "kind: Config",
@@ -14,19 +31,18 @@ export function renderKubeconfig(url: string): string {
     "- name: stowage",
     "  cluster:",
     `    server: ${url}`,
-    // plain HTTP on loopback for now; @kubernetes/client-node refuses http:// servers without this flag
-    "    insecure-skip-tls-verify: true",
+    ...cluster,
     "contexts:",
     "- name: stowage",
     "  context:",
     "    cluster: stowage",
-    "    user: stowage",
+    `    user: ${userName}`,
     "    namespace: default",
     "current-context: stowage",
     "preferences: {}",
     "users:",
-    "- name: stowage",
-    "  user: {}",
+    `- name: ${userName}`,
+    ...user,
     "",
   ].join("\n");
 }

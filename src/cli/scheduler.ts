@@ -2,7 +2,8 @@
 // HTTP. `stowage up` runs the same scheduler in-process (schedulerComponent).
 import { untilStopSignal } from "./signals.js";
 import type { Command } from "commander";
-import { LeaderElector, createClient, defaultIdentity, httpTransport, inProcessTransport } from "../client/index.js";
+import { LeaderElector, createClient, defaultIdentity, httpTransport } from "../client/index.js";
+import { AllAuthenticated, KubeScheduler } from "../api/user.js";
 import type { Started } from "../client/index.js";
 import { DefaultSchedulerName, startScheduler } from "../scheduler/scheduler.js";
 import { kubeconfigFlag, positiveIntFlag } from "./flags.js";
@@ -72,7 +73,7 @@ export function registerScheduler(program: Command): void {
 export const schedulerComponent: UpComponent = {
   name: "scheduler",
   async start(ctx) {
-    const client = createClient(inProcessTransport(ctx.handler), { userAgent });
+    const client = createClient(ctx.transport({ name: KubeScheduler, groups: [AllAuthenticated] }), { userAgent });
     const stopping = new AbortController();
     const scheduler = await startScheduler(
       { client, log: (message, fields) => ctx.log(`scheduler: ${message} ${JSON.stringify(fields)}`) },

@@ -14,7 +14,9 @@ import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createClient, inProcessTransport } from "../client/index.js";
+import { createClient } from "../client/index.js";
+import { nodeUserInfo } from "../api/user.js";
+import { clusterAdmin } from "./upsecurity.js";
 import { blockPrivileges } from "../csi/drivers/block/filesystem.js";
 import { startDriver as startBlockDriver } from "../csi/drivers/block/index.js";
 import { startDriver as startHostpathDriver } from "../csi/drivers/hostpath/index.js";
@@ -133,7 +135,7 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
   for (const p of running) ctx.say(`${p.short} CSI driver: ${[...p.endpoints.values()].join(", ")}`);
 
   // 2. The objects a first claim needs, before the sidecars read them.
-  const client = createClient(inProcessTransport(ctx.handler), { userAgent: "stowage-up" });
+  const client = createClient(ctx.transport(clusterAdmin), { userAgent: "stowage-up" });
   if (options.defaultStorage ?? true) {
     try {
       const lines = await ensureDefaultStorage(client, dataDir, block.endpoints.size > 0);
@@ -152,7 +154,7 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
     const endpoints = running.map((p) => p.endpoints.get(node)).filter((e): e is string => e !== undefined);
     try {
       const agent = await startNodeAgent({
-        client: createClient(inProcessTransport(ctx.handler), { userAgent: "stowage-node" }),
+        client: createClient(ctx.transport(nodeUserInfo(node)), { userAgent: "stowage-node" }),
         nodeName: node,
         rootDir: join(dataDir, "nodes", node),
         signal: ctx.signal,

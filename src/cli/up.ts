@@ -6,7 +6,9 @@ import { untilStopSignal } from "./signals.js";
 import { setMaxListeners } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { ApiHandler } from "../api/http.js";
+import type { UserInfo } from "../api/user.js";
+import { inProcessTransport, type Transport } from "../client/index.js";
+import { clusterAdmin, upSecurity } from "./upsecurity.js";
 import { createApiServer, type ApiServer } from "../apiserver/server.js";
 import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
@@ -32,6 +34,10 @@ export function defaultUpComponents(storage: StorageOptions = {}): UpComponent[]
 export interface UpOptions {
   dataDir: string;
   listen: string;
+  /** Extra names and addresses the serving certificate answers for (--tls-san). */
+  tlsSans?: string[];
+  /** Serve plain HTTP with no authentication or authorization (--insecure-http): anyone who reaches it is admin. */
+  insecureHttp?: boolean;
   /** "sqlite" (default, <data-dir>/stowage.db) or "memory" (tests). */
   store?: "sqlite" | "memory";
   /** Default: defaultUpComponents(storage). Tests and benches pass their own list. */
@@ -48,7 +54,8 @@ export interface Running {
   url: string;
   kubeconfig: string;
   apiServer: ApiServer;
-  handler: ApiHandler;
+  /** An in-process transport authenticated as `user` (default: the cluster admin, as the kubeconfig's user). */
+  transport(user?: UserInfo): Transport;
   /** The startup output lines the components said (what runs, what is off and why). */
   said: string[];
   stop(): Promise<void>;
@@ -72,19 +79,29 @@ export async function startUp(options: UpOptions): Promise<Running> {
   // Every component's informers, queues and CSI calls listen on this one signal.
   setMaxListeners(0, controller.signal);
   try {
+    const secure = options.insecureHttp ? undefined : await upSecurity(dataDir, options.tlsSans);
+    if (!secure) {
+      say(
+        `WARNING: --insecure-http: the API is served over plain HTTP with no authentication or authorization; ` +
+          `anyone who can reach ${options.listen} may do anything, as root on this machine`,
+      );
+    }
     const apiServer = await createApiServer({
       store,
       version: stowageVersion,
       compactionIntervalMs: options.compactionIntervalMs,
       log,
+      ...(secure ? { tls: secure.tls, security: secure.security } : {}),
     });
     stops.push({ name: "apiserver", stop: () => apiServer.close() });
     const listener = await apiServer.listen(options.listen);
     const kubeconfig = kubeconfigFile(dataDir);
-    writeFileSync(kubeconfig, renderKubeconfig(listener.url), { mode: 0o600 });
+    writeFileSync(kubeconfig, renderKubeconfig(listener.url, secure?.admin), { mode: 0o600 });
+    const transport = (user: UserInfo = clusterAdmin) => inProcessTransport(apiServer.handler, user);
     const ctx: UpContext = {
       dataDir,
-      handler: apiServer.handler,
+      transport,
+      pki: secure?.pki,
       url: listener.url,
       kubeconfig,
       signal: controller.signal,
@@ -100,7 +117,7 @@ export async function startUp(options: UpOptions): Promise<Running> {
       url: listener.url,
       kubeconfig,
       apiServer,
-      handler: apiServer.handler,
+      transport,
       said,
       stop: () =>
         (stopping ??= (async () => {
@@ -133,6 +150,8 @@ function parseNodes(text: string): number {
 interface UpFlags {
   dataDir: string;
   listen: string;
+  tlsSan?: string[];
+  insecureHttp?: boolean;
   nodes: number;
   runtime: Runtime;
   defaultStorage: boolean;
@@ -147,6 +166,15 @@ export function registerUp(program: Command): void {
     )
     .option("--data-dir <dir>", "where the SQLite store, the kubeconfig, volumes and node dirs live", ".stowage")
     .option("--listen <host:port>", "the apiserver's address", "127.0.0.1:6443")
+    .option(
+      "--tls-san <name>",
+      "an extra DNS name or IP address for the API's serving certificate (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      "--insecure-http",
+      "serve the API over plain HTTP with no authentication or authorization (anyone who reaches it is admin)",
+    )
     .option("--nodes <n>", "how many node agents to run (stowage-node-1 …)", parseNodes, 1)
     .option("--runtime <runtime>", runtimeHelp, parseRuntime, "none")
     .option("--no-default-storage", "create no CSIDriver objects and no default StorageClasses (standard, block)")
@@ -161,6 +189,8 @@ export function registerUp(program: Command): void {
         running = await startUp({
           dataDir: options.dataDir,
           listen: options.listen,
+          tlsSans: options.tlsSan,
+          insecureHttp: options.insecureHttp,
           storage: { nodes: options.nodes, runtime: options.runtime, defaultStorage: options.defaultStorage },
           say: (line) => console.log(line),
         });

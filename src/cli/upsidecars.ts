@@ -3,7 +3,8 @@
 // node. Hostpath volumes are node-local: with several nodes the sidecars talk to a router in front of every node's
 // instance (CreateVolume to the node the topology selects), as upstream's per-node provisioners would.
 import { join } from "node:path";
-import { createClient, inProcessTransport } from "../client/index.js";
+import { createClient } from "../client/index.js";
+import { serviceAccountUserInfo } from "../api/user.js";
 import { CsiClient } from "../csi/client.js";
 import { TOPOLOGY_KEY as hostpathTopologyKey } from "../csi/drivers/hostpath/index.js";
 import { startAttacher } from "../csi/sidecars/attacher/controller.js";
@@ -56,10 +57,14 @@ export async function startDriverSidecars(
     return;
   }
   stops.push({ name: `${plan.short} CSI connection`, stop: async () => csi.close() });
-  const sidecarClient = (agent: string) => createClient(inProcessTransport(ctx.handler), { userAgent: agent });
+  // Each sidecar as the ServiceAccount its rbac.yaml binds (kube-system/csi-provisioner …).
+  const sidecarClient = (serviceAccount: string) =>
+    createClient(ctx.transport(serviceAccountUserInfo("kube-system", serviceAccount)), {
+      userAgent: `stowage-${serviceAccount}`,
+    });
   try {
     const provisioner = await startProvisioner({
-      client: sidecarClient("stowage-csi-provisioner"),
+      client: sidecarClient("csi-provisioner"),
       csi,
       signal: ctx.signal,
       log: sidecarLog("csi-provisioner"),
@@ -70,7 +75,7 @@ export async function startDriverSidecars(
   }
   try {
     const attacher = await startAttacher({
-      client: sidecarClient("stowage-csi-attacher"),
+      client: sidecarClient("csi-attacher"),
       csi,
       signal: ctx.signal,
       log: sidecarLog("csi-attacher"),
@@ -81,7 +86,7 @@ export async function startDriverSidecars(
   }
   await startUpSnapshots(ctx, plan.short, csi, defaultStorage, stops);
   await startResizer({
-    client: sidecarClient("stowage-csi-resizer"),
+    client: sidecarClient("csi-resizer"),
     csi,
     signal: ctx.signal,
     log: sidecarLog("csi-resizer"),

@@ -3,7 +3,9 @@
 // `<short>-snapshots` otherwise) so a VolumeSnapshot without a class works out of the box.
 import type { VolumeSnapshotClass } from "../api/snapshot/types.js";
 import { AnnIsDefaultSnapshotClass } from "../api/wellknown.js";
-import { createClient, inProcessTransport, isAlreadyExists } from "../client/index.js";
+import { createClient, isAlreadyExists } from "../client/index.js";
+import { serviceAccountUserInfo } from "../api/user.js";
+import { clusterAdmin } from "./upsecurity.js";
 import type { UpContext } from "./component.js";
 import type { CsiClient } from "../csi/client.js";
 import { startSnapshotter } from "../csi/sidecars/snapshotter/controller.js";
@@ -22,12 +24,13 @@ export async function startUpSnapshots(
   defaultStorage: boolean,
   stops: { name: string; stop(): Promise<void> }[],
 ): Promise<void> {
-  const client = (agent: string) => createClient(inProcessTransport(ctx.handler), { userAgent: agent });
   const log = (who: string) => (message: string, fields?: Record<string, unknown>) =>
     ctx.log(`${who}: ${message} ${fields ? JSON.stringify(fields) : ""}`);
   try {
     const sidecar = await startSnapshotter({
-      client: client("stowage-csi-snapshotter"),
+      client: createClient(ctx.transport(serviceAccountUserInfo("kube-system", "csi-snapshotter")), {
+        userAgent: "stowage-csi-snapshotter",
+      }),
       csi,
       signal: ctx.signal,
       log: log(`csi-snapshotter (${short})`),
@@ -42,7 +45,9 @@ export async function startUpSnapshots(
         deletionPolicy: "Delete",
       };
       try {
-        await client("stowage-up").volumeSnapshotClasses.create(snapshotClass);
+        await createClient(ctx.transport(clusterAdmin), { userAgent: "stowage-up" }).volumeSnapshotClasses.create(
+          snapshotClass,
+        );
         ctx.say(`created VolumeSnapshotClass ${snapshotClass.metadata.name} (default) → ${sidecar.driverName}`);
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { PersistentVolume, PersistentVolumeClaim } from "../api/core/types.js";
-import { createClient, inProcessTransport } from "../client/index.js";
+import { createClient } from "../client/index.js";
 import { eventually, startStowage } from "../e2e/stowage.js";
 
 const main = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
@@ -32,7 +32,7 @@ async function kill(child: ChildProcess): Promise<void> {
 
 test("a controller-manager killed mid-binding of 1,000 claims converges after restart: each claim to its own volume", async (t) => {
   const stowage = await startStowage(t);
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   const sizes = ["1Gi", "2Gi", "5Gi", "10Gi"];
   for (let i = 0; i < count; i += 100) {
     await Promise.all(

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Client } from "../client/index.js";
-import { createClient, inProcessTransport } from "../client/index.js";
+import { createClient } from "../client/index.js";
 import { eventually, startStowage } from "../e2e/stowage.js";
 import { startControllerManager } from "./manager.js";
 
@@ -31,7 +31,7 @@ const boundTo = (client: Client, name: string) =>
 
 test("with --leader-elect one controller-manager leads; when it stops the other takes over", async (t) => {
   const stowage = await startStowage(t, { store: "memory" });
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   const abort = new AbortController();
   t.after(() => abort.abort());
   const timing = { leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };

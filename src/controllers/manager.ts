@@ -29,7 +29,13 @@ export interface LeaderElectOptions {
 }
 
 export interface ControllerManagerOptions {
+  /** The shared informers' client (and every loop's, without `clientFor`). */
   client: Client;
+  /**
+   * Each loop's own client, by its ServiceAccount name in kube-system (kube-controller-manager's
+   * --use-service-account-credentials): a loop then may do only what its system:controller:<name> role grants.
+   */
+  clientFor?: (serviceAccount: string) => Client;
   /** Aborting it stops every loop (and releases the Lease). */
   signal: AbortSignal;
   leaderElect?: boolean | LeaderElectOptions;
@@ -63,23 +69,33 @@ async function runControllers(
 ): Promise<void> {
   const log = options.log ?? defaultLog;
   const { client } = options;
-  const ctx: LoopContext = { client, informers: createInformerFactory(client, { log }), log };
-  const recorder = createEventRecorder(client.events, { component: "persistentvolume-controller", log });
+  const informers = createInformerFactory(client, { log });
+  /** The context of one loop: the shared informers, and its own client when each loop has one. */
+  const as = (serviceAccount: string): LoopContext => ({
+    client: options.clientFor?.(serviceAccount) ?? client,
+    informers,
+    log,
+  });
+  const binder = as("persistent-volume-binder");
+  const recorder = createEventRecorder(binder.client.events, { component: "persistentvolume-controller", log });
   const resyncPeriodMs = options.resyncPeriodMs ?? 15_000;
   const { nodeMonitorGracePeriodMs, nodeMonitorPeriodMs, hostPathReclaimRoots } = options;
   // Every loop on the one informer factory (one list+watch per resource), each with its own knobs. Attach-detach
   // keeps its own 60 s resync and expand has none, as upstream.
   const loops: Array<(signal: AbortSignal) => Promise<Started>> = [
-    (s) => startPVCProtection({ ...ctx, resyncPeriodMs }, s),
-    (s) => startPVProtection({ ...ctx, resyncPeriodMs }, s),
-    (s) => startPVBinder({ ...ctx, recorder, workers: options.workers, resyncPeriodMs, hostPathReclaimRoots }, s),
-    (s) => startAttachDetachController(ctx, s),
-    (s) => startNodeLifecycleController({ ...ctx, nodeMonitorGracePeriodMs, nodeMonitorPeriodMs }, s),
-    (s) => startStatefulSetController({ ...ctx, resyncPeriodMs }, s),
-    (s) => startGarbageCollector({ ...ctx, resyncPeriodMs }, s),
-    (s) => startExpandController(ctx, s),
+    (s) => startPVCProtection({ ...as("pvc-protection-controller"), resyncPeriodMs }, s),
+    (s) => startPVProtection({ ...as("pv-protection-controller"), resyncPeriodMs }, s),
+    (s) => startPVBinder({ ...binder, recorder, workers: options.workers, resyncPeriodMs, hostPathReclaimRoots }, s),
+    (s) => startAttachDetachController(as("attachdetach-controller"), s),
+    (s) => startNodeLifecycleController({ ...as("node-controller"), nodeMonitorGracePeriodMs, nodeMonitorPeriodMs }, s),
+    (s) => startStatefulSetController({ ...as("statefulset-controller"), resyncPeriodMs }, s),
+    (s) => startGarbageCollector({ ...as("generic-garbage-collector"), resyncPeriodMs }, s),
+    (s) => startExpandController(as("expand-controller"), s),
     (s) =>
-      startSnapshotController({ ...ctx, resyncPeriodMs, log: (m, f) => log(`snapshot-controller: ${m}`, f ?? {}) }, s),
+      startSnapshotController(
+        { ...as("snapshot-controller"), resyncPeriodMs, log: (m, f) => log(`snapshot-controller: ${m}`, f ?? {}) },
+        s,
+      ),
   ];
   const running = await Promise.all(loops.map((start) => start(signal)));
   started();

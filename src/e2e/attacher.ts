@@ -14,7 +14,7 @@ import type {
 import type { CSINode } from "../api/storage/types.js";
 import { controllerManagerComponent } from "../cli/controllermanager.js";
 import { startStowage, type Stowage } from "./stowage.js";
-import { createClient, inProcessTransport, type Client } from "../client/index.js";
+import { createClient, type Client } from "../client/index.js";
 import { defaultDriverName } from "../csi/drivers/block/index.js";
 import { startTestDriver, testDir, type TestDriver } from "../csi/drivers/block/testing/harness.js";
 import { uniqueVolumeName } from "../api/storage/attachmentnames.js";
@@ -49,7 +49,7 @@ export async function startWorld(t: TestContext, options: { controllers?: boolea
     "node-2": await startTestDriver(t, dir, { nodeId: "node-2", stateDir }),
   };
   const stowage = await startStowage(t, { components: options.controllers ? [controllerManagerComponent] : [] });
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   for (const name of ["node-1", "node-2"]) {
     const node: Node = {
       apiVersion: "v1",

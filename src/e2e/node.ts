@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume, VolumeMount } from "../api/core/types.js";
 import { controllerManagerComponent } from "../cli/controllermanager.js";
 import { eventually, startStowage, type Stowage } from "./stowage.js";
-import { createClient, inProcessTransport, type Client } from "../client/index.js";
+import { createClient, type Client } from "../client/index.js";
 import { mountsUnder, unmount } from "../support/mount.js";
 import { DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
 import { startHostpath, type InProcessDriver } from "../csi/drivers/hostpath/testing/driver.js";
@@ -32,7 +32,7 @@ export interface NodeTest {
 
 export async function startNodeTest(t: TestContext, extra: Partial<NodeAgentOptions> = {}): Promise<NodeTest> {
   const stowage = await startStowage(t, { store: "memory", components: [controllerManagerComponent] });
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   const driver = await startHostpath(t, { nodeId: nodeName });
   const rootDir = await mkdtemp(join(tmpdir(), "node-"));
   let agentAbort = new AbortController();

@@ -7,7 +7,7 @@ import type { PersistentVolumeClaim } from "../api/core/types.js";
 import type { StorageClass } from "../api/storage/types.js";
 import { controllerManagerComponent } from "../cli/controllermanager.js";
 import { startStowage, type Stowage } from "./stowage.js";
-import { createClient, inProcessTransport, type Client } from "../client/index.js";
+import { createClient, type Client } from "../client/index.js";
 import type { DriverOptions } from "../csi/drivers/options.js";
 import { startHostpath, type InProcessDriver } from "../csi/drivers/hostpath/testing/driver.js";
 import {
@@ -46,7 +46,7 @@ export async function startWorld(
   const stowage = await startStowage(t, {
     components: options.controllers === false ? [] : [controllerManagerComponent],
   });
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   const logs: string[] = [];
   const running: RunningProvisioner[] = [];
   const start = async (extra: Partial<ProvisionerOptions> = {}) => {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { PersistentVolume, PersistentVolumeClaim } from "../api/core/types.js";
 import { startStowage, type Stowage } from "./stowage.js";
-import { createClient, inProcessTransport, type Client } from "../client/index.js";
+import { createClient, type Client } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
 import { startDriver as startBlock, defaultDriverName as BLOCK_DRIVER_NAME } from "../csi/drivers/block/index.js";
 import { startDriver as startHostpath, DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
@@ -37,7 +37,7 @@ export async function startWorld(
 ): Promise<ResizerWorld> {
   const dir = await mkdtemp(join(tmpdir(), "stowage-resizer-world-"));
   const stowage = await startStowage(t);
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   const endpoint = `unix://${join(dir, "csi.sock")}`;
   const driverLog: string[] = [];
   const block = options.driver === "block";

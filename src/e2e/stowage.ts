@@ -5,10 +5,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
-import type { ApiHandler } from "../api/http.js";
 import { startUp, type Running } from "../cli/up.js";
 import type { UpComponent } from "../cli/component.js";
 import { unmountUnder } from "./mounts.js";
+import { httpTransport, loadKubeconfig, type HttpTransport, type Transport } from "../client/index.js";
 
 export interface StowageOptions {
   /** Reuse a data dir (to test restarts); default a fresh temp dir, removed afterwards. */
@@ -39,7 +39,10 @@ export interface Stowage {
   url: string;
   dataDir: string;
   kubeconfig: string;
-  handler: ApiHandler;
+  /** An in-process transport authenticated as `user` (default: the cluster admin, the kubeconfig's user). */
+  transport: Running["transport"];
+  /** A transport over HTTPS as the kubeconfig's user (the admin's client certificate); closed with the stowage. */
+  httpsTransport(): Transport;
   running: Running;
   /** Runs kubectl; resolves with stdout, rejects with KubectlError on a non-zero exit. Stderr must stay empty unless `allowStderr`. */
   kubectl(...args: string[]): Promise<string>;
@@ -80,11 +83,17 @@ export async function startStowage(t: TestContext, options: StowageOptions = {})
     });
 
   let stopped = false;
+  const transports: HttpTransport[] = [];
   const stowage: Stowage = {
     url: running.url,
     dataDir,
     kubeconfig: running.kubeconfig,
-    handler: running.handler,
+    transport: running.transport,
+    httpsTransport() {
+      const transport = httpTransport(loadKubeconfig(running.kubeconfig));
+      transports.push(transport);
+      return transport;
+    },
     running,
     kubectlResult,
     async kubectl(...args: string[]) {
@@ -116,6 +125,7 @@ export async function startStowage(t: TestContext, options: StowageOptions = {})
       if (stopped) return;
       stopped = true;
       for (const child of children) child.kill("SIGKILL");
+      for (const transport of transports) transport.close();
       await running.stop();
     },
   };

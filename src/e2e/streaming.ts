@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import type { TestContext } from "node:test";
 import type { ContainerStatus, Pod } from "../api/core/types.js";
 import { eventually, startStowage, type Stowage } from "./stowage.js";
-import { createClient, inProcessTransport, type Client } from "../client/index.js";
+import { createClient, type Client } from "../client/index.js";
 import { containerLogPath, type ContainerRuntime } from "../node/runtime/runtime.js";
 import { formatCriLine, type LogStream } from "../node/server/crilog.js";
 import { startKubeletServer, type KubeletServer } from "../node/server/server.js";
@@ -49,7 +49,7 @@ export interface KubectlProcess {
 
 export async function startStreamingWorld(t: TestContext): Promise<StreamingWorld> {
   const stowage = await startStowage(t, { store: "memory" });
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   const rootDir = await mkdtemp(join(tmpdir(), "streaming-"));
   const pods = new Map<string, Pod>();
   const containers = new Map<string, StandInContainer>();

@@ -17,7 +17,7 @@ import type { Pod } from "../api/core/types.js";
 import { DRIVER_NAME, controllerManagerComponent, startAttacher, startHostpath } from "../e2e/parts.js";
 import { startStowage } from "../e2e/stowage.js";
 import type { VolumeAttachment } from "../api/storage/types.js";
-import { createClient, inProcessTransport, Informer } from "../client/index.js";
+import { createClient, Informer } from "../client/index.js";
 import { mountsUnder, unmount } from "../support/mount.js";
 import { killProcess, spawnAgent } from "../e2e/agentprocess.js";
 import { stowageBundle } from "../e2e/bundle.js";
@@ -60,7 +60,7 @@ test(`the agent SIGKILLed ${kills} times during churn of ${podCount} pods leaves
   const began = Date.now();
   const phase = (what: string) => t.diagnostic(`${what} at ${((Date.now() - began) / 1000).toFixed(1)} s`);
   const stowage = await startStowage(t, { store: "memory", components: [controllerManagerComponent] });
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   const driver = await startHostpath(t, { nodeId: nodeName });
   const rootDir = await mkdtemp(join(tmpdir(), "churn-"));
   const bundle = await stowageBundle(t);

@@ -11,7 +11,7 @@ import { test, type TestContext } from "node:test";
 import { controllerManagerComponent, startAttacher, startHostpath } from "../e2e/parts.js";
 import { startStowage } from "../e2e/stowage.js";
 import type { VolumeAttachment } from "../api/storage/types.js";
-import { createClient, inProcessTransport, Informer } from "../client/index.js";
+import { createClient, Informer } from "../client/index.js";
 import { listMounts, mountsUnder, unmount } from "../support/mount.js";
 import { killProcess, spawnAgent } from "../e2e/agentprocess.js";
 import { stowageBundle } from "../e2e/bundle.js";
@@ -19,7 +19,7 @@ import { csiClaim, csiDriverObject, eventually, nodeName, pod, type NodeTest } f
 
 async function setup(t: TestContext) {
   const stowage = await startStowage(t, { store: "memory", components: [controllerManagerComponent] });
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   const driver = await startHostpath(t, { nodeId: nodeName });
   const rootDir = await mkdtemp(join(tmpdir(), "node-"));
   // The agent starts from a bundle: the same code, a fraction of tsx's start-up time.

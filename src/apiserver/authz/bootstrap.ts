@@ -4,6 +4,7 @@
 // that name resources stowage serves, or that users and tools check for (admin, edit, view), are kept.
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Subject } from "../../api/rbac/types.js";
 import { rbacGroup } from "../../api/rbac/types.js";
+import { controllerRoleBindings, controllerRoles } from "./controllerroles.js";
 import {
   AllAuthenticated,
   AllUnauthenticated,
@@ -259,6 +260,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(ReadUpdate, [core], ["persistentvolumeclaims"]),
     ]),
     ...csiSidecarRoles(),
+    ...controllerRoles((name) => clusterRole(name, []).metadata),
   ];
 }
 
@@ -338,5 +340,20 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding("system:volume-scheduler", "system:volume-scheduler", users(KubeScheduler)),
     // upstream keeps this binding with no subjects: the Node authorizer, not RBAC, decides for nodes
     clusterRoleBinding("system:node", "system:node", []),
+    ...controllerRoleBindings((name) => clusterRoleBinding(name, name, []).metadata),
+    // the sidecars' rbac.yaml bind their runner roles to their ServiceAccounts (here in kube-system)
+    ...csiSidecars.map(([serviceAccount, role]) =>
+      clusterRoleBinding(`${serviceAccount}-role`, role, [
+        { kind: "ServiceAccount", name: serviceAccount, namespace: "kube-system" },
+      ]),
+    ),
   ];
 }
+
+/** Each CSI sidecar's ServiceAccount (kube-system) and the ClusterRole its rbac.yaml binds it to. */
+export const csiSidecars: ReadonlyArray<readonly [string, string]> = [
+  ["csi-provisioner", "external-provisioner-runner"],
+  ["csi-attacher", "external-attacher-runner"],
+  ["csi-resizer", "external-resizer-runner"],
+  ["csi-snapshotter", "external-snapshotter-runner"],
+];

@@ -5,7 +5,7 @@ import { test, type TestContext } from "node:test";
 import type { PersistentVolumeAccessMode, Pod } from "../../api/core/types.js";
 import type { Event } from "../../api/core/types.js";
 import { eventually, startStowage } from "../../e2e/stowage.js";
-import { createClient, inProcessTransport, type Client } from "../../client/index.js";
+import { createClient, type Client } from "../../client/index.js";
 import { startAttachDetachController } from "./controller.js";
 import { attachmentName } from "../../api/storage/attachmentnames.js";
 
@@ -13,7 +13,7 @@ const driver = "disk.csi.example.com";
 
 async function world(t: TestContext) {
   const stowage = await startStowage(t);
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   for (const name of ["node-1", "node-2"])
     await client.nodes.create({ apiVersion: "v1", kind: "Node", metadata: { name } });
   const running: AbortController[] = [];

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Event, PersistentVolumeClaim } from "../../api/core/types.js";
-import { createClient, createInformerFactory, inProcessTransport, type Client } from "../../client/index.js";
+import { createClient, createInformerFactory, type Client } from "../../client/index.js";
 import { eventually, startStowage } from "../../e2e/stowage.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expandControllerComponent, externalExpandingMessage, startExpandController } from "./controller.js";
@@ -61,7 +61,7 @@ async function expandingEvents(client: Client, name: string): Promise<Event[]> {
 
 test("a bound CSI claim patched bigger gets ExternalExpanding once per resize, as kubectl describe shows", async (t) => {
   const stowage = await startStowage(t, { store: "memory" });
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   await client.storageClasses.create({
     apiVersion: "storage.k8s.io/v1",
     kind: "StorageClass",

@@ -7,9 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Node, Pod } from "../../api/core/types.js";
-import { schedulerComponent, type UpComponent } from "../../e2e/parts.js";
+import { controllerManagerClients, schedulerComponent, type UpComponent } from "../../e2e/parts.js";
 import { eventually, startStowage } from "../../e2e/stowage.js";
-import { createClient, inProcessTransport } from "../../client/index.js";
 import { killProcess, spawnAgent } from "../../e2e/agentprocess.js";
 import { stowageBundle } from "../../e2e/bundle.js";
 import { startControllerManager } from "../manager.js";
@@ -21,7 +20,7 @@ const controllerManager: UpComponent = {
   name: "controller-manager",
   async start(ctx) {
     const manager = await startControllerManager({
-      client: createClient(inProcessTransport(ctx.handler)),
+      ...controllerManagerClients(ctx),
       signal: ctx.signal,
       nodeMonitorGracePeriodMs: gracePeriodMs,
       nodeMonitorPeriodMs: 500,

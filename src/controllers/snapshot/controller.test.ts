@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "../../api/snapshot/types.js";
-import { createClient, inProcessTransport, isNotFound, type Client } from "../../client/index.js";
+import { createClient, isNotFound, type Client } from "../../client/index.js";
 import { eventually, startStowage } from "../../e2e/stowage.js";
 import { CsiClient, DRIVER_NAME, startDriver, startSnapshotter } from "../../e2e/parts.js";
 import { startSnapshotController } from "./controller.js";
@@ -54,7 +54,7 @@ test("Retain keeps content and driver snapshot; no default class is an error; a 
   t.after(() => driver.stop());
   const csi = await CsiClient.connect(endpoint);
   t.after(() => csi.close());
-  const client = createClient(inProcessTransport(s.handler));
+  const client = createClient(s.transport());
   const abort = new AbortController();
   const controller = await startSnapshotController({ client, log: () => undefined }, abort.signal);
   const sidecar = await startSnapshotter({ client, csi, signal: abort.signal, log: () => undefined });

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { eventually, startStowage } from "../../../e2e/stowage.js";
-import { createClient, inProcessTransport } from "../../../client/index.js";
+import { createClient } from "../../../client/index.js";
 import { CsiClient } from "../../client.js";
 import { serveCsi } from "../../server.js";
 import { startAttacher } from "./controller.js";
@@ -34,7 +34,7 @@ test("a driver without PUBLISH_UNPUBLISH_VOLUME gets its attachments marked atta
   const csi = await CsiClient.connect(endpoint, { readyTimeoutMs: 10_000 });
   t.after(() => csi.close());
   const stowage = await startStowage(t);
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   const attacher = await startAttacher({ client, csi, signal: new AbortController().signal, log: () => undefined });
   t.after(() => attacher.stop());
 

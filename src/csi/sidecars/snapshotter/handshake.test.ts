@@ -14,7 +14,7 @@ import { test, type TestContext } from "node:test";
 import type { PersistentVolumeClaim } from "../../../api/core/types.js";
 import type { VolumeSnapshot, VolumeSnapshotContent } from "../../../api/snapshot/types.js";
 import { eventually, startStowage, type Stowage } from "../../../e2e/stowage.js";
-import { createClient, inProcessTransport, type Client } from "../../../client/index.js";
+import { createClient, type Client } from "../../../client/index.js";
 import { startSnapshotController } from "../../../e2e/parts.js";
 import { CsiClient } from "../../client.js";
 import { DRIVER_NAME, startDriver } from "../../drivers/hostpath/index.js";
@@ -36,7 +36,7 @@ async function startWorld(t: TestContext): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), "stowage-snapshot-handshake-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const s = await startStowage(t, { store: "memory" });
-  const client = createClient(inProcessTransport(s.handler));
+  const client = createClient(s.transport());
   const endpoint = `unix://${join(dir, "csi.sock")}`;
   const driver = await startDriver({ endpoint, nodeId: "n1", stateDir: join(dir, "state"), log: () => undefined });
   const csi = await CsiClient.connect(endpoint);
