@@ -76,83 +76,90 @@ async function startSecuredWorld(t: TestContext) {
   return { server, client, driver };
 }
 
-test("a node agent running as system:node:<name> under Node,RBAC mounts a CSI claim, a configMap and a secret, follows the configMap and tears down, and is never refused", async (t) => {
-  const { server, client, driver } = await startSecuredWorld(t);
-  const rootDir = await mkdtemp(join(tmpdir(), "node-"));
-  const refused: string[] = [];
-  const logs: string[] = [];
-  const agentStop = new AbortController();
-  const agent = await startNodeAgent({
-    client: createClient(recordingForbidden(inProcessTransport(server.handler, node), refused)),
-    nodeName,
-    rootDir,
-    signal: agentStop.signal,
-    csiDrivers: [driver.endpoint],
-    mountTimeoutMs: 5_000,
-    log: (message, err) => logs.push(`${message} ${err instanceof Error ? err.message : String(err ?? "")}`),
-  });
-  t.after(async () => {
-    agentStop.abort();
-    await agent.stop();
-    const left = await mountsUnder(rootDir);
-    for (const mount of [...left].reverse()) await unmount(mount).catch(() => undefined);
-    await rm(rootDir, { recursive: true, force: true });
-    if (left.length > 0) throw new Error(`mounts left behind under the node's root dir: ${left.join(", ")}`);
-  });
-  // The identity really is restricted: the cluster-wide reads the agent used to make are refused.
-  const asNode: Client = createClient(inProcessTransport(server.handler, node));
-  await assert.rejects(asNode.persistentVolumeClaims.list({ namespace: "default" }), isForbidden);
-  await assert.rejects(asNode.configMaps.list({ namespace: "default" }), isForbidden);
+test(
+  "a node agent running as system:node:<name> under Node,RBAC mounts a CSI claim, a configMap and a secret, follows the configMap and tears down, and is never refused",
+  { timeout: 120_000 },
+  async (t) => {
+    const { server, client, driver } = await startSecuredWorld(t);
+    const rootDir = await mkdtemp(join(tmpdir(), "node-"));
+    const refused: string[] = [];
+    const logs: string[] = [];
+    const agentStop = new AbortController();
+    const agent = await startNodeAgent({
+      client: createClient(recordingForbidden(inProcessTransport(server.handler, node), refused)),
+      nodeName,
+      rootDir,
+      signal: agentStop.signal,
+      csiDrivers: [driver.endpoint],
+      mountTimeoutMs: 5_000,
+      log: (message, err) => logs.push(`${message} ${err instanceof Error ? err.message : String(err ?? "")}`),
+    });
+    t.after(async () => {
+      agentStop.abort();
+      await agent.stop();
+      const left = await mountsUnder(rootDir);
+      for (const mount of [...left].reverse()) await unmount(mount).catch(() => undefined);
+      await rm(rootDir, { recursive: true, force: true });
+      if (left.length > 0) throw new Error(`mounts left behind under the node's root dir: ${left.join(", ")}`);
+    });
+    // The identity really is restricted: the cluster-wide reads the agent used to make are refused.
+    const asNode: Client = createClient(inProcessTransport(server.handler, node));
+    await assert.rejects(asNode.persistentVolumeClaims.list({ namespace: "default" }), isForbidden);
+    await assert.rejects(asNode.configMaps.list({ namespace: "default" }), isForbidden);
 
-  const world = { client, driver, rootDir } as unknown as NodeTest;
-  await csiDriverObject(world, { attachRequired: true });
-  const { pv } = await csiClaim(world, "data");
-  await client.configMaps.create({
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name: "app-config", namespace: "default" },
-    data: { greeting: "hello" },
-  });
-  await client.secrets.create({
-    apiVersion: "v1",
-    kind: "Secret",
-    metadata: { name: "app-secret", namespace: "default" },
-    data: { token: Buffer.from("s3cret").toString("base64") },
-  });
-  const created = await client.pods.create(
-    pod("app", [
-      { name: "data", persistentVolumeClaim: { claimName: "data" } },
-      { name: "config", configMap: { name: "app-config" } },
-      { name: "creds", secret: { secretName: "app-secret" } },
-    ]),
-  );
-  await waitForPhase(world, "app", "Running", 30_000);
+    const world = { client, driver, rootDir } as unknown as NodeTest;
+    await csiDriverObject(world, { attachRequired: true });
+    const { pv } = await csiClaim(world, "data");
+    await client.configMaps.create({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "app-config", namespace: "default" },
+      data: { greeting: "hello" },
+    });
+    await client.secrets.create({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "app-secret", namespace: "default" },
+      data: { token: Buffer.from("s3cret").toString("base64") },
+    });
+    const created = await client.pods.create(
+      pod("app", [
+        { name: "data", persistentVolumeClaim: { claimName: "data" } },
+        { name: "config", configMap: { name: "app-config" } },
+        { name: "creds", secret: { secretName: "app-secret" } },
+      ]),
+    );
+    await waitForPhase(world, "app", "Running", 30_000);
 
-  const volumes = join(rootDir, "pods", created.metadata.uid ?? "", "volumes");
-  const target = join(volumes, "kubernetes.io~csi", pv.metadata.name ?? "", "mount");
-  assert.equal((await findmnt(target))?.target, target, "the claim is published at the pod's volume path");
-  await writeFile(join(target, "hello.txt"), "written through the node's mount");
-  const attachments = (await client.volumeAttachments.list()).items;
-  assert.deepEqual(
-    attachments.map((a) => [a.spec.nodeName, a.spec.source.persistentVolumeName, a.status?.attached]),
-    [[nodeName, pv.metadata.name, true]],
-    "the volume was attached through a VolumeAttachment the agent could only GET",
-  );
-  const configFile = join(volumes, "kubernetes.io~configmap", "config", "greeting");
-  assert.equal(await readFile(configFile, "utf8"), "hello");
-  assert.equal(await readFile(join(volumes, "kubernetes.io~secret", "creds", "token"), "utf8"), "s3cret");
+    const volumes = join(rootDir, "pods", created.metadata.uid ?? "", "volumes");
+    const target = join(volumes, "kubernetes.io~csi", pv.metadata.name ?? "", "mount");
+    assert.equal((await findmnt(target))?.target, target, "the claim is published at the pod's volume path");
+    await writeFile(join(target, "hello.txt"), "written through the node's mount");
+    const attachments = (await client.volumeAttachments.list()).items;
+    assert.deepEqual(
+      attachments.map((a) => [a.spec.nodeName, a.spec.source.persistentVolumeName, a.status?.attached]),
+      [[nodeName, pv.metadata.name, true]],
+      "the volume was attached through a VolumeAttachment the agent could only GET",
+    );
+    const configFile = join(volumes, "kubernetes.io~configmap", "config", "greeting");
+    assert.equal(await readFile(configFile, "utf8"), "hello");
+    assert.equal(await readFile(join(volumes, "kubernetes.io~secret", "creds", "token"), "utf8"), "s3cret");
 
-  const config = await client.configMaps.get("default", "app-config");
-  await client.configMaps.update({ ...config, data: { greeting: "hello again" } });
-  await eventually(async () => ((await readFile(configFile, "utf8")) === "hello again" ? true : undefined));
+    const config = await client.configMaps.get("default", "app-config");
+    await client.configMaps.update({ ...config, data: { greeting: "hello again" } });
+    await eventually(async () => ((await readFile(configFile, "utf8")) === "hello again" ? true : undefined));
 
-  await deleteAllPods(world);
-  await eventually(async () => ((await client.volumeAttachments.list()).items.length === 0 ? true : undefined), 20_000);
+    await deleteAllPods(world);
+    await eventually(
+      async () => ((await client.volumeAttachments.list()).items.length === 0 ? true : undefined),
+      20_000,
+    );
 
-  assert.deepEqual(refused, [], "the apiserver refused the agent nothing");
-  assert.deepEqual(
-    logs.filter((line) => /forbidden|403/i.test(line)),
-    [],
-    "the agent logged no refusal",
-  );
-});
+    assert.deepEqual(refused, [], "the apiserver refused the agent nothing");
+    assert.deepEqual(
+      logs.filter((line) => /forbidden|403/i.test(line)),
+      [],
+      "the agent logged no refusal",
+    );
+  },
+);

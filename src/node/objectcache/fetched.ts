@@ -22,6 +22,8 @@ export interface FetchedObjectsOptions<T extends KubeObject> {
   /** Entries no reader asked for in this long are dropped (default 60 s). */
   idleMs?: number;
   log(message: string, err?: unknown): void;
+  /** The clock (tests). */
+  now?: () => number;
 }
 
 interface Entry<T> {
@@ -39,8 +41,10 @@ export class FetchedObjects<T extends KubeObject> implements ObjectReader<T> {
   private readonly handlers = new Set<(key: string) => void>();
   private readonly abort = new AbortController();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly now: () => number;
 
   constructor(private readonly options: FetchedObjectsOptions<T>) {
+    this.now = options.now ?? Date.now;
     const idleMs = options.idleMs ?? defaultIdleMs;
     this.sweeper = setInterval(() => this.sweep(idleMs), idleMs);
     this.sweeper.unref();
@@ -49,7 +53,7 @@ export class FetchedObjects<T extends KubeObject> implements ObjectReader<T> {
   get(key: string): T | undefined {
     let entry = this.entries.get(key);
     if (!entry) this.entries.set(key, (entry = { staleAt: 0, lastRead: 0, reading: false }));
-    const now = Date.now();
+    const now = this.now();
     entry.lastRead = now;
     if (!entry.reading && now >= entry.staleAt) void this.read(key, entry);
     return entry.object;
@@ -95,7 +99,7 @@ export class FetchedObjects<T extends KubeObject> implements ObjectReader<T> {
     } catch (err) {
       if (this.abort.signal.aborted) return;
       // Kept as it was, and not asked for again before the next freshness runs out: a failing API gets no storm.
-      entry.staleAt = Date.now() + this.options.maxAgeMs;
+      entry.staleAt = this.now() + this.options.maxAgeMs;
       const { resource } = this.options.client;
       this.options.log(`reading ${resource.plural} ${key} failed; will retry`, err);
     } finally {
@@ -110,12 +114,12 @@ export class FetchedObjects<T extends KubeObject> implements ObjectReader<T> {
     const { maxAgeMs, waiting, waitingMaxAgeMs } = this.options;
     const age = waiting?.(object) ? (waitingMaxAgeMs ?? maxAgeMs) : maxAgeMs;
     // ±10 %: objects read together are not all read again in the same instant.
-    entry.staleAt = Date.now() + age * (0.9 + Math.random() * 0.2);
+    entry.staleAt = this.now() + age * (0.9 + Math.random() * 0.2);
     if (changed) for (const handler of [...this.handlers]) handler(key);
   }
 
   private sweep(idleMs: number): void {
-    const cutoff = Date.now() - idleMs;
+    const cutoff = this.now() - idleMs;
     for (const [key, entry] of this.entries) if (entry.lastRead < cutoff && !entry.reading) this.entries.delete(key);
   }
 }
