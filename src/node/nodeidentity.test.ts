@@ -43,7 +43,10 @@ function recordingForbidden(inner: Transport, refused: string[]): Transport {
   };
 }
 
-/** A secured apiserver (Node,RBAC), the controller-manager and csi-attacher as admins, a hostpath driver. */
+/**
+ * A secured apiserver (Node,RBAC); the controller-manager and csi-attacher as admins; a hostpath driver; the node
+ * agent as system:node:<name>, with every request refused to it and every line it logged kept.
+ */
 async function startSecuredWorld(t: TestContext) {
   const store = new MemoryStore();
   const server = await createApiServer({
@@ -73,42 +76,58 @@ async function startSecuredWorld(t: TestContext) {
   const driver = await startHostpath(t, { nodeId: nodeName });
   const attacher = await startAttacher({ client, csi: driver.client, signal: stop.signal, log: () => undefined });
   t.after(() => attacher.stop());
-  return { server, client, driver };
+
+  const rootDir = await mkdtemp(join(tmpdir(), "node-"));
+  const refused: string[] = [];
+  const logs: string[] = [];
+  const agentStop = new AbortController();
+  const agent = await startNodeAgent({
+    client: createClient(recordingForbidden(inProcessTransport(server.handler, node), refused)),
+    nodeName,
+    rootDir,
+    signal: agentStop.signal,
+    csiDrivers: [driver.endpoint],
+    mountTimeoutMs: 5_000,
+    log: (message, err) => logs.push(`${message} ${err instanceof Error ? err.message : String(err ?? "")}`),
+  });
+  // Registered last, so it runs first: the agent stops and its mounts go before the driver stops.
+  t.after(async () => {
+    agentStop.abort();
+    await agent.stop();
+    const left = await mountsUnder(rootDir);
+    for (const mount of [...left].reverse()) await unmount(mount).catch(() => undefined);
+    await rm(rootDir, { recursive: true, force: true });
+    if (left.length > 0) throw new Error(`mounts left behind under the node's root dir: ${left.join(", ")}`);
+  });
+  const world = { client, driver, rootDir } as unknown as NodeTest;
+  await csiDriverObject(world, { attachRequired: true });
+  return {
+    server,
+    client,
+    world,
+    rootDir,
+    /** Fails unless the apiserver refused the agent nothing and it logged no refusal. */
+    assertNeverRefused() {
+      assert.deepEqual(refused, [], "the apiserver refused the agent nothing");
+      assert.deepEqual(
+        logs.filter((line) => /forbidden|403/i.test(line)),
+        [],
+        "the agent logged no refusal",
+      );
+    },
+  };
 }
 
 test(
   "a node agent running as system:node:<name> under Node,RBAC mounts a CSI claim, a configMap and a secret, follows the configMap and tears down, and is never refused",
   { timeout: 120_000 },
   async (t) => {
-    const { server, client, driver } = await startSecuredWorld(t);
-    const rootDir = await mkdtemp(join(tmpdir(), "node-"));
-    const refused: string[] = [];
-    const logs: string[] = [];
-    const agentStop = new AbortController();
-    const agent = await startNodeAgent({
-      client: createClient(recordingForbidden(inProcessTransport(server.handler, node), refused)),
-      nodeName,
-      rootDir,
-      signal: agentStop.signal,
-      csiDrivers: [driver.endpoint],
-      mountTimeoutMs: 5_000,
-      log: (message, err) => logs.push(`${message} ${err instanceof Error ? err.message : String(err ?? "")}`),
-    });
-    t.after(async () => {
-      agentStop.abort();
-      await agent.stop();
-      const left = await mountsUnder(rootDir);
-      for (const mount of [...left].reverse()) await unmount(mount).catch(() => undefined);
-      await rm(rootDir, { recursive: true, force: true });
-      if (left.length > 0) throw new Error(`mounts left behind under the node's root dir: ${left.join(", ")}`);
-    });
+    const { server, client, world, rootDir, assertNeverRefused } = await startSecuredWorld(t);
     // The identity really is restricted: the cluster-wide reads the agent used to make are refused.
     const asNode: Client = createClient(inProcessTransport(server.handler, node));
     await assert.rejects(asNode.persistentVolumeClaims.list({ namespace: "default" }), isForbidden);
     await assert.rejects(asNode.configMaps.list({ namespace: "default" }), isForbidden);
 
-    const world = { client, driver, rootDir } as unknown as NodeTest;
-    await csiDriverObject(world, { attachRequired: true });
     const { pv } = await csiClaim(world, "data");
     await client.configMaps.create({
       apiVersion: "v1",
@@ -155,11 +174,36 @@ test(
       20_000,
     );
 
-    assert.deepEqual(refused, [], "the apiserver refused the agent nothing");
-    assert.deepEqual(
-      logs.filter((line) => /forbidden|403/i.test(line)),
-      [],
-      "the agent logged no refusal",
-    );
+    assertNeverRefused();
+  },
+);
+
+test(
+  "as system:node:<name>, a claim grown by the resizer is expanded on the node and its new size written to the claim's status",
+  { timeout: 120_000 },
+  async (t) => {
+    const { client, world, assertNeverRefused } = await startSecuredWorld(t);
+    const { pv, handle } = await csiClaim(world, "grow");
+    await client.pods.create(pod("grows", [{ name: "vol", persistentVolumeClaim: { claimName: "grow" } }]));
+    await waitForPhase(world, "grows", "Running", 30_000);
+    // What external-resizer does: ControllerExpandVolume, the PV's new capacity, the claim waiting for the node.
+    await world.driver.client.controller.ControllerExpandVolume({
+      volume_id: handle,
+      capacity_range: { required_bytes: 2 << 20 },
+    });
+    const current = await client.persistentVolumes.get(pv.metadata.name ?? "");
+    await client.persistentVolumes.update({ ...current, spec: { ...current.spec, capacity: { storage: "2Mi" } } });
+    const claim = await client.persistentVolumeClaims.get("default", "grow");
+    await client.persistentVolumeClaims.updateStatus({
+      ...claim,
+      status: { ...claim.status, conditions: [{ type: "FileSystemResizePending", status: "True" }] },
+    });
+    const grown = await eventually(async () => {
+      const c = await client.persistentVolumeClaims.get("default", "grow");
+      return c.status?.capacity?.storage === "2Mi" ? c : undefined;
+    });
+    assert.deepEqual(grown.status?.conditions ?? [], [], "FileSystemResizePending cleared by the node");
+    await deleteAllPods(world);
+    assertNeverRefused();
   },
 );
