@@ -3,21 +3,18 @@
 // mounted (reconstructed from disk at start), a reconciler converging the two — plus the pod worker that reports
 // pod status (runtime "none": Running once every volume is set up; runtime "process": the pod's containers run as
 // processes with its volumes bound in, src/node/runtime/process.ts) and confirms deletions once containers and
-// volumes are gone.
+// volumes are gone. It reads only what a node may read (the Node authorizer): the pods bound here, CSIDrivers, its
+// own Node, and the claims, volumes, attachments, configMaps and secrets its pods need, one by one (objectcache/).
 import { setMaxListeners } from "node:events";
 import { mkdir } from "node:fs/promises";
 import type { Pod } from "../api/core/types.js";
-import {
-  createEventRecorder,
-  createInformerFactory,
-  Informer,
-  type Client,
-  type EventRecorder,
-} from "../client/index.js";
+import type { CSIDriver } from "../api/storage/types.js";
+import { createEventRecorder, Informer, type Client, type EventRecorder } from "../client/index.js";
 import { CsiRegistry } from "./csidrivers.js";
 import { EvictionManager } from "./eviction.js";
 import { cleanupOrphanedPodDirs, removeOrphanedPodDir } from "./housekeeping.js";
 import { NodeStatusManager } from "./nodestatus.js";
+import { attachedInNodeStatus, createNodeObjects, type NodeObjects } from "./objectcache/nodeobjects.js";
 import { NodePaths } from "./paths.js";
 import type { PluginContext } from "./plugins/context.js";
 import { VolumePluginRegistry } from "./plugins/registry.js";
@@ -28,7 +25,7 @@ import { noneRuntime, type ContainerRuntime, type RuntimeName } from "./runtime/
 import { startKubeletServer } from "./server/server.js";
 import { volumesInUse, promptVolumesInUse } from "./volumesinuse.js";
 import { reconstruct } from "./volumemanager/reconstruct.js";
-import { volumeManagerPods } from "./volumemanager/desired.js";
+import { volumeManagerPods, type DesiredListers } from "./volumemanager/desired.js";
 import { Reconciler } from "./volumemanager/reconciler.js";
 
 export type Runtime = RuntimeName;
@@ -108,13 +105,14 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const csi = new CsiRegistry(client, nodeName, log);
   for (const endpoint of options.csiDrivers ?? []) await csi.register(endpoint, stopSignal);
 
-  const { informers, pods } = nodeInformers(client, nodeName, log);
+  const { csiDrivers, pods } = nodeInformers(client, nodeName, log);
+  const objects = createNodeObjects(client, nodeName, log);
   const recorder = createEventRecorder(client.events, {
     component: "kubelet",
     host: nodeName,
     log: (message, fields) => log(`events: ${message} ${JSON.stringify(fields)}`),
   });
-  const parts = { options, paths, log, stopSignal, nodeStatus, csi, informers, pods, recorder };
+  const parts = { options, paths, log, stopSignal, nodeStatus, csi, csiDrivers, objects, pods, recorder };
   const { actual, reconciler, worker, processRuntime, housekeeping } = await startVolumeManager({
     ...parts,
     reportVolumesInUse: () => reportVolumesInUse(),
@@ -122,9 +120,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const runtime: ContainerRuntime = processRuntime ?? noneRuntime;
   const currentVolumesInUse = () => volumesInUse(reconciler.desiredPods(), actual);
   reportVolumesInUse = promptVolumesInUse(nodeStatus, currentVolumesInUse, stopSignal, log);
-  informers.start(stopSignal);
-  void pods.run(stopSignal);
-  await Promise.all([informers.waitForSync(stopSignal), pods.waitForSync(stopSignal)]);
+  await startCaches(parts);
 
   const registerDriver = async (endpoint: string) => {
     await csi.register(endpoint, stopSignal);
@@ -140,7 +136,10 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     deregister: (name) => csi.deregister(name),
   };
   running.push(watchPluginsRegistry(paths.pluginsRegistryDir, registration, stopSignal, log));
-  const ticker = everySecond(worker, nodeStatus, currentVolumesInUse, housekeeping, log);
+  const ticker = everySecond(worker, nodeStatus, currentVolumesInUse, housekeeping, log, () =>
+    // Pods gone without a delete event reaching us (a relist) stop needing their configMaps and secrets watched.
+    objects.retainPods(new Set([...pods.list(), ...worker.gone()].map((pod) => pod.metadata.uid ?? ""))),
+  );
   running.push(
     nodeStatus.run(stopSignal, () => nodeStatus.writeStatus(true).catch((err: unknown) => log("node status", err))),
   );
@@ -166,17 +165,32 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   };
 }
 
-/** The caches the agent reads: the pods bound here (spec.nodeName) and the objects their volumes come from. */
+/**
+ * The cluster-wide caches the agent keeps, both of what a node may list and watch: the pods bound here (with the
+ * kubelet's fieldSelector spec.nodeName=<node>) and the CSIDrivers. The objects pods need are in objectcache/.
+ */
 function nodeInformers(client: Client, nodeName: string, log: (message: string) => void) {
   const informerLog = (message: string, fields: Record<string, unknown>) =>
     log(`informer: ${message} ${JSON.stringify(fields)}`);
-  const informers = createInformerFactory(client, { resyncPeriodMs: 60_000, log: informerLog });
+  const csiDrivers = new Informer<CSIDriver>(client.csiDrivers, { resyncPeriodMs: 60_000, log: informerLog });
   const pods = new Informer<Pod>(client.pods, {
     fieldSelector: `spec.nodeName=${nodeName}`,
     resyncPeriodMs: 60_000,
     log: informerLog,
   });
-  return { informers, pods };
+  return { csiDrivers, pods };
+}
+
+/** Starts the caches (every handler is in place by now) and waits for their first lists. */
+async function startCaches({ csiDrivers, objects, pods, stopSignal }: Omit<AgentParts, "reportVolumesInUse">) {
+  objects.start(stopSignal);
+  void csiDrivers.run(stopSignal);
+  void pods.run(stopSignal);
+  await Promise.all([
+    csiDrivers.waitForSync(stopSignal),
+    objects.node.waitForSync(stopSignal),
+    pods.waitForSync(stopSignal),
+  ]);
 }
 
 /** Runtime "process", with what a previous agent left running killed before anything starts; else undefined. */
@@ -200,9 +214,9 @@ async function startProcessRuntime(
 }
 
 /**
- * Every second: pods still waiting get their mount timeout checked, volumesInUse follows the volume manager (a
- * volume joining it is written sooner, as the reconciler asks: volumesinuse.ts), and every other second orphaned
- * pod directories are cleaned up.
+ * Every second: pods still waiting get their mount timeout checked, only pods still here keep their configMaps and
+ * secrets watched, volumesInUse follows the volume manager (a volume joining it is written sooner, as the reconciler
+ * asks: volumesinuse.ts), and every other second orphaned pod directories are cleaned up.
  */
 function everySecond(
   worker: PodWorker,
@@ -210,10 +224,12 @@ function everySecond(
   currentVolumesInUse: () => string[],
   housekeeping: Parameters<typeof cleanupOrphanedPodDirs>[0],
   log: (message: string, err?: unknown) => void,
+  retainPodObjects: () => void,
 ): NodeJS.Timeout {
   let ticks = 0;
   return setInterval(() => {
     worker.requeueWaiting();
+    retainPodObjects();
     nodeStatus.setVolumesInUse(currentVolumesInUse());
     nodeStatus.writeStatus().catch((err: unknown) => log("updating node status failed", err));
     if (++ticks % 2 === 0) {
@@ -230,7 +246,8 @@ interface AgentParts {
   stopSignal: AbortSignal;
   nodeStatus: NodeStatusManager;
   csi: CsiRegistry;
-  informers: ReturnType<typeof nodeInformers>["informers"];
+  csiDrivers: Informer<CSIDriver>;
+  objects: NodeObjects;
   pods: Informer<Pod>;
   recorder: EventRecorder;
   /** Writes volumesInUse now: a volume step waits for the Node to list a volume. */
@@ -242,19 +259,17 @@ interface AgentParts {
  * converging the two), the runtime and the pod worker. They call each other back; each callback runs only once all
  * three exist.
  */
-async function startVolumeManager(parts: AgentParts) {
-  const { options, paths, log, nodeStatus, csi, informers, pods, recorder, reportVolumesInUse } = parts;
+function pluginContext(parts: AgentParts): PluginContext {
+  const { options, paths, nodeStatus, csi, csiDrivers, objects, reportVolumesInUse } = parts;
   const { client, nodeName } = options;
-  const claims = informers.persistentVolumeClaims;
-  const volumes = informers.persistentVolumes;
-  const ctx: PluginContext = {
+  return {
     paths,
     nodeName,
     csi,
-    csiDrivers: informers.csiDrivers,
-    volumeAttachments: informers.volumeAttachments,
-    configMaps: informers.configMaps,
-    secrets: informers.secrets,
+    csiDrivers,
+    volumeAttachments: objects.volumeAttachments,
+    configMaps: objects.configMaps,
+    secrets: objects.secrets,
     reportedInUse: (name) => {
       if (nodeStatus.reportedInUse.has(name)) return true;
       // A volume step waits for the Node to list this volume: write volumesInUse now, not at the next tick
@@ -262,7 +277,33 @@ async function startVolumeManager(parts: AgentParts) {
       reportVolumesInUse();
       return false;
     },
+    attachedInNodeStatus: (name) => attachedInNodeStatus(objects.node.get(nodeName), name),
     volumesAttached: async () => (await client.nodes.get(nodeName)).status?.volumesAttached?.map((v) => v.name) ?? [],
+  };
+}
+
+/**
+ * A pod bound here registers the configMaps and secrets it names (watched while it needs them); one deleted from
+ * the API unregisters, unless its containers still run (force-deleted: its volumes stay until they exit, and the
+ * tick's retainPods lets go once the pod worker has forgotten it).
+ */
+function trackPodObjects(pods: Informer<Pod>, objects: NodeObjects, runtime: ProcessRuntime | undefined): void {
+  pods.onAdd((pod) => objects.registerPod(pod));
+  pods.onUpdate((_old, pod) => objects.registerPod(pod));
+  pods.onDelete((pod) => {
+    const uid = pod.metadata.uid ?? "";
+    if (!runtime?.podRunning(uid)) objects.unregisterPod(uid);
+  });
+}
+
+async function startVolumeManager(parts: AgentParts) {
+  const { options, paths, log, nodeStatus, csiDrivers, objects, pods, recorder } = parts;
+  const { client, nodeName } = options;
+  const ctx = pluginContext(parts);
+  const listers: DesiredListers = {
+    claims: objects.claims,
+    volumes: objects.volumes,
+    claimWritten: (claim) => objects.claims.observe(claim),
   };
   // Reconstruct before the first pass, so nothing already mounted is mounted again.
   const plugins = new VolumePluginRegistry();
@@ -277,6 +318,7 @@ async function startVolumeManager(parts: AgentParts) {
       if (pod) recorder.event(pod, type, reason, message);
     },
   });
+  trackPodObjects(pods, objects, processRuntime);
   const housekeeping = { paths, actual, podKnown: (uid: string) => worker.knows(uid) };
   const reconciler: Reconciler = new Reconciler({
     ctx,
@@ -289,7 +331,7 @@ async function startVolumeManager(parts: AgentParts) {
           () => worker.gone(),
         )
       : pods,
-    listers: { claims, volumes },
+    listers,
     recorder,
     client,
     onChange: (podUid) => {
@@ -304,9 +346,9 @@ async function startVolumeManager(parts: AgentParts) {
     nodeName,
     paths,
     pods,
-    listers: { claims, volumes },
-    configMaps: informers.configMaps,
-    secrets: informers.secrets,
+    listers,
+    configMaps: objects.configMaps,
+    secrets: objects.secrets,
     actual,
     reconciler,
     runtime: processRuntime,
@@ -315,11 +357,10 @@ async function startVolumeManager(parts: AgentParts) {
     mountTimeoutMs: options.mountTimeoutMs,
     log,
   });
-  // A claim bound, a PV, an attachment or a configMap changed: the next pass looks again.
+  // A claim bound, a PV, an attachment, a configMap or the Node's volumesAttached changed: the next pass looks again.
   const wake = () => reconciler.trigger();
-  for (const informer of [claims, volumes, informers.volumeAttachments, informers.configMaps, informers.secrets])
-    informer.onChange(wake);
-  informers.csiDrivers.onChange(wake);
+  objects.onChange(wake);
+  csiDrivers.onChange(wake);
 
   return { actual, reconciler, worker, processRuntime, housekeeping };
 }

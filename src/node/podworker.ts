@@ -13,10 +13,11 @@ import {
   type Client,
   type EventRecorder,
   type Informer,
-  type Lister,
 } from "../client/index.js";
 import { prepareContainerMounts, type ContainerMounts } from "./containermounts.js";
 import { removePodDir } from "./housekeeping.js";
+import { podObjectsReady } from "./objectcache/podrefs.js";
+import type { ObjectReader } from "./objectcache/reader.js";
 import type { NodePaths } from "./paths.js";
 import { generatePodStatus, generateProcessPodStatus, statusChanged } from "./podstatus.js";
 import type { ProcessRuntime } from "./runtime/process.js";
@@ -71,8 +72,8 @@ export interface PodWorkerOptions {
   /** The pods bound to this node (spec.nodeName). */
   pods: Informer<Pod>;
   listers: DesiredListers;
-  configMaps: Lister<ConfigMap>;
-  secrets: Lister<Secret>;
+  configMaps: ObjectReader<ConfigMap>;
+  secrets: ObjectReader<Secret>;
   actual: ActualState;
   reconciler: Reconciler;
   /** Runtime "process"; undefined for runtime "none" (no containers: status follows the volumes alone). */
@@ -260,6 +261,9 @@ export class PodWorker {
     let status;
     if (runtime) {
       if (volumesReady) {
+        // Their env reads the pod's configMaps and secrets: wait for those watches' first lists, as the kubelet's
+        // watch-based manager does, so a container never starts with a source that only seemed missing.
+        await podObjectsReady(pod, this.options);
         // Containers whose mounts could not be prepared wait (CreateContainerConfigError); the others start.
         runtime.syncPod(
           pod,

@@ -60,6 +60,21 @@ export function secretSource(ctx: PluginContext, namespace: string, ref: SourceR
   return objectSource("secret", ref, mode, object, data);
 }
 
+/**
+ * Waits until the caches have heard from the API about these objects (their watches listed), so that a missing
+ * object is reported only when it is missing, not while its watch is starting.
+ */
+export async function sourcesReady(
+  ctx: PluginContext,
+  namespace: string,
+  refs: { configMaps?: string[]; secrets?: string[] },
+): Promise<void> {
+  await Promise.all([
+    ...(refs.configMaps ?? []).map((name) => ctx.configMaps.ready?.(`${namespace}/${name}`)),
+    ...(refs.secrets ?? []).map((name) => ctx.secrets.ready?.(`${namespace}/${name}`)),
+  ]);
+}
+
 function sourceOf(ctx: PluginContext, volume: ObjectVolume): Source {
   const mode = volume.source.defaultMode ?? defaultMode;
   return volume.kind === "configMap"
@@ -105,8 +120,16 @@ export function requireSource(source: Source): void {
 
 export async function setUpObjectVolume(ctx: PluginContext, volume: ObjectVolume, key: string): Promise<MountedVolume> {
   const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
-  const source = sourceOf(ctx, volume);
+  let source: Source;
   try {
+    await sourcesReady(
+      ctx,
+      volume.namespace,
+      volume.kind === "configMap"
+        ? { configMaps: [volume.source.name ?? ""] }
+        : { secrets: [volume.source.secretName ?? ""] },
+    );
+    source = sourceOf(ctx, volume);
     requireSource(source);
     await writeAtomically(dir, makePayload(source));
   } catch (err) {

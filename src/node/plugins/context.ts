@@ -1,9 +1,12 @@
 // What every volume plugin gets: the layout, the registered CSI drivers, the caches it reads, the actual state.
+// Attachments, configMaps and secrets come from the agent's per-object caches (objectcache/): a node may read only
+// those its pods need, one by one.
 import type { ConfigMap, Pod, Secret } from "../../api/core/types.js";
 import type { CSIDriver, VolumeAttachment } from "../../api/storage/types.js";
 import type { Lister } from "../../client/index.js";
 import { Code, grpcErrorText, isCsiError } from "../../csi/errors.js";
 import type { CsiRegistry } from "../csidrivers.js";
+import type { ObjectReader } from "../objectcache/reader.js";
 import type { NodePaths } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 
@@ -12,9 +15,14 @@ export interface PluginContext {
   nodeName: string;
   csi: CsiRegistry;
   csiDrivers: Lister<CSIDriver>;
-  volumeAttachments: Lister<VolumeAttachment>;
-  configMaps: Lister<ConfigMap>;
-  secrets: Lister<Secret>;
+  volumeAttachments: ObjectReader<VolumeAttachment>;
+  configMaps: ObjectReader<ConfigMap>;
+  secrets: ObjectReader<Secret>;
+  /**
+   * Whether node.status.volumesAttached, as last seen (cached, cheap), lists this unique volume name: checked before
+   * the VolumeAttachment is read, as the kubelet verifies the attach before waiting on the attachment.
+   */
+  attachedInNodeStatus?: (uniqueName: string) => boolean;
   /** Whether node.status.volumesInUse, as last written, lists this unique volume name (upstream's ReportedInUse). */
   reportedInUse?: (uniqueName: string) => boolean;
   /** node.status.volumesAttached read afresh from the API (what the attach/detach controller reports attached). */

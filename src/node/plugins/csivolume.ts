@@ -67,6 +67,12 @@ function publishContext(ctx: PluginContext, volume: CsiVolume): Record<string, s
       `Volume has not been added to the list of VolumesInUse in the node's volume status for volume ${volume.pvName}`,
     );
   }
+  if (ctx.attachedInNodeStatus && !ctx.attachedInNodeStatus(deviceOf(volume))) {
+    // VerifyControllerAttachedVolume comes first, as in the kubelet's reconciler: the Node lists a volume only once
+    // its VolumeAttachment exists and is attached, and a node may read no attachment that does not exist for it yet
+    // (the Node authorizer refuses the GET).
+    throw new AttachPendingError(`Volume not attached according to node status for volume ${volume.pvName}`);
+  }
   const va = ctx.volumeAttachments.get(attachmentName(volume.source.volumeHandle, volume.source.driver, ctx.nodeName));
   if (!va?.status?.attached || va.metadata.deletionTimestamp) {
     throw new AttachPendingError(

@@ -37,8 +37,8 @@ export async function expandVolume(
   claim: PersistentVolumeClaim,
   pv: PersistentVolume,
   size: Quantity,
-): Promise<void> {
-  if (!mounted.csi) return;
+): Promise<PersistentVolumeClaim | undefined> {
+  if (!mounted.csi) return undefined;
   const driver = ctx.csi.get(mounted.csi.driverName);
   try {
     await driver.client.node.NodeExpandVolume({
@@ -59,9 +59,10 @@ export async function expandVolume(
   } catch (err) {
     throw new VolumeOperationError("MountVolume.NodeExpandVolume", pv.metadata.name ?? "", describeCause(err));
   }
-  // MarkFSResizeFinished: the claim shows the new size; the pending condition and resize status go.
+  // MarkFSResizeFinished: the claim shows the new size; the pending condition and resize status go. A node may
+  // update the status of a claim its pods use (the Node authorizer: persistentvolumeclaims/status via the graph).
   const { storage: _done, ...otherStatuses } = claim.status?.allocatedResourceStatuses ?? {};
-  await client.persistentVolumeClaims.updateStatus({
+  return client.persistentVolumeClaims.updateStatus({
     ...claim,
     status: {
       ...claim.status,

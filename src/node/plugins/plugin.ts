@@ -82,6 +82,14 @@ export interface PendingExpansion {
 export interface NodeExpander<V extends DesiredVolume = DesiredVolume> {
   /** The expansion the volume's claim waits for (FileSystemResizePending), if any. */
   pending(listers: DesiredListers, volume: V): PendingExpansion | undefined;
-  /** NodeExpandVolume on the set-up volume, then the claim records its new size (MarkFSResizeFinished). */
-  expand(ctx: PluginContext, client: Client, mounted: MountedVolume, expansion: PendingExpansion): Promise<void>;
+  /**
+   * NodeExpandVolume on the set-up volume, then the claim records its new size (MarkFSResizeFinished); resolves
+   * with the claim as that write left it (undefined when nothing was written).
+   */
+  expand(
+    ctx: PluginContext,
+    client: Client,
+    mounted: MountedVolume,
+    expansion: PendingExpansion,
+  ): Promise<PersistentVolumeClaim | undefined>;
 }

@@ -6,7 +6,7 @@ import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import { writeAtomically, type Payload } from "./atomicwriter.js";
-import { configMapSource, defaultMode, makePayload, requireSource, secretSource } from "./configmap.js";
+import { configMapSource, defaultMode, makePayload, requireSource, secretSource, sourcesReady } from "./configmap.js";
 import { setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
 import { tearDownEmptyDir } from "./emptydir.js";
 import type { VolumePlugin } from "./plugin.js";
@@ -98,6 +98,13 @@ export async function setUpProjectedVolume(
   const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
   let version: string;
   try {
+    if (volume.kind === "projected") {
+      const sources = volume.source.sources ?? [];
+      await sourcesReady(ctx, volume.pod.metadata.namespace ?? "default", {
+        configMaps: sources.flatMap((s) => (s.configMap ? [s.configMap.name ?? ""] : [])),
+        secrets: sources.flatMap((s) => (s.secret ? [s.secret.name ?? ""] : [])),
+      });
+    }
     const made = payloadOf(ctx, volume);
     version = made.version;
     await writeAtomically(dir, made.payload);

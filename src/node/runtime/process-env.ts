@@ -3,15 +3,15 @@
 // secret keys; $(NAME) in values, command and args expands to variables defined before it ($$ is a literal $).
 // A missing source that is not optional stops the container with CreateContainerConfigError and upstream's text.
 import type { ConfigMap, Container, Pod, Secret } from "../../api/core/types.js";
-import type { Lister } from "../../client/index.js";
+import type { ObjectReader } from "../objectcache/reader.js";
 
 export class ContainerConfigError extends Error {
   override name = "ContainerConfigError";
 }
 
 export interface EnvSources {
-  configMaps: Lister<ConfigMap>;
-  secrets: Lister<Secret>;
+  configMaps: ObjectReader<ConfigMap>;
+  secrets: ObjectReader<Secret>;
   hostIP: string;
 }
 

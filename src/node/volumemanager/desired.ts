@@ -18,6 +18,7 @@ import type {
   Volume,
 } from "../../api/core/types.js";
 import type { Lister } from "../../client/index.js";
+import type { ObjectReader } from "../objectcache/reader.js";
 import { pluginNames } from "../paths.js";
 
 interface Common {
@@ -121,9 +122,12 @@ export function volumeManagerPods(
   };
 }
 
+/** Where claims and their PVs are read: a node GETs them one by one (objectcache/nodeobjects.ts). */
 export interface DesiredListers {
-  claims: Lister<PersistentVolumeClaim>;
-  volumes: Lister<PersistentVolume>;
+  claims: ObjectReader<PersistentVolumeClaim>;
+  volumes: ObjectReader<PersistentVolume>;
+  /** A claim as our own write left it (the status NodeExpandVolume records): newer than the cached copy. */
+  claimWritten?(claim: PersistentVolumeClaim): void;
 }
 
 type Base = Pick<Common, "podUid" | "outerName" | "innerName">;

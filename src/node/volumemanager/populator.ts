@@ -8,7 +8,7 @@ import { desiredPod, podNeedsVolumes, type DesiredListers, type DesiredPod } fro
 export class DesiredStatePopulator {
   /**
    * desiredPod, reused while the pod and every claim and PV it resolved through are the same cache objects
-   * (informers replace objects, never change them): recomputing them all was the largest CPU cost per pod with
+   * (the pod informer and the object caches replace objects, never change them): recomputing them all was the largest CPU cost per pod with
    * hundreds of pods (bench/node.ts).
    */
   private readonly memo = new WeakMap<Pod, { claimKeys: string[]; inputs: unknown[]; desired: DesiredPod }>();

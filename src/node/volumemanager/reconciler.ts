@@ -252,7 +252,10 @@ export class Reconciler {
     if (!plugin.expander || !expansion) return;
     const { expander } = plugin;
     const step = async () => {
-      await expander.expand(ctx, client, mounted, expansion);
+      const written = await expander.expand(ctx, client, mounted, expansion);
+      // The claim's cache is read by GET every few seconds: without this the next pass would see the old claim
+      // still waiting and expand (and write) again.
+      if (written) listers.claimWritten?.(written);
       const message = `MountVolume.NodeExpandVolume succeeded for volume "${expansion.volume.metadata.name ?? ""}" ${ctx.nodeName}`;
       recorder.event(pod, "Normal", EventFileSystemResizeSuccess, message);
     };
