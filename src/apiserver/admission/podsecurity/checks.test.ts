@@ -128,14 +128,3 @@ const rows: { name: string; pod: Pod; level: Level; want: string }[] = [
 ];
 for (const row of rows)
   test(row.name, () => assert.equal(describeViolations(violations(row.pod, row.level)), row.want));
-
-test("a baseline-enforced namespace refuses a hostPath pod in upstream's words; warn only warns", async () => {
-  const { namespacePolicy, podSecurity } = await import("./policy.js");
-  const hostPath = pod({ volumes: [{ name: "root", hostPath: { path: "/" } }] });
-  const enforced = podSecurity(namespacePolicy({ "pod-security.kubernetes.io/enforce": "baseline" }), hostPath);
-  assert.equal(enforced.forbidden, 'violates PodSecurity "baseline:latest": hostPath volumes (volume "root")');
-  const warned = podSecurity(namespacePolicy({ "pod-security.kubernetes.io/warn": "baseline" }), hostPath);
-  assert.equal(warned.forbidden, undefined);
-  assert.deepEqual(warned.warnings, ['would violate PodSecurity "baseline:latest": hostPath volumes (volume "root")']);
-  assert.deepEqual(podSecurity(namespacePolicy(undefined), hostPath), { warnings: [] });
-});
