@@ -18,6 +18,7 @@ import { startGarbageCollector } from "./garbagecollector/controller.js";
 import { startNodeLifecycleController } from "./nodelifecycle/controller.js";
 import { startExpandController } from "./expand/controller.js";
 import { startSnapshotController } from "./snapshot/controller.js";
+import { startClusterRoleAggregation } from "./clusterroleaggregation/controller.js";
 
 export interface LeaderElectOptions {
   namespace?: string;
@@ -80,6 +81,7 @@ async function runControllers(
     (s) => startExpandController(ctx, s),
     (s) =>
       startSnapshotController({ ...ctx, resyncPeriodMs, log: (m, f) => log(`snapshot-controller: ${m}`, f ?? {}) }, s),
+    (s) => startClusterRoleAggregation(ctx, s),
   ];
   const running = await Promise.all(loops.map((start) => start(signal)));
   started();
