@@ -54,7 +54,7 @@ interface ResourceCall {
   output: Output;
   ctx: HandlerContext;
   /** What admission learns of the request and leaves for the response: user, warnings, audit annotations. */
-  scope: Required<Omit<WriteOptions, "dryRun" | "user">> & Pick<WriteOptions, "user">;
+  scope: Omit<WriteOptions, "dryRun">;
 }
 
 /** A write's options: ?dryRun, and the request's scope for admission. */

@@ -82,10 +82,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       console.error(`apiserver: ${message}`, err instanceof Error ? (err.stack ?? err.message) : (err ?? "")));
   // the escalation check asks the gate's authorizer, which exists only once the registries do (it bootstraps through them)
   const security: { gate?: RequestGate } = {};
-  const { registries, lifecycle } = createRegistries(store, definitions, log, [
-    rbacEscalationCheck(() => security.gate),
-    ...(options.admission ?? []),
-  ]);
+  const extraAdmission = [rbacEscalationCheck(() => security.gate), ...(options.admission ?? [])];
+  const { registries, lifecycle } = createRegistries(store, definitions, extraAdmission, log);
   await lifecycle.ensureSystemNamespaces();
   lifecycle.start();
 
@@ -160,8 +158,8 @@ const registryKey = (group: string, version: string, plural: string) => `${group
 function createRegistries(
   store: Store,
   definitions: ResourceDefinition[],
-  log: (message: string, err?: unknown) => void,
   admission: AdmissionPlugin[],
+  log: (message: string, err?: unknown) => void,
 ): { registries: Registries; lifecycle: NamespaceLifecycle } {
   const registries: Registries = new Map();
   // The registries need the admission chain and namespace lifecycle, which need the registries: made below, and
