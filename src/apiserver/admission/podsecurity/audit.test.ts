@@ -43,3 +43,30 @@ test("a pod breaking the namespace's audit level is admitted, and its audit even
     },
   ]);
 });
+
+test("a StatefulSet whose template breaks an enforced level is let in with a warning, as upstream treats pod controllers", async (t) => {
+  const server = await createApiServer({ store: new MemoryStore(), log: () => {} });
+  t.after(() => server.close());
+  const labels = { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "baseline" };
+  const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "guarded", labels } };
+  assert.equal((await call(server.handler, "POST", "/api/v1/namespaces", namespace)).status, 201);
+  const statefulSet = {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: "db" },
+    spec: {
+      serviceName: "db",
+      selector: { matchLabels: { app: "db" } },
+      template: {
+        metadata: { labels: { app: "db" } },
+        spec: { hostNetwork: true, containers: [{ name: "db", image: "postgres" }] },
+      },
+    },
+  };
+  const created = await call(server.handler, "POST", "/apis/apps/v1/namespaces/guarded/statefulsets", statefulSet);
+  assert.equal(created.status, 201, created.text);
+  assert.equal(
+    created.headers.warning,
+    '299 - "would violate PodSecurity \\"baseline:latest\\": host namespaces (hostNetwork=true)"',
+  );
+});
