@@ -136,7 +136,7 @@ async function checkBinding(check: Check): Promise<void> {
   const { attrs, object, user, namespace, authorize, reader } = check;
   if (attrs.operation === "UPDATE" && onlyGCFields(object, attrs.old)) return;
   const ref = (object as RoleBinding).roleRef;
-  if (ref.kind !== "Role" && ref.kind !== "ClusterRole") return; // validation refuses it with upstream's message
+  if (ref?.kind !== "Role" && ref?.kind !== "ClusterRole") return; // validation refuses it with upstream's message
   if (
     authorize({
       ...resourceAttributes(user, "bind", roleResource(ref.kind), namespace, ref.name),
