@@ -11,19 +11,22 @@ import { bodyType, negotiate, type Representation } from "./media.js";
 import { patchObject, patchTypeOf } from "./patching.js";
 import type { GenericRegistry } from "./registry/generic.js";
 import { listObjects, parseResourceVersion } from "./registry/list.js";
-import type { DeleteOptions } from "./registry/options.js";
+import type { DeleteOptions, WriteOptions } from "./registry/options.js";
 import { parseBool, parseDeleteOptions, parseDryRun, parseIntParam } from "./query.js";
 import { parseSelection } from "./registry/select.js";
 import { watchObjects } from "./registry/watch.js";
 import { jsonResponse, listResponse, objectResponse, successStatus, type Output } from "./respond.js";
 import { watchStream } from "./stream.js";
 import type { ResourcePath } from "./route.js";
+import type { AuditEvent } from "./audit.js";
 
 export interface HandlerContext {
   log: (message: string, err: unknown) => void;
   /** Called after a namespace is marked for deletion, to start removing its content. */
   namespaceDeleted(): void;
   bookmarkIntervalMs?: number;
+  /** Where an audit log would take a write's audit annotations (see audit.ts). */
+  audit?(event: AuditEvent): void;
 }
 
 function outputFor(request: ApiRequest, allowTable: boolean): Output {
@@ -50,7 +53,12 @@ interface ResourceCall {
   subresource: string | undefined;
   output: Output;
   ctx: HandlerContext;
+  /** What admission learns of the request and leaves for the response: user, warnings, audit annotations. */
+  scope: Omit<WriteOptions, "dryRun">;
 }
+
+/** A write's options: ?dryRun, and the request's scope for admission. */
+const writeOptions = (call: ResourceCall): WriteOptions => ({ dryRun: parseDryRun(call.request.query), ...call.scope });
 
 export async function handleResource(
   request: ApiRequest,
@@ -63,21 +71,30 @@ export async function handleResource(
   const { name, subresource } = path;
   checkResourcePath(registry, path);
   if (subresource === "scale" && name !== undefined) {
-    const dryRun = parseDryRun(request.query);
+    const options = { dryRun: parseDryRun(request.query), user: request.user };
     const validation = parseFieldValidation(request.query.get("fieldValidation"));
-    return jsonResponse(200, await handleScale(request, registry, namespace, name, dryRun, validation));
+    return jsonResponse(200, await handleScale(request, registry, namespace, name, options, validation));
   }
   const isWatch = path.watchPath || parseBool(request.query, "watch");
-  const call: ResourceCall = {
-    request,
-    registry,
-    def,
-    namespace,
-    name,
-    subresource,
-    output: outputFor(request, true),
-    ctx,
-  };
+  const output = outputFor(request, true);
+  const scope = { user: request.user, warnings: output.warnings, auditAnnotations: {} };
+  const call: ResourceCall = { request, registry, def, namespace, name, subresource, output, ctx, scope };
+  try {
+    return await dispatch(call, isWatch);
+  } finally {
+    if (Object.keys(scope.auditAnnotations).length) {
+      ctx.audit?.({
+        user: request.user,
+        method: request.method,
+        path: request.path,
+        annotations: scope.auditAnnotations,
+      });
+    }
+  }
+}
+
+async function dispatch(call: ResourceCall, isWatch: boolean): Promise<ApiResponse> {
+  const { request, registry, def, namespace, name } = call;
   switch (request.method) {
     case "GET":
       if (name !== undefined && !isWatch)
@@ -167,7 +184,8 @@ function watchResource(call: ResourceCall): ApiResponse {
 
 async function createResource(call: ResourceCall): Promise<ApiResponse> {
   const { def, registry, namespace, name, request, output } = call;
-  if (call.subresource === "binding" && name) return bindPod(request, registry, namespace, name, output);
+  if (call.subresource === "binding" && name)
+    return bindPod(request, registry, namespace, name, output, writeOptions(call));
   if (name !== undefined) throw methodNotSupported(registry.resource, "create");
   const validation = parseFieldValidation(request.query.get("fieldValidation"));
   const type = bodyType(request.headers["content-type"]);
@@ -177,7 +195,7 @@ async function createResource(call: ResourceCall): Promise<ApiResponse> {
       ? decodeProtobufBody(def, request)
       : decodeObjectBody(def, request.body, type === "yaml", validation);
   output.warnings.push(...decoded.warnings);
-  const created = await registry.create(namespace, decoded.object, { dryRun: parseDryRun(request.query) });
+  const created = await registry.create(namespace, decoded.object, writeOptions(call));
   return objectResponse(def, 201, created, output);
 }
 
@@ -190,13 +208,7 @@ async function updateResource(call: ResourceCall): Promise<ApiResponse> {
   const decoded = decodeObjectBody(def, request.body, type === "yaml", validation);
   output.warnings.push(...decoded.warnings);
   const subresource = (call.subresource ?? "") as "" | "status" | "finalize";
-  const updated = await registry.update(
-    namespace,
-    name,
-    decoded.object,
-    { dryRun: parseDryRun(request.query) },
-    subresource,
-  );
+  const updated = await registry.update(namespace, name, decoded.object, writeOptions(call), subresource);
   return objectResponse(def, 200, updated, output);
 }
 
@@ -215,7 +227,7 @@ async function patchResource(call: ResourceCall): Promise<ApiResponse> {
     type,
     contentType,
     body,
-    parseDryRun(request.query),
+    writeOptions(call),
     (subresource ?? "") as "" | "status",
     validation,
     call.output.warnings,
@@ -225,7 +237,7 @@ async function patchResource(call: ResourceCall): Promise<ApiResponse> {
 
 async function deleteResource(call: ResourceCall): Promise<ApiResponse> {
   const { def, registry, namespace, name, request, output, ctx } = call;
-  const options = parseDeleteOptions(request);
+  const options: DeleteOptions = { ...parseDeleteOptions(request), ...call.scope };
   if (name === undefined) return deleteCollection(registry, namespace, request, options, output, ctx);
   if (call.subresource !== undefined) throw methodNotSupported(registry.resource, "delete");
   const result = await registry.delete(namespace, name, options);
@@ -300,6 +312,7 @@ async function bindPod(
   namespace: string | undefined,
   name: string,
   output: Output,
+  options: WriteOptions,
 ): Promise<ApiResponse> {
   const value = parseBody(request.body, bodyType(request.headers["content-type"]) === "yaml");
   const binding = checkObject({ ...registry.def, kind: "Binding", plural: "bindings" }, value, "Ignore")
@@ -326,6 +339,6 @@ async function bindPod(
   }
   const next = structuredClone(pod);
   next.spec = { ...(next.spec ?? {}), nodeName: node };
-  await registry.update(namespace, name, next, { dryRun: parseDryRun(request.query) }, "", undefined, true);
+  await registry.update(namespace, name, next, options, "", undefined, true);
   return jsonResponse(201, successStatus(undefined), output);
 }

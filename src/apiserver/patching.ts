@@ -12,6 +12,7 @@ import { dropUnknownFields, unknownFields } from "./fields.js";
 import { PatchError } from "./patch/errors.js";
 import { decodeObject } from "./registry/codec.js";
 import type { GenericRegistry } from "./registry/generic.js";
+import type { WriteOptions } from "./registry/options.js";
 import { applyPatch, type PatchType } from "./patch/index.js";
 
 const patchTypes = [
@@ -35,7 +36,7 @@ export async function patchObject(
   type: BodyType | undefined,
   contentType: string,
   patch: unknown,
-  dryRun: boolean,
+  options: WriteOptions,
   subresource: "" | "status",
   validation: FieldValidation = "Warn",
   warnings: string[] = [],
@@ -91,7 +92,7 @@ export async function patchObject(
       dropUnknownFields(def.kind, patched as unknown as Record<string, unknown>);
     }
     try {
-      return await registry.update(namespace, name, patched, { dryRun }, subresource, kv);
+      return await registry.update(namespace, name, patched, options, subresource, kv);
     } catch (err) {
       const retry = err instanceof StatusError && err.reason === "Conflict" && !pinned && attempt < 5;
       if (!retry) throw err;

@@ -23,7 +23,8 @@ export interface Output {
 export function headers(output: Output | undefined, contentType = "application/json"): Record<string, string> {
   const h: Record<string, string> = { "content-type": output?.yaml ? "application/yaml" : contentType };
   if (output?.warnings.length) {
-    h.warning = output.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ");
+    // each text once, as upstream's warning recorder de-duplicates (a patch retried after a conflict re-admits)
+    h.warning = [...new Set(output.warnings)].map((w) => `299 - ${JSON.stringify(w)}`).join(", ");
   }
   return h;
 }

@@ -11,6 +11,7 @@ import { applyPatch } from "./patch/index.js";
 import { PatchError } from "./patch/errors.js";
 import { patchTypeOf } from "./patching.js";
 import type { GenericRegistry } from "./registry/generic.js";
+import type { WriteOptions } from "./registry/options.js";
 
 type Scalable = KubeObject & {
   spec?: { replicas?: number; selector?: LabelSelector };
@@ -44,7 +45,7 @@ export async function handleScale(
   registry: GenericRegistry,
   namespace: string | undefined,
   name: string,
-  dryRun: boolean,
+  options: WriteOptions,
   _validation: FieldValidation,
 ): Promise<Scale> {
   const kv = await registry.getKv(namespace, name);
@@ -93,6 +94,6 @@ export async function handleScale(
   if (rv && rv !== set.metadata.resourceVersion) throw conflict(registry.resource, name);
   const updated = structuredClone(set);
   updated.spec = { ...(updated.spec ?? {}), replicas };
-  const written = (await registry.update(namespace, name, updated, { dryRun }, "", kv)) as Scalable;
+  const written = (await registry.update(namespace, name, updated, options, "", kv)) as Scalable;
   return scaleOf(written);
 }

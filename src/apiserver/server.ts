@@ -11,6 +11,9 @@ import type { Store } from "../store/store.js";
 import { storagePlugins } from "./admission/storage.js";
 import { podSecurityAdmission } from "./admission/podsecurity/admission.js";
 import { AdmissionChain, type AdmissionPlugin, type ObjectReader } from "./admission/types.js";
+import { nodeRestriction } from "./admission/noderestriction.js";
+import type { AuditEvent } from "./audit.js";
+import { rbacEscalationCheck } from "./authz/policybased.js";
 import { Compactor } from "./compaction.js";
 import { serveAuthorization } from "./authorization.js";
 import { StatusError, toStatusError } from "./errors.js";
@@ -53,6 +56,8 @@ export interface ApiServerOptions {
   tls?: ServingTls;
   /** --encryption-provider-config: how the listed resources are encrypted at rest. */
   encryption?: EncryptionConfig;
+  /** Where an audit log would take each write's audit annotations (stowage keeps none; see audit.ts). */
+  audit?: (event: AuditEvent) => void;
 }
 
 export interface ApiServer {
@@ -75,7 +80,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     options.log ??
     ((message: string, err?: unknown) =>
       console.error(`apiserver: ${message}`, err instanceof Error ? (err.stack ?? err.message) : (err ?? "")));
-  const { registries, lifecycle } = createRegistries(store, definitions, options.admission ?? [], log);
+  // the escalation check asks the gate's authorizer, which exists only once the registries do (it bootstraps through them)
+  const security: { gate?: RequestGate } = {};
+  const extraAdmission = [rbacEscalationCheck(() => security.gate), ...(options.admission ?? [])];
+  const { registries, lifecycle } = createRegistries(store, definitions, extraAdmission, log);
   await lifecycle.ensureSystemNamespaces();
   lifecycle.start();
 
@@ -89,10 +97,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const find = (group: string, plural: string) =>
     [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
   const gate = options.security ? await startSecurity(options.security, store, find, stopping.signal, log) : undefined;
+  security.gate = gate;
   const handlerContext: HandlerContext = {
     log,
     namespaceDeleted: () => lifecycle.kick(),
     bookmarkIntervalMs: options.bookmarkIntervalMs,
+    audit: options.audit,
   };
   const handler: ApiHandler = async (request) => {
     try {
@@ -144,7 +154,7 @@ function encryptingStore(store: Store, config: EncryptionConfig, definitions: Re
 type Registries = Map<string, GenericRegistry>;
 const registryKey = (group: string, version: string, plural: string) => `${group}/${version}/${plural}`;
 
-/** A registry per resource, with the admission chain and namespace lifecycle they share. */
+/** A registry per resource, with the admission chain and namespace lifecycle they share; `admission` runs last. */
 function createRegistries(
   store: Store,
   definitions: ResourceDefinition[],
@@ -167,7 +177,8 @@ function createRegistries(
   if (!namespaces) throw new Error("the resources served must include core/v1 namespaces");
   const lifecycle = new NamespaceLifecycle(namespaces, () => [...registries.values()], log);
   const chain = new AdmissionChain(
-    [lifecycle.admission(), ...storagePlugins, podSecurityAdmission, ...admission],
+    // kube-apiserver's order (AllOrderedPlugins): NamespaceLifecycle, NodeRestriction, PodSecurity, then the storage ones
+    [lifecycle.admission(), nodeRestriction, podSecurityAdmission, ...storagePlugins, ...admission],
     objectReader(store, registries),
   );
   return { registries, lifecycle };

@@ -18,6 +18,7 @@ import { startGarbageCollector } from "./garbagecollector/controller.js";
 import { startNodeLifecycleController } from "./nodelifecycle/controller.js";
 import { startExpandController } from "./expand/controller.js";
 import { startSnapshotController } from "./snapshot/controller.js";
+import { startClusterRoleAggregation } from "./clusterroleaggregation/controller.js";
 
 export interface LeaderElectOptions {
   namespace?: string;
@@ -96,6 +97,7 @@ async function runControllers(
         { ...as("snapshot-controller"), resyncPeriodMs, log: (m, f) => log(`snapshot-controller: ${m}`, f ?? {}) },
         s,
       ),
+    (s) => startClusterRoleAggregation(as("clusterrole-aggregation-controller"), s),
   ];
   const running = await Promise.all(loops.map((start) => start(signal)));
   started();

@@ -1,6 +1,7 @@
 // Admission plugins: mutate (admit) then validate, around every write, as upstream's admission chain does.
 import type { KubeObject } from "../../api/meta.js";
 import type { ResourceDefinition } from "../../api/resource.js";
+import type { UserInfo } from "../../api/user.js";
 
 export type Operation = "CREATE" | "UPDATE" | "DELETE";
 
@@ -16,6 +17,12 @@ export interface AdmissionAttributes {
   /** The stored object (UPDATE/DELETE). */
   old?: KubeObject;
   dryRun: boolean;
+  /** Who asks (upstream's GetUserInfo); undefined for the apiserver's own writes, which plugins trust. */
+  user?: UserInfo;
+  /** Warnings for the response: kubectl prints each as "Warning: …" (upstream's warning.AddWarning). */
+  warnings: string[];
+  /** Audit annotations (upstream's AddAnnotation): what an audit log would record with this request. */
+  auditAnnotations: Record<string, string>;
 }
 
 /** What plugins may read: the current objects of any served resource (never the store directly). */

@@ -213,7 +213,8 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       urls(["get"], ["/livez", "/readyz", "/healthz", "/version", "/version/"]),
     ]),
     // admin is edit plus granting; edit is view plus writing; view reads what does not escalate (no secrets)
-    aggregated("admin", [...aggregateToAdmin, ...aggregateToEdit, ...aggregateToView]),
+    // in the order the aggregation controller gathers them (matching roles by name: edit, then system:aggregate-to-admin)
+    aggregated("admin", [...aggregateToEdit, ...aggregateToView, ...aggregateToAdmin]),
     aggregated("edit", [...aggregateToEdit, ...aggregateToView], aggregateTo("admin")),
     aggregated("view", aggregateToView, aggregateTo("edit")),
     clusterRole("system:aggregate-to-admin", aggregateToAdmin, aggregateTo("admin")),

@@ -298,7 +298,19 @@ export class GenericRegistry {
     object?: KubeObject,
     old?: KubeObject,
   ): AdmissionAttributes {
-    return { operation, def: this.def, namespace, name, subresource, object, old, dryRun: options.dryRun };
+    return {
+      operation,
+      def: this.def,
+      namespace,
+      name,
+      subresource,
+      object,
+      old,
+      dryRun: options.dryRun,
+      user: options.user,
+      warnings: options.warnings ?? [],
+      auditAnnotations: options.auditAnnotations ?? {},
+    };
   }
 
   storeError(err: unknown, name: string): unknown {

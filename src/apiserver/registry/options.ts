@@ -1,10 +1,17 @@
 // Parsed request options the registry acts on (the HTTP layer parses query strings and bodies into these).
 import type { FieldMatcher } from "../../api/selectors/fields.js";
 import type { LabelMatcher } from "../../api/selectors/labels.js";
+import type { UserInfo } from "../../api/user.js";
 
 export interface WriteOptions {
   /** dryRun=All: run every step (defaults, admission, validation) but write nothing. */
   dryRun: boolean;
+  /** Who asks, for admission; absent for the apiserver's own writes (bootstrap policy, namespace cleanup). */
+  user?: UserInfo;
+  /** Where admission leaves the response's Warning headers (upstream's warning.AddWarning). */
+  warnings?: string[];
+  /** Where admission leaves audit annotations for this request (upstream's Attributes.AddAnnotation). */
+  auditAnnotations?: Record<string, string>;
 }
 
 export type PropagationPolicy = "Orphan" | "Background" | "Foreground";
