@@ -6,6 +6,7 @@ import { badRequest, entityTooLarge, methodNotSupported, StatusError } from "./e
 import { checkObject, decodeObjectBody, maxBodyBytes, parseBody, parseFieldValidation } from "./decode.js";
 import { decodeProtobufObject } from "./protobuf.js";
 import { handleScale, hasScale } from "./scale.js";
+import { createServiceAccountToken, type TokenRequestContext } from "./tokenrequest.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { bodyType, negotiate, type Representation } from "./media.js";
 import { patchObject, patchTypeOf } from "./patching.js";
@@ -24,6 +25,8 @@ export interface HandlerContext {
   /** Called after a namespace is marked for deletion, to start removing its content. */
   namespaceDeleted(): void;
   bookmarkIntervalMs?: number;
+  /** serviceaccounts/{name}/token; without it (no ServiceAccount signing key) the subresource is not served. */
+  tokenRequests?: TokenRequestContext;
 }
 
 function outputFor(request: ApiRequest, allowTable: boolean): Output {
@@ -67,6 +70,12 @@ export async function handleResource(
     const validation = parseFieldValidation(request.query.get("fieldValidation"));
     return jsonResponse(200, await handleScale(request, registry, namespace, name, dryRun, validation));
   }
+  if (subresource === "token" && name !== undefined && namespace !== undefined) {
+    if (!ctx.tokenRequests) throw notFound();
+    if (request.method !== "POST") throw methodNotSupported(registry.resource, request.method.toLowerCase());
+    const created = await createServiceAccountToken(request, registry, namespace, name, ctx.tokenRequests);
+    return jsonResponse(201, created, outputFor(request, false));
+  }
   const isWatch = path.watchPath || parseBool(request.query, "watch");
   const call: ResourceCall = {
     request,
@@ -105,6 +114,7 @@ function checkResourcePath(registry: GenericRegistry, path: ResourcePath): void 
     ...(def.plural === "namespaces" && def.group === "" ? ["finalize"] : []),
     ...(def.plural === "pods" && def.group === "" ? ["binding"] : []),
     ...(hasScale(registry) ? ["scale"] : []),
+    ...(def.plural === "serviceaccounts" && def.group === "" ? ["token"] : []),
   ];
   if (path.subresource !== undefined && !allowedSubresources.includes(path.subresource)) throw notFound();
 }

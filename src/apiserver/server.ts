@@ -31,6 +31,9 @@ import { parseResourcePath } from "./route.js";
 import type { Node, Pod } from "../api/core/types.js";
 import { handleUpgrade } from "./podexec.js";
 import { podLog, type PodStreamContext } from "./podlog.js";
+import type { ServiceAccountTokens } from "./authn/serviceaccount.js";
+import { serviceAccountAuthenticator } from "./authn/serviceaccountvalidator.js";
+import { serviceAccountAdmission } from "./admission/serviceaccount.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -53,6 +56,12 @@ export interface ApiServerOptions {
   tls?: ServingTls;
   /** --encryption-provider-config: how the listed resources are encrypted at rest. */
   encryption?: EncryptionConfig;
+  /**
+   * ServiceAccount tokens (--service-account-signing-key-file, --service-account-key-file, --service-account-issuer,
+   * --api-audiences): serviceaccounts/{name}/token issues them and, with `security`, they authenticate as bearer
+   * tokens. Without it neither is served.
+   */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 export interface ApiServer {
@@ -75,7 +84,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     options.log ??
     ((message: string, err?: unknown) =>
       console.error(`apiserver: ${message}`, err instanceof Error ? (err.stack ?? err.message) : (err ?? "")));
-  const { registries, lifecycle } = createRegistries(store, definitions, options.admission ?? [], log);
+  const { registries, lifecycle, reader } = createRegistries(store, definitions, options.admission ?? [], log);
   await lifecycle.ensureSystemNamespaces();
   lifecycle.start();
 
@@ -88,11 +97,15 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const stopping = new AbortController();
   const find = (group: string, plural: string) =>
     [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
-  const gate = options.security ? await startSecurity(options.security, store, find, stopping.signal, log) : undefined;
+  const tokens = options.serviceAccountTokens;
+  const security =
+    options.security && tokens ? withServiceAccountTokens(options.security, tokens, reader) : options.security;
+  const gate = security ? await startSecurity(security, store, find, stopping.signal, log) : undefined;
   const handlerContext: HandlerContext = {
     log,
     namespaceDeleted: () => lifecycle.kick(),
     bookmarkIntervalMs: options.bookmarkIntervalMs,
+    ...(tokens ? { tokenRequests: { tokens, objects: reader } } : {}),
   };
   const handler: ApiHandler = async (request) => {
     try {
@@ -140,6 +153,22 @@ function encryptingStore(store: Store, config: EncryptionConfig, definitions: Re
   return new EncryptingStore(store, prefixes);
 }
 
+/** ServiceAccount tokens authenticate after the configured bearer authenticators, as upstream's union orders them. */
+function withServiceAccountTokens(
+  security: SecurityOptions,
+  tokens: ServiceAccountTokens,
+  reader: ObjectReader,
+): SecurityOptions {
+  const authenticate = serviceAccountAuthenticator(tokens, (plural, namespace, name) =>
+    reader.get("", plural, namespace, name),
+  );
+  const authentication = security.authentication;
+  return {
+    ...security,
+    authentication: { ...authentication, bearer: [...(authentication.bearer ?? []), authenticate] },
+  };
+}
+
 /** The served resources' registries, keyed "group/version/plural". */
 type Registries = Map<string, GenericRegistry>;
 const registryKey = (group: string, version: string, plural: string) => `${group}/${version}/${plural}`;
@@ -150,7 +179,7 @@ function createRegistries(
   definitions: ResourceDefinition[],
   admission: AdmissionPlugin[],
   log: (message: string, err?: unknown) => void,
-): { registries: Registries; lifecycle: NamespaceLifecycle } {
+): { registries: Registries; lifecycle: NamespaceLifecycle; reader: ObjectReader } {
   const registries: Registries = new Map();
   // The registries need the admission chain and namespace lifecycle, which need the registries: made below, and
   // only called for once requests come.
@@ -166,11 +195,12 @@ function createRegistries(
   const namespaces = registries.get(registryKey("", "v1", "namespaces"));
   if (!namespaces) throw new Error("the resources served must include core/v1 namespaces");
   const lifecycle = new NamespaceLifecycle(namespaces, () => [...registries.values()], log);
+  const reader = objectReader(store, registries);
   const chain = new AdmissionChain(
-    [lifecycle.admission(), ...storagePlugins, podSecurityAdmission, ...admission],
-    objectReader(store, registries),
+    [lifecycle.admission(), serviceAccountAdmission, ...storagePlugins, podSecurityAdmission, ...admission],
+    reader,
   );
-  return { registries, lifecycle };
+  return { registries, lifecycle, reader };
 }
 
 /** How admission plugins read other objects (a claim's class, a pod's claims): straight from the store. */
