@@ -18,6 +18,7 @@ import { startGarbageCollector } from "./garbagecollector/controller.js";
 import { startNodeLifecycleController } from "./nodelifecycle/controller.js";
 import { startExpandController } from "./expand/controller.js";
 import { startSnapshotController } from "./snapshot/controller.js";
+import { startServiceAccountsController } from "./serviceaccount/controller.js";
 
 export interface LeaderElectOptions {
   namespace?: string;
@@ -78,6 +79,7 @@ async function runControllers(
     (s) => startStatefulSetController({ ...ctx, resyncPeriodMs }, s),
     (s) => startGarbageCollector({ ...ctx, resyncPeriodMs }, s),
     (s) => startExpandController(ctx, s),
+    (s) => startServiceAccountsController({ ...ctx, resyncPeriodMs }, s),
     (s) =>
       startSnapshotController({ ...ctx, resyncPeriodMs, log: (m, f) => log(`snapshot-controller: ${m}`, f ?? {}) }, s),
   ];
