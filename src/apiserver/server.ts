@@ -31,7 +31,7 @@ import { parseResourcePath } from "./route.js";
 import type { Node, Pod } from "../api/core/types.js";
 import { handleUpgrade } from "./podexec.js";
 import { podLog, type PodStreamContext } from "./podlog.js";
-import type { ServiceAccountTokens } from "./authn/serviceaccount.js";
+import { ServiceAccountTokens, type ServiceAccountTokenOptions } from "./authn/serviceaccount.js";
 import { serviceAccountAuthenticator } from "./authn/serviceaccountvalidator.js";
 import { serviceAccountAdmission } from "./admission/serviceaccount.js";
 
@@ -61,7 +61,7 @@ export interface ApiServerOptions {
    * --api-audiences): serviceaccounts/{name}/token issues them and, with `security`, they authenticate as bearer
    * tokens. Without it neither is served.
    */
-  serviceAccountTokens?: ServiceAccountTokens;
+  serviceAccountTokens?: ServiceAccountTokenOptions;
 }
 
 export interface ApiServer {
@@ -97,7 +97,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const stopping = new AbortController();
   const find = (group: string, plural: string) =>
     [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
-  const tokens = options.serviceAccountTokens;
+  const tokens = options.serviceAccountTokens && new ServiceAccountTokens(options.serviceAccountTokens);
   const security =
     options.security && tokens ? withServiceAccountTokens(options.security, tokens, reader) : options.security;
   const gate = security ? await startSecurity(security, store, find, stopping.signal, log) : undefined;

@@ -25,8 +25,10 @@ const unauthorizedStatus = {
 
 /** A secured apiserver with ServiceAccount tokens and the controller-manager, and namespace `team` with its default. */
 async function startWorld(t: TestContext) {
-  const tokens = new ServiceAccountTokens({ signingKey: await newPrivateKey() });
-  const s = await startSecuredApiServer(t, { serviceAccountTokens: tokens });
+  const signingKey = await newPrivateKey();
+  const s = await startSecuredApiServer(t, { serviceAccountTokens: { signingKey } });
+  // the same key: what the test mints (an expired token) verifies as the apiserver's own
+  const tokens = new ServiceAccountTokens({ signingKey });
   const abort = new AbortController();
   // in-process, the controller-manager is vouched for as system:kube-controller-manager (RBAC decides what it may do)
   const manager = await controllerManagerComponent.start({

@@ -5,7 +5,7 @@ import { test, type TestContext } from "node:test";
 import { decodeJwt } from "jose";
 import { MemoryStore } from "../store/memory.js";
 import { newPrivateKey } from "../support/pki.js";
-import { DefaultServiceAccountIssuer, ServiceAccountTokens } from "./authn/serviceaccount.js";
+import { DefaultServiceAccountIssuer } from "./authn/serviceaccount.js";
 import { createApiServer } from "./server.js";
 import { call } from "./testing/request.js";
 
@@ -18,11 +18,11 @@ const tokenRequest = (spec: Record<string, unknown> = {}) => ({
 
 async function start(t: TestContext, withTokens = true) {
   const store = new MemoryStore();
-  const tokens = new ServiceAccountTokens({ signingKey: await newPrivateKey() });
+  const serviceAccountTokens = { signingKey: await newPrivateKey() };
   const server = await createApiServer({
     store,
     log: () => undefined,
-    ...(withTokens ? { serviceAccountTokens: tokens } : {}),
+    ...(withTokens ? { serviceAccountTokens } : {}),
   });
   t.after(async () => {
     await server.close();

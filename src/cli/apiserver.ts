@@ -7,7 +7,7 @@ import { StaticTokens, TokenFileError } from "../apiserver/authn/tokenfile.js";
 import { authorizationModes, type AuthorizationMode, type SecurityOptions } from "../apiserver/authz/gate.js";
 import type { ServingTls } from "../apiserver/http.js";
 import { loadEncryptionConfig, type EncryptionConfig } from "../apiserver/encryption/config.js";
-import { DefaultServiceAccountIssuer, ServiceAccountTokens } from "../apiserver/authn/serviceaccount.js";
+import { DefaultServiceAccountIssuer, type ServiceAccountTokenOptions } from "../apiserver/authn/serviceaccount.js";
 import { publicKeysFromPem, signingKeyFromPem } from "../apiserver/authn/serviceaccountkeys.js";
 import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
@@ -66,7 +66,7 @@ const collectList = (value: string, previous: string[] | undefined): string[] =>
  * The ServiceAccount token flags, read once here: the signing key is needed as soon as any of them is given (as
  * kube-apiserver requires it); every problem names its flag. None given: tokens are neither issued nor accepted.
  */
-export function serviceAccountTokensFromFlags(flags: ServiceAccountFlags): ServiceAccountTokens | undefined {
+export function serviceAccountTokensFromFlags(flags: ServiceAccountFlags): ServiceAccountTokenOptions | undefined {
   const given = flags.serviceAccountKeyFile?.length || flags.serviceAccountIssuer?.length || flags.apiAudiences?.length;
   if (!flags.serviceAccountSigningKeyFile) {
     if (given) throw new Error("--service-account-signing-key-file is required to issue ServiceAccount tokens");
@@ -92,12 +92,7 @@ export function serviceAccountTokensFromFlags(flags: ServiceAccountFlags): Servi
   const keyFiles = (flags.serviceAccountKeyFile ?? []).map((file) =>
     load("--service-account-key-file", file, publicKeysFromPem),
   );
-  return new ServiceAccountTokens({
-    signingKey,
-    keyFiles,
-    issuers,
-    apiAudiences: flags.apiAudiences,
-  });
+  return { signingKey, keyFiles, issuers, apiAudiences: flags.apiAudiences };
 }
 
 /** kube-apiserver's --authorization-mode: a comma-separated list, tried in order. */
@@ -210,7 +205,7 @@ export function registerApiserver(program: Command): void {
     .action(async (options: { store: string; listen: string } & SecurityFlags & ServiceAccountFlags) => {
       let spec: StoreSpec;
       let secure: ReturnType<typeof securityFromFlags>;
-      let serviceAccountTokens: ServiceAccountTokens | undefined;
+      let serviceAccountTokens: ServiceAccountTokenOptions | undefined;
       try {
         spec = parseStoreSpec(options.store);
         parseListenAddress(options.listen);

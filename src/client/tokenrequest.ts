@@ -9,6 +9,8 @@ import { encodeJson, readJson } from "./wire.js";
 export interface IssuedToken {
   token: string;
   expirationTimestamp: Date;
+  /** The lifetime the apiserver granted (it may shorten what was asked). */
+  expirationSeconds: number;
 }
 
 export async function createServiceAccountToken(
@@ -38,10 +40,16 @@ export async function createServiceAccountToken(
       signal: options.signal,
     }),
   );
-  const status = (value as Partial<TokenRequest> | null)?.status;
+  const answer = value as Partial<TokenRequest> | null;
+  const status = answer?.status;
   const expires = status ? Date.parse(status.expirationTimestamp) : NaN;
   if (!status?.token || Number.isNaN(expires)) {
     throw new ApiError(0, "Unknown", `create token for serviceaccounts "${name}": the answer carries no token`);
   }
-  return { token: status.token, expirationTimestamp: new Date(expires) };
+  const granted = answer?.spec?.expirationSeconds ?? spec.expirationSeconds;
+  return {
+    token: status.token,
+    expirationTimestamp: new Date(expires),
+    expirationSeconds: typeof granted === "number" ? granted : Math.round((expires - Date.now()) / 1000),
+  };
 }

@@ -26,6 +26,7 @@ import { PodWorker } from "./podworker.js";
 import { ProcessRuntime, type ProcessRuntimeOptions } from "./runtime/process.js";
 import { noneRuntime, type ContainerRuntime, type RuntimeName } from "./runtime/runtime.js";
 import { startKubeletServer } from "./server/server.js";
+import { TokenManager } from "./tokenmanager.js";
 import { volumesInUse, promptVolumesInUse } from "./volumesinuse.js";
 import { reconstruct } from "./volumemanager/reconstruct.js";
 import { volumeManagerPods } from "./volumemanager/desired.js";
@@ -263,6 +264,7 @@ async function startVolumeManager(parts: AgentParts) {
       return false;
     },
     volumesAttached: async () => (await client.nodes.get(nodeName)).status?.volumesAttached?.map((v) => v.name) ?? [],
+    serviceAccountTokens: new TokenManager(client),
   };
   // Reconstruct before the first pass, so nothing already mounted is mounted again.
   const plugins = new VolumePluginRegistry();

@@ -5,6 +5,7 @@ import type { Lister } from "../../client/index.js";
 import { Code, grpcErrorText, isCsiError } from "../../csi/errors.js";
 import type { CsiRegistry } from "../csidrivers.js";
 import type { NodePaths } from "../paths.js";
+import type { TokenManager } from "../tokenmanager.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 
 export interface PluginContext {
@@ -19,6 +20,8 @@ export interface PluginContext {
   reportedInUse?: (uniqueName: string) => boolean;
   /** node.status.volumesAttached read afresh from the API (what the attach/detach controller reports attached). */
   volumesAttached?: () => Promise<string[]>;
+  /** ServiceAccount tokens for projected serviceAccountToken sources. */
+  serviceAccountTokens?: TokenManager;
 }
 
 /** What a volume set up at `dir` is in the actual state: certain, as it was just done. */
