@@ -11,7 +11,10 @@ import { controllerManagerComponent } from "../e2e/parts.js";
 import { eventually } from "../e2e/stowage.js";
 import { newPrivateKey } from "../support/pki.js";
 import { DefaultServiceAccountIssuer, ServiceAccountTokens } from "./authn/serviceaccount.js";
-import { startSecuredApiServer } from "./testing/secured.js";
+import { startSecuredApiServer, type KubectlResult } from "./testing/secured.js";
+
+/** What kubectl said, on either stream. */
+const said = (result: KubectlResult) => `${result.stderr}${result.stdout}`;
 
 const unauthorizedStatus = {
   kind: "Status",
@@ -44,32 +47,32 @@ async function startWorld(t: TestContext) {
     abort.abort();
     await manager.stop();
   });
-  assert.equal((await s.admin("create", "namespace", "team")).code, 0);
-  await eventually(async () => (await s.admin("get", "serviceaccount", "default", "-n", "team")).code === 0, 10_000);
+  assert.equal((await s.admin(["create", "namespace", "team"])).code, 0);
+  await eventually(async () => (await s.admin(["get", "serviceaccount", "default", "-n", "team"])).code === 0, 10_000);
   const createToken = async (...args: string[]) => {
-    const result = await s.admin("create", "token", "default", "-n", "team", ...args);
-    assert.equal(result.code, 0, result.out);
+    const result = await s.admin(["create", "token", "default", "-n", "team", ...args]);
+    assert.equal(result.code, 0, said(result));
     return result.stdout.trim();
   };
   /** kubectl get pv as the token's user. */
-  const getPv = async (token: string) => (await s.kubectl(`t${token.slice(-12)}`, { token }))("get", "pv");
+  const getPv = async (token: string) => (await s.withToken(token))(["get", "pv"]);
   const grantPvRead = async () => {
-    await s.admin("create", "clusterrole", "pv-reader", "--verb=get,list", "--resource=persistentvolumes");
-    const bound = await s.admin(
+    await s.admin(["create", "clusterrole", "pv-reader", "--verb=get,list", "--resource=persistentvolumes"]);
+    const bound = await s.admin([
       "create",
       "clusterrolebinding",
       "team-pv",
       "--clusterrole=pv-reader",
       "--serviceaccount=team:default",
-    );
-    assert.equal(bound.code, 0, bound.out);
+    ]);
+    assert.equal(bound.code, 0, said(bound));
   };
   return { s, tokens, createToken, getPv, grantPvRead };
 }
 
 test("kubectl create token prints a JWT for the default ServiceAccount, which gets 403 until a binding grants it", async (t) => {
   const { s, createToken, getPv, grantPvRead } = await startWorld(t);
-  const account = JSON.parse((await s.admin("get", "sa", "default", "-n", "team", "-o", "json")).stdout) as {
+  const account = JSON.parse((await s.admin(["get", "sa", "default", "-n", "team", "-o", "json"])).stdout) as {
     metadata: { uid: string };
   };
   const token = await createToken();
@@ -88,7 +91,7 @@ test("kubectl create token prints a JWT for the default ServiceAccount, which ge
   const denied = await getPv(token);
   assert.notEqual(denied.code, 0);
   assert.match(
-    denied.out,
+    said(denied),
     /User "system:serviceaccount:team:default" cannot list resource "persistentvolumes" in API group "" at the cluster scope/,
   );
   await grantPvRead();
@@ -97,7 +100,7 @@ test("kubectl create token prints a JWT for the default ServiceAccount, which ge
     const result = await getPv(token);
     return result.code === 0 ? result : undefined;
   }, 10_000);
-  assert.match(allowed.out, /No resources found/);
+  assert.match(said(allowed), /No resources found/);
 });
 
 test("--duration, --audience and --bound-object-kind Pod: the token is what was asked and dies with its pod", async (t) => {
@@ -105,19 +108,19 @@ test("--duration, --audience and --bound-object-kind Pod: the token is what was 
   await grantPvRead();
   const twenty = decodeJwt(await createToken("--duration", "20m"));
   assert.equal((twenty.exp ?? 0) - (twenty.iat ?? 0), 1200);
-  const short = await s.admin("create", "token", "default", "-n", "team", "--duration", "5m");
+  const short = await s.admin(["create", "token", "default", "-n", "team", "--duration", "5m"]);
   assert.notEqual(short.code, 0);
   assert.match(
-    short.out,
+    said(short),
     /TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes/,
   );
 
   const vault = await createToken("--audience", "vault");
   assert.deepEqual(decodeJwt(vault).aud, ["vault"]);
-  assert.match((await getPv(vault)).out, /Unauthorized|You must be logged in to the server/, "not for this apiserver");
+  assert.match(said(await getPv(vault)), /Unauthorized|You must be logged in to the server/, "not for this apiserver");
 
-  assert.equal((await s.admin("run", "app", "-n", "team", "--image", "busybox", "--restart", "Never")).code, 0);
-  const pod = JSON.parse((await s.admin("get", "pod", "app", "-n", "team", "-o", "json")).stdout) as {
+  assert.equal((await s.admin(["run", "app", "-n", "team", "--image", "busybox", "--restart", "Never"])).code, 0);
+  const pod = JSON.parse((await s.admin(["get", "pod", "app", "-n", "team", "-o", "json"])).stdout) as {
     metadata: { uid: string };
     spec: { serviceAccountName: string };
   };
@@ -128,7 +131,7 @@ test("--duration, --audience and --bound-object-kind Pod: the token is what was 
     uid: pod.metadata.uid,
   });
   await eventually(async () => (await getPv(bound)).code === 0, 10_000);
-  const missing = await s.admin(
+  const missing = await s.admin([
     "create",
     "token",
     "default",
@@ -138,13 +141,13 @@ test("--duration, --audience and --bound-object-kind Pod: the token is what was 
     "Pod",
     "--bound-object-name",
     "nope",
-  );
-  assert.match(missing.out, /pods "nope" not found/);
+  ]);
+  assert.match(said(missing), /pods "nope" not found/);
 
-  assert.equal((await s.admin("delete", "pod", "app", "-n", "team", "--grace-period=0", "--force")).code, 0);
+  assert.equal((await s.admin(["delete", "pod", "app", "-n", "team", "--grace-period=0", "--force"])).code, 0);
   const gone = await getPv(bound);
   assert.notEqual(gone.code, 0);
-  assert.match(gone.out, /Unauthorized|You must be logged in to the server/);
+  assert.match(said(gone), /Unauthorized|You must be logged in to the server/);
   assert.deepEqual((await s.getJson("/api/v1/persistentvolumes", bound)).body, unauthorizedStatus);
 });
 
@@ -165,7 +168,7 @@ test("an expired or tampered token is 401, and so is every token of a deleted an
     new Date(Date.now() - 2 * 3600_000),
   );
   assert.deepEqual((await s.getJson("/api/v1/persistentvolumes", expired.token)).body, unauthorizedStatus);
-  assert.match((await getPv(expired.token)).out, /You must be logged in to the server/);
+  assert.match(said(await getPv(expired.token)), /You must be logged in to the server/);
 
   const [header, payload, signature] = token.split(".");
   const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
@@ -175,10 +178,10 @@ test("an expired or tampered token is 401, and so is every token of a deleted an
     unauthorizedStatus,
   );
 
-  assert.equal((await s.admin("delete", "sa", "default", "-n", "team")).code, 0);
+  assert.equal((await s.admin(["delete", "sa", "default", "-n", "team"])).code, 0);
   // the controller makes "default" again, a new object with a new UID
   await eventually(async () => {
-    const got = await s.admin("get", "sa", "default", "-n", "team", "-o", "jsonpath={.metadata.uid}");
+    const got = await s.admin(["get", "sa", "default", "-n", "team", "-o", "jsonpath={.metadata.uid}"]);
     return got.code === 0 && got.stdout !== kubernetes.serviceaccount.uid;
   }, 10_000);
   assert.deepEqual((await s.getJson("/api/v1/persistentvolumes", token)).body, unauthorizedStatus);

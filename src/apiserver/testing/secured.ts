@@ -1,6 +1,6 @@
-// Test wiring only: an apiserver secured as `stowage apiserver --tls-cert-file … --client-ca-file …
-// --authorization-mode Node,RBAC` starts it (HTTPS, a client CA, the admin's system:masters certificate), on a
-// memory store and a free port, with the real kubectl wired to it as any user a kubeconfig can name.
+// A secured apiserver for kubectl tests, as `stowage apiserver` runs with --client-ca-file and
+// --authorization-mode=Node,RBAC: HTTPS, client certificates from a test CA, and the real kubectl as any identity
+// (CN = user, O = groups) or with a bearer token, the admin being kubernetes-admin in system:masters.
 import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -13,95 +13,92 @@ import { MemoryStore } from "../../store/memory.js";
 import { createCertificateAuthority, issueCertificate } from "../../support/pki.js";
 import { createApiServer, type ApiServerOptions } from "../server.js";
 
-const b64 = (text: string) => Buffer.from(text).toString("base64");
-
 export interface KubectlResult {
   code: number;
   stdout: string;
-  /** stdout and stderr together, for matching messages wherever kubectl prints them. */
-  out: string;
+  /** Errors, and the Warning: lines kubectl prints for the response's Warning headers. */
+  stderr: string;
 }
 
-export type Kubectl = (...args: string[]) => Promise<KubectlResult>;
+/** Runs kubectl as one identity; `input` is its stdin (for `-f -`). */
+export type Kubectl = (args: string[], input?: string) => Promise<KubectlResult>;
 
 export interface SecuredApiServer {
-  url: string;
-  caCert: string;
   handler: ApiHandler;
-  /** kubectl with the admin's client certificate (group system:masters). */
+  url: string;
   admin: Kubectl;
-  /** kubectl as the user a kubeconfig's user fields name (token, client-certificate-data, …; none: no credentials). */
-  kubectl(name: string, user: Record<string, string>): Promise<Kubectl>;
-  /** A request over HTTPS trusting only the test CA, with a bearer token if given; the status and parsed body. */
+  /** kubectl with a client certificate for `user` in `groups`. */
+  as(user: string, groups?: string[]): Promise<Kubectl>;
+  /** kubectl presenting a bearer token. */
+  withToken(token: string): Promise<Kubectl>;
+  /** A GET over HTTPS trusting only the test CA, with a bearer token if given: the status and the parsed body. */
   getJson(path: string, token?: string): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+
 export async function startSecuredApiServer(
   t: TestContext,
-  options: Omit<Partial<ApiServerOptions>, "store" | "tls"> = {},
+  options: Partial<ApiServerOptions> = {},
 ): Promise<SecuredApiServer> {
-  const dir = await mkdtemp(join(tmpdir(), "stowage-secure-"));
-  const ca = await createCertificateAuthority("stowage-ca", 30);
+  const dir = await mkdtemp(join(tmpdir(), "stowage-secured-"));
+  const ca = await createCertificateAuthority("stowage-test-ca", 1);
   const serving = await issueCertificate(ca, {
     commonName: "kube-apiserver",
     usage: "server",
     hosts: ["127.0.0.1"],
-    validDays: 30,
+    validDays: 1,
   });
-  const admin = await issueCertificate(ca, {
-    commonName: "kubernetes-admin",
-    organizations: ["system:masters"],
-    usage: "client",
-    validDays: 30,
-  });
-  const store = new MemoryStore();
   const server = await createApiServer({
-    security: { authentication: { anonymous: true }, authorization: ["Node", "RBAC"] },
+    store: new MemoryStore(),
+    tls: { cert: serving.cert, key: serving.key, clientCA: ca.cert },
+    security: { authentication: { anonymous: false }, authorization: ["Node", "RBAC"] },
     log: () => undefined,
     ...options,
-    store,
-    tls: { cert: serving.cert, key: serving.key, clientCA: ca.cert },
   });
   const listener = await server.listen("127.0.0.1:0");
   t.after(async () => {
     await server.close();
-    await store.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const kubectl = async (name: string, user: Record<string, string>): Promise<Kubectl> => {
-    const file = join(dir, `${name}.kubeconfig`);
-    await writeFile(file, kubeconfigText(listener.url, ca.cert, user));
-    return async (...args: string[]) => {
-      // stdin closed: kubectl without credentials would otherwise wait for a username prompt
-      const child = execFile("kubectl", ["--kubeconfig", file, "--cache-dir", join(dir, `cache-${name}`), ...args]);
-      child.stdin?.end();
+
+  let count = 0;
+  const kubectl = async (user: Record<string, string>): Promise<Kubectl> => {
+    const file = join(dir, `user-${++count}.kubeconfig`);
+    await writeFile(file, kubeconfig(listener.url, ca.cert, user));
+    return async (args, input) => {
+      const child = execFile("kubectl", ["--kubeconfig", file, "--cache-dir", join(dir, "cache"), ...args]);
+      child.stdin?.end(input ?? "");
       let stdout = "";
-      let out = "";
-      child.stdout?.on("data", (chunk: Buffer) => ((stdout += chunk.toString()), (out += chunk.toString())));
-      child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      let stderr = "";
+      child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       const [code] = (await once(child, "close")) as [number | null];
-      return { code: code ?? -1, stdout, out };
+      return { code: code ?? -1, stdout, stderr };
     };
   };
+  const as = async (user: string, groups: string[] = []): Promise<Kubectl> => {
+    const cert = await issueCertificate(ca, { commonName: user, organizations: groups, usage: "client", validDays: 1 });
+    return kubectl({ "client-certificate-data": b64(cert.cert), "client-key-data": b64(cert.key) });
+  };
   return {
-    url: listener.url,
-    caCert: ca.cert,
     handler: server.handler,
-    admin: await kubectl("admin", { "client-certificate-data": b64(admin.cert), "client-key-data": b64(admin.key) }),
-    kubectl,
+    url: listener.url,
+    admin: await as("kubernetes-admin", ["system:masters"]),
+    as,
+    withToken: (token) => kubectl({ token }),
     getJson: (path, token) => getJson(listener.url, ca.cert, path, token),
   };
 }
 
-function kubeconfigText(url: string, caCert: string, user: Record<string, string>): string {
-  const userLines = Object.entries(user).map(([k, v]) => `    ${k}: ${v}`);
+function kubeconfig(server: string, caCert: string, user: Record<string, string>): string {
   return [
     "apiVersion: v1",
     "kind: Config",
     "clusters:",
     "- name: s",
     "  cluster:",
-    `    server: ${url}`,
+    `    server: ${server}`,
     `    certificate-authority-data: ${b64(caCert)}`,
     "contexts:",
     "- name: s",
@@ -110,9 +107,16 @@ function kubeconfigText(url: string, caCert: string, user: Record<string, string
     "users:",
     "- name: u",
     "  user:",
-    ...(userLines.length ? userLines : ["    {}"]),
+    ...Object.entries(user).map(([key, value]) => `    ${key}: ${value}`),
     "",
   ].join("\n");
+}
+
+/** Runs kubectl and fails the test, with what kubectl said, unless it succeeds. */
+export async function ok(kubectl: Kubectl, args: string[], input?: string): Promise<string> {
+  const result = await kubectl(args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}${result.stdout}`);
+  return result.stdout;
 }
 
 function getJson(
