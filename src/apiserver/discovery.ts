@@ -86,6 +86,17 @@ export function apiResourceList(gv: GroupVersion): Record<string, unknown> {
         verbs: ["get", "patch", "update"],
       });
     }
+    if (def.group === "" && def.plural === "serviceaccounts") {
+      resources.push({
+        name: "serviceaccounts/token",
+        singularName: "",
+        namespaced: true,
+        group: "authentication.k8s.io",
+        version: "v1",
+        kind: "TokenRequest",
+        verbs: ["create"],
+      });
+    }
     if (def.group === "" && def.plural === "pods") {
       resources.push({ name: "pods/binding", singularName: "", namespaced: true, kind: "Binding", verbs: ["create"] });
       // Served by podexec.ts and podlog.ts, proxied to the node's kubelet (upstream's kinds and verbs).

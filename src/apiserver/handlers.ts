@@ -6,6 +6,7 @@ import { badRequest, entityTooLarge, methodNotSupported, StatusError } from "./e
 import { checkObject, decodeObjectBody, maxBodyBytes, parseBody, parseFieldValidation } from "./decode.js";
 import { decodeProtobufObject } from "./protobuf.js";
 import { handleScale, hasScale } from "./scale.js";
+import { createServiceAccountToken, type TokenRequestContext } from "./tokenrequest.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { bodyType, negotiate, type Representation } from "./media.js";
 import { patchObject, patchTypeOf } from "./patching.js";
@@ -27,6 +28,8 @@ export interface HandlerContext {
   bookmarkIntervalMs?: number;
   /** Where an audit log would take a write's audit annotations (see audit.ts). */
   audit?(event: AuditEvent): void;
+  /** serviceaccounts/{name}/token; without it (no ServiceAccount signing key) the subresource is not served. */
+  tokenRequests?: TokenRequestContext;
 }
 
 function outputFor(request: ApiRequest, allowTable: boolean): Output {
@@ -75,6 +78,12 @@ export async function handleResource(
     const validation = parseFieldValidation(request.query.get("fieldValidation"));
     return jsonResponse(200, await handleScale(request, registry, namespace, name, options, validation));
   }
+  if (subresource === "token" && name !== undefined && namespace !== undefined) {
+    if (!ctx.tokenRequests) throw notFound();
+    if (request.method !== "POST") throw methodNotSupported(registry.resource, request.method.toLowerCase());
+    const created = await createServiceAccountToken(request, registry, namespace, name, ctx.tokenRequests);
+    return jsonResponse(201, created, outputFor(request, false));
+  }
   const isWatch = path.watchPath || parseBool(request.query, "watch");
   const output = outputFor(request, true);
   const scope = { user: request.user, warnings: output.warnings, auditAnnotations: {} };
@@ -122,6 +131,7 @@ function checkResourcePath(registry: GenericRegistry, path: ResourcePath): void 
     ...(def.plural === "namespaces" && def.group === "" ? ["finalize"] : []),
     ...(def.plural === "pods" && def.group === "" ? ["binding"] : []),
     ...(hasScale(registry) ? ["scale"] : []),
+    ...(def.plural === "serviceaccounts" && def.group === "" ? ["token"] : []),
   ];
   if (path.subresource !== undefined && !allowedSubresources.includes(path.subresource)) throw notFound();
 }

@@ -34,6 +34,9 @@ import { parseResourcePath } from "./route.js";
 import type { Node, Pod } from "../api/core/types.js";
 import { handleUpgrade } from "./podexec.js";
 import { podLog, type PodStreamContext } from "./podlog.js";
+import { ServiceAccountTokens, type ServiceAccountTokenOptions } from "./authn/serviceaccount.js";
+import { serviceAccountAuthenticator } from "./authn/serviceaccountvalidator.js";
+import { serviceAccountAdmission } from "./admission/serviceaccount.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -58,6 +61,12 @@ export interface ApiServerOptions {
   encryption?: EncryptionConfig;
   /** Where an audit log would take each write's audit annotations (stowage keeps none; see audit.ts). */
   audit?: (event: AuditEvent) => void;
+  /**
+   * ServiceAccount tokens (--service-account-signing-key-file, --service-account-key-file, --service-account-issuer,
+   * --api-audiences): serviceaccounts/{name}/token issues them and, with `security`, they authenticate as bearer
+   * tokens. Without it neither is served.
+   */
+  serviceAccountTokens?: ServiceAccountTokenOptions;
 }
 
 export interface ApiServer {
@@ -83,7 +92,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   // the escalation check asks the gate's authorizer, which exists only once the registries do (it bootstraps through them)
   const security: { gate?: RequestGate } = {};
   const extraAdmission = [rbacEscalationCheck(() => security.gate), ...(options.admission ?? [])];
-  const { registries, lifecycle } = createRegistries(store, definitions, extraAdmission, log);
+  const { registries, lifecycle, reader } = createRegistries(store, definitions, extraAdmission, log);
   await lifecycle.ensureSystemNamespaces();
   lifecycle.start();
 
@@ -96,13 +105,17 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const stopping = new AbortController();
   const find = (group: string, plural: string) =>
     [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
-  const gate = options.security ? await startSecurity(options.security, store, find, stopping.signal, log) : undefined;
+  const tokens = options.serviceAccountTokens && new ServiceAccountTokens(options.serviceAccountTokens);
+  const securityOptions =
+    options.security && tokens ? withServiceAccountTokens(options.security, tokens, reader) : options.security;
+  const gate = securityOptions ? await startSecurity(securityOptions, store, find, stopping.signal, log) : undefined;
   security.gate = gate;
   const handlerContext: HandlerContext = {
     log,
     namespaceDeleted: () => lifecycle.kick(),
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     audit: options.audit,
+    ...(tokens ? { tokenRequests: { tokens, objects: reader } } : {}),
   };
   const handler: ApiHandler = async (request) => {
     try {
@@ -150,6 +163,22 @@ function encryptingStore(store: Store, config: EncryptionConfig, definitions: Re
   return new EncryptingStore(store, prefixes);
 }
 
+/** ServiceAccount tokens authenticate after the configured bearer authenticators, as upstream's union orders them. */
+function withServiceAccountTokens(
+  security: SecurityOptions,
+  tokens: ServiceAccountTokens,
+  reader: ObjectReader,
+): SecurityOptions {
+  const authenticate = serviceAccountAuthenticator(tokens, (plural, namespace, name) =>
+    reader.get("", plural, namespace, name),
+  );
+  const authentication = security.authentication;
+  return {
+    ...security,
+    authentication: { ...authentication, bearer: [...(authentication.bearer ?? []), authenticate] },
+  };
+}
+
 /** The served resources' registries, keyed "group/version/plural". */
 type Registries = Map<string, GenericRegistry>;
 const registryKey = (group: string, version: string, plural: string) => `${group}/${version}/${plural}`;
@@ -160,7 +189,7 @@ function createRegistries(
   definitions: ResourceDefinition[],
   admission: AdmissionPlugin[],
   log: (message: string, err?: unknown) => void,
-): { registries: Registries; lifecycle: NamespaceLifecycle } {
+): { registries: Registries; lifecycle: NamespaceLifecycle; reader: ObjectReader } {
   const registries: Registries = new Map();
   // The registries need the admission chain and namespace lifecycle, which need the registries: made below, and
   // only called for once requests come.
@@ -176,12 +205,21 @@ function createRegistries(
   const namespaces = registries.get(registryKey("", "v1", "namespaces"));
   if (!namespaces) throw new Error("the resources served must include core/v1 namespaces");
   const lifecycle = new NamespaceLifecycle(namespaces, () => [...registries.values()], log);
+  const reader = objectReader(store, registries);
   const chain = new AdmissionChain(
-    // kube-apiserver's order (AllOrderedPlugins): NamespaceLifecycle, NodeRestriction, PodSecurity, then the storage ones
-    [lifecycle.admission(), nodeRestriction, podSecurityAdmission, ...storagePlugins, ...admission],
-    objectReader(store, registries),
+    // kube-apiserver's order (AllOrderedPlugins): NamespaceLifecycle, ServiceAccount, NodeRestriction, PodSecurity,
+    // then the storage ones
+    [
+      lifecycle.admission(),
+      serviceAccountAdmission,
+      nodeRestriction,
+      podSecurityAdmission,
+      ...storagePlugins,
+      ...admission,
+    ],
+    reader,
   );
-  return { registries, lifecycle };
+  return { registries, lifecycle, reader };
 }
 
 /** How admission plugins read other objects (a claim's class, a pod's claims): straight from the store. */

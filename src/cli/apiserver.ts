@@ -7,6 +7,8 @@ import { StaticTokens, TokenFileError } from "../apiserver/authn/tokenfile.js";
 import { authorizationModes, type AuthorizationMode, type SecurityOptions } from "../apiserver/authz/gate.js";
 import type { ServingTls } from "../apiserver/http.js";
 import { loadEncryptionConfig, type EncryptionConfig } from "../apiserver/encryption/config.js";
+import { DefaultServiceAccountIssuer, type ServiceAccountTokenOptions } from "../apiserver/authn/serviceaccount.js";
+import { publicKeysFromPem, signingKeyFromPem } from "../apiserver/authn/serviceaccountkeys.js";
 import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
@@ -41,6 +43,56 @@ interface SecurityFlags {
   authorizationMode?: string;
   anonymousAuth: boolean;
   encryptionProviderConfig?: string;
+}
+
+interface ServiceAccountFlags {
+  serviceAccountKeyFile?: string[];
+  serviceAccountSigningKeyFile?: string;
+  serviceAccountIssuer?: string[];
+  apiAudiences?: string[];
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+/** pflag's stringSlice: comma-separated, and the flag may be repeated. */
+const collectList = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  ...value
+    .split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== ""),
+];
+
+/**
+ * The ServiceAccount token flags, read once here: the signing key is needed as soon as any of them is given (as
+ * kube-apiserver requires it); every problem names its flag. None given: tokens are neither issued nor accepted.
+ */
+export function serviceAccountTokensFromFlags(flags: ServiceAccountFlags): ServiceAccountTokenOptions | undefined {
+  const given = flags.serviceAccountKeyFile?.length || flags.serviceAccountIssuer?.length || flags.apiAudiences?.length;
+  if (!flags.serviceAccountSigningKeyFile) {
+    if (given) throw new Error("--service-account-signing-key-file is required to issue ServiceAccount tokens");
+    return undefined;
+  }
+  const issuers = flags.serviceAccountIssuer?.length ? flags.serviceAccountIssuer : [DefaultServiceAccountIssuer];
+  for (const issuer of issuers) {
+    if (issuer.includes(":") && !URL.canParse(issuer)) {
+      throw new Error(`--service-account-issuer ${issuer}: contained a ':' but was not a valid URL`);
+    }
+  }
+  // each file read and parsed here, so that a bad one is refused naming its flag and file
+  const load = <T>(flag: string, file: string, parse: (pem: string) => T): string => {
+    try {
+      const pem = readFileSync(file, "utf8");
+      parse(pem);
+      return pem;
+    } catch (err) {
+      throw new Error(`${flag} ${file}: ${(err as Error).message}`);
+    }
+  };
+  const signingKey = load("--service-account-signing-key-file", flags.serviceAccountSigningKeyFile, signingKeyFromPem);
+  const keyFiles = (flags.serviceAccountKeyFile ?? []).map((file) =>
+    load("--service-account-key-file", file, publicKeysFromPem),
+  );
+  return { signingKey, keyFiles, issuers, apiAudiences: flags.apiAudiences };
 }
 
 /** kube-apiserver's --authorization-mode: a comma-separated list, tried in order. */
@@ -128,17 +180,38 @@ export function registerApiserver(program: Command): void {
       "EncryptionConfiguration: which resources are encrypted at rest, how",
     )
     .option(
+      "--service-account-signing-key-file <file>",
+      "private key (PEM, RSA or ECDSA) that signs ServiceAccount tokens; serves serviceaccounts/{name}/token",
+    )
+    .option(
+      "--service-account-key-file <file>",
+      "PEM keys that verify ServiceAccount tokens (repeatable; default the signing key)",
+      collect,
+    )
+    .option(
+      "--service-account-issuer <issuer>",
+      `the iss of ServiceAccount tokens (repeatable: the first issues, all are accepted; default ${DefaultServiceAccountIssuer})`,
+      collect,
+    )
+    .option(
+      "--api-audiences <audiences>",
+      "comma-separated: a ServiceAccount token must be for one of them to authenticate (default the issuers)",
+      collectList,
+    )
+    .option(
       "--no-anonymous-auth",
       "refuse requests without credentials (401) instead of treating them as system:anonymous",
     )
-    .action(async (options: { store: string; listen: string } & SecurityFlags) => {
+    .action(async (options: { store: string; listen: string } & SecurityFlags & ServiceAccountFlags) => {
       let spec: StoreSpec;
       let secure: ReturnType<typeof securityFromFlags>;
+      let serviceAccountTokens: ServiceAccountTokenOptions | undefined;
       try {
         spec = parseStoreSpec(options.store);
         parseListenAddress(options.listen);
         secure = securityFromFlags(options);
         if (options.encryptionProviderConfig) secure.encryption = encryptionFromFlag(options.encryptionProviderConfig);
+        serviceAccountTokens = serviceAccountTokensFromFlags(options);
       } catch (err) {
         program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
       }
@@ -148,7 +221,7 @@ export function registerApiserver(program: Command): void {
       } catch (err) {
         program.error(`error: --store ${options.store}: ${(err as Error).message}`, { exitCode: 1 });
       }
-      const server = await createApiServer({ store, version: stowageVersion, ...secure });
+      const server = await createApiServer({ store, version: stowageVersion, ...secure, serviceAccountTokens });
       const listener = await server.listen(options.listen).catch((err: Error) => {
         program.error(`error: --listen ${options.listen}: ${err.message}`, { exitCode: 1 });
       });

@@ -91,7 +91,13 @@ export async function startUp(options: UpOptions): Promise<Running> {
       version: stowageVersion,
       compactionIntervalMs: options.compactionIntervalMs,
       log,
-      ...(secure ? { tls: secure.tls, security: secure.security } : {}),
+      ...(secure
+        ? {
+            tls: secure.tls,
+            security: secure.security,
+            serviceAccountTokens: { signingKey: await secure.pki.serviceAccountKey() },
+          }
+        : {}),
     });
     stops.push({ name: "apiserver", stop: () => apiServer.close() });
     const listener = await apiServer.listen(options.listen);

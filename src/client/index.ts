@@ -52,3 +52,5 @@ export { LeaderElector, runLeaderElection, formatMicroTime, defaultIdentity } fr
 export type { LeaderElectionOptions } from "./leaderelection.js";
 export { every, removeWhenAborted, stopped } from "./controlloop.js";
 export type { StartLoop, Started } from "./controlloop.js";
+export { createServiceAccountToken } from "./tokenrequest.js";
+export type { IssuedToken } from "./tokenrequest.js";

@@ -13,6 +13,7 @@ import type {
   Secret,
 } from "../api/core/types.js";
 import type { KubeObject } from "../api/meta.js";
+import type { ServiceAccount } from "../api/core/serviceaccount.js";
 import type { VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent } from "../api/snapshot/types.js";
 import type { CSIDriver, CSINode, CSIStorageCapacity, StorageClass, VolumeAttachment } from "../api/storage/types.js";
 
@@ -59,6 +60,7 @@ export const resources = {
   events: resource<Event, true>("", "v1", "Event", "events", true),
   configMaps: resource<ConfigMap, true>("", "v1", "ConfigMap", "configmaps", true),
   secrets: resource<Secret, true>("", "v1", "Secret", "secrets", true),
+  serviceAccounts: resource<ServiceAccount, true>("", "v1", "ServiceAccount", "serviceaccounts", true),
   storageClasses: resource<StorageClass, false>("storage.k8s.io", "v1", "StorageClass", "storageclasses", false),
   csiDrivers: resource<CSIDriver, false>("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false),
   csiNodes: resource<CSINode, false>("storage.k8s.io", "v1", "CSINode", "csinodes", false),

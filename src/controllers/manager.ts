@@ -19,6 +19,7 @@ import { startNodeLifecycleController } from "./nodelifecycle/controller.js";
 import { startExpandController } from "./expand/controller.js";
 import { startSnapshotController } from "./snapshot/controller.js";
 import { startClusterRoleAggregation } from "./clusterroleaggregation/controller.js";
+import { startServiceAccountsController } from "./serviceaccount/controller.js";
 
 export interface LeaderElectOptions {
   namespace?: string;
@@ -92,6 +93,7 @@ async function runControllers(
     (s) => startStatefulSetController({ ...as("statefulset-controller"), resyncPeriodMs }, s),
     (s) => startGarbageCollector({ ...as("generic-garbage-collector"), resyncPeriodMs }, s),
     (s) => startExpandController(as("expand-controller"), s),
+    (s) => startServiceAccountsController({ ...as("service-account-controller"), resyncPeriodMs }, s),
     (s) =>
       startSnapshotController(
         { ...as("snapshot-controller"), resyncPeriodMs, log: (m, f) => log(`snapshot-controller: ${m}`, f ?? {}) },

@@ -23,6 +23,7 @@ import { PodWorker } from "./podworker.js";
 import { ProcessRuntime, type ProcessRuntimeOptions } from "./runtime/process.js";
 import { noneRuntime, type ContainerRuntime, type RuntimeName } from "./runtime/runtime.js";
 import { startKubeletServer } from "./server/server.js";
+import { TokenManager } from "./tokenmanager.js";
 import { volumesInUse, promptVolumesInUse } from "./volumesinuse.js";
 import { reconstruct } from "./volumemanager/reconstruct.js";
 import { volumeManagerPods, type DesiredListers } from "./volumemanager/desired.js";
@@ -279,6 +280,7 @@ function pluginContext(parts: AgentParts): PluginContext {
     },
     attachedInNodeStatus: (name) => attachedInNodeStatus(objects.node.get(nodeName), name),
     volumesAttached: async () => (await client.nodes.get(nodeName)).status?.volumesAttached?.map((v) => v.name) ?? [],
+    serviceAccountTokens: new TokenManager(client),
   };
 }
 

@@ -63,8 +63,8 @@ async function startSecuredWorld(t: TestContext) {
   const client = createClient(inProcessTransport(server.handler, admin));
   const context: Parameters<UpComponent["start"]>[0] = {
     dataDir: "",
-    // The controller-manager makes its own in-process client from this handler: it runs as the admin.
-    handler: (request) => server.handler({ ...request, user: admin }),
+    // The controller-manager's clients carry the identities `up` gives them (its loops' ServiceAccounts).
+    transport: (user) => inProcessTransport(server.handler, user),
     url: "",
     kubeconfig: "",
     signal: stop.signal,

@@ -90,6 +90,27 @@ const cases: { name: string; pod: Pod; want: string[] }[] = [
     ],
   },
   {
+    name: "a projected token lives between 10 minutes and 2^32 seconds",
+    pod: pod({
+      volumes: [
+        {
+          name: "data",
+          projected: {
+            sources: [
+              { serviceAccountToken: { path: "short", expirationSeconds: 599 } },
+              { serviceAccountToken: { path: "long", expirationSeconds: 2 ** 32 + 1 } },
+            ],
+          },
+        },
+      ],
+    }),
+    want: [
+      "spec.volumes[0].projected.sources[0].serviceAccountToken.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes",
+      "spec.volumes[0].projected.sources[1].serviceAccountToken.expirationSeconds: Invalid value: 4294967297: may not specify a duration larger than 2^32 seconds",
+      'spec.containers[0].volumeMounts[0].name: Not found: "data"',
+    ],
+  },
+  {
     name: "a claim volume needs a claimName",
     pod: pod({ volumes: [{ name: "data", persistentVolumeClaim: { claimName: "" } }] }),
     want: [

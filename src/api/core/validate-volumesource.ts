@@ -203,6 +203,11 @@ function validateProjectedVolumeSource(projected: ProjectedVolumeSource, path: F
           invalid(tokenPath.child("expirationSeconds"), seconds, "may not specify a duration less than 10 minutes"),
         );
       }
+      if (seconds !== undefined && seconds > 2 ** 32) {
+        errs.push(
+          invalid(tokenPath.child("expirationSeconds"), seconds, "may not specify a duration larger than 2^32 seconds"),
+        );
+      }
       if (!projection.serviceAccountToken.path) errs.push(required(tokenPath.child("path")));
     }
   });

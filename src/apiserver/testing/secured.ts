@@ -1,9 +1,10 @@
 // A secured apiserver for kubectl tests, as `stowage apiserver` runs with --client-ca-file and
 // --authorization-mode=Node,RBAC: HTTPS, client certificates from a test CA, and the real kubectl as any identity
-// (CN = user, O = groups), the admin being kubernetes-admin in system:masters.
+// (CN = user, O = groups) or with a bearer token, the admin being kubernetes-admin in system:masters.
 import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
@@ -24,9 +25,14 @@ export type Kubectl = (args: string[], input?: string) => Promise<KubectlResult>
 
 export interface SecuredApiServer {
   handler: ApiHandler;
+  url: string;
   admin: Kubectl;
   /** kubectl with a client certificate for `user` in `groups`. */
   as(user: string, groups?: string[]): Promise<Kubectl>;
+  /** kubectl presenting a bearer token. */
+  withToken(token: string): Promise<Kubectl>;
+  /** A GET over HTTPS trusting only the test CA, with a bearer token if given: the status and the parsed body. */
+  getJson(path: string, token?: string): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
 const b64 = (text: string) => Buffer.from(text).toString("base64");
@@ -57,10 +63,9 @@ export async function startSecuredApiServer(
   });
 
   let count = 0;
-  const as = async (user: string, groups: string[] = []): Promise<Kubectl> => {
-    const cert = await issueCertificate(ca, { commonName: user, organizations: groups, usage: "client", validDays: 1 });
+  const kubectl = async (user: Record<string, string>): Promise<Kubectl> => {
     const file = join(dir, `user-${++count}.kubeconfig`);
-    await writeFile(file, kubeconfig(listener.url, ca.cert, cert));
+    await writeFile(file, kubeconfig(listener.url, ca.cert, user));
     return async (args, input) => {
       const child = execFile("kubectl", ["--kubeconfig", file, "--cache-dir", join(dir, "cache"), ...args]);
       child.stdin?.end(input ?? "");
@@ -72,10 +77,21 @@ export async function startSecuredApiServer(
       return { code: code ?? -1, stdout, stderr };
     };
   };
-  return { handler: server.handler, admin: await as("kubernetes-admin", ["system:masters"]), as };
+  const as = async (user: string, groups: string[] = []): Promise<Kubectl> => {
+    const cert = await issueCertificate(ca, { commonName: user, organizations: groups, usage: "client", validDays: 1 });
+    return kubectl({ "client-certificate-data": b64(cert.cert), "client-key-data": b64(cert.key) });
+  };
+  return {
+    handler: server.handler,
+    url: listener.url,
+    admin: await as("kubernetes-admin", ["system:masters"]),
+    as,
+    withToken: (token) => kubectl({ token }),
+    getJson: (path, token) => getJson(listener.url, ca.cert, path, token),
+  };
 }
 
-function kubeconfig(server: string, caCert: string, client: { cert: string; key: string }): string {
+function kubeconfig(server: string, caCert: string, user: Record<string, string>): string {
   return [
     "apiVersion: v1",
     "kind: Config",
@@ -91,8 +107,7 @@ function kubeconfig(server: string, caCert: string, client: { cert: string; key:
     "users:",
     "- name: u",
     "  user:",
-    `    client-certificate-data: ${b64(client.cert)}`,
-    `    client-key-data: ${b64(client.key)}`,
+    ...Object.entries(user).map(([key, value]) => `    ${key}: ${value}`),
     "",
   ].join("\n");
 }
@@ -102,4 +117,30 @@ export async function ok(kubectl: Kubectl, args: string[], input?: string): Prom
   const result = await kubectl(args, input);
   if (result.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${result.stderr}${result.stdout}`);
   return result.stdout;
+}
+
+function getJson(
+  base: string,
+  ca: string,
+  path: string,
+  token?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    const req = httpsRequest(new URL(path, base), { ca, headers }, (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      res.on("end", () => {
+        let body: Record<string, unknown>;
+        try {
+          body = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          body = { text };
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }

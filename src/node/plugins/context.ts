@@ -8,6 +8,7 @@ import { Code, grpcErrorText, isCsiError } from "../../csi/errors.js";
 import type { CsiRegistry } from "../csidrivers.js";
 import type { ObjectReader } from "../objectcache/reader.js";
 import type { NodePaths } from "../paths.js";
+import type { TokenManager } from "../tokenmanager.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 
 export interface PluginContext {
@@ -27,6 +28,8 @@ export interface PluginContext {
   reportedInUse?: (uniqueName: string) => boolean;
   /** node.status.volumesAttached read afresh from the API (what the attach/detach controller reports attached). */
   volumesAttached?: () => Promise<string[]>;
+  /** ServiceAccount tokens for projected serviceAccountToken sources. */
+  serviceAccountTokens?: TokenManager;
 }
 
 /** What a volume set up at `dir` is in the actual state: certain, as it was just done. */

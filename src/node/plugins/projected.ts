@@ -1,7 +1,9 @@
 // downwardAPI and projected volumes (pkg/volume/downwardapi, pkg/volume/projected): the pod's own fields, and
-// configMap/secret/downwardAPI projections merged into one directory, written by the atomic writer and rewritten
-// when the pod or a projected object changes.
-import type { DownwardAPIVolumeFile, Pod } from "../../api/core/types.js";
+// configMap/secret/downwardAPI/serviceAccountToken projections merged into one directory, written by the atomic
+// writer and rewritten when the pod or a projected object changes, or a projected token needs its refresh (the
+// token manager's 80% of its lifetime).
+import type { DownwardAPIVolumeFile, Pod, ServiceAccountTokenProjection } from "../../api/core/types.js";
+import type { ServiceAccountTokenRequest } from "../tokenmanager.js";
 import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
@@ -54,7 +56,24 @@ function downwardItems(pod: Pod, items: DownwardAPIVolumeFile[], mode: number, p
   }
 }
 
-function payloadOf(ctx: PluginContext, volume: FieldVolume): { payload: Payload; version: string } {
+/** What a serviceAccountToken source asks the token manager for: a token of the pod's ServiceAccount, bound to it. */
+function tokenRequestOf(pod: Pod, source: ServiceAccountTokenProjection): ServiceAccountTokenRequest {
+  return {
+    namespace: pod.metadata.namespace ?? "default",
+    serviceAccountName: pod.spec.serviceAccountName || "default",
+    audiences: source.audience ? [source.audience] : [],
+    expirationSeconds: source.expirationSeconds ?? 3600,
+    pod: { name: pod.metadata.name ?? "", uid: pod.metadata.uid ?? "" },
+  };
+}
+
+type TokenFetch = (source: ServiceAccountTokenProjection) => { token: string; version: string };
+
+/**
+ * The files and the version they are written from. Tokens come from `token`: the cached ones for the version
+ * check (a stale or missing token makes the version differ), freshly fetched ones for setting up.
+ */
+function payloadOf(ctx: PluginContext, volume: FieldVolume, token: TokenFetch): { payload: Payload; version: string } {
   const pod = volume.pod;
   const namespace = pod.metadata.namespace ?? "default";
   const mode = volume.source.defaultMode ?? defaultMode;
@@ -74,17 +93,45 @@ function payloadOf(ctx: PluginContext, volume: FieldVolume): { payload: Payload;
       for (const [path, file] of makePayload(source)) payload.set(path, file);
     } else if (projection.downwardAPI) {
       downwardItems(pod, projection.downwardAPI.items ?? [], mode, payload);
+    } else if (projection.serviceAccountToken) {
+      const { token: jwt, version } = token(projection.serviceAccountToken);
+      versions.push(version);
+      payload.set(projection.serviceAccountToken.path, { data: Buffer.from(jwt), mode });
     } else {
-      throw new Error("only configMap, secret and downwardAPI projections are supported by stowage's node agent");
+      throw new Error(
+        "only configMap, secret, downwardAPI and serviceAccountToken projections are supported by stowage's node agent",
+      );
     }
   }
   return { payload, version: versions.join(",") };
 }
 
-/** What the mounted volume was written from (pod and projected objects' resourceVersions). */
+/** The tokens a projected volume's serviceAccountToken sources need, fetched (or taken from the cache) now. */
+async function fetchTokens(ctx: PluginContext, volume: FieldVolume): Promise<TokenFetch> {
+  const fetched = new Map<ServiceAccountTokenProjection, { token: string; version: string }>();
+  if (volume.kind !== "projected") return () => ({ token: "", version: "" });
+  for (const projection of volume.source.sources ?? []) {
+    const source = projection.serviceAccountToken;
+    if (!source) continue;
+    if (!ctx.serviceAccountTokens) throw new Error("failed to fetch token: this node agent has no token manager");
+    try {
+      const issued = await ctx.serviceAccountTokens.getServiceAccountToken(tokenRequestOf(volume.pod, source));
+      fetched.set(source, { token: issued.token, version: `token:${issued.expirationTimestamp.getTime()}` });
+    } catch (err) {
+      throw new Error(`failed to fetch token: ${(err as Error).message}`);
+    }
+  }
+  return (source) => fetched.get(source) ?? { token: "", version: "token:missing" };
+}
+
+/** What the mounted volume was written from (pod and projected objects' resourceVersions, tokens' expiry). */
 export function projectedVersion(ctx: PluginContext, volume: FieldVolume): string {
+  const cachedToken: TokenFetch = (source) => {
+    const issued = ctx.serviceAccountTokens?.fresh(tokenRequestOf(volume.pod, source));
+    return { token: "", version: issued ? `token:${issued.expirationTimestamp.getTime()}` : "token:refresh" };
+  };
   try {
-    return payloadOf(ctx, volume).version;
+    return payloadOf(ctx, volume, cachedToken).version;
   } catch {
     return "error";
   }
@@ -105,7 +152,7 @@ export async function setUpProjectedVolume(
         secrets: sources.flatMap((s) => (s.secret ? [s.secret.name ?? ""] : [])),
       });
     }
-    const made = payloadOf(ctx, volume);
+    const made = payloadOf(ctx, volume, await fetchTokens(ctx, volume));
     version = made.version;
     await writeAtomically(dir, made.payload);
   } catch (err) {
@@ -118,7 +165,10 @@ export async function setUpProjectedVolume(
 const fieldPlugin = (name: string): VolumePlugin<FieldVolume> => ({
   name,
   setUp: (ctx, volume, _pod, key) => setUpProjectedVolume(ctx, volume, key),
-  tearDown: (_ctx, mounted) => tearDownEmptyDir(mounted),
+  tearDown: (ctx, mounted) => {
+    ctx.serviceAccountTokens?.deletePodTokens(mounted.podUid);
+    return tearDownEmptyDir(mounted);
+  },
   sourceVersion: projectedVersion,
 });
 export const downwardAPIPlugin = fieldPlugin(pluginNames.downwardAPI);
