@@ -275,7 +275,8 @@ function csiSidecarRoles(): ClusterRole[] {
   };
   return [
     role("external-provisioner-runner", [
-      rule(["get", "list", "watch", "create", "patch", "delete"], [core], ["persistentvolumes"]),
+      // update as well as upstream's verbs: stowage's provisioner writes a volume's finalizers with an update
+      rule(["get", "list", "watch", "create", "patch", "update", "delete"], [core], ["persistentvolumes"]),
       rule(["get", "list", "watch", "update"], [core], ["persistentvolumeclaims"]),
       rule(Read, [storage], ["storageclasses"]),
       sidecarEvents,
@@ -287,18 +288,23 @@ function csiSidecarRoles(): ClusterRole[] {
       rule(["get", "list", "watch", "create", "update", "patch", "delete"], [storage], ["csistoragecapacities"]),
       rule(["get"], [core], ["pods"]),
       rule(["get"], [apps], ["replicasets"]),
+      // stowage's provisioner publishes capacity only for a CSIDriver with storageCapacity: true
+      rule(Read, [storage], ["csidrivers"]),
     ]),
     role("external-attacher-runner", [
       rule(["get", "list", "watch", "patch"], [core], ["persistentvolumes"]),
       rule(Read, [storage], ["csinodes"]),
       rule(["get", "list", "watch", "patch"], [storage], ["volumeattachments"]),
       rule(["patch"], [storage], ["volumeattachments/status"]),
+      // stowage's attacher finds a node's CSI node ID through the Node as well as its CSINode
+      rule(Read, [core], ["nodes"]),
     ]),
     role("external-resizer-runner", [
       rule(["get", "list", "watch", "patch"], [core], ["persistentvolumes"]),
       rule(Read, [core], ["persistentvolumeclaims"]),
       rule(Read, [core], ["pods"]),
-      rule(["patch"], [core], ["persistentvolumeclaims/status"]),
+      // update as well as upstream's patch: stowage's resizer writes a claim's resize status with an update
+      rule(["patch", "update"], [core], ["persistentvolumeclaims/status"]),
       sidecarEvents,
     ]),
     role("external-snapshotter-runner", [
