@@ -3,6 +3,7 @@
 import type { ApiRequest, ApiResponse } from "../api/http.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { authorizationGroupVersion, authorizationResources } from "./authorization.js";
+import { authenticationGroup, authenticationResources } from "./selfsubjectreview.js";
 import {
   apiGroupDoc,
   apiGroupList,
@@ -50,6 +51,10 @@ export function nonResourceHandler(
       return gv ? jsonResponse(200, apiResourceList(gv)) : undefined;
     }
     if (path === "/apis/authorization.k8s.io/v1") return jsonResponse(200, authorizationResources());
+    if (path === "/apis/authentication.k8s.io/v1") return jsonResponse(200, authenticationResources());
+    if (path === "/apis/authentication.k8s.io") {
+      return jsonResponse(200, { kind: "APIGroup", apiVersion: "v1", ...authenticationGroup });
+    }
     if (path === "/apis/authorization.k8s.io") {
       return jsonResponse(200, { kind: "APIGroup", apiVersion: "v1", ...authorizationGroup });
     }
@@ -73,7 +78,7 @@ export function nonResourceHandler(
         return jsonResponse(200, apiVersions(address()));
       case "/apis": {
         const list = apiGroupList(gvs) as { groups: unknown[] };
-        list.groups.push(authorizationGroup);
+        list.groups.push(authorizationGroup, authenticationGroup);
         return jsonResponse(200, list);
       }
       case "/healthz":

@@ -16,6 +16,7 @@ import type { AuditEvent } from "./audit.js";
 import { rbacEscalationCheck } from "./authz/policybased.js";
 import { Compactor } from "./compaction.js";
 import { serveAuthorization } from "./authorization.js";
+import { serveSelfSubjectReview } from "./selfsubjectreview.js";
 import { StatusError, toStatusError } from "./errors.js";
 import { handleResource, type HandlerContext } from "./handlers.js";
 import { clientCertificateOf, serveHttp, type ServingTls } from "./http.js";
@@ -268,7 +269,10 @@ interface Routes {
 /** Non-resource paths first, then pods' streaming subresources, then the resource's registry. */
 async function route(request: ApiRequest, routes: Routes): Promise<ApiResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
-  const nonResource = routes.nonResource(request, path) ?? serveAuthorization(request, path, routes.gate);
+  const nonResource =
+    routes.nonResource(request, path) ??
+    serveAuthorization(request, path, routes.gate) ??
+    serveSelfSubjectReview(request, path);
   if (nonResource) return nonResource;
   const route = parseResourcePath(path);
   if (route?.group === "" && route.plural === "pods" && route.namespace && route.name) {
