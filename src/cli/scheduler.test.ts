@@ -1,4 +1,4 @@
-// `stowage scheduler --kubeconfig <file>`: the scheduler as its own process, over HTTP, against a running stowage.
+// `stowage scheduler --kubeconfig <file>`: the scheduler as its own process, over HTTPS, against a running stowage.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -20,7 +20,7 @@ test("stowage scheduler without --kubeconfig is refused with a message that says
 
 for (const leaderElect of [false, true]) {
   const how = leaderElect ? " with --leader-elect, holding the kube-system/kube-scheduler Lease," : "";
-  test(`stowage scheduler${how} binds a pending pod over HTTP and stops cleanly on SIGTERM`, async (t) => {
+  test(`stowage scheduler${how} binds a pending pod over HTTPS and stops cleanly on SIGTERM`, async (t) => {
     const stowage = await startStowage(t, { store: "memory" });
     const manifest = `
 apiVersion: v1
@@ -81,6 +81,6 @@ spec:
     child.kill("SIGTERM");
     const [code] = await exited;
     assert.equal(code, 0, output);
-    assert.match(output, /stowage scheduler (running|started) against http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(output, /stowage scheduler (running|started) against https:\/\/127\.0\.0\.1:\d+/);
   });
 }
