@@ -169,11 +169,13 @@ export async function podEvents(test: NodeTest, name: string): Promise<string[]>
 }
 
 /** findmnt's view of a path: the mount's target and options, or undefined when not a mount point. */
-export async function findmnt(path: string): Promise<{ target: string; options: string } | undefined> {
+export async function findmnt(
+  path: string,
+): Promise<{ target: string; fstype: string; options: string } | undefined> {
   try {
-    const { stdout } = await run("findmnt", ["-n", "-o", "TARGET,OPTIONS", "--mountpoint", path]);
-    const [target, options] = stdout.trim().split(/\s+/);
-    return target ? { target, options } : undefined;
+    const { stdout } = await run("findmnt", ["-n", "-o", "TARGET,FSTYPE,OPTIONS", "--mountpoint", path]);
+    const [target, fstype, options] = stdout.trim().split(/\s+/);
+    return target ? { target, fstype, options } : undefined;
   } catch {
     return undefined;
   }

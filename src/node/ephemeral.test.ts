@@ -96,7 +96,7 @@ test("a missing configMap or secret fails the mount with the kubelet's event unl
   await deleteAllPods(node);
 });
 
-test("secret keys are written decoded with defaultMode", async (t) => {
+test("secret keys are written decoded with defaultMode, on a tmpfs", async (t) => {
   const node = await startNodeTest(t);
   await node.client.secrets.create({
     apiVersion: "v1",
@@ -111,7 +111,9 @@ test("secret keys are written decoded with defaultMode", async (t) => {
   const dir = volumeDir(node.rootDir, created.metadata.uid ?? "", "kubernetes.io~secret", "creds");
   assert.equal(await readFile(join(dir, "password"), "utf8"), "s3cret");
   assert.equal((await stat(join(dir, "password"))).mode & 0o777, 0o400);
+  assert.equal((await findmnt(dir))?.fstype, "tmpfs", "a secret is kept on a tmpfs, never on the node's disk");
   await deleteAllPods(node);
+  assert.equal(await findmnt(dir), undefined, "and unmounted with its pod");
 });
 
 const hostPathCases = [

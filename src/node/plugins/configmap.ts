@@ -7,7 +7,7 @@ import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import { writeAtomically, type Payload } from "./atomicwriter.js";
 import { setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
-import { tearDownEmptyDir } from "./emptydir.js";
+import { memoryBackedDir, tearDownEmptyDir } from "./emptydir.js";
 import type { VolumePlugin } from "./plugin.js";
 
 type ObjectVolume = Extract<DesiredVolume, { kind: "configMap" | "secret" }>;
@@ -131,6 +131,8 @@ export async function setUpObjectVolume(ctx: PluginContext, volume: ObjectVolume
     );
     source = sourceOf(ctx, volume);
     requireSource(source);
+    // a secret's keys only ever on a tmpfs, as the kubelet keeps them; a configMap on disk
+    if (volume.kind === "secret") await memoryBackedDir(dir);
     await writeAtomically(dir, makePayload(source));
   } catch (err) {
     throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);

@@ -31,6 +31,15 @@ export async function setUpEmptyDir(ctx: PluginContext, volume: EmptyDirVolume, 
   return setUpAt(volume, key, dir);
 }
 
+/**
+ * A directory on a tmpfs, as the kubelet backs secret, projected and downwardAPI volumes (a wrapped emptyDir of
+ * medium Memory): what is written there never reaches the node's disk. Mounted once; a refresh finds it mounted.
+ */
+export async function memoryBackedDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (!(await mountAt(dir))) await mountTmpfs(dir, ["mode=0755"]);
+}
+
 export async function tearDownEmptyDir(mounted: MountedVolume): Promise<void> {
   // Unmount a tmpfs (and anything a runtime mounted inside) before removing the directory's contents.
   for (const path of (await mountsUnder(mounted.dir)).reverse()) await unmount(path);

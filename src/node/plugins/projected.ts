@@ -10,7 +10,7 @@ import type { DesiredVolume } from "../volumemanager/desired.js";
 import { writeAtomically, type Payload } from "./atomicwriter.js";
 import { configMapSource, defaultMode, makePayload, requireSource, secretSource, sourcesReady } from "./configmap.js";
 import { setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
-import { tearDownEmptyDir } from "./emptydir.js";
+import { memoryBackedDir, tearDownEmptyDir } from "./emptydir.js";
 import type { VolumePlugin } from "./plugin.js";
 
 type FieldVolume = Extract<DesiredVolume, { kind: "downwardAPI" | "projected" }>;
@@ -154,6 +154,8 @@ export async function setUpProjectedVolume(
     }
     const made = payloadOf(ctx, volume, await fetchTokens(ctx, volume));
     version = made.version;
+    // projected and downwardAPI volumes live on a tmpfs, as the kubelet's (they may hold secrets and tokens)
+    await memoryBackedDir(dir);
     await writeAtomically(dir, made.payload);
   } catch (err) {
     throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
