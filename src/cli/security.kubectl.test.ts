@@ -4,7 +4,8 @@
 // --user/--group` issues a working identity, and `--node` one that may write only its own Node, Lease and pods.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -13,6 +14,7 @@ import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { controllerManagerComponent } from "../e2e/parts.js";
 import { eventually, startStowage, type Stowage } from "../e2e/stowage.js";
+import { startUp } from "./up.js";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 
@@ -188,4 +190,28 @@ test("a node's issued credentials write its own Node, Lease and pods' status, an
   assert.match((await podStatus("on-n2")).stderr, /forbidden/);
   const secret = await asN1(["get", "secret", "for-n2"]);
   assert.match(secret.stderr, /no relationship found between node 'n1' and this object/);
+});
+
+test("up --insecure-http serves plain HTTP with no security only when asked, and warns that it does", async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), "stowage-insecure-"));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const running = await startUp({
+    dataDir,
+    listen: "127.0.0.1:0",
+    store: "memory",
+    components: [],
+    insecureHttp: true,
+    log: () => undefined,
+  });
+  t.after(() => running.stop());
+  assert.match(running.url, /^http:\/\//);
+  assert.ok(
+    running.said.some((line) => /^WARNING: --insecure-http: .* no authentication or authorization/.test(line)),
+    running.said.join("\n"),
+  );
+  // anyone may do anything: the kubeconfig carries no credentials, and a write is allowed
+  const { stdout } = await promisify(execFile)("kubectl", ["create", "namespace", "open", "-o", "name"], {
+    env: { ...process.env, KUBECONFIG: running.kubeconfig, KUBECACHEDIR: join(dataDir, "cache") },
+  });
+  assert.equal(stdout.trim(), "namespace/open");
 });
