@@ -4,10 +4,11 @@
 // the handshake (101 with the negotiated v5/v4.channel.k8s.io, or its error), and from then on the two sockets are
 // spliced. Errors found here are Status objects; the kubelet's own are its plain text, as upstream.
 import type { IncomingMessage } from "node:http";
-import { connect, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import { connect } from "node:tls";
 import type { Status } from "../api/meta.js";
 import { badRequest, StatusError, toStatusError } from "./errors.js";
-import { dialError, kubeletLocation, podContainer, podUidHeader } from "./kubelet.js";
+import { dialError, kubeletLocation, kubeletTlsOptions, podContainer } from "./kubelet.js";
 import type { PodStreamContext } from "./podlog.js";
 import { parseGoBool } from "./query.js";
 import { parseResourcePath } from "./route.js";
@@ -106,17 +107,14 @@ export async function handleUpgrade(
       `/exec/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?` +
       kubeletExecQuery(options);
 
-    const backend = connect({ host: location.host, port: location.port });
+    // TLS to the kubelet with the apiserver's client certificate; the splice below carries the decrypted bytes.
+    const backend = connect(kubeletTlsOptions(ctx.kubeletClient, location));
     await new Promise<void>((resolve, reject) => {
-      backend.once("connect", resolve);
+      backend.once("secureConnect", resolve);
       backend.once("error", (err) => reject(dialError(location, err, "error dialing backend: ")));
     });
     backend.on("error", () => socket.destroy());
-    const lines = [
-      `${req.method ?? "GET"} ${path} HTTP/1.1`,
-      `Host: ${location.host}:${location.port}`,
-      `${podUidHeader}: ${pod.metadata.uid ?? ""}`,
-    ];
+    const lines = [`${req.method ?? "GET"} ${path} HTTP/1.1`, `Host: ${location.host}:${location.port}`];
     for (const header of forwardedHeaders) {
       const value = req.headers[header];
       if (value !== undefined) lines.push(`${header}: ${Array.isArray(value) ? value.join(", ") : value}`);

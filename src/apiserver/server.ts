@@ -38,6 +38,7 @@ import { podLog, type PodStreamContext } from "./podlog.js";
 import { ServiceAccountTokens, type ServiceAccountTokenOptions } from "./authn/serviceaccount.js";
 import { serviceAccountAuthenticator } from "./authn/serviceaccountvalidator.js";
 import { serviceAccountAdmission } from "./admission/serviceaccount.js";
+import type { KubeletClientTls } from "./kubelet.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -68,6 +69,11 @@ export interface ApiServerOptions {
    * tokens. Without it neither is served.
    */
   serviceAccountTokens?: ServiceAccountTokenOptions;
+  /**
+   * --kubelet-client-certificate/--kubelet-client-key and --kubelet-certificate-authority: how pods/log and
+   * pods/exec reach kubelets (HTTPS only). Without a client certificate kubelets refuse them (401).
+   */
+  kubeletClient?: KubeletClientTls;
 }
 
 export interface ApiServer {
@@ -102,7 +108,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
 
   let address = "127.0.0.1:6443";
   const nonResource = nonResourceHandler(definitions, options.version ?? "0.0.0", () => address);
-  const podStreams = podStreamsOf(registries);
+  const podStreams = podStreamsOf(registries, options.kubeletClient ?? {});
   const stopping = new AbortController();
   const find = (group: string, plural: string) =>
     [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
@@ -243,8 +249,9 @@ function objectReader(store: Store, registries: Registries): ObjectReader {
 }
 
 /** pods/log and pods/exec reach the pod's kubelet; they read the pod and its node as the registries store them. */
-function podStreamsOf(registries: Registries): PodStreamContext {
+function podStreamsOf(registries: Registries, kubeletClient: KubeletClientTls): PodStreamContext {
   return {
+    kubeletClient,
     getPod: async (namespace, name) => {
       const pods = registries.get(registryKey("", "v1", "pods"));
       if (!pods) throw notFoundStatus();

@@ -22,6 +22,8 @@ import { watchPluginsRegistry, type PluginHandler } from "./pluginregistration/w
 import { PodWorker } from "./podworker.js";
 import { ProcessRuntime, type ProcessRuntimeOptions } from "./runtime/process.js";
 import { noneRuntime, type ContainerRuntime, type RuntimeName } from "./runtime/runtime.js";
+import { requireKubeletTls, type KubeletServingTls } from "./server/auth.js";
+import { kubeletListenAddress } from "./server/address.js";
 import { startKubeletServer } from "./server/server.js";
 import { TokenManager } from "./tokenmanager.js";
 import { volumesInUse, promptVolumesInUse } from "./volumesinuse.js";
@@ -50,8 +52,14 @@ export interface NodeAgentOptions {
   evictionIntervalMs?: number;
   /** Extra labels for the Node. */
   labels?: Record<string, string>;
-  /** streaming: where the kubelet API (logs, exec) listens; default the node's InternalIP, any free port. */
+  /**
+   * Where the kubelet API (logs, exec) listens, "host" or "host:port" (--kubelet-address); default the node's
+   * InternalIP. Port 0 or none: any free port (published in the Node's daemonEndpoints). A single address (not
+   * 0.0.0.0 or ::) becomes the Node's InternalIP, which the apiserver dials.
+   */
   kubeletAddress?: string;
+  /** The kubelet API's serving certificate, key and client CA (--tls-cert-file, …). Without them it cannot start. */
+  kubeletTls?: KubeletServingTls;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -77,6 +85,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   await mkdir(paths.podsDir, { recursive: true });
   await mkdir(paths.pluginsRegistryDir, { recursive: true });
 
+  // Refused before anything is registered: a node whose kubelet API cannot start would take pods it cannot serve.
+  const kubeletTls = requireKubeletTls(options.kubeletTls);
+  const kubeletAddress = kubeletListenAddress(options.kubeletAddress);
   if (options.runtime === "process" && process.getuid?.() !== 0) {
     // Mount namespaces, overlays and bind mounts: without root every container would fail to start.
     throw new Error('runtime "process" needs root (containers run in their own mount namespace over an overlay)');
@@ -85,6 +96,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     client,
     nodeName,
     labels: options.labels,
+    internalIP: kubeletAddress.nodeIP,
     log,
     // Only volumesInUse set below adds to what is reported, so the reconciler exists by the time this is called.
     onVolumesReported: () => reconciler.trigger(),
@@ -93,7 +105,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   let reportVolumesInUse = () => {};
   // streaming (src/node/server): the kubelet API the apiserver proxies logs and exec to; its port → daemonEndpoints.
   const kubelet = await startKubeletServer({
-    address: options.kubeletAddress ?? `${nodeStatus.hostIP}:0`,
+    address: kubeletAddress.address ?? `${nodeStatus.hostIP}:0`,
+    tls: kubeletTls,
     rootDir: options.rootDir,
     getPod: (namespace, name) => pods.get(`${namespace}/${name}`),
     runtime: () => runtime, // created below; asked per request

@@ -14,7 +14,8 @@ export const leaseDurationSeconds = 40;
 
 const goArch = (): string => ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" })[arch() as string] ?? arch();
 
-function hostIP(): string {
+/** The node's InternalIP when nothing says otherwise: its first non-loopback IPv4 address (else 127.0.0.1). */
+export function hostIP(): string {
   for (const addresses of Object.values(networkInterfaces())) {
     for (const address of addresses ?? []) if (address.family === "IPv4" && !address.internal) return address.address;
   }
@@ -45,6 +46,8 @@ function conditions(now: string, previous: NodeCondition[] | undefined): NodeCon
 export interface NodeStatusOptions {
   client: Client;
   nodeName: string;
+  /** The Node's InternalIP (the kubelet's --node-ip); default hostIP(). */
+  internalIP?: string;
   /** Labels added at registration (besides hostname/os/arch). */
   labels?: Record<string, string>;
   log(message: string, err?: unknown): void;
@@ -68,9 +71,11 @@ export class NodeStatusManager {
   private pending: { force: boolean; waiters: { resolve(): void; reject(err: unknown): void }[] } | undefined;
   /** The kubelet API's port (src/node/server), published as daemonEndpoints.kubeletEndpoint.Port. */
   private kubeletPort = 10250;
-  readonly hostIP = hostIP();
+  readonly hostIP: string;
 
-  constructor(private readonly options: NodeStatusOptions) {}
+  constructor(private readonly options: NodeStatusOptions) {
+    this.hostIP = options.internalIP ?? hostIP();
+  }
 
   private status(previous: NodeStatus | undefined, volumesInUse: string[] | undefined): NodeStatus {
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");

@@ -4,6 +4,7 @@
 // A missing source that is not optional stops the container with CreateContainerConfigError and upstream's text.
 import type { ConfigMap, Container, Pod, Secret } from "../../api/core/types.js";
 import type { ObjectReader } from "../objectcache/reader.js";
+import type { ContainerUser } from "./runtime.js";
 
 export class ContainerConfigError extends Error {
   override name = "ContainerConfigError";
@@ -135,10 +136,7 @@ export function containerArgv(container: Container, env: Record<string, string>)
  * supplementalGroups (and fsGroup, as the kubelet adds it). runAsNonRoot with no non-zero runAsUser is refused as
  * upstream refuses it (there is no image to name a user).
  */
-export function containerUser(
-  pod: Pod,
-  container: Container,
-): { uid: number; gid: number; groups: number[] } | undefined {
+export function containerUser(pod: Pod, container: Container): ContainerUser | undefined {
   const own = container.securityContext ?? {};
   const number = (value: unknown) =>
     typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;

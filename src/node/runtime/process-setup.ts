@@ -15,6 +15,8 @@
 // paths are resolved by `chroot <root> realpath`, so a symlink in the image (/var/run → /run) is followed inside
 // the container's root, never out to the host's.
 
+import type { ContainerUser } from "./runtime.js";
+
 export interface ContainerMount {
   /** The volume's (or subPath's) path on the host. */
   hostPath: string;
@@ -35,7 +37,7 @@ export interface ContainerLaunch {
   /** command + args, resolved with the container's PATH. */
   argv: string[];
   /** securityContext runAsUser/runAsGroup/supplementalGroups; absent: root, as the image would default to. */
-  user?: { uid: number; gid: number; groups: number[] };
+  user?: ContainerUser;
   /** The pod's hostname (spec.hostname, else its name), in the container's own UTS namespace. */
   hostname: string;
   /** Where the node keeps the template of a container's /dev (made on first use). */

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Container, Pod } from "../../api/core/types.js";
-import { containerLogPath, type ContainerRuntime, type PodRef } from "./runtime.js";
+import { containerLogPath, type ContainerRuntime, type ContainerUser, type PodRef } from "./runtime.js";
 import { ContainerRun, type ContainerState, type TerminatedState } from "./process-container.js";
 import { containerArgv, containerEnv, ContainerConfigError, containerUser, type EnvSources } from "./process-env.js";
 import { killOrphanedContainers, now, seed } from "./process-restart.js";
@@ -28,6 +28,8 @@ export interface RuntimeContainerStatus {
 
 interface ContainerRecord extends RuntimeContainerStatus {
   run?: ContainerRun;
+  /** The ids the run was started with: exec runs as them too. */
+  user?: ContainerUser;
   /** The run is between spawn and exit. */
   alive: boolean;
   backoffMs: number;
@@ -78,6 +80,10 @@ export class ProcessRuntime implements ContainerRuntime {
   containerPid(podUid: string, container: string): number | undefined {
     const record = this.pods.get(podUid)?.containers.get(container);
     return record?.alive && record.state.kind === "running" ? record.run?.pid : undefined;
+  }
+
+  containerUser(podUid: string, container: string): ContainerUser | undefined {
+    return this.pods.get(podUid)?.containers.get(container)?.user;
   }
 
   /** Whether any process of the pod's containers is still alive (its volumes must stay until none is). */
@@ -253,7 +259,7 @@ export class ProcessRuntime implements ContainerRuntime {
       return;
     }
     let env: Record<string, string>;
-    let user: ReturnType<typeof containerUser>;
+    let user: ContainerUser | undefined;
     try {
       env = containerEnv(pod, container, sources);
       user = containerUser(pod, container);
@@ -285,7 +291,7 @@ export class ProcessRuntime implements ContainerRuntime {
     container: Container,
     c: ContainerRecord,
     env: Record<string, string>,
-    user: ReturnType<typeof containerUser>,
+    user: ContainerUser | undefined,
     mounts: ContainerMount[],
   ): void {
     const uid = record.ref.uid;
@@ -314,6 +320,7 @@ export class ProcessRuntime implements ContainerRuntime {
       containerLogPath(this.options.rootDir, record.ref, c.name, c.restartCount),
     );
     c.run = run;
+    c.user = user;
     c.alive = true;
     c.containerID = `process://${randomBytes(32).toString("hex")}`;
     c.state = { kind: "waiting", reason: "ContainerCreating" };

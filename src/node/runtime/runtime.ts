@@ -20,6 +20,13 @@ export function containerLogPath(rootDir: string, pod: PodRef, container: string
   return join(rootDir, "logs", "pods", `${pod.namespace}_${pod.name}_${pod.uid}`, container, `${restartCount}.log`);
 }
 
+/** The ids a container's processes run as: securityContext runAsUser, runAsGroup; supplementalGroups and fsGroup. */
+export interface ContainerUser {
+  uid: number;
+  gid: number;
+  groups: number[];
+}
+
 export interface ContainerRuntime {
   readonly name: RuntimeName;
   /**
@@ -27,6 +34,11 @@ export interface ContainerRuntime {
    * exec enters the container with `nsenter --target <pid> --mount --root --wd`.
    */
   containerPid(podUid: string, container: string): number | undefined;
+  /**
+   * The ids a running container was started with, which exec runs its commands as (the kubelet's exec runs in
+   * the container, as its user). Undefined: no securityContext ids, so root, as an image without USER runs.
+   */
+  containerUser(podUid: string, container: string): ContainerUser | undefined;
   /**
    * Stops the pod's containers — SIGTERM to each one's main process, SIGKILL to all of its processes after
    * `gracePeriodSeconds` — and resolves when none is left; nothing of the pod starts again. For deletion and for
@@ -39,5 +51,6 @@ export interface ContainerRuntime {
 export const noneRuntime: ContainerRuntime = {
   name: "none",
   containerPid: () => undefined,
+  containerUser: () => undefined,
   killPod: () => Promise.resolve(),
 };

@@ -1,12 +1,15 @@
 // exec over the Kubernetes websocket channel protocol (k8s.io/apimachinery/pkg/util/remotecommand, wsstream): every
 // binary message starts with its channel — 0 stdin, 1 stdout, 2 stderr, 3 error (one metav1.Status when the command
 // ends), 4 resize (TTY size as JSON) and, in v5.channel.k8s.io, 255 close ([255, channel]: the client closed its
-// stdin). The command runs inside the container with `nsenter --target <pid> --mount --uts --root --wd` and the
-// container's environment; a TTY comes from `script`, resized through its terminal with `stty`.
+// stdin). The command runs inside the container with `nsenter --target <pid> --mount --uts --root --wd`, the
+// container's environment and its user and groups (`setpriv`, as the container itself was started: exec never runs
+// as root in a container that does not); a TTY comes from `script`, resized through its terminal with `stty`.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile, readlink } from "node:fs/promises";
 import { constants } from "node:os";
 import type { WebSocket } from "ws";
+import type { ContainerUser } from "../runtime/runtime.js";
 import { KubeletRequestError } from "./logs.js";
 
 export const streamProtocolV5 = "v5.channel.k8s.io";
@@ -157,14 +160,41 @@ const maxFrame = 32 * 1024;
 /** Output stops being read while this much is queued for a slow client. */
 const highWaterMark = 1 << 20;
 
+/** A running container as exec enters it: its first process, and the ids its processes run as. */
+export interface ExecTarget {
+  pid: number;
+  /** Undefined: root, as the container itself runs without securityContext ids. */
+  user?: ContainerUser;
+}
+
+/**
+ * setpriv's path inside the container. A container's root is an overlay of the node's, so the node's setpriv is
+ * there; an absolute path, because the container's PATH is the user's to set.
+ */
+function setprivPath(): string {
+  return ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv", "/sbin/setpriv"].find(existsSync) ?? "setpriv";
+}
+
+/**
+ * What nsenter runs in the container: the command itself, or (with ids to take) setpriv switching to the
+ * container's uid, gid and supplementary groups first, as the container's own start does (process-setup.ts).
+ * nsenter's own --setuid would drop the supplementary groups (fsGroup among them).
+ */
+export function asContainerUser(command: string[], user: ContainerUser | undefined): string[] {
+  if (!user) return command;
+  const groups = user.groups.length > 0 ? [`--groups=${user.groups.join(",")}`] : ["--clear-groups"];
+  return [setprivPath(), `--reuid=${user.uid}`, `--regid=${user.gid}`, ...groups, "--", ...command];
+}
+
 /** The command in the container's namespaces (nsenter), under `script` for a terminal when the client asked for one. */
 function spawnInContainer(
-  pid: number,
+  target: ExecTarget,
   options: ExecOptions,
   env: Record<string, string>,
   initialSize: TerminalSize | undefined,
 ): ChildProcess {
-  const nsenter = ["--target", String(pid), "--mount", "--uts", "--root", "--wd", "--", ...options.command];
+  const command = asContainerUser(options.command, target.user);
+  const nsenter = ["--target", String(target.pid), "--mount", "--uts", "--root", "--wd", "--", ...command];
   const child = options.tty
     ? spawn("script", ["-q", "-f", "-e", "-c", scriptCommand(nsenter, initialSize), "/dev/null"], {
         env: { TERM: "xterm", ...env },
@@ -204,14 +234,14 @@ async function receiveFrame(
 }
 
 /**
- * Runs one exec session on an upgraded websocket: the command inside the container whose first process is `pid`,
+ * Runs one exec session on an upgraded websocket: the command inside the container `target` names, as its user,
  * its streams on the channels, its exit status on the error channel, then a normal close. A client that goes away
  * takes the command with it.
  */
 export async function runExec(
   ws: WebSocket,
   protocol: ChannelProtocol,
-  pid: number,
+  target: ExecTarget,
   options: ExecOptions,
   log: (message: string, err?: unknown) => void,
 ): Promise<void> {
@@ -234,7 +264,7 @@ export async function runExec(
   let env: Record<string, string>;
   let initialSize: TerminalSize | undefined;
   try {
-    env = await containerEnv(pid);
+    env = await containerEnv(target.pid);
     // With a TTY, client-go sends the terminal's size first thing: start the command on a terminal of that size
     // (a client that never sends one gets the default after a second).
     if (options.tty) initialSize = await firstResize(ws, early, () => closedEarly);
@@ -245,7 +275,7 @@ export async function runExec(
     ws.off("message", keep);
     ws.off("close", closeEarly);
   }
-  const child = spawnInContainer(pid, options, env, initialSize);
+  const child = spawnInContainer(target, options, env, initialSize);
 
   const forward = (stream: NodeJS.ReadableStream | null, channel: number) => {
     stream?.on("data", (chunk: Buffer) => {

@@ -1,27 +1,32 @@
 // The kubelet's API (pkg/kubelet/server), the part the apiserver proxies to: GET /containerLogs/{namespace}/{pod}/
 // {container} for `kubectl logs` and /exec/{namespace}/{pod}[/{uid}]/{container} upgraded to a websocket for
-// `kubectl exec`. One HTTP server per node agent; its port is published in the Node's
-// status.daemonEndpoints.kubeletEndpoint.Port. Like a kubelet without --authentication-token-webhook/client CA
-// it authenticates nobody: bind it only where the apiserver (and no one else) reaches it.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+// `kubectl exec`. One HTTPS server per node agent, on the address it is given (the Node's InternalIP by default);
+// its port is published in the Node's status.daemonEndpoints.kubeletEndpoint.Port. Every request, before
+// anything else, must come with the apiserver's kubelet client certificate (auth.ts): reaching the port is not
+// enough to read a container's logs or run a command in it.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:https";
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import type { Pod } from "../../api/core/types.js";
 import { drainedOrClosed, listenOn } from "../../support/listen.js";
 import { containerLogPath, type ContainerRuntime } from "../runtime/runtime.js";
+import { refusal, requireKubeletTls, type KubeletServingTls } from "./auth.js";
 import { channelProtocols, parseExecQuery, runExec, type ChannelProtocol } from "./exec.js";
 import { KubeletRequestError, logRestartCount, parseLogQuery, readContainerLog } from "./logs.js";
 
 export interface KubeletServerOptions {
-  /** "host:port" to listen on; port 0 picks a free one. */
+  /** "host:port" to listen on (only there); port 0 picks a free one. */
   address: string;
+  /** HTTPS: the serving certificate and the CA of the apiserver's client certificate. Required. */
+  tls: KubeletServingTls;
   /** The kubelet's --root-dir (container logs live under logs/pods/). */
   rootDir: string;
   /** A pod bound to this node, as the agent knows it (its informer). */
   getPod(namespace: string, name: string): Pod | undefined;
   /**
-   * The container runtime (which process a running container is), asked per request: the agent may create it
-   * after this server. Without one (runtime none) nothing runs.
+   * The container runtime (which process a running container is, as which user), asked per request: the agent
+   * may create it after this server. Without one (runtime none) nothing runs.
    */
   runtime(): ContainerRuntime | undefined;
   log(message: string, err?: unknown): void;
@@ -30,22 +35,10 @@ export interface KubeletServerOptions {
 export interface KubeletServer {
   /** The port actually bound, for daemonEndpoints.kubeletEndpoint.Port. */
   port: number;
+  /** https://host:port */
   url: string;
   close(): Promise<void>;
 }
-
-/**
- * The pod's UID, which the apiserver sends with every request it proxies. This kubelet API authenticates nobody
- * (upstream's uses client certificates); asking for the UID means a caller must at least be able to read the pod
- * from the API — which is all pods/exec needs anyway — instead of merely reaching the port.
- */
-export const podUidHeader = "x-stowage-pod-uid";
-
-/** The refusal when the header is missing or names another pod: upstream's answer to an unauthenticated caller. */
-const unauthorized = "Unauthorized";
-
-const callerKnowsPod = (req: IncomingMessage, pod: Pod) =>
-  Boolean(pod.metadata.uid) && req.headers[podUidHeader] === pod.metadata.uid;
 
 interface Route {
   kind: "containerLogs" | "exec";
@@ -79,7 +72,9 @@ function isWebSocketRequest(req: IncomingMessage): boolean {
 function refuseUpgrade(socket: Socket, code: number, message: string): void {
   const body = Buffer.from(message);
   const reason =
-    { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error" }[code] ?? "Error";
+    { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error" }[
+      code
+    ] ?? "Error";
   socket.end(
     `HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
       `Connection: close\r\n\r\n${body.toString()}`,
@@ -91,14 +86,12 @@ async function serveLogs(
   options: KubeletServerOptions,
   stopping: AbortSignal,
   route: Route,
-  req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
 ): Promise<void> {
   const logOptions = parseLogQuery(query);
   const pod = options.getPod(route.namespace, route.pod);
   if (!pod) throw new KubeletRequestError(404, `pod "${route.pod}" does not exist`);
-  if (!callerKnowsPod(req, pod)) throw new KubeletRequestError(401, unauthorized);
   if (!podContainers(pod).some((c) => c.name === route.container))
     throw new KubeletRequestError(404, `container "${route.container}" not found in pod "${route.pod}"`);
   const restartCount = logRestartCount(pod, route.container, logOptions.previous);
@@ -139,19 +132,33 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
   const sessions = new Set<Promise<void>>();
   const abort = new AbortController();
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://kubelet");
+  const tls = requireKubeletTls(options.tls);
+  const serving = {
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.clientCA,
+    minVersion: "TLSv1.2" as const,
+    // Ask every client for a certificate but let the handshake finish without one: the refusal is then the
+    // kubelet's HTTP 401/403 (auth.ts), which the apiserver and curl can show, not a torn-down handshake.
+    requestCert: true,
+    rejectUnauthorized: false,
+  };
+  const server = createServer(serving, (req, res) => {
+    const url = new URL(req.url ?? "/", "https://kubelet");
     const route = parseRoute(url.pathname);
     const send = (code: number, body: string) => {
       if (res.headersSent) return void res.destroy();
       res.writeHead(code, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
       res.end(body);
     };
+    // Authentication before routing, as upstream's filter runs first: a stranger learns nothing, not even a 404.
+    const refused = refusal(req);
+    if (refused) return send(refused.code, refused.message);
     if (url.pathname === "/healthz") return send(200, "ok");
     if (!route) return send(404, "404 page not found");
     if (route.kind === "exec") return send(400, "Upgrade request required");
     if (req.method !== "GET") return send(405, "405: Method Not Allowed");
-    serveLogs(options, abort.signal, route, req, res, url.searchParams).catch((err: unknown) => {
+    serveLogs(options, abort.signal, route, res, url.searchParams).catch((err: unknown) => {
       if (err instanceof KubeletRequestError) return send(err.code, err.message);
       log("serving container logs failed", err);
       send(500, err instanceof Error ? err.message : String(err));
@@ -166,7 +173,9 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on("error", () => undefined);
-    const url = new URL(req.url ?? "/", "http://kubelet");
+    const refused = refusal(req);
+    if (refused) return refuseUpgrade(socket, refused.code, refused.message);
+    const url = new URL(req.url ?? "/", "https://kubelet");
     const route = parseRoute(url.pathname);
     if (!route || route.kind !== "exec") return refuseUpgrade(socket, 404, "404 page not found");
     let execOptions;
@@ -178,9 +187,9 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     }
     const pod = options.getPod(route.namespace, route.pod);
     if (!pod || (route.uid && pod.metadata.uid !== route.uid)) return refuseUpgrade(socket, 404, "pod does not exist");
-    if (!callerKnowsPod(req, pod)) return refuseUpgrade(socket, 401, unauthorized);
     // The kubelet's findContainer: only a running container can be entered (runtime none runs nothing).
-    const pid = options.runtime()?.containerPid(pod.metadata.uid ?? "", route.container);
+    const runtime = options.runtime();
+    const pid = runtime?.containerPid(pod.metadata.uid ?? "", route.container);
     if (pid === undefined) return refuseUpgrade(socket, 500, `container not found ("${route.container}")`);
     if (!isWebSocketRequest(req)) {
       // kubectl falls back to SPDY/3.1 only when the websocket upgrade failed; this server speaks websockets only.
@@ -200,7 +209,9 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
         `requested protocol(s) are not supported: [${offered.join(" ")}]; supports [${channelProtocols.join(" ")}]`,
       );
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = runExec(ws, protocol as ChannelProtocol, pid, execOptions, log)
+      // As the container's own user and groups: never root in a container that does not run as root.
+      const target = { pid, user: runtime?.containerUser(pod.metadata.uid ?? "", route.container) };
+      const session = runExec(ws, protocol as ChannelProtocol, target, execOptions, log)
         .catch((err: unknown) => log("exec session failed", err))
         .finally(() => sessions.delete(session));
       sessions.add(session);
@@ -210,7 +221,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
   const bound = await listenOn(server, options.address);
   return {
     port: bound.port,
-    url: `http://${bound.address}`,
+    url: `https://${bound.address}`,
     async close() {
       abort.abort();
       for (const ws of wss.clients) ws.terminate();
