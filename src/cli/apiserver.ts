@@ -6,6 +6,7 @@ import { createApiServer } from "../apiserver/server.js";
 import { StaticTokens, TokenFileError } from "../apiserver/authn/tokenfile.js";
 import { authorizationModes, type AuthorizationMode, type SecurityOptions } from "../apiserver/authz/gate.js";
 import type { ServingTls } from "../apiserver/http.js";
+import type { KubeletClientTls } from "../apiserver/kubelet.js";
 import { loadEncryptionConfig, type EncryptionConfig } from "../apiserver/encryption/config.js";
 import { DefaultServiceAccountIssuer, type ServiceAccountTokenOptions } from "../apiserver/authn/serviceaccount.js";
 import { publicKeysFromPem, signingKeyFromPem } from "../apiserver/authn/serviceaccountkeys.js";
@@ -13,6 +14,7 @@ import { MemoryStore } from "../store/memory.js";
 import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
 import { stowageVersion } from "./version.js";
+import { kubeletClientFromFlags, type KubeletClientFlags } from "./kubeletflags.js";
 
 export function parseListenAddress(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(":");
@@ -161,6 +163,8 @@ function encryptionFromFlag(file: string): EncryptionConfig {
   }
 }
 
+type ApiserverFlags = { store: string; listen: string } & SecurityFlags & ServiceAccountFlags & KubeletClientFlags;
+
 export function registerApiserver(program: Command): void {
   program
     .command("apiserver")
@@ -199,17 +203,29 @@ export function registerApiserver(program: Command): void {
       collectList,
     )
     .option(
+      "--kubelet-client-certificate <file>",
+      "the certificate pods/log and pods/exec present to kubelets (PEM; CN kube-apiserver-kubelet-client, " +
+        "O system:masters)",
+    )
+    .option("--kubelet-client-key <file>", "the kubelet client certificate's private key (PEM)")
+    .option(
+      "--kubelet-certificate-authority <file>",
+      "the CA kubelets' serving certificates must chain to (default: the system's roots)",
+    )
+    .option(
       "--no-anonymous-auth",
       "refuse requests without credentials (401) instead of treating them as system:anonymous",
     )
-    .action(async (options: { store: string; listen: string } & SecurityFlags & ServiceAccountFlags) => {
+    .action(async (options: ApiserverFlags) => {
       let spec: StoreSpec;
       let secure: ReturnType<typeof securityFromFlags>;
       let serviceAccountTokens: ServiceAccountTokenOptions | undefined;
+      let kubeletClient: KubeletClientTls;
       try {
         spec = parseStoreSpec(options.store);
         parseListenAddress(options.listen);
         secure = securityFromFlags(options);
+        kubeletClient = kubeletClientFromFlags(options);
         if (options.encryptionProviderConfig) secure.encryption = encryptionFromFlag(options.encryptionProviderConfig);
         serviceAccountTokens = serviceAccountTokensFromFlags(options);
       } catch (err) {
@@ -221,7 +237,13 @@ export function registerApiserver(program: Command): void {
       } catch (err) {
         program.error(`error: --store ${options.store}: ${(err as Error).message}`, { exitCode: 1 });
       }
-      const server = await createApiServer({ store, version: stowageVersion, ...secure, serviceAccountTokens });
+      const server = await createApiServer({
+        store,
+        version: stowageVersion,
+        ...secure,
+        serviceAccountTokens,
+        kubeletClient,
+      });
       const listener = await server.listen(options.listen).catch((err: Error) => {
         program.error(`error: --listen ${options.listen}: ${err.message}`, { exitCode: 1 });
       });

@@ -53,6 +53,14 @@ test("apiserver refuses half-given or unknown security flags with a message nami
       ["--encryption-provider-config", "/nonexistent.yaml"],
       /--encryption-provider-config \/nonexistent\.yaml: .*no such file/,
     ],
+    [
+      ["--kubelet-client-certificate", "/nonexistent.crt"],
+      /--kubelet-client-certificate and --kubelet-client-key go together/,
+    ],
+    [
+      ["--kubelet-certificate-authority", "/nonexistent-ca.crt"],
+      /--kubelet-certificate-authority \/nonexistent-ca\.crt: .*no such file/,
+    ],
   ];
   for (const [flags, message] of cases) {
     const refused = await run("apiserver", "--store", "memory", "--listen", "127.0.0.1:0", ...flags);

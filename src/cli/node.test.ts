@@ -1,6 +1,9 @@
 // `stowage node`: flags refused with a message that says what to fix.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
@@ -35,6 +38,11 @@ const cases = [
     stderr: /invalid CSI endpoint "tcp:\/\/x:1"/,
   },
   { name: "an unreadable kubeconfig is refused naming the flag", args: base, stderr: /error: --kubeconfig: / },
+  {
+    name: "a kubelet address that is not host[:port] is refused",
+    args: [...base, "--kubelet-address", "127.0.0.1:http"],
+    stderr: /kubelet address "127\.0\.0\.1:http": want an IP address or host, optionally with :port/,
+  },
 ];
 for (const c of cases) {
   test(c.name, async () => {
@@ -44,10 +52,37 @@ for (const c of cases) {
   });
 }
 
+test("without its TLS flags the node does not start: no plain-HTTP kubelet port", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "stowage-node-flags-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const kubeconfig = join(dir, "kubeconfig");
+  await writeFile(
+    kubeconfig,
+    "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n" +
+      "users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n",
+  );
+  const args = ["node", "--kubeconfig", kubeconfig, "--node-name", "node-1", "--root-dir", join(dir, "root")];
+  const none = await run(...args);
+  assert.equal(none.code, 2);
+  assert.match(
+    none.stderr,
+    /error: stowage node: the kubelet API serves HTTPS only .*: --tls-cert-file, --tls-private-key-file, --client-ca-file are missing/,
+  );
+  const noCA = await run(...args, "--tls-cert-file", "/x.crt", "--tls-private-key-file", "/x.key");
+  assert.match(noCA.stderr, /--client-ca-file is missing/);
+  const unreadable = await run(
+    ...args,
+    ...["--tls-cert-file", "/nonexistent/kubelet.crt", "--tls-private-key-file", "/x.key", "--client-ca-file", "/c"],
+  );
+  assert.equal(unreadable.code, 2);
+  assert.match(unreadable.stderr, /--tls-cert-file \/nonexistent\/kubelet\.crt: ENOENT/);
+});
+
 test("stowage node --help lists its flags", async () => {
   const result = await run("node", "--help");
   assert.equal(result.code, 0);
-  for (const flag of ["--kubeconfig", "--node-name", "--root-dir", "--runtime", "--csi-driver"])
+  const flags = ["--kubeconfig", "--node-name", "--root-dir", "--runtime", "--csi-driver", "--kubelet-address"];
+  for (const flag of [...flags, "--tls-cert-file", "--tls-private-key-file", "--client-ca-file"])
     assert.match(result.stdout, new RegExp(flag));
   // Both runtimes are offered, and the help says what "process" means.
   assert.match(

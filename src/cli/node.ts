@@ -1,5 +1,7 @@
-// `stowage node --kubeconfig <file> --node-name <n> --root-dir <dir> [--runtime none|process] [--csi-driver unix://…]`:
-// the node agent (the kubelet's storage half) against a possibly remote apiserver. `stowage up` runs the same agent
+// `stowage node --kubeconfig <file> --node-name <n> --root-dir <dir> --tls-cert-file <f> --tls-private-key-file <f>
+// --client-ca-file <f> [--kubelet-address <host[:port]>] [--runtime none|process] [--csi-driver unix://…]`: the node
+// agent (the kubelet's storage half) against a possibly remote apiserver. Its kubelet API (logs, exec) serves
+// HTTPS only, to the apiserver's kubelet client certificate only: without the TLS flags it does not start. `stowage up` runs the same agent
 // in-process (src/cli/storage.ts calls startNodeAgent for each of its nodes).
 import { InvalidArgumentError, type Command } from "commander";
 import { untilStopSignal } from "./signals.js";
@@ -9,6 +11,8 @@ import { EndpointError, socketPathOf } from "../csi/endpoint.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
 import { runtimeNames } from "../node/runtime/runtime.js";
 import { kubeconfigFlag } from "./flags.js";
+import { kubeletServingTlsFromFlags, type KubeletServingFlags } from "./kubeletflags.js";
+import { KubeletAddressError, kubeletListenAddress } from "../node/server/address.js";
 
 const userAgent = "stowage-node";
 export function parseRuntime(text: string): Runtime {
@@ -43,7 +47,18 @@ function parseNodeName(text: string): string {
   return text;
 }
 
-interface Flags {
+function parseKubeletAddress(text: string): string {
+  try {
+    kubeletListenAddress(text);
+  } catch (err) {
+    if (err instanceof KubeletAddressError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+  return text;
+}
+
+interface Flags extends KubeletServingFlags {
+  kubeletAddress?: string;
   kubeconfig: string;
   nodeName: string;
   rootDir: string;
@@ -64,8 +79,27 @@ export function registerNode(program: Command): void {
       "a CSI driver on this node, e.g. unix:///run/stowage/csi.sock (repeatable)",
       collectEndpoint,
     )
+    .option("--tls-cert-file <file>", "the kubelet API's serving certificate (PEM; for the node's InternalIP, name)")
+    .option("--tls-private-key-file <file>", "the serving certificate's private key (PEM)")
+    .option(
+      "--client-ca-file <file>",
+      "the CA of the apiserver's kubelet client certificate; only that certificate (CN " +
+        "kube-apiserver-kubelet-client or group system:masters) is answered",
+    )
+    .option(
+      "--kubelet-address <host[:port]>",
+      "where the kubelet API listens (default: the node's InternalIP, any free port); a single IP becomes the " +
+        "Node's InternalIP, e.g. 127.0.0.1 when the apiserver runs on this machine",
+      parseKubeletAddress,
+    )
     .action(async (flags: Flags) => {
       const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
+      let kubeletTls;
+      try {
+        kubeletTls = kubeletServingTlsFromFlags(flags);
+      } catch (err) {
+        program.error(`error: stowage node: ${(err as Error).message}`, { exitCode: 2 });
+      }
       const transport = httpTransport(kubeconfig);
       const client = createClient(transport, { userAgent });
       const abort = new AbortController();
@@ -78,6 +112,8 @@ export function registerNode(program: Command): void {
           signal: abort.signal,
           csiDrivers: flags.csiDriver ?? [],
           runtime: flags.runtime,
+          kubeletTls,
+          kubeletAddress: flags.kubeletAddress,
         });
       } catch (err) {
         transport.close();
