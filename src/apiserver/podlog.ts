@@ -120,6 +120,27 @@ function kubeletError(code: number, body: string, podName: string): StatusError 
       kind: "pods",
       causes: [{ reason: "UnexpectedServerResponse", message: body }],
     });
+  // NewGenericServerResponse for pods/log: a kubelet that refuses the apiserver's certificate (401) or its
+  // identity (403) is named in the words users search for, e.g. "Forbidden (user=…, verb=get, resource=nodes,
+  // subresource=proxy) ( pods/log web)".
+  const causes = [{ reason: "UnexpectedServerResponse", message: body }];
+  if (code === 401)
+    return new StatusError(
+      401,
+      "Unauthorized",
+      `the server has asked for the client to provide credentials ( pods/log ${podName})`,
+      {
+        name: podName,
+        kind: "pods/log",
+        causes,
+      },
+    );
+  if (code === 403)
+    return new StatusError(403, "Forbidden", `${body} ( pods/log ${podName})`, {
+      name: podName,
+      kind: "pods/log",
+      causes,
+    });
   return new StatusError(code, "InternalError", body, { name: podName, kind: "pods" });
 }
 
