@@ -73,8 +73,23 @@ export interface NodeAgent {
   stop(): Promise<void>;
 }
 
+/**
+ * What must hold before anything is registered: a node whose kubelet API or runtime cannot start would be given
+ * pods it cannot serve.
+ */
+function checkStartable(options: NodeAgentOptions) {
+  const kubeletTls = requireKubeletTls(options.kubeletTls);
+  const kubeletAddress = kubeletListenAddress(options.kubeletAddress);
+  if (options.runtime === "process" && process.getuid?.() !== 0) {
+    // Mount namespaces, overlays and bind mounts: without root every container would fail to start.
+    throw new Error('runtime "process" needs root (containers run in their own mount namespace over an overlay)');
+  }
+  return { kubeletTls, kubeletAddress };
+}
+
 export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAgent> {
   const { client, nodeName, signal } = options;
+  const { kubeletTls, kubeletAddress } = checkStartable(options);
   const log =
     options.log ?? ((message: string, err?: unknown) => console.error(`node ${nodeName}: ${message}`, err ?? ""));
   const abort = new AbortController();
@@ -85,13 +100,6 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   await mkdir(paths.podsDir, { recursive: true });
   await mkdir(paths.pluginsRegistryDir, { recursive: true });
 
-  // Refused before anything is registered: a node whose kubelet API cannot start would take pods it cannot serve.
-  const kubeletTls = requireKubeletTls(options.kubeletTls);
-  const kubeletAddress = kubeletListenAddress(options.kubeletAddress);
-  if (options.runtime === "process" && process.getuid?.() !== 0) {
-    // Mount namespaces, overlays and bind mounts: without root every container would fail to start.
-    throw new Error('runtime "process" needs root (containers run in their own mount namespace over an overlay)');
-  }
   const nodeStatus = new NodeStatusManager({
     client,
     nodeName,

@@ -5,7 +5,7 @@
 // anything else, must come with the apiserver's kubelet client certificate (auth.ts): reaching the port is not
 // enough to read a container's logs or run a command in it.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer } from "node:https";
+import { createServer, type ServerOptions } from "node:https";
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import type { Pod } from "../../api/core/types.js";
@@ -127,23 +127,25 @@ async function serveLogs(
   res.end();
 }
 
-export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
-  const { log } = options;
-  const sessions = new Set<Promise<void>>();
-  const abort = new AbortController();
-
-  const tls = requireKubeletTls(options.tls);
-  const serving = {
+function httpsOptions(tls: KubeletServingTls): ServerOptions {
+  return {
     cert: tls.cert,
     key: tls.key,
     ca: tls.clientCA,
-    minVersion: "TLSv1.2" as const,
+    minVersion: "TLSv1.2",
     // Ask every client for a certificate but let the handshake finish without one: the refusal is then the
     // kubelet's HTTP 401/403 (auth.ts), which the apiserver and curl can show, not a torn-down handshake.
     requestCert: true,
     rejectUnauthorized: false,
   };
-  const server = createServer(serving, (req, res) => {
+}
+
+export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
+  const { log } = options;
+  const sessions = new Set<Promise<void>>();
+  const abort = new AbortController();
+
+  const server = createServer(httpsOptions(requireKubeletTls(options.tls)), (req, res) => {
     const url = new URL(req.url ?? "/", "https://kubelet");
     const route = parseRoute(url.pathname);
     const send = (code: number, body: string) => {
