@@ -1,0 +1,33 @@
+// The locked kubelet port in test worlds: a node agent (in-process or a `stowage node` process) beside a stowage
+// gets its kubelet serving certificate from that stowage's data-dir CA — the CA that also signs the apiserver's
+// kubelet client certificate in `stowage up` — so logs and exec through the apiserver work as in production.
+import { join } from "node:path";
+import { apiserverKubeletClient, kubeletCertificateName, kubeletServingTls } from "../cli/kubeletpki.js";
+import { DataDirPki, pkiDir } from "../cli/pki.js";
+import type { KubeletClientTls } from "../apiserver/kubelet.js";
+import type { KubeletServingTls } from "../node/server/auth.js";
+
+/** kubeletTls for a node agent started beside the stowage whose data dir is `dataDir`. */
+export async function nodeKubeletTls(
+  dataDir: string,
+  nodeName: string,
+  kubeletAddress?: string,
+): Promise<KubeletServingTls> {
+  return kubeletServingTls(await DataDirPki.open(dataDir), nodeName, kubeletAddress);
+}
+
+/** What that stowage's apiserver presents to kubelets (for a test that starts its own apiserver). */
+export async function apiserverKubeletTls(dataDir: string): Promise<KubeletClientTls> {
+  return apiserverKubeletClient(await DataDirPki.open(dataDir));
+}
+
+/** The flags a `stowage node` process beside that stowage needs: its kubelet certificate files and the CA. */
+export async function kubeletTlsFlags(dataDir: string, nodeName: string): Promise<string[]> {
+  await nodeKubeletTls(dataDir, nodeName);
+  const dir = pkiDir(dataDir);
+  const name = kubeletCertificateName(nodeName);
+  return [
+    ...["--tls-cert-file", join(dir, `${name}.crt`), "--tls-private-key-file", join(dir, `${name}.key`)],
+    ...["--client-ca-file", join(dir, "ca.crt")],
+  ];
+}
