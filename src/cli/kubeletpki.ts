@@ -28,7 +28,7 @@ export async function kubeletServingTls(
 }
 
 /** The apiserver's kubeletClient: who it is to kubelets, and the CA their serving certificates chain to. */
-export async function apiserverKubeletClient(pki: DataDirPki): Promise<KubeletClientTls> {
+export async function apiserverKubeletClient(pki: DataDirPki): Promise<Required<KubeletClientTls>> {
   const pair = await pki.certificate(apiserverKubeletClientName, apiserverKubeletClientRequest);
   return { cert: pair.cert, key: pair.key, ca: pki.ca.cert };
 }
