@@ -31,3 +31,13 @@ export async function kubeletTlsFlags(dataDir: string, nodeName: string): Promis
     ...["--client-ca-file", join(dir, "ca.crt")],
   ];
 }
+
+/** Another client of that stowage's CA (a user, another node), for tests of who the kubelet port refuses. */
+export async function dataDirClient(
+  dataDir: string,
+  commonName: string,
+  organizations: string[] = [],
+): Promise<{ ca: string; cert: string; key: string }> {
+  const pki = await DataDirPki.open(dataDir);
+  return { ca: pki.ca.cert, ...(await pki.issueClient(commonName, organizations)) };
+}
