@@ -6,6 +6,9 @@ import { apiserverKubeletClient, kubeletCertificateName, kubeletServingTls } fro
 import { DataDirPki, pkiDir } from "../cli/pki.js";
 import type { KubeletClientTls } from "../apiserver/kubelet.js";
 import type { KubeletServingTls } from "../node/server/auth.js";
+import { kubeletServingRequest } from "../node/server/certificates.js";
+import { createKubeletTestPki } from "../node/testing/kubelettls.js";
+import { issueCertificate } from "../support/pki.js";
 
 /** kubeletTls for a node agent started beside the stowage whose data dir is `dataDir`. */
 export async function nodeKubeletTls(
@@ -40,4 +43,26 @@ export async function dataDirClient(
 ): Promise<{ ca: string; cert: string; key: string }> {
   const pki = await DataDirPki.open(dataDir);
   return { ca: pki.ca.cert, ...(await pki.issueClient(commonName, organizations)) };
+}
+
+/** How a kubelet's TLS can fail to match the apiserver's, for tests of what the apiserver then says. */
+export type KubeletTlsMismatch =
+  "serving certificate from another CA" | "serving certificate for other names" | "client CA of another CA";
+
+/** A kubelet's TLS material that is wrong for the stowage whose data dir is `dataDir`, in the way `mismatch` says. */
+export async function mismatchedKubeletTls(
+  dataDir: string,
+  nodeName: string,
+  mismatch: KubeletTlsMismatch,
+): Promise<KubeletServingTls> {
+  const pki = await DataDirPki.open(dataDir);
+  const stranger = await createKubeletTestPki("stranger-ca");
+  if (mismatch === "serving certificate from another CA") return stranger.serving(nodeName, ["127.0.0.1", nodeName]);
+  if (mismatch === "client CA of another CA")
+    return { ...(await nodeKubeletTls(dataDir, nodeName)), clientCA: stranger.ca.cert };
+  const pair = await issueCertificate(pki.ca, {
+    ...kubeletServingRequest(nodeName, ["elsewhere.example"]),
+    validDays: 1,
+  });
+  return { ...pair, clientCA: pki.ca.cert };
 }
