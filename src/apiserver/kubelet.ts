@@ -110,7 +110,7 @@ export function certificateError(
   err: Error & { code?: string; cert?: { subjectaltname?: string } },
 ): string | undefined {
   if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID")
-    return `tls: ${hostnameError(location.host, err.cert?.subjectaltname)}`;
+    return `tls: failed to verify certificate: ${hostnameError(location.host, err.cert?.subjectaltname)}`;
   const reason = err.code && tlsFailures[err.code];
   return reason ? `tls: failed to verify certificate: ${reason}` : undefined;
 }
