@@ -22,6 +22,8 @@ import { startDriver as startBlockDriver } from "../csi/drivers/block/index.js";
 import { startDriver as startHostpathDriver } from "../csi/drivers/hostpath/index.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
 import type { UpComponent, UpContext } from "./component.js";
+import { kubeletServingTls } from "./kubeletpki.js";
+import { DataDirPki } from "./pki.js";
 import { ensureDefaultStorage } from "./defaultstorage.js";
 import { startDriverSidecars, type DriverPlan, type Stoppable } from "./upsidecars.js";
 
@@ -160,6 +162,8 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
         signal: ctx.signal,
         csiDrivers: endpoints,
         runtime: options.runtime ?? "none",
+        // Its kubelet port answers only the apiserver's kubelet client, whose certificate the same CA signed.
+        kubeletTls: await kubeletServingTls(ctx.pki ?? (await DataDirPki.open(dataDir)), node),
         log: (message, err) => ctx.log(`node ${node}: ${message}`, err),
       });
       stops.push({ name: `node ${node}`, stop: () => agent.stop() });

@@ -22,6 +22,8 @@ import { controllerManagerComponent } from "./controllermanager.js";
 import { schedulerComponent } from "./scheduler.js";
 import { storageComponent, type StorageOptions } from "./storage.js";
 import type { UpComponent, UpContext } from "./component.js";
+import { apiserverKubeletClient } from "./kubeletpki.js";
+import { DataDirPki } from "./pki.js";
 
 /** The in-process control plane `stowage up` runs after the apiserver, in start order. */
 export const upComponents: UpComponent[] = [controllerManagerComponent, schedulerComponent];
@@ -86,6 +88,8 @@ export async function startUp(options: UpOptions): Promise<Running> {
           `anyone who can reach ${options.listen} may do anything, as root on this machine`,
       );
     }
+    // The kubelet ports stay locked even with --insecure-http: their certificates come from the data dir's CA.
+    const kubeletPki = secure?.pki ?? (await DataDirPki.open(dataDir));
     const apiServer = await createApiServer({
       store,
       version: stowageVersion,
@@ -98,6 +102,7 @@ export async function startUp(options: UpOptions): Promise<Running> {
             serviceAccountTokens: { signingKey: await secure.pki.serviceAccountKey() },
           }
         : {}),
+      kubeletClient: await apiserverKubeletClient(kubeletPki),
     });
     stops.push({ name: "apiserver", stop: () => apiServer.close() });
     const listener = await apiServer.listen(options.listen);
