@@ -28,6 +28,7 @@ import { mountsUnder, unmount } from "../src/support/mount.js";
 import { DRIVER_NAME, startDriver } from "../src/csi/drivers/hostpath/index.js";
 import { CsiClient } from "../src/csi/client.js";
 import { startNodeAgent } from "../src/node/agent.js";
+import { kubeletTlsFlags, nodeKubeletTls } from "../src/e2e/kubelettls.js";
 import { runtimeNames, type RuntimeName } from "../src/node/runtime/runtime.js";
 
 const { values: args } = parseArgs({
@@ -99,7 +100,7 @@ let agentPid: number | undefined;
 if (args.agent === "process") {
   const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
   const flags = ["--kubeconfig", running.kubeconfig, "--node-name", nodeName, "--root-dir", rootDir];
-  flags.push("--csi-driver", endpoint, "--runtime", runtime);
+  flags.push("--csi-driver", endpoint, "--runtime", runtime, ...(await kubeletTlsFlags(join(dir, "data"), nodeName)));
   const child = spawnProcess(process.execPath, ["--import", "tsx", main, "node", ...flags], {
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -119,6 +120,7 @@ if (args.agent === "process") {
     signal: abort.signal,
     csiDrivers: [endpoint],
     runtime,
+    kubeletTls: await nodeKubeletTls(join(dir, "data"), nodeName),
     log: () => undefined,
   });
 }

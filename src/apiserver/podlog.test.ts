@@ -105,7 +105,7 @@ test("a node whose kubelet API is down: logs and exec say the backend cannot be 
   assert.notEqual(logs.code, 0);
   assert.equal(
     logs.stderr,
-    `Error from server: Get "http://${address}/containerLogs/default/box/app": dial tcp ${address}: connect: connection refused\n`,
+    `Error from server: Get "https://${address}/containerLogs/default/box/app": dial tcp ${address}: connect: connection refused\n`,
   );
   const exec = await world.stowage.kubectlResult(["exec", "box", "--", "true"]);
   assert.notEqual(exec.code, 0);

@@ -129,7 +129,9 @@ test("stowage csi hostpath --register announces the driver to a separate stowage
     for (const mount of (await mountsUnder(dir)).reverse()) await unmount(mount).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
-  children.push(await spawnAgent({ kubeconfig: stowage.kubeconfig, nodeName: "node-1", rootDir }));
+  children.push(
+    await spawnAgent({ kubeconfig: stowage.kubeconfig, dataDir: stowage.dataDir, nodeName: "node-1", rootDir }),
+  );
   const driver = spawn(process.execPath, [
     "--import",
     "tsx",

@@ -1,13 +1,17 @@
-// The node agent as a real `stowage node` process, to SIGKILL it the way a crash or an OOM kill would. Only spawns
-// processes (no import of the agent's code), so tests of other parts may use it too.
+// The node agent as a real `stowage node` process, to SIGKILL it the way a crash or an OOM kill would. It runs the
+// agent only as a process (its kubelet certificate files come from kubelettls.ts), so tests of other parts may use
+// it too.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { kubeletTlsFlags } from "./kubelettls.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface AgentProcessOptions {
   kubeconfig: string;
+  /** The data dir of the stowage it joins: its CA issues the agent's kubelet certificate (kubelettls.ts). */
+  dataDir: string;
   nodeName: string;
   rootDir: string;
   /** unix:///… endpoints passed as --csi-driver. */
@@ -48,9 +52,9 @@ export async function spawnStowage(args: string[], ready: string, bundle?: strin
 }
 
 /** `stowage node …`, resolved once it says it is running (Node registered, drivers registered, informers synced). */
-export function spawnAgent(options: AgentProcessOptions): Promise<ChildProcess> {
+export async function spawnAgent(options: AgentProcessOptions): Promise<ChildProcess> {
   const args = ["node", "--kubeconfig", options.kubeconfig, "--node-name", options.nodeName];
-  args.push("--root-dir", options.rootDir);
+  args.push("--root-dir", options.rootDir, ...(await kubeletTlsFlags(options.dataDir, options.nodeName)));
   for (const endpoint of options.csiDrivers ?? []) args.push("--csi-driver", endpoint);
   return spawnStowage(args, "running against", options.bundle);
 }

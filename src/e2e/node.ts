@@ -15,6 +15,7 @@ import { mountsUnder, unmount } from "../support/mount.js";
 import { DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
 import { startHostpath, type InProcessDriver } from "../csi/drivers/hostpath/testing/driver.js";
 import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from "../node/agent.js";
+import { nodeKubeletTls } from "./kubelettls.js";
 
 export { eventually };
 export const nodeName = "node-1";
@@ -50,6 +51,7 @@ export async function startNodeTest(t: TestContext, extra: Partial<NodeAgentOpti
         rootDir,
         signal: agentAbort.signal,
         csiDrivers: [driver.endpoint],
+        kubeletTls: await nodeKubeletTls(stowage.dataDir, nodeName),
         mountTimeoutMs: 5_000,
         log: () => undefined,
         ...extra,

@@ -1,5 +1,6 @@
 // A test world for logs and exec without a node agent: a real stowage (apiserver on a port, memory store), a Node
-// whose status points at a real kubelet API server (src/node/server) on 127.0.0.1, and pods made Running by hand
+// whose status points at a real kubelet API server (src/node/server) on 127.0.0.1 — HTTPS, with a serving
+// certificate from the stowage's CA, answering only the apiserver's kubelet client —, and pods made Running by hand
 // whose containers are stand-in processes: `unshare --mount` with a temp dir bound at /mnt, so nsenter has a real
 // mount namespace to enter. Container output is written by the test as CRI log lines at containerLogPath().
 // Everything is stopped and removed in t.after.
@@ -14,6 +15,8 @@ import { createClient, type Client } from "../client/index.js";
 import { containerLogPath, type ContainerRuntime } from "../node/runtime/runtime.js";
 import { formatCriLine, type LogStream } from "../node/server/crilog.js";
 import { startKubeletServer, type KubeletServer } from "../node/server/server.js";
+import { nodeKubeletTls } from "./kubelettls.js";
+import type { KubeletServingTls } from "../node/server/auth.js";
 
 export const nodeName = "stream-node";
 
@@ -47,7 +50,15 @@ export interface KubectlProcess {
   exited: Promise<{ code: number | null }>;
 }
 
-export async function startStreamingWorld(t: TestContext): Promise<StreamingWorld> {
+export interface StreamingWorldOptions {
+  /** The kubelet's TLS material, from the stowage's data dir; default a serving certificate from its CA. */
+  kubeletTls?(dataDir: string): Promise<KubeletServingTls>;
+}
+
+export async function startStreamingWorld(
+  t: TestContext,
+  options: StreamingWorldOptions = {},
+): Promise<StreamingWorld> {
   const stowage = await startStowage(t, { store: "memory" });
   const client = createClient(stowage.transport());
   const rootDir = await mkdtemp(join(tmpdir(), "streaming-"));
@@ -63,10 +74,12 @@ export async function startStreamingWorld(t: TestContext): Promise<StreamingWorl
       const process = pod === undefined ? undefined : containers.get(`${pod}/${container}`)?.process;
       return process && process.exitCode === null && process.signalCode === null ? process.pid : undefined;
     },
+    containerUser: () => undefined, // stand-ins run as root
     killPod: () => Promise.resolve(),
   };
   const kubelet = await startKubeletServer({
     address: "127.0.0.1:0",
+    tls: await (options.kubeletTls ?? ((dataDir) => nodeKubeletTls(dataDir, nodeName, "127.0.0.1")))(stowage.dataDir),
     rootDir,
     getPod: (namespace, name) => (namespace === "default" ? pods.get(name) : undefined),
     runtime: () => runtime,

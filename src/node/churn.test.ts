@@ -74,7 +74,14 @@ test(`the agent SIGKILLed ${kills} times during churn of ${podCount} pods leaves
     await rm(rootDir, { recursive: true, force: true });
   });
   const startAgent = () =>
-    spawnAgent({ kubeconfig: stowage.kubeconfig, nodeName, rootDir, csiDrivers: [driver.endpoint], bundle });
+    spawnAgent({
+      kubeconfig: stowage.kubeconfig,
+      dataDir: stowage.dataDir,
+      nodeName,
+      rootDir,
+      csiDrivers: [driver.endpoint],
+      bundle,
+    });
 
   // The driver needs attaching: every volume goes through a VolumeAttachment, attached by the csi-attacher.
   const node = { client, driver } as unknown as NodeTest;

@@ -34,6 +34,7 @@ async function setup(t: TestContext) {
   const start = async () => {
     const child = await spawnAgent({
       kubeconfig: stowage.kubeconfig,
+      dataDir: stowage.dataDir,
       nodeName,
       rootDir,
       csiDrivers: [driver.endpoint],

@@ -55,7 +55,13 @@ test("a node whose agent dies goes NotReady with upstream's conditions, taints a
     for (const root of roots) await rm(root, { recursive: true, force: true });
   });
   const start = async (nodeName: string, rootDir: string) => {
-    const agent = await spawnAgent({ kubeconfig: stowage.kubeconfig, nodeName, rootDir, bundle });
+    const agent = await spawnAgent({
+      kubeconfig: stowage.kubeconfig,
+      dataDir: stowage.dataDir,
+      nodeName,
+      rootDir,
+      bundle,
+    });
     agents.add(agent);
     return agent;
   };

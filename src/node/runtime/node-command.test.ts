@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { controllerManagerComponent } from "../../e2e/parts.js";
 import { eventually, startStowage } from "../../e2e/stowage.js";
 import { containerProcesses } from "../../e2e/processruntime.js";
+import { kubeletTlsFlags } from "../../e2e/kubelettls.js";
 
 const main = fileURLToPath(new URL("../../cli/main.ts", import.meta.url));
 
@@ -31,6 +32,7 @@ test("stowage node --runtime process runs a pod's containers and stops them when
       rootDir,
       "--runtime",
       "process",
+      ...(await kubeletTlsFlags(stowage.dataDir, "far")),
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );

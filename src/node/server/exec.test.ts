@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import WebSocket from "ws";
-import { podUidHeader } from "./server.js";
+import { dataDirClient } from "../../e2e/kubelettls.js";
 import { startStreamingWorld, type StreamingWorld } from "../../e2e/streaming.js";
 
 interface Session {
@@ -103,18 +103,28 @@ test("an offer without a channel protocol is refused before the upgrade", async 
   );
 });
 
-test("the kubelet API answers only callers that name the pod's UID (what the apiserver sends)", async (t) => {
+test("the kubelet API behind the apiserver refuses callers without the apiserver's certificate", async (t) => {
   const world = await startStreamingWorld(t);
   const pod = await world.createPod("wire", ["app"], { running: true });
   await world.writeLog(pod, "app", "secret");
-  const logs = `${world.kubelet.url}/containerLogs/default/wire/app`;
-  const refused = await fetch(logs);
-  assert.equal(refused.status, 401);
-  assert.equal(await refused.text(), "Unauthorized");
-  assert.equal((await fetch(logs, { headers: { [podUidHeader]: "another-uid" } })).status, 401);
-  const allowed = await fetch(logs, { headers: { [podUidHeader]: pod.metadata.uid ?? "" } });
-  assert.equal(await allowed.text(), "secret\n");
-
-  const exec = `${world.kubelet.url.replace(/^http/, "ws")}/exec/default/wire/app?command=true&output=1`;
-  await assert.rejects(session(exec, ["v5.channel.k8s.io"]), /401: Unauthorized/);
+  const alice = await dataDirClient(world.stowage.dataDir, "alice", ["developers"]);
+  const exec = `${world.kubelet.url.replace(/^https/, "wss")}/exec/default/wire/app?command=true&output=1`;
+  const refusal = (options: WebSocket.ClientOptions) =>
+    new Promise<string>((resolve, reject) => {
+      const ws = new WebSocket(exec, ["v5.channel.k8s.io"], options);
+      ws.on("unexpected-response", (_req, res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve(`${res.statusCode}: ${body}`));
+      });
+      ws.on("upgrade", () => reject(new Error("the kubelet accepted the upgrade")));
+      ws.on("error", reject);
+    });
+  assert.equal(await refusal({ ca: alice.ca }), "401: Unauthorized");
+  assert.equal(
+    await refusal({ ca: alice.ca, cert: alice.cert, key: alice.key }),
+    "403: Forbidden (user=alice, verb=get, resource=nodes, subresource=proxy)",
+  );
+  // Through the apiserver (which presents its kubelet client certificate) the same pod answers.
+  assert.equal(await world.stowage.kubectl("logs", "wire"), "secret\n");
 });
