@@ -63,6 +63,18 @@ spec:
   volumes: [{name: data, emptyDir: {}}]
 `;
 
+// Non-root ids from the pod's securityContext, and a container that overrides them with its own.
+const users = `
+apiVersion: v1
+kind: Pod
+metadata: {name: users}
+spec:
+  securityContext: {runAsUser: 1234, runAsGroup: 2345, fsGroup: 3456, supplementalGroups: [4567]}
+  containers:
+    - {name: main, image: busybox, command: [sh, -c, 'echo "runs as $(id -u)"; exec sleep 1000']}
+    - {name: own, image: busybox, command: [sleep, "1000"], securityContext: {runAsUser: 4321, runAsGroup: 5432}}
+`;
+
 /** kubectl left running (logs -f, a long exec): its output so far and its exit. */
 function kubectlFollow(stowage: ProcessStowage, ...args: string[]) {
   const env = { ...process.env, KUBECONFIG: stowage.kubeconfig, KUBECACHEDIR: join(stowage.dataDir, "kubectl-cache") };
@@ -158,4 +170,21 @@ test("containers picked with -c, and a pod whose container has not started gets 
   const noHost = await stowage.kubectlResult(["exec", "unscheduled", "--", "true"]);
   assert.notEqual(noHost.code, 0);
   assert.match(noHost.stderr, /Error from server \(BadRequest\): pod unscheduled does not have a host assigned/);
+});
+
+test("kubectl exec runs as the container's runAsUser, runAsGroup, supplementalGroups and fsGroup, never as root", async (t) => {
+  const stowage = await startProcessStowage(t);
+  await stowage.apply(users);
+  await stowage.waitForPhase("users", "Running");
+  await eventually(async () =>
+    (await stowage.kubectl("logs", "users", "-c", "main")) === "runs as 1234\n" ? true : undefined,
+  );
+  assert.equal(await stowage.kubectl("exec", "users", "-c", "main", "--", "id", "-u"), "1234\n");
+  assert.equal(await stowage.kubectl("exec", "users", "-c", "main", "--", "id", "-G"), "2345 3456 4567\n");
+  // What root could do, the container's user cannot: the exec'd command has no privileges.
+  const denied = await stowage.kubectlResult(["exec", "users", "-c", "main", "--", "sh", "-c", "echo x > /etc/x"]);
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /Permission denied/);
+  // A container's own securityContext wins over the pod's, in exec as in the container.
+  assert.equal(await stowage.kubectl("exec", "users", "-c", "own", "--", "sh", "-c", "id -u; id -g"), "4321\n5432\n");
 });
