@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createClient, inProcessTransport } from "../client/index.js";
+import { createClient } from "../client/index.js";
 import { nodeName, startNodeTest } from "../e2e/node.js";
 import { startStowage } from "../e2e/stowage.js";
 import { startNodeAgent } from "./agent.js";
@@ -52,7 +52,7 @@ test(
 
 test("an agent without its kubelet TLS material does not start and registers nothing", async (t) => {
   const stowage = await startStowage(t, { store: "memory" });
-  const client = createClient(inProcessTransport(stowage.handler));
+  const client = createClient(stowage.transport());
   const rootDir = await mkdtemp(join(tmpdir(), "node-no-tls-"));
   t.after(() => rm(rootDir, { recursive: true, force: true }));
   await assert.rejects(

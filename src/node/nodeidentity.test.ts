@@ -10,6 +10,7 @@ import { test, type TestContext } from "node:test";
 import type { UserInfo } from "../api/user.js";
 import { createClient, inProcessTransport, isForbidden, type Client, type Transport } from "../client/index.js";
 import { startNodeAgent } from "./agent.js";
+import { createKubeletTestPki } from "./testing/kubelettls.js";
 import {
   controllerManagerComponent,
   createApiServer,
@@ -87,6 +88,7 @@ async function startSecuredWorld(t: TestContext) {
     rootDir,
     signal: agentStop.signal,
     csiDrivers: [driver.endpoint],
+    kubeletTls: await (await createKubeletTestPki()).serving(nodeName),
     mountTimeoutMs: 5_000,
     log: (message, err) => logs.push(`${message} ${err instanceof Error ? err.message : String(err ?? "")}`),
   });
