@@ -17,10 +17,21 @@ function execUrl(world: StreamingWorld, pod: string, query: string): string {
   return `${world.stowage.url.replace(/^http/, "ws")}/api/v1/namespaces/default/pods/${pod}/exec?${query}`;
 }
 
+/** The credentials kubectl presents to the world's apiserver: its CA and an admin's client certificate. */
+async function adminTls(world: StreamingWorld): Promise<WebSocket.ClientOptions> {
+  const admin = await dataDirClient(world.stowage.dataDir, "kubernetes-admin", ["system:masters"]);
+  return { ca: admin.ca, cert: admin.cert, key: admin.key };
+}
+
 /** Opens an exec websocket, sends `frames` once open, and collects every channel until the server closes. */
-function session(url: string, protocols: string[], frames: Buffer[] = []): Promise<Session> {
+function session(
+  tls: WebSocket.ClientOptions,
+  url: string,
+  protocols: string[],
+  frames: Buffer[] = [],
+): Promise<Session> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols);
+    const ws = new WebSocket(url, protocols, tls);
     const channels = new Map<number, Buffer>();
     ws.on("open", () => {
       for (const frame of frames) ws.send(frame);
@@ -50,7 +61,12 @@ test("v5.channel.k8s.io: stdin, its close signal, stdout, stderr and a Success s
     "wire",
     "command=sh&command=-c&command=cat; echo done >%262&stdin=true&stdout=true&stderr=true",
   );
-  const s = await session(url, ["v5.channel.k8s.io", "v4.channel.k8s.io"], [frame(0, "abc\n"), frame(255, [0])]);
+  const s = await session(
+    await adminTls(world),
+    url,
+    ["v5.channel.k8s.io", "v4.channel.k8s.io"],
+    [frame(0, "abc\n"), frame(255, [0])],
+  );
   assert.equal(s.protocol, "v5.channel.k8s.io");
   assert.equal(text(s, 1), "abc\n");
   assert.equal(text(s, 2), "done\n");
@@ -61,9 +77,11 @@ test("v5.channel.k8s.io: stdin, its close signal, stdout, stderr and a Success s
 test("v4.channel.k8s.io: a non-zero exit is a NonZeroExitCode Status with the ExitCode cause", async (t) => {
   const world = await startStreamingWorld(t);
   await world.createPod("wire", ["app"], { running: true });
-  const s = await session(execUrl(world, "wire", "command=sh&command=-c&command=exit 7&stdout=true"), [
-    "v4.channel.k8s.io",
-  ]);
+  const s = await session(
+    await adminTls(world),
+    execUrl(world, "wire", "command=sh&command=-c&command=exit 7&stdout=true"),
+    ["v4.channel.k8s.io"],
+  );
   assert.equal(s.protocol, "v4.channel.k8s.io");
   const status = JSON.parse(text(s, 3));
   assert.equal(status.status, "Failure");
@@ -81,6 +99,7 @@ test("a TTY: the command runs on a terminal and resize messages set its size", a
     "command=sh&command=-c&command=read x; tty; stty size&stdin=true&stdout=true&tty=true",
   );
   const s = await session(
+    await adminTls(world),
     url,
     ["v5.channel.k8s.io"],
     [frame(4, JSON.stringify({ Width: 100, Height: 31 })), frame(0, "go\r")],
@@ -93,12 +112,13 @@ test("a TTY: the command runs on a terminal and resize messages set its size", a
 test("an offer without a channel protocol is refused before the upgrade", async (t) => {
   const world = await startStreamingWorld(t);
   await world.createPod("wire", ["app"], { running: true });
+  const tls = await adminTls(world);
   await assert.rejects(
-    session(execUrl(world, "wire", "command=true&stdout=true"), ["base64.channel.k8s.io"]),
+    session(tls, execUrl(world, "wire", "command=true&stdout=true"), ["base64.channel.k8s.io"]),
     /400: requested protocol\(s\) are not supported: \[base64\.channel\.k8s\.io\]; supports \[v5\.channel\.k8s\.io v4\.channel\.k8s\.io\]/,
   );
   await assert.rejects(
-    session(execUrl(world, "wire", "command=true"), ["v5.channel.k8s.io"]),
+    session(tls, execUrl(world, "wire", "command=true"), ["v5.channel.k8s.io"]),
     /400: you must specify at least 1 of stdin, stdout, stderr/,
   );
 });
