@@ -15,6 +15,7 @@ import { createApiServer, MemoryStore } from "../e2e/parts.js";
 import { eventually, nodeName, pod as podWith } from "../e2e/node.js";
 import { newPrivateKey } from "../support/pki.js";
 import { startNodeAgent } from "./agent.js";
+import { createKubeletTestPki } from "./testing/kubelettls.js";
 
 const issuer = "https://kubernetes.default.svc.cluster.local";
 
@@ -32,7 +33,15 @@ async function startWorld(t: TestContext) {
   );
   const rootDir = await mkdtemp(join(tmpdir(), "node-sa-"));
   const abort = new AbortController();
-  const agent = await startNodeAgent({ client: node, nodeName, rootDir, signal: abort.signal, log: () => undefined });
+  const kubeletTls = await (await createKubeletTestPki()).serving(nodeName);
+  const agent = await startNodeAgent({
+    client: node,
+    nodeName,
+    rootDir,
+    kubeletTls,
+    signal: abort.signal,
+    log: () => undefined,
+  });
   t.after(async () => {
     abort.abort();
     await agent.stop();
@@ -53,7 +62,6 @@ async function startWorld(t: TestContext) {
   };
   return { admin, rootDir, asBearer };
 }
-
 
 const tokenPod = (name: string, serviceAccountName?: string): Pod => {
   const pod = podWith(name, [
