@@ -171,9 +171,7 @@ export async function podEvents(test: NodeTest, name: string): Promise<string[]>
 }
 
 /** findmnt's view of a path: the mount's target and options, or undefined when not a mount point. */
-export async function findmnt(
-  path: string,
-): Promise<{ target: string; fstype: string; options: string } | undefined> {
+export async function findmnt(path: string): Promise<{ target: string; fstype: string; options: string } | undefined> {
   try {
     const { stdout } = await run("findmnt", ["-n", "-o", "TARGET,FSTYPE,OPTIONS", "--mountpoint", path]);
     const [target, fstype, options] = stdout.trim().split(/\s+/);

@@ -52,11 +52,7 @@ export interface NodeAgentOptions {
   evictionIntervalMs?: number;
   /** Extra labels for the Node. */
   labels?: Record<string, string>;
-  /**
-   * Where the kubelet API (logs, exec) listens, "host" or "host:port" (--kubelet-address); default the node's
-   * InternalIP. Port 0 or none: any free port (published in the Node's daemonEndpoints). A single address (not
-   * 0.0.0.0 or ::) becomes the Node's InternalIP, which the apiserver dials.
-   */
+  /** --kubelet-address "host[:port]" for the kubelet API (server/address.ts); default the InternalIP, any port. */
   kubeletAddress?: string;
   /** The kubelet API's serving certificate, key and client CA (--tls-cert-file, …). Without them it cannot start. */
   kubeletTls?: KubeletServingTls;
@@ -73,10 +69,7 @@ export interface NodeAgent {
   stop(): Promise<void>;
 }
 
-/**
- * What must hold before anything is registered: a node whose kubelet API or runtime cannot start would be given
- * pods it cannot serve.
- */
+/** Checked before anything is registered: a node whose kubelet API or runtime cannot start must get no pods. */
 function checkStartable(options: NodeAgentOptions) {
   const kubeletTls = requireKubeletTls(options.kubeletTls);
   const kubeletAddress = kubeletListenAddress(options.kubeletAddress);
