@@ -1,6 +1,7 @@
 // `stowage up`, `stowage kubeconfig` and `stowage apiserver` as a user runs them: a real process, real kubectl.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,10 +16,10 @@ const run = (...args: string[]) =>
     (err: { code: number; stdout: string; stderr: string }) => err,
   );
 
-async function up(dataDir: string) {
+async function up(dataDir: string, ...extra: string[]) {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", main, "up", "--data-dir", dataDir, "--listen", "127.0.0.1:0"],
+    ["--import", "tsx", main, "up", "--data-dir", dataDir, "--listen", "127.0.0.1:0", ...extra],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -43,7 +44,7 @@ async function up(dataDir: string) {
 const kubectl = (kubeconfig: string, cache: string, ...args: string[]) =>
   promisify(execFile)("kubectl", args, { env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cache } });
 
-test("stowage up prints how to use kubectl, stops cleanly on SIGTERM, and a second up resumes the data", async (t) => {
+test("stowage up prints how to use kubectl, stops cleanly on SIGTERM, and a second up resumes the data and its certificates", async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), "stowage-up-"));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const first = await up(dataDir);
@@ -54,12 +55,19 @@ test("stowage up prints how to use kubectl, stops cleanly on SIGTERM, and a seco
   const before = (await kubectl(kubeconfig, cache, "get", "ns", "kept", "-o", "jsonpath={.metadata.resourceVersion}"))
     .stdout;
   assert.equal(await first.stop(), 0);
+  const pem = (name: string) => readFile(join(dataDir, "pki", name), "utf8");
+  const [ca, admin, serving] = await Promise.all([pem("ca.crt"), pem("admin.crt"), pem("apiserver.crt")]);
+  assert.match(new X509Certificate(serving).subjectAltName ?? "", /IP Address:127\.0\.0\.1/);
 
-  const second = await up(dataDir);
+  const second = await up(dataDir, "--tls-san", "stowage.example.test");
   t.after(() => second.stop());
   const after = (await kubectl(kubeconfig, cache, "get", "ns", "kept", "-o", "jsonpath={.metadata.resourceVersion}"))
     .stdout;
   assert.equal(after, before);
+  // the CA and the admin's certificate are reused; the serving certificate is re-issued for the new --tls-san
+  assert.equal(await pem("ca.crt"), ca);
+  assert.equal(await pem("admin.crt"), admin);
+  assert.match(new X509Certificate(await pem("apiserver.crt")).subjectAltName ?? "", /DNS:stowage\.example\.test/);
   // stowage kubeconfig prints the same file
   const printed = await run("kubeconfig", "--data-dir", dataDir);
   assert.equal(printed.code, 0);
