@@ -1,13 +1,14 @@
 // Security for one apiserver: the caches authorization reads (RBAC objects; pods, claims, volumes and attachments
-// for the Node authorizer), fed from the store, and upstream's bootstrap policy created when RBAC is on (what
-// exists is kept: a cluster admin's edits to a bootstrap role stay, as with rbac.authorization.kubernetes.io/
-// autoupdate=false upstream).
+// for the Node authorizer), fed from the store, and upstream's bootstrap policy created when RBAC is on. What exists
+// is reconciled as upstream does: a role or binding annotated rbac.authorization.kubernetes.io/autoupdate=true gets
+// the permissions and subjects a newer stowage added; one a cluster admin set to "false" keeps its edits.
 import type { KubeObject } from "../../api/meta.js";
 import type { ResourceDefinition } from "../../api/resource.js";
 import type { Store } from "../../store/store.js";
 import { StatusError } from "../errors.js";
 import type { GenericRegistry } from "../registry/generic.js";
 import { listPrefix } from "../registry/keys.js";
+import type { ClusterRole, ClusterRoleBinding } from "../../api/rbac/types.js";
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles } from "./bootstrap.js";
 import { feedFromStore } from "./feed.js";
 import { RequestGate, type SecurityOptions } from "./gate.js";
@@ -56,17 +57,47 @@ export async function startSecurity(
 }
 
 async function ensureBootstrapPolicy(find: Find): Promise<void> {
-  const create = async (plural: string, objects: KubeObject[]) => {
+  const ensure = async (
+    plural: string,
+    objects: KubeObject[],
+    reconcile: (current: KubeObject, want: KubeObject) => KubeObject | undefined,
+  ) => {
     const registry = find("rbac.authorization.k8s.io", plural);
     if (!registry) return;
     for (const object of objects) {
       try {
         await registry.create(undefined, object, { dryRun: false });
+        continue;
       } catch (err) {
         if (!(err instanceof StatusError && err.reason === "AlreadyExists")) throw err;
       }
+      const current = await registry.get(undefined, object.metadata.name ?? "");
+      // upstream reconciles only what a cluster admin left to it (autoupdate "true"); an edited role keeps its edits
+      if (current.metadata.annotations?.[autoupdateAnnotation] !== "true") continue;
+      const updated = reconcile(current, object);
+      if (updated) await registry.update(undefined, object.metadata.name ?? "", updated, { dryRun: false });
     }
   };
-  await create("clusterroles", bootstrapClusterRoles());
-  await create("clusterrolebindings", bootstrapClusterRoleBindings());
+  // an aggregated role's rules are the aggregation controller's to keep, as upstream leaves them
+  await ensure("clusterroles", bootstrapClusterRoles(), (current, want) =>
+    (want as ClusterRole).aggregationRule
+      ? undefined
+      : withMissing(current, "rules", (want as ClusterRole).rules ?? []),
+  );
+  await ensure("clusterrolebindings", bootstrapClusterRoleBindings(), (current, want) =>
+    withMissing(current, "subjects", (want as ClusterRoleBinding).subjects ?? []),
+  );
+}
+
+const autoupdateAnnotation = "rbac.authorization.kubernetes.io/autoupdate";
+
+/**
+ * A bootstrap role or binding from an older stowage, with what this version adds to it (upstream's reconciliation
+ * adds missing permissions and subjects, never removes any); undefined when nothing is missing.
+ */
+function withMissing<T>(current: KubeObject, field: "rules" | "subjects", wanted: T[]): KubeObject | undefined {
+  const have = ((current as unknown as Record<string, T[] | undefined>)[field] ?? []) as T[];
+  const known = new Set(have.map((item) => JSON.stringify(item)));
+  const missing = wanted.filter((item) => !known.has(JSON.stringify(item)));
+  return missing.length ? ({ ...current, [field]: [...have, ...missing] } as KubeObject) : undefined;
 }
