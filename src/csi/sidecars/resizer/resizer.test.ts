@@ -106,6 +106,8 @@ test("a mounted claim patched bigger: PV grows, claim goes Resizing → FileSyst
     "-o",
     "jsonpath={.status.conditions[*].type} {.status.allocatedResourceStatuses.storage}{'\\n'}",
   );
+  // The watch is on once kubectl printed the claim as it is now; patching before that could let it miss Resizing.
+  await eventually(() => (watch.output().includes("\n") ? true : undefined));
   await stowage.kubectl("patch", "pvc", "data", "-p", '{"spec":{"resources":{"requests":{"storage":"128Mi"}}}}');
 
   const grown = await eventually(async () => {
