@@ -13,6 +13,7 @@ import { NodesGroup, NodeUserPrefix, SystemMasters } from "../api/user.js";
 import { createClient, inProcessTransport, type Client } from "../client/index.js";
 import { createApiServer, MemoryStore } from "../e2e/parts.js";
 import { eventually, nodeName, pod as podWith } from "../e2e/node.js";
+import { unmountUnder } from "../e2e/mounts.js";
 import { newPrivateKey } from "../support/pki.js";
 import { startNodeAgent } from "./agent.js";
 import { createKubeletTestPki } from "./testing/kubelettls.js";
@@ -47,6 +48,8 @@ async function startWorld(t: TestContext) {
     await agent.stop();
     await server.close();
     await store.close();
+    // a stopped agent leaves its mounts (the projected volume's tmpfs) for its successor; the test's dir goes whole
+    await unmountUnder(rootDir);
     await rm(rootDir, { recursive: true, force: true });
   });
   /** GET pods as the bearer of the token: 401 when it does not authenticate, 403 (naming the user) when it does. */
