@@ -2,6 +2,7 @@
 // process, one controller beside a sidecar). Only tests import src/e2e: this file is how a test of one part reaches
 // another part without that part's code ever depending on it (the dependency check holds tests to the same rule).
 export { createApiServer } from "../apiserver/server.js";
+export { ok, startSecuredApiServer, type Kubectl } from "../apiserver/testing/secured.js";
 export { controllerManagerClients, controllerManagerComponent } from "../cli/controllermanager.js";
 export { schedulerComponent } from "../cli/scheduler.js";
 export { blockUnavailableReason, nodeName } from "../cli/storage.js";
