@@ -11,7 +11,10 @@ export interface UpContext {
    * passes its own identity and may then do only what RBAC or the Node authorizer grants it.
    */
   transport(user: UserInfo): Transport;
-  /** The data dir's CA and certificates; undefined when `up` serves plain HTTP without security. */
+  /**
+   * The data dir's CA and certificates; `up` always gives it (even with --insecure-http the kubelet ports stay
+   * locked). Contexts a test makes for one component may leave it out.
+   */
   pki?: DataDirPki;
   /** https://host:port of the apiserver, and the admin kubeconfig pointing at it (for components that speak HTTP). */
   url: string;

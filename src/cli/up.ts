@@ -112,7 +112,7 @@ export async function startUp(options: UpOptions): Promise<Running> {
     const ctx: UpContext = {
       dataDir,
       transport,
-      pki: secure?.pki,
+      pki: kubeletPki,
       url: listener.url,
       kubeconfig,
       signal: controller.signal,
