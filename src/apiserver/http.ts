@@ -8,6 +8,7 @@ import type { ApiHandler, ApiRequest, ApiResponse, ClientCertificate, HttpMethod
 import { maxBodyBytes } from "./decode.js";
 import { entityTooLarge, StatusError } from "./errors.js";
 import { drainedOrClosed, listenOn } from "../support/listen.js";
+import { endWithBody } from "../support/endwithbody.js";
 
 const methods = new Set<HttpMethod>(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
@@ -227,19 +228,13 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 }
 
 /** A body in one piece, or a stream (watch) written chunk by chunk as the client takes it. */
-const smallBodyBytes = 16 * 1024;
-const latin1 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
-
 async function writeResponse(res: ServerResponse, response: ApiResponse, signal: () => AbortSignal): Promise<void> {
   const outHeaders = { ...response.headers };
   delete outHeaders["transfer-encoding"];
   if (response.body instanceof Uint8Array) {
     outHeaders["content-length"] = String(response.body.byteLength);
     res.writeHead(response.status, outHeaders);
-    // A small body goes out with the headers in one write (Node joins them only for a latin1 or utf8 string, and
-    // latin1 carries the bytes unchanged): over TLS that is one record and one encryption instead of two.
-    if (response.body.byteLength <= smallBodyBytes) res.end(latin1(response.body), "latin1");
-    else res.end(response.body);
+    endWithBody(res, response.body);
     return;
   }
   res.writeHead(response.status, outHeaders);

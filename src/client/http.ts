@@ -5,6 +5,7 @@ import http from "node:http";
 import https from "node:https";
 import type { ApiRequest, ApiResponse } from "../api/http.js";
 import type { Kubeconfig } from "./kubeconfig.js";
+import { endWithBody } from "../support/endwithbody.js";
 import type { Transport } from "./transport.js";
 
 export type HttpTransport = Transport & {
@@ -12,8 +13,6 @@ export type HttpTransport = Transport & {
   /** Closes idle keep-alive sockets; in-flight requests finish. */
   close(): void;
 };
-
-const smallBodyBytes = 16 * 1024;
 
 export function httpTransport(kubeconfig: Pick<Kubeconfig, "server"> & Partial<Kubeconfig>): HttpTransport {
   const base = new URL(kubeconfig.server);
@@ -78,12 +77,7 @@ export function httpTransport(kubeconfig: Pick<Kubeconfig, "server"> & Partial<K
         const stale = outgoing.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE");
         reject(stale ? new StaleSocketError(err) : err);
       });
-      // A small body leaves with the headers in one write (Node joins them only for a latin1 or utf8 string, and
-      // latin1 carries the bytes unchanged): over TLS one record and one encryption instead of two.
-      const body = request.body;
-      if (body && body.byteLength <= smallBodyBytes) {
-        outgoing.end(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("latin1"), "latin1");
-      } else outgoing.end(body);
+      endWithBody(outgoing, request.body);
     });
   return Object.assign(transport, { server: kubeconfig.server, close: () => agent.destroy() });
 }
