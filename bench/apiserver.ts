@@ -3,36 +3,100 @@
 // - GET of a list of 10,000 PersistentVolumes (target ≤ 150 ms)
 // - watch delivery latency of one update to 100 watchers (target p99 ≤ 20 ms)
 // Prints one JSON line per transport. Run: node --import tsx bench/apiserver.ts [creates] [volumes] [sqlite|memory]
-// [http|https|both]. https: the server gets a CA, a serving certificate and --client-ca-file with
-// --authorization-mode Node,RBAC; the client presents the admin's certificate (system:masters). both: http, then
-// https, in one run, so the cost of TLS and authentication is measured against the same machine state.
+// [transport,…|both]. Transports: http (HTTP/1.1, no security), https (HTTP/1.1 over TLS: 32 connections, as
+// client-node and the project's own client talk), h2 (HTTP/2 over TLS: 32 streams on one connection, as kubectl and
+// every client-go program talk). For https and h2 the server gets a CA, a serving certificate and --client-ca-file
+// with --authorization-mode Node,RBAC; the client presents the admin's certificate (system:masters). both: http,
+// https and h2 in one run, so the cost of TLS and authentication is measured against the same machine state.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent as HttpAgent, request as httpRequest, type RequestOptions } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { connect as http2Connect, type ClientHttp2Session } from "node:http2";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 
 const creates = Number(process.argv[2] ?? 20_000);
 const volumes = Number(process.argv[3] ?? 10_000);
 /** "sqlite" (default) or "memory": the latter shows what the HTTP layer costs without the store's fsyncs. */
 const storeKind = process.argv[4] === "memory" ? "memory" : "sqlite";
-const transports = process.argv[5] === "both" ? ["http", "https"] : process.argv[5] === "https" ? ["https"] : ["http"];
+const transportArg = process.argv[5] ?? "http";
+const transports = (transportArg === "both" ? "http,https,h2" : transportArg).split(",");
+type Transport = "http" | "https" | "h2";
+for (const t of transports) if (!["http", "https", "h2"].includes(t)) throw new Error(`unknown transport ${t}`);
 
-/** The client side of one transport: its keep-alive agent, TLS material, and request function. */
+/** How the bench talks to the server: one request with its whole answer, or a stream of a watch's bytes. */
 interface Client {
-  agent: HttpAgent;
-  tls: { ca: string; cert: string; key: string } | undefined;
-  request: typeof httpRequest;
+  send(method: string, path: string, body?: string, contentType?: string): Promise<{ status: number; text: string }>;
+  stream(path: string): Promise<{ body: Readable; stop(): void }>;
+  close(): void;
 }
-let client: Client = {
-  agent: new HttpAgent({ keepAlive: true, maxSockets: 128 }),
-  tls: undefined,
-  request: httpRequest,
-};
-const request = (url: string, options: RequestOptions, callback: Parameters<typeof httpRequest>[2]) =>
-  client.request(url, { ...options, ...(client.tls ?? {}) }, callback);
+
+type Tls = { ca: string; cert: string; key: string };
+
+function http1Client(url: string, tls: Tls | undefined): Client {
+  const agent = tls
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 128, ...tls })
+    : new HttpAgent({ keepAlive: true, maxSockets: 128 });
+  const request = tls ? httpsRequest : httpRequest;
+  const call = (method: string, path: string, body: string | undefined, contentType: string, keep: boolean) =>
+    new Promise<IncomingMessage & { stop(): void }>((resolve, reject) => {
+      const headers = body ? { "content-type": contentType, "content-length": Buffer.byteLength(body) } : {};
+      const req = request(`${url}${path}`, { method, agent: keep ? agent : false, headers, ...tls }, (res) =>
+        resolve(Object.assign(res, { stop: () => req.destroy() })),
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  return {
+    async send(method, path, body, contentType = "application/json") {
+      const res = await call(method, path, body, contentType, true);
+      return { status: res.statusCode ?? 0, text: await text(res) };
+    },
+    async stream(path) {
+      const res = await call("GET", path, undefined, "", false);
+      return { body: res, stop: res.stop };
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+function http2Client(url: string, tls: Tls): Client {
+  // client-go's window sizes: a large list is not held up by flow control
+  const session: ClientHttp2Session = http2Connect(url, { ...tls, settings: { initialWindowSize: 4 << 20 } });
+  session.on("error", () => {});
+  const call = (method: string, path: string, body?: string, contentType = "application/json") => {
+    const stream = session.request({
+      ":method": method,
+      ":path": path,
+      ...(body ? { "content-type": contentType } : {}),
+    });
+    stream.end(body);
+    return new Promise<{ status: number; stream: typeof stream }>((resolve, reject) => {
+      stream.once("response", (headers) => resolve({ status: Number(headers[":status"]), stream }));
+      stream.once("error", reject);
+    });
+  };
+  return {
+    async send(method, path, body, contentType) {
+      const { status, stream } = await call(method, path, body, contentType);
+      return { status, text: await text(stream) };
+    },
+    async stream(path) {
+      const { stream } = await call("GET", path);
+      return { body: stream, stop: () => stream.close() };
+    },
+    close: () => session.close(),
+  };
+}
+
+async function text(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
 
 /**
  * CPU time (user + system) a process has used so far, from /proc: the server's own cost per request, which the
@@ -110,26 +174,6 @@ async function startServer(dir: string, extraFlags: string[]): Promise<{ url: st
   return { url, stop: () => child.kill("SIGTERM"), cpuMs: () => processCpuMs(child.pid) };
 }
 
-function send(url: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}${path}`,
-      {
-        method,
-        agent: client.agent,
-        headers: body ? { "content-type": "application/json", "content-length": Buffer.byteLength(body) } : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
 async function pool(count: number, workers: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -167,18 +211,18 @@ const percentile = (sorted: number[], p: number) =>
 type Server = Awaited<ReturnType<typeof startServer>>;
 
 /** `creates` ConfigMaps, 32 in flight: throughput and the server's CPU per create. */
-async function measureCreates(server: Server) {
+async function measureCreates(server: Server, client: Client) {
   // warm-up (JIT, SQLite pages)
   await pool(
     500,
     32,
-    async (i) => void (await send(server.url, "POST", "/api/v1/namespaces/default/configmaps", configMap(`warm-${i}`))),
+    async (i) => void (await client.send("POST", "/api/v1/namespaces/default/configmaps", configMap(`warm-${i}`))),
   );
   const cpuBefore = server.cpuMs();
   const start = performance.now();
   let failed = 0;
   await pool(creates, 32, async (i) => {
-    const r = await send(server.url, "POST", "/api/v1/namespaces/default/configmaps", configMap(`cm-${i}`));
+    const r = await client.send("POST", "/api/v1/namespaces/default/configmaps", configMap(`cm-${i}`));
     if (r.status !== 201) failed++;
   });
   const createSeconds = (performance.now() - start) / 1000;
@@ -190,18 +234,18 @@ async function measureCreates(server: Server) {
 }
 
 /** `volumes` PVs, then a whole list of them seven times. */
-async function measureList(server: Server) {
+async function measureList(client: Client) {
   await pool(
     volumes,
     32,
     async (i) =>
-      void (await send(server.url, "POST", "/api/v1/persistentvolumes", volume(`pv-${String(i).padStart(6, "0")}`))),
+      void (await client.send("POST", "/api/v1/persistentvolumes", volume(`pv-${String(i).padStart(6, "0")}`))),
   );
   const listMs: number[] = [];
   let items = 0;
   for (let i = 0; i < 7; i++) {
     const start = performance.now();
-    const r = await send(server.url, "GET", "/api/v1/persistentvolumes");
+    const r = await client.send("GET", "/api/v1/persistentvolumes");
     listMs.push(performance.now() - start);
     items = (JSON.parse(r.text) as { items: unknown[] }).items.length;
   }
@@ -210,72 +254,52 @@ async function measureList(server: Server) {
 }
 
 /** One watcher's stream of the watched namespace's configmaps; each update's send time gives its latency. */
-function watch(server: Server, revision: string, latencies: number[], watchers: Array<() => void>): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const req = request(
-      `${server.url}/api/v1/namespaces/watched/configmaps?watch=1&resourceVersion=${revision}`,
-      { agent: false },
-      (res) => {
-        resolve();
-        let pending = "";
-        res.on("data", (chunk: Buffer) => {
-          const now = performance.now() + performance.timeOrigin;
-          pending += chunk.toString();
-          for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
-            const event = JSON.parse(pending.slice(0, nl)) as { object: { data?: { sent?: string } } };
-            pending = pending.slice(nl + 1);
-            const sent = Number(event.object.data?.sent ?? 0);
-            if (sent > 0) latencies.push(now - sent);
-          }
-        });
-      },
-    );
-    req.end();
-    watchers.push(() => req.destroy());
+async function watch(client: Client, revision: string, latencies: number[], watchers: Array<() => void>) {
+  const { body, stop } = await client.stream(
+    `/api/v1/namespaces/watched/configmaps?watch=1&resourceVersion=${revision}`,
+  );
+  watchers.push(stop);
+  let pending = "";
+  body.on("error", () => {});
+  body.on("data", (chunk: Buffer) => {
+    const now = performance.now() + performance.timeOrigin;
+    pending += chunk.toString();
+    for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+      const event = JSON.parse(pending.slice(0, nl)) as { object: { data?: { sent?: string } } };
+      pending = pending.slice(nl + 1);
+      const sent = Number(event.object.data?.sent ?? 0);
+      if (sent > 0) latencies.push(now - sent);
+    }
   });
 }
 
-function patchTicker(server: Server): Promise<void> {
-  const patch = JSON.stringify({ data: { sent: String(performance.now() + performance.timeOrigin) } });
-  return new Promise<void>((resolve, reject) => {
-    const req = request(
-      `${server.url}/api/v1/namespaces/watched/configmaps/ticker`,
-      {
-        method: "PATCH",
-        agent: client.agent,
-        headers: { "content-type": "application/merge-patch+json", "content-length": Buffer.byteLength(patch) },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve());
-      },
-    );
-    req.on("error", reject);
-    req.end(patch);
-  });
-}
+const patchTicker = (client: Client) =>
+  client.send(
+    "PATCH",
+    "/api/v1/namespaces/watched/configmaps/ticker",
+    JSON.stringify({ data: { sent: String(performance.now() + performance.timeOrigin) } }),
+    "application/merge-patch+json",
+  );
 
 /** 100 watchers on one namespace's configmaps, 200 updates 10 ms apart: delivery latency. */
-async function measureWatch(server: Server, updates: number) {
-  await send(
-    server.url,
+async function measureWatch(client: Client, updates: number) {
+  await client.send(
     "POST",
     "/api/v1/namespaces",
     JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "watched" } }),
   );
-  await send(
-    server.url,
+  await client.send(
     "POST",
     "/api/v1/namespaces/watched/configmaps",
     JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ticker" }, data: { sent: "0" } }),
   );
   const latencies: number[] = [];
   const watchers: Array<() => void> = [];
-  const revision = JSON.parse((await send(server.url, "GET", "/api/v1/namespaces/watched/configmaps")).text).metadata
+  const revision = JSON.parse((await client.send("GET", "/api/v1/namespaces/watched/configmaps")).text).metadata
     .resourceVersion as string;
-  await Promise.all(Array.from({ length: 100 }, () => watch(server, revision, latencies, watchers)));
+  await Promise.all(Array.from({ length: 100 }, () => watch(client, revision, latencies, watchers)));
   for (let u = 0; u < updates; u++) {
-    await patchTicker(server);
+    await patchTicker(client);
     await new Promise((r) => setTimeout(r, 10));
   }
   const deadline = Date.now() + 5000;
@@ -284,27 +308,28 @@ async function measureWatch(server: Server, updates: number) {
   return latencies.sort((a, b) => a - b);
 }
 
-async function main(transport: string): Promise<void> {
+const transportNames: Record<Transport, string> = {
+  http: "http",
+  https: "https (HTTP/1.1), client certificates, Node,RBAC",
+  h2: "https (HTTP/2), client certificates, Node,RBAC",
+};
+
+async function main(transport: Transport): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "stowage-bench-"));
-  const secure = transport === "https" ? await certificates(dir) : undefined;
-  client = secure
-    ? {
-        agent: new HttpsAgent({ keepAlive: true, maxSockets: 128, ...secure.tls }),
-        tls: secure.tls,
-        request: httpsRequest,
-      }
-    : { agent: new HttpAgent({ keepAlive: true, maxSockets: 128 }), tls: undefined, request: httpRequest };
+  const secure = transport === "http" ? undefined : await certificates(dir);
   const server = await startServer(dir, secure?.flags ?? []);
+  const client =
+    secure && transport === "h2" ? http2Client(server.url, secure.tls) : http1Client(server.url, secure?.tls);
   try {
-    const created = await measureCreates(server);
-    const { items, listMs } = await measureList(server);
+    const created = await measureCreates(server, client);
+    const { items, listMs } = await measureList(client);
     const updates = 200;
-    const latencies = await measureWatch(server, updates);
+    const latencies = await measureWatch(client, updates);
     console.log(
       JSON.stringify({
         bench: "apiserver",
         store: storeKind,
-        transport: secure ? "https, client certificates, Node,RBAC" : "http",
+        transport: transportNames[transport],
         creates,
         createFailures: created.failed,
         createsPerSecond: created.createsPerSecond,
@@ -321,9 +346,9 @@ async function main(transport: string): Promise<void> {
     );
   } finally {
     server.stop();
-    client.agent.destroy();
+    client.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-for (const transport of transports) await main(transport);
+for (const transport of transports) await main(transport as Transport);

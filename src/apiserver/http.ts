@@ -1,7 +1,15 @@
-// node:http adapted to the ApiHandler: bodies read with the 3 MiB limit, watch streams written chunk by chunk
-// (HTTP/1.1 chunked transfer), the request's AbortSignal fired when the client goes away.
+// node:http and node:http2 adapted to the ApiHandler: bodies read with the 3 MiB limit, watch streams written chunk
+// by chunk (HTTP/1.1 chunked transfer or HTTP/2 DATA frames), the request's AbortSignal fired when the client goes
+// away. Over TLS the server speaks HTTP/2 as kube-apiserver does (ALPN h2, HTTP/1.1 for clients that only offer it
+// and for upgrades): Go clients such as kubectl multiplex their requests over one TLS connection, which halves
+// what TLS costs per request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createTlsServer } from "node:https";
+import {
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from "node:http2";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { ApiHandler, ApiRequest, ApiResponse, ClientCertificate, HttpMethod } from "../api/http.js";
@@ -13,7 +21,7 @@ import { endWithBody } from "../support/endwithbody.js";
 const methods = new Set<HttpMethod>(["GET", "POST", "PUT", "PATCH", "DELETE"]);
 
 /** The whole body; event listeners rather than an async iterator, which costs more than a small body's parse. */
-function readBody(req: IncomingMessage): Promise<Uint8Array> {
+function readBody(req: IncomingMessage | Http2ServerRequest): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -48,7 +56,10 @@ function parseTarget(target: string): { path: string; query: URLSearchParams } {
   return { path: url.pathname, query: url.searchParams };
 }
 
-function sendStatus(res: ServerResponse, err: StatusError): void {
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
+
+function sendStatus(res: Response, err: StatusError): void {
   const body = JSON.stringify(err.toStatus());
   res.writeHead(err.code, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   res.end(body);
@@ -96,60 +107,70 @@ export async function serveHttp(
   onUpgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>,
   tls?: ServingTls,
 ): Promise<{ url: string; address: string; close(): Promise<void> }> {
-  const listener = (req: IncomingMessage, res: ServerResponse) => void serve(handler, log, req, res);
-  const server: Server = tls
-    ? createTlsServer(
-        {
-          keepAlive: true,
-          cert: tls.cert,
-          key: tls.key,
-          minVersion: "TLSv1.2",
-          ...(tls.clientCA ? { ca: tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
-        },
-        listener,
-      )
-    : createServer({ keepAlive: true }, listener);
+  const listener = (req: Request, res: Response) => void serve(handler, log, req, res);
+  const server = tls ? secureServer(tls, listener) : createServer({ keepAlive: true }, listener);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0; // watches are long; the handler enforces timeoutSeconds
-  const upgraded = acceptUpgrades(server, log, onUpgrade);
-  const { address: actual } = await listenOn(server, address);
+  const connections = new Set<Socket>();
+  server.on(tls ? "secureConnection" : "connection", (socket: Socket) => {
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
+  });
+  acceptUpgrades(server, log, onUpgrade);
+  const { address: actual } = await listenOn(server as Server, address);
   return {
     url: `${tls ? "https" : "http"}://${actual}`,
     address: actual,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
-        for (const socket of upgraded) socket.destroy();
+        for (const socket of connections) socket.destroy();
       }),
   };
 }
 
-/** Hands upgrade requests to `onUpgrade`; returns the live upgraded sockets, which close() must end itself. */
+/**
+ * HTTPS with HTTP/2 offered first. The HTTP/1.1 fallback reads the same timeouts as node:http's server, which is
+ * why the result is typed with them.
+ */
+function secureServer(
+  tls: ServingTls,
+  listener: (req: Request, res: Response) => void,
+): Http2SecureServer & Pick<Server, "keepAliveTimeout" | "requestTimeout"> {
+  return createSecureServer(
+    {
+      allowHTTP1: true,
+      cert: tls.cert,
+      key: tls.key,
+      minVersion: "TLSv1.2",
+      // kube-apiserver's --http2-max-streams-per-connection default (Go's is 250): watches hold a stream each
+      settings: { maxConcurrentStreams: 1000 },
+      ...(tls.clientCA ? { ca: tls.clientCA, requestCert: true, rejectUnauthorized: false } : {}),
+    },
+    listener,
+  ) as Http2SecureServer & Pick<Server, "keepAliveTimeout" | "requestTimeout">;
+}
+
+/** Hands HTTP/1.1 upgrade requests to `onUpgrade`; close() ends the upgraded sockets with every other connection. */
 function acceptUpgrades(
-  server: Server,
+  server: Server | Http2SecureServer,
   log: (message: string, err?: unknown) => void,
   onUpgrade: ((req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>) | undefined,
-): Set<Socket> {
-  // Upgraded connections leave the server's bookkeeping.
-  const upgraded = new Set<Socket>();
+): void {
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    upgraded.add(socket);
-    socket.once("close", () => upgraded.delete(socket));
     if (!onUpgrade) return void socket.destroy();
     onUpgrade(req, socket, head).catch((err: unknown) => {
       log("unexpected error while upgrading a connection", err);
       socket.destroy();
     });
   });
-  return upgraded;
 }
 
 async function serve(
   handler: ApiHandler,
   log: (message: string, err?: unknown) => void,
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: Request,
+  res: Response,
 ): Promise<void> {
   const signal = abortOnEarlyClose(res);
   try {
@@ -180,7 +201,7 @@ async function serve(
       query: url.query,
       headers: headersOf(req),
       body: body && body.byteLength ? body : undefined,
-      clientCertificate: clientCertificateOf(req.socket),
+      clientCertificate: clientCertificateOf(connectionOf(req)),
       get signal() {
         return signal();
       },
@@ -198,11 +219,16 @@ async function serve(
   }
 }
 
+/** The TLS (or TCP) connection a request came on: HTTP/2's request.socket is a proxy that changes nothing here. */
+function connectionOf(req: Request): Socket {
+  return "stream" in req ? (req.stream.session?.socket as Socket) : req.socket;
+}
+
 /**
  * The request's AbortSignal, made only when the handler asks for it (watches): creating one per request is a
  * measurable share of a small create. Only a client that leaves early aborts.
  */
-function abortOnEarlyClose(res: ServerResponse): () => AbortSignal {
+function abortOnEarlyClose(res: Response): () => AbortSignal {
   let controller: AbortController | undefined;
   let gone = false;
   res.on("close", () => {
@@ -219,32 +245,38 @@ function abortOnEarlyClose(res: ServerResponse): () => AbortSignal {
   };
 }
 
-function headersOf(req: IncomingMessage): Record<string, string> {
+function headersOf(req: Request): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+    // HTTP/2's pseudo-headers (:method, :path, :authority) are the request line, already read
+    if (value !== undefined && !name.startsWith(":")) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return headers;
 }
 
+// Headers that belong to one HTTP/1.1 connection; HTTP/2 refuses them (RFC 9113 8.2.2).
+const connectionHeaders = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"];
+
 /** A body in one piece, or a stream (watch) written chunk by chunk as the client takes it. */
-async function writeResponse(res: ServerResponse, response: ApiResponse, signal: () => AbortSignal): Promise<void> {
+async function writeResponse(res: Response, response: ApiResponse, signal: () => AbortSignal): Promise<void> {
   const outHeaders = { ...response.headers };
-  delete outHeaders["transfer-encoding"];
+  for (const name of connectionHeaders) delete outHeaders[name];
   if (response.body instanceof Uint8Array) {
     outHeaders["content-length"] = String(response.body.byteLength);
     res.writeHead(response.status, outHeaders);
-    endWithBody(res, response.body);
+    if ("stream" in res) res.end(response.body);
+    else endWithBody(res, response.body);
     return;
   }
   res.writeHead(response.status, outHeaders);
-  res.flushHeaders();
+  // Http2ServerResponse has flushHeaders too (node's types leave it out): a watch's headers go before any event
+  (res as Pick<ServerResponse, "flushHeaders">).flushHeaders();
   const iterator = response.body[Symbol.asyncIterator]();
   signal().addEventListener("abort", () => void iterator.return?.());
   while (true) {
     const { value, done } = await iterator.next();
-    if (done || res.destroyed) break;
-    if (!res.write(value)) await drainedOrClosed(res);
+    if (done || ("stream" in res ? res.stream.destroyed : res.destroyed)) break;
+    if (!(res as Pick<ServerResponse, "write">).write(value)) await drainedOrClosed(res);
   }
   res.end();
 }

@@ -1,6 +1,6 @@
 // The apiserver: createApiServer({ store }) gives the handler (ApiRequest → ApiResponse, the whole server, which
-// the in-process client transport calls directly) and listen(), which serves it over plain HTTP/1.1 with
-// chunked watch streams. It owns the store: registries per resource, admission, namespace lifecycle, compaction.
+// the in-process client transport calls directly) and listen(), which serves it over HTTPS (HTTP/2, or HTTP/1.1
+// for clients that only speak it) or plain HTTP/1.1. It owns the store: registries per resource, admission, namespace lifecycle, compaction.
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { ApiHandler, ApiRequest, ApiResponse } from "../api/http.js";

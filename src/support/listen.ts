@@ -1,5 +1,6 @@
 // Listening and writing on node:http servers, shared by the apiserver and the node's kubelet API.
-import type { Server, ServerResponse } from "node:http";
+import type { EventEmitter } from "node:events";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
@@ -25,7 +26,7 @@ export async function listenOn(server: Server, address: string): Promise<{ addre
 }
 
 /** Waits for a slow reader's socket to drain (or close), leaving no listener behind: a long watch waits many times. */
-export function drainedOrClosed(res: ServerResponse): Promise<void> {
+export function drainedOrClosed(res: Pick<EventEmitter, "on" | "off">): Promise<void> {
   return new Promise<void>((resolve) => {
     const settle = () => {
       res.off("drain", settle);
