@@ -232,7 +232,8 @@ function abortOnEarlyClose(res: Response): () => AbortSignal {
   let controller: AbortController | undefined;
   let gone = false;
   res.on("close", () => {
-    if (res.writableFinished) return;
+    // ended by us, not left by the client (HTTP/2's response reports itself finished once its stream closes)
+    if (res.writableEnded) return;
     gone = true;
     controller?.abort();
   });
