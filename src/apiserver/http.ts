@@ -6,7 +6,8 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { ApiHandler, ApiRequest, ApiResponse, ClientCertificate, HttpMethod } from "../api/http.js";
 import { maxBodyBytes } from "./decode.js";
-import { entityTooLarge, StatusError } from "./errors.js";
+import { badRequest, entityTooLarge, StatusError } from "./errors.js";
+import { duringRequest } from "../support/guard.js";
 import { drainedOrClosed, listenOn } from "../support/listen.js";
 import { endWithBody } from "../support/endwithbody.js";
 
@@ -44,8 +45,12 @@ function parseTarget(target: string): { path: string; query: URLSearchParams } {
   if (safePath.test(path) && !path.startsWith("//") && !dotSegment.test(path) && !target.includes("#")) {
     return { path, query: new URLSearchParams(q < 0 ? "" : target.slice(q + 1)) };
   }
-  const url = new URL(target, "http://stowage");
-  return { path: url.pathname, query: url.searchParams };
+  try {
+    const url = new URL(target, "http://stowage");
+    return { path: url.pathname, query: url.searchParams };
+  } catch {
+    throw badRequest(`the request target is not a valid URL: ${JSON.stringify(target.slice(0, 200))}`);
+  }
 }
 
 function sendStatus(res: ServerResponse, err: StatusError): void {
@@ -96,7 +101,8 @@ export async function serveHttp(
   onUpgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>,
   tls?: ServingTls,
 ): Promise<{ url: string; address: string; close(): Promise<void> }> {
-  const listener = (req: IncomingMessage, res: ServerResponse) => void serve(handler, log, req, res);
+  const listener = (req: IncomingMessage, res: ServerResponse) =>
+    void duringRequest(requestLine(req), () => serve(handler, log, req, res));
   const server: Server = tls
     ? createTlsServer(
         {
@@ -137,12 +143,19 @@ function acceptUpgrades(
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
     if (!onUpgrade) return void socket.destroy();
-    onUpgrade(req, socket, head).catch((err: unknown) => {
-      log("unexpected error while upgrading a connection", err);
-      socket.destroy();
-    });
+    duringRequest(requestLine(req), () =>
+      onUpgrade(req, socket, head).catch((err: unknown) => {
+        log("unexpected error while upgrading a connection", err);
+        socket.destroy();
+      }),
+    );
   });
   return upgraded;
+}
+
+/** How the process guard names a request: method, target (cut short) and the client's address. */
+function requestLine(req: IncomingMessage): string {
+  return `${req.method ?? "GET"} ${(req.url ?? "/").slice(0, 300)} from ${req.socket.remoteAddress ?? "?"}`;
 }
 
 async function serve(
