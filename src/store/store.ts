@@ -140,6 +140,28 @@ export class FutureRevisionError extends Error {
   }
 }
 
+/** etcd's default --max-request-bytes: no write of a key and value larger than this is accepted. */
+export const maxRequestBytes = 1.5 * 1024 * 1024;
+
+/**
+ * A create or update whose key and value together exceed maxRequestBytes, refused before anything is written
+ * (etcd's ErrRequestTooLarge, with its text: the apiserver passes it on as upstream does).
+ */
+export class RequestTooLargeError extends Error {
+  constructor(
+    readonly key: string,
+    readonly size: number,
+  ) {
+    super("etcdserver: request is too large");
+  }
+}
+
+/** The write's size checked as etcd checks a request; every backend asks before it writes. */
+export function requestSizeError(key: string, value: Uint8Array): RequestTooLargeError | undefined {
+  const size = Buffer.byteLength(key) + value.byteLength;
+  return size > maxRequestBytes ? new RequestTooLargeError(key, size) : undefined;
+}
+
 /** Any operation on a store after close(). */
 export class StoreClosedError extends Error {
   constructor() {
