@@ -20,6 +20,7 @@ export type StatusReason =
   | "UnsupportedMediaType"
   | "RequestEntityTooLarge"
   | "Timeout"
+  | "TooManyRequests"
   | "InternalError"
   | "ServiceUnavailable"
   // metav1.StatusReasonUnknown: what upstream sends for an error that is not a Status (a backend it cannot dial).

@@ -8,6 +8,7 @@ import type { ApiHandler, ApiRequest, ApiResponse, ClientCertificate, HttpMethod
 import { maxBodyBytes } from "./decode.js";
 import { badRequest, entityTooLarge, StatusError } from "./errors.js";
 import { duringRequest } from "../support/guard.js";
+import { InFlightLimiter, requestTimedOut, type RequestLimits } from "./inflight.js";
 import { drainedOrClosed, listenOn } from "../support/listen.js";
 import { endWithBody } from "../support/endwithbody.js";
 
@@ -55,7 +56,12 @@ function parseTarget(target: string): { path: string; query: URLSearchParams } {
 
 function sendStatus(res: ServerResponse, err: StatusError): void {
   const body = JSON.stringify(err.toStatus());
-  res.writeHead(err.code, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  const retryAfter = err.details?.retryAfterSeconds;
+  res.writeHead(err.code, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    ...(retryAfter ? { "retry-after": String(retryAfter) } : {}),
+  });
   res.end(body);
 }
 
@@ -100,9 +106,11 @@ export async function serveHttp(
   /** Requests with an Upgrade header (pods/exec over websockets); without it they are refused. */
   onUpgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>,
   tls?: ServingTls,
+  limits?: RequestLimits,
 ): Promise<{ url: string; address: string; close(): Promise<void> }> {
+  const limiter = new InFlightLimiter(limits);
   const listener = (req: IncomingMessage, res: ServerResponse) =>
-    void duringRequest(requestLine(req), () => serve(handler, log, req, res));
+    void duringRequest(requestLine(req), () => serve(handler, log, limiter, req, res));
   const server: Server = tls
     ? createTlsServer(
         {
@@ -116,7 +124,8 @@ export async function serveHttp(
       )
     : createServer({ keepAlive: true }, listener);
   server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 0; // watches are long; the handler enforces timeoutSeconds
+  // Receiving a request (headers and body) is bounded as answering it is; a watch's stream is not a request body.
+  server.requestTimeout = limiter.timeoutMs;
   const upgraded = acceptUpgrades(server, log, onUpgrade);
   const { address: actual } = await listenOn(server, address);
   return {
@@ -161,10 +170,12 @@ function requestLine(req: IncomingMessage): string {
 async function serve(
   handler: ApiHandler,
   log: (message: string, err?: unknown) => void,
+  limiter: InFlightLimiter,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const signal = abortOnEarlyClose(res);
+  let release: (() => void) | undefined;
   try {
     const method = (req.method ?? "GET").toUpperCase();
     const url = parseTarget(req.url ?? "/");
@@ -186,19 +197,27 @@ async function serve(
       req.resume();
       return;
     }
-    const body = method === "GET" ? undefined : await readBody(req);
-    const request: ApiRequest = {
-      method: method as HttpMethod,
-      path: url.path,
-      query: url.query,
-      headers: headersOf(req),
-      body: body && body.byteLength ? body : undefined,
-      clientCertificate: clientCertificateOf(req.socket),
-      get signal() {
-        return signal();
-      },
+    const clientCertificate = clientCertificateOf(req.socket);
+    // A seat is taken before the body is read: a slow sender holds one, as in Go, where the handler reads it.
+    release = limiter.admit(method, url.path, url.query, clientCertificate);
+    const answer = async () => {
+      const body = method === "GET" ? undefined : await readBody(req);
+      const request: ApiRequest = {
+        method: method as HttpMethod,
+        path: url.path,
+        query: url.query,
+        headers: headersOf(req),
+        body: body && body.byteLength ? body : undefined,
+        clientCertificate,
+        get signal() {
+          return signal();
+        },
+      };
+      return handler(request);
     };
-    await writeResponse(res, await handler(request), signal);
+    // Long-running requests (no seat) stream for as long as their own timeoutSeconds says.
+    const response = release && limiter.timeoutMs > 0 ? await withTimeout(answer(), limiter.timeoutMs) : await answer();
+    await writeResponse(res, response, signal);
   } catch (err) {
     if (err instanceof StatusError && !res.headersSent) return sendStatus(res, err);
     log("unexpected error while writing a response", err);
@@ -208,7 +227,18 @@ async function serve(
         new StatusError(500, "InternalError", "Internal error occurred: the response could not be written"),
       );
     else res.destroy();
+  } finally {
+    release?.();
   }
+}
+
+/** The handler's answer, or a 504 Timeout once `ms` have passed (the work itself runs on, its answer dropped). */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(requestTimedOut()), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

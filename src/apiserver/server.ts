@@ -39,6 +39,7 @@ import { ServiceAccountTokens, type ServiceAccountTokenOptions } from "./authn/s
 import { serviceAccountAuthenticator } from "./authn/serviceaccountvalidator.js";
 import { serviceAccountAdmission } from "./admission/serviceaccount.js";
 import type { KubeletClientTls } from "./kubelet.js";
+import type { RequestLimits } from "./inflight.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -74,6 +75,8 @@ export interface ApiServerOptions {
    * pods/exec reach kubelets (HTTPS only). Without a client certificate kubelets refuse them (401).
    */
   kubeletClient?: KubeletClientTls;
+  /** --max-requests-inflight, --max-mutating-requests-inflight, --request-timeout (upstream's defaults without). */
+  limits?: RequestLimits;
 }
 
 export interface ApiServer {
@@ -146,6 +149,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
           await handleUpgrade(req, socket, head, podStreams, log);
         },
         options.tls,
+        options.limits,
       );
       address = listener.address;
       listeners.push(listener);
