@@ -76,6 +76,10 @@ export class MemoryStore extends LoggedStore implements Store {
     this.events.splice(0, this.eventIndexAfter(upTo));
   }
 
+  async checkWritable(): Promise<void> {
+    this.checkOpen();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.hub.close();

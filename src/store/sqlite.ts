@@ -247,6 +247,11 @@ export class SqliteStore extends LoggedStore implements Store {
     }
   }
 
+  async checkWritable(): Promise<void> {
+    this.checkOpen();
+    await this.committer.ping();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true; // refuse new work, but finish what was accepted

@@ -78,6 +78,11 @@ export interface Store {
   compact(upTo: Revision): Promise<void>; // FutureRevisionError
   /** Finishes queued writes, ends all watches, releases the backend. */
   close(): Promise<void>;
+  /**
+   * Resolves when the store can take a write now (its writer is alive and can lock the database), rejects with
+   * why not: the apiserver's etcd health check (/livez, /readyz). Reads nothing, writes nothing.
+   */
+  checkWritable(): Promise<void>;
 }
 
 export class KeyExistsError extends Error {
