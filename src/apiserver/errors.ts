@@ -3,6 +3,7 @@
 // Statuses, and anything else is logged with its stack and answered as a 500 InternalError.
 import { invalidMessage, type FieldError, fieldErrorBody } from "../api/field.js";
 import type { Status, StatusCause, StatusDetails } from "../api/meta.js";
+import { RequestTooLargeError } from "../store/store.js";
 
 export type StatusReason =
   | "NotFound"
@@ -19,6 +20,7 @@ export type StatusReason =
   | "UnsupportedMediaType"
   | "RequestEntityTooLarge"
   | "Timeout"
+  | "TooManyRequests"
   | "InternalError"
   | "ServiceUnavailable"
   // metav1.StatusReasonUnknown: what upstream sends for an error that is not a Status (a backend it cannot dial).
@@ -134,6 +136,8 @@ export const internalError = (message: string): StatusError =>
 /** Route unexpected failures through here: logged with stack, sent without it. */
 export function toStatusError(err: unknown, log: (message: string, err: unknown) => void): StatusError {
   if (err instanceof StatusError) return err;
+  // Not a Status upstream either: ErrorToAPIStatus passes etcd's text on as a 500 with no reason.
+  if (err instanceof RequestTooLargeError) return new StatusError(500, "", err.message);
   log("unexpected error while serving a request", err);
   return internalError(err instanceof Error ? err.message : String(err));
 }

@@ -14,7 +14,9 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { ApiHandler, ApiRequest, ApiResponse, ClientCertificate, HttpMethod } from "../api/http.js";
 import { maxBodyBytes } from "./decode.js";
-import { entityTooLarge, StatusError } from "./errors.js";
+import { badRequest, entityTooLarge, StatusError } from "./errors.js";
+import { duringRequest } from "../support/guard.js";
+import { InFlightLimiter, requestTimedOut, type RequestLimits } from "./inflight.js";
 import { drainedOrClosed, listenOn } from "../support/listen.js";
 import { endWithBody } from "../support/endwithbody.js";
 
@@ -52,8 +54,12 @@ function parseTarget(target: string): { path: string; query: URLSearchParams } {
   if (safePath.test(path) && !path.startsWith("//") && !dotSegment.test(path) && !target.includes("#")) {
     return { path, query: new URLSearchParams(q < 0 ? "" : target.slice(q + 1)) };
   }
-  const url = new URL(target, "http://stowage");
-  return { path: url.pathname, query: url.searchParams };
+  try {
+    const url = new URL(target, "http://stowage");
+    return { path: url.pathname, query: url.searchParams };
+  } catch {
+    throw badRequest(`the request target is not a valid URL: ${JSON.stringify(target.slice(0, 200))}`);
+  }
 }
 
 type Request = IncomingMessage | Http2ServerRequest;
@@ -61,7 +67,12 @@ type Response = ServerResponse | Http2ServerResponse;
 
 function sendStatus(res: Response, err: StatusError): void {
   const body = JSON.stringify(err.toStatus());
-  res.writeHead(err.code, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  const retryAfter = err.details?.retryAfterSeconds;
+  res.writeHead(err.code, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    ...(retryAfter ? { "retry-after": String(retryAfter) } : {}),
+  });
   res.end(body);
 }
 
@@ -106,11 +117,15 @@ export async function serveHttp(
   /** Requests with an Upgrade header (pods/exec over websockets); without it they are refused. */
   onUpgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>,
   tls?: ServingTls,
+  limits?: RequestLimits,
 ): Promise<{ url: string; address: string; close(): Promise<void> }> {
-  const listener = (req: Request, res: Response) => void serve(handler, log, req, res);
+  const limiter = new InFlightLimiter(limits);
+  const listener = (req: Request, res: Response) =>
+    void duringRequest(requestLine(req), () => serve(handler, log, limiter, req, res));
   const server = tls ? secureServer(tls, listener) : createServer({ keepAlive: true }, listener);
   server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 0; // watches are long; the handler enforces timeoutSeconds
+  // Receiving a request (headers and body) is bounded as answering it is; a watch's stream is not a request body.
+  server.requestTimeout = limiter.timeoutMs;
   const connections = new Set<Socket>();
   server.on(tls ? "secureConnection" : "connection", (socket: Socket) => {
     connections.add(socket);
@@ -159,20 +174,29 @@ function acceptUpgrades(
 ): void {
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     if (!onUpgrade) return void socket.destroy();
-    onUpgrade(req, socket, head).catch((err: unknown) => {
-      log("unexpected error while upgrading a connection", err);
-      socket.destroy();
-    });
+    duringRequest(requestLine(req), () =>
+      onUpgrade(req, socket, head).catch((err: unknown) => {
+        log("unexpected error while upgrading a connection", err);
+        socket.destroy();
+      }),
+    );
   });
+}
+
+/** How the process guard names a request: method, target (cut short) and the client's address. */
+function requestLine(req: Request): string {
+  return `${req.method ?? "GET"} ${(req.url ?? "/").slice(0, 300)} from ${connectionOf(req).remoteAddress ?? "?"}`;
 }
 
 async function serve(
   handler: ApiHandler,
   log: (message: string, err?: unknown) => void,
+  limiter: InFlightLimiter,
   req: Request,
   res: Response,
 ): Promise<void> {
   const signal = abortOnEarlyClose(res);
+  let release: (() => void) | undefined;
   try {
     const method = (req.method ?? "GET").toUpperCase();
     const url = parseTarget(req.url ?? "/");
@@ -194,19 +218,27 @@ async function serve(
       req.resume();
       return;
     }
-    const body = method === "GET" ? undefined : await readBody(req);
-    const request: ApiRequest = {
-      method: method as HttpMethod,
-      path: url.path,
-      query: url.query,
-      headers: headersOf(req),
-      body: body && body.byteLength ? body : undefined,
-      clientCertificate: clientCertificateOf(connectionOf(req)),
-      get signal() {
-        return signal();
-      },
+    const clientCertificate = clientCertificateOf(connectionOf(req));
+    // A seat is taken before the body is read: a slow sender holds one, as in Go, where the handler reads it.
+    release = limiter.admit(method, url.path, url.query, clientCertificate);
+    const answer = async () => {
+      const body = method === "GET" ? undefined : await readBody(req);
+      const request: ApiRequest = {
+        method: method as HttpMethod,
+        path: url.path,
+        query: url.query,
+        headers: headersOf(req),
+        body: body && body.byteLength ? body : undefined,
+        clientCertificate,
+        get signal() {
+          return signal();
+        },
+      };
+      return handler(request);
     };
-    await writeResponse(res, await handler(request), signal);
+    // Long-running requests (no seat) stream for as long as their own timeoutSeconds says.
+    const response = release && limiter.timeoutMs > 0 ? await withTimeout(answer(), limiter.timeoutMs) : await answer();
+    await writeResponse(res, response, signal);
   } catch (err) {
     if (err instanceof StatusError && !res.headersSent) return sendStatus(res, err);
     log("unexpected error while writing a response", err);
@@ -216,12 +248,23 @@ async function serve(
         new StatusError(500, "InternalError", "Internal error occurred: the response could not be written"),
       );
     else res.destroy();
+  } finally {
+    release?.();
   }
 }
 
 /** The TLS (or TCP) connection a request came on: HTTP/2's request.socket is a proxy that changes nothing here. */
 function connectionOf(req: Request): Socket {
   return "stream" in req ? (req.stream.session?.socket as Socket) : req.socket;
+}
+
+/** The handler's answer, or a 504 Timeout once `ms` have passed (the work itself runs on, its answer dropped). */
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(requestTimedOut()), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

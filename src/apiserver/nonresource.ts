@@ -1,5 +1,5 @@
 // The paths that are not resources: /version, discovery (/api, /apis and below), health checks and the
-// OpenAPI v3 documents, all read-only and computed once from the served resources.
+// OpenAPI v3 documents (health checks: health.ts), all read-only and computed once from the served resources.
 import type { ApiRequest, ApiResponse } from "../api/http.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { authorizationGroupVersion, authorizationResources } from "./authorization.js";
@@ -18,12 +18,6 @@ import { jsonResponse } from "./respond.js";
 
 /** GET of a non-resource path → its answer; undefined for anything else (a resource path, or not found). */
 export type NonResourceHandler = (request: ApiRequest, path: string) => ApiResponse | undefined;
-
-const ok = (): ApiResponse => ({
-  status: 200,
-  headers: { "content-type": "text/plain; charset=utf-8" },
-  body: new TextEncoder().encode("ok"),
-});
 
 /** authorization.k8s.io is served by hand (authorization.ts), beside the groups of the resource definitions. */
 const authorizationVersion = { groupVersion: authorizationGroupVersion, version: "v1" };
@@ -81,14 +75,9 @@ export function nonResourceHandler(
         list.groups.push(authorizationGroup, authenticationGroup);
         return jsonResponse(200, list);
       }
-      case "/healthz":
-      case "/readyz":
-      case "/livez":
-        return ok();
       case "/openapi/v3":
         return jsonResponse(200, openapiIndex);
     }
-    if (/^\/(healthz|readyz|livez)\/[a-z0-9-]+$/.test(path)) return ok();
     if (path.startsWith("/openapi/v3/")) {
       const doc = openapi.get(path.slice("/openapi/v3/".length));
       if (!doc) return undefined;

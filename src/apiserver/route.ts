@@ -1,5 +1,7 @@
 // Which resource a request path names, as upstream's RequestInfoFactory reads it:
 // /api/v1[/watch][/namespaces/{ns}]/{resource}[/{name}[/{subresource}]] and the same under /apis/{group}/{version}.
+import { badRequest } from "./errors.js";
+
 export interface ResourcePath {
   group: string;
   version: string;
@@ -37,10 +39,19 @@ export function parseResourcePath(path: string): ResourcePath | undefined {
   const namespaceSubresource =
     rest[0] === "namespaces" && rest.length === 3 && (rest[2] === "status" || rest[2] === "finalize");
   if (rest[0] === "namespaces" && rest.length >= 3 && !namespaceSubresource) {
-    namespace = decodeURIComponent(rest[1]);
+    namespace = decodeSegment(rest[1]);
     rest = rest.slice(2);
   }
   if (rest.length > 3) return undefined;
-  const [plural, name, subresource] = rest.map((p) => decodeURIComponent(p));
+  const [plural, name, subresource] = rest.map(decodeSegment);
   return { group, version, namespace, plural, name, subresource, watchPath };
+}
+
+/** A path segment's %-escapes decoded; a malformed one ("%ZZ", a cut UTF-8 sequence) is the client's error. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`invalid URL escape in the path segment ${JSON.stringify(segment)}`);
+  }
 }

@@ -39,6 +39,8 @@ import { ServiceAccountTokens, type ServiceAccountTokenOptions } from "./authn/s
 import { serviceAccountAuthenticator } from "./authn/serviceaccountvalidator.js";
 import { serviceAccountAdmission } from "./admission/serviceaccount.js";
 import type { KubeletClientTls } from "./kubelet.js";
+import type { RequestLimits } from "./inflight.js";
+import { healthChecks, serveHealth, type HealthCheck } from "./health.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -74,6 +76,8 @@ export interface ApiServerOptions {
    * pods/exec reach kubelets (HTTPS only). Without a client certificate kubelets refuse them (401).
    */
   kubeletClient?: KubeletClientTls;
+  /** --max-requests-inflight, --max-mutating-requests-inflight, --request-timeout (upstream's defaults without). */
+  limits?: RequestLimits;
 }
 
 export interface ApiServer {
@@ -124,10 +128,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     audit: options.audit,
     ...(tokens ? { tokenRequests: { tokens, objects: reader } } : {}),
   };
+  const health = healthChecks(store, () => stopping.signal.aborted);
+  const routes: Routes = { nonResource, registries, podStreams, handlerContext, gate, health, log };
   const handler: ApiHandler = async (request) => {
     try {
       if (gate) request.user = await gate.admit(request);
-      return await route(request, { nonResource, registries, podStreams, handlerContext, gate });
+      return await route(request, routes);
     } catch (err) {
       return statusResponse(toStatusError(err, log));
     }
@@ -146,6 +152,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
           await handleUpgrade(req, socket, head, podStreams, log);
         },
         options.tls,
+        options.limits,
       );
       address = listener.address;
       listeners.push(listener);
@@ -267,6 +274,8 @@ function podStreamsOf(registries: Registries, kubeletClient: KubeletClientTls): 
 
 interface Routes {
   gate?: RequestGate;
+  health: Record<string, HealthCheck[]>;
+  log: (message: string, err?: unknown) => void;
   nonResource: NonResourceHandler;
   registries: Registries;
   podStreams: PodStreamContext;
@@ -276,6 +285,8 @@ interface Routes {
 /** Non-resource paths first, then pods' streaming subresources, then the resource's registry. */
 async function route(request: ApiRequest, routes: Routes): Promise<ApiResponse> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
+  const health = await serveHealth(request, path, routes.health, routes.log);
+  if (health) return health;
   const nonResource =
     routes.nonResource(request, path) ??
     serveAuthorization(request, path, routes.gate) ??

@@ -1,6 +1,7 @@
 // `stowage apiserver --store sqlite:<file>|memory|etcd:<endpoints> --listen <addr>`: the apiserver alone.
 import { untilStopSignal } from "./signals.js";
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
+import { durationFlag } from "./flags.js";
 import { readFileSync } from "node:fs";
 import { createApiServer } from "../apiserver/server.js";
 import { StaticTokens, TokenFileError } from "../apiserver/authn/tokenfile.js";
@@ -163,11 +164,48 @@ function encryptionFromFlag(file: string): EncryptionConfig {
   }
 }
 
-type ApiserverFlags = { store: string; listen: string } & SecurityFlags & ServiceAccountFlags & KubeletClientFlags;
+interface LimitFlags {
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
+  requestTimeout: number;
+}
+
+type ApiserverFlags = { store: string; listen: string } & SecurityFlags &
+  ServiceAccountFlags &
+  KubeletClientFlags &
+  LimitFlags;
+
+/** A count that may be 0 (no limit), as kube-apiserver's in-flight flags. */
+function countFlag(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`"${text}" is not a whole number (0 means no limit)`);
+  return Number(text);
+}
+
+/** kube-apiserver's --max-requests-inflight, --max-mutating-requests-inflight and --request-timeout. */
+function limitFlags(command: Command): Command {
+  return command
+    .option(
+      "--max-requests-inflight <n>",
+      "read-only requests served at once; more get 429 (0: no limit)",
+      countFlag,
+      400,
+    )
+    .option(
+      "--max-mutating-requests-inflight <n>",
+      "creates, updates, patches and deletes served at once; more get 429 (0: no limit)",
+      countFlag,
+      200,
+    )
+    .option(
+      "--request-timeout <duration>",
+      "how long a request that is not a watch, log or exec may take before a 504 (0: no limit)",
+      durationFlag,
+      60_000,
+    );
+}
 
 export function registerApiserver(program: Command): void {
-  program
-    .command("apiserver")
+  limitFlags(program.command("apiserver"))
     .description("run the Kubernetes-compatible API server alone")
     .requiredOption("--store <store>", "sqlite:<file> | memory | etcd:<endpoints>")
     .option("--listen <host:port>", "the address to serve on", "127.0.0.1:6443")
@@ -243,6 +281,11 @@ export function registerApiserver(program: Command): void {
         ...secure,
         serviceAccountTokens,
         kubeletClient,
+        limits: {
+          maxRequestsInflight: options.maxRequestsInflight,
+          maxMutatingRequestsInflight: options.maxMutatingRequestsInflight,
+          requestTimeoutMs: options.requestTimeout,
+        },
       });
       const listener = await server.listen(options.listen).catch((err: Error) => {
         program.error(`error: --listen ${options.listen}: ${err.message}`, { exitCode: 1 });

@@ -1,5 +1,6 @@
 // The `stowage` command line (DESIGN.md "The command line"): one file per command, wired here.
 import { Command, CommanderError } from "commander";
+import { guardProcess } from "../support/guard.js";
 import { registerCsi } from "./csi.js";
 import { registerVersion } from "./version.js";
 import { registerUp } from "./up.js";
@@ -35,9 +36,14 @@ const commands: Array<(program: Command) => void> = [
 ];
 for (const register of commands) register(program);
 
+// One process may run every part: nothing a client sends may end it (support/guard.ts).
+guardProcess((message, fields) => console.error(message, fields));
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);
-  throw err;
+  // The guard would log a failed start and keep an idle process: a command that could not start exits 1.
+  console.error(err);
+  process.exit(1);
 }

@@ -11,6 +11,7 @@ import {
 import type { MethodDefinition } from "@grpc/proto-loader";
 import { lstat, mkdir, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { duringRequest } from "../support/guard.js";
 import { socketPathOf } from "./endpoint.js";
 import { Code, CsiError } from "./errors.js";
 import type { ControllerDefinition } from "./generated/csi/v1/Controller.js";
@@ -97,7 +98,11 @@ function toHandlers(
           return abort.signal;
         },
       };
-      fn.call(impl, call.request, context).then(
+      // A handler that throws before its first await is answered like one that rejects; the guard names the call.
+      duringRequest(
+        `CSI ${method}`,
+        () => new Promise((resolve) => resolve(fn.call(impl, call.request, context))),
+      ).then(
         (response) => callback(null, response),
         (err: unknown) => {
           if (err instanceof CsiError) {

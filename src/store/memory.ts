@@ -5,6 +5,7 @@
 import { KeyIndex, partitionPoint, rangeAt } from "./keyindex.js";
 import { LoggedStore, applyWrite, listLimit } from "./loggedstore.js";
 import type { Write } from "./loggedstore.js";
+import { requestSizeError } from "./store.js";
 import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent } from "./store.js";
 import type { WatchHubOptions } from "./watch.js";
 
@@ -43,10 +44,14 @@ export class MemoryStore extends LoggedStore implements Store {
   }
 
   async create(key: string, value: Uint8Array): Promise<KeyValue> {
+    const tooLarge = requestSizeError(key, value);
+    if (tooLarge) throw tooLarge;
     return this.commit({ op: "create", key, value: value.slice() });
   }
 
   async update(key: string, value: Uint8Array, expect: Revision): Promise<KeyValue> {
+    const tooLarge = requestSizeError(key, value);
+    if (tooLarge) throw tooLarge;
     return this.commit({ op: "update", key, value: value.slice(), expect });
   }
 
@@ -69,6 +74,10 @@ export class MemoryStore extends LoggedStore implements Store {
   async compact(upTo: Revision): Promise<void> {
     if (this.raiseCompacted(upTo) === undefined) return;
     this.events.splice(0, this.eventIndexAfter(upTo));
+  }
+
+  async checkWritable(): Promise<void> {
+    this.checkOpen();
   }
 
   async close(): Promise<void> {

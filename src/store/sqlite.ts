@@ -25,7 +25,7 @@ import type { LogRow, StoredKeyValue } from "./sqlitestatements.js";
 import type { WriteRow } from "./sqlitewriter.js";
 import { LoggedStore, applyWrite, listLimit } from "./loggedstore.js";
 import type { Write } from "./loggedstore.js";
-import { StoreClosedError } from "./store.js";
+import { requestSizeError, StoreClosedError } from "./store.js";
 import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent } from "./store.js";
 import type { WatchHubOptions } from "./watch.js";
 
@@ -132,10 +132,14 @@ export class SqliteStore extends LoggedStore implements Store {
   }
 
   create(key: string, value: Uint8Array): Promise<KeyValue> {
+    const tooLarge = requestSizeError(key, value);
+    if (tooLarge) return Promise.reject(tooLarge);
     return this.enqueue({ op: "create", key, value: Buffer.from(value) });
   }
 
   update(key: string, value: Uint8Array, expect: Revision): Promise<KeyValue> {
+    const tooLarge = requestSizeError(key, value);
+    if (tooLarge) return Promise.reject(tooLarge);
     return this.enqueue({ op: "update", key, value: Buffer.from(value), expect });
   }
 
@@ -241,6 +245,11 @@ export class SqliteStore extends LoggedStore implements Store {
     } finally {
       this.compacting.delete(compacting);
     }
+  }
+
+  async checkWritable(): Promise<void> {
+    this.checkOpen();
+    await this.committer.ping();
   }
 
   async close(): Promise<void> {

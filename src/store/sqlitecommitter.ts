@@ -14,6 +14,8 @@ export interface Committer {
   /** Records the compaction point `upTo`, then trims the log written since `from` in steps of `step` rows. */
   compact(from: number, upTo: number, step: number): Promise<void>;
   close(): Promise<void>;
+  /** Takes the database's write lock and gives it back: resolves if a commit could start now. */
+  ping(): Promise<void>;
 }
 
 /** A batch that SQLite refused as a whole (I/O error, disk full): none of its writes happened. */
@@ -39,6 +41,10 @@ export class InlineCommitter implements Committer {
       if (done > 0) await new Promise((resolve) => setImmediate(resolve));
       this.writer.remove(revisions.slice(done, done + step));
     }
+  }
+
+  async ping(): Promise<void> {
+    this.writer.ping();
   }
 
   async close(): Promise<void> {}
@@ -87,6 +93,10 @@ export class WorkerCommitter implements Committer {
 
   compact(from: number, upTo: number, step: number): Promise<void> {
     return this.call({ type: "compact", from, upTo, step });
+  }
+
+  ping(): Promise<void> {
+    return this.call({ type: "ping" });
   }
 
   async close(): Promise<void> {

@@ -35,6 +35,8 @@ export interface Writer {
   superseded(from: number, upTo: number): number[];
   /** Deletes the given log rows in one transaction. */
   remove(revisions: number[]): void;
+  /** Takes the write lock (BEGIN IMMEDIATE) and rolls back: throws if a commit could not start now. */
+  ping(): void;
 }
 
 export function createWriter(db: Database.Database): Writer {
@@ -54,6 +56,8 @@ export function createWriter(db: Database.Database): Writer {
   const remove = db.transaction((revisions: number[]) => {
     for (const revision of revisions) removeRow.run(revision);
   });
+  const begin = db.prepare("BEGIN IMMEDIATE");
+  const rollback = db.prepare("ROLLBACK");
   return {
     commit: (rows, revision) => commit(rows, revision),
     setCompacted: (upTo) => void setMeta.run(upTo, "compacted"),
@@ -68,6 +72,10 @@ export function createWriter(db: Database.Database): Writer {
       return out.sort((a, b) => a - b);
     },
     remove: (revisions) => remove(revisions),
+    ping: () => {
+      begin.run();
+      rollback.run();
+    },
   };
 }
 
@@ -79,6 +87,7 @@ export function tuneWriter(db: Database.Database, synchronous: "full" | "normal"
 export type WriterRequest =
   | { id: number; type: "commit"; rows: WriteRow[]; revision: number }
   | { id: number; type: "compact"; from: number; upTo: number; step: number }
+  | { id: number; type: "ping" }
   | { id: number; type: "close" };
 export type WriterReply = { id: number; error?: string };
 
@@ -110,6 +119,9 @@ function writerMain(
     try {
       if (request.type === "commit") {
         writer.commit(request.rows, request.revision);
+        port.postMessage({ id: request.id });
+      } else if (request.type === "ping") {
+        writer.ping();
         port.postMessage({ id: request.id });
       } else if (request.type === "compact") {
         writer.setCompacted(request.upTo);

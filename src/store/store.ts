@@ -78,6 +78,11 @@ export interface Store {
   compact(upTo: Revision): Promise<void>; // FutureRevisionError
   /** Finishes queued writes, ends all watches, releases the backend. */
   close(): Promise<void>;
+  /**
+   * Resolves when the store can take a write now (its writer is alive and can lock the database), rejects with
+   * why not: the apiserver's etcd health check (/livez, /readyz). Reads nothing, writes nothing.
+   */
+  checkWritable(): Promise<void>;
 }
 
 export class KeyExistsError extends Error {
@@ -138,6 +143,28 @@ export class FutureRevisionError extends Error {
   ) {
     super(`revision ${requested} is in the future (current revision is ${current})`);
   }
+}
+
+/** etcd's default --max-request-bytes: no write of a key and value larger than this is accepted. */
+export const maxRequestBytes = 1.5 * 1024 * 1024;
+
+/**
+ * A create or update whose key and value together exceed maxRequestBytes, refused before anything is written
+ * (etcd's ErrRequestTooLarge, with its text: the apiserver passes it on as upstream does).
+ */
+export class RequestTooLargeError extends Error {
+  constructor(
+    readonly key: string,
+    readonly size: number,
+  ) {
+    super("etcdserver: request is too large");
+  }
+}
+
+/** The write's size checked as etcd checks a request; every backend asks before it writes. */
+export function requestSizeError(key: string, value: Uint8Array): RequestTooLargeError | undefined {
+  const size = Buffer.byteLength(key) + value.byteLength;
+  return size > maxRequestBytes ? new RequestTooLargeError(key, size) : undefined;
 }
 
 /** Any operation on a store after close(). */

@@ -30,7 +30,7 @@ export function impersonationOf(headers: Record<string, string>): ImpersonationR
   const extra: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (!name.startsWith("impersonate-extra-")) continue;
-    extra[decodeURIComponent(name.slice("impersonate-extra-".length))] = value.split(",").map((v) => v.trim());
+    extra[unescapeExtraKey(name.slice("impersonate-extra-".length))] = value.split(",").map((v) => v.trim());
   }
   if (user === undefined && groups.length === 0 && uid === undefined && Object.keys(extra).length === 0)
     return undefined;
@@ -80,4 +80,13 @@ export function impersonatedUser(wanted: ImpersonationRequest): UserInfo {
     ...(wanted.uid !== undefined ? { uid: wanted.uid } : {}),
     ...(Object.keys(wanted.extra).length > 0 ? { extra: wanted.extra } : {}),
   };
+}
+
+/** upstream's unescapeExtraKey: %-escapes decoded; a malformed key is kept as sent, never an error. */
+function unescapeExtraKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
 }

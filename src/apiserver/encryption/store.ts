@@ -70,4 +70,7 @@ export class EncryptingStore implements Store {
   close(): Promise<void> {
     return this.inner.close();
   }
+  checkWritable(): Promise<void> {
+    return this.inner.checkWritable();
+  }
 }

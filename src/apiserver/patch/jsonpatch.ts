@@ -6,11 +6,17 @@
 // a missing object member adds it, `add`/`replace` without a value write null, `move` reports the last path
 // segment. Matching those exactly is simpler with ~250 lines of our own than by wrapping another library.
 import { badRequest, PatchError, unprocessable } from "./errors.js";
+import { maxRequestBytes } from "../../store/store.js";
 import { cannotUnmarshal } from "./format.js";
 import { clone, deepEqual, getKey, isObject, setKey, type Json, type JsonObject } from "./json.js";
 
 /** upstream's maxJSONPatchOperations */
 export const maxJSONPatchOperations = 10000;
+/** upstream's JSONPatchMaxCopyBytes (jsonpatch.AccumulatedCopySizeLimit): what all copies of a patch may add. */
+export const maxCopyBytes = 3 * 1024 * 1024;
+
+/** JSON size in UTF-8 bytes, as upstream's deepCopy measures a copied value. */
+const jsonSize = (value: Json | undefined): number => Buffer.byteLength(JSON.stringify(value ?? null));
 
 type Container = JsonObject | Json[];
 
@@ -163,7 +169,33 @@ function decodeFrom(op: Operation, context: string): string {
 }
 
 class Document {
-  constructor(public root: Container) {}
+  /** What copies have added so far (upstream's accumulatedCopySize). */
+  private copied = 0;
+  /**
+   * How much copies may add before the object could not be stored: the largest object less the document's size
+   * at the first copy and the patch's (add and replace values come from the patch; only copies multiply).
+   */
+  private room?: number;
+
+  constructor(
+    public root: Container,
+    private readonly patch: Json,
+  ) {}
+
+  /** Counts a copy's bytes before it is made: a patch of a few copies must not build gigabytes first. */
+  private countCopy(value: Json | undefined): void {
+    this.copied += jsonSize(value);
+    if (this.copied > maxCopyBytes)
+      throw new OpError(
+        `Unable to complete the copy, the accumulated size increase of copy is ${this.copied}, exceeding the limit ${maxCopyBytes}`,
+      );
+    this.room ??= maxRequestBytes - jsonSize(this.root) - jsonSize(this.patch);
+    if (this.copied > this.room)
+      throw new OpError(
+        `Unable to complete the copy, the accumulated size increase of copy is ${this.copied}, which would make ` +
+          `the object larger than the ${maxRequestBytes} bytes an object may have`,
+      );
+  }
 
   apply(op: Operation): void {
     switch (op.kind()) {
@@ -235,6 +267,7 @@ class Document {
         const path = decodePath(op, "copy operation failed to decode path", false);
         const target = findObject(this.root, path);
         if (!target) throw missing(`copy operation does not apply: doc is missing destination path: ${path}`);
+        this.countCopy(value);
         wrap("error while adding value during copy", () =>
           add(target.container, target.key, value === undefined ? null : clone(value)),
         );
@@ -248,7 +281,8 @@ class Document {
 
 /**
  * Applies a JSON Patch to `original`, which it modifies (applyPatch passes a copy). A patch that is not a list of operations is 400 (as upstream's
- * DecodePatch), more than 10000 operations 413, and an operation that does not apply 422.
+ * DecodePatch), more than 10000 operations 413, and an operation that does not apply 422 — copies included that
+ * would add more than 3 MiB (upstream's limit) or make the object too large to store (1.5 MiB, etcd's).
  */
 export function applyJSONPatch(original: JsonObject, patch: Json): Json {
   if (patch !== null && !Array.isArray(patch)) throw badRequest(cannotUnmarshal(patch, "jsonpatch.Patch"));
@@ -262,7 +296,7 @@ export function applyJSONPatch(original: JsonObject, patch: Json): Json {
       "RequestEntityTooLarge",
       `Request entity too large: The allowed maximum operations in a JSON patch is ${maxJSONPatchOperations}, got ${operations.length}`,
     );
-  const document = new Document(original);
+  const document = new Document(original, patch);
   for (const op of operations) {
     try {
       document.apply(op);

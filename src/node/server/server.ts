@@ -9,6 +9,7 @@ import { createServer, type ServerOptions } from "node:https";
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import type { Pod } from "../../api/core/types.js";
+import { duringRequest } from "../../support/guard.js";
 import { drainedOrClosed, listenOn } from "../../support/listen.js";
 import { containerLogPath, type ContainerRuntime } from "../runtime/runtime.js";
 import { refusal, requireKubeletTls, type KubeletServingTls } from "./auth.js";
@@ -48,6 +49,17 @@ interface Route {
   container: string;
 }
 
+/** A request target as Go's net/http reads one: a malformed URL or %-escape is a 400 before any handler runs. */
+function parseTarget(target: string | undefined): URL {
+  try {
+    const url = new URL(target ?? "/", "https://kubelet");
+    for (const segment of url.pathname.split("/")) decodeURIComponent(segment);
+    return url;
+  } catch {
+    throw new KubeletRequestError(400, `400 Bad Request: invalid URL ${JSON.stringify((target ?? "").slice(0, 200))}`);
+  }
+}
+
 function parseRoute(path: string): Route | undefined {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "containerLogs" && parts.length === 4)
@@ -60,6 +72,11 @@ function parseRoute(path: string): Route | undefined {
 }
 
 const podContainers = (pod: Pod) => [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+
+/** How the process guard names a request. */
+function requestLine(req: IncomingMessage): string {
+  return `kubelet ${req.method ?? "GET"} ${(req.url ?? "/").slice(0, 300)} from ${req.socket.remoteAddress ?? "?"}`;
+}
 
 function isWebSocketRequest(req: IncomingMessage): boolean {
   return (
@@ -140,31 +157,88 @@ function httpsOptions(tls: KubeletServingTls): ServerOptions {
   };
 }
 
+/** An exec request: checked, then handed to the websocket server. Refusals are thrown KubeletRequestErrors. */
+function acceptExec(
+  options: KubeletServerOptions,
+  wss: WebSocketServer,
+  sessions: Set<Promise<void>>,
+  req: IncomingMessage,
+  socket: Socket,
+  head: Buffer,
+): void {
+  const { log } = options;
+  const refused = refusal(req);
+  if (refused) return refuseUpgrade(socket, refused.code, refused.message);
+  const url = parseTarget(req.url);
+  const route = parseRoute(url.pathname);
+  if (!route || route.kind !== "exec") return refuseUpgrade(socket, 404, "404 page not found");
+  const execOptions = parseExecQuery(url.searchParams);
+  const pod = options.getPod(route.namespace, route.pod);
+  if (!pod || (route.uid && pod.metadata.uid !== route.uid)) return refuseUpgrade(socket, 404, "pod does not exist");
+  // The kubelet's findContainer: only a running container can be entered (runtime none runs nothing).
+  const runtime = options.runtime();
+  const pid = runtime?.containerPid(pod.metadata.uid ?? "", route.container);
+  if (pid === undefined) return refuseUpgrade(socket, 500, `container not found ("${route.container}")`);
+  if (!isWebSocketRequest(req)) {
+    // kubectl falls back to SPDY/3.1 only when the websocket upgrade failed; this server speaks websockets only.
+    // (No ": " in the text: client-go tries to decode an error body as a Status, and YAML would take it.)
+    return refuseUpgrade(
+      socket,
+      400,
+      `streaming protocol ${req.headers.upgrade ?? ""} is not supported, use websockets (${channelProtocols.join(", ")})`,
+    );
+  }
+  const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+  const protocol = channelProtocols.find((p) => offered.includes(p));
+  if (!protocol)
+    return refuseUpgrade(
+      socket,
+      400,
+      `requested protocol(s) are not supported: [${offered.join(" ")}]; supports [${channelProtocols.join(" ")}]`,
+    );
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    // A frame that breaks the protocol (unmasked, oversized, bad UTF-8 in a text frame) is ws's error event;
+    // ws then closes the connection with 1002/1007/1009 itself, and the session ends on that close.
+    ws.on("error", (err) => log("exec session: the client broke the websocket protocol", err.message));
+    // As the container's own user and groups: never root in a container that does not run as root.
+    const target = { pid, user: runtime?.containerUser(pod.metadata.uid ?? "", route.container) };
+    const session = runExec(ws, protocol as ChannelProtocol, target, execOptions, log)
+      .catch((err: unknown) => log("exec session failed", err))
+      .finally(() => sessions.delete(session));
+    sessions.add(session);
+  });
+}
+
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
   const { log } = options;
   const sessions = new Set<Promise<void>>();
   const abort = new AbortController();
 
-  const server = createServer(httpsOptions(requireKubeletTls(options.tls)), (req, res) => {
-    const url = new URL(req.url ?? "/", "https://kubelet");
-    const route = parseRoute(url.pathname);
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const send = (code: number, body: string) => {
       if (res.headersSent) return void res.destroy();
       res.writeHead(code, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body) });
       res.end(body);
     };
-    // Authentication before routing, as upstream's filter runs first: a stranger learns nothing, not even a 404.
-    const refused = refusal(req);
-    if (refused) return send(refused.code, refused.message);
-    if (url.pathname === "/healthz") return send(200, "ok");
-    if (!route) return send(404, "404 page not found");
-    if (route.kind === "exec") return send(400, "Upgrade request required");
-    if (req.method !== "GET") return send(405, "405: Method Not Allowed");
-    serveLogs(options, abort.signal, route, res, url.searchParams).catch((err: unknown) => {
+    try {
+      // Authentication before routing, as upstream's filter runs first: a stranger learns nothing, not even a 404.
+      const refused = refusal(req);
+      if (refused) return send(refused.code, refused.message);
+      const url = parseTarget(req.url);
+      const route = parseRoute(url.pathname);
+      if (url.pathname === "/healthz") return send(200, "ok");
+      if (!route) return send(404, "404 page not found");
+      if (route.kind === "exec") return send(400, "Upgrade request required");
+      if (req.method !== "GET") return send(405, "405: Method Not Allowed");
+      await serveLogs(options, abort.signal, route, res, url.searchParams);
+    } catch (err) {
       if (err instanceof KubeletRequestError) return send(err.code, err.message);
-      log("serving container logs failed", err);
+      log("serving a kubelet request failed", err);
       send(500, err instanceof Error ? err.message : String(err));
-    });
+    }
+  };
+  const server = createServer(httpsOptions(requireKubeletTls(options.tls)), (req, res) => {
+    void duringRequest(requestLine(req), () => serve(req, res));
   });
 
   const wss = new WebSocketServer({
@@ -175,48 +249,14 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on("error", () => undefined);
-    const refused = refusal(req);
-    if (refused) return refuseUpgrade(socket, refused.code, refused.message);
-    const url = new URL(req.url ?? "/", "https://kubelet");
-    const route = parseRoute(url.pathname);
-    if (!route || route.kind !== "exec") return refuseUpgrade(socket, 404, "404 page not found");
-    let execOptions;
-    try {
-      execOptions = parseExecQuery(url.searchParams);
-    } catch (err) {
-      if (err instanceof KubeletRequestError) return refuseUpgrade(socket, err.code, err.message);
-      throw err;
-    }
-    const pod = options.getPod(route.namespace, route.pod);
-    if (!pod || (route.uid && pod.metadata.uid !== route.uid)) return refuseUpgrade(socket, 404, "pod does not exist");
-    // The kubelet's findContainer: only a running container can be entered (runtime none runs nothing).
-    const runtime = options.runtime();
-    const pid = runtime?.containerPid(pod.metadata.uid ?? "", route.container);
-    if (pid === undefined) return refuseUpgrade(socket, 500, `container not found ("${route.container}")`);
-    if (!isWebSocketRequest(req)) {
-      // kubectl falls back to SPDY/3.1 only when the websocket upgrade failed; this server speaks websockets only.
-      // (No ": " in the text: client-go tries to decode an error body as a Status, and YAML would take it.)
-      return refuseUpgrade(
-        socket,
-        400,
-        `streaming protocol ${req.headers.upgrade ?? ""} is not supported, use websockets (${channelProtocols.join(", ")})`,
-      );
-    }
-    const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
-    const protocol = channelProtocols.find((p) => offered.includes(p));
-    if (!protocol)
-      return refuseUpgrade(
-        socket,
-        400,
-        `requested protocol(s) are not supported: [${offered.join(" ")}]; supports [${channelProtocols.join(" ")}]`,
-      );
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      // As the container's own user and groups: never root in a container that does not run as root.
-      const target = { pid, user: runtime?.containerUser(pod.metadata.uid ?? "", route.container) };
-      const session = runExec(ws, protocol as ChannelProtocol, target, execOptions, log)
-        .catch((err: unknown) => log("exec session failed", err))
-        .finally(() => sessions.delete(session));
-      sessions.add(session);
+    duringRequest(requestLine(req), () => {
+      try {
+        acceptExec(options, wss, sessions, req, socket, head);
+      } catch (err) {
+        if (err instanceof KubeletRequestError) return refuseUpgrade(socket, err.code, err.message);
+        log("upgrading a kubelet request failed", err);
+        refuseUpgrade(socket, 500, err instanceof Error ? err.message : String(err));
+      }
     });
   });
 

@@ -9,6 +9,8 @@ import {
   FutureRevisionError,
   KeyExistsError,
   KeyNotFoundError,
+  maxRequestBytes,
+  RequestTooLargeError,
   RevisionMismatchError,
   StoreClosedError,
 } from "../store.js";
@@ -66,6 +68,21 @@ function writeTests(open: Open): void {
       [start + 1, start + 2, start + 3, start + 4],
     );
     assert.equal(await store.currentRevision(), start + 4);
+  });
+
+  test("a key and value over 1.5 MiB fail with etcd's RequestTooLargeError and change nothing", async (t) => {
+    const store = await openFor(t, open);
+    const kv = await store.create("/pv/a", bytes("one"));
+    const revision = await store.currentRevision();
+    const big = new Uint8Array(maxRequestBytes - "/pv/a".length + 1);
+    const err = await rejectsWith(store.update("/pv/a", big, kv.modRevision), RequestTooLargeError);
+    assert.equal(err.message, "etcdserver: request is too large");
+    await rejectsWith(store.create("/pv/b", big), RequestTooLargeError);
+    assert.equal(text((await store.get("/pv/a"))!.value), "one");
+    assert.equal(await store.get("/pv/b"), undefined);
+    assert.equal(await store.currentRevision(), revision);
+    // exactly at the limit is still a write
+    await store.update("/pv/a", big.subarray(1), kv.modRevision);
   });
 
   test("creating an existing key fails with KeyExistsError and changes nothing", async (t) => {
