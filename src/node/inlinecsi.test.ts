@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { CSIDriver } from "../api/storage/types.js";
 import type { Lister } from "../client/index.js";
-import { DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
+import { DRIVER_NAME } from "../e2e/parts.js";
 import {
   csiDriverObject,
   deleteAllPods,
