@@ -108,3 +108,12 @@ test("the timeout parameter is a Go duration: 30s and 1m30s serve, a bad one is 
     assert.equal(answer.body.message, `invalid timeout specified in the request URL - ${detail}`);
   }
 });
+
+test("orphanDependents in the query is read as a query bool: False asks for the 202 of a delete still under way", async (t) => {
+  const handler = await start(t);
+  assert.equal((await call(handler, "POST", pvcs, pvc("held"))).status, 201);
+  // the claim keeps kubernetes.io/pvc-protection, so its delete is accepted but not finished
+  const answer = await call(handler, "DELETE", `${pvcs}/held?orphanDependents=False`);
+  assert.equal(answer.status, 202, answer.text);
+  assert.ok(answer.body.metadata.deletionTimestamp);
+});

@@ -92,6 +92,10 @@ export function parseDeleteOptions(request: ApiRequest): DeleteOptions {
   if (grace !== undefined) options.gracePeriodSeconds = grace;
   const policy = query.get("propagationPolicy");
   if (policy) options.propagationPolicy = checkPolicy(policy);
+  // the query's orphanDependents, read as any query bool; a body's DeleteOptions below say it instead
+  const orphan = query.has("orphanDependents") ? parseBool(query, "orphanDependents") : undefined;
+  if (orphan === false) options.orphanDependentsFalse = true;
+  else if (orphan === true && !policy) options.propagationPolicy = "Orphan";
   if (request.body && request.body.byteLength > 0) {
     const yaml = bodyType(request.headers["content-type"]) === "yaml";
     const value = parseBody(request.body, yaml);
