@@ -1,6 +1,6 @@
 // Clients other than kubectl: @kubernetes/client-node lists, watches (also resuming from a resourceVersion)
 // and updates; data and resourceVersions survive a restart; concurrent conflicting updates have one winner;
-// its typed calls as users write them (no kind, selectors, pages, every patch type, status writes).
+// its typed calls as users write them (no kind, selectors, pages, watches, every patch type, status writes).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -11,6 +11,7 @@ import {
   setHeaderOptions,
   StorageV1Api,
   Watch,
+  type V1ConfigMap,
   type V1PersistentVolume,
   type V1PersistentVolumeClaim,
 } from "@kubernetes/client-node";
@@ -230,6 +231,27 @@ test("client-node: typed CRUD without kind, selectors, pages, every patch type a
       async () => {
         const page = await core.listNamespacedConfigMap({ namespace, limit: 1 });
         assert.equal(page.metadata?.remainingItemCount, 4);
+      },
+    ],
+    [
+      "watches from a list's resourceVersion with a label selector",
+      async () => {
+        const list = await core.listNamespacedConfigMap({ namespace, labelSelector: "set=pages" });
+        const seen: string[] = [];
+        const live = await new Watch(kc).watch(
+          `/api/v1/namespaces/${namespace}/configmaps`,
+          { labelSelector: "set=pages", resourceVersion: list.metadata!.resourceVersion },
+          (type, object: V1ConfigMap) => seen.push(`${type} ${object.metadata?.name}`),
+          () => undefined,
+        );
+        // not selected, and written first: a watch that ignored the selector would report it first
+        await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: "unselected" } } });
+        const body = { metadata: { labels: { seen: "yes" } } };
+        const options = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+        await core.patchNamespacedConfigMap({ name: "page-0", namespace, body }, options);
+        await eventually(() => (seen.length > 0 ? true : undefined));
+        live.abort();
+        assert.deepEqual(seen, ["MODIFIED page-0"]);
       },
     ],
     [
