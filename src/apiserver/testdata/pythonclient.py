@@ -259,6 +259,17 @@ def _():
     raise AssertionError("a dry run was stored")
 
 
+@check("a SelfSubjectAccessReview without kind answers for the admin")
+def _():
+    auth = client.AuthorizationV1Api()
+    attributes = client.V1ResourceAttributes(verb="create", resource="persistentvolumeclaims", namespace=NS)
+    review = auth.create_self_subject_access_review(
+        client.V1SelfSubjectAccessReview(spec=client.V1SelfSubjectAccessReviewSpec(resource_attributes=attributes))
+    )
+    expect(review.kind == "SelfSubjectAccessReview", "kind %r" % review.kind)
+    expect(review.status.allowed is True, "status %r" % review.status)
+
+
 for name, fn in checks:
     try:
         fn()
