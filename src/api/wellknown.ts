@@ -9,6 +9,8 @@ export const AnnBoundByController = "pv.kubernetes.io/bound-by-controller";
 /** On a PV: the provisioner that created it (the StorageClass provisioner name). */
 export const AnnDynamicallyProvisioned = "pv.kubernetes.io/provisioned-by";
 export const AnnMigratedTo = "pv.kubernetes.io/migrated-to";
+/** On a PV grown while no claim was bound: the size its filesystem still has (the claim's status shows it). */
+export const AnnPreResizeCapacity = "volume.alpha.kubernetes.io/pre-resize-capacity";
 /** On a PVC: the node the scheduler picked for a WaitForFirstConsumer claim. */
 export const AnnSelectedNode = "volume.kubernetes.io/selected-node";
 /** On a PVC: which provisioner is expected to provision it. */

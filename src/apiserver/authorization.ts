@@ -39,6 +39,13 @@ export function authorizationResources(): Record<string, unknown> {
 
 type Review = Record<string, unknown> & { spec?: Record<string, unknown> };
 
+const reviewKinds: Record<string, string> = {
+  selfsubjectaccessreviews: "SelfSubjectAccessReview",
+  selfsubjectrulesreviews: "SelfSubjectRulesReview",
+  localsubjectaccessreviews: "LocalSubjectAccessReview",
+  subjectaccessreviews: "SubjectAccessReview",
+};
+
 function readReview(request: ApiRequest): Review {
   const type = bodyType(request.headers["content-type"]);
   const value =
@@ -161,5 +168,7 @@ export function serveAuthorization(request: ApiRequest, path: string, gate?: Req
     default:
       status = accessStatus(gate, attributesOf(spec, subjectOf(spec)));
   }
-  return jsonResponse(201, { ...body, metadata: body.metadata ?? {}, status });
+  // a review sent without kind or apiVersion is answered with the endpoint's, as kube-apiserver decodes it
+  const typeMeta = { apiVersion: "authorization.k8s.io/v1", kind: reviewKinds[resource] };
+  return jsonResponse(201, { ...typeMeta, ...body, metadata: body.metadata ?? {}, status });
 }

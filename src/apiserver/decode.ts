@@ -64,19 +64,9 @@ export function checkObject(def: ResourceDefinition, value: unknown, validation:
     );
   }
   const record = value as Record<string, unknown>;
-  if (record.kind === undefined || record.kind === "") {
-    throw badRequest(`Object 'Kind' is missing in '${truncate(JSON.stringify(value))}'`);
-  }
-  if (typeof record.kind !== "string")
-    throw badRequest(`json: cannot unmarshal ${typeof record.kind} into Go struct field .kind of type string`);
-  if (record.apiVersion !== undefined && typeof record.apiVersion !== "string") {
-    throw badRequest(
-      `json: cannot unmarshal ${typeof record.apiVersion} into Go struct field .apiVersion of type string`,
-    );
-  }
-  if (record.apiVersion === undefined || record.apiVersion === "") {
-    throw badRequest(`Object 'apiVersion' is missing in '${truncate(JSON.stringify(value))}'`);
-  }
+  // kube-apiserver decodes with the endpoint's group, version and kind as defaults (gvkWithDefaults), so clients
+  // that leave them out (the official Python client does) create and update as kubectl does
+  Object.assign(record, defaultedTypeMeta(def, typeMetaField(record, "apiVersion"), typeMetaField(record, "kind")));
   if (record.apiVersion !== expected) {
     throw badRequest(
       `the API version in the data (${String(record.apiVersion)}) does not match the expected API version (${expected})`,
@@ -123,6 +113,27 @@ export function checkObject(def: ResourceDefinition, value: unknown, validation:
   return { object: value as KubeObject, warnings };
 }
 
+function typeMetaField(record: Record<string, unknown>, field: "apiVersion" | "kind"): string {
+  const value = record[field];
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "string")
+    throw badRequest(`json: cannot unmarshal ${typeof value} into Go struct field .${field} of type string`);
+  return value;
+}
+
+/** What the body's apiVersion and kind become with the endpoint's as defaults (upstream's gvkWithDefaults). */
+function defaultedTypeMeta(def: ResourceDefinition, apiVersion: string, kind: string) {
+  // schema.ParseGroupVersion: no slash is a version of the core group, one slash splits group from version
+  const slash = apiVersion.indexOf("/");
+  let group = slash < 0 ? "" : apiVersion.slice(0, slash);
+  let version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+  if (version === "" && (group === "" || group === def.group)) {
+    group = def.group;
+    version = def.version;
+  }
+  return { apiVersion: group ? `${group}/${version}` : version, kind: kind || def.kind };
+}
+
 const stringFields = [
   "name",
   "generateName",
@@ -165,5 +176,3 @@ function metadataTypeErrors(meta: Record<string, unknown>): string[] {
   }
   return errors;
 }
-
-const truncate = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}...` : text);

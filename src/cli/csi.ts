@@ -49,7 +49,11 @@ export function registerCsi(program: Command): void {
     )
     .requiredOption("--node-id <name>", "this node's id (reported by NodeGetInfo)")
     .requiredOption("--state-dir <dir>", "where the driver keeps its state and volumes")
-    .option("--capacity <bytes>", "total capacity the driver may provision, e.g. 100Gi", parseBytes)
+    .option(
+      "--capacity <bytes>",
+      "total capacity the driver may provision and report, e.g. 100Gi (default: thin, any volume up to 1Ti)",
+      parseBytes,
+    )
     .option("--max-volumes-per-node <n>", "NodeGetInfo max_volumes_per_node (0: no limit)", parseCount)
     .option("--driver-name <name>", "override the driver's name (GetPluginInfo)")
     .option(

@@ -23,8 +23,10 @@ export function defaultCsiDrivers(block: boolean): CSIDriver[] {
       // hostpath volumes are directories on the node: nothing to attach.
       attachRequired: false,
       podInfoOnMount: true,
-      // The provisioner publishes CSIStorageCapacity per node, so the scheduler only picks nodes with room.
-      storageCapacity: true,
+      // up's hostpath drivers are thin (no --capacity): a directory takes only what is written, so any tutorial
+      // size fits and the scheduler has no capacity to check, as with kind's and k3s's default class. A driver
+      // given --capacity is tracked through CSIStorageCapacity once its CSIDriver says storageCapacity.
+      storageCapacity: false,
       fsGroupPolicy: "File",
       volumeLifecycleModes: ["Persistent"],
     }),

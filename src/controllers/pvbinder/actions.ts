@@ -7,9 +7,10 @@ import type {
   PersistentVolumeClaimPhase,
   PersistentVolumePhase,
 } from "../../api/core/types.js";
+import { tryParseQuantity } from "../../api/quantity.js";
 import { claimCapacity, volumeCapacity } from "../../api/storagerules/capacity.js";
 import { claimReference, isVolumeBoundToClaim } from "../../api/storagerules/claimref.js";
-import { AnnBindCompleted, AnnBoundByController, AnnValueYes } from "../../api/wellknown.js";
+import { AnnBindCompleted, AnnBoundByController, AnnPreResizeCapacity, AnnValueYes } from "../../api/wellknown.js";
 import type { BinderContext } from "./context.js";
 import { hasAnnotation } from "./volumeutil.js";
 
@@ -101,7 +102,13 @@ export async function updateClaimStatus(
       const storage = volume.spec.capacity?.storage;
       if (storage === undefined)
         throw new Error(`PersistentVolume "${volume.metadata.name}" is without a storage capacity`);
-      if (status.capacity?.storage === undefined || volumeCapacity(volume).cmp(claimCapacity(claim)) !== 0) {
+      const preResize = volume.metadata.annotations?.[AnnPreResizeCapacity];
+      if (preResize !== undefined) {
+        // A volume grown before this claim bound it (a re-bound Retain volume mid-resize): the claim shows the
+        // size its filesystem has until the node finishes the resize; an unparsable value means the PV's size.
+        status.capacity = { ...(status.capacity ?? {}), storage: tryParseQuantity(preResize)?.toString() ?? storage };
+        dirty = true;
+      } else if (status.capacity?.storage === undefined || volumeCapacity(volume).cmp(claimCapacity(claim)) !== 0) {
         status.capacity = { ...volume.spec.capacity };
         dirty = true;
       }

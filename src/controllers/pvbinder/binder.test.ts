@@ -537,8 +537,18 @@ const cases: Case[] = [
     noEvents: [["v", "VolumeFailedDelete"]],
   },
   {
-    name: "Delete on a static CSI volume without a deleter: Failed with VolumeFailedDelete",
-    given: { volumes: [pv("v", "1Gi", { policy: "Delete", csi: true })], claims: [pvc("c", "1Gi")] },
+    name: "Delete on a static volume no plugin can delete (nfs): Failed with VolumeFailedDelete",
+    given: {
+      volumes: [
+        (() => {
+          const v = pv("v", "1Gi", { policy: "Delete" });
+          delete v.spec.hostPath;
+          v.spec.nfs = { server: "nfs.example.com", path: "/exports" };
+          return v;
+        })(),
+      ],
+      claims: [pvc("c", "1Gi")],
+    },
     then: (w) => w.deleteClaim("default", "c"),
     volumes: { v: ["Failed", "c"] },
     events: [

@@ -43,6 +43,9 @@ import type { BinderContext } from "./context.js";
 import { reclaimVolume } from "./reclaim.js";
 import { claimKey, claimRefKey, hasAnnotation } from "./volumeutil.js";
 
+/** The provisioner of classes whose volumes an administrator makes (local volumes): nothing provisions them. */
+const noProvisioner = "kubernetes.io/no-provisioner";
+
 // Event messages, worded as upstream (users search for these).
 export const msgNoVolumeNoClass = "no persistent volumes available for this claim and no storage class is set";
 export const msgWaitForFirstConsumer = "waiting for first consumer to be created before binding";
@@ -84,7 +87,12 @@ async function syncUnboundClaim(ctx: BinderContext, claim: PersistentVolumeClaim
   if (!claim.spec.volumeName) {
     // The user did not care which volume they get.
     const delayBinding = isDelayBindingMode(claim, (name) => ctx.classes.get(name));
-    const node = delayBinding && (ctx.bindDelayedWithSelectedNode ?? true) ? selectedNode(ctx, claim) : undefined;
+    // Upstream's PV controller never gives a delayed claim a free volume: the scheduler picks static volumes
+    // before it selects a node, and a selected node on a class with a provisioner is the provisioner's cue. So
+    // only a class without one (local volumes) gets our stand-in for the scheduler's step.
+    const provisioned = ctx.classes.get(claimClass(claim))?.provisioner !== noProvisioner;
+    const node =
+      delayBinding && !provisioned && (ctx.bindDelayedWithSelectedNode ?? true) ? selectedNode(ctx, claim) : undefined;
     const volume = ctx.volumes.findBestMatch(claim, { delayBinding, node });
     if (volume) return bind(ctx, volume, claim); // on any error, the next syncClaim finishes the binding
 

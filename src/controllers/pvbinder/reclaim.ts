@@ -1,25 +1,28 @@
 // What happens to a Released volume, by its reclaim policy, as upstream's reclaimVolume, deleteVolumeOperation
 // and recycleVolumeOperation:
 // - Retain: nothing; the volume stays Released (and keeps its claimRef) until an administrator acts.
-// - Delete: a volume a provisioner made (pv.kubernetes.io/provisioned-by naming an external provisioner) is left
-//   to that provisioner, which deletes the backing volume and then the PV. Otherwise the binder is the deleter:
+// - Delete: a volume a provisioner made (pv.kubernetes.io/provisioned-by naming an external provisioner), and any
+//   CSI or CSI-migrated volume (HonorPVReclaimPolicy), is left Released to the external deleter, which deletes the
+//   backing volume and then the PV. Otherwise the binder is the deleter:
 //   for a hostPath under an allowed root it removes the directory and then the PV; anything else has no deleter
 //   and the volume goes Failed with VolumeFailedDelete.
-// - Recycle: the hostPath directory's contents are scrubbed (only under an allowed root) and the volume goes back
-//   to Available; a failure makes it Failed with VolumeFailedRecycle.
+// - Recycle: while pods of the old claim have not terminated, a Normal VolumeFailedRecycle names them and the
+//   volume waits; then the hostPath directory's contents are scrubbed (only under an allowed root) and the volume
+//   goes back to Available; a failure makes it Failed with VolumeFailedRecycle.
 // Failed volumes keep Failed (not overwritten) and the reclaim is retried on every sync, as upstream.
 import { lstat, readdir, realpath, rm } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import type { PersistentVolume } from "../../api/core/types.js";
+import type { PersistentVolume, Pod } from "../../api/core/types.js";
 import {
   AnnDynamicallyProvisioned,
+  AnnMigratedTo,
   EventVolumeFailedDelete,
   EventVolumeFailedRecycle,
   EventVolumeRecycled,
 } from "../../api/wellknown.js";
 import { unbindVolume, updateVolumePhaseWithEvent } from "./actions.js";
 import type { BinderContext } from "./context.js";
-import { claimRefKey } from "./volumeutil.js";
+import { claimRefKey, hasAnnotation } from "./volumeutil.js";
 
 export const msgNoRecycler = "No recycler plugin found for the volume!";
 export const msgVolumeRecycled = "Volume recycled";
@@ -90,8 +93,17 @@ export function isExternallyProvisioned(volume: PersistentVolume): boolean {
   return !!provisioner && !provisioner.startsWith("kubernetes.io/");
 }
 
+/**
+ * findDeletablePlugin's nil: an external deleter is asked for. With HonorPVReclaimPolicy (on since 1.31) that is
+ * also any CSI volume and any volume migrated to CSI, provisioned or created by hand: it stays Released for the
+ * CSI driver's provisioner, never Failed for want of an in-tree deleter.
+ */
+export function hasExternalDeleter(volume: PersistentVolume): boolean {
+  return isExternallyProvisioned(volume) || !!volume.spec.csi || hasAnnotation(volume, AnnMigratedTo);
+}
+
 async function deleteVolume(ctx: BinderContext, volume: PersistentVolume): Promise<void> {
-  if (isExternallyProvisioned(volume)) return; // the provisioner's sidecar sees the Released phase and deletes
+  if (hasExternalDeleter(volume)) return; // the deleter sees the Released phase
   const fresh = await freshReleased(ctx, volume);
   if (!fresh || fresh.metadata.deletionTimestamp) return;
   try {
@@ -112,6 +124,13 @@ async function deleteVolume(ctx: BinderContext, volume: PersistentVolume): Promi
 async function recycleVolume(ctx: BinderContext, volume: PersistentVolume): Promise<void> {
   const fresh = await freshReleased(ctx, volume);
   if (!fresh) return;
+  // isVolumeUsed: pods of the old claim that have not terminated (Pending ones too) may still write to it; a
+  // cached claim of that name is a new one, which isVolumeReleased has seen uses another volume.
+  const users = podsUsing(ctx, fresh);
+  if (users.length > 0 && !ctx.claims.get(claimRefKey(fresh.spec.claimRef!))) {
+    ctx.recorder.event(fresh, "Normal", EventVolumeFailedRecycle, `Volume is used by pods: ${users.join(",")}`);
+    return; // retried on the next sync
+  }
   if (!fresh.spec.hostPath) {
     await updateVolumePhaseWithEvent(ctx, fresh, "Failed", "Warning", EventVolumeFailedRecycle, msgNoRecycler);
     return;
@@ -165,6 +184,22 @@ async function scrub(path: string): Promise<void> {
   for (const entry of await readdir(path)) await rm(join(path, entry), { recursive: true, force: true });
   const left = await readdir(path);
   if (left.length > 0) throw new ReclaimError(`hostPath ${path} still has ${left.length} entries after scrubbing`);
+}
+
+/** isVolumeUsed's list: "namespace/name" of each pod of the volume's claim not yet terminated, sorted. */
+function podsUsing(ctx: BinderContext, volume: PersistentVolume): string[] {
+  const ref = volume.spec.claimRef;
+  if (!ref) return [];
+  const pods = ctx.podsUsingClaim(ref.namespace ?? "", ref.name ?? "").filter((pod) => !isPodTerminated(pod));
+  return [...new Set(pods.map((pod) => `${pod.metadata.namespace ?? ""}/${pod.metadata.name ?? ""}`))].sort();
+}
+
+/** util.IsPodTerminated: finished, or being deleted with no container running. */
+function isPodTerminated(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  if (phase === "Failed" || phase === "Succeeded") return true;
+  const running = (pod.status?.containerStatuses ?? []).some((c) => !c.state?.terminated && !c.state?.waiting);
+  return !!pod.metadata.deletionTimestamp && !running;
 }
 
 function messageOf(err: unknown): string {

@@ -8,7 +8,7 @@ export interface DriverOptions {
   nodeId: string;
   /** Where the driver keeps its state and its volumes; survives restarts. */
   stateDir: string;
-  /** Total bytes the driver may provision (GetCapacity reports total minus what volumes use). Driver default if unset. */
+  /** Total bytes the driver may provision (GetCapacity reports total minus what volumes use); unset: thin, no total. */
   capacity?: number;
   /** NodeGetInfo.max_volumes_per_node; 0 or unset means no limit. */
   maxVolumesPerNode?: number;

@@ -5,6 +5,7 @@ import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import { configMapPlugin, secretPlugin } from "./configmap.js";
 import { csiPlugin } from "./csi.js";
+import { csiEphemeralPlugin } from "./csiephemeral.js";
 import { emptyDirPlugin } from "./emptydir.js";
 import { hostPathPlugin } from "./hostpath.js";
 import { nfsPlugin } from "./nfs.js";
@@ -16,6 +17,7 @@ export type VolumePlugins = { [K in DesiredVolume["kind"]]: VolumePlugin<Extract
 
 export const defaultVolumePlugins: VolumePlugins = {
   csi: csiPlugin,
+  csiEphemeral: csiEphemeralPlugin,
   emptyDir: emptyDirPlugin,
   hostPath: hostPathPlugin,
   configMap: configMapPlugin,
@@ -29,7 +31,9 @@ export class VolumePluginRegistry {
   private readonly names = new Map<string, VolumePlugin>();
 
   constructor(private readonly plugins: VolumePlugins = defaultVolumePlugins) {
-    for (const plugin of Object.values(plugins) as VolumePlugin[]) this.names.set(plugin.name, plugin);
+    // The first plugin of a name owns its directories (csi's persistent half, before its inline half)
+    for (const plugin of Object.values(plugins) as VolumePlugin[])
+      if (!this.names.has(plugin.name)) this.names.set(plugin.name, plugin);
   }
 
   /** FindPluginBySpec: the plugin for a desired volume. */

@@ -5,6 +5,7 @@
 import type {
   ConfigMapVolumeSource,
   CSIPersistentVolumeSource,
+  CSIVolumeSource,
   DownwardAPIVolumeSource,
   EmptyDirVolumeSource,
   ProjectedVolumeSource,
@@ -45,6 +46,7 @@ export type DesiredVolume = Common &
         volumeMode: PersistentVolumeMode;
         accessModes: string[];
       }
+    | { kind: "csiEphemeral"; source: CSIVolumeSource }
     | { kind: "emptyDir"; source: EmptyDirVolumeSource }
     | { kind: "hostPath"; source: HostPathVolumeSource }
     | { kind: "configMap"; source: ConfigMapVolumeSource; namespace: string }
@@ -160,6 +162,7 @@ function inlineVolume(pod: Pod, volume: Volume, base: Base): DesiredVolume | str
   if (volume.projected)
     return { ...base, plugin: pluginNames.projected, kind: "projected", source: volume.projected, pod };
   if (volume.nfs) return nfsVolume(base, volume.nfs, Boolean(volume.nfs.readOnly), []);
+  if (volume.csi) return { ...base, plugin: pluginNames.csi, kind: "csiEphemeral", source: volume.csi };
   const kind = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
   return `stowage's node agent does not support ${kind} volumes yet`;
 }

@@ -11,15 +11,20 @@ import type { HostpathStorage } from "./storage.js";
 export const DRIVER_NAME = "hostpath.csi.stowage.dev";
 /** The topology segment every hostpath volume carries: volumes live on the node that created them. */
 export const TOPOLOGY_KEY = "topology.hostpath.csi.stowage.dev/node";
-/** Total provisionable bytes when --capacity is not given. */
-export const DEFAULT_CAPACITY = 100 * 1024 ** 3;
+/**
+ * The largest volume of a driver without --capacity (csi-driver-host-path's --max-volume-size default). Such a
+ * driver is thin, as kind's and k3s's local-path classes are: directories take only what is written, so any
+ * tutorial size is given and nothing is accounted.
+ */
+export const MAX_VOLUME_SIZE = 1024 ** 4;
 /** Size of a volume created without a capacity range. */
 export const DEFAULT_VOLUME_SIZE = 1024 ** 3;
 
 export interface HostpathContext {
   driverName: string;
   nodeId: string;
-  capacity: number;
+  /** Total provisionable bytes (--capacity), accounted per volume; undefined: thin, up to MAX_VOLUME_SIZE each. */
+  capacity: number | undefined;
   maxVolumesPerNode: number;
   state: StateFile;
   storage: HostpathStorage;
@@ -34,6 +39,10 @@ export const nodeTopology = (ctx: HostpathContext): Topology => ({ segments: { [
 /** Bytes promised to volumes; GetCapacity reports what is left of ctx.capacity. */
 export const usedCapacity = (ctx: HostpathContext): number =>
   Object.values(ctx.state.state.volumes).reduce((sum, v) => sum + v.capacityBytes, 0);
+
+/** What a new volume, or a volume's growth, may take: what is left of --capacity, else one whole volume's maximum. */
+export const availableCapacity = (ctx: HostpathContext): number =>
+  ctx.capacity === undefined ? MAX_VOLUME_SIZE : Math.max(0, ctx.capacity - usedCapacity(ctx));
 
 /** Whether a volume is in use anywhere: published to a node, staged or published on this node. */
 export function usersOf(volume: VolumeRecord): string[] {

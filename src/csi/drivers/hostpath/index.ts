@@ -2,7 +2,7 @@
 import { serveCsi } from "../../server.js";
 import { checkBindMounts } from "../../../support/mount.js";
 import type { DriverOptions, RunningDriver } from "../options.js";
-import { DEFAULT_CAPACITY, DRIVER_NAME, type HostpathContext } from "./context.js";
+import { DRIVER_NAME, type HostpathContext } from "./context.js";
 import { controllerService } from "./controller.js";
 import { identityService } from "../core/capabilities.js";
 import { hostpathCapabilities } from "./capabilities.js";
@@ -34,7 +34,7 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
   const ctx: HostpathContext = {
     driverName: options.driverName ?? DRIVER_NAME,
     nodeId: options.nodeId,
-    capacity: options.capacity ?? DEFAULT_CAPACITY,
+    capacity: options.capacity,
     maxVolumesPerNode: options.maxVolumesPerNode ?? 0,
     state,
     storage,

@@ -3,7 +3,7 @@
 import { Code, CsiError } from "../../errors.js";
 import type { VolumeCondition } from "../../generated/csi/v1/VolumeCondition.js";
 import { parseMaxEntries, requireField } from "../requests.js";
-import { TOPOLOGY_KEY, usedCapacity, volumeOf, type ControllerRpc, type HostpathContext } from "./context.js";
+import { availableCapacity, TOPOLOGY_KEY, volumeOf, type ControllerRpc, type HostpathContext } from "./context.js";
 import type { VolumeRecord } from "./state.js";
 import { volumeMessage } from "./volumes.js";
 
@@ -59,6 +59,6 @@ export const getCapacity: ControllerRpc<"GetCapacity"> = async (ctx, request) =>
   const segments = request.accessible_topology?.segments;
   const elsewhere = segments !== undefined && TOPOLOGY_KEY in segments && segments[TOPOLOGY_KEY] !== ctx.nodeId;
   const block = request.volume_capabilities.some((c) => c.access_type === "block");
-  const available = elsewhere || block ? 0 : Math.max(0, ctx.capacity - usedCapacity(ctx));
+  const available = elsewhere || block ? 0 : availableCapacity(ctx);
   return { available_capacity: available, maximum_volume_size: { value: available } };
 };

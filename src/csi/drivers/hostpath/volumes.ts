@@ -19,6 +19,7 @@ import {
 } from "../requests.js";
 import {
   DEFAULT_VOLUME_SIZE,
+  MAX_VOLUME_SIZE,
   TOPOLOGY_KEY,
   nodeTopology,
   refuseBlock,
@@ -135,6 +136,12 @@ function sizeOf(ctx: HostpathContext, range: CapacityRange, sourceBytes: number)
       );
     }
   }
+  if (ctx.capacity === undefined) {
+    // thin: nothing is accounted, only one volume's maximum holds (csi-driver-host-path's words)
+    if (size > MAX_VOLUME_SIZE)
+      throw new CsiError(Code.OUT_OF_RANGE, `requested capacity ${size} exceeds maximum allowed ${MAX_VOLUME_SIZE}`);
+    return size;
+  }
   const available = ctx.capacity - usedCapacity(ctx);
   if (size > available) {
     throw new CsiError(
@@ -241,7 +248,13 @@ export const controllerExpandVolume: ControllerRpc<"ControllerExpandVolume"> = a
       );
     }
     if (wanted > volume.capacityBytes) {
-      const available = ctx.capacity - usedCapacity(ctx);
+      if (ctx.capacity === undefined && wanted > MAX_VOLUME_SIZE) {
+        throw new CsiError(
+          Code.OUT_OF_RANGE,
+          `requested capacity ${wanted} exceeds maximum allowed ${MAX_VOLUME_SIZE}`,
+        );
+      }
+      const available = ctx.capacity === undefined ? Infinity : ctx.capacity - usedCapacity(ctx);
       if (wanted - volume.capacityBytes > available) {
         throw new CsiError(
           Code.OUT_OF_RANGE,
