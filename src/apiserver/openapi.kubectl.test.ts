@@ -62,4 +62,20 @@ test("kubectl apply --validate=strict refuses an unknown field", async (t) => {
   );
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /unknown field "spec\.storageClassNam"/);
+
+  // at any depth, and on update and patch as on create; Warn stores the object without the field and says so
+  const deep = claim("deep").replace("requests:", "requestz:");
+  const deeper = await server.admin(["apply", "--validate=strict", "-f", "-"], deep);
+  assert.notEqual(deeper.code, 0);
+  assert.match(deeper.stderr, /strict decoding error: unknown field "spec\.resources\.requestz"/);
+  await ok(server.admin, ["apply", "-f", "-"], claim("deep"));
+  const warned = await server.admin(["apply", "--validate=warn", "-f", "-"], claim("deep", "\n  volumeNam: x"));
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(warned.stderr, /Warning: unknown field "spec\.volumeNam"/);
+  const replaced = await server.admin(
+    ["replace", "--validate=strict", "-f", "-"],
+    claim("deep", "\n  selector:\n    matchLabel: {}"),
+  );
+  assert.notEqual(replaced.code, 0);
+  assert.match(replaced.stderr, /unknown field "spec\.selector\.matchLabel"/);
 });

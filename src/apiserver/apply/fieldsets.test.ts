@@ -109,11 +109,11 @@ test("apply conflicts with an updater's field and, forced, takes it", () => {
   assert.deepEqual(
     entries.map((e) => [e.manager, e.operation]),
     [
-      ["creator", "Update"],
       ["ci", "Apply"],
+      ["creator", "Update"],
     ],
   );
-  assert.deepEqual(entries[1].fieldsV1, {
+  assert.deepEqual(entries[0].fieldsV1, {
     "f:spec": { "f:containers": { 'k:{"name":"app"}': { ".": {}, "f:image": {}, "f:name": {} } } },
   });
 });

@@ -45,6 +45,19 @@ export function encodeManagers(managers: Manager[]): ManagedFieldsEntry[] | unde
       if (entry.subresource) out.subresource = entry.subresource;
       return out;
     });
+  // upstream's order: appliers first, then by time, manager, apiVersion and subresource
+  const rank = (e: ManagedFieldsEntry) => [
+    e.operation ?? "",
+    e.time ?? "",
+    e.manager ?? "",
+    e.apiVersion ?? "",
+    e.subresource ?? "",
+  ];
+  entries.sort((a, b) => {
+    const [x, y] = [rank(a), rank(b)];
+    const at = x.findIndex((v, i) => v !== y[i]);
+    return at < 0 ? 0 : x[at] < y[at] ? -1 : 1;
+  });
   return entries.length ? entries : undefined;
 }
 
