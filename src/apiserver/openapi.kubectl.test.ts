@@ -2,6 +2,7 @@
 // as it does against kube-apiserver.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { ok, startSecuredApiServer } from "./testing/secured.js";
 
 const claim = (name: string, extra = "") => `apiVersion: v1
@@ -52,6 +53,42 @@ items:
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /error validating data: .*unknown field "storageClassNam"/);
   assert.match(refused.stderr, /io\.k8s\.api\.core\.v1\.PersistentVolumeClaimSpec/);
+});
+
+test("every kind kubectl writes in a List validates against /openapi/v2 as it is read back", async (t) => {
+  const server = await startSecuredApiServer(t);
+  for (const file of ["storage.yaml", "statefulset.yaml", "event.yaml"]) {
+    await ok(server.admin, ["apply", "-f", fileURLToPath(new URL(`./testdata/${file}`, import.meta.url))]);
+  }
+  const extra = [
+    {
+      apiVersion: "storage.k8s.io/v1",
+      kind: "CSIDriver",
+      metadata: { name: "hostpath.csi.stowage.io" },
+      spec: { attachRequired: false, volumeLifecycleModes: ["Persistent", "Ephemeral"] },
+    },
+    {
+      apiVersion: "snapshot.storage.k8s.io/v1",
+      kind: "VolumeSnapshotClass",
+      metadata: { name: "snaps" },
+      driver: "hostpath.csi.stowage.io",
+      deletionPolicy: "Delete",
+    },
+    {
+      apiVersion: "snapshot.storage.k8s.io/v1",
+      kind: "VolumeSnapshot",
+      metadata: { name: "snap" },
+      spec: { volumeSnapshotClassName: "snaps", source: { persistentVolumeClaimName: "my-pvc" } },
+    },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { a: "b" } },
+  ];
+  await ok(server.admin, ["apply", "-f", "-"], extra.map((o) => JSON.stringify(o)).join("\n"));
+  const kinds =
+    "pv,pvc,sc,pod,sts,events,csidriver,volumesnapshotclass,volumesnapshot,configmap,serviceaccount,namespace";
+  const list = await ok(server.admin, ["get", kinds, "-o", "yaml"]);
+  const again = await server.admin(["apply", "-f", "-"], list);
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /error validating/);
 });
 
 test("kubectl apply --validate=strict refuses an unknown field", async (t) => {
