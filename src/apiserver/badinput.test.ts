@@ -278,13 +278,13 @@ const cases: Case[] = [
     message: /the server could not find the requested resource/,
   },
   {
-    name: "server-side apply",
+    name: "server-side apply without a field manager",
     method: "PATCH",
     url: `${pvs}/existing`,
     body: "{}",
     headers: { "content-type": "application/apply-patch+yaml" },
-    code: 415,
-    message: /server-side apply .* is not supported/,
+    code: 422,
+    message: /^PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch$/m,
   },
   {
     name: "a patch of an unknown type",

@@ -2,10 +2,12 @@
 // unaggregated form: client-go falls back to it cleanly when the answer is plain application/json), and the
 // OpenAPI v3 index kubectl consults before apply/create/edit. Our v3 documents describe each resource's PATCH
 // operation (with the fieldValidation parameter, so kubectl leaves validation to the server, and without
-// strategic-merge in requestBody, so kubectl computes apply patches from its built-in types) but no schemas.
+// strategic-merge in requestBody, so kubectl computes apply patches from its built-in types) and the schemas of
+// the group-version's kinds (`kubectl explain`).
 import { createHash } from "node:crypto";
 import type { ResourceDefinition } from "../api/resource.js";
 import { apiVersionOf } from "./decode.js";
+import { openApiV3Schemas } from "./openapi.js";
 
 export const kubernetesVersion = { major: "1", minor: "32", gitVersion: "v1.32.0" };
 
@@ -191,7 +193,7 @@ export function openApiV3Documents(gvs: GroupVersion[]): Map<string, string> {
       openapi: "3.0.0",
       info: { title: "Kubernetes", version: kubernetesVersion.gitVersion },
       paths,
-      components: { schemas: {} },
+      components: { schemas: openApiV3Schemas(gv.resources) },
     };
     docs.set(gvPath(gv), JSON.stringify(doc));
   }

@@ -47,3 +47,56 @@ test("unknown fields: Strict refuses, Warn warns and drops, Ignore drops silentl
   assert.equal(warned.headers.warning, '299 - "unknown field \\"spec.foo\\""');
   assert.equal(warned.body.spec.foo, undefined);
 });
+
+test("unknown fields are found at any depth, by the kind's schema; upstream's fields we do not read are known", async (t) => {
+  const store = new MemoryStore();
+  const server = await createApiServer({ store, compactionIntervalMs: 0 });
+  t.after(async () => {
+    await server.close();
+    await store.close();
+  });
+  const deep = { ...pvc("deep"), spec: { ...pvc("deep").spec, resources: { requestz: { storage: "1Gi" } } } };
+  const strict = await call(server.handler, "POST", `${claims}?fieldValidation=Strict`, deep);
+  assert.equal(strict.status, 400);
+  assert.match(strict.body.message, /strict decoding error: unknown field "spec.resources.requestz"$/);
+
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "app" },
+    spec: {
+      containers: [
+        // ports, env and resources are upstream's fields, stored as sent
+        {
+          name: "app",
+          image: "busybox",
+          imagePullPolicy: "Never",
+          ports: [{ containerPort: 80 }],
+          env: [],
+          colour: "x",
+        },
+      ],
+    },
+  };
+  const pods = "/api/v1/namespaces/default/pods";
+  const refused = await call(server.handler, "POST", `${pods}?fieldValidation=Strict`, pod);
+  assert.equal(refused.status, 400);
+  assert.match(refused.body.message, /strict decoding error: unknown field "spec.containers\[0\].colour"$/);
+  const warned = await call(server.handler, "POST", `${pods}?fieldValidation=Warn`, pod);
+  assert.equal(warned.status, 201);
+  assert.equal(warned.headers.warning, '299 - "unknown field \\"spec.containers[0].colour\\""');
+  assert.equal(warned.body.spec.containers[0].ports[0].containerPort, 80);
+  assert.equal(warned.body.spec.containers[0].colour, undefined);
+
+  // a custom resource's schema is as deep: the snapshot CRDs'
+  const snapshot = {
+    apiVersion: "snapshot.storage.k8s.io/v1",
+    kind: "VolumeSnapshot",
+    metadata: { name: "snap" },
+    spec: { source: { persistentVolumeClaimName: "deep", pvcName: "x" } },
+  };
+  const snapshots = "/apis/snapshot.storage.k8s.io/v1/namespaces/default/volumesnapshots";
+  const crd = await call(server.handler, "POST", `${snapshots}?fieldValidation=Strict`, snapshot);
+  assert.equal(crd.status, 400);
+  assert.match(crd.body.message, /unknown field "spec.source.pvcName"/);
+});

@@ -1,146 +1,60 @@
-// Unknown-field detection for fieldValidation: the fields each kind's Go type declares, at the levels users
-// most often mistype (top level, metadata, and the spec of the storage objects). A field not listed for a
-// kind we do not know is never called unknown: a false warning would be worse than a missed one.
-const objectMeta = new Set([
-  "name",
-  "generateName",
-  "namespace",
-  "selfLink",
-  "uid",
-  "resourceVersion",
-  "generation",
-  "creationTimestamp",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
-  "labels",
-  "annotations",
-  "ownerReferences",
-  "finalizers",
-  "managedFields",
-]);
-const base = ["apiVersion", "kind", "metadata"];
-const withSpec = [...base, "spec", "status"];
+// Unknown-field detection for fieldValidation (Strict, Warn, Ignore): a field is unknown when the kind's OpenAPI
+// schema (src/api/openapi, generated from our types with upstream's fields) does not declare it, at any depth,
+// as decoding into upstream's Go types finds it. Where a schema keeps unknown fields (or has none), none are.
+import { openApiDefinitions } from "../api/openapi/definitions.js";
+import { definitionName, refName, type Schema } from "../api/openapi/schema.js";
+import { resources } from "../api/resources.js";
 
-const pvSources = [
-  "gcePersistentDisk",
-  "awsElasticBlockStore",
-  "hostPath",
-  "glusterfs",
-  "nfs",
-  "rbd",
-  "iscsi",
-  "cinder",
-  "cephfs",
-  "fc",
-  "flocker",
-  "flexVolume",
-  "azureFile",
-  "vsphereVolume",
-  "quobyte",
-  "azureDisk",
-  "photonPersistentDisk",
-  "portworxVolume",
-  "scaleIO",
-  "local",
-  "storageos",
-  "csi",
-];
+function resolve(schema: Schema | undefined): Schema | undefined {
+  let current = schema;
+  for (let depth = 0; current && depth < 8; depth++) {
+    const ref = current.$ref ?? (current.allOf?.length === 1 ? current.allOf[0].$ref : undefined);
+    if (!ref) return current;
+    current = openApiDefinitions()[refName(ref)];
+  }
+  return current;
+}
 
-const topLevel: Record<string, string[]> = {
-  PersistentVolume: withSpec,
-  PersistentVolumeClaim: withSpec,
-  Pod: withSpec,
-  Namespace: withSpec,
-  Node: withSpec,
-  StatefulSet: withSpec,
-  VolumeAttachment: withSpec,
-  CSIDriver: withSpec,
-  CSINode: withSpec,
-  Lease: [...base, "spec"],
-  VolumeSnapshot: withSpec,
-  VolumeSnapshotContent: withSpec,
-  VolumeSnapshotClass: [...base, "driver", "parameters", "deletionPolicy"],
-  StorageClass: [
-    ...base,
-    "provisioner",
-    "parameters",
-    "reclaimPolicy",
-    "mountOptions",
-    "allowVolumeExpansion",
-    "volumeBindingMode",
-    "allowedTopologies",
-  ],
-  ConfigMap: [...base, "immutable", "data", "binaryData"],
-  Secret: [...base, "immutable", "data", "stringData", "type"],
-  CSIStorageCapacity: [...base, "nodeTopology", "storageClassName", "capacity", "maximumVolumeSize"],
-  Event: [
-    ...base,
-    "involvedObject",
-    "reason",
-    "message",
-    "source",
-    "firstTimestamp",
-    "lastTimestamp",
-    "count",
-    "type",
-    "eventTime",
-    "series",
-    "action",
-    "related",
-    "reportingComponent",
-    "reportingInstance",
-  ],
-};
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  !!value && typeof value === "object" && !Array.isArray(value);
 
-const specFields: Record<string, string[]> = {
-  PersistentVolume: [
-    "capacity",
-    "accessModes",
-    "claimRef",
-    "persistentVolumeReclaimPolicy",
-    "storageClassName",
-    "mountOptions",
-    "volumeMode",
-    "nodeAffinity",
-    "volumeAttributesClassName",
-    ...pvSources,
-  ],
-  PersistentVolumeClaim: [
-    "accessModes",
-    "selector",
-    "resources",
-    "volumeName",
-    "storageClassName",
-    "volumeMode",
-    "dataSource",
-    "dataSourceRef",
-    "volumeAttributesClassName",
-  ],
-};
+/** Walks `value` against `schema`, calling `found` with each unknown field's path and the object holding it. */
+function walk(
+  value: unknown,
+  schema: Schema | undefined,
+  path: string,
+  found: (path: string, holder: Record<string, unknown>, key: string) => void,
+): void {
+  const s = resolve(schema);
+  if (!s || s["x-kubernetes-preserve-unknown-fields"]) return;
+  if (isObject(value)) {
+    const prefix = path ? `${path}.` : "";
+    if (s.properties) {
+      for (const key of Object.keys(value)) {
+        if (!(key in s.properties)) found(`${prefix}${key}`, value, key);
+        else walk(value[key], s.properties[key], `${prefix}${key}`, found);
+      }
+    } else if (typeof s.additionalProperties === "object") {
+      for (const key of Object.keys(value)) walk(value[key], s.additionalProperties, `${prefix}${key}`, found);
+    }
+  } else if (Array.isArray(value) && s.items) {
+    value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, found));
+  }
+}
 
-/** Paths of fields the kind's type does not declare, as upstream prints them ("spec.foo", "metadata.bar"). */
+function kindSchema(kind: string): Schema | undefined {
+  const def = resources.find((r) => r.kind === kind);
+  return def && openApiDefinitions()[definitionName(def.group, def.version, def.kind)];
+}
+
+/** Paths of fields the kind's schema does not declare, as upstream prints them ("spec.foo", "spec.containers[0].bar"). */
 export function unknownFields(kind: string, object: Record<string, unknown>): string[] {
-  const known = topLevel[kind];
-  if (!known) return [];
   const out: string[] = [];
-  for (const key of Object.keys(object)) if (!known.includes(key)) out.push(key);
-  const meta = object.metadata;
-  if (meta && typeof meta === "object" && !Array.isArray(meta)) {
-    for (const key of Object.keys(meta)) if (!objectMeta.has(key)) out.push(`metadata.${key}`);
-  }
-  const spec = object.spec;
-  const specKnown = specFields[kind];
-  if (specKnown && spec && typeof spec === "object" && !Array.isArray(spec)) {
-    for (const key of Object.keys(spec)) if (!specKnown.includes(key)) out.push(`spec.${key}`);
-  }
+  walk(object, kindSchema(kind), "", (path) => out.push(path));
   return out.sort();
 }
 
 /** Drops the fields unknownFields reports, as decoding into upstream's Go types drops them (Warn and Ignore). */
 export function dropUnknownFields(kind: string, object: Record<string, unknown>): void {
-  for (const path of unknownFields(kind, object)) {
-    const [first, second] = path.split(".");
-    if (second === undefined) delete object[first];
-    else delete (object[first] as Record<string, unknown>)[second];
-  }
+  walk(object, kindSchema(kind), "", (_path, holder, key) => delete holder[key]);
 }

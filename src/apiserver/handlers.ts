@@ -9,6 +9,7 @@ import { handleScale, hasScale } from "./scale.js";
 import { createServiceAccountToken, type TokenRequestContext } from "./tokenrequest.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { bodyType, negotiate, type Representation } from "./media.js";
+import { applyObject, fieldManagerOf, parseForce } from "./applying.js";
 import { patchObject, patchTypeOf } from "./patching.js";
 import type { GenericRegistry } from "./registry/generic.js";
 import { listObjects, parseResourceVersion } from "./registry/list.js";
@@ -61,7 +62,11 @@ interface ResourceCall {
 }
 
 /** A write's options: ?dryRun, and the request's scope for admission. */
-const writeOptions = (call: ResourceCall): WriteOptions => ({ dryRun: parseDryRun(call.request.query), ...call.scope });
+const writeOptions = (call: ResourceCall): WriteOptions => ({
+  dryRun: parseDryRun(call.request.query),
+  fieldManager: fieldManagerOf(call.request),
+  ...call.scope,
+});
 
 export async function handleResource(
   request: ApiRequest,
@@ -232,6 +237,20 @@ async function patchResource(call: ResourceCall): Promise<ApiResponse> {
   const validation = parseFieldValidation(request.query.get("fieldValidation"));
   const contentType = request.headers["content-type"] ?? "";
   const type = bodyType(contentType);
+  if (type === "apply-patch") {
+    const applied = await applyObject(registry, {
+      namespace: call.namespace,
+      name,
+      body: request.body,
+      options: writeOptions(call),
+      subresource: (subresource ?? "") as "" | "status",
+      force: parseForce(request.query),
+      fieldManager: request.query.get("fieldManager"),
+      validation,
+      warnings: call.output.warnings,
+    });
+    return objectResponse(def, applied.created ? 201 : 200, applied.object, call.output);
+  }
   const body = patchTypeOf(type) ? parseBody(request.body, false) : undefined;
   const patched = await patchObject(
     registry,

@@ -212,11 +212,11 @@ test("kubectl create namespace, configmap and secret (protobuf bodies) work, and
   assert.match(gone.stderr, /not found/);
 });
 
-test("kubectl apply --server-side gets a clear refusal", async (t) => {
+test("kubectl apply --server-side applies the seeds' files", async (t) => {
   const stowage = await startStowage(t);
   const result = await stowage.kubectlResult(["apply", "--server-side", "-f", fixture("held.yaml")]);
-  assert.notEqual(result.code, 0);
-  assert.match(result.stderr, /server-side apply \(application\/apply-patch\+yaml\) is not supported by stowage yet/);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /serverside-applied/);
 });
 
 test("kubectl edit saves a change made in the editor, without warnings", async (t) => {

@@ -1,5 +1,5 @@
 // The paths that are not resources: /version, discovery (/api, /apis and below), health checks and the
-// OpenAPI v3 documents (health checks: health.ts), all read-only and computed once from the served resources.
+// OpenAPI v2 and v3 documents (health checks: health.ts), all read-only and computed once from the served resources.
 import type { ApiRequest, ApiResponse } from "../api/http.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { authorizationGroupVersion, authorizationResources } from "./authorization.js";
@@ -14,6 +14,7 @@ import {
   openApiV3Index,
   versionInfo,
 } from "./discovery.js";
+import { openApiV2Handler } from "./openapi.js";
 import { jsonResponse } from "./respond.js";
 
 /** GET of a non-resource path → its answer; undefined for anything else (a resource path, or not found). */
@@ -34,8 +35,11 @@ export function nonResourceHandler(
   address: () => string,
 ): NonResourceHandler {
   const gvs = groupVersions(definitions);
-  const openapi = openApiV3Documents(gvs);
-  const openapiIndex = openApiV3Index(openapi);
+  // Made on first use: most apiservers (a test's, a component's) are never asked for them.
+  let openapi: Map<string, string> | undefined;
+  let openapiIndex: Record<string, unknown> | undefined;
+  const v3 = () => (openapi ??= openApiV3Documents(gvs));
+  const openapiV2 = openApiV2Handler(versionInfo(stowageVersion).gitVersion);
   const version = versionInfo(stowageVersion);
 
   function discovery(path: string): ApiResponse | undefined {
@@ -75,11 +79,13 @@ export function nonResourceHandler(
         list.groups.push(authorizationGroup, authenticationGroup);
         return jsonResponse(200, list);
       }
+      case "/openapi/v2":
+        return openapiV2(request);
       case "/openapi/v3":
-        return jsonResponse(200, openapiIndex);
+        return jsonResponse(200, (openapiIndex ??= openApiV3Index(v3())));
     }
     if (path.startsWith("/openapi/v3/")) {
-      const doc = openapi.get(path.slice("/openapi/v3/".length));
+      const doc = v3().get(path.slice("/openapi/v3/".length));
       if (!doc) return undefined;
       return { status: 200, headers: { "content-type": "application/json" }, body: new TextEncoder().encode(doc) };
     }

@@ -42,14 +42,6 @@ export async function patchObject(
   warnings: string[] = [],
 ): Promise<KubeObject> {
   const def: ResourceDefinition = registry.def;
-  if (type === "apply-patch") {
-    throw new StatusError(
-      415,
-      "UnsupportedMediaType",
-      "server-side apply (application/apply-patch+yaml) is not supported by stowage yet; use client-side apply (kubectl apply without --server-side)",
-      { causes: [{ reason: "UnsupportedMediaType", message: contentType }] },
-    );
-  }
   const kind = patchTypeOf(type);
   if (!kind) throw unsupportedMediaType(contentType, patchTypes);
   for (let attempt = 0; ; attempt++) {

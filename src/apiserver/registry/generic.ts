@@ -9,6 +9,7 @@ import { KeyExistsError, KeyNotFoundError, RevisionMismatchError } from "../../s
 import type { KeyValue, Store } from "../../store/store.js";
 import type { AdmissionAttributes, AdmissionChain } from "../admission/types.js";
 import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError } from "../errors.js";
+import { trackUpdate } from "../apply/managedfields.js";
 import { decodeObject, encodeObject } from "./codec.js";
 import { objectKey } from "./keys.js";
 import type { DeleteOptions, WriteOptions } from "./options.js";
@@ -93,7 +94,7 @@ export class GenericRegistry {
     if (tracksGeneration(def)) meta.generation = 1;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    delete meta.managedFields;
+    if (!options.managedFieldsSet) delete meta.managedFields;
     delete meta.resourceVersion;
 
     def.prepareForCreate?.(object);
@@ -104,6 +105,7 @@ export class GenericRegistry {
     if (errors.length) throw invalid(def.group, def.kind, meta.name ?? "", errors);
     if (def.namespaced && meta.namespace) await this.ctx.checkNamespace(meta.namespace, def);
     await this.ctx.admission().validate(attrs);
+    this.trackManagedFields(undefined, object, options, "");
 
     if (options.dryRun) {
       if (await this.ctx.store.get(this.key(meta.namespace, meta.name!)))
@@ -174,6 +176,7 @@ export class GenericRegistry {
       }
     }
 
+    this.trackManagedFields(old, object, options, subresource === "status" ? "status" : "");
     meta.resourceVersion = old.metadata.resourceVersion;
     if (deepEqual(object, old)) return old; // a no-op write bumps nothing, as upstream
     if (options.dryRun) return object;
@@ -184,6 +187,19 @@ export class GenericRegistry {
     } catch (err) {
       throw this.storeError(err, name);
     }
+  }
+
+  /** The write's managedFields entry for its field manager, as an Update (server-side apply sets its own). */
+  private trackManagedFields(
+    old: KubeObject | undefined,
+    object: KubeObject,
+    options: WriteOptions,
+    subresource: "" | "status",
+  ): void {
+    if (!options.fieldManager || options.managedFieldsSet) return;
+    const entries = trackUpdate(this.def, old, object, options.fieldManager, subresource, this.ctx.now());
+    if (entries) object.metadata.managedFields = entries;
+    else delete object.metadata.managedFields;
   }
 
   // ---- delete ---------------------------------------------------------------------------------------------

@@ -12,6 +12,10 @@ export interface WriteOptions {
   warnings?: string[];
   /** Where admission leaves audit annotations for this request (upstream's Attributes.AddAnnotation). */
   auditAnnotations?: Record<string, string>;
+  /** The request's field manager (fieldManager, else the User-Agent's product): the write's managedFields entry. */
+  fieldManager?: string;
+  /** Server-side apply already computed the object's managedFields: keep them as they are. */
+  managedFieldsSet?: boolean;
 }
 
 export type PropagationPolicy = "Orphan" | "Background" | "Foreground";

@@ -68,16 +68,24 @@ export function keepServerOwned(
   // upstream's BeforeUpdate: requests cannot change generation
   if (old.metadata.generation === undefined) delete meta.generation;
   else meta.generation = old.metadata.generation;
-  delete meta.managedFields;
+  // What a request sends as managedFields replaces the stored entries (upstream lets a client rewrite them, as
+  // kubectl does to move client-side apply's fields to server-side apply); sending none keeps them.
+  if (!Array.isArray(meta.managedFields) || meta.managedFields.length === 0) {
+    if (old.metadata.managedFields === undefined) delete meta.managedFields;
+    else meta.managedFields = old.metadata.managedFields;
+  }
   const record = object as unknown as Record<string, unknown>;
   const oldRecord = old as unknown as Record<string, unknown>;
 
   if (subresource === "status") {
     // Only status changes through …/status (upstream's ResetObjectMetaForStatus + spec from old).
     const status = record.status;
+    const managedFields = meta.managedFields;
     for (const key of Object.keys(record)) delete record[key];
     Object.assign(record, structuredClone(oldRecord));
     record.status = status;
+    object.metadata.managedFields = managedFields;
+    if (managedFields === undefined) delete object.metadata.managedFields;
     if (status === undefined) delete record.status;
   } else if (subresource === "finalize") {
     // namespaces/{name}/finalize: only spec.finalizers changes
