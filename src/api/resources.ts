@@ -1,5 +1,7 @@
 // Every resource the apiserver serves, one ResourceDefinition each (the definitions live beside their types).
 import { controllerRevisions } from "./apps/controllerrevision.js";
+import { deployments } from "./apps/deployment.js";
+import { replicaSets } from "./apps/replicaset.js";
 import { statefulSets } from "./apps/statefulset.js";
 import { leases } from "./coordination/lease.js";
 import { configMaps } from "./core/configmap.js";
@@ -46,6 +48,8 @@ export const resources: ResourceDefinition[] = [
   widen(volumeSnapshotContents),
   widen(volumeSnapshotClasses),
   widen(statefulSets),
+  widen(deployments),
+  widen(replicaSets),
   widen(controllerRevisions),
   widen(leases),
   widen(roles),

@@ -53,6 +53,8 @@ const topLevel: Record<string, string[]> = {
   Namespace: withSpec,
   Node: withSpec,
   StatefulSet: withSpec,
+  Deployment: withSpec,
+  ReplicaSet: withSpec,
   VolumeAttachment: withSpec,
   CSIDriver: withSpec,
   CSINode: withSpec,

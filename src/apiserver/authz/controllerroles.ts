@@ -39,6 +39,15 @@ export const controllerRules: Record<string, PolicyRule[]> = {
     rule(Read, [core], ["persistentvolumeclaims"]),
     eventsRule,
   ],
+  "deployment-controller": [
+    rule([...Read, "update"], ["extensions", apps], ["deployments"]),
+    rule(["update"], ["extensions", apps], ["deployments/status"]),
+    rule(["update"], ["extensions", apps], ["deployments/finalizers"]),
+    rule([...Read, "create", "update", "patch", "delete"], [apps, "extensions"], ["replicasets"]),
+    // upstream keeps "update" on pods for kubernetes/kubernetes#36897 (adopting pods by relabelling them).
+    rule([...Read, "update"], [core], ["pods"]),
+    eventsRule,
+  ],
   "generic-garbage-collector": [rule([...Read, "patch", "update", "delete"], ["*"], ["*"]), eventsRule],
   "node-controller": [
     rule([...Read, "update", "delete", "patch"], [core], ["nodes"]),
@@ -62,6 +71,13 @@ export const controllerRules: Record<string, PolicyRule[]> = {
   "pvc-protection-controller": [
     rule([...Read, "update"], [core], ["persistentvolumeclaims"]),
     rule(Read, [core], ["pods"]),
+    eventsRule,
+  ],
+  "replicaset-controller": [
+    rule([...Read, "update"], [apps, "extensions"], ["replicasets"]),
+    rule(["update"], [apps, "extensions"], ["replicasets/status"]),
+    rule(["update"], [apps, "extensions"], ["replicasets/finalizers"]),
+    rule(["list", "watch", "patch", "create", "delete"], [core], ["pods"]),
     eventsRule,
   ],
   "service-account-controller": [rule(["create"], [core], ["serviceaccounts"]), eventsRule],

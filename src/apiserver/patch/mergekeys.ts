@@ -98,6 +98,20 @@ export const patchStructs: Readonly<Record<string, PatchStruct>> = {
   },
   "apps/v1.StatefulSetSpec": { template: { type: "core/v1.PodTemplateSpec" } },
   "apps/v1.StatefulSetStatus": { conditions: mergeBy("type") },
+  "apps/v1.Deployment": {
+    metadata: { type: "meta/v1.ObjectMeta" },
+    spec: { type: "apps/v1.DeploymentSpec" },
+    status: { type: "apps/v1.DeploymentStatus" },
+  },
+  "apps/v1.DeploymentSpec": { template: { type: "core/v1.PodTemplateSpec" } },
+  "apps/v1.DeploymentStatus": { conditions: mergeBy("type") },
+  "apps/v1.ReplicaSet": {
+    metadata: { type: "meta/v1.ObjectMeta" },
+    spec: { type: "apps/v1.ReplicaSetSpec" },
+    status: { type: "apps/v1.ReplicaSetStatus" },
+  },
+  "apps/v1.ReplicaSetSpec": { template: { type: "core/v1.PodTemplateSpec" } },
+  "apps/v1.ReplicaSetStatus": { conditions: mergeBy("type") },
 };
 
 /** "group/version/Kind" ("" group for core) → its struct in patchStructs. */
@@ -116,6 +130,8 @@ export const patchKinds: Readonly<Record<string, string>> = {
   "storage.k8s.io/v1/VolumeAttachment": "meta/v1.Object",
   "storage.k8s.io/v1/CSIStorageCapacity": "meta/v1.Object",
   "apps/v1/StatefulSet": "apps/v1.StatefulSet",
+  "apps/v1/Deployment": "apps/v1.Deployment",
+  "apps/v1/ReplicaSet": "apps/v1.ReplicaSet",
   "coordination.k8s.io/v1/Lease": "meta/v1.Object",
 };
 
