@@ -20,12 +20,12 @@ export function oldestFirst(sets: ReplicaSet[]): ReplicaSet[] {
   });
 }
 
-/** upstream ResolveFenceposts: surge rounds up, unavailable down; both 0 would never move, so unavailable is 1. */
+/** upstream ResolveFenceposts: surge rounds up, unavailable down (unset is 0; the API defaults both to 25%); both 0 would never move, so unavailable is 1. */
 export function resolveFenceposts(deployment: Deployment): { maxSurge: number; maxUnavailable: number } {
   const desired = deployment.spec.replicas ?? 1;
   const rollingUpdate = deployment.spec.strategy?.rollingUpdate;
-  const maxSurge = scaledValue(rollingUpdate?.maxSurge ?? "25%", desired, true);
-  const maxUnavailable = scaledValue(rollingUpdate?.maxUnavailable ?? "25%", desired, false);
+  const maxSurge = scaledValue(rollingUpdate?.maxSurge ?? 0, desired, true);
+  const maxUnavailable = scaledValue(rollingUpdate?.maxUnavailable ?? 0, desired, false);
   return maxSurge === 0 && maxUnavailable === 0 ? { maxSurge, maxUnavailable: 1 } : { maxSurge, maxUnavailable };
 }
 
