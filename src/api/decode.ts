@@ -63,7 +63,11 @@ function quantities(kind: string, object: unknown): unknown[] {
     }
     case "Deployment":
     case "ReplicaSet":
+    case "Job":
       podSpec(at(object, "spec", "template", "spec"));
+      break;
+    case "CronJob":
+      podSpec(at(object, "spec", "jobTemplate", "spec", "template", "spec"));
       break;
     case "StatefulSet":
       podSpec(at(object, "spec", "template", "spec"));

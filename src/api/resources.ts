@@ -3,6 +3,8 @@ import { controllerRevisions } from "./apps/controllerrevision.js";
 import { deployments } from "./apps/deployment.js";
 import { replicaSets } from "./apps/replicaset.js";
 import { statefulSets } from "./apps/statefulset.js";
+import { cronJobs } from "./batch/cronjob.js";
+import { jobs } from "./batch/job.js";
 import { leases } from "./coordination/lease.js";
 import { configMaps } from "./core/configmap.js";
 import { secrets } from "./core/secret.js";
@@ -51,6 +53,8 @@ export const resources: ResourceDefinition[] = [
   widen(deployments),
   widen(replicaSets),
   widen(controllerRevisions),
+  widen(jobs),
+  widen(cronJobs),
   widen(leases),
   widen(roles),
   widen(clusterRoles),

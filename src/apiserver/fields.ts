@@ -55,6 +55,8 @@ const topLevel: Record<string, string[]> = {
   StatefulSet: withSpec,
   Deployment: withSpec,
   ReplicaSet: withSpec,
+  Job: withSpec,
+  CronJob: withSpec,
   VolumeAttachment: withSpec,
   CSIDriver: withSpec,
   CSINode: withSpec,

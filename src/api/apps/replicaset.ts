@@ -10,6 +10,7 @@ import { nameIsDNSSubdomain } from "../validation/names.js";
 import { standardVerbs } from "../verbs.js";
 import { rootSpec, validateNonNegative, validateReplicaSetTemplate, validateWorkloadSelector } from "./podtemplate.js";
 import type { PodTemplateSpec } from "../core/types.js";
+import type { LabelSelector } from "../meta.js";
 import type { ReplicaSet } from "./types.js";
 
 /** A template's pod spec defaults (restartPolicy Always, dnsPolicy, …), as the pods it stamps out get them. */
@@ -37,7 +38,7 @@ function validateReplicaSet(set: ReplicaSet): FieldError[] {
 }
 
 /** Containers, images and selector: the -o wide cells every workload prints alike. */
-export function wideCells(template: PodTemplateSpec | undefined, selector: ReplicaSet["spec"]["selector"]) {
+export function wideCells(template: PodTemplateSpec | undefined, selector: LabelSelector | undefined) {
   const containers = template?.spec?.containers ?? [];
   return [
     containers.map((c) => c.name).join(","),

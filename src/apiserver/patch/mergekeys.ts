@@ -112,6 +112,18 @@ export const patchStructs: Readonly<Record<string, PatchStruct>> = {
   },
   "apps/v1.ReplicaSetSpec": { template: { type: "core/v1.PodTemplateSpec" } },
   "apps/v1.ReplicaSetStatus": { conditions: mergeBy("type") },
+
+  // batch/v1
+  "batch/v1.Job": {
+    metadata: { type: "meta/v1.ObjectMeta" },
+    spec: { type: "batch/v1.JobSpec" },
+    status: { type: "batch/v1.JobStatus" },
+  },
+  "batch/v1.JobSpec": { template: { type: "core/v1.PodTemplateSpec" } },
+  "batch/v1.JobStatus": { conditions: mergeBy("type") },
+  "batch/v1.CronJob": { metadata: { type: "meta/v1.ObjectMeta" }, spec: { type: "batch/v1.CronJobSpec" } },
+  "batch/v1.CronJobSpec": { jobTemplate: { type: "batch/v1.JobTemplateSpec" } },
+  "batch/v1.JobTemplateSpec": { metadata: { type: "meta/v1.ObjectMeta" }, spec: { type: "batch/v1.JobSpec" } },
 };
 
 /** "group/version/Kind" ("" group for core) → its struct in patchStructs. */
@@ -132,6 +144,8 @@ export const patchKinds: Readonly<Record<string, string>> = {
   "apps/v1/StatefulSet": "apps/v1.StatefulSet",
   "apps/v1/Deployment": "apps/v1.Deployment",
   "apps/v1/ReplicaSet": "apps/v1.ReplicaSet",
+  "batch/v1/Job": "batch/v1.Job",
+  "batch/v1/CronJob": "batch/v1.CronJob",
   "coordination.k8s.io/v1/Lease": "meta/v1.Object",
 };
 
