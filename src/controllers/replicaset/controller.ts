@@ -8,7 +8,7 @@ import type { StartLoop } from "../../client/index.js";
 import { WorkQueue, createEventRecorder, every, keyOf, removeWhenAborted, stopped } from "../../client/index.js";
 import type { LoopContext } from "../common/context.js";
 import { controllerOf } from "../common/controllerref.js";
-import { Expectations } from "./expectations.js";
+import { Expectations } from "../common/expectations.js";
 import { syncReplicaSet } from "./sync.js";
 
 export { syncReplicaSet } from "./sync.js";

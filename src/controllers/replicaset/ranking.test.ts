@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import type { Pod } from "../../api/core/types.js";
-import { Expectations } from "./expectations.js";
+import { Expectations } from "../common/expectations.js";
 import { isPodActive, isPodAvailable, podsToDelete } from "./ranking.js";
 
 interface PodShape {

@@ -13,7 +13,7 @@ import {
 import type { Client, EventRecorder, Lister } from "../../client/index.js";
 import { isNotFound } from "../../client/index.js";
 import { claimObjects, controllerRef } from "../common/controllerref.js";
-import type { Expectations } from "./expectations.js";
+import type { Expectations } from "../common/expectations.js";
 import { isPodActive, isPodAvailable, isPodReady, podsToDelete } from "./ranking.js";
 
 /** upstream's burstReplicas: at most this many creates or deletes per sync. */
