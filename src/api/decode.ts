@@ -61,6 +61,14 @@ function quantities(kind: string, object: unknown): unknown[] {
       if (size !== undefined) values.push(size);
       break;
     }
+    case "Deployment":
+    case "ReplicaSet":
+    case "Job":
+      podSpec(at(object, "spec", "template", "spec"));
+      break;
+    case "CronJob":
+      podSpec(at(object, "spec", "jobTemplate", "spec", "template", "spec"));
+      break;
     case "StatefulSet":
       podSpec(at(object, "spec", "template", "spec"));
       for (const claim of asArray(at(object, "spec", "volumeClaimTemplates"))) claimSpec(at(claim, "spec"));

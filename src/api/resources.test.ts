@@ -22,7 +22,11 @@ const expected: [group: string, plural: string, kind: string, namespaced: boolea
   ["snapshot.storage.k8s.io", "volumesnapshotcontents", "VolumeSnapshotContent", false, ["vsc", "vscs"]],
   ["snapshot.storage.k8s.io", "volumesnapshotclasses", "VolumeSnapshotClass", false, ["vsclass", "vsclasses"]],
   ["apps", "statefulsets", "StatefulSet", true, ["sts"]],
+  ["apps", "deployments", "Deployment", true, ["deploy"]],
+  ["apps", "replicasets", "ReplicaSet", true, ["rs"]],
   ["apps", "controllerrevisions", "ControllerRevision", true, []],
+  ["batch", "jobs", "Job", true, []],
+  ["batch", "cronjobs", "CronJob", true, ["cj"]],
   ["coordination.k8s.io", "leases", "Lease", true, []],
   ["rbac.authorization.k8s.io", "roles", "Role", true, []],
   ["rbac.authorization.k8s.io", "clusterroles", "ClusterRole", false, []],
@@ -48,10 +52,10 @@ test("exactly these resources are served, once each", () => {
   assert.equal(new Set(resources.map((r) => `${r.group}/${r.plural}`)).size, resources.length);
 });
 
-test("pods and statefulsets are in the 'all' category, as kubectl get all expects", () => {
+test("pods, statefulsets, deployments, replicasets, jobs and cronjobs are in the 'all' category, as kubectl get all expects", () => {
   assert.deepEqual(
     resources.filter((r) => r.categories?.includes("all")).map((r) => r.plural),
-    ["pods", "statefulsets"],
+    ["pods", "statefulsets", "deployments", "replicasets", "jobs", "cronjobs"],
   );
 });
 

@@ -1,6 +1,10 @@
 // Every resource the apiserver serves, one ResourceDefinition each (the definitions live beside their types).
 import { controllerRevisions } from "./apps/controllerrevision.js";
+import { deployments } from "./apps/deployment.js";
+import { replicaSets } from "./apps/replicaset.js";
 import { statefulSets } from "./apps/statefulset.js";
+import { cronJobs } from "./batch/cronjob.js";
+import { jobs } from "./batch/job.js";
 import { leases } from "./coordination/lease.js";
 import { configMaps } from "./core/configmap.js";
 import { secrets } from "./core/secret.js";
@@ -46,7 +50,11 @@ export const resources: ResourceDefinition[] = [
   widen(volumeSnapshotContents),
   widen(volumeSnapshotClasses),
   widen(statefulSets),
+  widen(deployments),
+  widen(replicaSets),
   widen(controllerRevisions),
+  widen(jobs),
+  widen(cronJobs),
   widen(leases),
   widen(roles),
   widen(clusterRoles),

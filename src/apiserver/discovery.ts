@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { ResourceDefinition } from "../api/resource.js";
 import { apiVersionOf } from "./decode.js";
 import { openApiV3Schemas } from "./openapi.js";
+import { scalable } from "./scale.js";
 
 export const kubernetesVersion = { major: "1", minor: "32", gitVersion: "v1.32.0" };
 
@@ -77,9 +78,9 @@ export function apiResourceList(gv: GroupVersion): Record<string, unknown> {
         verbs: ["update"],
       });
     }
-    if (def.group === "apps" && def.plural === "statefulsets") {
+    if (scalable(def)) {
       resources.push({
-        name: "statefulsets/scale",
+        name: `${def.plural}/scale`,
         singularName: "",
         namespaced: true,
         group: "autoscaling",

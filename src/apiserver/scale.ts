@@ -1,5 +1,5 @@
-// statefulsets/scale: the autoscaling/v1 Scale view of a StatefulSet that `kubectl scale` reads and patches
-// (upstream's ScaleREST). Only spec.replicas can change through it.
+// statefulsets/scale, deployments/scale, replicasets/scale: the autoscaling/v1 Scale view of a workload that
+// `kubectl scale` reads and patches (upstream's ScaleREST). Only spec.replicas can change through it.
 import type { ApiRequest } from "../api/http.js";
 import type { KubeObject } from "../api/meta.js";
 import { formatLabelSelector } from "../api/selectors/labels.js";
@@ -26,8 +26,11 @@ interface Scale {
   status: { replicas: number; selector?: string };
 }
 
-export const hasScale = (registry: GenericRegistry): boolean =>
-  registry.def.group === "apps" && registry.def.plural === "statefulsets";
+/** The apps/v1 kinds with a scale subresource. */
+export const scalable = (def: { group: string; plural: string }): boolean =>
+  def.group === "apps" && ["statefulsets", "deployments", "replicasets"].includes(def.plural);
+
+export const hasScale = (registry: GenericRegistry): boolean => scalable(registry.def);
 
 function scaleOf(set: Scalable): Scale {
   const { name, namespace, uid, resourceVersion, creationTimestamp } = set.metadata;
@@ -52,7 +55,11 @@ export async function handleScale(
   const set = (await registry.get(namespace, name)) as Scalable;
   if (request.method === "GET") return scaleOf(set);
   if (request.method !== "PUT" && request.method !== "PATCH") {
-    throw new StatusError(405, "MethodNotAllowed", `${request.method} is not supported on statefulsets/scale`);
+    throw new StatusError(
+      405,
+      "MethodNotAllowed",
+      `${request.method} is not supported on ${registry.def.plural}/scale`,
+    );
   }
   const type = bodyType(request.headers["content-type"]);
   let next: unknown;

@@ -14,6 +14,11 @@ import { startPVCProtection } from "./pvcprotection/controller.js";
 import { startPVProtection } from "./pvprotection/controller.js";
 import { startAttachDetachController } from "./attachdetach/controller.js";
 import { startStatefulSetController } from "./statefulset/controller.js";
+import { startReplicaSetController } from "./replicaset/controller.js";
+import { startDeploymentController } from "./deployment/controller.js";
+import { startJobController } from "./job/controller.js";
+import { startTTLAfterFinishedController } from "./job/ttl.js";
+import { startCronJobController } from "./cronjob/controller.js";
 import { startGarbageCollector } from "./garbagecollector/controller.js";
 import { startNodeLifecycleController } from "./nodelifecycle/controller.js";
 import { startExpandController } from "./expand/controller.js";
@@ -91,6 +96,11 @@ async function runControllers(
     (s) => startAttachDetachController(as("attachdetach-controller"), s),
     (s) => startNodeLifecycleController({ ...as("node-controller"), nodeMonitorGracePeriodMs, nodeMonitorPeriodMs }, s),
     (s) => startStatefulSetController({ ...as("statefulset-controller"), resyncPeriodMs }, s),
+    (s) => startReplicaSetController({ ...as("replicaset-controller"), resyncPeriodMs }, s),
+    (s) => startDeploymentController({ ...as("deployment-controller"), resyncPeriodMs }, s),
+    (s) => startJobController({ ...as("job-controller"), resyncPeriodMs }, s),
+    (s) => startTTLAfterFinishedController({ ...as("ttl-after-finished-controller"), resyncPeriodMs }, s),
+    (s) => startCronJobController({ ...as("cronjob-controller"), resyncPeriodMs }, s),
     (s) => startGarbageCollector({ ...as("generic-garbage-collector"), resyncPeriodMs }, s),
     (s) => startExpandController(as("expand-controller"), s),
     (s) => startServiceAccountsController({ ...as("service-account-controller"), resyncPeriodMs }, s),

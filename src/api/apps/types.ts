@@ -74,3 +74,73 @@ export interface ControllerRevision extends KubeObject {
   data?: Record<string, unknown>;
   revision: number;
 }
+
+/** Upstream's intstr.IntOrString: 1 or "25%". */
+export type IntOrPercent = number | string;
+
+/** A condition of a Deployment or ReplicaSet (upstream's DeploymentCondition and ReplicaSetCondition). */
+export interface WorkloadCondition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  lastUpdateTime?: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface ReplicaSetSpec {
+  replicas?: number;
+  minReadySeconds?: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+}
+
+export interface ReplicaSetStatus {
+  replicas: number;
+  fullyLabeledReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  observedGeneration?: number;
+  conditions?: WorkloadCondition[];
+}
+
+export interface ReplicaSet extends KubeObject {
+  apiVersion: "apps/v1";
+  kind: "ReplicaSet";
+  spec: ReplicaSetSpec;
+  status?: ReplicaSetStatus;
+}
+
+export interface DeploymentStrategy {
+  type?: "Recreate" | "RollingUpdate";
+  rollingUpdate?: { maxUnavailable?: IntOrPercent; maxSurge?: IntOrPercent };
+}
+
+export interface DeploymentSpec {
+  replicas?: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  strategy?: DeploymentStrategy;
+  minReadySeconds?: number;
+  revisionHistoryLimit?: number;
+  paused?: boolean;
+  progressDeadlineSeconds?: number;
+}
+
+export interface DeploymentStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  unavailableReplicas?: number;
+  conditions?: WorkloadCondition[];
+  collisionCount?: number;
+}
+
+export interface Deployment extends KubeObject {
+  apiVersion: "apps/v1";
+  kind: "Deployment";
+  spec: DeploymentSpec;
+  status?: DeploymentStatus;
+}

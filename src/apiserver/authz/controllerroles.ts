@@ -7,6 +7,7 @@ import { rbacGroup } from "../../api/rbac/types.js";
 
 const core = "";
 const apps = "apps";
+const batch = "batch";
 const storage = "storage.k8s.io";
 const snapshot = "snapshot.storage.k8s.io";
 const Read = ["get", "list", "watch"];
@@ -39,7 +40,31 @@ export const controllerRules: Record<string, PolicyRule[]> = {
     rule(Read, [core], ["persistentvolumeclaims"]),
     eventsRule,
   ],
+  "cronjob-controller": [
+    rule([...Read, "update"], [batch], ["cronjobs"]),
+    rule([...Read, "create", "update", "delete", "patch"], [batch], ["jobs"]),
+    rule(["update"], [batch], ["cronjobs/status"]),
+    rule(["update"], [batch], ["cronjobs/finalizers"]),
+    rule(["list", "delete"], [core], ["pods"]),
+    eventsRule,
+  ],
+  "deployment-controller": [
+    rule([...Read, "update"], ["extensions", apps], ["deployments"]),
+    rule(["update"], ["extensions", apps], ["deployments/status"]),
+    rule(["update"], ["extensions", apps], ["deployments/finalizers"]),
+    rule([...Read, "create", "update", "patch", "delete"], [apps, "extensions"], ["replicasets"]),
+    // upstream keeps "update" on pods for kubernetes/kubernetes#36897 (adopting pods by relabelling them).
+    rule([...Read, "update"], [core], ["pods"]),
+    eventsRule,
+  ],
   "generic-garbage-collector": [rule([...Read, "patch", "update", "delete"], ["*"], ["*"]), eventsRule],
+  "job-controller": [
+    rule([...Read, "update", "patch"], [batch], ["jobs"]),
+    rule(["update", "patch"], [batch], ["jobs/status"]),
+    rule(["update"], [batch], ["jobs/finalizers"]),
+    rule(["list", "watch", "create", "delete", "patch"], [core], ["pods"]),
+    eventsRule,
+  ],
   "node-controller": [
     rule([...Read, "update", "delete", "patch"], [core], ["nodes"]),
     rule(["patch", "update"], [core], ["nodes/status"]),
@@ -62,6 +87,13 @@ export const controllerRules: Record<string, PolicyRule[]> = {
   "pvc-protection-controller": [
     rule([...Read, "update"], [core], ["persistentvolumeclaims"]),
     rule(Read, [core], ["pods"]),
+    eventsRule,
+  ],
+  "replicaset-controller": [
+    rule([...Read, "update"], [apps, "extensions"], ["replicasets"]),
+    rule(["update"], [apps, "extensions"], ["replicasets/status"]),
+    rule(["update"], [apps, "extensions"], ["replicasets/finalizers"]),
+    rule(["list", "watch", "patch", "create", "delete"], [core], ["pods"]),
     eventsRule,
   ],
   "service-account-controller": [rule(["create"], [core], ["serviceaccounts"]), eventsRule],
@@ -89,6 +121,7 @@ export const controllerRules: Record<string, PolicyRule[]> = {
     rule([...Read, "update", "patch", "delete"], [snapshot], ["volumesnapshots"]),
     rule(["update", "patch"], [snapshot], ["volumesnapshots/status"]),
   ],
+  "ttl-after-finished-controller": [rule([...Read, "delete"], [batch], ["jobs"]), eventsRule],
 };
 
 /** The role of a loop: upstream's system:controller:<name>, or snapshot-controller-runner. */

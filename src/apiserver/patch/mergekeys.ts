@@ -98,6 +98,32 @@ export const patchStructs: Readonly<Record<string, PatchStruct>> = {
   },
   "apps/v1.StatefulSetSpec": { template: { type: "core/v1.PodTemplateSpec" } },
   "apps/v1.StatefulSetStatus": { conditions: mergeBy("type") },
+  "apps/v1.Deployment": {
+    metadata: { type: "meta/v1.ObjectMeta" },
+    spec: { type: "apps/v1.DeploymentSpec" },
+    status: { type: "apps/v1.DeploymentStatus" },
+  },
+  "apps/v1.DeploymentSpec": { template: { type: "core/v1.PodTemplateSpec" } },
+  "apps/v1.DeploymentStatus": { conditions: mergeBy("type") },
+  "apps/v1.ReplicaSet": {
+    metadata: { type: "meta/v1.ObjectMeta" },
+    spec: { type: "apps/v1.ReplicaSetSpec" },
+    status: { type: "apps/v1.ReplicaSetStatus" },
+  },
+  "apps/v1.ReplicaSetSpec": { template: { type: "core/v1.PodTemplateSpec" } },
+  "apps/v1.ReplicaSetStatus": { conditions: mergeBy("type") },
+
+  // batch/v1
+  "batch/v1.Job": {
+    metadata: { type: "meta/v1.ObjectMeta" },
+    spec: { type: "batch/v1.JobSpec" },
+    status: { type: "batch/v1.JobStatus" },
+  },
+  "batch/v1.JobSpec": { template: { type: "core/v1.PodTemplateSpec" } },
+  "batch/v1.JobStatus": { conditions: mergeBy("type") },
+  "batch/v1.CronJob": { metadata: { type: "meta/v1.ObjectMeta" }, spec: { type: "batch/v1.CronJobSpec" } },
+  "batch/v1.CronJobSpec": { jobTemplate: { type: "batch/v1.JobTemplateSpec" } },
+  "batch/v1.JobTemplateSpec": { metadata: { type: "meta/v1.ObjectMeta" }, spec: { type: "batch/v1.JobSpec" } },
 };
 
 /** "group/version/Kind" ("" group for core) → its struct in patchStructs. */
@@ -116,6 +142,10 @@ export const patchKinds: Readonly<Record<string, string>> = {
   "storage.k8s.io/v1/VolumeAttachment": "meta/v1.Object",
   "storage.k8s.io/v1/CSIStorageCapacity": "meta/v1.Object",
   "apps/v1/StatefulSet": "apps/v1.StatefulSet",
+  "apps/v1/Deployment": "apps/v1.Deployment",
+  "apps/v1/ReplicaSet": "apps/v1.ReplicaSet",
+  "batch/v1/Job": "batch/v1.Job",
+  "batch/v1/CronJob": "batch/v1.CronJob",
   "coordination.k8s.io/v1/Lease": "meta/v1.Object",
 };
 

@@ -1,5 +1,5 @@
 // A minimal garbage collector (upstream pkg/controller/garbagecollector) for pods, claims, StatefulSets and their
-// ControllerRevisions:
+// ControllerRevisions, Deployments and ReplicaSets, Jobs and CronJobs:
 // - a dependent whose every owner (by uid) is gone is deleted with background propagation;
 // - an owner deleted with propagationPolicy=Foreground carries the `foregroundDeletion` finalizer: its dependents
 //   are deleted first, then the finalizer goes (and the apiserver removes the owner);
@@ -23,7 +23,7 @@ export interface GarbageCollectorContext extends LoopContext {
   resyncPeriodMs?: number;
 }
 
-/** Pods, claims, StatefulSets and their ControllerRevisions: each kind's informer and API. */
+/** Pods, claims and the workloads that own them (and StatefulSets' ControllerRevisions): informer and API each. */
 export function trackedKinds({ client, informers }: LoopContext): Tracked[] {
   const revisions = client.resource(controllerRevisionResource);
   const track = <T extends KubeObject>(kind: Tracked["kind"], informer: Informer<T>, resource: ResourceClient<T>) => ({
@@ -35,6 +35,10 @@ export function trackedKinds({ client, informers }: LoopContext): Tracked[] {
     track("Pod", informers.pods, client.pods),
     track("PersistentVolumeClaim", informers.persistentVolumeClaims, client.persistentVolumeClaims),
     track("StatefulSet", informers.statefulSets, client.statefulSets),
+    track("Deployment", informers.deployments, client.deployments),
+    track("ReplicaSet", informers.replicaSets, client.replicaSets),
+    track("Job", informers.jobs, client.jobs),
+    track("CronJob", informers.cronJobs, client.cronJobs),
     // A set's ControllerRevisions are collected with the set (they are dependents, never owners here).
     track("ControllerRevision", informers.informerFor(revisions), revisions),
   ];

@@ -7,7 +7,15 @@ import { isConflict, isNotFound } from "../../client/index.js";
 export const FinalizerDeleteDependents = "foregroundDeletion";
 export const FinalizerOrphanDependents = "orphan";
 
-export type Kind = "Pod" | "PersistentVolumeClaim" | "StatefulSet" | "ControllerRevision";
+export type Kind =
+  | "Pod"
+  | "PersistentVolumeClaim"
+  | "StatefulSet"
+  | "ControllerRevision"
+  | "Deployment"
+  | "ReplicaSet"
+  | "Job"
+  | "CronJob";
 /** Objects by the uids of their owners, on every tracked informer. */
 export const ownerUidIndex = "gc-owner-uid";
 
@@ -25,7 +33,10 @@ export interface GarbageCollectorSync {
 /** The kind of an owner reference we track, from its apiVersion and kind. */
 export function trackedKind(ref: OwnerReference): Kind | undefined {
   if (ref.apiVersion === "v1" && (ref.kind === "Pod" || ref.kind === "PersistentVolumeClaim")) return ref.kind;
-  if (ref.apiVersion === "apps/v1" && ref.kind === "StatefulSet") return ref.kind;
+  if (ref.apiVersion === "apps/v1" && ["StatefulSet", "Deployment", "ReplicaSet"].includes(ref.kind)) {
+    return ref.kind as Kind;
+  }
+  if (ref.apiVersion === "batch/v1" && (ref.kind === "Job" || ref.kind === "CronJob")) return ref.kind;
   return undefined;
 }
 
