@@ -50,20 +50,21 @@ const cases: Case[] = [
     message: /must be a PersistentVolumeClaim object, not an array/,
   },
   {
-    name: "missing kind",
+    // Upstream takes a missing kind (or apiVersion, below) from the URL, then validates the object as that kind.
+    name: "missing kind, and no spec",
     method: "POST",
     url: pvcs,
     body: { apiVersion: "v1", metadata: { name: "a" } },
-    code: 400,
-    message: /Object 'Kind' is missing/,
+    code: 422,
+    message: /PersistentVolumeClaim "a" is invalid: \[spec.accessModes: Required value/,
   },
   {
-    name: "missing apiVersion",
+    name: "missing apiVersion, and no spec",
     method: "POST",
     url: pvcs,
     body: { kind: "PersistentVolumeClaim", metadata: { name: "a" } },
-    code: 400,
-    message: /Object 'apiVersion' is missing/,
+    code: 422,
+    message: /PersistentVolumeClaim "a" is invalid: \[spec.accessModes: Required value/,
   },
   {
     name: "apiVersion of another group",

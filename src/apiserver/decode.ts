@@ -64,9 +64,9 @@ export function checkObject(def: ResourceDefinition, value: unknown, validation:
     );
   }
   const record = value as Record<string, unknown>;
-  if (record.kind === undefined || record.kind === "") {
-    throw badRequest(`Object 'Kind' is missing in '${truncate(JSON.stringify(value))}'`);
-  }
+  // Upstream decodes a body with the endpoint's kind and version as defaults (the serializer's gvkWithDefaults):
+  // a body without kind or apiVersion (client-node's typed calls send none) is taken as the URL's kind.
+  if (record.kind === undefined || record.kind === "") record.kind = def.kind;
   if (typeof record.kind !== "string")
     throw badRequest(`json: cannot unmarshal ${typeof record.kind} into Go struct field .kind of type string`);
   if (record.apiVersion !== undefined && typeof record.apiVersion !== "string") {
@@ -74,9 +74,7 @@ export function checkObject(def: ResourceDefinition, value: unknown, validation:
       `json: cannot unmarshal ${typeof record.apiVersion} into Go struct field .apiVersion of type string`,
     );
   }
-  if (record.apiVersion === undefined || record.apiVersion === "") {
-    throw badRequest(`Object 'apiVersion' is missing in '${truncate(JSON.stringify(value))}'`);
-  }
+  if (record.apiVersion === undefined || record.apiVersion === "") record.apiVersion = expected;
   if (record.apiVersion !== expected) {
     throw badRequest(
       `the API version in the data (${String(record.apiVersion)}) does not match the expected API version (${expected})`,
@@ -166,4 +164,3 @@ function metadataTypeErrors(meta: Record<string, unknown>): string[] {
   return errors;
 }
 
-const truncate = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}...` : text);
