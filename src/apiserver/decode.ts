@@ -163,4 +163,3 @@ function metadataTypeErrors(meta: Record<string, unknown>): string[] {
   }
   return errors;
 }
-
