@@ -4,7 +4,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { StorageV1Api, V1VolumeAttachment } from "@kubernetes/client-node";
-import { confirmGone, mergePatch, randomSuffix, startConformanceWorld, type ConformanceWorld } from "./world.js";
+import {
+  confirmGone,
+  mergePatch,
+  randomSuffix,
+  retryOnConflict,
+  startConformanceWorld,
+  type ConformanceWorld,
+} from "./world.js";
 
 /** upstream NewVolumeAttachment: attacher e2e-test.storage.k8s.io, a PV that does not exist, attached false. */
 function newVolumeAttachment(name: string, pvName: string, nodeName: string): V1VolumeAttachment {
@@ -28,17 +35,12 @@ async function createVolumeAttachment(world: ConformanceWorld): Promise<{ name: 
 }
 
 /** retry.RetryOnConflict around get, set labels, update. */
-async function updateLabels(storage: StorageV1Api, name: string, labels: Record<string, string>) {
-  for (let attempt = 0; ; attempt++) {
+function updateLabels(storage: StorageV1Api, name: string, labels: Record<string, string>) {
+  return retryOnConflict(async () => {
     const current = await storage.readVolumeAttachment({ name });
     current.metadata = { ...current.metadata, labels };
-    try {
-      return await storage.replaceVolumeAttachment({ name, body: current });
-    } catch (err) {
-      if (attempt < 4 && (err as { code?: number }).code === 409) continue;
-      throw err;
-    }
-  }
+    return storage.replaceVolumeAttachment({ name, body: current });
+  });
 }
 
 test("[sig-storage] VolumeAttachment Conformance", async (t) => {

@@ -51,6 +51,18 @@ export async function confirmGone(list: () => Promise<{ items: unknown[] }>): Pr
   await eventually(async () => ((await list()).items.length === 0 ? true : undefined), 30_000);
 }
 
+/** retry.RetryOnConflict: `attempt` (a get, change, update) again while it fails with 409 Conflict. */
+export async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (tries < 5 && statusCode(err) === 409) continue;
+      throw err;
+    }
+  }
+}
+
 /** The HTTP status of a failed client-node call (ApiException.code), or undefined for any other error. */
 export function statusCode(err: unknown): number | undefined {
   return typeof err === "object" && err !== null && "code" in err && typeof err.code === "number"
