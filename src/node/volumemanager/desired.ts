@@ -45,6 +45,9 @@ export type DesiredVolume = Common &
         mountOptions: string[];
         volumeMode: PersistentVolumeMode;
         accessModes: string[];
+        /** The pod's securityContext.fsGroup and fsGroupChangePolicy (the kubelet's MounterArgs). */
+        fsGroup?: number;
+        fsGroupChangePolicy?: "OnRootMismatch" | "Always";
       }
     | { kind: "emptyDir"; source: EmptyDirVolumeSource }
     | { kind: "hostPath"; source: HostPathVolumeSource }
@@ -213,6 +216,8 @@ function claimedVolume(pod: Pod, volume: Volume, base: Base, listers: DesiredLis
       mountOptions: pv.spec.mountOptions ?? [],
       volumeMode: pv.spec.volumeMode ?? "Filesystem",
       accessModes: pv.spec.accessModes ?? [],
+      fsGroup: pod.spec.securityContext?.fsGroup,
+      fsGroupChangePolicy: pod.spec.securityContext?.fsGroupChangePolicy,
     };
   }
   if (pv.spec.nfs) {
