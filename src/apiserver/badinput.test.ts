@@ -66,6 +66,23 @@ const cases: Case[] = [
     message: /the API version in the data \(v2\) does not match the expected API version \(v1\)/,
   },
   {
+    // Upstream takes a missing kind (or apiVersion, below) from the URL, then validates the object as that kind.
+    name: "missing kind, and no spec",
+    method: "POST",
+    url: pvcs,
+    body: { apiVersion: "v1", metadata: { name: "a" } },
+    code: 422,
+    message: /PersistentVolumeClaim "a" is invalid: \[spec.accessModes: Required value/,
+  },
+  {
+    name: "missing apiVersion, and no spec",
+    method: "POST",
+    url: pvcs,
+    body: { kind: "PersistentVolumeClaim", metadata: { name: "a" } },
+    code: 422,
+    message: /PersistentVolumeClaim "a" is invalid: \[spec.accessModes: Required value/,
+  },
+  {
     name: "apiVersion of another group",
     method: "POST",
     url: pvcs,

@@ -25,6 +25,7 @@ import { startExpandController } from "./expand/controller.js";
 import { startSnapshotController } from "./snapshot/controller.js";
 import { startClusterRoleAggregation } from "./clusterroleaggregation/controller.js";
 import { startServiceAccountsController } from "./serviceaccount/controller.js";
+import { startEphemeralVolumeController } from "./ephemeral/controller.js";
 
 export interface LeaderElectOptions {
   namespace?: string;
@@ -103,6 +104,7 @@ async function runControllers(
     (s) => startCronJobController({ ...as("cronjob-controller"), resyncPeriodMs }, s),
     (s) => startGarbageCollector({ ...as("generic-garbage-collector"), resyncPeriodMs }, s),
     (s) => startExpandController(as("expand-controller"), s),
+    (s) => startEphemeralVolumeController({ ...as("ephemeral-volume-controller"), resyncPeriodMs }, s),
     (s) => startServiceAccountsController({ ...as("service-account-controller"), resyncPeriodMs }, s),
     (s) =>
       startSnapshotController(

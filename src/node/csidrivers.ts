@@ -16,6 +16,8 @@ export interface RegisteredDriver {
   /** NodeGetCapabilities has STAGE_UNSTAGE_VOLUME: volumes are staged once per node at globalmount. */
   stageUnstage: boolean;
   singleNodeMultiWriter: boolean;
+  /** VOLUME_MOUNT_GROUP: the driver applies the pod's fsGroup itself (volume_mount_group), not the kubelet. */
+  volumeMountGroup?: boolean;
 }
 
 export class DriverNotFoundError extends Error {
@@ -65,6 +67,7 @@ export class CsiRegistry {
         nodeId: nodeInfo.node_id,
         stageUnstage: capabilities.has("STAGE_UNSTAGE_VOLUME"),
         singleNodeMultiWriter: capabilities.has("SINGLE_NODE_MULTI_WRITER"),
+        volumeMountGroup: capabilities.has("VOLUME_MOUNT_GROUP"),
       };
       const segments = nodeInfo.accessible_topology?.segments ?? {};
       await this.updateNode(driver, segments);

@@ -128,7 +128,43 @@ function podUsing(...claimNames: string[]): Pod {
   };
 }
 
+/** A pod (uid "uid-p") with one generic ephemeral volume "scratch": its claim is "p-scratch". */
+const ephemeralPod: Pod = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "p", namespace: "default", uid: "uid-p" },
+  spec: {
+    containers: [{ name: "c", image: "busybox" }],
+    volumes: [{ name: "scratch", ephemeral: { volumeClaimTemplate: { spec: {} } } }],
+  },
+};
+const ownedBy = (base: PersistentVolumeClaim, uid: string): PersistentVolumeClaim => ({
+  ...base,
+  metadata: {
+    ...base.metadata,
+    ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: "p", uid, controller: true }],
+  },
+});
+
 const preFilterCases = [
+  {
+    name: "a generic ephemeral volume waits for the ephemeral volume controller to make its claim",
+    world: {},
+    pod: ephemeralPod,
+    want: 'waiting for ephemeral volume controller to create the persistentvolumeclaim "p-scratch"',
+  },
+  {
+    name: "a generic ephemeral volume's claim that another owns rejects the pod",
+    world: { claims: [ownedBy(claim("p-scratch", "local"), "uid-other")], classes: [local] },
+    pod: ephemeralPod,
+    want: "PVC default/p-scratch was not created for pod default/p (pod is not owner)",
+  },
+  {
+    name: "a generic ephemeral volume's own unbound WaitForFirstConsumer claim passes",
+    world: { claims: [ownedBy(claim("p-scratch", "local"), "uid-p")], classes: [local] },
+    pod: ephemeralPod,
+    want: undefined,
+  },
   {
     name: "a missing claim rejects the pod",
     world: {},

@@ -4,6 +4,7 @@
 // from the node or can be provisioned there (allowedTopologies, CSIStorageCapacity). The decision is pure: it
 // reads a VolumeView (the informers' caches plus what this scheduler assumed) and returns reasons or a plan.
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from "../api/core/types.js";
+import { podVolumeClaims, volumeIsForPod, waitingForEphemeralClaim } from "../api/core/ephemeral.js";
 import { tryParseQuantity } from "../api/quantity.js";
 import { labelMatcherFromSelector } from "../api/selectors/labels.js";
 import type { CSIDriver, CSIStorageCapacity, StorageClass } from "../api/storage/types.js";
@@ -67,12 +68,7 @@ export const isClaimFullyBound = (claim: PersistentVolumeClaim): boolean =>
 
 /** The claim names a pod's volumes use: persistentVolumeClaim volumes and generic ephemeral ones (<pod>-<volume>). */
 export function podClaimNames(pod: Pod): string[] {
-  const names: string[] = [];
-  for (const volume of pod.spec.volumes ?? []) {
-    if (volume.persistentVolumeClaim?.claimName) names.push(volume.persistentVolumeClaim.claimName);
-    else if (volume.ephemeral) names.push(`${pod.metadata.name}-${volume.name}`);
-  }
-  return names;
+  return podVolumeClaims(pod).map((c) => c.claimName);
 }
 
 /**
@@ -85,10 +81,13 @@ export function preFilterVolumes(view: VolumeView, pod: Pod): PodClaims | { mess
   const delayed: PersistentVolumeClaim[] = [];
   const storageClassNamed = (className: string) => view.storageClass(className);
   let immediate = false;
-  for (const name of podClaimNames(pod)) {
+  for (const { claimName: name, ephemeral } of podVolumeClaims(pod)) {
     const claim = view.claim(namespace, name);
-    if (!claim) return { message: claimNotFound(name) };
+    // A generic ephemeral volume's claim is the ephemeral volume controller's to make: the pod waits for it.
+    if (!claim) return { message: ephemeral ? waitingForEphemeralClaim(name) : claimNotFound(name) };
     if (claim.metadata.deletionTimestamp) return { message: claimBeingDeleted(name) };
+    const notForPod = ephemeral ? volumeIsForPod(pod, claim) : undefined;
+    if (notForPod) return { message: notForPod };
     if (isClaimFullyBound(claim)) bound.push(claim);
     // A delayed claim that names its volume is pre-bound by the user: the PV controller binds it like an
     // immediate one (upstream's GetPodVolumeClaims).

@@ -34,6 +34,12 @@ export const controllerRules: Record<string, PolicyRule[]> = {
   "clusterrole-aggregation-controller": [
     rule(["escalate", "get", "list", "watch", "update", "patch"], [rbacGroup], ["clusterroles"]),
   ],
+  "ephemeral-volume-controller": [
+    rule(Read, [core], ["pods"]),
+    rule(["update"], [core], ["pods/finalizers"]),
+    rule([...Read, "create"], [core], ["persistentvolumeclaims"]),
+    eventsRule,
+  ],
   "expand-controller": [
     rule([...Read, "update", "patch"], [core], ["persistentvolumes"]),
     rule(["update", "patch"], [core], ["persistentvolumeclaims/status"]),

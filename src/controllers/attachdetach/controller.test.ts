@@ -17,9 +17,9 @@ async function world(t: TestContext) {
   for (const name of ["node-1", "node-2"])
     await client.nodes.create({ apiVersion: "v1", kind: "Node", metadata: { name } });
   const running: AbortController[] = [];
-  const start = async () => {
+  const start = async (workers?: number) => {
     const abort = new AbortController();
-    const adc = await startAttachDetachController({ client, log: () => undefined }, abort.signal);
+    const adc = await startAttachDetachController({ client, workers, log: () => undefined }, abort.signal);
     running.push(abort);
     return async () => {
       abort.abort();
@@ -167,4 +167,25 @@ test("a node tainted out-of-service has its volumes detached although it never r
   });
   // No attacher here holds a finalizer, so the detach is the attachment's deletion.
   await eventually(async () => ((await client.volumeAttachments.get(name).catch(() => undefined)) ? undefined : true));
+});
+
+test("a VolumeAttachment made through the API for a volume the controller does not manage is left alone", async (t) => {
+  const { client, start } = await world(t);
+  await start(1);
+  await client.volumeAttachments.create({
+    apiVersion: "storage.k8s.io/v1",
+    kind: "VolumeAttachment",
+    metadata: { name: "va-foreign" },
+    spec: { attacher: "e2e-test.storage.k8s.io", nodeName: "node-1", source: { persistentVolumeName: "pv-foreign" } },
+  });
+  // A later volume's attachment proves the controller went past the foreign one (one worker, first in first out).
+  await boundVolume(client, "zz-later", ["ReadWriteOnce"]);
+  await pod(client, "zz-app", "node-2", "zz-later");
+  await eventually(() =>
+    client.volumeAttachments.get(attachmentName("handle-zz-later", driver, "node-2")).catch(() => undefined),
+  );
+  const foreign = await client.volumeAttachments.get("va-foreign");
+  assert.equal(foreign.metadata.deletionTimestamp, undefined);
+  const node = await client.nodes.get("node-1");
+  assert.equal(node.status?.volumesAttached, undefined, "not reported attached on its node");
 });

@@ -19,7 +19,14 @@ import {
 } from "../../client/index.js";
 import { addIndexerOnce, claimNamesOf, ensurePodClaimIndex } from "../common/podindex.js";
 import type { Log } from "../../support/log.js";
-import { attachmentsByVolume, forgetPod, primeReported, syncVolume, type ReconcilerContext } from "./reconciler.js";
+import {
+  attachmentsByVolume,
+  forgetAttachment,
+  forgetPod,
+  primeActualState,
+  syncVolume,
+  type ReconcilerContext,
+} from "./reconciler.js";
 import { NodeLocks, attachmentsByNode, syncNodeStatus } from "./nodestatus.js";
 
 export interface AttachDetachContext {
@@ -85,7 +92,10 @@ function addHandlers(informers: InformerFactory, ctx: ReconcilerContext, queues:
     }),
     attachments.onChange(enqueueAttachment),
     // A freed single-attach volume may be wanted on another node; VolumeAttachment deletion wakes its volume.
-    attachments.onDelete(enqueueAttachment),
+    attachments.onDelete((attachment) => {
+      forgetAttachment(ctx, attachment);
+      enqueueAttachment(attachment);
+    }),
     nodes.onChange((node) => {
       const name = node.metadata.name ?? "";
       queues.nodes.add(name);
@@ -125,6 +135,7 @@ export function reconcilerContext(
     attachments,
     recorder,
     reported: new Set(),
+    managed: new Set(),
     detachRequested: new Map(),
     detaching: new Set(),
     nodeLocks: new NodeLocks(),
@@ -149,7 +160,7 @@ export const startAttachDetachController: StartLoop<AttachDetachContext> = async
 
   informers.start(signal);
   if (!(await informers.waitForSync(signal))) return stopped;
-  primeReported(ctx);
+  primeActualState(ctx);
   enqueueAll(ctx, queues);
   every(options.resyncPeriodMs ?? 60_000, signal, () => enqueueAll(ctx, queues));
   const workers = options.workers ?? 4;

@@ -18,6 +18,12 @@ export interface NodeStatusContext {
   volumes: Lister<PersistentVolume>;
   attachments: Lister<VolumeAttachment>;
   /**
+   * The attachments this controller answers for (its actual state of world), by name: those it created, and those
+   * found at start-up for a CSI volume it knows. Any other VolumeAttachment (made through the API by someone else,
+   * for a volume or node we do not manage) is left alone, as upstream's controller leaves it.
+   */
+  managed: Set<string>;
+  /**
    * UIDs of attachments whose detach began: left out of volumesAttached until the cache shows them deleted (by UID:
    * an attachment made again later under the same name is a new one).
    */
@@ -114,6 +120,7 @@ async function writeVolumesAttached(ctx: NodeStatusContext, nodeName: string, fo
   const attached = ctx.attachments
     .byIndex(attachmentsByNode, nodeName)
     .filter((a) => a.status?.attached && !a.metadata.deletionTimestamp && !ctx.detaching.has(a.metadata.uid ?? ""))
+    .filter((a) => ctx.managed.has(a.metadata.name ?? ""))
     .flatMap((attachment) => {
       const volume = ctx.volumes.get(attachment.spec.source.persistentVolumeName ?? "");
       const source = volume?.spec.csi;

@@ -8,7 +8,7 @@ import { syncedInformers } from "../../client/testing/informers.js";
 import { pod } from "../../client/testing/objects.js";
 import { reconcilerContext } from "./controller.js";
 import type { ReconcilerContext } from "./reconciler.js";
-import { syncVolume } from "./reconciler.js";
+import { primeActualState, syncVolume } from "./reconciler.js";
 import { attachmentName, uniqueVolumeName } from "../../api/storage/attachmentnames.js";
 
 test("a scheduled pod's bound CSI volume gets a VolumeAttachment to the pod's node", async (t) => {
@@ -82,6 +82,7 @@ async function unneededAttachment(t: TestContext, inUse: boolean) {
   await syncedInformers(t, client, (informers) => {
     ctx = reconcilerContext(client, informers, recorder, () => undefined);
   });
+  primeActualState(ctx);
   const node = await client.nodes.get("node-1");
   await client.nodes.updateStatus({
     ...node,
@@ -121,3 +122,34 @@ test("a detach takes the volume out of volumesAttached before it deletes the Vol
   const node = await client.nodes.get("node-1");
   assert.equal(node.status?.volumesAttached, undefined, "no longer reported attached: no mount may begin");
 });
+
+test("an attachment of a known volume found at start-up is the controller's to detach; one made later is not", async (t) => {
+  const { client, ctx } = await unneededAttachment(t, false);
+  // Made through the API after start-up, for the same volume on another node: not in the actual state.
+  await client.nodes.create({ apiVersion: "v1", kind: "Node", metadata: { name: "node-2" } });
+  const foreign = attachmentName("handle-1", "hostpath.csi.stowage.dev", "node-2");
+  await client.volumeAttachments.create({
+    apiVersion: "storage.k8s.io/v1",
+    kind: "VolumeAttachment",
+    metadata: { name: foreign },
+    spec: { attacher: "hostpath.csi.stowage.dev", nodeName: "node-2", source: { persistentVolumeName: "pv-data" } },
+  });
+  await waitFor(() => ctx.attachments.get(foreign));
+
+  await syncVolume(ctx, "pv-data");
+
+  assert.deepEqual(
+    (await client.volumeAttachments.list()).items.map((a) => a.metadata.name),
+    [foreign],
+    "the start-up one is detached, the later one left alone",
+  );
+});
+
+/** Polls the informer cache until `check` holds (2 s deadline): the cache follows the API a moment later. */
+async function waitFor(check: () => unknown): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("the cache did not catch up");
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

@@ -34,7 +34,9 @@ export interface ReconcilerContext extends DesiredContext, NodeStatusContext {
 /** Moves one volume's attachments one round toward what its pods need. Safe to run any number of times. */
 export async function syncVolume(ctx: ReconcilerContext, volumeName: string): Promise<void> {
   const volume = ctx.volumes.get(volumeName);
-  const attachments = ctx.attachments.byIndex(attachmentsByVolume, volumeName);
+  const attachments = ctx.attachments
+    .byIndex(attachmentsByVolume, volumeName)
+    .filter((attachment) => ctx.managed.has(attachment.metadata.name ?? ""));
   const wanted = volume ? desiredNodes(ctx, volume) : new Map<string, Pod[]>();
 
   // Detach: an attachment no pod on its node needs, once that node says it stopped using the volume
@@ -95,6 +97,7 @@ export async function syncVolume(ctx: ReconcilerContext, volumeName: string): Pr
       // Created by us a moment ago (the cache has not seen it yet) or by a previous run: the same object.
       if (!isAlreadyExists(err)) throw err;
     }
+    ctx.managed.add(attachment.metadata.name ?? "");
     holders.add(nodeName);
   }
 }
@@ -182,18 +185,27 @@ const failedKey = (attachment: VolumeAttachment, pod: Pod) =>
   `failed/${attachment.metadata.uid}/${pod.metadata.uid}/${attachment.status?.attachError?.time ?? ""}`;
 
 /**
- * At start, what the attachments already say was reported by the controller that ran before us: upstream
- * rebuilds its actual state from the API without replaying events, so a restart must not repeat them.
+ * At start (only then: upstream's processVolumeAttachments), the actual state from the API: every attachment of a
+ * CSI volume that exists becomes ours to keep or detach, whoever made it; and what those attachments say was
+ * already reported by the controller that ran before us, so a restart does not repeat the events.
  */
-export function primeReported(ctx: ReconcilerContext): void {
+export function primeActualState(ctx: ReconcilerContext): void {
   for (const attachment of ctx.attachments.list()) {
     const volume = ctx.volumes.get(attachment.spec.source.persistentVolumeName ?? "");
-    if (!volume) continue;
+    if (!volume?.spec.csi) continue;
+    ctx.managed.add(attachment.metadata.name ?? "");
     for (const pod of desiredNodes(ctx, volume).get(attachment.spec.nodeName) ?? []) {
       if (attachment.status?.attached) ctx.reported.add(attachedKey(attachment, pod));
       else if (attachment.status?.attachError) ctx.reported.add(failedKey(attachment, pod));
     }
   }
+}
+
+/** An attachment that is gone is no longer ours; if a pod needs the volume again, we make a new one. */
+export function forgetAttachment(ctx: ReconcilerContext, attachment: VolumeAttachment): void {
+  // The delete handler runs after the cache dropped it; a same-named one already back in the cache stays ours.
+  const name = attachment.metadata.name ?? "";
+  if (!ctx.attachments.get(name)) ctx.managed.delete(name);
 }
 
 /** Drops what `reported` remembers about a pod that is gone, so memory stays bounded. */

@@ -2,6 +2,7 @@
 // persistentVolumeClaim volume and each generic ephemeral volume ("<pod>-<volume>"). Shared by the binder
 // (pods waiting for a WaitForFirstConsumer claim), the pvc-protection and the attach-detach controllers.
 import type { Pod } from "../../api/core/types.js";
+import { podVolumeClaims } from "../../api/core/ephemeral.js";
 import type { KubeObject } from "../../api/meta.js";
 import type { IndexFunc, Informer } from "../../client/index.js";
 
@@ -9,12 +10,7 @@ export const podClaimIndex = "pod-pvc";
 
 /** The claims a pod's volumes name. */
 export function claimNamesOf(pod: Pod): string[] {
-  const names: string[] = [];
-  for (const volume of pod.spec.volumes ?? []) {
-    if (volume.persistentVolumeClaim?.claimName) names.push(volume.persistentVolumeClaim.claimName);
-    else if (volume.ephemeral) names.push(`${pod.metadata.name}-${volume.name}`);
-  }
-  return names;
+  return podVolumeClaims(pod).map((c) => c.claimName);
 }
 
 /** Adds an index once per shared informer, whichever loop asks first (or a loop started again on the same one). */

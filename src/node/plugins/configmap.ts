@@ -1,7 +1,8 @@
 // configMap and secret volumes (pkg/volume/configmap, pkg/volume/secret): the object's keys as files, written by
 // the atomic writer, rewritten when the object changes. `items` pick keys and paths; modes default to
 // defaultMode (0644); a missing object or key is an error unless `optional`.
-import type { ConfigMap, KeyToPath, Secret } from "../../api/core/types.js";
+import { podFSGroup, setVolumeOwnership } from "./ownership.js";
+import type { ConfigMap, KeyToPath, Pod, Secret } from "../../api/core/types.js";
 import { pluginNames } from "../paths.js";
 import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
@@ -118,7 +119,12 @@ export function requireSource(source: Source): void {
   }
 }
 
-export async function setUpObjectVolume(ctx: PluginContext, volume: ObjectVolume, key: string): Promise<MountedVolume> {
+export async function setUpObjectVolume(
+  ctx: PluginContext,
+  volume: ObjectVolume,
+  pod: Pod,
+  key: string,
+): Promise<MountedVolume> {
   const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
   let source: Source;
   try {
@@ -134,6 +140,8 @@ export async function setUpObjectVolume(ctx: PluginContext, volume: ObjectVolume
     // a secret's keys only ever on a tmpfs, as the kubelet keeps them; a configMap on disk
     if (volume.kind === "secret") await memoryBackedDir(dir);
     await writeAtomically(dir, makePayload(source));
+    // Read-only files for the pod's fsGroup (group read, directories group search and setgid), after every write.
+    await setVolumeOwnership(dir, podFSGroup(pod).fsGroup, undefined, true);
   } catch (err) {
     throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
   }
@@ -143,7 +151,7 @@ export async function setUpObjectVolume(ctx: PluginContext, volume: ObjectVolume
 /** configMap and secret: written files, rewritten when the object changes, removed like an emptyDir (upstream wraps one). */
 const objectPlugin = (name: string): VolumePlugin<ObjectVolume> => ({
   name,
-  setUp: (ctx, volume, _pod, key) => setUpObjectVolume(ctx, volume, key),
+  setUp: (ctx, volume, pod, key) => setUpObjectVolume(ctx, volume, pod, key),
   tearDown: (_ctx, mounted) => tearDownEmptyDir(mounted),
   sourceVersion,
 });

@@ -10,11 +10,19 @@ import type { Pod } from "../../api/core/types.js";
 import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
 import { pluginNames, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
-import { describeCause, setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
+import {
+  describeCause,
+  setUpAt,
+  UncertainOperationError,
+  VolumeOperationError,
+  type PluginContext,
+} from "./context.js";
+import { setVolumeOwnership } from "./ownership.js";
 import { publishBlockVolume, stageBlockVolume, unpublishBlockVolume, unstageBlockVolume } from "./csiblock.js";
 import { reconstructCsiDevices, reconstructCsiVolume } from "./csireconstruct.js";
 import {
   deviceOf,
+  kubeletAppliesFSGroup,
   nodePublish,
   nodeRequest,
   nodeStage,
@@ -88,6 +96,19 @@ export async function publishVolume(
   } catch (err) {
     const failure = new VolumeOperationError(operation, volume.pvName, describeCause(err));
     throw uncertainUnlessFinal(failure, err, { volume: { ...mounted, uncertain: true } });
+  }
+  if (kubeletAppliesFSGroup(ctx.csiDrivers.get(driverName)?.spec.fsGroupPolicy, volume, request.driver)) {
+    try {
+      await setVolumeOwnership(targetPath, volume.fsGroup, volume.fsGroupChangePolicy, false);
+    } catch (err) {
+      // Mounted but not usable by the pod: uncertain, so it is set up again (or torn down) rather than forgotten.
+      const failure = new VolumeOperationError(
+        operation,
+        volume.pvName,
+        `applyFSGroup failed for vol ${volumeHandle}: ${describeCause(err)}`,
+      );
+      throw new UncertainOperationError(failure, { volume: { ...mounted, uncertain: true } });
+    }
   }
   return mounted;
 }

@@ -4,6 +4,7 @@
 import { attachmentName } from "../../api/storage/attachmentnames.js";
 import { rmdir } from "node:fs/promises";
 import type { Pod } from "../../api/core/types.js";
+import type { FSGroupPolicy } from "../../api/storage/types.js";
 import type { VolumeCapability } from "../../csi/generated/csi/v1/VolumeCapability.js";
 import type { RegisteredDriver } from "../csidrivers.js";
 import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
@@ -38,7 +39,10 @@ function driverOf(ctx: PluginContext, volume: CsiVolume, operation: string, what
   }
 }
 
-function accessMode(volume: CsiVolume, driver: RegisteredDriver): NonNullable<VolumeCapability["access_mode"]>["mode"] {
+function accessMode(
+  volume: CsiVolume,
+  driver: Pick<RegisteredDriver, "singleNodeMultiWriter">,
+): NonNullable<VolumeCapability["access_mode"]>["mode"] {
   const modes = volume.accessModes;
   // csi_client.go asCSIAccessModeV1, with ReadWriteOncePod mapped as the driver supports it.
   if (modes.includes("ReadWriteOncePod"))
@@ -50,10 +54,35 @@ function accessMode(volume: CsiVolume, driver: RegisteredDriver): NonNullable<Vo
   return "SINGLE_NODE_WRITER";
 }
 
-function capability(volume: CsiVolume, driver: RegisteredDriver): VolumeCapability {
+export function capability(
+  volume: CsiVolume,
+  driver: Pick<RegisteredDriver, "singleNodeMultiWriter" | "volumeMountGroup">,
+): VolumeCapability {
   const access_mode = { mode: accessMode(volume, driver) };
   if (volume.volumeMode === "Block") return { block: {}, access_mode };
-  return { mount: { fs_type: volume.source.fsType ?? "", mount_flags: volume.mountOptions }, access_mode };
+  const mount = { fs_type: volume.source.fsType ?? "", mount_flags: volume.mountOptions };
+  // A driver with VOLUME_MOUNT_GROUP is handed the pod's fsGroup (NodeStage and NodePublish) and applies it itself.
+  if (driver.volumeMountGroup && volume.fsGroup !== undefined) {
+    return { mount: { ...mount, volume_mount_group: String(volume.fsGroup) }, access_mode };
+  }
+  return { mount, access_mode };
+}
+
+/**
+ * csi_mounter.go supportsFSGroup: whether the kubelet changes a published volume's ownership for the pod's fsGroup,
+ * by the CSIDriver's fsGroupPolicy (ReadWriteOnceWithFSType when it has no CSIDriver object). Never for a driver
+ * that applies it itself (VOLUME_MOUNT_GROUP) nor for a read-only volume.
+ */
+export function kubeletAppliesFSGroup(
+  policy: FSGroupPolicy = "ReadWriteOnceWithFSType",
+  volume: Pick<CsiVolume, "fsGroup" | "readOnly" | "source" | "accessModes">,
+  driver: Pick<RegisteredDriver, "volumeMountGroup">,
+): boolean {
+  if (volume.fsGroup === undefined || volume.readOnly || driver.volumeMountGroup) return false;
+  if (policy === "None") return false;
+  if (policy === "File") return true;
+  if (!volume.source.fsType) return false;
+  return volume.accessModes.includes("ReadWriteOnce") || volume.accessModes.includes("ReadWriteOncePod");
 }
 
 /**

@@ -8,10 +8,17 @@ import type { MountedVolume } from "../volumemanager/actual.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import { setUpAt, VolumeOperationError, type PluginContext } from "./context.js";
 import type { VolumePlugin } from "./plugin.js";
+import { podFSGroup, setVolumeOwnership } from "./ownership.js";
+import type { Pod } from "../../api/core/types.js";
 
 type EmptyDirVolume = Extract<DesiredVolume, { kind: "emptyDir" }>;
 
-export async function setUpEmptyDir(ctx: PluginContext, volume: EmptyDirVolume, key: string): Promise<MountedVolume> {
+export async function setUpEmptyDir(
+  ctx: PluginContext,
+  volume: EmptyDirVolume,
+  pod: Pod,
+  key: string,
+): Promise<MountedVolume> {
   const dir = ctx.paths.podVolumeDir(volume.podUid, volume.plugin, volume.innerName);
   try {
     await mkdir(dir, { recursive: true });
@@ -25,6 +32,8 @@ export async function setUpEmptyDir(ctx: PluginContext, volume: EmptyDirVolume, 
     }
     // Upstream makes the directory world-writable so any container user can use it (setupDir: 0777).
     await chmod(dir, 0o777);
+    // The pod's fsGroup, whatever its fsGroupChangePolicy (upstream's emptyDir passes none: always applied).
+    await setVolumeOwnership(dir, podFSGroup(pod).fsGroup, undefined, false);
   } catch (err) {
     throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
   }
@@ -49,6 +58,6 @@ export async function tearDownEmptyDir(mounted: MountedVolume): Promise<void> {
 /** kubernetes.io/empty-dir. */
 export const emptyDirPlugin: VolumePlugin<EmptyDirVolume> = {
   name: pluginNames.emptyDir,
-  setUp: (ctx, volume, _pod, key) => setUpEmptyDir(ctx, volume, key),
+  setUp: (ctx, volume, pod, key) => setUpEmptyDir(ctx, volume, pod, key),
   tearDown: (_ctx, mounted) => tearDownEmptyDir(mounted),
 };

@@ -2,6 +2,7 @@
 // configMap/secret/downwardAPI/serviceAccountToken projections merged into one directory, written by the atomic
 // writer and rewritten when the pod or a projected object changes, or a projected token needs its refresh (the
 // token manager's 80% of its lifetime).
+import { podFSGroup, setVolumeOwnership } from "./ownership.js";
 import type { DownwardAPIVolumeFile, Pod, ServiceAccountTokenProjection } from "../../api/core/types.js";
 import type { ServiceAccountTokenRequest } from "../tokenmanager.js";
 import { pluginNames } from "../paths.js";
@@ -157,6 +158,8 @@ export async function setUpProjectedVolume(
     // projected and downwardAPI volumes live on a tmpfs, as the kubelet's (they may hold secrets and tokens)
     await memoryBackedDir(dir);
     await writeAtomically(dir, made.payload);
+    // Read-only files for the pod's fsGroup, after every write (upstream's projected and downwardAPI do the same).
+    await setVolumeOwnership(dir, podFSGroup(volume.pod).fsGroup, undefined, true);
   } catch (err) {
     throw new VolumeOperationError("MountVolume.SetUp", volume.innerName, (err as Error).message);
   }

@@ -2,6 +2,7 @@
 // for every pod bound to this node and not being deleted, the volumes it needs, resolved to what mounts them
 // (a claim to its PV's CSI source, a configMap to its name, …). Pure: reads caches, never writes. Below the
 // plugins: they import these types, and nothing here imports a plugin.
+import { ephemeralClaimName, volumeIsForPod } from "../../api/core/ephemeral.js";
 import type {
   ConfigMapVolumeSource,
   CSIPersistentVolumeSource,
@@ -45,6 +46,9 @@ export type DesiredVolume = Common &
         mountOptions: string[];
         volumeMode: PersistentVolumeMode;
         accessModes: string[];
+        /** The pod's securityContext.fsGroup and fsGroupChangePolicy (the kubelet's MounterArgs). */
+        fsGroup?: number;
+        fsGroupChangePolicy?: "OnRootMismatch" | "Always";
       }
     | { kind: "csiEphemeral"; source: CSIVolumeSource }
     | { kind: "emptyDir"; source: EmptyDirVolumeSource }
@@ -140,9 +144,10 @@ export function desiredPod(pod: Pod, listers: DesiredListers): DesiredPod {
   const out: DesiredPod = { pod, volumes: [], errors: [] };
   for (const volume of pod.spec.volumes ?? []) {
     const base = { podUid, outerName: volume.name, innerName: volume.name };
-    const desired = volume.persistentVolumeClaim
-      ? claimedVolume(pod, volume, base, listers)
-      : inlineVolume(pod, volume, base);
+    const desired =
+      volume.persistentVolumeClaim || volume.ephemeral
+        ? claimedVolume(pod, volume, base, listers)
+        : inlineVolume(pod, volume, base);
     if (typeof desired === "string") out.errors.push({ ...base, message: desired });
     else out.volumes.push(desired);
   }
@@ -180,11 +185,14 @@ const nfsVolume = (base: Base, source: NFSVolumeSource, readOnly: boolean, mount
 /** A claim's volume through its bound PV, or why it cannot be mounted (yet). */
 function claimedVolume(pod: Pod, volume: Volume, base: Base, listers: DesiredListers): DesiredVolume | string {
   const namespace = pod.metadata.namespace ?? "default";
-  const claimName = volume.persistentVolumeClaim?.claimName ?? "";
+  // A generic ephemeral volume is its claim "<pod>-<volume>", used only when the pod owns it (upstream's populator).
+  const claimName = volume.persistentVolumeClaim?.claimName ?? ephemeralClaimName(pod, volume);
   const claim = listers.claims.get(`${namespace}/${claimName}`);
   // Wording as upstream's desired_state_of_world_populator.getPVCExtractPV / getPVSpec.
   if (!claim) return `persistentvolumeclaim "${claimName}" not found`;
   if (claim.metadata.deletionTimestamp) return `PVC ${namespace}/${claimName} is being deleted`;
+  const notForPod = volume.ephemeral ? volumeIsForPod(pod, claim) : undefined;
+  if (notForPod) return notForPod;
   const pvName = claim.spec.volumeName ?? "";
   if (claim.status?.phase !== "Bound" || pvName === "") {
     return (
@@ -211,6 +219,8 @@ function claimedVolume(pod: Pod, volume: Volume, base: Base, listers: DesiredLis
       mountOptions: pv.spec.mountOptions ?? [],
       volumeMode: pv.spec.volumeMode ?? "Filesystem",
       accessModes: pv.spec.accessModes ?? [],
+      fsGroup: pod.spec.securityContext?.fsGroup,
+      fsGroupChangePolicy: pod.spec.securityContext?.fsGroupChangePolicy,
     };
   }
   if (pv.spec.nfs) {

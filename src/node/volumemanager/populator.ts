@@ -1,6 +1,7 @@
 // The desired state as the reconciler and the pod worker read it (desired_state_of_world_populator.go): every pod
 // on the node that still needs its volumes, each resolved by desiredPod — memoized, because a pass runs every few
 // ms and looks at every pod on the node.
+import { podVolumeClaims } from "../../api/core/ephemeral.js";
 import type { Pod } from "../../api/core/types.js";
 import type { Lister } from "../../client/index.js";
 import { desiredPod, podNeedsVolumes, type DesiredListers, type DesiredPod } from "./desired.js";
@@ -34,10 +35,8 @@ export class DesiredStatePopulator {
     // The pod's claim keys are computed once per pod object: checking the memo allocates nothing.
     const claimKeys = memo?.claimKeys ?? [];
     if (!memo) {
-      for (const volume of pod.spec.volumes ?? []) {
-        if (volume.persistentVolumeClaim) {
-          claimKeys.push(`${pod.metadata.namespace ?? "default"}/${volume.persistentVolumeClaim.claimName}`);
-        }
+      for (const { claimName } of podVolumeClaims(pod)) {
+        claimKeys.push(`${pod.metadata.namespace ?? "default"}/${claimName}`);
       }
     }
     const { claims, volumes } = this.listers;
