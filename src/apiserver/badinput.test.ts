@@ -96,7 +96,8 @@ const cases: Case[] = [
     url: pvcs,
     body: { ...pvc("a"), kind: "Pod" },
     code: 400,
-    message: /the kind in the data \(Pod\) does not match the expected kind \(PersistentVolumeClaim\)/,
+    message:
+      /^Pod in version "v1" cannot be handled as a PersistentVolumeClaim: converting \(v1\.Pod\) to \(core\.PersistentVolumeClaim\): unknown conversion$/,
   },
   {
     name: "claim without a storage request",

@@ -4,6 +4,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { decodeErrorMessage, quantityDecodeError } from "../api/decode.js";
 import type { KubeObject } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
+import { findResourceByKind } from "../api/resources.js";
 import { badRequest, entityTooLarge, StatusError } from "./errors.js";
 import { dropUnknownFields, unknownFields } from "./fields.js";
 
@@ -72,11 +73,7 @@ export function checkObject(def: ResourceDefinition, value: unknown, validation:
       `the API version in the data (${String(record.apiVersion)}) does not match the expected API version (${expected})`,
     );
   }
-  if (record.kind !== def.kind) {
-    throw badRequest(
-      `the kind in the data (${record.kind}) does not match the expected kind (${def.kind}) of ${def.plural}`,
-    );
-  }
+  if (record.kind !== def.kind) throw badRequest(kindMismatch(def, String(record.kind)));
   if (
     record.metadata !== undefined &&
     (typeof record.metadata !== "object" || record.metadata === null || Array.isArray(record.metadata))
@@ -119,6 +116,30 @@ function typeMetaField(record: Record<string, unknown>, field: "apiVersion" | "k
   if (typeof value !== "string")
     throw badRequest(`json: cannot unmarshal ${typeof value} into Go struct field .${field} of type string`);
   return value;
+}
+
+/** The Go package of a built-in group's internal types: kube-apiserver decodes into them. */
+const internalPackages: Record<string, string> = {
+  "": "core",
+  "storage.k8s.io": "storage",
+  apps: "apps",
+  "coordination.k8s.io": "coordination",
+  "rbac.authorization.k8s.io": "rbac",
+};
+
+/**
+ * Another kind of the endpoint's group-version: kube-apiserver decodes it as that kind, then fails to convert it
+ * to the endpoint's internal type, and says so (transformDecodeError over the scheme's conversion error).
+ */
+function kindMismatch(def: ResourceDefinition, kind: string): string {
+  const internal = internalPackages[def.group];
+  if (internal !== undefined && findResourceByKind(apiVersionOf(def), kind)) {
+    return (
+      `${kind} in version "${def.version}" cannot be handled as a ${def.kind}: ` +
+      `converting (${def.version}.${kind}) to (${internal}.${def.kind}): unknown conversion`
+    );
+  }
+  return `the kind in the data (${kind}) does not match the expected kind (${def.kind}) of ${def.plural}`;
 }
 
 /** What the body's apiVersion and kind become with the endpoint's as defaults (upstream's gvkWithDefaults). */

@@ -55,6 +55,14 @@ test("a pod with an inline CSI volume its driver cannot take gets upstream's Fai
   await csiDriverObject(node); // volumeLifecycleModes defaults to [Persistent]
   await node.client.pods.create(pod("no-driver", [{ name: "scratch", csi: { driver: "missing.csi.example.com" } }]));
   await node.client.pods.create(pod("persistent-only", [{ name: "cache", csi: { driver: DRIVER_NAME } }]));
+  // a CSIDriver that takes inline volumes, for a driver this node has not registered
+  await node.client.csiDrivers.create({
+    apiVersion: "storage.k8s.io/v1",
+    kind: "CSIDriver",
+    metadata: { name: "inline.csi.example.com" },
+    spec: { attachRequired: false, volumeLifecycleModes: ["Ephemeral"] },
+  });
+  await node.client.pods.create(pod("unregistered", [{ name: "tmp", csi: { driver: "inline.csi.example.com" } }]));
   await node.client.pods.create(pod("bystander", [{ name: "scratch", emptyDir: {} }]));
   await waitForPhase(node, "bystander", "Running");
 
@@ -73,6 +81,14 @@ test("a pod with an inline CSI volume its driver cannot take gets upstream's Fai
     persistent,
     'FailedMount: MountVolume.NewMounter initialization failed for volume "cache" : ' +
       `volume mode "Ephemeral" not supported by driver ${DRIVER_NAME} (only supports ["Persistent"])`,
+  );
+  const unregistered = await eventually(async () =>
+    (await podEvents(node, "unregistered")).find((e) => e.startsWith("FailedMount")),
+  );
+  assert.equal(
+    unregistered,
+    'FailedMount: MountVolume.SetUp failed for volume "tmp" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI ' +
+      "client: driver name inline.csi.example.com not found in the list of registered CSI drivers",
   );
   assert.match(await node.stowage.kubectl("get", "pod", "no-driver"), /^no-driver\s+0\/1\s+ContainerCreating\s/m);
   const described = await node.stowage.kubectl("describe", "pod", "persistent-only");

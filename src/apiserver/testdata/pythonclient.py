@@ -2,10 +2,11 @@
 # without kind or apiVersion, watch.Watch().stream (which sends watch=True), label selectors, limit/continue,
 # the three patch types and status writes. Prints one line per check, "ok NAME" or "FAIL NAME: why", and
 # never stops at a failure, so the test names every check that broke.
+import os
 import sys
 import traceback
 
-from kubernetes import client, config, watch
+from kubernetes import client, config, dynamic, watch
 
 config.load_kube_config(config_file=sys.argv[1])
 core = client.CoreV1Api()
@@ -270,10 +271,31 @@ def _():
     expect(review.status.allowed is True, "status %r" % review.status)
 
 
+@check("the dynamic client discovers, creates, merge-patches and watches")
+def _():
+    # its discovery cache in the data dir, so nothing is left in /tmp
+    cache = os.path.join(os.path.dirname(sys.argv[1]), "python-discovery.json")
+    dyn = dynamic.DynamicClient(client.ApiClient(), cache_file=cache)
+    claims = dyn.resources.get(api_version="v1", kind="PersistentVolumeClaim")
+    body = {"metadata": {"name": "dyn"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}
+    made = claims.create(body=body, namespace=NS)
+    expect(made.kind == "PersistentVolumeClaim", "kind %r" % made.kind)
+    patched = claims.patch(
+        name="dyn", namespace=NS, body={"metadata": {"labels": {"via": "dynamic"}}}, content_type="application/merge-patch+json"
+    )
+    labels = patched.to_dict()["metadata"]["labels"]
+    expect(labels == {"via": "dynamic"}, "labels %r" % labels)
+    names = []
+    for event in claims.watch(namespace=NS, label_selector="via=dynamic", timeout=5):
+        names.append((event["type"], event["object"].metadata.name))
+        break
+    expect(names == [("ADDED", "dyn")], "events %r" % names)
+
+
 for name, fn in checks:
     try:
         fn()
         print("ok " + name, flush=True)
     except Exception as err:  # every failure is reported, then the next check runs
-        detail = "".join(traceback.format_exception_only(type(err), err)).strip().replace("\n", " | ")
-        print("FAIL %s: %s" % (name, detail[:600]), flush=True)
+        detail = "".join(traceback.format_exception(type(err), err, err.__traceback__)).strip().replace("\n", " | ")
+        print("FAIL %s: %s" % (name, detail[-1500:]), flush=True)

@@ -4,6 +4,7 @@
 // ephemeral CSI volume yet even for a driver that lists the mode (the event says so).
 import type { CSIDriver } from "../../api/storage/types.js";
 import type { Lister } from "../../client/index.js";
+import { DriverNotFoundError } from "../csidrivers.js";
 import { pluginNames } from "../paths.js";
 import type { DesiredVolume } from "../volumemanager/desired.js";
 import { VolumeOperationError } from "./context.js";
@@ -34,10 +35,14 @@ export const csiEphemeralPlugin: VolumePlugin<EphemeralCsiVolume> = {
   // persistent half, which tears down whatever is filed there.
   name: pluginNames.csi,
   setUp: (ctx, volume) => {
-    const reason =
-      ephemeralModeError(ctx.csiDrivers, volume.source.driver) ??
-      `stowage's node agent does not mount ephemeral (inline) CSI volumes yet`;
-    return Promise.reject(new VolumeOperationError(newMounter, volume.outerName, reason));
+    const driver = volume.source.driver;
+    const refused = ephemeralModeError(ctx.csiDrivers, driver);
+    if (refused) return Promise.reject(new VolumeOperationError(newMounter, volume.outerName, refused));
+    // csi_mounter.go SetUpAt: a driver not registered on this node is the next thing the kubelet finds
+    const reason = ctx.csi.has(driver)
+      ? `stowage's node agent does not mount ephemeral (inline) CSI volumes yet`
+      : `kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: ${new DriverNotFoundError(driver).message}`;
+    return Promise.reject(new VolumeOperationError("MountVolume.SetUp", volume.outerName, reason));
   },
   // Nothing is ever set up, so there is nothing to tear down.
   tearDown: () => Promise.resolve(),
