@@ -40,6 +40,15 @@ test("kubectl apply --server-side creates, then updates, owning what it applied"
   const same = await ok(admin, ["get", "configmap/settings", "-o", "jsonpath={.metadata.resourceVersion}"]);
   assert.equal(same, rv, "applying the same configuration writes nothing");
 
+  // a server-side dry run answers what would be, and writes nothing
+  const dry = await ok(
+    admin,
+    ["apply", "--server-side", "--dry-run=server", "-o", "jsonpath={.data.color}", "-f", "-"],
+    configMap({ color: "green" }),
+  );
+  assert.equal(dry, "green");
+  assert.equal(await ok(admin, ["get", "configmap/settings", "-o", "jsonpath={.data.color}"]), "red");
+
   // a field the manager no longer applies, and no one else owns, goes away
   await ok(admin, ["apply", "--server-side", "-f", "-"], configMap({ size: "big" }));
   assert.equal(await ok(admin, ["get", "configmap/settings", "-o", "jsonpath={.data}"]), '{"size":"big"}');

@@ -10,7 +10,7 @@ import { compare, toFieldSet } from "./apply/fieldsets.js";
 import { applyConfig, trackedFields, type Subresource } from "./apply/managedfields.js";
 import { kindType } from "./apply/typed.js";
 import { apiVersionOf, parseBody, type FieldValidation } from "./decode.js";
-import { required } from "../api/field.js";
+import { forbidden, invalid as invalidField, required, tooLong, type FieldError } from "../api/field.js";
 import { badRequest, invalid, notFound, StatusError } from "./errors.js";
 import { dropUnknownFields, unknownFields } from "./fields.js";
 import { decodeObject } from "./registry/codec.js";
@@ -176,9 +176,33 @@ export async function applyObject(
 
 const isApplyConflict = (err: StatusError) => err.details?.causes?.some((c) => c.reason === "FieldManagerConflict");
 
-/** The write's field manager: ?fieldManager=, else the User-Agent's product ("kubectl" of "kubectl/v1.32.0 …"), as upstream. */
+const optionsKinds: Partial<Record<ApiRequest["method"], string>> = {
+  POST: "CreateOptions",
+  PUT: "UpdateOptions",
+  PATCH: "PatchOptions",
+};
+
+/**
+ * The write's field manager: ?fieldManager=, else the User-Agent's product ("kubectl" of "kubectl/v1.32.0 …"),
+ * as upstream. A bad one (too long, unprintable), or ?force= on a patch that is no apply, is upstream's 422 on
+ * the request's options.
+ */
 export function fieldManagerOf(request: ApiRequest): string | undefined {
   const given = request.query.get("fieldManager");
+  const errors: FieldError[] = [];
+  const isApply = (request.headers["content-type"] ?? "").startsWith("application/apply-patch");
+  if (request.method === "PATCH" && !isApply && request.query.has("force")) {
+    errors.push(forbidden("force", "may not be specified for non-apply patch"));
+  }
+  if (given) {
+    if (Buffer.byteLength(given) > 128) errors.push(tooLong("fieldManager", 128));
+    [...given].forEach((char, i) => {
+      if (/[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(char)) return;
+      const code = `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+      errors.push(invalidField("fieldManager", given, `invalid character ${code} (at position ${i})`));
+    });
+  }
+  if (errors.length) throw invalid("meta.k8s.io", optionsKinds[request.method] ?? "PatchOptions", "", errors);
   if (given) return given;
   const agent = request.headers["user-agent"];
   return agent ? agent.split("/")[0].slice(0, 128) : undefined;

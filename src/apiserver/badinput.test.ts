@@ -305,6 +305,23 @@ const cases: Case[] = [
     message: /^PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch$/m,
   },
   {
+    name: "a field manager longer than 128 bytes",
+    method: "POST",
+    url: `${pvs}?fieldManager=${"m".repeat(129)}`,
+    body: { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "long" }, spec: {} },
+    code: 422,
+    message: /^CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes$/m,
+  },
+  {
+    name: "force on a patch that is no apply",
+    method: "PATCH",
+    url: `${pvs}/existing?force=true`,
+    body: "{}",
+    headers: { "content-type": "application/merge-patch+json" },
+    code: 422,
+    message: /^PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch$/m,
+  },
+  {
     name: "a patch of an unknown type",
     method: "PATCH",
     url: `${pvs}/existing`,

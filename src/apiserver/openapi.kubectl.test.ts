@@ -27,6 +27,12 @@ test("kubectl explain pvc.spec.resources prints upstream's field descriptions", 
   assert.match(out, /Limits describes the maximum amount of compute resources allowed\. More info:/);
   assert.match(out, /^ {2}requests\t<map\[string\]Quantity>$/m);
 
+  // the same from /openapi/v2 in protobuf, as kubectl explain read it before v3
+  const v2 = await ok(server.admin, ["explain", "pvc.spec.resources", "--output=plaintext-openapiv2"]);
+  assert.match(v2, /^RESOURCE: resources <Object>$/m);
+  assert.match(v2, /resources represents the minimum resources the volume should have\.\s+Users\s+are allowed/);
+  assert.match(v2, /^ {3}requests\t<map\[string\]string>$/m);
+
   const sc = await ok(server.admin, ["explain", "storageclass.volumeBindingMode"]);
   assert.match(sc, /volumeBindingMode indicates how PersistentVolumeClaims should be provisioned\s+and bound/);
   const vs = await ok(server.admin, ["explain", "volumesnapshot.spec.source"]);

@@ -1,17 +1,8 @@
 // The typed operations server-side apply is made of (structured-merge-diff's ToFieldSet, Compare, Merge and
 // RemoveItems), walking a value and its FieldType together.
-import { deepStrictEqual } from "node:assert";
+import { deepEqual as equal } from "../../api/validation/meta.js";
 import { FieldSet, itemKey, valueKey } from "./fieldpath.js";
 import { isLeaf, isObject, shapeOf, type FieldType } from "./typed.js";
-
-const equal = (a: unknown, b: unknown) => {
-  try {
-    deepStrictEqual(a, b);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 type Item = { key: string; value: unknown };
 
@@ -76,6 +67,8 @@ export function compare(before: unknown, after: unknown, type: FieldType): Compa
 
 function diff(a: unknown, b: unknown, declared: FieldType, changed: FieldSet, removed: FieldSet): void {
   if (a === undefined && b === undefined) return;
+  // most of an object is the same before and after a write: nothing to walk there
+  if (a !== undefined && b !== undefined && equal(a, b)) return;
   // a map that appears or goes is itself a change, besides everything in it, as a list item is; a struct is
   // only its fields (upstream's `f:data: {.: {}, f:color: {}}` but `f:spec: {f:replicas: {}}`)
   if (a === undefined) {
