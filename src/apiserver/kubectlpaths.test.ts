@@ -1,5 +1,5 @@
 // kubectl habits beyond apply and get (issue 15): `kubectl diff` against the live objects, and what
-// `kubectl get -o yaml` writes fed back to `kubectl apply`, as one object and as the List it writes for several.
+// `kubectl get -o yaml` of one object fed back to `kubectl apply` (the List it writes for several: openapi.kubectl.test.ts).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -49,18 +49,3 @@ test("kubectl get -o yaml of one object applies back; a change in a fresh copy i
     /Operation cannot be fulfilled on persistentvolumeclaims "my-pvc": the object has been modified/,
   );
 });
-
-test(
-  "kubectl get -o yaml of several objects (a kind: List) applies back",
-  { todo: "kubectl validates a List against /openapi/v2, which the OpenAPI part of issue 15 serves" },
-  async (t) => {
-    const stowage = await startStowage(t);
-    await stowage.kubectl("apply", "-f", fixture);
-    const list = await stowage.kubectl("get", "pv,pvc,sc", "-o", "yaml");
-    assert.match(list, /^kind: List$/m);
-    const again = await stowage.kubectlResult(["apply", "-f", "-"], { input: list });
-    assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stdout, /^persistentvolume\/my-pv (configured|unchanged)$/m);
-    assert.match(again.stdout, /^storageclass.storage.k8s.io\/fast (configured|unchanged)$/m);
-  },
-);
