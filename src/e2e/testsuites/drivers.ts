@@ -73,7 +73,8 @@ export const hostpath: TestDriver = {
     block: "hostpath volumes are directories: the driver refuses volumeMode Block",
     mountOptions: "a hostpath volume is a bind mount of a directory: there is no filesystem to pass options to",
     volumeLimits: "stowage up sets no max_volumes_per_node for hostpath (unlimited)",
-    csiInlineEphemeral: "the CSIDriver lists volumeLifecycleModes [Persistent] only",
+    csiInlineEphemeral:
+      "the CSIDriver lists volumeLifecycleModes [Persistent] only (and the node agent mounts no inline CSI volumes yet)",
   },
   unavailable: async () => (process.getuid?.() === 0 ? undefined : "not running as root (no bind mounts)"),
 };
@@ -89,7 +90,8 @@ export const block: TestDriver = {
   without: {
     capacity: "the block driver's CSIDriver has storageCapacity false: no CSIStorageCapacity is published",
     volumeLimits: "stowage up sets no max_volumes_per_node for block (unlimited)",
-    csiInlineEphemeral: "the CSIDriver lists volumeLifecycleModes [Persistent] only",
+    csiInlineEphemeral:
+      "the CSIDriver lists volumeLifecycleModes [Persistent] only (and the node agent mounts no inline CSI volumes yet)",
   },
   unavailable: blockUnavailableReason,
   async limitsHere() {
