@@ -65,6 +65,8 @@ const rows: Row[] = [
   [sa("kube-system", "expand-controller"), "patch", "persistentvolumeclaims/status", "default", true],
   [sa("kube-system", "pvc-protection-controller"), "update", "persistentvolumeclaims", "default", true],
   [sa("kube-system", "pvc-protection-controller"), "delete", "persistentvolumeclaims", "default", false],
+  [sa("kube-system", "ephemeral-volume-controller"), "create", "persistentvolumeclaims", "default", true],
+  [sa("kube-system", "ephemeral-volume-controller"), "delete", "persistentvolumeclaims", "default", false],
   // a namespace's default ServiceAccount has nothing but what every authenticated user has
   [sa("default", "default"), "get", "pods", "default", false],
   [sa("default", "default"), "create", "selfsubjectrulesreviews.authorization.k8s.io", "", true],

@@ -6,6 +6,7 @@ export { ok, startSecuredApiServer, type Kubectl } from "../apiserver/testing/se
 export { controllerManagerClients, controllerManagerComponent } from "../cli/controllermanager.js";
 export { schedulerComponent } from "../cli/scheduler.js";
 export { blockUnavailableReason, nodeName } from "../cli/storage.js";
+export { blockPrivileges } from "../csi/drivers/block/filesystem.js";
 export { defaultUpComponents } from "../cli/up.js";
 export type { UpComponent } from "../cli/component.js";
 export { startAttachDetachController } from "../controllers/attachdetach/controller.js";

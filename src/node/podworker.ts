@@ -94,6 +94,8 @@ export class PodWorker {
   private readonly deadlineTimers = new Map<string, NodeJS.Timeout>();
   /** Pods whose volumes are not all set up yet, since when (for the mount timeout event). */
   private readonly waitingSince = new Map<string, number>();
+  /** Pods not started yet whose claims were read afresh (readClaimsAfresh). */
+  private readonly readAfresh = new Set<string>();
 
   constructor(private readonly options: PodWorkerOptions) {
     this.queue = new WorkQueue<string>({
@@ -241,6 +243,9 @@ export class PodWorker {
       if (statusChanged(pod.status, status)) await client.pods.updateStatus({ ...pod, status });
       return;
     }
+    const started = pod.status?.phase !== undefined && pod.status.phase !== "Pending";
+    if (started) this.readAfresh.delete(uid);
+    else await this.readClaimsAfresh(pod, uid);
     // The reconciler's memoized copy: the same pod, claims and PVs give the same result, computed once.
     const desired = this.options.reconciler.desiredOf(pod);
     const unmounted = [
@@ -248,7 +253,9 @@ export class PodWorker {
       ...desired.volumes
         .filter((v) => {
           const mounted = actual.volumes.get(volumeKey(v));
-          return !mounted || mounted.uncertain;
+          if (!mounted || mounted.uncertain) return true;
+          // Not started yet: a pending NodeExpandVolume finishes first, as part of mounting (upstream's).
+          return !started && this.options.reconciler.expansionPending(v);
         })
         .map((v) => v.outerName),
     ];
@@ -286,9 +293,25 @@ export class PodWorker {
     await client.pods.updateStatus({ ...pod, status });
   }
 
+  /**
+   * A pod about to start has its claims and their PVs read from the API once (a resize may be a moment old, newer
+   * than the cached copies): a pending NodeExpandVolume is then seen, and done, before any container starts.
+   */
+  private async readClaimsAfresh(pod: Pod, uid: string): Promise<void> {
+    if (this.readAfresh.has(uid)) return;
+    const { claims, volumes } = this.options.listers;
+    for (const volume of this.options.reconciler.desiredOf(pod).volumes) {
+      if (volume.kind !== "csi") continue;
+      await claims.fresh?.(volume.claimKey);
+      await volumes.fresh?.(volume.pvName);
+    }
+    this.readAfresh.add(uid);
+  }
+
   /** A pod being deleted: containers first, then (the volume manager) its volumes, then the final delete. */
   private async syncTerminating(pod: Pod, uid: string): Promise<void> {
     const { client, actual, runtime } = this.options;
+    this.readAfresh.delete(uid);
     if (runtime?.podRunning(uid)) {
       // Graceful termination: SIGTERM, SIGKILL after the grace period the delete asked for. The runtime's
       // onChange brings the pod back here once every container has exited.

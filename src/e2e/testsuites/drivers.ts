@@ -2,7 +2,7 @@
 // driver's manifest): one table says what each of our drivers can do, and each suite's pattern runs against every
 // driver whose capabilities allow it; any other cell is skipped, naming the capability that rules it out.
 import type { TestContext } from "node:test";
-import { blockUnavailableReason } from "../parts.js";
+import { blockPrivileges, blockUnavailableReason } from "../parts.js";
 
 /** upstream's storageframework.Capability names, for the patterns we run. */
 export type Capability =
@@ -42,6 +42,8 @@ export interface TestDriver {
   without: Partial<Record<Capability, string>>;
   /** Why the driver cannot run here at all (not root, no loop devices), or undefined. */
   unavailable(): Promise<string | undefined>;
+  /** Capabilities this machine takes away (e.g. a missing Linux capability), with why. */
+  limitsHere?(): Promise<Partial<Record<Capability, string>>>;
 }
 
 const both: Partial<Record<Capability, true>> = {
@@ -71,7 +73,8 @@ export const hostpath: TestDriver = {
     block: "hostpath volumes are directories: the driver refuses volumeMode Block",
     mountOptions: "a hostpath volume is a bind mount of a directory: there is no filesystem to pass options to",
     volumeLimits: "stowage up sets no max_volumes_per_node for hostpath (unlimited)",
-    csiInlineEphemeral: "the CSIDriver lists volumeLifecycleModes [Persistent] only",
+    csiInlineEphemeral:
+      "the CSIDriver lists volumeLifecycleModes [Persistent] only (and the node agent mounts no inline CSI volumes yet)",
   },
   unavailable: async () => (process.getuid?.() === 0 ? undefined : "not running as root (no bind mounts)"),
 };
@@ -87,9 +90,16 @@ export const block: TestDriver = {
   without: {
     capacity: "the block driver's CSIDriver has storageCapacity false: no CSIStorageCapacity is published",
     volumeLimits: "stowage up sets no max_volumes_per_node for block (unlimited)",
-    csiInlineEphemeral: "the CSIDriver lists volumeLifecycleModes [Persistent] only",
+    csiInlineEphemeral:
+      "the CSIDriver lists volumeLifecycleModes [Persistent] only (and the node agent mounts no inline CSI volumes yet)",
   },
   unavailable: blockUnavailableReason,
+  async limitsHere() {
+    // ext4 grows while mounted only with CAP_SYS_RESOURCE; without it the driver grows it unmounted, which a
+    // running container's mount namespace (runtime process) prevents.
+    if ((await blockPrivileges()).canResizeExtOnline) return {};
+    return { onlineExpansion: "no CAP_SYS_RESOURCE here: ext4 grows only unmounted, and a running container holds it" };
+  },
 };
 
 /** The matrix: every driver the suites run against. */
@@ -117,4 +127,20 @@ export async function pattern(
     return;
   }
   await t.test(title, run);
+}
+
+/**
+ * The matrix as it runs on this machine: each driver with the capabilities this machine allows, or why it cannot
+ * run here at all.
+ */
+export async function driversHere(): Promise<Array<{ driver: TestDriver; unavailable?: string }>> {
+  const out: Array<{ driver: TestDriver; unavailable?: string }> = [];
+  for (const driver of testDrivers) {
+    const unavailable = await driver.unavailable();
+    const limits = unavailable ? {} : ((await driver.limitsHere?.()) ?? {});
+    const capabilities = { ...driver.capabilities };
+    for (const capability of Object.keys(limits) as Capability[]) delete capabilities[capability];
+    out.push({ driver: { ...driver, capabilities, without: { ...driver.without, ...limits } }, unavailable });
+  }
+  return out;
 }

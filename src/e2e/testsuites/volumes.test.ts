@@ -3,7 +3,7 @@
 // (drivers.ts) on one shared `stowage up --runtime process`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { pattern, testDrivers, type TestDriver } from "./drivers.js";
+import { driversHere, pattern, type TestDriver } from "./drivers.js";
 import {
   assertLines,
   boundClaim,
@@ -177,8 +177,7 @@ async function genericEphemeral(world: SuiteWorld, driver: TestDriver) {
 
 test("storage testsuites: volumes, subPath, multiVolume, volumeMode, fsgroupchangepolicy, readwriteoncepod, ephemeral", async (t) => {
   const world = await startSuiteWorld(t);
-  for (const driver of testDrivers) {
-    const unavailable = await driver.unavailable();
+  for (const { driver, unavailable } of await driversHere()) {
     if (unavailable) {
       await t.test(`[${driver.name}]`, { skip: `driver unavailable here: ${unavailable}` }, () => {});
       continue;

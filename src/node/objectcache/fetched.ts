@@ -65,6 +65,15 @@ export class FetchedObjects<T extends KubeObject> implements ObjectReader<T> {
     if (entry && !entry.reading) void this.read(key, entry);
   }
 
+  /** GETs the key now (whatever the cached copy's age) and resolves with what the API said. */
+  async fresh(key: string): Promise<T | undefined> {
+    let entry = this.entries.get(key);
+    if (!entry) this.entries.set(key, (entry = { staleAt: 0, lastRead: 0, reading: false }));
+    entry.lastRead = this.now();
+    await this.read(key, entry);
+    return entry.object;
+  }
+
   /** What a write of ours answered: the freshest copy there is, kept unless the cache already has a newer one. */
   observe(object: T): void {
     const key = keyOf(object);

@@ -12,4 +12,9 @@ export interface ObjectReader<T> {
    * upstream's "failed to sync … cache" error. Without it, get() is always current (an informer's cache).
    */
   ready?(key: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Reads the key from the API now and resolves with what it found (the kubelet GETs a new pod's claims as it
+   * processes them). Without it, get() is always current.
+   */
+  fresh?(key: string): Promise<T | undefined>;
 }

@@ -72,6 +72,15 @@ export class Reconciler {
     return this.populator.desiredOf(pod);
   }
 
+  /**
+   * Whether the volume's claim waits for NodeExpandVolume on this node. A pod whose containers have not started
+   * waits for it (upstream expands during MountVolume): a filesystem that can only grow unmounted must not be
+   * held open by a container first.
+   */
+  expansionPending(volume: DesiredVolume): boolean {
+    return Boolean(this.options.plugins.forVolume(volume).expander?.pending(this.options.listers, volume));
+  }
+
   private readonly wantedMemo = new WeakMap<DesiredPod, WantedVolume[]>();
 
   private wantedOf(desired: DesiredPod): WantedVolume[] {
