@@ -105,9 +105,14 @@ export function decideJob(job: Job, pods: Pod[], now: Date): JobDecision {
     return { ...decision, remove: active, status: { ...status, active: 0, ready: 0 } };
   }
 
+  // A work queue (completions unset) that has seen a success leaves whatever runs, running (as upstream).
   const parallelism = job.spec.parallelism ?? 1;
   const wanted =
-    completions === undefined ? (succeeded > 0 ? 0 : parallelism) : Math.min(parallelism, completions - succeeded);
+    completions === undefined
+      ? succeeded > 0
+        ? active.length
+        : parallelism
+      : Math.min(parallelism, completions - succeeded);
   const diff = wanted - active.length;
   if (diff > 0) return { ...decision, create: diff, status: { ...status, active: wanted } };
   return { ...decision, remove: active.slice(wanted), status: { ...status, active: Math.min(active.length, wanted) } };
