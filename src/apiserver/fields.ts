@@ -55,6 +55,7 @@ const topLevel: Record<string, string[]> = {
   StatefulSet: withSpec,
   Deployment: withSpec,
   ReplicaSet: withSpec,
+  DaemonSet: withSpec,
   Job: withSpec,
   CronJob: withSpec,
   VolumeAttachment: withSpec,
