@@ -1,8 +1,7 @@
 // A CronJob every minute under `stowage up --runtime process`, driven with the real kubectl: its Jobs really run and
 // append to a claim, successfulJobsHistoryLimit keeps one finished Job, and `kubectl get cronjob` shows upstream's
 // columns. The schedule is real, so this test takes up to two minutes of waiting for the clock.
-// (`kubectl create job --from=cronjob/…` needs a Job decoded from kubectl's protobuf body, which stowage does not
-// read yet: see src/apiserver/protobuf.ts.)
+// (`kubectl create job --from=cronjob/…` is in src/controllers/job/job.kubectl.test.ts.)
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
