@@ -98,6 +98,35 @@ const rows: {
     conditions: ["FailureTarget", "Failed"],
   },
   {
+    name: "OnFailure: container restarts in running pods reach backoffLimit",
+    job: job({ backoffLimit: 2, template: { spec: { restartPolicy: "OnFailure", containers: [] } } }),
+    pods: pods("Running", 1).map((p) => ({
+      ...p,
+      status: {
+        ...p.status,
+        containerStatuses: [{ name: "c", ready: false, restartCount: 2, image: "i", imageID: "" }],
+      },
+    })) as Pod[],
+    create: 0,
+    remove: 1,
+    active: 0,
+    conditions: ["FailureTarget"],
+  },
+  {
+    name: "OnFailure: fewer restarts than backoffLimit keep it running",
+    job: job({ backoffLimit: 3, parallelism: 1, template: { spec: { restartPolicy: "OnFailure", containers: [] } } }),
+    pods: pods("Running", 1).map((p) => ({
+      ...p,
+      status: {
+        ...p.status,
+        containerStatuses: [{ name: "c", ready: false, restartCount: 2, image: "i", imageID: "" }],
+      },
+    })) as Pod[],
+    create: 0,
+    remove: 0,
+    active: 1,
+  },
+  {
     name: "past activeDeadlineSeconds: DeadlineExceeded",
     job: job({ activeDeadlineSeconds: 30 }),
     pods: pods("Running", 2),
