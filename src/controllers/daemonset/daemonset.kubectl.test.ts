@@ -1,6 +1,7 @@
 // A DaemonSet through `stowage up --nodes 2` and the real kubectl: one pod per node, bound by the scheduler; a node
 // that joins gets one, a node tainted NoExecute loses it; `kubectl set image` rolls the pods one node at a time to
-// the new template; `kubectl get ds` shows upstream's columns; deleting the set removes its pods.
+// the new template, `rollout history` lists the templates and `rollout undo` brings the old one back; `kubectl get ds`
+// shows upstream's columns; deleting the set removes its pods.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { DaemonSet } from "../../api/apps/types.js";
@@ -92,6 +93,20 @@ test("a DaemonSet runs one pod per node, follows nodes joining and tainted, and 
   const rolled = await podsOn(s, [nodeName(1), nodeName(2)]);
   assert.ok(rolled.every((pod) => pod.spec.containers[0].image === "busybox:1.37"));
   assert.ok(rolled.every((pod) => !first.some((old) => old.metadata.name === pod.metadata.name)));
+
+  // Templates are ControllerRevisions: rollout history lists them, rollout undo brings the old image back.
+  assert.match(
+    await s.kubectl("rollout", "history", "ds/storage-agent"),
+    /^daemonset\.apps\/storage-agent \nREVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/,
+  );
+  assert.equal(await s.kubectl("rollout", "undo", "ds/storage-agent"), "daemonset.apps/storage-agent rolled back\n");
+  await rolledOut(s);
+  const undone = await eventually(async () => {
+    const pods = await podsOn(s, [nodeName(1), nodeName(2)]);
+    return pods.every((pod) => pod.spec.containers[0].image === "busybox:1.36") ? pods : undefined;
+  }, 60_000);
+  assert.equal(undone.length, 2);
+  assert.match(await s.kubectl("rollout", "history", "ds/storage-agent"), /\n2\s+<none>\n3\s+<none>\n/);
 
   assert.equal(await s.kubectl("delete", "ds", "storage-agent"), 'daemonset.apps "storage-agent" deleted\n');
   await eventually(async () => ((await daemonPods(s)).length === 0 ? true : undefined), 60_000);

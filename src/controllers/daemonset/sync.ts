@@ -14,11 +14,12 @@ import type { Client, EventRecorder, Lister } from "../../client/index.js";
 import { isNotFound } from "../../client/index.js";
 import { claimObjects, controllerRef } from "../common/controllerref.js";
 import type { Expectations } from "../common/expectations.js";
-import { computeHash } from "../deployment/hash.js";
 import { decideDaemonSet } from "./decide.js";
 import { withDaemonTolerations } from "./predicates.js";
+import type { DaemonSetHistory } from "./history.js";
+import { cleanupHistory, currentRevision, revisionHash } from "./history.js";
 
-export interface DaemonSetSync {
+export interface DaemonSetSync extends DaemonSetHistory {
   client: Client;
   daemonSets: Lister<DaemonSet>;
   nodes: Lister<Node>;
@@ -74,7 +75,8 @@ export async function syncDaemonSet(ctx: DaemonSetSync, key: string): Promise<vo
     ctx.pods.list({ namespace }),
     (pod, patch) => ctx.client.pods.patch(namespace, pod.metadata.name ?? "", "merge", patch),
   );
-  const hash = computeHash(set.spec.template, set.status?.collisionCount);
+  const revision = set.metadata.deletionTimestamp ? undefined : await currentRevision(ctx, set);
+  const hash = revision ? revisionHash(revision) : "";
   const decision = decideDaemonSet(set, ctx.nodes.list(), pods, hash, ctx.now?.() ?? new Date());
   if (!set.metadata.deletionTimestamp && ctx.expectations.satisfied(key)) {
     ctx.expectations.expectDeletions(
@@ -104,6 +106,7 @@ export async function syncDaemonSet(ctx: DaemonSetSync, key: string): Promise<vo
       }
     }
   }
+  if (revision) await cleanupHistory(ctx, set, revision, pods);
   if (deepEqual(decision.status, set.status)) return;
   try {
     await ctx.client.daemonSets.updateStatus({ ...set, status: decision.status });
