@@ -63,6 +63,7 @@ function quantities(kind: string, object: unknown): unknown[] {
     }
     case "Deployment":
     case "ReplicaSet":
+    case "DaemonSet":
     case "Job":
       podSpec(at(object, "spec", "template", "spec"));
       break;

@@ -24,6 +24,7 @@ const expected: [group: string, plural: string, kind: string, namespaced: boolea
   ["apps", "statefulsets", "StatefulSet", true, ["sts"]],
   ["apps", "deployments", "Deployment", true, ["deploy"]],
   ["apps", "replicasets", "ReplicaSet", true, ["rs"]],
+  ["apps", "daemonsets", "DaemonSet", true, ["ds"]],
   ["apps", "controllerrevisions", "ControllerRevision", true, []],
   ["batch", "jobs", "Job", true, []],
   ["batch", "cronjobs", "CronJob", true, ["cj"]],
@@ -52,10 +53,10 @@ test("exactly these resources are served, once each", () => {
   assert.equal(new Set(resources.map((r) => `${r.group}/${r.plural}`)).size, resources.length);
 });
 
-test("pods, statefulsets, deployments, replicasets, jobs and cronjobs are in the 'all' category, as kubectl get all expects", () => {
+test("pods and the workloads are in the 'all' category, as kubectl get all expects", () => {
   assert.deepEqual(
     resources.filter((r) => r.categories?.includes("all")).map((r) => r.plural),
-    ["pods", "statefulsets", "deployments", "replicasets", "jobs", "cronjobs"],
+    ["pods", "statefulsets", "deployments", "replicasets", "daemonsets", "jobs", "cronjobs"],
   );
 });
 

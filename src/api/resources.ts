@@ -1,5 +1,6 @@
 // Every resource the apiserver serves, one ResourceDefinition each (the definitions live beside their types).
 import { controllerRevisions } from "./apps/controllerrevision.js";
+import { daemonSets } from "./apps/daemonset.js";
 import { deployments } from "./apps/deployment.js";
 import { replicaSets } from "./apps/replicaset.js";
 import { statefulSets } from "./apps/statefulset.js";
@@ -52,6 +53,7 @@ export const resources: ResourceDefinition[] = [
   widen(statefulSets),
   widen(deployments),
   widen(replicaSets),
+  widen(daemonSets),
   widen(controllerRevisions),
   widen(jobs),
   widen(cronJobs),

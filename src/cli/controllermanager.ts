@@ -34,7 +34,7 @@ export function registerControllerManager(program: Command): void {
   program
     .command("controller-manager")
     .description(
-      "run the controllers (PV binder, pvc/pv protection, attach-detach, expand, snapshot, statefulset, gc) against an apiserver",
+      "run the controllers (PV binder, pvc/pv protection, attach-detach, expand, snapshot, workloads, gc) against an apiserver",
     )
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
     .option("--leader-elect", "take part in leader election (Lease kube-system/stowage-controller-manager)")

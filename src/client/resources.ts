@@ -1,7 +1,7 @@
 // Where each resource lives on the wire. The client keeps its own small table (it must not import the
 // apiserver's registry); the names are Kubernetes' own, so a wrong row shows up as a 404 in the tests.
 import type { Lease } from "../api/coordination/types.js";
-import type { Deployment, ReplicaSet, StatefulSet } from "../api/apps/types.js";
+import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "../api/apps/types.js";
 import type { CronJob, Job } from "../api/batch/types.js";
 import type {
   ConfigMap,
@@ -103,6 +103,7 @@ export const resources = {
   statefulSets: resource<StatefulSet, true>("apps", "v1", "StatefulSet", "statefulsets", true),
   deployments: resource<Deployment, true>("apps", "v1", "Deployment", "deployments", true),
   replicaSets: resource<ReplicaSet, true>("apps", "v1", "ReplicaSet", "replicasets", true),
+  daemonSets: resource<DaemonSet, true>("apps", "v1", "DaemonSet", "daemonsets", true),
   jobs: resource<Job, true>("batch", "v1", "Job", "jobs", true),
   cronJobs: resource<CronJob, true>("batch", "v1", "CronJob", "cronjobs", true),
   leases: resource<Lease, true>("coordination.k8s.io", "v1", "Lease", "leases", true),

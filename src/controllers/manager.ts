@@ -19,6 +19,7 @@ import { startDeploymentController } from "./deployment/controller.js";
 import { startJobController } from "./job/controller.js";
 import { startTTLAfterFinishedController } from "./job/ttl.js";
 import { startCronJobController } from "./cronjob/controller.js";
+import { startDaemonSetController } from "./daemonset/controller.js";
 import { startGarbageCollector } from "./garbagecollector/controller.js";
 import { startNodeLifecycleController } from "./nodelifecycle/controller.js";
 import { startExpandController } from "./expand/controller.js";
@@ -102,6 +103,7 @@ async function runControllers(
     (s) => startJobController({ ...as("job-controller"), resyncPeriodMs }, s),
     (s) => startTTLAfterFinishedController({ ...as("ttl-after-finished-controller"), resyncPeriodMs }, s),
     (s) => startCronJobController({ ...as("cronjob-controller"), resyncPeriodMs }, s),
+    (s) => startDaemonSetController({ ...as("daemon-set-controller"), resyncPeriodMs }, s),
     (s) => startGarbageCollector({ ...as("generic-garbage-collector"), resyncPeriodMs }, s),
     (s) => startExpandController(as("expand-controller"), s),
     (s) => startEphemeralVolumeController({ ...as("ephemeral-volume-controller"), resyncPeriodMs }, s),

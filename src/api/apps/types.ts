@@ -144,3 +144,36 @@ export interface Deployment extends KubeObject {
   spec: DeploymentSpec;
   status?: DeploymentStatus;
 }
+
+export interface DaemonSetUpdateStrategy {
+  type?: "RollingUpdate" | "OnDelete";
+  rollingUpdate?: { maxUnavailable?: IntOrPercent; maxSurge?: IntOrPercent };
+}
+
+export interface DaemonSetSpec {
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  updateStrategy?: DaemonSetUpdateStrategy;
+  minReadySeconds?: number;
+  revisionHistoryLimit?: number;
+}
+
+export interface DaemonSetStatus {
+  currentNumberScheduled: number;
+  numberMisscheduled: number;
+  desiredNumberScheduled: number;
+  numberReady: number;
+  observedGeneration?: number;
+  updatedNumberScheduled?: number;
+  numberAvailable?: number;
+  numberUnavailable?: number;
+  collisionCount?: number;
+  conditions?: WorkloadCondition[];
+}
+
+export interface DaemonSet extends KubeObject {
+  apiVersion: "apps/v1";
+  kind: "DaemonSet";
+  spec: DaemonSetSpec;
+  status?: DaemonSetStatus;
+}

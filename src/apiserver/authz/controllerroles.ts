@@ -54,6 +54,16 @@ export const controllerRules: Record<string, PolicyRule[]> = {
     rule(["list", "delete"], [core], ["pods"]),
     eventsRule,
   ],
+  "daemon-set-controller": [
+    rule(Read, ["extensions", apps], ["daemonsets"]),
+    rule(["update"], ["extensions", apps], ["daemonsets/status"]),
+    rule(["update"], ["extensions", apps], ["daemonsets/finalizers"]),
+    rule(["list", "watch"], [core], ["nodes"]),
+    rule(["list", "watch", "create", "delete", "patch"], [core], ["pods"]),
+    rule(["create"], [core], ["pods/binding"]),
+    rule([...Read, "create", "delete", "update", "patch"], [apps], ["controllerrevisions"]),
+    eventsRule,
+  ],
   "deployment-controller": [
     rule([...Read, "update"], ["extensions", apps], ["deployments"]),
     rule(["update"], ["extensions", apps], ["deployments/status"]),

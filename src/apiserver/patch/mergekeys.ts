@@ -112,6 +112,13 @@ export const patchStructs: Readonly<Record<string, PatchStruct>> = {
   },
   "apps/v1.ReplicaSetSpec": { template: { type: "core/v1.PodTemplateSpec" } },
   "apps/v1.ReplicaSetStatus": { conditions: mergeBy("type") },
+  "apps/v1.DaemonSet": {
+    metadata: { type: "meta/v1.ObjectMeta" },
+    spec: { type: "apps/v1.DaemonSetSpec" },
+    status: { type: "apps/v1.DaemonSetStatus" },
+  },
+  "apps/v1.DaemonSetSpec": { template: { type: "core/v1.PodTemplateSpec" } },
+  "apps/v1.DaemonSetStatus": { conditions: mergeBy("type") },
 
   // batch/v1
   "batch/v1.Job": {
@@ -144,6 +151,7 @@ export const patchKinds: Readonly<Record<string, string>> = {
   "apps/v1/StatefulSet": "apps/v1.StatefulSet",
   "apps/v1/Deployment": "apps/v1.Deployment",
   "apps/v1/ReplicaSet": "apps/v1.ReplicaSet",
+  "apps/v1/DaemonSet": "apps/v1.DaemonSet",
   "batch/v1/Job": "batch/v1.Job",
   "batch/v1/CronJob": "batch/v1.CronJob",
   "coordination.k8s.io/v1/Lease": "meta/v1.Object",

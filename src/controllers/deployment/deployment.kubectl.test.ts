@@ -97,6 +97,11 @@ test("the seeds' nginx-deployment: runs with its emptyDir, scales to 3, restarts
     const [, from, to] = /from (\d+) to (\d+)$/.exec(message) ?? [];
     assert.equal(Math.abs(Number(to) - Number(from)), 1, message);
   }
+  const described = await s.kubectl("describe", "deploy", "nginx-deployment");
+  assert.match(described, /^StrategyType:\s+RollingUpdate$/m);
+  assert.match(described, /^RollingUpdateStrategy:\s+25% max unavailable, 25% max surge$/m);
+  assert.match(described, /^NewReplicaSet:\s+nginx-deployment-\w+ \(3\/3 replicas created\)$/m);
+  assert.match(described, /Normal\s+ScalingReplicaSet\s+.*deployment-controller\s+Scaled up replica set/);
   const history = await s.kubectl("rollout", "history", "deploy/nginx-deployment");
   assert.match(history, /^REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n/m);
 

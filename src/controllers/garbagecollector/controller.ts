@@ -37,6 +37,7 @@ export function trackedKinds({ client, informers }: LoopContext): Tracked[] {
     track("StatefulSet", informers.statefulSets, client.statefulSets),
     track("Deployment", informers.deployments, client.deployments),
     track("ReplicaSet", informers.replicaSets, client.replicaSets),
+    track("DaemonSet", informers.daemonSets, client.daemonSets),
     track("Job", informers.jobs, client.jobs),
     track("CronJob", informers.cronJobs, client.cronJobs),
     // A set's ControllerRevisions are collected with the set (they are dependents, never owners here).

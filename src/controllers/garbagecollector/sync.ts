@@ -14,6 +14,7 @@ export type Kind =
   | "ControllerRevision"
   | "Deployment"
   | "ReplicaSet"
+  | "DaemonSet"
   | "Job"
   | "CronJob";
 /** Objects by the uids of their owners, on every tracked informer. */
@@ -33,7 +34,7 @@ export interface GarbageCollectorSync {
 /** The kind of an owner reference we track, from its apiVersion and kind. */
 export function trackedKind(ref: OwnerReference): Kind | undefined {
   if (ref.apiVersion === "v1" && (ref.kind === "Pod" || ref.kind === "PersistentVolumeClaim")) return ref.kind;
-  if (ref.apiVersion === "apps/v1" && ["StatefulSet", "Deployment", "ReplicaSet"].includes(ref.kind)) {
+  if (ref.apiVersion === "apps/v1" && ["StatefulSet", "Deployment", "ReplicaSet", "DaemonSet"].includes(ref.kind)) {
     return ref.kind as Kind;
   }
   if (ref.apiVersion === "batch/v1" && (ref.kind === "Job" || ref.kind === "CronJob")) return ref.kind;

@@ -40,12 +40,30 @@ function setCondition(
 const isTerminal = (pod: Pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
 const isReady = (pod: Pod) => (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 
+/**
+ * upstream pastBackoffLimitOnFailure: with restartPolicy OnFailure a failing container restarts inside its pod, so
+ * the restarts of the running and pending pods count against backoffLimit.
+ */
+export function pastBackoffLimitOnFailure(job: Job, pods: Pod[]): boolean {
+  if (job.spec.template.spec.restartPolicy !== "OnFailure") return false;
+  let restarts = 0;
+  for (const pod of pods) {
+    if (pod.status?.phase !== "Running" && pod.status?.phase !== "Pending") continue;
+    for (const s of [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])]) {
+      restarts += s.restartCount ?? 0;
+    }
+  }
+  const limit = job.spec.backoffLimit ?? 6;
+  return limit === 0 ? restarts > 0 : restarts >= limit;
+}
+
 /** Why the Job fails, if it does: [reason, message] as upstream. */
-function failure(job: Job, status: JobStatus, failed: number, now: Date): [string, string] | undefined {
+function failure(job: Job, status: JobStatus, failed: number, active: Pod[], now: Date): [string, string] | undefined {
   const existing = conditionOf(status, "FailureTarget");
   if (existing?.status === "True") return [existing.reason ?? "", existing.message ?? ""];
-  if (failed > (job.spec.backoffLimit ?? 6))
+  if (failed > (job.spec.backoffLimit ?? 6) || pastBackoffLimitOnFailure(job, active)) {
     return ["BackoffLimitExceeded", "Job has reached the specified backoff limit"];
+  }
   const deadline = job.spec.activeDeadlineSeconds;
   const started = Date.parse(status.startTime ?? "");
   if (deadline !== undefined && Number.isFinite(started) && now.getTime() - started >= deadline * 1000) {
@@ -83,7 +101,7 @@ export function decideJob(job: Job, pods: Pod[], now: Date): JobDecision {
   }
   status.startTime ??= rfc3339(now);
 
-  const failedBecause = failure(job, status, failed, now);
+  const failedBecause = failure(job, status, failed, active, now);
   const completions = job.spec.completions;
   const complete = completions === undefined ? succeeded > 0 && active.length === 0 : succeeded >= completions;
   const finishing: [JobCondition["type"], JobCondition["type"], string, string] | undefined = failedBecause
@@ -105,9 +123,14 @@ export function decideJob(job: Job, pods: Pod[], now: Date): JobDecision {
     return { ...decision, remove: active, status: { ...status, active: 0, ready: 0 } };
   }
 
+  // A work queue (completions unset) that has seen a success leaves whatever runs, running (as upstream).
   const parallelism = job.spec.parallelism ?? 1;
   const wanted =
-    completions === undefined ? (succeeded > 0 ? 0 : parallelism) : Math.min(parallelism, completions - succeeded);
+    completions === undefined
+      ? succeeded > 0
+        ? active.length
+        : parallelism
+      : Math.min(parallelism, completions - succeeded);
   const diff = wanted - active.length;
   if (diff > 0) return { ...decision, create: diff, status: { ...status, active: wanted } };
   return { ...decision, remove: active.slice(wanted), status: { ...status, active: Math.min(active.length, wanted) } };

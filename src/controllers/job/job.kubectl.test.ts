@@ -112,3 +112,45 @@ test("a Job whose pods exit non-zero Fails with BackoffLimitExceeded after backo
     return left.code !== 0 && podsLeft.items.length === 0 ? true : undefined;
   }, 30_000);
 });
+
+test("kubectl create job --from=cronjob/… starts the CronJob's Job by hand, even while the CronJob is suspended", async (t) => {
+  const s = await startProcessStowage(t);
+  await s.apply(claim);
+  await s.apply(`apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  suspend: true
+  jobTemplate:
+    metadata: {labels: {tier: backup}}
+    spec:
+      backoffLimit: 2
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: dump
+            image: busybox
+            command: [sh, -c, 'echo "by hand" > /backups/manual.txt']
+            env: [{name: MODE, value: manual}]
+            resources: {requests: {cpu: 10m, memory: 16Mi}}
+            volumeMounts: [{name: backups, mountPath: /backups}]
+          volumes: [{name: backups, persistentVolumeClaim: {claimName: backups}}]
+`);
+  assert.equal(await s.kubectl("create", "job", "--from=cronjob/nightly", "by-hand"), "job.batch/by-hand created\n");
+  const created = await getJson<Job>(s, "job", "by-hand");
+  assert.equal(created.metadata.annotations?.["cronjob.kubernetes.io/instantiate"], "manual");
+  assert.equal(created.metadata.labels?.tier, "backup");
+  assert.deepEqual(
+    created.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.controller]),
+    [["CronJob", "nightly", true]],
+  );
+  assert.equal(created.spec.backoffLimit, 2);
+  const container = created.spec.template.spec.containers[0];
+  assert.deepEqual(container.env, [{ name: "MODE", value: "manual" }]);
+  assert.deepEqual(container.resources?.requests, { cpu: "10m", memory: "16Mi" });
+  const waited = await s.kubectlResult(["wait", "--for=condition=complete", "job/by-hand", "--timeout=90s"]);
+  assert.equal(waited.code, 0, waited.stderr);
+  assert.equal(await readFile(join(await claimDir(s, "backups"), "manual.txt"), "utf8"), "by hand\n");
+});
