@@ -14,6 +14,7 @@ import {
   openApiV3Index,
   versionInfo,
 } from "./discovery.js";
+import { healthReport, type HealthCheck } from "./health.js";
 import { jsonResponse } from "./respond.js";
 
 /** GET of a non-resource path → its answer; undefined for anything else (a resource path, or not found). */
@@ -38,6 +39,8 @@ export function nonResourceHandler(
   definitions: ResourceDefinition[],
   stowageVersion: string,
   address: () => string,
+  /** What /healthz and /readyz check beyond "ping" (the store); /livez checks only that we answer. */
+  checks: HealthCheck[] = [],
 ): NonResourceHandler {
   const gvs = groupVersions(definitions);
   const openapi = openApiV3Documents(gvs);
@@ -82,7 +85,15 @@ export function nonResourceHandler(
         return jsonResponse(200, list);
       }
       case "/healthz":
-      case "/readyz":
+      case "/readyz": {
+        const report = healthReport(checks, path.slice(1));
+        if (report.status === 200) return ok();
+        return {
+          status: report.status,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+          body: new TextEncoder().encode(report.text),
+        };
+      }
       case "/livez":
         return ok();
       case "/openapi/v3":

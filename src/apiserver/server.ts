@@ -30,6 +30,7 @@ import { EncryptionConfigError, type EncryptionConfig } from "./encryption/confi
 import { EncryptingStore } from "./encryption/store.js";
 import { transformerFor, type Transformer } from "./encryption/transformer.js";
 import { nonResourceHandler, type NonResourceHandler } from "./nonresource.js";
+import { StoreHealth } from "./health.js";
 import { statusResponse } from "./respond.js";
 import { parseResourcePath } from "./route.js";
 import type { Node, Pod } from "../api/core/types.js";
@@ -107,7 +108,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   compactor.start();
 
   let address = "127.0.0.1:6443";
-  const nonResource = nonResourceHandler(definitions, options.version ?? "0.0.0", () => address);
+  const storeHealth = new StoreHealth(store);
+  await storeHealth.start();
+  const nonResource = nonResourceHandler(definitions, options.version ?? "0.0.0", () => address, [storeHealth]);
   const podStreams = podStreamsOf(registries, options.kubeletClient ?? {});
   const stopping = new AbortController();
   const find = (group: string, plural: string) =>
@@ -155,6 +158,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       stopping.abort();
       lifecycle.stop();
       compactor.stop();
+      storeHealth.stop();
       await Promise.all(listeners.map((l) => l.close()));
     },
   };
