@@ -100,6 +100,14 @@ const refusals = [
     message: /"postgres:x" is not a store: use sqlite:<file>, memory or etcd:\/\/<host:port>\[,<host:port>…\]/,
   },
   { args: ["up", "--store", "memory"], message: /--store: up keeps its SQLite store in --data-dir/ },
+  {
+    args: ["scheduler", "--kubeconfig", "/nonexistent", "--leader-elect=maybe"],
+    message: /"maybe" is not a boolean: want true or false/,
+  },
+  {
+    args: ["controller-manager", "--kubeconfig", "/nonexistent", "--leader-elect-lease-duration", "5s"],
+    message: /--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline/,
+  },
   { args: ["apiserver"], message: /required option '--store <store>' not specified/ },
   {
     args: ["kubeconfig", "--data-dir", "/nonexistent/stowage"],
