@@ -2,7 +2,7 @@
 // CA (--pki-from): a write through one is in a list and a watch on the other, each accepts the other's clients,
 // the objects sit in etcd under /registry as kube-apiserver's do (Secrets encrypted), and /readyz follows etcd.
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
@@ -10,14 +10,21 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type { PersistentVolume } from "../api/core/types.js";
+import { Informer, createClient, httpTransport, loadKubeconfig, type Transport } from "../client/index.js";
 import { startEtcd } from "../store/testing/etcdserver.js";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 const run = promisify(execFile);
 
 /** Starts `stowage apiserver` and resolves with its URL once it has written its admin kubeconfig. */
-async function startApiserver(t: TestContext, args: string[]): Promise<string> {
+async function startApiserver(
+  t: TestContext,
+  args: string[],
+  started?: (child: ChildProcess) => void,
+): Promise<string> {
   const child = spawn(process.execPath, ["--import", "tsx", main, "apiserver", "--listen", "127.0.0.1:0", ...args]);
+  started?.(child);
   t.after(() => child.kill("SIGKILL"));
   let out = "";
   child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
@@ -138,3 +145,62 @@ test("two apiservers on one etcd serve the same objects to each other's clients"
   assert.match(down.text, /\[-\]etcd failed: reason withheld\nreadyz check failed/);
   await until("A's /readyz fails without etcd", async () => ((await readyz(a, ca)).status === 500 ? true : undefined));
 });
+
+test(
+  "a client given both apiservers fails over when one is killed, its informer resuming without a relist",
+  { timeout: 120_000 },
+  async (t) => {
+    const etcd = await startEtcd();
+    t.after(() => etcd.stop());
+    const dir = await mkdtemp(join(tmpdir(), "stowage-failover-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const store = ["--store", `etcd://${etcd.endpoints[0].replace("http://", "")}`];
+    let first: ChildProcess | undefined;
+    const a = await startApiserver(t, [...store, "--data-dir", join(dir, "a")], (child) => (first = child));
+    const b = await startApiserver(t, [...store, "--data-dir", join(dir, "b"), "--pki-from", join(dir, "a")]);
+    const adminB = join(dir, "b", "kubeconfig");
+    // the admin kubeconfig with both apiservers, the first one first
+    const both = join(dir, "both.kubeconfig");
+    await writeFile(
+      both,
+      (await readFile(join(dir, "a", "kubeconfig"), "utf8")).replace(`server: ${a}`, `server: ${a},${b}`),
+    );
+
+    const lists: string[] = [];
+    const http = httpTransport(loadKubeconfig(both));
+    t.after(() => http.close());
+    const counting: Transport = (request) => {
+      const watching = request.query.get("watch") === "true" || request.query.get("watch") === "1";
+      if (request.method === "GET" && !watching) lists.push(request.path);
+      return http(request);
+    };
+    const client = createClient(counting);
+    const informer = new Informer<PersistentVolume>(client.persistentVolumes, {
+      initialBackoffMs: 50,
+      log: () => undefined,
+    });
+    const controller = new AbortController();
+    t.after(() => controller.abort());
+    void informer.run(controller.signal);
+    await kubectl(adminB, ["apply", "-f", "-"], volume("pv-before"));
+    await until("the informer has the first volume", async () => (informer.get("pv-before") ? true : undefined));
+    assert.equal(http.server, a);
+
+    first!.kill("SIGKILL");
+    await kubectl(adminB, ["apply", "-f", "-"], volume("pv-after"));
+    await until("the informer has the volume written after A died", async () =>
+      informer.get("pv-after") ? true : undefined,
+    );
+    assert.equal(http.server, b, "the client moved to B");
+    assert.deepEqual(lists, ["/api/v1/persistentvolumes"], "one list: the watch resumed from its resourceVersion");
+    // and writes go through B as well
+    const created: PersistentVolume = {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: "pv-client" },
+      spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], hostPath: { path: "/tmp/pv-client" } },
+    };
+    await client.persistentVolumes.create(created);
+    assert.match(await kubectl(adminB, ["get", "pv", "pv-client", "-o", "name"]), /persistentvolume\/pv-client/);
+  },
+);
