@@ -13,6 +13,8 @@ export interface EtcdMember {
   process: ChildProcess;
   /** kill -9, as a crash would. */
   kill(): void;
+  /** Starts it again on its data dir and ports (after kill), resolving once it is healthy. */
+  restart(): Promise<void>;
 }
 
 export interface EtcdCluster {
@@ -52,32 +54,49 @@ async function startEtcdOnce(size: number): Promise<EtcdCluster> {
   );
   const initialCluster = plan.map((m) => `${m.name}=${m.peer}`).join(",");
   const members: EtcdMember[] = plan.map((m) => {
-    const child = spawn(
-      "etcd",
-      [
-        `--name=${m.name}`,
-        `--data-dir=${join(dir, m.name)}`,
-        `--listen-client-urls=${m.client}`,
-        `--advertise-client-urls=${m.client}`,
-        `--listen-peer-urls=${m.peer}`,
-        `--initial-advertise-peer-urls=${m.peer}`,
-        `--initial-cluster=${initialCluster}`,
-        "--initial-cluster-state=new",
-        `--initial-cluster-token=${dir}`,
-        "--log-level=error",
-        "--logger=zap",
-        // tests run on busy machines: a slow fsync must not be taken for a dead leader
-        "--heartbeat-interval=200",
-        "--election-timeout=2000",
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let errors = "";
-    child.stderr?.on("data", (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
-    child.on("exit", (code, signal) => {
-      if (code && !stopping) console.error(`etcd ${m.name} exited (${code ?? signal}): ${errors}`);
-    });
-    return { name: m.name, clientUrl: m.client, process: child, kill: () => child.kill("SIGKILL") };
+    const launch = () =>
+      spawn(
+        "etcd",
+        [
+          `--name=${m.name}`,
+          `--data-dir=${join(dir, m.name)}`,
+          `--listen-client-urls=${m.client}`,
+          `--advertise-client-urls=${m.client}`,
+          `--listen-peer-urls=${m.peer}`,
+          `--initial-advertise-peer-urls=${m.peer}`,
+          `--initial-cluster=${initialCluster}`,
+          "--initial-cluster-state=new",
+          `--initial-cluster-token=${dir}`,
+          "--log-level=error",
+          "--logger=zap",
+          // tests run on busy machines: a slow fsync must not be taken for a dead leader
+          "--heartbeat-interval=200",
+          "--election-timeout=2000",
+        ],
+        { stdio: ["ignore", "ignore", "pipe"] },
+      );
+    const watch = (child: ChildProcess) => {
+      let errors = "";
+      child.stderr?.on("data", (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
+      child.on("exit", (code, signal) => {
+        if (code && !stopping) console.error(`etcd ${m.name} exited (${code ?? signal}): ${errors}`);
+      });
+      return child;
+    };
+    const member: EtcdMember = {
+      name: m.name,
+      clientUrl: m.client,
+      process: watch(launch()),
+      kill: () => member.process.kill("SIGKILL"),
+      restart: async () => {
+        if (member.process.exitCode === null && member.process.signalCode === null) {
+          throw new Error(`etcd ${m.name} is still running`);
+        }
+        member.process = watch(launch());
+        await untilHealthy(member);
+      },
+    };
+    return member;
   });
   let stopping = false;
   const stop = async () => {
