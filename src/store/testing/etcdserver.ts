@@ -2,10 +2,13 @@
 // temp dir on free loopback ports, stopped (and its dir removed) when the caller is done.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpGet, type IncomingMessage } from "node:http";
+import { get as httpsGet } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createCertificateAuthority, issueCertificate } from "../../support/pki.js";
 
 export interface EtcdMember {
   name: string;
@@ -17,8 +20,17 @@ export interface EtcdMember {
   restart(): Promise<void>;
 }
 
+/** With TLS: the cluster's CA and a client certificate it accepts, as PEM and as files (for --etcd-* flags). */
+export interface EtcdClientTls {
+  ca: string;
+  cert: string;
+  key: string;
+  files: { ca: string; cert: string; key: string };
+}
+
 export interface EtcdCluster {
   members: EtcdMember[];
+  tls?: EtcdClientTls;
   /** Every member's client URL, as --store etcd://… takes them. */
   endpoints: string[];
   stop(): Promise<void>;
@@ -34,21 +46,58 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts `size` etcd members as one cluster and waits until it answers; retries once on a port taken meanwhile. */
-export async function startEtcd(size = 1): Promise<EtcdCluster> {
+/**
+ * Starts `size` etcd members as one cluster and waits until it answers; retries once on a port taken meanwhile.
+ * `tls`: clients must speak TLS and present a certificate signed by the cluster's own CA (etcd's --client-cert-auth).
+ */
+export async function startEtcd(size = 1, options: { tls?: boolean } = {}): Promise<EtcdCluster> {
   try {
-    return await startEtcdOnce(size);
+    return await startEtcdOnce(size, options.tls ?? false);
   } catch {
-    return startEtcdOnce(size);
+    return startEtcdOnce(size, options.tls ?? false);
   }
 }
 
-async function startEtcdOnce(size: number): Promise<EtcdCluster> {
+/** A CA, the members' serving certificate (127.0.0.1) and a client certificate, written into dir. */
+async function etcdPki(dir: string): Promise<{ client: EtcdClientTls; serverFlags: string[] }> {
+  const ca = await createCertificateAuthority("etcd-test-ca", 1);
+  const server = await issueCertificate(ca, {
+    commonName: "etcd",
+    usage: "server and client",
+    hosts: ["127.0.0.1", "localhost"],
+    validDays: 1,
+  });
+  const client = await issueCertificate(ca, {
+    commonName: "kube-apiserver-etcd-client",
+    usage: "client",
+    validDays: 1,
+  });
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text, { mode: 0o600 });
+    return join(dir, name);
+  };
+  const files = {
+    ca: file("ca.crt", ca.cert),
+    cert: file("client.crt", client.cert),
+    key: file("client.key", client.key),
+  };
+  const serverFlags = [
+    `--cert-file=${file("server.crt", server.cert)}`,
+    `--key-file=${file("server.key", server.key)}`,
+    `--trusted-ca-file=${files.ca}`,
+    "--client-cert-auth",
+  ];
+  return { client: { ca: ca.cert, cert: client.cert, key: client.key, files }, serverFlags };
+}
+
+async function startEtcdOnce(size: number, tls: boolean): Promise<EtcdCluster> {
   const dir = mkdtempSync(join(tmpdir(), "stowage-etcd-"));
+  const pki = tls ? await etcdPki(dir) : undefined;
+  const scheme = pki ? "https" : "http";
   const plan = await Promise.all(
     Array.from({ length: size }, async (_, i) => ({
       name: `member-${i + 1}`,
-      client: `http://127.0.0.1:${await freePort()}`,
+      client: `${scheme}://127.0.0.1:${await freePort()}`,
       peer: `http://127.0.0.1:${await freePort()}`,
     })),
   );
@@ -72,6 +121,7 @@ async function startEtcdOnce(size: number): Promise<EtcdCluster> {
           // tests run on busy machines: a slow fsync must not be taken for a dead leader
           "--heartbeat-interval=200",
           "--election-timeout=2000",
+          ...(pki?.serverFlags ?? []),
         ],
         { stdio: ["ignore", "ignore", "pipe"] },
       );
@@ -93,7 +143,7 @@ async function startEtcdOnce(size: number): Promise<EtcdCluster> {
           throw new Error(`etcd ${m.name} is still running`);
         }
         member.process = watch(launch());
-        await untilHealthy(member);
+        await untilHealthy(member, pki?.client);
       },
     };
     return member;
@@ -113,9 +163,9 @@ async function startEtcdOnce(size: number): Promise<EtcdCluster> {
     );
     rmSync(dir, { recursive: true, force: true });
   };
-  const cluster = { members, endpoints: plan.map((m) => m.client), stop };
+  const cluster = { members, endpoints: plan.map((m) => m.client), stop, ...(pki ? { tls: pki.client } : {}) };
   try {
-    await Promise.all(members.map((m) => untilHealthy(m)));
+    await Promise.all(members.map((m) => untilHealthy(m, pki?.client)));
   } catch (err) {
     await stop();
     throw err;
@@ -124,13 +174,12 @@ async function startEtcdOnce(size: number): Promise<EtcdCluster> {
 }
 
 /** Polls the member's /health until it reports a leader (deadline 30 s: several members elect one together). */
-async function untilHealthy(member: EtcdMember): Promise<void> {
+async function untilHealthy(member: EtcdMember, tls?: EtcdClientTls): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (member.process.exitCode !== null) throw new Error(`etcd ${member.name} exited at start`);
     try {
-      const response = await fetch(`${member.clientUrl}/health`);
-      const body = (await response.json()) as { health?: string };
+      const body = JSON.parse(await getText(`${member.clientUrl}/health`, tls)) as { health?: string };
       if (body.health === "true") return;
     } catch {
       // not listening yet
@@ -138,4 +187,16 @@ async function untilHealthy(member: EtcdMember): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`etcd ${member.name} did not become healthy within 30 s`);
+}
+
+function getText(url: string, tls?: EtcdClientTls): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const done = (res: IncomingMessage) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      res.on("end", () => resolve(text));
+    };
+    const req = tls ? httpsGet(url, { ca: tls.ca, cert: tls.cert, key: tls.key }, done) : httpGet(url, done);
+    req.on("error", reject);
+  });
 }
