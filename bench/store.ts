@@ -139,6 +139,7 @@ async function watchFanOut(watchers: number, loadWriters: number, perTick = 1): 
   const consumers = Array.from({ length: watchers }, async () => {
     try {
       for await (const event of store.watch("/registry/persistentvolumes/", from, controller.signal)) {
+        if (event.type === "progress") continue;
         const t0 = sentAt.get(event.kv.key);
         if (t0 !== undefined) latencies.push(now() - t0);
         received++;

@@ -188,9 +188,9 @@ function watchResource(call: ResourceCall): ApiResponse {
     allowBookmarks: parseBool(query, "allowWatchBookmarks"),
     timeoutSeconds,
     bookmarkIntervalMs: ctx.bookmarkIntervalMs,
-    // sound for in-process stores (memory, SQLite), which publish events as they advance the revision; an
-    // etcd backend must bring its own progress notifications instead
-    progress: () => registry.store.currentRevision(),
+    // sound for in-process stores (memory, SQLite), which publish events as they advance the revision; etcd's
+    // watch brings its own progress notifications instead (a current revision may still have events in flight)
+    progress: registry.store.reportsProgress ? undefined : () => registry.store.currentRevision(),
     signal: request.signal,
     log: ctx.log,
     events: (signal) =>

@@ -1,4 +1,4 @@
-// `stowage apiserver --store sqlite:<file>|memory|etcd:<endpoints> --listen <addr>`: the apiserver alone.
+// `stowage apiserver --store sqlite:<file>|memory|etcd://<endpoints> --listen <addr>`: the apiserver alone.
 import { untilStopSignal } from "./signals.js";
 import { InvalidArgumentError, type Command } from "commander";
 import { durationFlag } from "./flags.js";
@@ -11,11 +11,11 @@ import type { KubeletClientTls } from "../apiserver/kubelet.js";
 import { loadEncryptionConfig, type EncryptionConfig } from "../apiserver/encryption/config.js";
 import { DefaultServiceAccountIssuer, type ServiceAccountTokenOptions } from "../apiserver/authn/serviceaccount.js";
 import { publicKeysFromPem, signingKeyFromPem } from "../apiserver/authn/serviceaccountkeys.js";
-import { MemoryStore } from "../store/memory.js";
-import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
+import { addEtcdFlags, openStore, parseStoreSpec, type EtcdFlags, type StoreSpec } from "./storeflags.js";
 import { stowageVersion } from "./version.js";
 import { kubeletClientFromFlags, type KubeletClientFlags } from "./kubeletflags.js";
+import { adoptSharedPki, dataDirSecurity, writeAdminKubeconfig, type DataDirSecurity } from "./apiserverdatadir.js";
 
 export function parseListenAddress(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(":");
@@ -28,15 +28,7 @@ export function parseListenAddress(address: string): { host: string; port: numbe
   return { host, port };
 }
 
-export type StoreSpec = { kind: "sqlite"; file: string } | { kind: "memory" };
-
-export function parseStoreSpec(text: string): StoreSpec {
-  if (text === "memory") return { kind: "memory" };
-  if (text.startsWith("sqlite:") && text.length > "sqlite:".length)
-    return { kind: "sqlite", file: text.slice("sqlite:".length) };
-  if (text.startsWith("etcd:")) throw new Error("the etcd store is not built yet; use sqlite:<file> or memory");
-  throw new Error(`"${text}" is not a store: use sqlite:<file>, memory or etcd:<endpoints>`);
-}
+export { parseStoreSpec, type StoreSpec } from "./storeflags.js";
 
 interface SecurityFlags {
   tlsCertFile?: string;
@@ -170,11 +162,6 @@ interface LimitFlags {
   requestTimeout: number;
 }
 
-type ApiserverFlags = { store: string; listen: string } & SecurityFlags &
-  ServiceAccountFlags &
-  KubeletClientFlags &
-  LimitFlags;
-
 /** A count that may be 0 (no limit), as kube-apiserver's in-flight flags. */
 function countFlag(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`"${text}" is not a whole number (0 means no limit)`);
@@ -204,11 +191,51 @@ function limitFlags(command: Command): Command {
     );
 }
 
+/** --data-dir brings its own serving certificate, client CA and authorizers: the flags that would set them clash. */
+function checkDataDirFlags(flags: ApiserverFlags): void {
+  if (!flags.dataDir) {
+    for (const [flag, given] of [
+      ["--pki-from", flags.pkiFrom],
+      ["--tls-san", flags.tlsSan],
+    ] as const) {
+      if (given) throw new Error(`${flag} needs --data-dir`);
+    }
+    return;
+  }
+  for (const [flag, given] of [
+    ["--tls-cert-file", flags.tlsCertFile],
+    ["--tls-private-key-file", flags.tlsPrivateKeyFile],
+    ["--client-ca-file", flags.clientCaFile],
+    ["--authorization-mode", flags.authorizationMode],
+  ] as const) {
+    if (given) throw new Error(`${flag} clashes with --data-dir, which makes its own (drop one of them)`);
+  }
+}
+
+type ApiserverFlags = {
+  store: string;
+  listen: string;
+  dataDir?: string;
+  pkiFrom?: string;
+  tlsSan?: string[];
+} & SecurityFlags &
+  ServiceAccountFlags &
+  KubeletClientFlags &
+  EtcdFlags &
+  LimitFlags;
+
 export function registerApiserver(program: Command): void {
-  limitFlags(program.command("apiserver"))
+  const command = limitFlags(program.command("apiserver"))
     .description("run the Kubernetes-compatible API server alone")
-    .requiredOption("--store <store>", "sqlite:<file> | memory | etcd:<endpoints>")
+    .requiredOption("--store <store>", "sqlite:<file> | memory | etcd://<host:port>[,<host:port>…]")
     .option("--listen <host:port>", "the address to serve on", "127.0.0.1:6443")
+    .option(
+      "--data-dir <dir>",
+      "secure as `up` is: a CA and certificates in <dir>/pki (made once), HTTPS, client certificates, Node,RBAC, " +
+        "and an admin kubeconfig in <dir>/kubeconfig",
+    )
+    .option("--pki-from <dir>", "with --data-dir: share the CA and ServiceAccount key of this apiserver's data dir")
+    .option("--tls-san <name>", "with --data-dir: an extra DNS name or IP address to serve as (repeatable)", collect)
     .option("--tls-cert-file <file>", "serve HTTPS with this certificate (PEM)")
     .option("--tls-private-key-file <file>", "the serving certificate's private key (PEM)")
     .option("--client-ca-file <file>", "authenticate client certificates signed by this CA (CN = user, O = groups)")
@@ -253,44 +280,65 @@ export function registerApiserver(program: Command): void {
     .option(
       "--no-anonymous-auth",
       "refuse requests without credentials (401) instead of treating them as system:anonymous",
-    )
-    .action(async (options: ApiserverFlags) => {
-      let spec: StoreSpec;
-      let secure: ReturnType<typeof securityFromFlags>;
-      let serviceAccountTokens: ServiceAccountTokenOptions | undefined;
-      let kubeletClient: KubeletClientTls;
-      try {
-        spec = parseStoreSpec(options.store);
-        parseListenAddress(options.listen);
-        secure = securityFromFlags(options);
-        kubeletClient = kubeletClientFromFlags(options);
-        if (options.encryptionProviderConfig) secure.encryption = encryptionFromFlag(options.encryptionProviderConfig);
-        serviceAccountTokens = serviceAccountTokensFromFlags(options);
-      } catch (err) {
-        program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
-      }
-      let store: Store;
-      try {
-        store = spec.kind === "memory" ? new MemoryStore() : SqliteStore.open(spec.file);
-      } catch (err) {
-        program.error(`error: --store ${options.store}: ${(err as Error).message}`, { exitCode: 1 });
-      }
-      const server = await createApiServer({
-        store,
-        version: stowageVersion,
-        ...secure,
-        serviceAccountTokens,
-        kubeletClient,
-        limits: {
-          maxRequestsInflight: options.maxRequestsInflight,
-          maxMutatingRequestsInflight: options.maxMutatingRequestsInflight,
-          requestTimeoutMs: options.requestTimeout,
-        },
-      });
-      const listener = await server.listen(options.listen).catch((err: Error) => {
-        program.error(`error: --listen ${options.listen}: ${err.message}`, { exitCode: 1 });
-      });
-      console.log(`stowage apiserver serving at ${listener.url}`);
-      await untilStopSignal(() => server.close().then(() => store.close()));
-    });
+    );
+  addEtcdFlags(command).action((options: ApiserverFlags) => runApiserver(program, options));
+}
+
+async function runApiserver(program: Command, options: ApiserverFlags): Promise<void> {
+  let spec: StoreSpec;
+  let secure: ReturnType<typeof securityFromFlags>;
+  let serviceAccountTokens: ServiceAccountTokenOptions | undefined;
+  let kubeletClient: KubeletClientTls;
+  try {
+    checkDataDirFlags(options);
+    spec = parseStoreSpec(options.store);
+    parseListenAddress(options.listen);
+    secure = securityFromFlags(options);
+    kubeletClient = kubeletClientFromFlags(options);
+    if (options.encryptionProviderConfig) secure.encryption = encryptionFromFlag(options.encryptionProviderConfig);
+    serviceAccountTokens = serviceAccountTokensFromFlags(options);
+    checkDataDirFlags(options);
+  } catch (err) {
+    program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
+  }
+  let dataDir: DataDirSecurity | undefined;
+  if (options.dataDir) {
+    try {
+      if (options.pkiFrom) adoptSharedPki(options.dataDir, options.pkiFrom);
+      dataDir = await dataDirSecurity(options.dataDir, options.tlsSan);
+    } catch (err) {
+      program.error(`error: --data-dir ${options.dataDir}: ${(err as Error).message}`, { exitCode: 1 });
+    }
+    secure.tls = dataDir.tls;
+    const tokens = secure.security?.authentication.tokens;
+    secure.security = { ...dataDir.security, authentication: { tokens, anonymous: options.anonymousAuth } };
+    serviceAccountTokens ??= { signingKey: dataDir.signingKey };
+    if (!kubeletClient.cert && !kubeletClient.ca) kubeletClient = dataDir.kubeletClient;
+  }
+  let store: Store;
+  try {
+    store = openStore(spec, options);
+  } catch (err) {
+    program.error(`error: --store ${options.store}: ${(err as Error).message}`, { exitCode: 1 });
+  }
+  const server = await createApiServer({
+    store,
+    version: stowageVersion,
+    ...secure,
+    serviceAccountTokens,
+    kubeletClient,
+    limits: {
+      maxRequestsInflight: options.maxRequestsInflight,
+      maxMutatingRequestsInflight: options.maxMutatingRequestsInflight,
+      requestTimeoutMs: options.requestTimeout,
+    },
+  });
+  const listener = await server.listen(options.listen).catch((err: Error) => {
+    program.error(`error: --listen ${options.listen}: ${err.message}`, { exitCode: 1 });
+  });
+  console.log(`stowage apiserver serving at ${listener.url}`);
+  if (options.dataDir && dataDir) {
+    console.log(`admin kubeconfig: ${writeAdminKubeconfig(options.dataDir, listener.url, dataDir.admin)}`);
+  }
+  await untilStopSignal(() => server.close().then(() => store.close()));
 }

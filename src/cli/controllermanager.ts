@@ -1,11 +1,13 @@
-// `stowage controller-manager --kubeconfig <file> [--leader-elect]`: the control loops of src/controllers against
-// a (possibly remote) apiserver over HTTP. `stowage up` runs the same loops in-process (controllerManagerComponent).
+// `stowage controller-manager --kubeconfig <file> [--leader-elect=false]`: the control loops of src/controllers against
+// a (possibly remote) apiserver over HTTP, while holding the Lease kube-system/kube-controller-manager (as upstream:
+// run two for availability; --leader-elect=false runs the loops unconditionally). `stowage up` runs the same loops in-process (controllerManagerComponent).
 import { InvalidArgumentError, type Command } from "commander";
 import { untilStopSignal } from "./signals.js";
 import { createClient, httpTransport } from "../client/index.js";
 import { AllAuthenticated, KubeControllerManager, serviceAccountUserInfo } from "../api/user.js";
 import { startControllerManager, type ControllerManagerOptions } from "../controllers/manager.js";
 import { durationFlag, kubeconfigFlag, positiveIntFlag } from "./flags.js";
+import { addLeaderElectFlags, leaderElection, type LeaderElectFlags } from "./leaderelectflags.js";
 import type { UpComponent, UpContext } from "./component.js";
 
 const userAgent = "stowage-controller-manager";
@@ -20,9 +22,8 @@ function positiveDurationFlag(text: string): number {
   return ms;
 }
 
-interface Flags {
+interface Flags extends LeaderElectFlags {
   kubeconfig: string;
-  leaderElect?: boolean;
   workers: number;
   resyncPeriod: number;
   hostpathReclaimRoot?: string[];
@@ -31,13 +32,12 @@ interface Flags {
 }
 
 export function registerControllerManager(program: Command): void {
-  program
+  const command = program
     .command("controller-manager")
     .description(
       "run the controllers (PV binder, pvc/pv protection, attach-detach, expand, snapshot, workloads, gc) against an apiserver",
     )
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
-    .option("--leader-elect", "take part in leader election (Lease kube-system/stowage-controller-manager)")
     .option("--workers <n>", "concurrent syncs per PV binder queue", positiveIntFlag, 16)
     .option("--resync-period <seconds>", "how often every claim and volume is revisited", positiveIntFlag, 15)
     .option(
@@ -51,8 +51,15 @@ export function registerControllerManager(program: Command): void {
       positiveDurationFlag,
       40_000,
     )
-    .option("--node-monitor-period <duration>", "how often node health is checked", positiveDurationFlag, 5_000)
-    .action(async (flags: Flags) => {
+    .option("--node-monitor-period <duration>", "how often node health is checked", positiveDurationFlag, 5_000);
+  addLeaderElectFlags(command, { namespace: "kube-system", name: "kube-controller-manager" }).action(
+    async (flags: Flags) => {
+      let lease: ReturnType<typeof leaderElection>;
+      try {
+        lease = leaderElection(flags);
+      } catch (err) {
+        program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
+      }
       const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
       const transport = httpTransport(kubeconfig);
       const client = createClient(transport, { userAgent });
@@ -60,7 +67,7 @@ export function registerControllerManager(program: Command): void {
       const manager = await startControllerManager({
         client,
         signal: abort.signal,
-        leaderElect: flags.leaderElect ?? false,
+        leaderElect: flags.leaderElect ? lease : false,
         workers: flags.workers,
         resyncPeriodMs: flags.resyncPeriod * 1000,
         hostPathReclaimRoots: flags.hostpathReclaimRoot ?? ["/tmp"],
@@ -76,7 +83,8 @@ export function registerControllerManager(program: Command): void {
         abort.abort();
         return manager.stop().finally(() => transport.close());
       });
-    });
+    },
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // `stowage csi-attacher` as an operator runs it: flags checked up front, then attaching through the driver at
 // --csi-address for the apiserver in --kubeconfig until SIGTERM.
 import assert from "node:assert/strict";
+import { hostname } from "node:os";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
@@ -84,10 +85,15 @@ test("stowage csi-attacher attaches a VolumeAttachment through the driver and st
   );
   assert.deepEqual((await world.published()).get(volume.spec.csi!.volumeHandle), ["node-2"]);
   assert.match(stdout, /stowage csi-attacher for block\.csi\.stowage\.dev running against http/);
+  // leader election on by default, on upstream's Lease for the driver, held under the hostname
+  const leaseName = "external-attacher-leader-block-csi-stowage-dev";
+  const lease = await world.client.leases.get("default", leaseName);
+  assert.equal(lease.spec?.holderIdentity, hostname().replace(/[^a-zA-Z0-9-]/g, "-"));
 
   child.kill("SIGTERM");
   const [code] = await exited;
   assert.equal(code, 0);
+  assert.equal((await world.client.leases.get("default", leaseName)).spec?.holderIdentity, "", "released on stop");
   // Stopped: a deletion now waits for an attacher (the finalizer stays) — nothing is detached behind its back.
   await world.client.volumeAttachments.delete(name);
   const pending = await eventually(async () => {

@@ -19,7 +19,9 @@ test("stowage scheduler without --kubeconfig is refused with a message that says
 });
 
 for (const leaderElect of [false, true]) {
-  const how = leaderElect ? " with --leader-elect, holding the kube-system/kube-scheduler Lease," : "";
+  const how = leaderElect
+    ? " with leader election (the default), holding the kube-system/kube-scheduler Lease,"
+    : " with --leader-elect=false";
   test(`stowage scheduler${how} binds a pending pod over HTTPS and stops cleanly on SIGTERM`, async (t) => {
     const stowage = await startStowage(t, { store: "memory" });
     const manifest = `
@@ -48,7 +50,7 @@ spec:
         "scheduler",
         "--kubeconfig",
         stowage.kubeconfig,
-        ...(leaderElect ? ["--leader-elect"] : []),
+        ...(leaderElect ? [] : ["--leader-elect=false"]),
       ],
       {
         stdio: ["ignore", "pipe", "pipe"],

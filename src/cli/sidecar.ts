@@ -1,18 +1,25 @@
 // What the CSI sidecar commands (csi-provisioner, csi-attacher, csi-resizer, csi-snapshotter) share: upstream's
 // flag forms, and one lifecycle — load the kubeconfig, connect to the driver, run until SIGINT/SIGTERM, stop.
 import type { Command } from "commander";
-import { createClient, httpTransport, type Client } from "../client/index.js";
+import { LeaderElector, createClient, httpTransport, type Client } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
 import { csiEndpointFlag, durationFlag, kubeconfigFlag } from "./flags.js";
+import {
+  addSidecarLeaderFlags,
+  sidecarIdentity,
+  sidecarLeaseName,
+  sidecarLeaseNamespace,
+  type SidecarLeaderFlags,
+} from "./sidecarleader.js";
 
-export interface SidecarFlags {
+export interface SidecarFlags extends Partial<SidecarLeaderFlags> {
   csiAddress: string;
   kubeconfig: string;
 }
 
-/** Declares the two flags every sidecar requires. */
+/** Declares the two flags every sidecar requires, and upstream's leader election flags. */
 export function sidecarCommand(program: Command, name: string, description: string): Command {
-  return program
+  const command = program
     .command(name)
     .description(description)
     .requiredOption(
@@ -21,6 +28,7 @@ export function sidecarCommand(program: Command, name: string, description: stri
       csiEndpointFlag,
     )
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to");
+  return addSidecarLeaderFlags(command);
 }
 
 /** upstream's --retry-interval-start/--retry-interval-max: the per-key backoff after a failed `what`. */
@@ -64,14 +72,54 @@ export async function runSidecar(
   }
   try {
     const client = createClient(transport, { userAgent: `stowage-${name}` });
-    const sidecar = await start({ client, csi, signal: abort.signal });
-    console.log(`stowage ${name} for ${sidecar.driverName} running against ${kubeconfig.server}`);
-    await new Promise<void>((resolve) => abort.signal.addEventListener("abort", () => resolve(), { once: true }));
-    await sidecar.stop();
+    if (flags.leaderElection === false) {
+      const sidecar = await start({ client, csi, signal: abort.signal });
+      console.log(`stowage ${name} for ${sidecar.driverName} running against ${kubeconfig.server}`);
+      await new Promise<void>((resolve) => abort.signal.addEventListener("abort", () => resolve(), { once: true }));
+      await sidecar.stop();
+    } else {
+      await runElected(name, flags, { client, csi, signal: abort.signal }, kubeconfig.server, start);
+    }
   } catch (err) {
     program.error(`error: ${(err as Error).message}`, { exitCode: 1 });
   } finally {
     csi.close();
     transport.close();
   }
+}
+
+/**
+ * Works only while holding the sidecar's Lease. Losing it exits the process (status 1) as upstream's sidecars do:
+ * a leader that cannot renew must stop calling the driver at once, and a fresh start campaigns again.
+ */
+async function runElected(
+  name: string,
+  flags: SidecarFlags,
+  sidecar: { client: Client; csi: CsiClient; signal: AbortSignal },
+  server: string,
+  start: (sidecar: { client: Client; csi: CsiClient; signal: AbortSignal }) => Promise<RunningSidecar>,
+): Promise<void> {
+  const driver = (await sidecar.csi.pluginInfo()).name;
+  const lease = { namespace: sidecarLeaseNamespace(flags as SidecarLeaderFlags), name: sidecarLeaseName(name, driver) };
+  console.log(
+    `stowage ${name} for ${driver} running against ${server} (leader election on: Lease ${lease.namespace}/${lease.name})`,
+  );
+  let running: RunningSidecar | undefined;
+  await new LeaderElector({
+    leases: sidecar.client.leases,
+    ...lease,
+    identity: sidecarIdentity(),
+    leaseDurationMs: flags.leaderElectionLeaseDuration,
+    renewDeadlineMs: flags.leaderElectionRenewDeadline,
+    retryPeriodMs: flags.leaderElectionRetryPeriod,
+    async onStartedLeading(leadership) {
+      running = await start({ ...sidecar, signal: leadership });
+    },
+    onStoppedLeading() {
+      if (sidecar.signal.aborted) return;
+      console.error(`stowage ${name}: stopped leading (Lease ${lease.namespace}/${lease.name}); exiting`);
+      process.exit(1);
+    },
+  }).run(sidecar.signal);
+  await running?.stop();
 }

@@ -82,10 +82,31 @@ const refusals = [
   { args: ["up", "--nodes", "0"], message: /"0" is not a number of nodes: want an integer of at least 1/ },
   { args: ["up", "--nodes", "two"], message: /"two" is not a number of nodes: want an integer of at least 1/ },
   { args: ["up", "--runtime", "docker"], message: /unknown runtime "docker": want none or process/ },
-  { args: ["apiserver", "--store", "etcd:http://127.0.0.1:2379"], message: /the etcd store is not built yet/ },
+  {
+    args: ["apiserver", "--store", "etcd://127.0.0.1"],
+    message: /"127.0.0.1" in "etcd:\/\/127.0.0.1" is not an etcd member's host:port \(for example 127.0.0.1:2379\)/,
+  },
+  {
+    args: ["apiserver", "--store", "etcd://127.0.0.1:2379", "--etcd-certfile", "client.crt"],
+    message: /--etcd-certfile and --etcd-keyfile go together/,
+  },
+  { args: ["apiserver", "--store", "memory", "--pki-from", "/tmp"], message: /--pki-from needs --data-dir/ },
+  {
+    args: ["apiserver", "--store", "memory", "--data-dir", "/tmp/x", "--client-ca-file", "ca.crt"],
+    message: /--client-ca-file clashes with --data-dir, which makes its own \(drop one of them\)/,
+  },
   {
     args: ["apiserver", "--store", "postgres:x"],
-    message: /"postgres:x" is not a store: use sqlite:<file>, memory or etcd:<endpoints>/,
+    message: /"postgres:x" is not a store: use sqlite:<file>, memory or etcd:\/\/<host:port>\[,<host:port>…\]/,
+  },
+  { args: ["up", "--store", "memory"], message: /--store: up keeps its SQLite store in --data-dir/ },
+  {
+    args: ["scheduler", "--kubeconfig", "/nonexistent", "--leader-elect=maybe"],
+    message: /"maybe" is not a boolean: want true or false/,
+  },
+  {
+    args: ["controller-manager", "--kubeconfig", "/nonexistent", "--leader-elect-lease-duration", "5s"],
+    message: /--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline/,
   },
   { args: ["apiserver"], message: /required option '--store <store>' not specified/ },
   {

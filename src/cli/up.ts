@@ -10,9 +10,8 @@ import type { UserInfo } from "../api/user.js";
 import { inProcessTransport, type Transport } from "../client/index.js";
 import { clusterAdmin, upSecurity } from "./upsecurity.js";
 import { createApiServer, type ApiServer } from "../apiserver/server.js";
-import { MemoryStore } from "../store/memory.js";
-import { SqliteStore } from "../store/sqlite.js";
 import type { Store } from "../store/store.js";
+import { addEtcdFlags, openStore, parseStoreSpec, type EtcdFlags, type StoreSpec } from "./storeflags.js";
 import type { Runtime } from "../node/agent.js";
 import { kubeconfigFile, renderKubeconfig } from "./kubeconfig.js";
 import { parseRuntime, runtimeHelp } from "./node.js";
@@ -40,8 +39,10 @@ export interface UpOptions {
   tlsSans?: string[];
   /** Serve plain HTTP with no authentication or authorization (--insecure-http): anyone who reaches it is admin. */
   insecureHttp?: boolean;
-  /** "sqlite" (default, <data-dir>/stowage.db) or "memory" (tests). */
-  store?: "sqlite" | "memory";
+  /** "sqlite" (default, <data-dir>/stowage.db), "memory" (tests), or an etcd cluster (--store etcd://…). */
+  store?: "sqlite" | "memory" | StoreSpec;
+  /** --etcd-cafile, --etcd-certfile, --etcd-keyfile, --etcd-prefix for an etcd store. */
+  etcd?: Partial<EtcdFlags>;
   /** Default: defaultUpComponents(storage). Tests and benches pass their own list. */
   components?: UpComponent[];
   /** --nodes, --runtime, --no-default-storage (used when `components` is not given). */
@@ -70,7 +71,13 @@ export async function startUp(options: UpOptions): Promise<Running> {
     ((message: string, err?: unknown) =>
       err === undefined ? console.error(message) : console.error(message, err instanceof Error ? err.message : err));
   mkdirSync(dataDir, { recursive: true });
-  const store: Store = options.store === "memory" ? new MemoryStore() : SqliteStore.open(join(dataDir, "stowage.db"));
+  const spec: StoreSpec =
+    options.store === undefined || options.store === "sqlite"
+      ? { kind: "sqlite", file: join(dataDir, "stowage.db") }
+      : options.store === "memory"
+        ? { kind: "memory" }
+        : options.store;
+  const store: Store = openStore(spec, options.etcd);
   const said: string[] = [];
   const say = (line: string) => {
     said.push(line);
@@ -158,7 +165,8 @@ function parseNodes(text: string): number {
   return Number(text);
 }
 
-interface UpFlags {
+interface UpFlags extends EtcdFlags {
+  store: string;
   dataDir: string;
   listen: string;
   tlsSan?: string[];
@@ -169,7 +177,7 @@ interface UpFlags {
 }
 
 export function registerUp(program: Command): void {
-  program
+  const command = program
     .command("up")
     .description(
       "run stowage in one process on the embedded SQLite store: apiserver, controller-manager, scheduler, " +
@@ -189,31 +197,41 @@ export function registerUp(program: Command): void {
     .option("--nodes <n>", "how many node agents to run (stowage-node-1 …)", parseNodes, 1)
     .option("--runtime <runtime>", runtimeHelp, parseRuntime, "none")
     .option("--no-default-storage", "create no CSIDriver objects and no default StorageClasses (standard, block)")
-    .action(async (options: UpFlags) => {
-      try {
-        parseListenAddress(options.listen);
-      } catch (err) {
-        program.error(`error: --listen: ${(err as Error).message}`, { exitCode: 2 });
-      }
-      let running: Running;
-      try {
-        running = await startUp({
-          dataDir: options.dataDir,
-          listen: options.listen,
-          tlsSans: options.tlsSan,
-          insecureHttp: options.insecureHttp,
-          storage: { nodes: options.nodes, runtime: options.runtime, defaultStorage: options.defaultStorage },
-          say: (line) => console.log(line),
-        });
-      } catch (err) {
-        program.error(`error: stowage up: ${(err as Error).message}`, { exitCode: 1 });
-      }
-      console.log(`stowage is running: apiserver at ${running.url}, data in ${resolve(options.dataDir)}`);
-      console.log(`To use kubectl with it:\n  export KUBECONFIG=${running.kubeconfig}\n  kubectl get pv,pvc,sc`);
-      console.log("Press Ctrl-C to stop.");
-      await untilStopSignal(() => {
-        console.log("stopping stowage… (mounted volumes stay; the next `up` on this dir picks them up)");
-        return running.stop();
+    .option("--store <store>", "sqlite (in --data-dir) | etcd://<host:port>[,<host:port>…]", "sqlite");
+  addEtcdFlags(command).action(async (options: UpFlags) => {
+    let store: StoreSpec | "sqlite" = "sqlite";
+    try {
+      parseListenAddress(options.listen);
+    } catch (err) {
+      program.error(`error: --listen: ${(err as Error).message}`, { exitCode: 2 });
+    }
+    try {
+      if (options.store !== "sqlite") store = parseStoreSpec(options.store);
+      if (store !== "sqlite" && store.kind !== "etcd") throw new Error("up keeps its SQLite store in --data-dir");
+    } catch (err) {
+      program.error(`error: --store: ${(err as Error).message}`, { exitCode: 2 });
+    }
+    let running: Running;
+    try {
+      running = await startUp({
+        dataDir: options.dataDir,
+        listen: options.listen,
+        tlsSans: options.tlsSan,
+        store,
+        etcd: options,
+        insecureHttp: options.insecureHttp,
+        storage: { nodes: options.nodes, runtime: options.runtime, defaultStorage: options.defaultStorage },
+        say: (line) => console.log(line),
       });
+    } catch (err) {
+      program.error(`error: stowage up: ${(err as Error).message}`, { exitCode: 1 });
+    }
+    console.log(`stowage is running: apiserver at ${running.url}, data in ${resolve(options.dataDir)}`);
+    console.log(`To use kubectl with it:\n  export KUBECONFIG=${running.kubeconfig}\n  kubectl get pv,pvc,sc`);
+    console.log("Press Ctrl-C to stop.");
+    await untilStopSignal(() => {
+      console.log("stopping stowage… (mounted volumes stay; the next `up` on this dir picks them up)");
+      return running.stop();
     });
+  });
 }

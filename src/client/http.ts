@@ -7,6 +7,7 @@ import type { ApiRequest, ApiResponse } from "../api/http.js";
 import type { Kubeconfig } from "./kubeconfig.js";
 import { endWithBody } from "../support/endwithbody.js";
 import type { Transport } from "./transport.js";
+import { failoverTransport } from "./failover.js";
 
 export type HttpTransport = Transport & {
   readonly server: string;
@@ -14,7 +15,14 @@ export type HttpTransport = Transport & {
   close(): void;
 };
 
+/** The apiserver the kubeconfig names, or (several `servers`) each of them with failover between them. */
 export function httpTransport(kubeconfig: Pick<Kubeconfig, "server"> & Partial<Kubeconfig>): HttpTransport {
+  const servers = kubeconfig.servers ?? [];
+  if (servers.length <= 1) return serverTransport(kubeconfig);
+  return failoverTransport(servers.map((server) => serverTransport({ ...kubeconfig, server })));
+}
+
+function serverTransport(kubeconfig: Pick<Kubeconfig, "server"> & Partial<Kubeconfig>): HttpTransport {
   const base = new URL(kubeconfig.server);
   const secure = base.protocol === "https:";
   const agent = secure

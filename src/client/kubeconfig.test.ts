@@ -17,6 +17,16 @@ test("the current context's server, namespace and bearer token are read from a k
   assert.equal(config.insecureSkipTlsVerify, false);
 });
 
+test("a server list names every apiserver of the cluster; the first is the server", () => {
+  const yaml =
+    "current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\n" +
+    "clusters: [{name: k, cluster: {server: 'https://10.0.0.1:6443/, https://10.0.0.2:6443'}}]\n";
+  const config = parseKubeconfig(yaml, { source: "/etc/kc" });
+  assert.equal(config.server, "https://10.0.0.1:6443");
+  assert.deepEqual(config.servers, ["https://10.0.0.1:6443", "https://10.0.0.2:6443"]);
+  assert.equal(loadKubeconfig(fixture).servers, undefined);
+});
+
 const broken = [
   { name: "no current-context", yaml: "clusters: []\n", want: /current-context is not set/ },
   {
@@ -33,6 +43,11 @@ const broken = [
     name: "a server that is not a URL",
     yaml: "current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\nclusters: [{name: k, cluster: {server: 'localhost:6443'}}]\n",
     want: /server "localhost:6443" must start with http:\/\/ or https:\/\//,
+  },
+  {
+    name: "a server list with one entry that is not a URL",
+    yaml: "current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\nclusters: [{name: k, cluster: {server: 'https://a:1,b:2'}}]\n",
+    want: /server "b:2" must start with http:\/\/ or https:\/\//,
   },
   {
     name: "a user missing from users",

@@ -13,8 +13,13 @@ export interface Kubeconfig {
   userName?: string;
   /** The context's namespace, when set (kubectl's default namespace). */
   namespace?: string;
-  /** e.g. https://127.0.0.1:6443 (a path prefix is kept). */
+  /** e.g. https://127.0.0.1:6443 (a path prefix is kept); the first of `servers`. */
   server: string;
+  /**
+   * Every apiserver of the cluster, when `server` lists several separated by commas (a stowage extension: kubectl
+   * takes one): clients fail over between them, as k3s's agent does with its client-side load balancer.
+   */
+  servers?: string[];
   certificateAuthority?: Buffer;
   insecureSkipTlsVerify: boolean;
   tlsServerName?: string;
@@ -70,16 +75,19 @@ export function parseKubeconfig(
   if (!clusterName) return fail(`context "${contextName}" has no cluster`);
   const cluster = named(doc.clusters, "cluster", clusterName);
   if (!cluster) return fail(`context "${contextName}" names cluster "${clusterName}", which is not in clusters`);
-  const server = str(cluster.server);
-  if (!server) return fail(`cluster "${clusterName}" has no server`);
-  let url: URL;
-  try {
-    url = new URL(server);
-  } catch {
-    return fail(`cluster "${clusterName}" server "${server}" is not a URL (want e.g. https://127.0.0.1:6443)`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return fail(`cluster "${clusterName}" server "${server}" must start with http:// or https://`);
+  const serverList = str(cluster.server);
+  if (!serverList) return fail(`cluster "${clusterName}" has no server`);
+  const servers = serverList.split(",").map((s) => s.trim().replace(/\/+$/, ""));
+  for (const server of servers) {
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      return fail(`cluster "${clusterName}" server "${server}" is not a URL (want e.g. https://127.0.0.1:6443)`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      return fail(`cluster "${clusterName}" server "${server}" must start with http:// or https://`);
+    }
   }
 
   const readPem = (dataField: string, fileField: string, where: Yaml, owner: string): Buffer | undefined => {
@@ -99,7 +107,8 @@ export function parseKubeconfig(
     source,
     contextName,
     clusterName,
-    server: server.replace(/\/+$/, ""),
+    server: servers[0],
+    ...(servers.length > 1 ? { servers } : {}),
     insecureSkipTlsVerify: cluster["insecure-skip-tls-verify"] === true,
   };
   const namespace = str(context.namespace);

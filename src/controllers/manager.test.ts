@@ -50,7 +50,7 @@ test("with --leader-elect one controller-manager leads; when it stops the other 
   });
   await Promise.race([a.ready, b.ready]);
   assert.equal([a, b].filter((m) => m.isLeader()).length, 1, "exactly one leader");
-  const lease = await client.leases.get("kube-system", "stowage-controller-manager");
+  const lease = await client.leases.get("kube-system", "kube-controller-manager");
   const [leader, follower] = lease.spec?.holderIdentity === "a" ? [a, b] : [b, a];
 
   await staticPair(client, "first");

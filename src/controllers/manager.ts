@@ -1,5 +1,5 @@
 // The controller-manager: every control loop of src/controllers on one shared informer factory and client,
-// optionally behind leader election on a Lease (kube-system/stowage-controller-manager) so that only one of
+// optionally behind leader election on a Lease (kube-system/kube-controller-manager, as upstream) so that only one of
 // several running managers acts. Losing leadership stops the loops; winning again starts them afresh from a
 // new list (every loop is level-triggered, so nothing is carried over or lost).
 import { setMaxListeners } from "node:events";
@@ -144,7 +144,7 @@ export async function startControllerManager(options: ControllerManagerOptions):
         const elector = new LeaderElector({
           leases: options.client.leases,
           namespace: le.namespace ?? "kube-system",
-          name: le.name ?? "stowage-controller-manager",
+          name: le.name ?? "kube-controller-manager",
           identity: le.identity ?? `${hostname()}_${randomUUID()}`,
           leaseDurationMs: le.leaseDurationMs,
           renewDeadlineMs: le.renewDeadlineMs,

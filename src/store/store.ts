@@ -28,6 +28,13 @@ export interface KeyValue {
  */
 export type WatchEvent = { type: "put" | "delete"; kv: KeyValue; prev?: KeyValue };
 
+/**
+ * From a watch of a backend whose events come from elsewhere (etcd's progress notifications): every event of this
+ * watch at or below `revision` has been delivered, so it is a sound bookmark. In-process backends never send it
+ * (their currentRevision() is sound as a bookmark for an idle watch: see the apiserver's stream.ts).
+ */
+export type WatchProgress = { type: "progress"; revision: Revision };
+
 export interface ListOptions {
   /** At most this many items; `more` tells whether there were others. */
   limit?: number;
@@ -69,7 +76,9 @@ export interface Store {
    *   then catch it up from their log), and a hopelessly slow one gets the same 410 and re-lists.
    * - WatchTooSlowError (a CompactedError): for backends that cannot catch a watcher up from a log; same 410.
    */
-  watch(prefix: string, from: Revision, signal: AbortSignal): AsyncIterable<WatchEvent>;
+  watch(prefix: string, from: Revision, signal: AbortSignal): AsyncIterable<WatchEvent | WatchProgress>;
+  /** True when watch() sends WatchProgress itself (etcd); bookmarks then must not use currentRevision(). */
+  readonly reportsProgress?: boolean;
   currentRevision(): Promise<Revision>;
   /**
    * Forget history at and before `upTo`: list `at` and watch `from` below it then fail with CompactedError.

@@ -23,7 +23,8 @@ export function feedFromStore(
         const page = await store.list(prefix);
         for (const kv of page.items) apply(decodeObject(kv), false);
         markSynced();
-        for await (const event of store.watch(prefix, page.revision + 1, signal)) {
+        for await (const event of store.watch(prefix, page.revision, signal)) {
+          if (event.type === "progress") continue;
           if (event.type === "put") apply(decodeObject(event.kv), false);
           else if (event.prev) apply(decodeObject(event.prev), true);
         }

@@ -1,7 +1,15 @@
 // Encryption at rest as upstream layers it: between the registry and the store, so every path that reads or writes
 // a Secret's bytes (get, list, watch, the writes' answers) goes through one transformer. Keys are never encrypted
 // (etcd's are not either); values of the configured resources are, with the storage key as additional data.
-import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent } from "../../store/store.js";
+import type {
+  KeyValue,
+  ListOptions,
+  ListResult,
+  Revision,
+  Store,
+  WatchEvent,
+  WatchProgress,
+} from "../../store/store.js";
 import type { Transformer } from "./transformer.js";
 
 export class EncryptingStore implements Store {
@@ -52,8 +60,15 @@ export class EncryptingStore implements Store {
   async delete(key: string, expect?: Revision): Promise<KeyValue> {
     return this.read(await this.inner.delete(key, expect));
   }
-  async *watch(prefix: string, from: Revision, signal: AbortSignal): AsyncIterable<WatchEvent> {
+  get reportsProgress(): boolean | undefined {
+    return this.inner.reportsProgress;
+  }
+  async *watch(prefix: string, from: Revision, signal: AbortSignal): AsyncIterable<WatchEvent | WatchProgress> {
     for await (const event of this.inner.watch(prefix, from, signal)) {
+      if (event.type === "progress") {
+        yield event;
+        continue;
+      }
       yield {
         type: event.type,
         kv: event.type === "put" ? this.read(event.kv) : event.kv,

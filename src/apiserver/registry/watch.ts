@@ -80,6 +80,11 @@ export async function* watchObjects(
   yield { type: "BOOKMARK", revision: from, startMarker: true };
   try {
     for await (const event of store.watch(prefix, from, request.signal)) {
+      if (event.type === "progress") {
+        // not sent: it moves the revision the stream's periodic bookmarks carry (etcd's progress notify)
+        yield { type: "BOOKMARK", revision: event.revision, startMarker: true };
+        continue;
+      }
       if (event.type === "delete") {
         const last = event.prev ?? event.kv;
         if (selective && !test(last)) continue;

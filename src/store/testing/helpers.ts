@@ -29,6 +29,7 @@ export async function takeEvents(
   const watching = (async () => {
     if (count === 0) return;
     for await (const event of store.watch(prefix, from, controller.signal)) {
+      if (event.type === "progress") continue;
       events.push(event);
       if (events.length === count) break;
     }
