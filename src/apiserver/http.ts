@@ -47,7 +47,8 @@ function parseTarget(target: string): { path: string; query: URLSearchParams } {
     return { path, query: new URLSearchParams(q < 0 ? "" : target.slice(q + 1)) };
   }
   try {
-    const url = new URL(target, "http://stowage");
+    // "//x/y" is a path, as Go's ParseRequestURI reads a request target, not a host
+    const url = target.startsWith("/") ? new URL(`http://stowage${target}`) : new URL(target, "http://stowage");
     return { path: url.pathname, query: url.searchParams };
   } catch {
     throw badRequest(`the request target is not a valid URL: ${JSON.stringify(target.slice(0, 200))}`);
