@@ -8,7 +8,7 @@ import type { ApiHandler, ApiRequest, ApiResponse, ClientCertificate, HttpMethod
 import { maxBodyBytes } from "./decode.js";
 import { badRequest, entityTooLarge, StatusError } from "./errors.js";
 import { duringRequest } from "../support/guard.js";
-import { InFlightLimiter, requestTimedOut, type RequestLimits } from "./inflight.js";
+import { clientKey, InFlightLimiter, requestTimedOut, type RequestLimits } from "./inflight.js";
 import { drainedOrClosed, listenOn } from "../support/listen.js";
 import { endWithBody } from "../support/endwithbody.js";
 
@@ -127,7 +127,7 @@ export async function serveHttp(
   server.keepAliveTimeout = 65_000;
   // Receiving a request (headers and body) is bounded as answering it is; a watch's stream is not a request body.
   server.requestTimeout = limiter.timeoutMs;
-  const upgraded = acceptUpgrades(server, log, onUpgrade);
+  const upgraded = acceptUpgrades(server, log, onUpgrade, limiter);
   const { address: actual } = await listenOn(server, address);
   return {
     url: `${tls ? "https" : "http"}://${actual}`,
@@ -146,6 +146,7 @@ function acceptUpgrades(
   server: Server,
   log: (message: string, err?: unknown) => void,
   onUpgrade: ((req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>) | undefined,
+  limiter: InFlightLimiter,
 ): Set<Socket> {
   // Upgraded connections leave the server's bookkeeping.
   const upgraded = new Set<Socket>();
@@ -153,6 +154,22 @@ function acceptUpgrades(
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
     if (!onUpgrade) return void socket.destroy();
+    // exec sessions per client are capped (system:masters aside): each holds a process and two sockets
+    const certificate = clientCertificateOf(socket);
+    if (!(certificate?.verified && certificate.organizations.includes("system:masters"))) {
+      try {
+        const release = limiter.execSessions.take(
+          clientKey(certificate, req.headers.authorization, socket.remoteAddress),
+        );
+        socket.once("close", release);
+      } catch (err) {
+        const body = JSON.stringify((err as StatusError).toStatus());
+        return void socket.end(
+          `HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 1\r\n` +
+            `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      }
+    }
     duringRequest(requestLine(req), () =>
       onUpgrade(req, socket, head).catch((err: unknown) => {
         log("unexpected error while upgrading a connection", err);
@@ -177,6 +194,7 @@ async function serve(
 ): Promise<void> {
   const signal = abortOnEarlyClose(res);
   let release: (() => void) | undefined;
+  let releaseStream: (() => void) | undefined;
   try {
     const method = (req.method ?? "GET").toUpperCase();
     const url = parseTarget(req.url ?? "/");
@@ -200,7 +218,8 @@ async function serve(
     }
     const clientCertificate = clientCertificateOf(req.socket);
     // A seat is taken before the body is read: a slow sender holds one, as in Go, where the handler reads it.
-    release = limiter.admit(method, url.path, url.query, clientCertificate);
+    const client = clientKey(clientCertificate, req.headers.authorization, req.socket.remoteAddress);
+    ({ seat: release, stream: releaseStream } = limiter.admit(method, url.path, url.query, clientCertificate, client));
     const answer = async () => {
       const body = method === "GET" ? undefined : await readBody(req);
       const request: ApiRequest = {
@@ -230,6 +249,7 @@ async function serve(
     else res.destroy();
   } finally {
     release?.();
+    releaseStream?.();
   }
 }
 
