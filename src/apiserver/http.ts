@@ -16,7 +16,7 @@ import type { ApiHandler, ApiRequest, ApiResponse, ClientCertificate, HttpMethod
 import { maxBodyBytes } from "./decode.js";
 import { badRequest, entityTooLarge, StatusError } from "./errors.js";
 import { duringRequest } from "../support/guard.js";
-import { InFlightLimiter, requestTimedOut, type RequestLimits } from "./inflight.js";
+import { clientKey, InFlightLimiter, requestTimedOut, type RequestLimits } from "./inflight.js";
 import { drainedOrClosed, listenOn } from "../support/listen.js";
 import { endWithBody } from "../support/endwithbody.js";
 
@@ -55,7 +55,8 @@ function parseTarget(target: string): { path: string; query: URLSearchParams } {
     return { path, query: new URLSearchParams(q < 0 ? "" : target.slice(q + 1)) };
   }
   try {
-    const url = new URL(target, "http://stowage");
+    // "//x/y" is a path, as Go's ParseRequestURI reads a request target, not a host
+    const url = target.startsWith("/") ? new URL(`http://stowage${target}`) : new URL(target, "http://stowage");
     return { path: url.pathname, query: url.searchParams };
   } catch {
     throw badRequest(`the request target is not a valid URL: ${JSON.stringify(target.slice(0, 200))}`);
@@ -131,7 +132,7 @@ export async function serveHttp(
     connections.add(socket);
     socket.once("close", () => connections.delete(socket));
   });
-  acceptUpgrades(server, log, onUpgrade);
+  acceptUpgrades(server, log, onUpgrade, limiter);
   const { address: actual } = await listenOn(server as Server, address);
   return {
     url: `${tls ? "https" : "http"}://${actual}`,
@@ -171,9 +172,26 @@ function acceptUpgrades(
   server: Server | Http2SecureServer,
   log: (message: string, err?: unknown) => void,
   onUpgrade: ((req: IncomingMessage, socket: Socket, head: Buffer) => Promise<void>) | undefined,
+  limiter: InFlightLimiter,
 ): void {
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     if (!onUpgrade) return void socket.destroy();
+    // exec sessions per client are capped (system:masters aside): each holds a process and two sockets
+    const certificate = clientCertificateOf(socket);
+    if (!(certificate?.verified && certificate.organizations.includes("system:masters"))) {
+      try {
+        const release = limiter.execSessions.take(
+          clientKey(certificate, req.headers.authorization, socket.remoteAddress),
+        );
+        socket.once("close", release);
+      } catch (err) {
+        const body = JSON.stringify((err as StatusError).toStatus());
+        return void socket.end(
+          `HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 1\r\n` +
+            `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      }
+    }
     duringRequest(requestLine(req), () =>
       onUpgrade(req, socket, head).catch((err: unknown) => {
         log("unexpected error while upgrading a connection", err);
@@ -197,6 +215,7 @@ async function serve(
 ): Promise<void> {
   const signal = abortOnEarlyClose(res);
   let release: (() => void) | undefined;
+  let releaseStream: (() => void) | undefined;
   try {
     const method = (req.method ?? "GET").toUpperCase();
     const url = parseTarget(req.url ?? "/");
@@ -220,7 +239,8 @@ async function serve(
     }
     const clientCertificate = clientCertificateOf(connectionOf(req));
     // A seat is taken before the body is read: a slow sender holds one, as in Go, where the handler reads it.
-    release = limiter.admit(method, url.path, url.query, clientCertificate);
+    const client = clientKey(clientCertificate, req.headers.authorization, connectionOf(req).remoteAddress);
+    ({ seat: release, stream: releaseStream } = limiter.admit(method, url.path, url.query, clientCertificate, client));
     const answer = async () => {
       const body = method === "GET" ? undefined : await readBody(req);
       const request: ApiRequest = {
@@ -250,6 +270,7 @@ async function serve(
     else res.destroy();
   } finally {
     release?.();
+    releaseStream?.();
   }
 }
 

@@ -23,7 +23,7 @@ interface World {
   /** A POST that declares a body and sends only its first bytes: it holds its seat until `stop()` or a timeout. */
   slowPost(): { answer: Promise<Answer>; stop(): void };
   /** A watch that stays open; `received()` is what it has streamed so far. */
-  watch(): Promise<{ received(): string; stop(): void }>;
+  watch(options?: { admin?: boolean; status?: number }): Promise<{ received(): string; stop(): void }>;
 }
 
 const pvcs = "/api/v1/namespaces/default/persistentvolumeclaims";
@@ -105,11 +105,11 @@ async function start(t: TestContext, limits?: RequestLimits): Promise<World> {
       req.write("{");
       return { answer: answerOf(head), stop: () => req.destroy() };
     },
-    async watch() {
-      const { req, head } = open(options("GET", `${pvcs}?watch=true`));
+    async watch({ admin: asAdmin, status = 200 } = {}) {
+      const { req, head } = open(options("GET", `${pvcs}?watch=true`, asAdmin ? admin : alice));
       req.end();
       const res = await head;
-      assert.equal(res.statusCode, 200);
+      assert.equal(res.statusCode, status);
       let received = "";
       res.on("data", (chunk: Buffer) => (received += chunk.toString()));
       res.on("error", () => undefined);
@@ -205,4 +205,23 @@ test("500 idle watches and 450 slow writes: further writes get 429, memory stays
   );
   await until("every watch saw the claim", async () => watches.every((w) => w.received().includes('"again"')));
   for (const w of watches) w.stop();
+});
+
+test("one client may hold only so many watches open; others, and system:masters, are not held back", async (t) => {
+  const world = await start(t, { maxWatchesPerClient: 3 });
+  const open = await Promise.all([1, 2, 3].map(() => world.watch()));
+  await world.watch({ status: 429 });
+  await world.watch({ admin: true });
+  assert.equal((await world.send("GET", pvcs)).status, 200, "plain requests are not watches");
+  open[0].stop();
+  // the server sees the close and gives the watch back
+  for (let i = 0; ; i++) {
+    try {
+      await world.watch();
+      break;
+    } catch (err) {
+      if (i > 200) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 });

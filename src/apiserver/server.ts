@@ -15,6 +15,7 @@ import { nodeRestriction } from "./admission/noderestriction.js";
 import type { AuditEvent } from "./audit.js";
 import { rbacEscalationCheck } from "./authz/policybased.js";
 import { Compactor } from "./compaction.js";
+import { EventExpiry } from "./eventttl.js";
 import { serveAuthorization } from "./authorization.js";
 import { serveSelfSubjectReview } from "./selfsubjectreview.js";
 import { StatusError, toStatusError } from "./errors.js";
@@ -50,6 +51,10 @@ export interface ApiServerOptions {
   admission?: AdmissionPlugin[];
   /** How often old revisions are compacted away (upstream: 5 minutes); 0 disables. */
   compactionIntervalMs?: number;
+  /** --event-ttl: Events go this long after their last write (upstream: 1 hour); 0 keeps them. */
+  eventTtlMs?: number;
+  /** How often expired Events are swept (default a minute). */
+  eventSweepIntervalMs?: number;
   /** How often a watch with allowWatchBookmarks gets a BOOKMARK (upstream: about a minute). */
   bookmarkIntervalMs?: number;
   version?: string;
@@ -109,6 +114,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
 
   const compactor = new Compactor(store, options.compactionIntervalMs ?? 5 * 60_000, log);
   compactor.start();
+  const eventExpiry = new EventExpiry(
+    store,
+    options.eventTtlMs ?? 3_600_000,
+    options.eventSweepIntervalMs ?? 60_000,
+    log,
+  );
+  eventExpiry.start();
 
   let address = "127.0.0.1:6443";
   const nonResource = nonResourceHandler(definitions, options.version ?? "0.0.0", () => address);
@@ -162,6 +174,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       stopping.abort();
       lifecycle.stop();
       compactor.stop();
+      eventExpiry.stop();
       await Promise.all(listeners.map((l) => l.close()));
     },
   };

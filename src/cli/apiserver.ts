@@ -160,6 +160,7 @@ interface LimitFlags {
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
   requestTimeout: number;
+  eventTtl: number;
 }
 
 /** A count that may be 0 (no limit), as kube-apiserver's in-flight flags. */
@@ -188,6 +189,12 @@ function limitFlags(command: Command): Command {
       "how long a request that is not a watch, log or exec may take before a 504 (0: no limit)",
       durationFlag,
       60_000,
+    )
+    .option(
+      "--event-ttl <duration>",
+      "how long Events are kept after their last write (0: forever)",
+      durationFlag,
+      3_600_000,
     );
 }
 
@@ -332,6 +339,7 @@ async function runApiserver(program: Command, options: ApiserverFlags): Promise<
       maxMutatingRequestsInflight: options.maxMutatingRequestsInflight,
       requestTimeoutMs: options.requestTimeout,
     },
+    eventTtlMs: options.eventTtl,
   });
   const listener = await server.listen(options.listen).catch((err: Error) => {
     program.error(`error: --listen ${options.listen}: ${err.message}`, { exitCode: 1 });

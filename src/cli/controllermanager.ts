@@ -108,6 +108,8 @@ export const controllerManagerComponent: UpComponent = {
     const manager = await startControllerManager({
       ...controllerManagerClients(ctx),
       signal: ctx.signal,
+      // A Delete or Recycle reclaim never reaches the data dir (stowage.db), even under an allowed root.
+      protectedPaths: [ctx.dataDir],
       log: (message, fields) => ctx.log(`controller-manager: ${message} ${JSON.stringify(fields)}`),
     });
     return { stop: () => manager.stop() };

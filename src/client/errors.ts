@@ -141,6 +141,15 @@ export const isConflict = (err: unknown): boolean => reasonIs(err, "Conflict", 4
 export const isGone = (err: unknown): boolean =>
   reasonIs(err, "Gone", 410) || reasonIs(err, "Expired", 410) || (err instanceof ApiError && err.code === 410);
 export const isInvalid = (err: unknown): boolean => reasonIs(err, "Invalid", 422);
+/**
+ * client-go's isTooLargeResourceVersionError: the server is behind the resourceVersion asked for (its store was
+ * restored or reset, or it is another server that has not caught up): the ResourceVersionTooLarge cause, or an
+ * older server's 504 saying so. Watching on from that version would wait forever; only a fresh list helps.
+ */
+export const isTooLargeResourceVersion = (err: unknown): boolean =>
+  err instanceof ApiError &&
+  ((err.details?.causes ?? []).some((c) => c.reason === "ResourceVersionTooLarge") ||
+    (err.code === 504 && err.message.includes("Too large resource version")));
 export const isForbidden = (err: unknown): boolean => reasonIs(err, "Forbidden", 403);
 export const isBadRequest = (err: unknown): boolean => reasonIs(err, "BadRequest", 400);
 export const isTooManyRequests = (err: unknown): boolean => reasonIs(err, "TooManyRequests", 429);

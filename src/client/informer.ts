@@ -1,13 +1,14 @@
 // An informer: list + watch one resource into a local cache, and tell handlers about every change.
 // As client-go's Reflector + Indexer + shared informer: list (paged), then watch from the list's
-// resourceVersion with bookmarks; on 410 Gone relist and deliver the difference; on other errors back off
+// resourceVersion with bookmarks; on 410 Gone (or "Too large resource version": a restored or reset store) relist
+// and deliver the difference; on other errors back off
 // (800 ms doubling to 30 s) and resume from the last resourceVersion seen. Periodic resync re-delivers every
 // cached object so level-triggered controllers revisit what nothing changed.
 //
 // Cache objects are frozen and shared by every reader: copy (structuredClone) before changing one.
 import type { KubeObject } from "../api/meta.js";
 import type { ResourceClient } from "./client.js";
-import { isGone } from "./errors.js";
+import { isGone, isTooLargeResourceVersion } from "./errors.js";
 import { deepFreeze } from "./freeze.js";
 import type { ObjectKey } from "./keys.js";
 import { keyOf } from "./keys.js";
@@ -212,8 +213,9 @@ export class Informer<T extends KubeObject> implements Lister<T> {
           // A watch that ends without a single event may be a server refusing us: don't spin.
         } catch (err) {
           if (signal.aborted) break;
-          if (isGone(err)) {
-            // Our resourceVersion was compacted away: only a fresh list can tell us what we missed.
+          if (isGone(err) || isTooLargeResourceVersion(err)) {
+            // Our resourceVersion was compacted away, or the server never reached it (its store was restored or
+            // reset): only a fresh list can tell us what is there, as the Reflector relists.
             needList = true;
             if (goneInARow++ === 0) continue;
           } else {

@@ -54,6 +54,8 @@ export interface ControllerManagerOptions {
   resyncPeriodMs?: number;
   /** hostPath directories the Delete and Recycle reclaim policies may remove or scrub (default /tmp). */
   hostPathReclaimRoots?: string[];
+  /** Directories no reclaim may remove or empty, nor any containing them: `up` protects its data dir. */
+  protectedPaths?: string[];
   /** Node lifecycle: --node-monitor-grace-period (default 40 s) and --node-monitor-period (default 5 s). */
   nodeMonitorGracePeriodMs?: number;
   nodeMonitorPeriodMs?: number;
@@ -88,13 +90,17 @@ async function runControllers(
   const binder = as("persistent-volume-binder");
   const recorder = createEventRecorder(binder.client.events, { component: "persistentvolume-controller", log });
   const resyncPeriodMs = options.resyncPeriodMs ?? 15_000;
-  const { nodeMonitorGracePeriodMs, nodeMonitorPeriodMs, hostPathReclaimRoots } = options;
+  const { nodeMonitorGracePeriodMs, nodeMonitorPeriodMs, hostPathReclaimRoots, protectedPaths } = options;
   // Every loop on the one informer factory (one list+watch per resource), each with its own knobs. Attach-detach
   // keeps its own 60 s resync and expand has none, as upstream.
   const loops: Array<(signal: AbortSignal) => Promise<Started>> = [
     (s) => startPVCProtection({ ...as("pvc-protection-controller"), resyncPeriodMs }, s),
     (s) => startPVProtection({ ...as("pv-protection-controller"), resyncPeriodMs }, s),
-    (s) => startPVBinder({ ...binder, recorder, workers: options.workers, resyncPeriodMs, hostPathReclaimRoots }, s),
+    (s) =>
+      startPVBinder(
+        { ...binder, recorder, workers: options.workers, resyncPeriodMs, hostPathReclaimRoots, protectedPaths },
+        s,
+      ),
     (s) => startAttachDetachController(as("attachdetach-controller"), s),
     (s) => startNodeLifecycleController({ ...as("node-controller"), nodeMonitorGracePeriodMs, nodeMonitorPeriodMs }, s),
     (s) => startStatefulSetController({ ...as("statefulset-controller"), resyncPeriodMs }, s),

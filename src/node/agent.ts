@@ -104,7 +104,6 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   });
   /** Set once the volume manager exists: writes volumesInUse now that a volume joins it (volumesinuse.ts). */
   let reportVolumesInUse = () => {};
-  // streaming (src/node/server): the kubelet API the apiserver proxies logs and exec to; its port → daemonEndpoints.
   const kubelet = await startKubeletServer({
     address: kubeletAddress.address ?? `${nodeStatus.hostIP}:0`,
     tls: kubeletTls,
@@ -112,6 +111,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     getPod: (namespace, name) => pods.get(`${namespace}/${name}`),
     runtime: () => runtime, // created below; asked per request
     log,
+    lastSyncLoop: () => nodeStatus.lastAsked, // the once-a-second tick asks for a status write: /healthz syncloop
   });
   nodeStatus.setKubeletPort(kubelet.port);
   await nodeStatus.register();

@@ -4,7 +4,8 @@
 import type { Pod, VolumeMount } from "../api/core/types.js";
 import type { EventRecorder } from "../client/index.js";
 import type { ContainerMount } from "./runtime/process-setup.js";
-import { prepareSubPath, SubPathError, subPathOf } from "./subpath.js";
+import type { NodePaths } from "./paths.js";
+import { bindSubPath, prepareSubPath, SubPathError, subPathOf } from "./subpath.js";
 import type { ActualState } from "./volumemanager/actual.js";
 import { volumeKey, type DesiredVolume } from "./volumemanager/desired.js";
 
@@ -23,6 +24,7 @@ export interface ContainerMounts {
 
 export interface ContainerMountsContext {
   actual: ActualState;
+  paths: NodePaths;
   recorder: EventRecorder;
   log(message: string, err?: unknown): void;
 }
@@ -55,7 +57,7 @@ export async function prepareContainerMounts(
         list.push({ hostPath: mounted.csi.targetPath, containerPath: device.devicePath, readOnly: false });
       }
     }
-    for (const mount of container.volumeMounts ?? []) {
+    for (const [index, mount] of (container.volumeMounts ?? []).entries()) {
       const volume = desired.find((v) => v.outerName === mount.name);
       const mounted = volume && ctx.actual.volumes.get(volumeKey(volume));
       if (!mounted) continue;
@@ -66,7 +68,9 @@ export async function prepareContainerMounts(
         continue;
       }
       try {
-        list.push(containerMount(await prepareSubPath(volumePath, subPath), mount));
+        const resolved = await prepareSubPath(volumePath, subPath);
+        const target = ctx.paths.volumeSubpath(pod.metadata.uid ?? "", mount.name, container.name, index);
+        list.push(containerMount(await bindSubPath(volumePath, resolved, target), mount));
       } catch (err) {
         if (!(err instanceof SubPathError)) throw err;
         // kubelet_pods.go makeMounts' error, as kuberuntime reports it on the container and in a "Failed" event.

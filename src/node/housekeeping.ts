@@ -2,7 +2,7 @@
 // once no pod in the API owns it and nothing is mounted under it — never while anything is, so a volume that failed
 // to unmount keeps its data reachable instead of being deleted through the mount.
 import { readdir, rm } from "node:fs/promises";
-import { hasMountsUnder } from "../support/mount.js";
+import { hasMountsUnder, mountsUnder, unmount } from "../support/mount.js";
 import type { NodePaths } from "./paths.js";
 import type { ActualState } from "./volumemanager/actual.js";
 
@@ -13,9 +13,15 @@ export interface HousekeepingOptions {
   podKnown(podUid: string): boolean;
 }
 
-/** Removes pods/<uid> unless something is still mounted under it. */
+/**
+ * Removes pods/<uid> unless something is still mounted under it. Its subPath bind mounts go first (the kubelet's
+ * CleanSubPaths): its containers are gone by now, and those binds are ours, not a volume's.
+ */
 export async function removePodDir(paths: NodePaths, podUid: string): Promise<void> {
   const podDir = paths.podDir(podUid);
+  const subpaths = paths.podVolumeSubpathsDir(podUid);
+  if (await hasMountsUnder(subpaths))
+    for (const target of (await mountsUnder(subpaths)).reverse()) await unmount(target);
   if (!(await hasMountsUnder(podDir))) await rm(podDir, { recursive: true, force: true });
 }
 

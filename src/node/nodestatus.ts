@@ -154,12 +154,16 @@ export class NodeStatusManager {
     return this.volumesInUse.some((name) => !this.reportedInUse.has(name));
   }
 
+  /** When writeStatus was last called: the agent's once-a-second tick calls it (the kubelet's syncloop check). */
+  lastAsked = Date.now();
+
   /**
    * Writes the status when volumesInUse changed, or when forced/stale (heartbeat). Never two writes at once: a call
    * while one is in flight is served by one more write after it, shared with every other call made meanwhile (each
    * write reads volumesInUse as it starts, so it carries the latest). Retries conflicts.
    */
   writeStatus(force = false): Promise<void> {
+    this.lastAsked = Date.now();
     return new Promise((resolve, reject) => {
       this.pending ??= { force: false, waiters: [] };
       this.pending.force ||= force;

@@ -45,6 +45,14 @@ export class NodePaths {
   podVolumesDir(podUid: string): string {
     return join(this.podDir(podUid), "volumes");
   }
+  /** pods/<uid>/volume-subpaths: the subPath bind mounts (kubelet's volumeSubpathsDirName). */
+  podVolumeSubpathsDir(podUid: string): string {
+    return join(this.podDir(podUid), "volume-subpaths");
+  }
+  /** pods/<uid>/volume-subpaths/<volume>/<container>/<index of the mount in the container's volumeMounts>. */
+  volumeSubpath(podUid: string, volumeName: string, containerName: string, index: number): string {
+    return join(this.podVolumeSubpathsDir(podUid), volumeName, containerName, String(index));
+  }
   /** pods/<uid>/volumes/<plugin~name>/<volume>: where a pod's volume lives (CSI mounts at …/mount inside). */
   podVolumeDir(podUid: string, plugin: string, volumeName: string): string {
     return join(this.podVolumesDir(podUid), escapeQualifiedName(plugin), volumeName);

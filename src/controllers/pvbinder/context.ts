@@ -35,6 +35,8 @@ export interface BinderContext {
   enqueueClaim(key: string): void;
   /** hostPath directories the Delete and Recycle policies may touch (upstream's deleter allows only /tmp). */
   hostPathReclaimRoots: string[];
+  /** Directories no reclaim may remove or empty, nor any directory containing them: stowage's data dir. */
+  protectedPaths?: string[];
   /**
    * WaitForFirstConsumer claims with volume.kubernetes.io/selected-node: try static volumes whose node affinity
    * admits that node before handing off to a provisioner. Upstream leaves this to the scheduler's volume binder;

@@ -22,6 +22,8 @@ export interface BinderOptions extends LoopContext {
   workers?: number;
   resyncPeriodMs?: number;
   hostPathReclaimRoots?: string[];
+  /** Directories no reclaim may remove or empty, nor any containing them (stowage's data dir). */
+  protectedPaths?: string[];
   bindDelayedWithSelectedNode?: boolean;
 }
 
@@ -77,6 +79,7 @@ export const startPVBinder: StartLoop<BinderOptions> = async (options, signal) =
     recorder: options.recorder,
     enqueueClaim: (key) => claimQueue.add(key),
     hostPathReclaimRoots: options.hostPathReclaimRoots ?? ["/tmp"],
+    protectedPaths: options.protectedPaths,
     bindDelayedWithSelectedNode: options.bindDelayedWithSelectedNode,
   };
 

@@ -10,8 +10,7 @@
 //   volume waits; then the hostPath directory's contents are scrubbed (only under an allowed root) and the volume
 //   goes back to Available; a failure makes it Failed with VolumeFailedRecycle.
 // Failed volumes keep Failed (not overwritten) and the reclaim is retried on every sync, as upstream.
-import { lstat, readdir, realpath, rm } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import type { PersistentVolume, Pod } from "../../api/core/types.js";
 import {
   AnnDynamicallyProvisioned,
@@ -20,6 +19,8 @@ import {
   EventVolumeFailedRecycle,
   EventVolumeRecycled,
 } from "../../api/wellknown.js";
+import { mountSyscalls } from "../../support/mountsyscalls.js";
+import { removeBeneath } from "../../support/saferemove.js";
 import { unbindVolume, updateVolumePhaseWithEvent } from "./actions.js";
 import type { BinderContext } from "./context.js";
 import { claimRefKey, hasAnnotation } from "./volumeutil.js";
@@ -112,8 +113,8 @@ async function deleteVolume(ctx: BinderContext, volume: PersistentVolume): Promi
         `error getting deleter volume plugin for volume "${fresh.metadata.name}": no deletable volume plugin matched`,
       );
     }
-    const path = await allowedPath(fresh.spec.hostPath.path, ctx.hostPathReclaimRoots, "deleter");
-    await rm(path, { recursive: true, force: true });
+    const { path, root } = allowedPath(fresh.spec.hostPath.path, ctx.hostPathReclaimRoots, "deleter");
+    await removeBeneath(root, path, removeOptions(ctx));
   } catch (err) {
     await updateVolumePhaseWithEvent(ctx, fresh, "Failed", "Warning", EventVolumeFailedDelete, messageOf(err));
     return; // retried on the next sync, as upstream
@@ -136,8 +137,9 @@ async function recycleVolume(ctx: BinderContext, volume: PersistentVolume): Prom
     return;
   }
   try {
-    const path = await allowedPath(fresh.spec.hostPath.path, ctx.hostPathReclaimRoots, "recycler");
-    await scrub(path);
+    // What upstream's recycler pod runs: remove everything inside, keep the directory.
+    const { path, root } = allowedPath(fresh.spec.hostPath.path, ctx.hostPathReclaimRoots, "recycler");
+    await removeBeneath(root, path, { ...removeOptions(ctx), keep: true });
   } catch (err) {
     const message = `Recycle failed: ${messageOf(err)}`;
     await updateVolumePhaseWithEvent(ctx, fresh, "Failed", "Warning", EventVolumeFailedRecycle, message);
@@ -148,42 +150,32 @@ async function recycleVolume(ctx: BinderContext, volume: PersistentVolume): Prom
 }
 
 /**
- * The directory, if it lies strictly inside one of the roots after resolving symlinks (so a link cannot point
- * the scrub at /). Upstream's hostPath deleter allows only /tmp/.+ and words its refusal like this.
+ * The path, if it lies lexically strictly inside one of the roots (upstream's hostPath deleter and recycler
+ * allow only /tmp/.+ and word their refusal like this), and that root. The removal then walks it by descriptors
+ * (support/saferemove.ts): no symlinked component, no mount point and no protected directory on the way.
  */
-export async function allowedPath(
+export function allowedPath(
   path: string,
   roots: readonly string[],
   what: "deleter" | "recycler",
-): Promise<string> {
+): { path: string; root: string } {
   const refuse = () =>
     new ReclaimError(
       `host_path ${what} only supports ${roots.map((r) => `${r.replace(/\/+$/, "")}/.+`).join(", ") || "no paths"} but received provided ${path}`,
     );
   if (!isAbsolute(path)) throw refuse();
-  const inside = (child: string, root: string) => {
-    const rel = relative(root, child);
-    return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
-  };
   const lexical = resolve(path);
-  if (!roots.some((root) => inside(lexical, resolve(root)))) throw refuse();
-  let real: string;
-  try {
-    real = await realpath(lexical);
-  } catch {
-    throw new ReclaimError(`hostPath ${path} does not exist`);
-  }
-  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => resolve(root))));
-  if (!realRoots.some((root) => inside(real, root))) throw refuse();
-  if (!(await lstat(real)).isDirectory()) throw new ReclaimError(`hostPath ${path} is not a directory`);
-  return real;
+  const root = roots.find((r) => {
+    const rel = relative(resolve(r), lexical);
+    return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+  });
+  if (!root) throw refuse();
+  return { path: lexical, root };
 }
 
-/** What upstream's recycler pod runs: remove everything inside, keep the directory, and check it is empty. */
-async function scrub(path: string): Promise<void> {
-  for (const entry of await readdir(path)) await rm(join(path, entry), { recursive: true, force: true });
-  const left = await readdir(path);
-  if (left.length > 0) throw new ReclaimError(`hostPath ${path} still has ${left.length} entries after scrubbing`);
+/** The data dir (and whatever else the operator protects) survives any reclaim; mount points stop it. */
+function removeOptions(ctx: BinderContext) {
+  return { protect: ctx.protectedPaths ?? [], isMountRoot: mountSyscalls()?.isMountRoot };
 }
 
 /** isVolumeUsed's list: "namespace/name" of each pod of the volume's claim not yet terminated, sorted. */

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { chmod, mkdir, open, readlink, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { ContainerLog } from "./process-log.js";
+import { ContainerLog, type LogRotation } from "./process-log.js";
 import { defaultPath, launchArgv, startedMarker, type ContainerLaunch } from "./process-setup.js";
 import { signalNamespace, startTimeOf } from "./procfs.js";
 
@@ -51,19 +51,20 @@ export class ContainerRun {
     launch: ContainerLaunch,
     private readonly stateDir: string,
     logPath: string,
+    private readonly logRotation?: LogRotation,
   ) {
     let markStarted!: (ok: boolean) => void;
     this.started = new Promise((resolve) => (markStarted = resolve));
     this.exited = this.run(launch, logPath, markStarted);
   }
 
-  /** Starts a run; `dir` holds its writable layer and state, `logPath` its CRI log. */
-  static start(launch: ContainerLaunch, stateDir: string, logPath: string): ContainerRun {
-    return new ContainerRun(launch, stateDir, logPath);
+  /** Starts a run; `dir` holds its writable layer and state, `logPath` its CRI log (rotated as `logRotation` says). */
+  static start(launch: ContainerLaunch, stateDir: string, logPath: string, logRotation?: LogRotation): ContainerRun {
+    return new ContainerRun(launch, stateDir, logPath, logRotation);
   }
 
   private async run(launch: ContainerLaunch, logPath: string, markStarted: (ok: boolean) => void): Promise<Exit> {
-    const log = await ContainerLog.open(logPath);
+    const log = await ContainerLog.open(logPath, this.logRotation);
     await mkdir(this.stateDir, { recursive: true });
     const message = launch.terminationMessage;
     if (message) {

@@ -13,6 +13,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Container, Pod } from "../../api/core/types.js";
 import { containerLogPath, type ContainerRuntime, type ContainerUser, type PodRef } from "./runtime.js";
+import type { LogRotation } from "./process-log.js";
 import { ContainerRun, type ContainerState, type TerminatedState } from "./process-container.js";
 import { containerArgv, containerEnv, ContainerConfigError, containerUser, type EnvSources } from "./process-env.js";
 import { killOrphanedContainers, now, seed } from "./process-restart.js";
@@ -56,6 +57,8 @@ export interface ProcessRuntimeOptions {
   log(message: string, err?: unknown): void;
   /** The first back-off after a crash; default 10 s (the kubelet's). */
   initialBackoffMs?: number;
+  /** --container-log-max-size and --container-log-max-files; default 10 MiB and 5. */
+  containerLogRotation?: LogRotation;
 }
 
 const maxBackoffMs = 300_000;
@@ -318,6 +321,7 @@ export class ProcessRuntime implements ContainerRuntime {
       },
       dir,
       containerLogPath(this.options.rootDir, record.ref, c.name, c.restartCount),
+      this.options.containerLogRotation,
     );
     c.run = run;
     c.user = user;

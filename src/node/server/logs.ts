@@ -2,7 +2,7 @@
 // as PodLogOptions (pkg/kubelet/server getContainerLogs), the container's status decides which log file is read
 // (validateContainerLogStatus, with its messages), and the CRI log file is streamed as the container wrote it:
 // tail, since, timestamps, limitBytes, and follow until the container stops.
-import { open, readFile, stat } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import type { ContainerStatus, Pod } from "../../api/core/types.js";
 import { parseCriLine, tailStart, timeOf, timestampOf, type LogRecord } from "./crilog.js";
 
@@ -134,6 +134,30 @@ const idle = (ms: number, signal: AbortSignal) =>
 
 /** Output is written in chunks of about this size. */
 const batchBytes = 64 * 1024;
+/** The log file is read in blocks of this size (and the tail found from the end in these steps). */
+const readBlockBytes = 256 * 1024;
+
+/**
+ * Where the last `lines` lines of the file start (tail.FindTailLineStartIndex), reading blocks backwards from the
+ * end until enough newlines are seen: only the tail is read, however long the file.
+ */
+async function tailOffset(file: FileHandle, size: number, lines: number): Promise<number> {
+  let start = size;
+  let tail = Buffer.alloc(0);
+  const newlines = () => {
+    let count = 0;
+    for (let i = 0; i < tail.length - 1; i++) if (tail[i] === 0x0a) count++;
+    return count;
+  };
+  while (start > 0 && newlines() < lines + 1) {
+    const from = Math.max(0, start - readBlockBytes);
+    const block = Buffer.alloc(start - from);
+    await file.read(block, 0, block.length, from);
+    tail = Buffer.concat([block, tail]);
+    start = from;
+  }
+  return start + tailStart(tail, lines);
+}
 
 /** How often a follower looks for new lines, and whether its container still runs. */
 const followPollMs = 100;
@@ -143,12 +167,8 @@ const followPollMs = 100;
  * until the container stops (`isRunning` false and nothing left to read) or the signal aborts. A log file that does
  * not exist yet is empty output: the container has not written anything.
  */
-export async function* readContainerLog(
-  path: string,
-  options: LogOptions,
-  isRunning: () => boolean,
-  signal: AbortSignal,
-): AsyncGenerator<Buffer> {
+/** The rendering of CRI lines to output: since, timestamps and the byte limit, counted across calls. */
+function logRenderer(options: LogOptions) {
   let remaining = options.limitBytes ?? Infinity;
   const render = (record: LogRecord): Buffer | undefined => {
     if (options.since !== undefined && timeOf(record) < options.since) return undefined;
@@ -197,24 +217,58 @@ export async function* readContainerLog(
     if (batched > 0) yield Buffer.concat(batch);
     return left;
   }
+  return {
+    lines,
+    get remaining() {
+      return remaining;
+    },
+  };
+}
 
-  let data: Buffer;
-  try {
-    data = await readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-    data = Buffer.alloc(0);
+export async function* readContainerLog(
+  path: string,
+  options: LogOptions,
+  isRunning: () => boolean,
+  signal: AbortSignal,
+): AsyncGenerator<Buffer> {
+  const renderer = logRenderer(options);
+  const lines = renderer.lines.bind(renderer);
+
+  // What is there now, read in blocks from where the tail starts (found from the end), never the whole file at
+  // once: a log may be large, and --limit-bytes stops the reading as soon as it is met.
+  let size = 0;
+  let left = 0;
+  const file = await open(path, "r").catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw err;
+    return undefined;
+  });
+  if (file) {
+    try {
+      size = (await file.stat()).size;
+      let position = options.tailLines !== undefined ? await tailOffset(file, size, options.tailLines) : 0;
+      let carried = Buffer.alloc(0);
+      while (position < size && renderer.remaining > 0) {
+        const block = Buffer.alloc(Math.min(readBlockBytes, size - position));
+        const { bytesRead } = await file.read(block, 0, block.length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        const data = carried.length > 0 ? Buffer.concat([carried, block.subarray(0, bytesRead)]) : block;
+        left = yield* lines(data.subarray(0, carried.length + bytesRead), position >= size && !options.follow);
+        carried = Buffer.from(data.subarray(carried.length + bytesRead - left, carried.length + bytesRead));
+      }
+      size = position;
+    } finally {
+      await file.close();
+    }
   }
-  const from = options.tailLines !== undefined ? tailStart(data, options.tailLines) : 0;
-  let left = yield* lines(data.subarray(from), !options.follow);
-  if (!options.follow || remaining <= 0) return;
+  if (!options.follow || renderer.remaining <= 0) return;
 
   // offset: where the next unread line starts; seen: how much of the file has been looked at (offset + an
   // incomplete last line), so an incomplete line is read again only once the file grew.
-  let offset = data.length - left;
-  let seen = data.length;
+  let offset = size - left;
+  let seen = size;
   let stopped = false;
-  while (!signal.aborted && remaining > 0) {
+  while (!signal.aborted && renderer.remaining > 0) {
     const size = await stat(path).then(
       (s) => s.size,
       () => 0,

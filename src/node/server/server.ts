@@ -31,6 +31,8 @@ export interface KubeletServerOptions {
    */
   runtime(): ContainerRuntime | undefined;
   log(message: string, err?: unknown): void;
+  /** When the agent's sync loop last ran (ms since the epoch), for /healthz's syncloop check. */
+  lastSyncLoop?(): number;
 }
 
 export interface KubeletServer {
@@ -72,6 +74,40 @@ function parseRoute(path: string): Route | undefined {
 }
 
 const podContainers = (pod: Pod) => [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+
+/** The sync loop is unhealthy when it has not run for this long (it runs every second). */
+const syncLoopStaleMs = 30_000;
+
+/**
+ * /healthz as the kubelet serves it (healthz.InstallHandler with ping, log, syncloop): "ok"; with ?verbose one
+ * "[+]name ok" line per check; a failing check makes it a 500 listing them all; /healthz/<check> runs one.
+ */
+function healthz(url: URL, lastSyncLoop: (() => number) | undefined, send: (code: number, body: string) => void) {
+  const checks: Array<[string, () => string | undefined]> = [
+    ["ping", () => undefined],
+    ["log", () => undefined],
+    [
+      "syncloop",
+      () => {
+        const since = lastSyncLoop ? Date.now() - lastSyncLoop() : 0;
+        return since > syncLoopStaleMs ? `sync Loop took longer than expected (last ${since} ms ago)` : undefined;
+      },
+    ],
+  ];
+  const one = url.pathname.slice("/healthz/".length);
+  if (url.pathname !== "/healthz") {
+    const check = checks.find(([name]) => name === one);
+    if (!check) return send(404, "404 page not found\n");
+    const failed = check[1]();
+    return failed ? send(500, `internal server error: ${failed}\n`) : send(200, "ok");
+  }
+  const results = checks.map(([name, check]) => ({ name, failed: check() }));
+  const lines = results
+    .map((r) => (r.failed ? `[-]${r.name} failed: reason withheld\n` : `[+]${r.name} ok\n`))
+    .join("");
+  if (results.some((r) => r.failed)) return send(500, `${lines}healthz check failed\n`);
+  return send(200, url.searchParams.has("verbose") ? `${lines}healthz check passed\n` : "ok");
+}
 
 /** How the process guard names a request. */
 function requestLine(req: IncomingMessage): string {
@@ -226,7 +262,8 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       if (refused) return send(refused.code, refused.message);
       const url = parseTarget(req.url);
       const route = parseRoute(url.pathname);
-      if (url.pathname === "/healthz") return send(200, "ok");
+      if (url.pathname === "/healthz" || url.pathname.startsWith("/healthz/"))
+        return healthz(url, options.lastSyncLoop, send);
       if (!route) return send(404, "404 page not found");
       if (route.kind === "exec") return send(400, "Upgrade request required");
       if (req.method !== "GET") return send(405, "405: Method Not Allowed");

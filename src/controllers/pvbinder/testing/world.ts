@@ -42,7 +42,7 @@ export class World {
   readonly ctx: BinderContext;
   private readonly enqueued = new Set<string>();
 
-  constructor(objects: WorldObjects, options: { hostPathReclaimRoots?: string[] } = {}) {
+  constructor(objects: WorldObjects, options: { hostPathReclaimRoots?: string[]; protectedPaths?: string[] } = {}) {
     for (const volume of objects.volumes ?? []) this.putVolume(volume);
     for (const claim of objects.claims ?? []) this.putClaim(claim);
     this.classes = objects.classes ?? [];
@@ -83,6 +83,7 @@ export class World {
       },
       enqueueClaim: (key) => this.enqueued.add(key),
       hostPathReclaimRoots: options.hostPathReclaimRoots ?? ["/tmp"],
+      protectedPaths: options.protectedPaths,
     };
   }
 
