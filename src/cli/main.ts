@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { registerCsi } from "./csi.js";
 import { registerVersion } from "./version.js";
 import { registerUp } from "./up.js";
+import { registerDown } from "./down.js";
 import { registerApiserver } from "./apiserver.js";
 import { registerKubeconfig } from "./kubeconfig.js";
 import { registerControllerManager } from "./controllermanager.js";
@@ -23,6 +24,7 @@ const commands: Array<(program: Command) => void> = [
   registerVersion,
   registerCsi,
   registerUp,
+  registerDown,
   registerApiserver,
   registerKubeconfig,
   registerControllerManager,
