@@ -30,6 +30,7 @@ import { EncryptionConfigError, type EncryptionConfig } from "./encryption/confi
 import { EncryptingStore } from "./encryption/store.js";
 import { transformerFor, type Transformer } from "./encryption/transformer.js";
 import { nonResourceHandler, type NonResourceHandler } from "./nonresource.js";
+import { metricsResponse, recordRequest } from "./metrics.js";
 import { statusResponse } from "./respond.js";
 import { parseResourcePath } from "./route.js";
 import type { Node, Pod } from "../api/core/types.js";
@@ -125,12 +126,16 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     ...(tokens ? { tokenRequests: { tokens, objects: reader } } : {}),
   };
   const handler: ApiHandler = async (request) => {
+    const startedAt = performance.now();
+    let response: ApiResponse;
     try {
       if (gate) request.user = await gate.admit(request);
-      return await route(request, { nonResource, registries, podStreams, handlerContext, gate });
+      response = await route(request, { nonResource, registries, podStreams, handlerContext, gate });
     } catch (err) {
-      return statusResponse(toStatusError(err, log));
+      response = statusResponse(toStatusError(err, log));
     }
+    recordRequest(request, response.status, startedAt);
+    return response;
   };
 
   const listeners: Array<{ close(): Promise<void> }> = [];
@@ -281,6 +286,7 @@ async function route(request: ApiRequest, routes: Routes): Promise<ApiResponse> 
     serveAuthorization(request, path, routes.gate) ??
     serveSelfSubjectReview(request, path);
   if (nonResource) return nonResource;
+  if (path === "/metrics" && request.method === "GET") return await metricsResponse();
   const route = parseResourcePath(path);
   if (route?.group === "" && route.plural === "pods" && route.namespace && route.name) {
     if (route.subresource === "log") return await podLog(request, route.namespace, route.name, routes.podStreams);

@@ -1,5 +1,6 @@
 // What the CSI sidecar commands (csi-provisioner, csi-attacher, csi-resizer, csi-snapshotter) share: upstream's
 // flag forms, and one lifecycle — load the kubeconfig, connect to the driver, run until SIGINT/SIGTERM, stop.
+import { sidecarMetrics } from "../csi/sidecars/common/metrics.js";
 import type { Command } from "commander";
 import { createClient, httpTransport, type Client } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
@@ -56,8 +57,10 @@ export async function runSidecar(
   process.once("SIGTERM", onSignal);
   const transport = httpTransport(kubeconfig);
   let csi: CsiClient;
+  const metrics = sidecarMetrics();
   try {
-    csi = await CsiClient.connect(flags.csiAddress, { signal: abort.signal });
+    csi = await CsiClient.connect(flags.csiAddress, { signal: abort.signal, observe: metrics.observe });
+    metrics.driverName = (await csi.pluginInfo()).name;
   } catch (err) {
     transport.close();
     program.error(`error: --csi-address: ${(err as Error).message}`, { exitCode: 1 });
