@@ -4,6 +4,7 @@ import { registerCsi } from "./csi.js";
 import { registerVersion } from "./version.js";
 import { registerUp } from "./up.js";
 import { registerDown } from "./down.js";
+import { registerCompletion } from "./completion.js";
 import { registerApiserver } from "./apiserver.js";
 import { registerKubeconfig } from "./kubeconfig.js";
 import { registerControllerManager } from "./controllermanager.js";
@@ -34,6 +35,7 @@ const commands: Array<(program: Command) => void> = [
   registerNode,
   registerCsiProvisioner,
   registerCsiSnapshotter,
+  registerCompletion,
 ];
 for (const register of commands) register(program);
 
