@@ -48,10 +48,15 @@ spec:
     - {name: disk, persistentVolumeClaim: {claimName: disk}}
 `;
 
+const upArgs = (dataDir: string) => ["up", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--runtime", "process"];
+
 interface World {
   dataDir: string;
   marker: string;
   up: ChildProcess;
+  /** Starts `up` on the same data dir again (world.up is then that process). */
+  restart(): Promise<void>;
+  kubectl(...args: string[]): Promise<unknown>;
   stowage(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
@@ -67,8 +72,7 @@ async function upWithExample(t: TestContext): Promise<World> {
     await rm(dataDir, { recursive: true, force: true });
     await rm(cache, { recursive: true, force: true });
   });
-  const args = ["up", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--runtime", "process"];
-  const up = await spawnStowage(args, "Press Ctrl-C to stop.", bundle);
+  const up = await spawnStowage(upArgs(dataDir), "Press Ctrl-C to stop.", bundle);
   started.push(up);
   const kubectl = (...a: string[]) =>
     exec("kubectl", a, { env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig"), KUBECACHEDIR: cache } });
@@ -84,7 +88,18 @@ async function upWithExample(t: TestContext): Promise<World> {
       (out) => ({ code: 0, ...out }),
       (err: { code: number; stdout: string; stderr: string }) => err,
     );
-  return { dataDir, marker, up, stowage };
+  const world: World = {
+    dataDir,
+    marker,
+    up,
+    async restart() {
+      world.up = await spawnStowage(upArgs(dataDir), "Press Ctrl-C to stop.", bundle);
+      started.push(world.up);
+    },
+    kubectl,
+    stowage,
+  };
+  return world;
 }
 
 /** What findmnt, losetup and /proc show of the data dir: mounts, loop devices, processes. */
@@ -167,4 +182,12 @@ test("stowage down stops an up that is still running on the data dir", async (t)
   const left = await leftOf(world);
   assert.deepEqual({ mounts: left.mounts, loopDevices: left.loopDevices }, { mounts: [], loopDevices: [] });
   assert.ok(existsSync(join(world.dataDir, "stowage.db")), "without --purge the data dir stays");
+
+  // A later up on the same dir sets the pod's volumes up again: the claims' data is where it was.
+  await world.restart();
+  await world.kubectl("wait", "pod/app", "--for=condition=Ready", "--timeout=120s");
+  assert.equal((await leftOf(world)).loopDevices.length, 1);
+  const again = await world.stowage("down", "--data-dir", world.dataDir, "--purge");
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(await leftOf(world), { mounts: [], loopDevices: [], processes: [] });
 });
