@@ -8,7 +8,6 @@ import { bashScript, fishScript, zshScript, type CommandSpec, type ValueHint } f
 // Values the parsers know but commander does not (they are checked by our own parsers, not .choices()).
 const flagWords: Record<string, string[]> = {
   "--runtime": [...runtimeNames],
-  "--output": ["text", "json"],
 };
 const argumentWords: Record<string, string[]> = { driver: ["hostpath", "block"] };
 

@@ -3,11 +3,10 @@
 // staging mounts, the ext4 filesystems on loop devices and the loop devices themselves. --purge then removes the
 // data dir. Every step asks the machine what is there (teardown.ts), so `down` is safe after a crash and a second
 // run says there was nothing to do.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { existsSync, realpathSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
-import { outputFlag, type OutputFormat } from "./flags.js";
 import { detachLoopDevicesUnder, killContainers, stopUp, unmountUnder, type LoopDevice } from "./teardown.js";
 
 export interface DownReport {
@@ -95,7 +94,7 @@ export function describeLeft(report: DownReport, purge: boolean): string[] {
 interface DownFlags {
   dataDir: string;
   purge?: boolean;
-  output: OutputFormat;
+  output: "text" | "json";
 }
 
 export function registerDown(program: Command): void {
@@ -107,11 +106,13 @@ export function registerDown(program: Command): void {
     )
     .option("--data-dir <dir>", "the data dir of `stowage up`", ".stowage")
     .option("--purge", "also remove the data dir (the store, certificates and every volume's data)")
-    .option(
-      "-o, --output <format>",
-      "text or json (one object: what was stopped, unmounted, detached, removed)",
-      outputFlag,
-      "text",
+    .addOption(
+      new Option(
+        "-o, --output <format>",
+        "text, or json: one object saying what was stopped, unmounted, detached, removed",
+      )
+        .choices(["text", "json"])
+        .default("text"),
     )
     .action(async (flags: DownFlags) => {
       const purge = flags.purge ?? false;

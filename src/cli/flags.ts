@@ -36,12 +36,3 @@ export function kubeconfigFlag(program: Command, file: string): Kubeconfig {
     program.error(`error: --kubeconfig: ${(err as Error).message}`, { exitCode: 2 });
   }
 }
-
-/** -o/--output of stowage's own commands: "text" for people (the default), "json" for scripts. */
-export type OutputFormat = "text" | "json";
-
-export function outputFlag(text: string): OutputFormat {
-  if (text !== "text" && text !== "json")
-    throw new InvalidArgumentError(`"${text}" is not an output format: want text or json`);
-  return text;
-}
