@@ -31,11 +31,21 @@ spec:
   resources: {requests: {storage: 1Gi}}
 ---
 apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: disk}
+spec:
+  storageClassName: block
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 64Mi}}
+---
+apiVersion: v1
 kind: Pod
 metadata: {name: app}
 spec:
-  containers: [{name: app, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}]
-  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+  containers: [{name: app, image: busybox, volumeMounts: [{name: data, mountPath: /data}, {name: disk, mountPath: /disk}]}]
+  volumes:
+    - {name: data, persistentVolumeClaim: {claimName: data}}
+    - {name: disk, persistentVolumeClaim: {claimName: disk}}
 `;
 
 test("an authorized GET /metrics shows requests, queues, binding, CSI calls and mounts moving; others get 403", async (t) => {
@@ -67,6 +77,9 @@ test("an authorized GET /metrics shows requests, queues, binding, CSI calls and 
   const createVolume = { driver_name: "hostpath.csi.stowage.dev", method_name: "/csi.v1.Controller/CreateVolume" };
   assert.ok(moved("csi_sidecar_operations_seconds_count", { ...createVolume, grpc_status_code: "OK" }) >= 1);
   // the node: the mount as an operation, the volume in both worlds, and the mounted claim's filesystem
+  // the attach-detach controller's attach of the block volume, from VolumeAttachment created to attached
+  const attach = { volume_plugin: "kubernetes.io/csi:block.csi.stowage.dev", operation_name: "volume_attach" };
+  assert.ok(moved("storage_operation_duration_seconds_count", { ...attach, status: "success" }) >= 1);
   const mount = { volume_plugin: hostpath, operation_name: "volume_mount", status: "success", migrated: "false" };
   assert.ok(moved("storage_operation_duration_seconds_count", mount) >= 1);
   for (const state of ["desired_state_of_world", "actual_state_of_world"]) {

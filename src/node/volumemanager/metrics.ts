@@ -2,9 +2,9 @@
 // pod volumes per plugin in the desired and the actual state of the world, and kubelet_volume_stats_* (the
 // volume stats collector), bytes and inodes of every mounted claim, read from the mount with statfs at scrape time.
 import { statfsSync } from "node:fs";
-import { Gauge, Histogram } from "prom-client";
+import { Gauge } from "prom-client";
+import { observeStorageOperation, qualifiedPluginName } from "../../client/index.js";
 import { AttachPendingError } from "../plugins/context.js";
-import { pluginNames } from "../paths.js";
 import type { ActualState } from "./actual.js";
 import { volumeKey, type DesiredPod, type DesiredVolume } from "./desired.js";
 
@@ -21,11 +21,6 @@ export function collectFrom(state: VolumeManagerState, signal: AbortSignal): voi
   signal.addEventListener("abort", () => sources.delete(state), { once: true });
 }
 
-/** GetFullQualifiedPluginNameForVolume: a CSI volume is counted under its driver, "kubernetes.io/csi:<driver>". */
-function qualifiedPlugin(plugin: string, driver: string | undefined): string {
-  return plugin === pluginNames.csi && driver ? `${plugin}:${driver}` : plugin;
-}
-
 new Gauge({
   name: "volume_manager_total_volumes",
   help: "Number of volumes in Volume Manager",
@@ -36,12 +31,12 @@ new Gauge({
       for (const pod of source.desiredPods()) {
         for (const volume of pod.volumes) {
           const driver = volume.kind === "csi" ? volume.source.driver : undefined;
-          this.inc({ plugin_name: qualifiedPlugin(volume.plugin, driver), state: "desired_state_of_world" });
+          this.inc({ plugin_name: qualifiedPluginName(volume.plugin, driver), state: "desired_state_of_world" });
         }
       }
       for (const volume of source.actual.volumes.values()) {
         if (volume.uncertain) continue;
-        const plugin_name = qualifiedPlugin(volume.plugin, volume.csi?.driverName);
+        const plugin_name = qualifiedPluginName(volume.plugin, volume.csi?.driverName);
         this.inc({ plugin_name, state: "actual_state_of_world" });
       }
     }
@@ -102,16 +97,9 @@ for (const [suffix, help, figure] of figures) {
   });
 }
 
-// The operation executor's histogram (pkg/volume/util/metrics.go), for the node's steps: "volume_mount" (SetUp),
-// "volume_unmount" (TearDown), "unmount_device" (UnmountDevice) and "volume_fs_resize" (NodeExpandVolume).
-const operationDuration = new Histogram({
-  name: "storage_operation_duration_seconds",
-  help: "Storage operation duration",
-  labelNames: ["volume_plugin", "operation_name", "status", "migrated"],
-  buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 25, 50, 120, 300, 600],
-});
-
-/** `step`, timed into storage_operation_duration_seconds; waiting for an attach is no operation and not counted. */
+/**
+ * `step`, timed into storage_operation_duration_seconds as the node's operation `operation` ("volume_mount" for
+ * SetUp, "volume_unmount", "unmount_device", "volume_fs_resize"); waiting for an attach is no operation and not counted. */
 export function timed(
   operation: string,
   plugin: string,
@@ -120,9 +108,11 @@ export function timed(
 ): () => Promise<void> {
   return async () => {
     const startedAt = performance.now();
-    const record = (status: string) =>
-      operationDuration.observe(
-        { volume_plugin: qualifiedPlugin(plugin, driver), operation_name: operation, status, migrated: "false" },
+    const record = (status: "success" | "fail-unknown") =>
+      observeStorageOperation(
+        qualifiedPluginName(plugin, driver),
+        operation,
+        status,
         (performance.now() - startedAt) / 1000,
       );
     try {
