@@ -36,7 +36,7 @@ function reportedVerb(request: ApiRequest, named: boolean, watchPath: boolean): 
 }
 
 /** Counts a resource request once it is answered (non-resource paths are not resources: not counted, as upstream). */
-export function recordRequest(request: ApiRequest, status: number, startedAt: number): void {
+function recordRequest(request: ApiRequest, status: number, startedAt: number): void {
   const route = parseResourcePath(request.path);
   if (!route) return;
   const named = route.name !== undefined;
@@ -53,6 +53,42 @@ export function recordRequest(request: ApiRequest, status: number, startedAt: nu
   };
   requests.inc({ ...labels, code: String(status) });
   durations.observe(labels, (performance.now() - startedAt) / 1000);
+}
+
+/**
+ * Counts the request once its response is over: at once for a whole body, when the stream ends for a watch (as
+ * upstream, whose WATCH latencies are the watches' lengths). The stream is forwarded call for call, so a return()
+ * from a client that went away reaches the watch at once.
+ */
+export function recordWhenAnswered(request: ApiRequest, response: ApiResponse, startedAt: number): ApiResponse {
+  if (response.body instanceof Uint8Array) {
+    recordRequest(request, response.status, startedAt);
+    return response;
+  }
+  const body = response.body;
+  let recorded = false;
+  const record = () => {
+    if (recorded) return;
+    recorded = true;
+    recordRequest(request, response.status, startedAt);
+  };
+  const stream: AsyncIterable<Uint8Array> = {
+    [Symbol.asyncIterator]() {
+      const inner = body[Symbol.asyncIterator]();
+      return {
+        async next() {
+          const result = await inner.next();
+          if (result.done) record();
+          return result;
+        },
+        async return(value?: unknown) {
+          record();
+          return inner.return ? inner.return(value) : { done: true, value: undefined };
+        },
+      };
+    },
+  };
+  return { ...response, body: stream };
 }
 
 /** GET /metrics: the Prometheus text format of everything registered in this process. */

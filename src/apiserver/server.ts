@@ -30,7 +30,7 @@ import { EncryptionConfigError, type EncryptionConfig } from "./encryption/confi
 import { EncryptingStore } from "./encryption/store.js";
 import { transformerFor, type Transformer } from "./encryption/transformer.js";
 import { nonResourceHandler, type NonResourceHandler } from "./nonresource.js";
-import { metricsResponse, recordRequest } from "./metrics.js";
+import { metricsResponse, recordWhenAnswered } from "./metrics.js";
 import { statusResponse } from "./respond.js";
 import { parseResourcePath } from "./route.js";
 import type { Node, Pod } from "../api/core/types.js";
@@ -134,8 +134,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     } catch (err) {
       response = statusResponse(toStatusError(err, log));
     }
-    recordRequest(request, response.status, startedAt);
-    return response;
+    return recordWhenAnswered(request, response, startedAt);
   };
 
   const listeners: Array<{ close(): Promise<void> }> = [];

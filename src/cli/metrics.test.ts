@@ -58,6 +58,8 @@ test("an authorized GET /metrics shows requests, queues, binding, CSI calls and 
   await s.kubectlResult(["apply", "-f", "-"], { input: example });
   await s.kubectl("wait", "pod/app", "--for=condition=Ready", "--timeout=60s");
   await s.kubectl("wait", "pvc/data", "--for=jsonpath={.status.phase}=Bound", "--timeout=30s");
+  // a watch counts when it ends, its length as its latency (upstream's WATCH)
+  await s.kubectl("get", "--raw", "/api/v1/namespaces/default/persistentvolumeclaims?watch=1&timeoutSeconds=1");
   const after = await scrape();
   const moved = (name: string, labels: Labels = {}) => sample(after, name, labels) - sample(before, name, labels);
 
@@ -65,6 +67,10 @@ test("an authorized GET /metrics shows requests, queues, binding, CSI calls and 
   const created = { verb: "POST", resource: "persistentvolumeclaims", scope: "namespace", component: "apiserver" };
   assert.ok(moved("apiserver_request_total", { ...created, code: "201", group: "", version: "v1" }) >= 1);
   assert.ok(moved("apiserver_request_duration_seconds_count", created) >= 1);
+  const watched = { verb: "WATCH", resource: "persistentvolumeclaims", scope: "namespace", code: "200" };
+  assert.ok(moved("apiserver_request_total", watched) >= 1);
+  const { code: _code, ...watchedLatency } = watched;
+  assert.ok(moved("apiserver_request_duration_seconds_sum", watchedLatency) >= 0.9, "the watch lasted its 1 s");
   // controller-manager: the binder's queues and its collector
   assert.ok(moved("workqueue_adds_total", { name: "claims" }) >= 1);
   assert.ok(moved("workqueue_work_duration_seconds_count", { name: "claims" }) >= 1);
