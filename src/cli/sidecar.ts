@@ -5,10 +5,13 @@ import type { Command } from "commander";
 import { createClient, httpTransport, type Client } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
 import { csiEndpointFlag, durationFlag, kubeconfigFlag } from "./flags.js";
+import { serveMetrics, type MetricsServer } from "./metricsserver.js";
 
 export interface SidecarFlags {
   csiAddress: string;
   kubeconfig: string;
+  httpEndpoint?: string;
+  metricsPath: string;
 }
 
 /** Declares the two flags every sidecar requires. */
@@ -21,7 +24,12 @@ export function sidecarCommand(program: Command, name: string, description: stri
       "the CSI driver's endpoint, e.g. unix:///run/csi/csi.sock",
       csiEndpointFlag,
     )
-    .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to");
+    .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
+    .option(
+      "--http-endpoint <address>",
+      "where the HTTP server for diagnostics (metrics) listens, e.g. :8080 or 127.0.0.1:8080 (default: no server)",
+    )
+    .option("--metrics-path <path>", "the path metrics are served at on --http-endpoint", "/metrics");
 }
 
 /** upstream's --retry-interval-start/--retry-interval-max: the per-key backoff after a failed `what`. */
@@ -65,15 +73,19 @@ export async function runSidecar(
     transport.close();
     program.error(`error: --csi-address: ${(err as Error).message}`, { exitCode: 1 });
   }
+  let metricsServer: MetricsServer | undefined;
   try {
     const client = createClient(transport, { userAgent: `stowage-${name}` });
     const sidecar = await start({ client, csi, signal: abort.signal });
+    if (flags.httpEndpoint) metricsServer = await serveMetrics(flags.httpEndpoint, flags.metricsPath);
     console.log(`stowage ${name} for ${sidecar.driverName} running against ${kubeconfig.server}`);
+    if (metricsServer) console.log(`metrics at ${metricsServer.url}`);
     await new Promise<void>((resolve) => abort.signal.addEventListener("abort", () => resolve(), { once: true }));
     await sidecar.stop();
   } catch (err) {
     program.error(`error: ${(err as Error).message}`, { exitCode: 1 });
   } finally {
+    await metricsServer?.close();
     csi.close();
     transport.close();
   }
