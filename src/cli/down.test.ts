@@ -4,16 +4,18 @@ import assert from "node:assert/strict";
 import { execFile, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, realpath, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
 import { repoRoot, spawnStowage } from "../e2e/agentprocess.js";
 import { stowageBundle } from "../e2e/bundle.js";
 import { unmountUnder } from "../e2e/mounts.js";
 
 const exec = promisify(execFile);
+const main = fileURLToPath(new URL("./main.ts", import.meta.url));
 
 // The README's first claim and pod, once per driver, with a marker in the container's environment that tells its
 // processes apart from every other process on the machine.
@@ -161,7 +163,7 @@ test("after stowage up is killed, stowage down kills its containers, unmounts an
     removed: boolean;
     nothingToDo: boolean;
   };
-  assert.equal(report.stopped, undefined, "a killed up is not running any more");
+  assert.equal(report.stopped, null, "a killed up is not running any more");
   assert.ok(report.containerProcesses >= 1);
   assert.ok(report.unmounted.length >= 3);
   assert.equal(report.detached.length, 1);
@@ -190,4 +192,25 @@ test("stowage down stops an up that is still running on the data dir", async (t)
   const again = await world.stowage("down", "--data-dir", world.dataDir, "--purge");
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(await leftOf(world), { mounts: [], loopDevices: [], processes: [] });
+});
+
+test("stowage down refuses a dir that is not a stowage data dir, and touches nothing in it", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "stowage-down-not-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "precious.txt"), "keep me");
+  const result = await promisify(execFile)(process.execPath, [
+    "--import",
+    "tsx",
+    main,
+    "down",
+    "--data-dir",
+    dir,
+    "--purge",
+  ]).then(
+    () => ({ code: 0, stderr: "" }),
+    (err: { code: number; stderr: string }) => err,
+  );
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /is not a stowage data dir \(it has none of stowage\.db, kubeconfig, pki, nodes, csi\)/);
+  assert.equal(await readFile(join(dir, "precious.txt"), "utf8"), "keep me");
 });

@@ -6,7 +6,7 @@
 import { Option, type Command } from "commander";
 import { existsSync, realpathSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { detachLoopDevicesUnder, killContainers, stopUp, unmountUnder, type LoopDevice } from "./teardown.js";
 
 export interface DownReport {
@@ -33,8 +33,24 @@ function canonical(dataDir: string): string {
   return existsSync(absolute) ? realpathSync(absolute) : absolute;
 }
 
+/** What only a stowage data dir holds; `down` touches nothing under a dir that has none of them. */
+const dataDirMarkers = ["stowage.db", "kubeconfig", "pki", "nodes", "csi"];
+
+/** The dir given is not one `up` made: unmounting and removing everything under it could take anything with it. */
+export class NotADataDirError extends Error {
+  constructor(readonly dataDir: string) {
+    super(
+      `${dataDir} is not a stowage data dir (it has none of ${dataDirMarkers.join(", ")}): ` +
+        "nothing was stopped, unmounted or removed; give the --data-dir that `stowage up` ran with",
+    );
+  }
+}
+
 export async function down(dataDirArg: string, options: DownOptions = {}): Promise<DownReport> {
   const dataDir = canonical(dataDirArg);
+  if (dataDir === "/" || (existsSync(dataDir) && !dataDirMarkers.some((m) => existsSync(join(dataDir, m))))) {
+    throw new NotADataDirError(dataDir);
+  }
   const stopped = await stopUp(dataDir, options.graceMs ?? 30_000);
   // Containers first: their mount namespaces hold copies of the volumes' mounts and keep loop devices open.
   const containerProcesses = await killContainers(dataDir);
@@ -124,7 +140,8 @@ export function registerDown(program: Command): void {
       }
       const left = describeLeft(report, purge);
       if (flags.output === "json") {
-        console.log(JSON.stringify({ ...report, nothingToDo: nothingDone(report) }, null, 2));
+        const json = { ...report, stopped: report.stopped ?? null, nothingToDo: nothingDone(report) };
+        console.log(JSON.stringify(json, null, 2));
       } else for (const line of describeDown(report, purge)) console.log(line);
       if (left.length > 0) program.error(left.map((line) => `error: ${line}`).join("\n"), { exitCode: 1 });
     });
