@@ -31,6 +31,7 @@ import { EncryptionConfigError, type EncryptionConfig } from "./encryption/confi
 import { EncryptingStore } from "./encryption/store.js";
 import { transformerFor, type Transformer } from "./encryption/transformer.js";
 import { nonResourceHandler, type NonResourceHandler } from "./nonresource.js";
+import { metricsResponse, recordWhenAnswered } from "./metrics.js";
 import { statusResponse } from "./respond.js";
 import { parseResourcePath } from "./route.js";
 import type { Node, Pod } from "../api/core/types.js";
@@ -143,12 +144,15 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const health = healthChecks(store, () => stopping.signal.aborted);
   const routes: Routes = { nonResource, registries, podStreams, handlerContext, gate, health, log };
   const handler: ApiHandler = async (request) => {
+    const startedAt = performance.now();
+    let response: ApiResponse;
     try {
       if (gate) request.user = await gate.admit(request);
-      return await route(request, routes);
+      response = await route(request, routes);
     } catch (err) {
-      return statusResponse(toStatusError(err, log));
+      response = statusResponse(toStatusError(err, log));
     }
+    return recordWhenAnswered(request, response, startedAt);
   };
 
   const listeners: Array<{ close(): Promise<void> }> = [];
@@ -305,6 +309,7 @@ async function route(request: ApiRequest, routes: Routes): Promise<ApiResponse> 
     serveAuthorization(request, path, routes.gate) ??
     serveSelfSubjectReview(request, path);
   if (nonResource) return nonResource;
+  if (path === "/metrics" && request.method === "GET") return await metricsResponse();
   const route = parseResourcePath(path);
   if (route?.group === "" && route.plural === "pods" && route.namespace && route.name) {
     if (route.subresource === "log") return await podLog(request, route.namespace, route.name, routes.podStreams);

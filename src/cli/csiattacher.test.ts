@@ -62,6 +62,8 @@ test("stowage csi-attacher attaches a VolumeAttachment through the driver and st
       world.drivers["node-1"].endpoint,
       "--kubeconfig",
       world.stowage.kubeconfig,
+      "--http-endpoint",
+      "127.0.0.1:0",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -89,6 +91,15 @@ test("stowage csi-attacher attaches a VolumeAttachment through the driver and st
   const leaseName = "external-attacher-leader-block-csi-stowage-dev";
   const lease = await world.client.leases.get("default", leaseName);
   assert.equal(lease.spec?.holderIdentity, hostname().replace(/[^a-zA-Z0-9-]/g, "-"));
+  // --http-endpoint: csi-lib-utils' metrics of its calls to the driver
+  const metricsUrl = /^metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m.exec(stdout)?.[1];
+  assert.ok(metricsUrl, stdout);
+  const metrics = await (await fetch(metricsUrl)).text();
+  const publish = `driver_name="block.csi.stowage.dev",method_name="/csi.v1.Controller/ControllerPublishVolume"`;
+  assert.match(
+    metrics,
+    new RegExp(`^csi_sidecar_operations_seconds_count\\{${publish},grpc_status_code="OK"\\} [1-9]\\d*$`, "m"),
+  );
 
   child.kill("SIGTERM");
   const [code] = await exited;

@@ -1,6 +1,7 @@
 // `stowage kubeconfig [--data-dir .stowage] [--user NAME [--group G]… | --node NAME]`: print the admin kubeconfig
 // `stowage up` wrote for that data dir, or issue one for another identity.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { parse } from "yaml";
 import { existsSync, readFileSync } from "node:fs";
 import { AllAuthenticated, nodeUserInfo } from "../api/user.js";
 import { loadKubeconfig } from "../client/index.js";
@@ -56,7 +57,12 @@ interface KubeconfigFlags {
   user?: string;
   group?: string[];
   node?: string;
+  output: "yaml" | "json";
 }
+
+/** The kubeconfig as kubectl config view -o json prints one: the same fields, as JSON. */
+const inFormat = (kubeconfig: string, output: KubeconfigFlags["output"]) =>
+  output === "json" ? `${JSON.stringify(parse(kubeconfig), null, 2)}\n` : kubeconfig;
 
 /**
  * A kubeconfig for a new identity: the same server and CA as the admin's, a fresh client certificate signed by the
@@ -95,6 +101,11 @@ export function registerKubeconfig(program: Command): void {
       value,
     ])
     .option("--node <name>", "issue a client certificate for this node (system:node:<name> in system:nodes)")
+    .addOption(
+      new Option("-o, --output <format>", "yaml, or json as kubectl config view -o json")
+        .choices(["yaml", "json"])
+        .default("yaml"),
+    )
     .action(async (flags: KubeconfigFlags) => {
       const file = kubeconfigFile(flags.dataDir);
       if (!existsSync(file)) {
@@ -112,11 +123,11 @@ export function registerKubeconfig(program: Command): void {
         program.error("error: --user: a user name cannot be empty", { exitCode: 2 });
       }
       if (flags.user === undefined && flags.node === undefined) {
-        process.stdout.write(readFileSync(file, "utf8"));
+        process.stdout.write(inFormat(readFileSync(file, "utf8"), flags.output));
         return;
       }
       try {
-        process.stdout.write(await issuedKubeconfig(flags, file));
+        process.stdout.write(inFormat(await issuedKubeconfig(flags, file), flags.output));
       } catch (err) {
         program.error(`error: stowage kubeconfig: ${(err as Error).message}`, { exitCode: 1 });
       }

@@ -4,6 +4,8 @@ import { guardProcess } from "../support/guard.js";
 import { registerCsi } from "./csi.js";
 import { registerVersion } from "./version.js";
 import { registerUp } from "./up.js";
+import { registerDown } from "./down.js";
+import { registerCompletion } from "./completion.js";
 import { registerApiserver } from "./apiserver.js";
 import { registerKubeconfig } from "./kubeconfig.js";
 import { registerControllerManager } from "./controllermanager.js";
@@ -24,6 +26,7 @@ const commands: Array<(program: Command) => void> = [
   registerVersion,
   registerCsi,
   registerUp,
+  registerDown,
   registerApiserver,
   registerKubeconfig,
   registerControllerManager,
@@ -33,6 +36,7 @@ const commands: Array<(program: Command) => void> = [
   registerNode,
   registerCsiProvisioner,
   registerCsiSnapshotter,
+  registerCompletion,
 ];
 for (const register of commands) register(program);
 

@@ -1,5 +1,6 @@
 // What the CSI sidecar commands (csi-provisioner, csi-attacher, csi-resizer, csi-snapshotter) share: upstream's
 // flag forms, and one lifecycle — load the kubeconfig, connect to the driver, run until SIGINT/SIGTERM, stop.
+import { sidecarMetrics } from "../csi/sidecars/common/metrics.js";
 import type { Command } from "commander";
 import { LeaderElector, createClient, httpTransport, type Client } from "../client/index.js";
 import { CsiClient } from "../csi/client.js";
@@ -11,10 +12,13 @@ import {
   sidecarLeaseNamespace,
   type SidecarLeaderFlags,
 } from "./sidecarleader.js";
+import { serveMetrics, type MetricsServer } from "./metricsserver.js";
 
 export interface SidecarFlags extends Partial<SidecarLeaderFlags> {
   csiAddress: string;
   kubeconfig: string;
+  httpEndpoint?: string;
+  metricsPath: string;
 }
 
 /** Declares the two flags every sidecar requires, and upstream's leader election flags. */
@@ -27,7 +31,12 @@ export function sidecarCommand(program: Command, name: string, description: stri
       "the CSI driver's endpoint, e.g. unix:///run/csi/csi.sock",
       csiEndpointFlag,
     )
-    .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to");
+    .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
+    .option(
+      "--http-endpoint <address>",
+      "where the HTTP server for diagnostics (metrics) listens, e.g. :8080 or 127.0.0.1:8080 (default: no server)",
+    )
+    .option("--metrics-path <path>", "the path metrics are served at on --http-endpoint", "/metrics");
   return addSidecarLeaderFlags(command);
 }
 
@@ -64,14 +73,19 @@ export async function runSidecar(
   process.once("SIGTERM", onSignal);
   const transport = httpTransport(kubeconfig);
   let csi: CsiClient;
+  const metrics = sidecarMetrics();
   try {
-    csi = await CsiClient.connect(flags.csiAddress, { signal: abort.signal });
+    csi = await CsiClient.connect(flags.csiAddress, { signal: abort.signal, observe: metrics.observe });
+    metrics.driverName = (await csi.pluginInfo()).name;
   } catch (err) {
     transport.close();
     program.error(`error: --csi-address: ${(err as Error).message}`, { exitCode: 1 });
   }
+  let metricsServer: MetricsServer | undefined;
   try {
     const client = createClient(transport, { userAgent: `stowage-${name}` });
+    if (flags.httpEndpoint) metricsServer = await serveMetrics(flags.httpEndpoint, flags.metricsPath);
+    if (metricsServer) console.log(`metrics at ${metricsServer.url}`);
     if (flags.leaderElection === false) {
       const sidecar = await start({ client, csi, signal: abort.signal });
       console.log(`stowage ${name} for ${sidecar.driverName} running against ${kubeconfig.server}`);
@@ -83,6 +97,7 @@ export async function runSidecar(
   } catch (err) {
     program.error(`error: ${(err as Error).message}`, { exitCode: 1 });
   } finally {
+    await metricsServer?.close();
     csi.close();
     transport.close();
   }

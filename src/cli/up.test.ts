@@ -72,6 +72,15 @@ test("stowage up prints how to use kubectl, stops cleanly on SIGTERM, and a seco
   const printed = await run("kubeconfig", "--data-dir", dataDir);
   assert.equal(printed.code, 0);
   assert.equal(printed.stdout, await readFile(kubeconfig, "utf8"));
+  // and as JSON for scripts, as kubectl config view -o json
+  const json = await run("kubeconfig", "--data-dir", dataDir, "-o", "json");
+  assert.equal(json.code, 0, json.stderr);
+  const parsed = JSON.parse(json.stdout) as {
+    "current-context": string;
+    clusters: Array<{ cluster: { server: string } }>;
+  };
+  assert.equal(parsed["current-context"], "stowage");
+  assert.match(parsed.clusters[0].cluster.server, /^https:\/\/127\.0\.0\.1:\d+$/);
   assert.equal(await second.stop(), 0);
 });
 
@@ -109,6 +118,8 @@ const refusals = [
     message: /--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline/,
   },
   { args: ["apiserver"], message: /required option '--store <store>' not specified/ },
+  { args: ["down", "-o", "xml"], message: /argument 'xml' is invalid\. Allowed choices are text, json/ },
+  { args: ["kubeconfig", "-o", "xml"], message: /argument 'xml' is invalid\. Allowed choices are yaml, json/ },
   {
     args: ["kubeconfig", "--data-dir", "/nonexistent/stowage"],
     message:

@@ -2,6 +2,7 @@
 // default VolumeSnapshotClass) and csi-resizer. Block's state is shared, so the first node's instance serves every
 // node. Hostpath volumes are node-local: with several nodes the sidecars talk to a router in front of every node's
 // instance (CreateVolume to the node the topology selects), as upstream's per-node provisioners would.
+import { sidecarMetrics } from "../csi/sidecars/common/metrics.js";
 import { join } from "node:path";
 import { createClient } from "../client/index.js";
 import { serviceAccountUserInfo } from "../api/user.js";
@@ -50,8 +51,10 @@ export async function startDriverSidecars(
   const sidecarLog = (who: string) => (message: string, fields?: Record<string, unknown>) =>
     ctx.log(`${who} (${plan.short}): ${message} ${fields ? JSON.stringify(fields) : ""}`);
   let csi: CsiClient;
+  const metrics = sidecarMetrics();
   try {
-    csi = await CsiClient.connect(endpoint, { signal: ctx.signal });
+    csi = await CsiClient.connect(endpoint, { signal: ctx.signal, observe: metrics.observe });
+    metrics.driverName = (await csi.pluginInfo()).name;
   } catch (err) {
     ctx.say(`${plan.short} sidecars: NOT started: connecting to ${endpoint}: ${(err as Error).message}`);
     return;

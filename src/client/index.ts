@@ -45,6 +45,7 @@ export type { IndexFunc, InformerOptions, ListFilter, Lister } from "./informer.
 export { createInformerFactory } from "./factory.js";
 export type { InformerFactory, InformerFactoryOptions, SharedInformers } from "./factory.js";
 export { WorkQueue } from "./workqueue.js";
+export { observeStorageOperation, qualifiedPluginName } from "./operationmetrics.js";
 export type { WorkQueueOptions } from "./workqueue.js";
 export { createEventRecorder } from "./events.js";
 export type { EventRecorder, EventRecorderOptions, EventType } from "./events.js";

@@ -6,6 +6,7 @@
 // - shutdown stops intake and waits for in-flight keys (with drain: also for everything already queued).
 import { ControllerRateLimiter } from "./ratelimiter.js";
 import type { RateLimiterOptions } from "./ratelimiter.js";
+import { QueueMetrics } from "./workqueuemetrics.js";
 
 export interface WorkQueueOptions extends RateLimiterOptions {
   /** For log lines. */
@@ -32,16 +33,19 @@ export class WorkQueue<K> {
   private readonly drained: Array<() => void> = [];
   private shuttingDown = false;
   private draining = false;
+  private readonly metrics: QueueMetrics<K>;
 
   constructor(options: WorkQueueOptions = {}) {
     this.name = options.name ?? "workqueue";
     this.limiter = new ControllerRateLimiter<K>(options);
     this.log = options.log ?? ((message, fields) => console.warn(`[${this.name}] ${message}`, fields));
+    this.metrics = new QueueMetrics<K>(this.name, () => this.len());
   }
 
   /** Queue the key unless it is already waiting; a key being processed runs again after its done. */
   add(key: K): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
+    this.metrics.add(key);
     this.dirty.add(key);
     if (this.processing.has(key)) return;
     this.push(key);
@@ -68,6 +72,7 @@ export class WorkQueue<K> {
   /** Retry later: 5 ms, 10 ms, 20 ms … per key (capped), and no faster than the overall bucket allows. */
   addRateLimited(key: K): void {
     if (this.shuttingDown) return;
+    this.metrics.retry();
     if (this.processing.has(key)) this.retrying.add(key);
     this.addAfter(key, this.limiter.when(key));
   }
@@ -102,6 +107,7 @@ export class WorkQueue<K> {
         const key = this.shift();
         this.dirty.delete(key);
         this.processing.add(key);
+        this.metrics.get(key);
         return key;
       }
       if (this.shuttingDown) return undefined; // draining and empty
@@ -118,6 +124,7 @@ export class WorkQueue<K> {
 
   /** The worker finished the key; if it was added meanwhile, it is queued again now. */
   done(key: K): void {
+    this.metrics.done(key);
     this.processing.delete(key);
     if (this.dirty.has(key) && !(this.shuttingDown && !this.draining)) this.push(key);
     else this.dirty.delete(key);
@@ -173,6 +180,7 @@ export class WorkQueue<K> {
       if (!this.draining) {
         this.queue.length = 0;
         this.head = 0;
+        this.metrics.dropQueued();
         for (const key of [...this.dirty]) if (!this.processing.has(key)) this.dirty.delete(key);
       }
       this.wakeAll();

@@ -64,6 +64,8 @@ export interface ConnectOptions {
   readyTimeoutMs?: number;
   /** Gives up waiting for ready early. */
   signal?: AbortSignal;
+  /** Told of every finished call: "/csi.v1.Controller/CreateVolume", its gRPC code (0: OK), how long it took. */
+  observe?: (method: string, code: number, seconds: number) => void;
 }
 
 type UnaryFn = (
@@ -87,7 +89,7 @@ function serviceClient<D>(
   serviceName: string,
   definition: object,
   client: Client,
-  defaults: Required<Pick<ConnectOptions, "callTimeoutMs">>,
+  defaults: Required<Pick<ConnectOptions, "callTimeoutMs">> & Pick<ConnectOptions, "observe">,
 ): ServiceClient<D> {
   const out: Record<string, (request: unknown, options?: CallOptions) => Promise<unknown>> = {};
   const methods = client as unknown as Record<string, UnaryFn>;
@@ -97,8 +99,10 @@ function serviceClient<D>(
       new Promise((resolve, reject) => {
         if (options.signal?.aborted) return reject(new CsiError(Code.CANCELLED, `${method} cancelled`, method));
         const deadline = new Date(Date.now() + (options.timeoutMs ?? defaults.callTimeoutMs));
+        const startedAt = performance.now();
         const call = methods[name].call(client, request, new Metadata(), { deadline }, (err, response) => {
           options.signal?.removeEventListener("abort", onAbort);
+          defaults.observe?.(`/csi.v1.${serviceName}/${name}`, err?.code ?? 0, (performance.now() - startedAt) / 1000);
           if (err) reject(new CsiError(err.code, err.details || err.message, method));
           else resolve(response);
         });
@@ -123,7 +127,7 @@ export class CsiClient {
   ) {
     const address = `unix://${socketPathOf(endpoint)}`;
     const csi = csiPackage();
-    const defaults = { callTimeoutMs: options.callTimeoutMs ?? 30_000 };
+    const defaults = { callTimeoutMs: options.callTimeoutMs ?? 30_000, observe: options.observe };
     const identity = new csi.Identity(address, credentials.createInsecure(), channelOptions);
     // The other three share Identity's channel: one socket connection per driver, as the CSI sidecars do.
     const shared = { ...channelOptions, channelOverride: identity.getChannel() };

@@ -212,6 +212,13 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole("system:public-info-viewer", [
       urls(["get"], ["/livez", "/readyz", "/healthz", "/version", "/version/"]),
     ]),
+    // who may scrape /metrics and the health checks' details: the group Prometheus' client certificate names
+    clusterRole("system:monitoring", [
+      urls(
+        ["get"],
+        ["/metrics", "/metrics/slis", "/livez", "/readyz", "/healthz", "/livez/*", "/readyz/*", "/healthz/*"],
+      ),
+    ]),
     // admin is edit plus granting; edit is view plus writing; view reads what does not escalate (no secrets)
     // in the order the aggregation controller gathers them (matching roles by name: edit, then system:aggregate-to-admin)
     aggregated("admin", [...aggregateToEdit, ...aggregateToView, ...aggregateToAdmin]),
@@ -338,6 +345,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
       "system:public-info-viewer",
       groups(AllAuthenticated, AllUnauthenticated),
     ),
+    clusterRoleBinding("system:monitoring", "system:monitoring", groups("system:monitoring")),
     clusterRoleBinding(
       "system:kube-controller-manager",
       "system:kube-controller-manager",

@@ -3,6 +3,7 @@
 // decision for a volume is made by one sync at a time, so two nodes can never both be given a single-attach
 // volume) and nodes (status.volumesAttached). Level-triggered: at start everything is listed and synced, which is
 // how a restarted controller finishes what a stopped one began.
+import { attachmentChanged, attachmentDeleted } from "./metrics.js";
 import type { Pod } from "../../api/core/types.js";
 import type { VolumeAttachment } from "../../api/storage/types.js";
 import {
@@ -90,10 +91,14 @@ function addHandlers(informers: InformerFactory, ctx: ReconcilerContext, queues:
     volumes.onChange((volume) => {
       if (volume.metadata.name) queues.volumes.add(volume.metadata.name);
     }),
-    attachments.onChange(enqueueAttachment),
+    attachments.onChange((attachment) => {
+      attachmentChanged(attachment);
+      enqueueAttachment(attachment);
+    }),
     // A freed single-attach volume may be wanted on another node; VolumeAttachment deletion wakes its volume.
     attachments.onDelete((attachment) => {
       forgetAttachment(ctx, attachment);
+      attachmentDeleted(attachment);
       enqueueAttachment(attachment);
     }),
     nodes.onChange((node) => {

@@ -8,6 +8,7 @@ import type { Node, PersistentVolume } from "../../api/core/types.js";
 import type { VolumeAttachment } from "../../api/storage/types.js";
 import { isNotFound, type Client, type Lister } from "../../client/index.js";
 import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
+import { detachStarted } from "./metrics.js";
 
 /** VolumeAttachments by spec.nodeName. */
 export const attachmentsByNode = "attachdetach-node";
@@ -88,9 +89,12 @@ export function detachWhenSafe(
         await writeVolumesAttached(ctx, nodeName, true);
         return false;
       }
-      await ctx.client.volumeAttachments.delete(name).catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
+      await ctx.client.volumeAttachments.delete(name).then(
+        () => detachStarted(name),
+        (err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        },
+      );
       return true;
     } catch (err) {
       // Not detached: the volume is reported as attached again at the node's next status sync.

@@ -17,6 +17,7 @@ import { desiredNodes, type DesiredContext } from "./desired.js";
 import { attachmentName } from "../../api/storage/attachmentnames.js";
 import { detachWhenSafe, inUseOnNode, type NodeStatusContext } from "./nodestatus.js";
 import { multiAttachAllowed, multiAttachMessage, volumeMessage } from "./names.js";
+import { attachStarted } from "./metrics.js";
 
 /** VolumeAttachments by spec.source.persistentVolumeName, and by spec.nodeName. */
 export const attachmentsByVolume = "attachdetach-volume";
@@ -93,6 +94,7 @@ export async function syncVolume(ctx: ReconcilerContext, volumeName: string): Pr
     };
     try {
       await ctx.client.volumeAttachments.create(attachment);
+      attachStarted(attachment.metadata.name ?? "");
     } catch (err) {
       // Created by us a moment ago (the cache has not seen it yet) or by a previous run: the same object.
       if (!isAlreadyExists(err)) throw err;

@@ -13,6 +13,7 @@ import { ObjectCache } from "./cache.js";
 import { VolumeIndex } from "./match.js";
 import { claimKey, claimRefKey, hasAnnotation } from "./volumeutil.js";
 import { AnnBindCompleted } from "../../api/wellknown.js";
+import { collectFrom } from "./metrics.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -133,6 +134,7 @@ export const startPVBinder: StartLoop<BinderOptions> = async (options, signal) =
 
   informers.start(signal);
   if (!(await informers.waitForSync(signal))) return stopped;
+  collectFrom({ volumes: () => volumes.list(), claims: () => claims.list() }, signal);
 
   every(options.resyncPeriodMs ?? 15_000, signal, () => {
     for (const claim of claims.list()) claimQueue.add(claimKey(claim));

@@ -4,16 +4,18 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContainerState as ApiContainerState, ContainerStatus } from "../../api/core/types.js";
 import { stateFile, type ContainerState, type RunState, type TerminatedState } from "./process-container.js";
-import { mountNamespaceOf, signalNamespace, startTimeOf } from "./procfs.js";
+import { mountNamespaceOf, processesIn, signalNamespace, startTimeOf } from "./procfs.js";
 
 export const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 
 /**
  * Kills every container process a previous agent left running. A state file counts only while its pid still has
- * the recorded start time and mount namespace (pids are reused).
+ * the recorded start time and mount namespace (pids are reused). Returns once they are gone (or after a few seconds),
+ * so that their mount namespaces no longer hold the volumes' mounts and loop devices.
  */
 export async function killOrphanedContainers(rootDir: string): Promise<number> {
   let killed = 0;
+  const namespaces: string[] = [];
   const podsDir = join(rootDir, "pods");
   for (const uid of await readdir(podsDir).catch(() => [] as string[])) {
     const dir = join(podsDir, uid, "containers");
@@ -29,11 +31,22 @@ export async function killOrphanedContainers(rootDir: string): Promise<number> {
         (await mountNamespaceOf(state.pid)) === state.mountNamespace
       ) {
         killed += await signalNamespace(state.mountNamespace, "SIGKILL");
+        namespaces.push(state.mountNamespace);
       }
       await rm(file, { force: true });
     }
   }
+  await untilEmpty(namespaces, Date.now() + 5000);
   return killed;
+}
+
+/** Waits for SIGKILLed processes to exit: the kernel delivers the signal at once, the exit takes a moment. */
+async function untilEmpty(namespaces: string[], deadline: number): Promise<void> {
+  for (const namespace of namespaces) {
+    while ((await processesIn(namespace)).length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }
 
 /** A terminated state as the runtime keeps it, from one the API shows. */

@@ -4,6 +4,7 @@
 // set up, refresh changed configMaps/secrets, expand. It decides when; each volume's plugin (plugins/registry.ts)
 // knows how. Steps run through PendingOperations (operations.ts): one at a time per volume or device, retried with
 // backoff, failures a user can act on reported as events.
+import { collectFrom, timed } from "./metrics.js";
 import type { Pod } from "../../api/core/types.js";
 import { EventFileSystemResizeSuccess, EventVolumeResizeFailed } from "../../api/wellknown.js";
 import type { Client, EventRecorder, Lister } from "../../client/index.js";
@@ -146,6 +147,7 @@ export class Reconciler {
 
   async run(signal: AbortSignal, intervalMs = 100): Promise<void> {
     this.stopping = signal;
+    collectFrom({ desiredPods: () => this.desiredPods(), actual: this.options.actual }, signal);
     while (!signal.aborted) {
       this.pending = false;
       try {
@@ -209,7 +211,8 @@ export class Reconciler {
   private unmountVolumes(wantedKeys: ReadonlySet<string>): void {
     for (const mounted of this.options.actual.volumes.values()) {
       if (wantedKeys.has(mounted.key)) continue;
-      this.operations.start(mounted.key, [], () => this.tearDown(mounted));
+      const step = timed("volume_unmount", mounted.plugin, mounted.csi?.driverName, () => this.tearDown(mounted));
+      this.operations.start(mounted.key, [], step);
     }
   }
 
@@ -224,10 +227,11 @@ export class Reconciler {
       if (this.operations.deviceBusy(device.uniqueName)) continue;
       const mounter = plugins.deviceMounterOf(device);
       if (!mounter) continue;
-      this.operations.start(`device/${device.uniqueName}`, [device.uniqueName], async () => {
+      const step = timed("unmount_device", device.plugin, device.driver, async () => {
         await mounter.unmountDevice(ctx, device);
         actual.markUnstaged(device.uniqueName);
       });
+      this.operations.start(`device/${device.uniqueName}`, [device.uniqueName], step);
     }
   }
 
@@ -251,7 +255,9 @@ export class Reconciler {
       this.operations.start(`device/${device}`, [device], () => this.mountDevice(wanted, device), pod, reason);
       return;
     }
-    this.operations.start(key, device ? [device] : [], () => this.setUp(wanted, pod), pod, reason);
+    const driver = volume.kind === "csi" ? volume.source.driver : undefined;
+    const step = timed("volume_mount", volume.plugin, driver, () => this.setUp(wanted, pod));
+    this.operations.start(key, device ? [device] : [], step, pod, reason);
   }
 
   /** NodeExpandVolume when the volume's claim waits for it (its own key: the volume stays in use meanwhile). */
@@ -268,7 +274,9 @@ export class Reconciler {
       const message = `MountVolume.NodeExpandVolume succeeded for volume "${expansion.volume.metadata.name ?? ""}" ${ctx.nodeName}`;
       recorder.event(pod, "Normal", EventFileSystemResizeSuccess, message);
     };
-    this.operations.start(`expand/${key}`, device ? [device] : [], step, pod, EventVolumeResizeFailed);
+    const driver = volume.kind === "csi" ? volume.source.driver : undefined;
+    const timedStep = timed("volume_fs_resize", volume.plugin, driver, step);
+    this.operations.start(`expand/${key}`, device ? [device] : [], timedStep, pod, EventVolumeResizeFailed);
   }
 
   /** MountDevice; a volume waiting to be attached is counted as unattached for the mount timeout's event. */
