@@ -36,6 +36,7 @@ export interface GroupVersionKind {
 const packages: Record<string, string> = {
   "": "io.k8s.api.core",
   apps: "io.k8s.api.apps",
+  batch: "io.k8s.api.batch",
   "storage.k8s.io": "io.k8s.api.storage",
   "coordination.k8s.io": "io.k8s.api.coordination",
   "rbac.authorization.k8s.io": "io.k8s.api.rbac",

@@ -68,8 +68,11 @@ export const hostpath: TestDriver = {
   storageClass: "standard",
   snapshotClass: "standard-snapshots",
   topologyKey: "topology.hostpath.csi.stowage.dev/node",
-  capabilities: { ...both, capacity: true },
+  capabilities: both,
   without: {
+    capacity:
+      "stowage up's hostpath class is thin (the driver runs without --capacity): its CSIDriver has storageCapacity " +
+      "false and no CSIStorageCapacity is published",
     block: "hostpath volumes are directories: the driver refuses volumeMode Block",
     mountOptions: "a hostpath volume is a bind mount of a directory: there is no filesystem to pass options to",
     volumeLimits: "stowage up sets no max_volumes_per_node for hostpath (unlimited)",
