@@ -29,10 +29,17 @@ export interface ContainerMountsContext {
   log(message: string, err?: unknown): void;
 }
 
-const containerMount = (hostPath: string, mount: VolumeMount): ContainerMount => ({
+/**
+ * Volumes the kubelet writes from API objects: always mounted read-only into containers (their plugins' attributes
+ * say ReadOnly, and makeMounts honours it), so a container can neither change them nor plant a symlink in the
+ * directory the atomic writer swaps.
+ */
+const apiDataVolumes = new Set<DesiredVolume["kind"]>(["configMap", "secret", "downwardAPI", "projected"]);
+
+const containerMount = (hostPath: string, mount: VolumeMount, volume: DesiredVolume): ContainerMount => ({
   hostPath,
   containerPath: mount.mountPath,
-  readOnly: Boolean(mount.readOnly),
+  readOnly: Boolean(mount.readOnly) || apiDataVolumes.has(volume.kind),
 });
 
 /**
@@ -64,13 +71,13 @@ export async function prepareContainerMounts(
       const volumePath = mounted.csi?.targetPath ?? mounted.dir;
       const subPath = subPathOf(mount, container);
       if (subPath === undefined) {
-        list.push(containerMount(volumePath, mount));
+        list.push(containerMount(volumePath, mount, volume));
         continue;
       }
       try {
         const resolved = await prepareSubPath(volumePath, subPath);
         const target = ctx.paths.volumeSubpath(pod.metadata.uid ?? "", mount.name, container.name, index);
-        list.push(containerMount(await bindSubPath(volumePath, resolved, target), mount));
+        list.push(containerMount(await bindSubPath(volumePath, resolved, target), mount, volume));
       } catch (err) {
         if (!(err instanceof SubPathError)) throw err;
         // kubelet_pods.go makeMounts' error, as kuberuntime reports it on the container and in a "Failed" event.
