@@ -31,16 +31,27 @@ export const deviceOf = (volume: CsiVolume): string =>
   uniqueVolumeName(volume.source.driver, volume.source.volumeHandle);
 
 /** The registered driver, or `operation`'s failure worded as the kubelet's when it has no client for it. */
-function driverOf(ctx: PluginContext, volume: CsiVolume, operation: string, what: string): RegisteredDriver {
+export function driverOf(
+  ctx: PluginContext,
+  driver: string,
+  volumeName: string,
+  operation: string,
+  what: string,
+): RegisteredDriver {
   try {
-    return ctx.csi.get(volume.source.driver);
+    return ctx.csi.get(driver);
   } catch (err) {
-    throw new VolumeOperationError(operation, volume.pvName, `kubernetes.io/csi: ${what}: ${describeCause(err)}`);
+    throw new VolumeOperationError(operation, volumeName, `kubernetes.io/csi: ${what}: ${describeCause(err)}`);
   }
 }
 
+/** What the capability is made of: a claim's CSI volume, or an inline one seen as upstream sees it (RWO). */
+type CapabilitySource = Pick<CsiVolume, "accessModes" | "volumeMode" | "mountOptions" | "fsGroup"> & {
+  source: { fsType?: string };
+};
+
 function accessMode(
-  volume: CsiVolume,
+  volume: CapabilitySource,
   driver: Pick<RegisteredDriver, "singleNodeMultiWriter">,
 ): NonNullable<VolumeCapability["access_mode"]>["mode"] {
   const modes = volume.accessModes;
@@ -55,7 +66,7 @@ function accessMode(
 }
 
 export function capability(
-  volume: CsiVolume,
+  volume: CapabilitySource,
   driver: Pick<RegisteredDriver, "singleNodeMultiWriter" | "volumeMountGroup">,
 ): VolumeCapability {
   const access_mode = { mode: accessMode(volume, driver) };
@@ -75,7 +86,7 @@ export function capability(
  */
 export function kubeletAppliesFSGroup(
   policy: FSGroupPolicy = "ReadWriteOnceWithFSType",
-  volume: Pick<CsiVolume, "fsGroup" | "readOnly" | "source" | "accessModes">,
+  volume: Pick<CsiVolume, "fsGroup" | "readOnly" | "accessModes"> & { source: { fsType?: string } },
   driver: Pick<RegisteredDriver, "volumeMountGroup">,
 ): boolean {
   if (volume.fsGroup === undefined || volume.readOnly || driver.volumeMountGroup) return false;
@@ -111,15 +122,22 @@ function publishContext(ctx: PluginContext, volume: CsiVolume): Record<string, s
   return { ...(va.status.attachmentMetadata ?? {}) };
 }
 
+/** csi_mounter.go getPodInfoAttrs: the pod's identity, and whether the volume is an inline (ephemeral) one. */
+export function podInfoAttributes(pod: Pod, ephemeral: boolean): Record<string, string> {
+  return {
+    "csi.storage.k8s.io/pod.name": pod.metadata.name ?? "",
+    "csi.storage.k8s.io/pod.namespace": pod.metadata.namespace ?? "",
+    "csi.storage.k8s.io/pod.uid": pod.metadata.uid ?? "",
+    "csi.storage.k8s.io/serviceAccount.name": pod.spec.serviceAccountName ?? "default",
+    "csi.storage.k8s.io/ephemeral": String(ephemeral),
+  };
+}
+
 /** csi_mounter.go: with podInfoOnMount the pod's identity goes into the volume context. */
 export function volumeContext(ctx: PluginContext, volume: CsiVolume, pod: Pod): Record<string, string> {
   const attributes = { ...(volume.source.volumeAttributes ?? {}) };
   if (ctx.csiDrivers.get(volume.source.driver)?.spec.podInfoOnMount) {
-    attributes["csi.storage.k8s.io/pod.name"] = pod.metadata.name ?? "";
-    attributes["csi.storage.k8s.io/pod.namespace"] = pod.metadata.namespace ?? "";
-    attributes["csi.storage.k8s.io/pod.uid"] = pod.metadata.uid ?? "";
-    attributes["csi.storage.k8s.io/serviceAccount.name"] = pod.spec.serviceAccountName ?? "default";
-    attributes["csi.storage.k8s.io/ephemeral"] = "false";
+    Object.assign(attributes, podInfoAttributes(pod, false));
   }
   return attributes;
 }
@@ -162,7 +180,7 @@ export async function nodeRequest(
   what: string,
   step: "stage" | "publish",
 ): Promise<NodeRequest> {
-  const driver = driverOf(ctx, volume, operation, what);
+  const driver = driverOf(ctx, volume.source.driver, volume.pvName, operation, what);
   const request = { driver, capability: capability(volume, driver), publishContext: publishContext(ctx, volume) };
   if (step === "stage" || !driver.stageUnstage) await verifyAttached(ctx, volume);
   return request;
