@@ -8,6 +8,8 @@ import { dirname, join } from "node:path";
 import { EventFailedMapVolume, EventFailedMountVolume } from "../../api/wellknown.js";
 import type { Pod } from "../../api/core/types.js";
 import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
+import { Code, isCsiError } from "../../csi/errors.js";
+import { isMountPoint } from "../../support/mount.js";
 import { pluginNames, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import {
@@ -113,6 +115,16 @@ export async function publishVolume(
   return mounted;
 }
 
+/**
+ * An inline volume's driver deletes the volume with its unpublish, so an unpublish that succeeded but was never
+ * recorded here (the agent died in between) is answered NOT_FOUND when retried: with nothing mounted at the target,
+ * that volume is already torn down, and the pod must not wait for it for ever.
+ */
+async function inlineVolumeGone(mounted: MountedVolume, err: unknown): Promise<boolean> {
+  if (mounted.csi?.volumeLifecycleMode !== "Ephemeral" || !isCsiError(err) || err.code !== Code.NOT_FOUND) return false;
+  return !(await isMountPoint(mounted.csi.targetPath));
+}
+
 /** TearDown: NodeUnpublishVolume, then the pod's volume directory goes. */
 export async function unpublishVolume(ctx: PluginContext, mounted: MountedVolume): Promise<void> {
   if (mounted.csi?.volumeMode === "Block") return unpublishBlockVolume(ctx, mounted);
@@ -124,7 +136,9 @@ export async function unpublishVolume(ctx: PluginContext, mounted: MountedVolume
         target_path: mounted.csi.targetPath,
       });
     } catch (err) {
-      throw new VolumeOperationError("UnmountVolume.TearDown", mounted.innerName, describeCause(err));
+      if (!(await inlineVolumeGone(mounted, err))) {
+        throw new VolumeOperationError("UnmountVolume.TearDown", mounted.innerName, describeCause(err));
+      }
     }
   }
   // rmdir, never rm -r: a directory that is still mounted or holds data is not ours to delete.
