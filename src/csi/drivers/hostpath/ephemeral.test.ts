@@ -12,7 +12,7 @@ import { startHostpath } from "./testing/driver.js";
 const rwo: VolumeCapability = { mount: {}, access_mode: { mode: "SINGLE_NODE_WRITER" } };
 const ephemeral = { "csi.storage.k8s.io/ephemeral": "true" };
 
-test("an inline volume is made by its publish, sized by its size attribute, and deleted by its unpublish", async (t) => {
+test("an inline volume is made by its publish, sized by its size attribute, and deleted by its unpublish, even after a restart", async (t) => {
   const d = await startHostpath(t);
   const target = join(d.dir, "pods", "p1", "mount");
   const publish = () =>
@@ -30,6 +30,8 @@ test("an inline volume is made by its publish, sized by its size attribute, and 
     entries.map((e) => [e.volume?.volume_id, e.volume?.capacity_bytes]),
     [["csi-0123abcd", 10 * 1024 * 1024]],
   );
+  // A restarted driver still knows the volume is inline, so its unpublish still deletes it.
+  await d.restart();
   await d.client.node.NodeUnpublishVolume({ volume_id: "csi-0123abcd", target_path: target });
   assert.deepEqual((await d.client.controller.ListVolumes({})).entries, []);
   assert.deepEqual(await readdir(join(d.stateDir, "volumes")), []);
