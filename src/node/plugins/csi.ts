@@ -25,6 +25,8 @@ import { reconstructCsiDevices, reconstructCsiVolume } from "./csireconstruct.js
 import {
   deviceOf,
   kubeletAppliesFSGroup,
+  lifecycleModeError,
+  newMounter,
   nodePublish,
   nodeRequest,
   nodeStage,
@@ -42,9 +44,20 @@ export function needsStaging(ctx: PluginContext, volume: CsiVolume, staged: Stag
   return ctx.csi.get(volume.source.driver).stageUnstage && (!staged || staged.uncertain);
 }
 
+/**
+ * NewMounter's check for a PV's filesystem volume: a CSIDriver that lists only Ephemeral takes no persistent
+ * volumes, and the kubelet says so before it stages or publishes anything (raw block volumes are not asked).
+ */
+function refuseUnlessPersistent(ctx: PluginContext, volume: CsiVolume): void {
+  if (volume.volumeMode === "Block") return;
+  const refused = lifecycleModeError(ctx.csiDrivers, volume.source.driver, "Persistent");
+  if (refused) throw new VolumeOperationError(newMounter, volume.pvName, refused);
+}
+
 /** MountDevice: NodeStageVolume at the volume's globalmount. One step; publishing is the next. */
 export async function stageVolume(ctx: PluginContext, volume: CsiVolume): Promise<StagedDevice> {
   const { driver: driverName, volumeHandle } = volume.source;
+  refuseUnlessPersistent(ctx, volume);
   const operation = "MountVolume.MountDevice";
   const request = await nodeRequest(
     ctx,
@@ -83,6 +96,7 @@ export async function publishVolume(
   key: string,
 ): Promise<MountedVolume> {
   const { driver: driverName, volumeHandle } = volume.source;
+  refuseUnlessPersistent(ctx, volume);
   const operation = "MountVolume.SetUp";
   const request = await nodeRequest(ctx, volume, operation, "mounter.SetUpAt failed to get CSI client", "publish");
   if (volume.volumeMode === "Block") return publishBlockVolume(ctx, volume, pod, key, request);

@@ -22,30 +22,25 @@ import {
   type PluginContext,
 } from "./context.js";
 import { unpublishVolume } from "./csi.js";
-import { capability, driverOf, kubeletAppliesFSGroup, podInfoAttributes, uncertainUnlessFinal } from "./csivolume.js";
+import {
+  capability,
+  driverOf,
+  kubeletAppliesFSGroup,
+  lifecycleModeError,
+  newMounter,
+  podInfoAttributes,
+  uncertainUnlessFinal,
+} from "./csivolume.js";
 import { setVolumeOwnership } from "./ownership.js";
 import type { VolumePlugin } from "./plugin.js";
 
 type EphemeralCsiVolume = Extract<DesiredVolume, { kind: "csiEphemeral" }>;
 
-/** operation_generator.go's prefix for a mounter that could not be made: "… initialization failed for volume". */
-const newMounter = "MountVolume.NewMounter initialization";
 const setUp = "MountVolume.SetUp";
 
-/** Go's %q of a []string: each quoted, space-separated, in brackets. */
-const goQuoteList = (values: readonly string[]) => `[${values.map((v) => JSON.stringify(v)).join(" ")}]`;
-
-/**
- * csi_plugin.go supportsVolumeLifecycleMode for "Ephemeral": why the driver cannot take an inline volume, or
- * undefined when its CSIDriver lists the mode. Without a CSIDriver only Persistent volumes are assumed.
- */
-export function ephemeralModeError(drivers: Lister<CSIDriver>, driver: string): string | undefined {
-  const object = drivers.get(driver);
-  if (!object) return `volume mode "Ephemeral" not supported by driver ${driver} (no CSIDriver object)`;
-  const modes = object.spec.volumeLifecycleModes ?? ["Persistent"];
-  if (modes.includes("Ephemeral")) return undefined;
-  return `volume mode "Ephemeral" not supported by driver ${driver} (only supports ${goQuoteList(modes)})`;
-}
+/** Why the driver cannot take an inline volume, or undefined when its CSIDriver lists Ephemeral. */
+export const ephemeralModeError = (drivers: Lister<CSIDriver>, driver: string): string | undefined =>
+  lifecycleModeError(drivers, driver, "Ephemeral");
 
 /** csi_plugin.go makeVolumeHandle: "csi-" and the sha256 of the pod's UID followed by the volume's name. */
 export const makeVolumeHandle = (podUid: string, volumeName: string): string =>

@@ -4,7 +4,8 @@
 import { attachmentName } from "../../api/storage/attachmentnames.js";
 import { rmdir } from "node:fs/promises";
 import type { Pod } from "../../api/core/types.js";
-import type { FSGroupPolicy } from "../../api/storage/types.js";
+import type { CSIDriver, FSGroupPolicy, VolumeLifecycleMode } from "../../api/storage/types.js";
+import type { Lister } from "../../client/index.js";
 import type { VolumeCapability } from "../../csi/generated/csi/v1/VolumeCapability.js";
 import type { RegisteredDriver } from "../csidrivers.js";
 import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
@@ -29,6 +30,33 @@ export function attachRequired(ctx: PluginContext, driver: string): boolean {
 /** The unique volume name (kubernetes.io/csi/<driver>^<handle>): the device staged once per node. */
 export const deviceOf = (volume: CsiVolume): string =>
   uniqueVolumeName(volume.source.driver, volume.source.volumeHandle);
+
+/** operation_generator.go's prefix for a mounter that could not be made: "… initialization failed for volume". */
+export const newMounter = "MountVolume.NewMounter initialization";
+
+/** Go's %q of a []string: each quoted, space-separated, in brackets. */
+const goQuoteList = (values: readonly string[]) => `[${values.map((v) => JSON.stringify(v)).join(" ")}]`;
+
+/**
+ * csi_plugin.go supportsVolumeLifecycleMode, asked by NewMounter before anything is staged or published: why the
+ * driver cannot take a volume of this mode, or undefined when its CSIDriver lists it. Without a CSIDriver only
+ * Persistent volumes are assumed.
+ */
+export function lifecycleModeError(
+  drivers: Lister<CSIDriver>,
+  driver: string,
+  mode: VolumeLifecycleMode,
+): string | undefined {
+  const object = drivers.get(driver);
+  if (!object) {
+    return mode === "Persistent"
+      ? undefined
+      : `volume mode "${mode}" not supported by driver ${driver} (no CSIDriver object)`;
+  }
+  const modes = object.spec.volumeLifecycleModes ?? ["Persistent"];
+  if (modes.includes(mode)) return undefined;
+  return `volume mode "${mode}" not supported by driver ${driver} (only supports ${goQuoteList(modes)})`;
+}
 
 /** The registered driver, or `operation`'s failure worded as the kubelet's when it has no client for it. */
 export function driverOf(
