@@ -28,7 +28,9 @@ export function defaultCsiDrivers(block: boolean): CSIDriver[] {
       // given --capacity is tracked through CSIStorageCapacity once its CSIDriver says storageCapacity.
       storageCapacity: false,
       fsGroupPolicy: "File",
-      volumeLifecycleModes: ["Persistent"],
+      // Inline csi volumes too, as csi-driver-host-path's deployment lists them (podInfoOnMount above is what
+      // tells the driver a publish is for one).
+      volumeLifecycleModes: ["Persistent", "Ephemeral"],
     }),
   ];
   if (block) {

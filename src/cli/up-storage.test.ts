@@ -104,6 +104,8 @@ test("stowage up: a claim without a class gets standard, binds on the pod's node
   );
   assert.equal(hostpathDriver.spec.attachRequired, false);
   assert.equal(hostpathDriver.spec.podInfoOnMount, true);
+  // inline csi volumes too, as csi-driver-host-path's CSIDriver lists them
+  assert.deepEqual(hostpathDriver.spec.volumeLifecycleModes, ["Persistent", "Ephemeral"]);
   // The node agent registered the driver: CSINode entry and topology label.
   const csiNode = await eventually(async () => {
     const n = await getJson<{ spec: { drivers: Array<{ name: string; nodeID: string }> } }>(

@@ -16,6 +16,7 @@ import {
   waitForPhase,
 } from "../e2e/node.js";
 import { ephemeralModeError } from "./plugins/csiephemeral.js";
+import { lifecycleModeError } from "./plugins/csivolume.js";
 
 function drivers(modes?: CSIDriver["spec"]["volumeLifecycleModes"]): Lister<CSIDriver> {
   const driver: CSIDriver = {
@@ -47,6 +48,22 @@ const cases: { name: string; modes?: CSIDriver["spec"]["volumeLifecycleModes"]; 
 for (const c of cases) {
   test(`inline volume mode check: ${c.name}`, () => {
     assert.equal(ephemeralModeError(drivers(c.modes), "d.example.com"), c.want);
+  });
+}
+
+// The same check for a PV's volume (NewMounter): only a CSIDriver that leaves Persistent out refuses it.
+const persistentCases: typeof cases = [
+  { name: "no CSIDriver object: persistent volumes are assumed", want: undefined },
+  { name: "a CSIDriver listing Persistent and Ephemeral", modes: ["Persistent", "Ephemeral"], want: undefined },
+  {
+    name: "a CSIDriver listing only Ephemeral",
+    modes: ["Ephemeral"],
+    want: 'volume mode "Persistent" not supported by driver d.example.com (only supports ["Ephemeral"])',
+  },
+];
+for (const c of persistentCases) {
+  test(`persistent volume mode check: ${c.name}`, () => {
+    assert.equal(lifecycleModeError(drivers(c.modes), "d.example.com", "Persistent"), c.want);
   });
 }
 

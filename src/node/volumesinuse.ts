@@ -9,11 +9,17 @@ import type { NodeStatusManager } from "./nodestatus.js";
 import type { ActualState } from "./volumemanager/actual.js";
 import type { DesiredPod } from "./volumemanager/desired.js";
 
-/** Every CSI volume a pod here needs or that is still published or staged here. */
+/**
+ * Every CSI volume a pod here needs or that is still published or staged here; not inline (ephemeral) ones, which
+ * are never attached (upstream reports only attachable volumes).
+ */
 export function volumesInUse(desired: DesiredPod[], actual: ActualState): string[] {
   const names = new Set<string>();
   for (const { volumes } of desired) for (const v of volumes) if (v.kind === "csi") names.add(deviceOf(v));
-  for (const v of actual.volumes.values()) if (v.csi) names.add(uniqueVolumeName(v.csi.driverName, v.csi.volumeHandle));
+  for (const v of actual.volumes.values()) {
+    if (v.csi && v.csi.volumeLifecycleMode !== "Ephemeral")
+      names.add(uniqueVolumeName(v.csi.driverName, v.csi.volumeHandle));
+  }
   for (const d of actual.devices.keys()) names.add(d);
   return [...names];
 }

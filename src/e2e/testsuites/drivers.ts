@@ -68,7 +68,7 @@ export const hostpath: TestDriver = {
   storageClass: "standard",
   snapshotClass: "standard-snapshots",
   topologyKey: "topology.hostpath.csi.stowage.dev/node",
-  capabilities: both,
+  capabilities: { ...both, csiInlineEphemeral: true },
   without: {
     capacity:
       "stowage up's hostpath class is thin (the driver runs without --capacity): its CSIDriver has storageCapacity " +
@@ -76,8 +76,6 @@ export const hostpath: TestDriver = {
     block: "hostpath volumes are directories: the driver refuses volumeMode Block",
     mountOptions: "a hostpath volume is a bind mount of a directory: there is no filesystem to pass options to",
     volumeLimits: "stowage up sets no max_volumes_per_node for hostpath (unlimited)",
-    csiInlineEphemeral:
-      "the CSIDriver lists volumeLifecycleModes [Persistent] only (and the node agent mounts no inline CSI volumes yet)",
   },
   unavailable: async () => (process.getuid?.() === 0 ? undefined : "not running as root (no bind mounts)"),
 };
@@ -94,7 +92,7 @@ export const block: TestDriver = {
     capacity: "the block driver's CSIDriver has storageCapacity false: no CSIStorageCapacity is published",
     volumeLimits: "stowage up sets no max_volumes_per_node for block (unlimited)",
     csiInlineEphemeral:
-      "the CSIDriver lists volumeLifecycleModes [Persistent] only (and the node agent mounts no inline CSI volumes yet)",
+      "the block driver's CSIDriver lists volumeLifecycleModes [Persistent] only: its volumes are provisioned and attached, never made by a publish",
   },
   unavailable: blockUnavailableReason,
   async limitsHere() {

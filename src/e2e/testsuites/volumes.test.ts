@@ -2,6 +2,7 @@
 // readwriteoncepod and ephemeral (test/e2e/storage/testsuites), as patterns run against every driver of the matrix
 // (drivers.ts) on one shared `stowage up --runtime process`.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { driversHere, pattern, type TestDriver } from "./drivers.js";
 import {
@@ -11,6 +12,7 @@ import {
   claimVolume,
   create,
   deletePod,
+  driverVolumeIds,
   eventsFor,
   podOf,
   runToCompletion,
@@ -175,6 +177,30 @@ async function genericEphemeral(world: SuiteWorld, driver: TestDriver) {
   );
 }
 
+/**
+ * ephemeral (inline CSI): the pod's spec.volumes[].csi is published for it alone (the driver makes the volume under
+ * the id the kubelet makes: csi- and sha256 of the pod's UID and the volume's name), holds its data while it runs,
+ * and is gone from the driver once the pod is.
+ */
+async function inlineEphemeral(world: SuiteWorld, driver: TestDriver) {
+  assert.match(
+    await world.stowage.kubectl("get", "csidriver", driver.driverName),
+    /\sPersistent,Ephemeral\s/,
+    "the CSIDriver lists Ephemeral",
+  );
+  const name = world.unique(`${driver.name}-inline`);
+  const volume = { name: "scratch", csi: { driver: driver.driverName, volumeAttributes: { size: "16Mi" } } };
+  const script = "echo inline > /mnt/scratch/file; cat /mnt/scratch/file; echo ready";
+  await runUntil(world, podOf(name, script, [volume], { stay: true }), "ready");
+  assertLines(await world.stowage.kubectl("logs", name), ["inline", "ready"]);
+  const running = await world.client.pods.get("default", name);
+  const node = running.spec.nodeName ?? "";
+  const handle = `csi-${createHash("sha256").update(`${running.metadata.uid}scratch`).digest("hex")}`;
+  assert.ok((await driverVolumeIds(world, driver, node)).includes(handle), "the driver made the inline volume");
+  await deletePod(world, name);
+  await eventually(async () => ((await driverVolumeIds(world, driver, node)).includes(handle) ? undefined : true));
+}
+
 test("storage testsuites: volumes, subPath, multiVolume, volumeMode, fsgroupchangepolicy, readwriteoncepod, ephemeral", async (t) => {
   const world = await startSuiteWorld(t);
   for (const { driver, unavailable } of await driversHere()) {
@@ -217,6 +243,12 @@ test("storage testsuites: volumes, subPath, multiVolume, volumeMode, fsgroupchan
       ["genericEphemeral"],
       () => genericEphemeral(world, driver),
     );
-    await pattern(t, driver, "ephemeral: an inline CSI volume", ["csiInlineEphemeral"], async () => undefined);
+    await pattern(
+      t,
+      driver,
+      "ephemeral: an inline CSI volume is made for the pod, used, and deleted with it",
+      ["csiInlineEphemeral"],
+      () => inlineEphemeral(world, driver),
+    );
   }
 });

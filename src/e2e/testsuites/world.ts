@@ -2,9 +2,11 @@
 // (the block driver when this machine has loop devices), shared by every driver's patterns in that file, and the
 // few builders the patterns need: claims of a driver's class, pods that run a script and are done.
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { PersistentVolumeClaim, Pod, Volume } from "../../api/core/types.js";
 import { createClient, type Client } from "../../client/index.js";
+import { CsiClient } from "../../csi/client.js";
 import { startProcessStowage, type ProcessStowage } from "../processruntime.js";
 import { eventually } from "../stowage.js";
 import type { TestDriver } from "./drivers.js";
@@ -136,4 +138,15 @@ export async function eventsFor(world: SuiteWorld, name: string, reason: string)
 
 export function assertLines(output: string, want: string[]): void {
   assert.deepEqual(output.trim().split("\n"), want);
+}
+
+/** The driver's own view of its volumes on `node` (ListVolumes on that node's instance: `csi/<driver>-<node>.sock`). */
+export async function driverVolumeIds(world: SuiteWorld, driver: TestDriver, node: string): Promise<string[]> {
+  const csi = await CsiClient.connect(`unix://${join(world.stowage.dataDir, "csi", `${driver.name}-${node}.sock`)}`);
+  try {
+    const { entries } = await csi.controller.ListVolumes({});
+    return entries.map((e) => e.volume?.volume_id ?? "");
+  } finally {
+    csi.close();
+  }
 }

@@ -45,6 +45,12 @@ const cases: { name: string; pod: Pod; configMaps: string[]; secrets: string[] }
     configMaps: ["team/conf"],
     secrets: ["team/creds", "team/password"],
   },
+  {
+    name: "an inline csi volume's nodePublishSecretRef",
+    pod: pod({ volumes: [{ name: "a", csi: { driver: "d.example.com", nodePublishSecretRef: { name: "publish" } } }] }),
+    configMaps: [],
+    secrets: ["team/publish"],
+  },
 ];
 
 for (const c of cases) {

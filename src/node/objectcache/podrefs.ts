@@ -1,6 +1,6 @@
 // The configMaps and secrets a pod names where the node agent reads them (upstream's podutil.VisitPodConfigmapNames
 // and VisitPodSecretNames, less what the agent never reads, such as imagePullSecrets): configMap, secret and
-// projected volumes, and its containers' env and envFrom. The Node authorizer lets this node read exactly those.
+// projected volumes, inline csi volumes' nodePublishSecretRef, and its containers' env and envFrom. The Node authorizer lets this node read exactly those.
 import type { Container, Pod } from "../../api/core/types.js";
 import type { ObjectReader } from "./reader.js";
 
@@ -29,6 +29,8 @@ export function podObjectKeys(pod: Pod): PodObjectKeys {
   for (const volume of pod.spec.volumes ?? []) {
     if (volume.configMap?.name) configMaps.add(volume.configMap.name);
     if (volume.secret?.secretName) secrets.add(volume.secret.secretName);
+    // an inline csi volume's publish secrets, which the agent hands its driver in NodePublishVolume
+    if (volume.csi?.nodePublishSecretRef?.name) secrets.add(volume.csi.nodePublishSecretRef.name);
     for (const source of volume.projected?.sources ?? []) {
       if (source.configMap?.name) configMaps.add(source.configMap.name);
       if (source.secret?.name) secrets.add(source.secret.name);

@@ -8,6 +8,8 @@ import { dirname, join } from "node:path";
 import { EventFailedMapVolume, EventFailedMountVolume } from "../../api/wellknown.js";
 import type { Pod } from "../../api/core/types.js";
 import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
+import { Code, isCsiError } from "../../csi/errors.js";
+import { isMountPoint } from "../../support/mount.js";
 import { pluginNames, volDataFile } from "../paths.js";
 import type { MountedVolume, StagedDevice } from "../volumemanager/actual.js";
 import {
@@ -23,6 +25,8 @@ import { reconstructCsiDevices, reconstructCsiVolume } from "./csireconstruct.js
 import {
   deviceOf,
   kubeletAppliesFSGroup,
+  lifecycleModeError,
+  newMounter,
   nodePublish,
   nodeRequest,
   nodeStage,
@@ -40,9 +44,20 @@ export function needsStaging(ctx: PluginContext, volume: CsiVolume, staged: Stag
   return ctx.csi.get(volume.source.driver).stageUnstage && (!staged || staged.uncertain);
 }
 
+/**
+ * NewMounter's check for a PV's filesystem volume: a CSIDriver that lists only Ephemeral takes no persistent
+ * volumes, and the kubelet says so before it stages or publishes anything (raw block volumes are not asked).
+ */
+function refuseUnlessPersistent(ctx: PluginContext, volume: CsiVolume): void {
+  if (volume.volumeMode === "Block") return;
+  const refused = lifecycleModeError(ctx.csiDrivers, volume.source.driver, "Persistent");
+  if (refused) throw new VolumeOperationError(newMounter, volume.pvName, refused);
+}
+
 /** MountDevice: NodeStageVolume at the volume's globalmount. One step; publishing is the next. */
 export async function stageVolume(ctx: PluginContext, volume: CsiVolume): Promise<StagedDevice> {
   const { driver: driverName, volumeHandle } = volume.source;
+  refuseUnlessPersistent(ctx, volume);
   const operation = "MountVolume.MountDevice";
   const request = await nodeRequest(
     ctx,
@@ -81,6 +96,7 @@ export async function publishVolume(
   key: string,
 ): Promise<MountedVolume> {
   const { driver: driverName, volumeHandle } = volume.source;
+  refuseUnlessPersistent(ctx, volume);
   const operation = "MountVolume.SetUp";
   const request = await nodeRequest(ctx, volume, operation, "mounter.SetUpAt failed to get CSI client", "publish");
   if (volume.volumeMode === "Block") return publishBlockVolume(ctx, volume, pod, key, request);
@@ -113,6 +129,16 @@ export async function publishVolume(
   return mounted;
 }
 
+/**
+ * An inline volume's driver deletes the volume with its unpublish, so an unpublish that succeeded but was never
+ * recorded here (the agent died in between) is answered NOT_FOUND when retried: with nothing mounted at the target,
+ * that volume is already torn down, and the pod must not wait for it for ever.
+ */
+async function inlineVolumeGone(mounted: MountedVolume, err: unknown): Promise<boolean> {
+  if (mounted.csi?.volumeLifecycleMode !== "Ephemeral" || !isCsiError(err) || err.code !== Code.NOT_FOUND) return false;
+  return !(await isMountPoint(mounted.csi.targetPath));
+}
+
 /** TearDown: NodeUnpublishVolume, then the pod's volume directory goes. */
 export async function unpublishVolume(ctx: PluginContext, mounted: MountedVolume): Promise<void> {
   if (mounted.csi?.volumeMode === "Block") return unpublishBlockVolume(ctx, mounted);
@@ -124,7 +150,9 @@ export async function unpublishVolume(ctx: PluginContext, mounted: MountedVolume
         target_path: mounted.csi.targetPath,
       });
     } catch (err) {
-      throw new VolumeOperationError("UnmountVolume.TearDown", mounted.innerName, describeCause(err));
+      if (!(await inlineVolumeGone(mounted, err))) {
+        throw new VolumeOperationError("UnmountVolume.TearDown", mounted.innerName, describeCause(err));
+      }
     }
   }
   // rmdir, never rm -r: a directory that is still mounted or holds data is not ours to delete.

@@ -23,6 +23,7 @@ async function readVolData(file: string): Promise<CsiVolumeData | undefined> {
       nodeName: typeof data.nodeName === "string" ? data.nodeName : undefined,
       stagingPath: typeof data.stagingPath === "string" && data.stagingPath ? data.stagingPath : undefined,
       ...(data.volumeMode === "Block" ? { volumeMode: "Block" as const } : {}),
+      ...(data.volumeLifecycleMode === "Ephemeral" ? { volumeLifecycleMode: "Ephemeral" as const } : {}),
     };
   } catch {
     return undefined;

@@ -4,7 +4,8 @@
 import { attachmentName } from "../../api/storage/attachmentnames.js";
 import { rmdir } from "node:fs/promises";
 import type { Pod } from "../../api/core/types.js";
-import type { FSGroupPolicy } from "../../api/storage/types.js";
+import type { CSIDriver, FSGroupPolicy, VolumeLifecycleMode } from "../../api/storage/types.js";
+import type { Lister } from "../../client/index.js";
 import type { VolumeCapability } from "../../csi/generated/csi/v1/VolumeCapability.js";
 import type { RegisteredDriver } from "../csidrivers.js";
 import { uniqueVolumeName } from "../../api/storage/attachmentnames.js";
@@ -30,17 +31,55 @@ export function attachRequired(ctx: PluginContext, driver: string): boolean {
 export const deviceOf = (volume: CsiVolume): string =>
   uniqueVolumeName(volume.source.driver, volume.source.volumeHandle);
 
+/** operation_generator.go's prefix for a mounter that could not be made: "… initialization failed for volume". */
+export const newMounter = "MountVolume.NewMounter initialization";
+
+/** Go's %q of a []string: each quoted, space-separated, in brackets. */
+const goQuoteList = (values: readonly string[]) => `[${values.map((v) => JSON.stringify(v)).join(" ")}]`;
+
+/**
+ * csi_plugin.go supportsVolumeLifecycleMode, asked by NewMounter before anything is staged or published: why the
+ * driver cannot take a volume of this mode, or undefined when its CSIDriver lists it. Without a CSIDriver only
+ * Persistent volumes are assumed.
+ */
+export function lifecycleModeError(
+  drivers: Lister<CSIDriver>,
+  driver: string,
+  mode: VolumeLifecycleMode,
+): string | undefined {
+  const object = drivers.get(driver);
+  if (!object) {
+    return mode === "Persistent"
+      ? undefined
+      : `volume mode "${mode}" not supported by driver ${driver} (no CSIDriver object)`;
+  }
+  const modes = object.spec.volumeLifecycleModes ?? ["Persistent"];
+  if (modes.includes(mode)) return undefined;
+  return `volume mode "${mode}" not supported by driver ${driver} (only supports ${goQuoteList(modes)})`;
+}
+
 /** The registered driver, or `operation`'s failure worded as the kubelet's when it has no client for it. */
-function driverOf(ctx: PluginContext, volume: CsiVolume, operation: string, what: string): RegisteredDriver {
+export function driverOf(
+  ctx: PluginContext,
+  driver: string,
+  volumeName: string,
+  operation: string,
+  what: string,
+): RegisteredDriver {
   try {
-    return ctx.csi.get(volume.source.driver);
+    return ctx.csi.get(driver);
   } catch (err) {
-    throw new VolumeOperationError(operation, volume.pvName, `kubernetes.io/csi: ${what}: ${describeCause(err)}`);
+    throw new VolumeOperationError(operation, volumeName, `kubernetes.io/csi: ${what}: ${describeCause(err)}`);
   }
 }
 
+/** What the capability is made of: a claim's CSI volume, or an inline one seen as upstream sees it (RWO). */
+type CapabilitySource = Pick<CsiVolume, "accessModes" | "volumeMode" | "mountOptions" | "fsGroup"> & {
+  source: { fsType?: string };
+};
+
 function accessMode(
-  volume: CsiVolume,
+  volume: CapabilitySource,
   driver: Pick<RegisteredDriver, "singleNodeMultiWriter">,
 ): NonNullable<VolumeCapability["access_mode"]>["mode"] {
   const modes = volume.accessModes;
@@ -55,7 +94,7 @@ function accessMode(
 }
 
 export function capability(
-  volume: CsiVolume,
+  volume: CapabilitySource,
   driver: Pick<RegisteredDriver, "singleNodeMultiWriter" | "volumeMountGroup">,
 ): VolumeCapability {
   const access_mode = { mode: accessMode(volume, driver) };
@@ -75,7 +114,7 @@ export function capability(
  */
 export function kubeletAppliesFSGroup(
   policy: FSGroupPolicy = "ReadWriteOnceWithFSType",
-  volume: Pick<CsiVolume, "fsGroup" | "readOnly" | "source" | "accessModes">,
+  volume: Pick<CsiVolume, "fsGroup" | "readOnly" | "accessModes"> & { source: { fsType?: string } },
   driver: Pick<RegisteredDriver, "volumeMountGroup">,
 ): boolean {
   if (volume.fsGroup === undefined || volume.readOnly || driver.volumeMountGroup) return false;
@@ -111,15 +150,22 @@ function publishContext(ctx: PluginContext, volume: CsiVolume): Record<string, s
   return { ...(va.status.attachmentMetadata ?? {}) };
 }
 
+/** csi_mounter.go getPodInfoAttrs: the pod's identity, and whether the volume is an inline (ephemeral) one. */
+export function podInfoAttributes(pod: Pod, ephemeral: boolean): Record<string, string> {
+  return {
+    "csi.storage.k8s.io/pod.name": pod.metadata.name ?? "",
+    "csi.storage.k8s.io/pod.namespace": pod.metadata.namespace ?? "",
+    "csi.storage.k8s.io/pod.uid": pod.metadata.uid ?? "",
+    "csi.storage.k8s.io/serviceAccount.name": pod.spec.serviceAccountName ?? "default",
+    "csi.storage.k8s.io/ephemeral": String(ephemeral),
+  };
+}
+
 /** csi_mounter.go: with podInfoOnMount the pod's identity goes into the volume context. */
 export function volumeContext(ctx: PluginContext, volume: CsiVolume, pod: Pod): Record<string, string> {
   const attributes = { ...(volume.source.volumeAttributes ?? {}) };
   if (ctx.csiDrivers.get(volume.source.driver)?.spec.podInfoOnMount) {
-    attributes["csi.storage.k8s.io/pod.name"] = pod.metadata.name ?? "";
-    attributes["csi.storage.k8s.io/pod.namespace"] = pod.metadata.namespace ?? "";
-    attributes["csi.storage.k8s.io/pod.uid"] = pod.metadata.uid ?? "";
-    attributes["csi.storage.k8s.io/serviceAccount.name"] = pod.spec.serviceAccountName ?? "default";
-    attributes["csi.storage.k8s.io/ephemeral"] = "false";
+    Object.assign(attributes, podInfoAttributes(pod, false));
   }
   return attributes;
 }
@@ -162,7 +208,7 @@ export async function nodeRequest(
   what: string,
   step: "stage" | "publish",
 ): Promise<NodeRequest> {
-  const driver = driverOf(ctx, volume, operation, what);
+  const driver = driverOf(ctx, volume.source.driver, volume.pvName, operation, what);
   const request = { driver, capability: capability(volume, driver), publishContext: publishContext(ctx, volume) };
   if (step === "stage" || !driver.stageUnstage) await verifyAttached(ctx, volume);
   return request;

@@ -14,6 +14,8 @@ export interface CsiVolumeData {
   stagingPath?: string;
   /** "Block" for a raw block volume: published at volumeDevices/publish/<pv>/<pod uid>, not mounted. */
   volumeMode?: "Block";
+  /** "Ephemeral" for an inline csi volume: published with no attach or staging, its id made by the agent. */
+  volumeLifecycleMode?: "Ephemeral";
 }
 
 export interface MountedVolume {

@@ -50,7 +50,13 @@ export type DesiredVolume = Common &
         fsGroup?: number;
         fsGroupChangePolicy?: "OnRootMismatch" | "Always";
       }
-    | { kind: "csiEphemeral"; source: CSIVolumeSource }
+    | {
+        kind: "csiEphemeral";
+        source: CSIVolumeSource;
+        /** The pod's securityContext.fsGroup and fsGroupChangePolicy, as for a claim's CSI volume. */
+        fsGroup?: number;
+        fsGroupChangePolicy?: "OnRootMismatch" | "Always";
+      }
     | { kind: "emptyDir"; source: EmptyDirVolumeSource }
     | { kind: "hostPath"; source: HostPathVolumeSource }
     | { kind: "configMap"; source: ConfigMapVolumeSource; namespace: string }
@@ -167,7 +173,10 @@ function inlineVolume(pod: Pod, volume: Volume, base: Base): DesiredVolume | str
   if (volume.projected)
     return { ...base, plugin: pluginNames.projected, kind: "projected", source: volume.projected, pod };
   if (volume.nfs) return nfsVolume(base, volume.nfs, Boolean(volume.nfs.readOnly), []);
-  if (volume.csi) return { ...base, plugin: pluginNames.csi, kind: "csiEphemeral", source: volume.csi };
+  if (volume.csi) {
+    const { fsGroup, fsGroupChangePolicy } = pod.spec.securityContext ?? {};
+    return { ...base, plugin: pluginNames.csi, kind: "csiEphemeral", source: volume.csi, fsGroup, fsGroupChangePolicy };
+  }
   const kind = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
   return `stowage's node agent does not support ${kind} volumes yet`;
 }

@@ -1,6 +1,7 @@
 // The hostpath Node service: real bind mounts of a volume's directory at the staging path (NodeStageVolume) and at
 // each target path (NodePublishVolume), read-only when asked (mounts.ts says what is mounted where). Each call
-// records what it did in the volume's record (one journal line), so stats and unstage know the paths.
+// records what it did in the volume's record (one journal line), so stats and unstage know the paths. Inline
+// (ephemeral) volumes are made by their publish and deleted by their last unpublish (ephemeral.ts).
 import { mkdir, rm, rmdir, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Code, CsiError } from "../../errors.js";
@@ -11,6 +12,7 @@ import { bindService } from "../core/rpc.js";
 import { isReadOnlyMode, parseCapability, parseNodePath, requireField, type Capability } from "../requests.js";
 import { hostpathCapabilities } from "./capabilities.js";
 import { nodeTopology, volumeOf, type HostpathContext, type NodeRpc } from "./context.js";
+import { deleteIfUnpublished, ensureEphemeralVolume, isEphemeralRequest } from "./ephemeral.js";
 import { ensureBind, isMountedAt, requireMounts } from "./mounts.js";
 import type { VolumeRecord } from "./state.js";
 
@@ -68,17 +70,19 @@ const nodePublishVolume: NodeRpc<"NodePublishVolume"> = async (ctx, request) => 
     parseCapability(request.volume_capability, "volume_capability"),
     "volume_capability",
   );
-  if (request.staging_target_path === "") {
+  // An inline volume is published with no staging (the kubelet does not stage it); it is made here.
+  const ephemeral = isEphemeralRequest(request.volume_context);
+  if (!ephemeral && request.staging_target_path === "") {
     throw new CsiError(
       Code.FAILED_PRECONDITION,
       `staging_target_path missing: volume ${id} must be staged (NodeStageVolume) before it is published`,
     );
   }
-  const stagingPath = parseNodePath(request.staging_target_path, "staging_target_path");
+  const stagingPath = ephemeral ? "" : parseNodePath(request.staging_target_path, "staging_target_path");
   requireMounts(ctx);
   return ctx.locks.run([id], async () => {
-    const volume = volumeOf(ctx, id);
-    if (!volume.staged[stagingPath]) {
+    const volume = ephemeral ? await ensureEphemeralVolume(ctx, id, request.volume_context) : volumeOf(ctx, id);
+    if (!ephemeral && !volume.staged[stagingPath]) {
       throw new CsiError(
         Code.FAILED_PRECONDITION,
         `volume ${id} must be staged at ${stagingPath} before it is published`,
@@ -115,6 +119,7 @@ const nodeUnpublishVolume: NodeRpc<"NodeUnpublishVolume"> = async (ctx, request)
       delete volume.targets[targetPath];
       await ctx.state.save({ volume: id });
     }
+    await deleteIfUnpublished(ctx, volume);
     return {};
   });
 };

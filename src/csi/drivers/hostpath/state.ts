@@ -30,6 +30,8 @@ export interface VolumeRecord {
   staged: Record<string, { readonly: boolean }>;
   /** NodePublishVolume: target path → bind mount. */
   targets: Record<string, { readonly: boolean }>;
+  /** An inline (ephemeral) volume: made by NodePublishVolume, deleted by its NodeUnpublishVolume. */
+  ephemeral?: true;
 }
 
 export interface SnapshotRecord {

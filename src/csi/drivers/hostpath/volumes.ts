@@ -124,7 +124,7 @@ async function contentOf(
 }
 
 /** The new volume's size: what was asked (1 GiB by default), grown to its source's, within what is left. */
-function sizeOf(ctx: HostpathContext, range: CapacityRange, sourceBytes: number): number {
+export function sizeOf(ctx: HostpathContext, range: CapacityRange, sourceBytes: number): number {
   let size = range.requiredBytes || Math.min(DEFAULT_VOLUME_SIZE, range.limitBytes || Infinity);
   if (sourceBytes > size) {
     // A restore or clone can never be smaller than its source.
