@@ -20,6 +20,7 @@ import {
   StoreClosedError,
 } from "./store.js";
 import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent, WatchProgress } from "./store.js";
+import { RequestTooLargeError, requestSizeError } from "./store.js";
 
 export interface EtcdStoreOptions {
   /** Client URLs of the members: http://host:port or https://host:port (or host:port, plain). */
@@ -98,9 +99,11 @@ export class EtcdStore implements Store {
   }
 
   async create(key: string, value: Uint8Array): Promise<KeyValue> {
+    const tooLarge = requestSizeError(key, value); // as the other backends, before etcd's own refusal
+    if (tooLarge) throw tooLarge;
     const etcdKey = this.etcdKey(key);
     const copy = Buffer.from(value);
-    const response = await this.call(() =>
+    const response = await this.write(key, value, () =>
       this.client.kv.txn({
         compare: [{ key: etcdKey, target: "Create", result: "Equal", create_revision: 0 }],
         success: [{ request_put: { key: etcdKey, value: copy } }],
@@ -112,9 +115,11 @@ export class EtcdStore implements Store {
   }
 
   async update(key: string, value: Uint8Array, expect: Revision): Promise<KeyValue> {
+    const tooLarge = requestSizeError(key, value); // as the other backends, before etcd's own refusal
+    if (tooLarge) throw tooLarge;
     const etcdKey = this.etcdKey(key);
     const copy = Buffer.from(value);
-    const response = await this.call(() =>
+    const response = await this.write(key, value, () =>
       this.client.kv.txn({
         compare: [{ key: etcdKey, target: "Mod", result: "Equal", mod_revision: expect }],
         success: [{ request_put: { key: etcdKey, value: copy, prev_kv: true } }],
@@ -264,6 +269,18 @@ export class EtcdStore implements Store {
   private async call<T>(operation: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreClosedError();
     return operation();
+  }
+
+  /** A write etcd itself refused as too large (its --max-request-bytes counts the prefix and framing too). */
+  private async write<T>(key: string, value: Uint8Array, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await this.call(operation);
+    } catch (err) {
+      if (err instanceof Error && err.message.includes("etcdserver: request is too large")) {
+        throw new RequestTooLargeError(key, Buffer.byteLength(key) + value.byteLength);
+      }
+      throw err;
+    }
   }
 }
 

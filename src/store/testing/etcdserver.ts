@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCertificateAuthority, issueCertificate } from "../../support/pki.js";
+import { maxRequestBytes } from "../store.js";
 
 export interface EtcdMember {
   name: string;
@@ -121,6 +122,9 @@ async function startEtcdOnce(size: number, tls: boolean): Promise<EtcdCluster> {
           // tests run on busy machines: a slow fsync must not be taken for a dead leader
           "--heartbeat-interval=200",
           "--election-timeout=2000",
+          // the store refuses writes over 1.5 MiB itself (as every backend); etcd's own limit, which also counts
+          // the key prefix and the request's framing, is set just above so the store's answer is the one tested
+          `--max-request-bytes=${maxRequestBytes + 64 * 1024}`,
           ...(pki?.serverFlags ?? []),
         ],
         { stdio: ["ignore", "ignore", "pipe"] },
