@@ -2,6 +2,7 @@
 // once no pod in the API owns it and nothing is mounted under it — never while anything is, so a volume that failed
 // to unmount keeps its data reachable instead of being deleted through the mount.
 import { readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { hasMountsUnder, mountsUnder, unmount } from "../support/mount.js";
 import type { NodePaths } from "./paths.js";
 import type { ActualState } from "./volumemanager/actual.js";
@@ -19,10 +20,19 @@ export interface HousekeepingOptions {
  */
 export async function removePodDir(paths: NodePaths, podUid: string): Promise<void> {
   const podDir = paths.podDir(podUid);
-  const subpaths = paths.podVolumeSubpathsDir(podUid);
-  if (await hasMountsUnder(subpaths))
-    for (const target of (await mountsUnder(subpaths)).reverse()) await unmount(target);
+  await cleanSubPaths(paths, podUid);
   if (!(await hasMountsUnder(podDir))) await rm(podDir, { recursive: true, force: true });
+}
+
+/**
+ * Unmounts a pod's subPath binds (of one volume, or all): the kubelet's CleanSubPaths, run before a volume is torn
+ * down — a bind left behind would keep the volume's filesystem busy after its unmount and unstage (a loop device
+ * then stays attached, and the next stage finds it in use).
+ */
+export async function cleanSubPaths(paths: NodePaths, podUid: string, volumeName?: string): Promise<void> {
+  const all = paths.podVolumeSubpathsDir(podUid);
+  const dir = volumeName === undefined ? all : join(all, volumeName);
+  for (const target of (await mountsUnder(dir)).reverse()) await unmount(target);
 }
 
 /**

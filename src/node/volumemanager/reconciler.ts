@@ -5,6 +5,7 @@
 // knows how. Steps run through PendingOperations (operations.ts): one at a time per volume or device, retried with
 // backoff, failures a user can act on reported as events.
 import { collectFrom, timed } from "./metrics.js";
+import { cleanSubPaths } from "../housekeeping.js";
 import type { Pod } from "../../api/core/types.js";
 import { EventFileSystemResizeSuccess, EventVolumeResizeFailed } from "../../api/wellknown.js";
 import type { Client, EventRecorder, Lister } from "../../client/index.js";
@@ -312,6 +313,7 @@ export class Reconciler {
   private async tearDown(mounted: MountedVolume): Promise<void> {
     const { ctx, actual, plugins } = this.options;
     const plugin = plugins.forMounted(mounted);
+    await cleanSubPaths(ctx.paths, mounted.podUid, mounted.innerName);
     await plugin.tearDown(ctx, mounted, this.stopping);
     // Found on disk at start and published from a staged device: make sure the device gets unstaged too.
     const device = plugin.deviceMounter?.publishedFrom(mounted);

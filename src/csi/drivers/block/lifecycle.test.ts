@@ -257,7 +257,7 @@ test("the StorageClass's csi.storage.k8s.io/fstype parameter chooses the filesys
   assert.deepEqual(await loopDevicesUnder(dir), []);
 });
 
-test("a second call on a volume while one is in progress is ABORTED, and the volume ends up staged once", async (t) => {
+test("concurrent NodeStage calls on one volume: each is OK or ABORTED, and the volume ends up staged once", async (t) => {
   const dir = await testDir(t);
   const driver = await startTestDriver(t, dir);
   const { client } = driver;
@@ -284,8 +284,13 @@ test("a second call on a volume while one is in progress is ABORTED, and the vol
   const codes = results.map((r) =>
     r.status === "fulfilled" ? "OK" : r.reason instanceof CsiError ? r.reason.codeName : String(r.reason),
   );
-  assert.equal(codes.filter((c) => c === "OK").length, 1, `one call stages: ${codes}`);
-  assert.equal(codes.filter((c) => c === "ABORTED").length, 3, `the others are ABORTED: ${codes}`);
+  // A call arriving while another holds the volume is ABORTED; on a loaded machine one may arrive only after the
+  // first finished, and then finds the volume staged (OK). Never anything else, and never a second loop device.
+  assert.ok(codes.includes("OK"), `one call stages: ${codes}`);
+  assert.ok(
+    codes.every((c) => c === "OK" || c === "ABORTED"),
+    `the others are ABORTED or find it staged: ${codes}`,
+  );
   await stage(); // the CO's retry after ABORTED succeeds: already staged
   assert.equal((await loopDevicesUnder(dir)).length, 1, "one loop device, not one per call");
   assert.equal((await mountsUnder(dir)).length, 1, "one mount");

@@ -127,21 +127,22 @@ export async function nodeUnstageVolume(ctx: BlockContext, request: NodeUnstageV
   assertNodeAvailable(ctx);
   return ctx.locks.run([`volume ${volumeId}`], async () => {
     const record = isVolumeId(volumeId) ? await ctx.state.staged.get(volumeId) : undefined;
-    await unmountAll(stagingPath);
     const backingFile = record?.backingFile ?? (isVolumeId(volumeId) ? ctx.state.volumeFile(volumeId) : undefined);
-    if (backingFile) {
-      for (const device of await loopDevicesFor(backingFile)) {
-        const still = await mountsOfDevice(device);
-        if (still.length > 0) {
-          throw new CsiError(
-            Code.FAILED_PRECONDITION,
-            `volume ${volumeId} is still mounted at ${still.map((m) => m.target).join(", ")}; NodeUnpublishVolume it first`,
-          );
-        }
+    // Refused before anything is undone: a volume still mounted elsewhere keeps its staging mount, so a retry (or
+    // a publish meanwhile) finds it as it was.
+    const devices = backingFile ? await loopDevicesFor(backingFile) : [];
+    for (const device of devices) {
+      const still = (await mountsOfDevice(device)).filter((m) => m.target !== stagingPath);
+      if (still.length > 0) {
+        throw new CsiError(
+          Code.FAILED_PRECONDITION,
+          `volume ${volumeId} is still mounted at ${still.map((m) => m.target).join(", ")}; NodeUnpublishVolume it first`,
+        );
       }
-      // Detach releases the loop device: the "disk" is gone from this node until the next NodeStage.
-      await detachLoop(backingFile);
     }
+    await unmountAll(stagingPath);
+    // Detach releases the loop device: the "disk" is gone from this node until the next NodeStage.
+    if (backingFile) await detachLoop(backingFile);
     if (record) await ctx.state.staged.remove(volumeId);
     ctx.log(`unstaged volume ${volumeId} from ${stagingPath}`);
     return {};
