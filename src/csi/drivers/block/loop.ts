@@ -31,7 +31,15 @@ export async function detachLoop(file: string): Promise<void> {
   for (const device of await loopDevicesFor(file)) {
     await run("losetup", ["--detach", device]);
   }
+  // A device someone holds open for a moment (udev's probe after a change, a blkid elsewhere) is only marked to
+  // clear on its last close: wait for that, briefly, so "detached" means the disk is gone from this node.
+  const deadline = Date.now() + detachWaitMs;
+  while ((await loopDevicesFor(file)).length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
+
+const detachWaitMs = 5_000;
 
 /** Makes the kernel re-read the backing file's size after it grew (`losetup -c`). */
 export async function refreshLoopCapacity(device: string): Promise<void> {
