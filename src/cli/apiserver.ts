@@ -3,7 +3,7 @@ import { untilStopSignal } from "./signals.js";
 import { InvalidArgumentError, type Command } from "commander";
 import { durationFlag } from "./flags.js";
 import { readFileSync } from "node:fs";
-import { createApiServer } from "../apiserver/server.js";
+import { createApiServer, type ApiServerOptions } from "../apiserver/server.js";
 import { StaticTokens, TokenFileError } from "../apiserver/authn/tokenfile.js";
 import { authorizationModes, type AuthorizationMode, type SecurityOptions } from "../apiserver/authz/gate.js";
 import type { ServingTls } from "../apiserver/http.js";
@@ -156,7 +156,19 @@ function encryptionFromFlag(file: string): EncryptionConfig {
   }
 }
 
-interface LimitFlags {
+/** The limit flags as createApiServer takes them. */
+export function apiserverLimits(flags: LimitFlags): Pick<ApiServerOptions, "limits" | "eventTtlMs"> {
+  return {
+    limits: {
+      maxRequestsInflight: flags.maxRequestsInflight,
+      maxMutatingRequestsInflight: flags.maxMutatingRequestsInflight,
+      requestTimeoutMs: flags.requestTimeout,
+    },
+    eventTtlMs: flags.eventTtl,
+  };
+}
+
+export interface LimitFlags {
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
   requestTimeout: number;
@@ -169,8 +181,11 @@ function countFlag(text: string): number {
   return Number(text);
 }
 
-/** kube-apiserver's --max-requests-inflight, --max-mutating-requests-inflight and --request-timeout. */
-function limitFlags(command: Command): Command {
+/**
+ * kube-apiserver's --max-requests-inflight, --max-mutating-requests-inflight, --request-timeout and --event-ttl
+ * (on `apiserver` and `up`).
+ */
+export function limitFlags(command: Command): Command {
   return command
     .option(
       "--max-requests-inflight <n>",
@@ -334,12 +349,7 @@ async function runApiserver(program: Command, options: ApiserverFlags): Promise<
     ...secure,
     serviceAccountTokens,
     kubeletClient,
-    limits: {
-      maxRequestsInflight: options.maxRequestsInflight,
-      maxMutatingRequestsInflight: options.maxMutatingRequestsInflight,
-      requestTimeoutMs: options.requestTimeout,
-    },
-    eventTtlMs: options.eventTtl,
+    ...apiserverLimits(options),
   });
   const listener = await server.listen(options.listen).catch((err: Error) => {
     program.error(`error: --listen ${options.listen}: ${err.message}`, { exitCode: 1 });

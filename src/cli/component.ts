@@ -19,6 +19,8 @@ export interface UpContext {
   /** https://host:port of the apiserver, and the admin kubeconfig pointing at it (for components that speak HTTP). */
   url: string;
   kubeconfig: string;
+  /** --hostpath-reclaim-root: where Delete/Recycle may remove hostPath volumes (default /tmp, as upstream). */
+  hostPathReclaimRoots?: string[];
   /** Aborted when stowage stops. */
   signal: AbortSignal;
   log(message: string, err?: unknown): void;

@@ -110,6 +110,7 @@ export const controllerManagerComponent: UpComponent = {
       signal: ctx.signal,
       // A Delete or Recycle reclaim never reaches the data dir (stowage.db), even under an allowed root.
       protectedPaths: [ctx.dataDir],
+      hostPathReclaimRoots: ctx.hostPathReclaimRoots,
       log: (message, fields) => ctx.log(`controller-manager: ${message} ${JSON.stringify(fields)}`),
     });
     return { stop: () => manager.stop() };

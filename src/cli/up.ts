@@ -9,13 +9,13 @@ import { join, resolve } from "node:path";
 import type { UserInfo } from "../api/user.js";
 import { inProcessTransport, type Transport } from "../client/index.js";
 import { clusterAdmin, upSecurity } from "./upsecurity.js";
-import { createApiServer, type ApiServer } from "../apiserver/server.js";
+import { createApiServer, type ApiServer, type ApiServerOptions } from "../apiserver/server.js";
 import type { Store } from "../store/store.js";
 import { addEtcdFlags, openStore, parseStoreSpec, type EtcdFlags, type StoreSpec } from "./storeflags.js";
 import type { Runtime } from "../node/agent.js";
 import { kubeconfigFile, renderKubeconfig } from "./kubeconfig.js";
 import { parseRuntime, runtimeHelp } from "./node.js";
-import { parseListenAddress } from "./apiserver.js";
+import { apiserverLimits, limitFlags, parseListenAddress, type LimitFlags } from "./apiserver.js";
 import { stowageVersion } from "./version.js";
 import { controllerManagerComponent } from "./controllermanager.js";
 import { schedulerComponent } from "./scheduler.js";
@@ -48,6 +48,10 @@ export interface UpOptions {
   /** --nodes, --runtime, --no-default-storage (used when `components` is not given). */
   storage?: StorageOptions;
   compactionIntervalMs?: number;
+  /** --max-requests-inflight, --max-mutating-requests-inflight, --request-timeout, --event-ttl (apiserver's). */
+  apiserver?: Pick<ApiServerOptions, "limits" | "eventTtlMs">;
+  /** --hostpath-reclaim-root: where Delete/Recycle may remove hostPath volumes (default /tmp, as upstream). */
+  hostPathReclaimRoots?: string[];
   log?: (message: string, err?: unknown) => void;
   /** Startup output lines; default: collected in Running.said only. */
   say?: (line: string) => void;
@@ -101,6 +105,7 @@ export async function startUp(options: UpOptions): Promise<Running> {
       store,
       version: stowageVersion,
       compactionIntervalMs: options.compactionIntervalMs,
+      ...options.apiserver,
       log,
       ...(secure
         ? {
@@ -120,6 +125,7 @@ export async function startUp(options: UpOptions): Promise<Running> {
       dataDir,
       transport,
       pki: kubeletPki,
+      hostPathReclaimRoots: options.hostPathReclaimRoots,
       url: listener.url,
       kubeconfig,
       signal: controller.signal,
@@ -165,7 +171,8 @@ function parseNodes(text: string): number {
   return Number(text);
 }
 
-interface UpFlags extends EtcdFlags {
+interface UpFlags extends EtcdFlags, LimitFlags {
+  hostpathReclaimRoot?: string[];
   store: string;
   dataDir: string;
   listen: string;
@@ -197,8 +204,13 @@ export function registerUp(program: Command): void {
     .option("--nodes <n>", "how many node agents to run (stowage-node-1 …)", parseNodes, 1)
     .option("--runtime <runtime>", runtimeHelp, parseRuntime, "none")
     .option("--no-default-storage", "create no CSIDriver objects and no default StorageClasses (standard, block)")
-    .option("--store <store>", "sqlite (in --data-dir) | etcd://<host:port>[,<host:port>…]", "sqlite");
-  addEtcdFlags(command).action(async (options: UpFlags) => {
+    .option("--store <store>", "sqlite (in --data-dir) | etcd://<host:port>[,<host:port>…]", "sqlite")
+    .option(
+      "--hostpath-reclaim-root <dir>",
+      "directory under which Delete/Recycle may remove or scrub hostPath volumes (repeatable; default /tmp)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    );
+  addEtcdFlags(limitFlags(command)).action(async (options: UpFlags) => {
     let store: StoreSpec | "sqlite" = "sqlite";
     try {
       parseListenAddress(options.listen);
@@ -220,6 +232,8 @@ export function registerUp(program: Command): void {
         store,
         etcd: options,
         insecureHttp: options.insecureHttp,
+        apiserver: apiserverLimits(options),
+        hostPathReclaimRoots: options.hostpathReclaimRoot,
         storage: { nodes: options.nodes, runtime: options.runtime, defaultStorage: options.defaultStorage },
         say: (line) => console.log(line),
       });

@@ -16,6 +16,8 @@ export interface StowageOptions {
   store?: "sqlite" | "memory";
   components?: UpComponent[];
   compactionIntervalMs?: number;
+  /** up's --hostpath-reclaim-root. */
+  hostPathReclaimRoots?: string[];
 }
 
 export class KubectlError extends Error {
@@ -61,6 +63,7 @@ export async function startStowage(t: TestContext, options: StowageOptions = {})
     store: options.store ?? "sqlite",
     components: options.components ?? [],
     compactionIntervalMs: options.compactionIntervalMs ?? 0,
+    hostPathReclaimRoots: options.hostPathReclaimRoots,
     log: () => undefined,
   });
   const env = { ...process.env, KUBECONFIG: running.kubeconfig, KUBECACHEDIR: join(dataDir, "kubectl-cache") };
