@@ -4,12 +4,11 @@
 // at a time (maxSurge is not used), OnDelete waits for the user. Templates are kept as ControllerRevisions
 // (history.ts) for `kubectl rollout history|undo ds`; pods carry their controller-revision-hash. Wiring here, sync in
 // sync.ts.
-import type { Pod } from "../../api/core/types.js";
 import type { StartLoop } from "../../client/index.js";
 import { WorkQueue, createEventRecorder, every, keyOf, removeWhenAborted, stopped } from "../../client/index.js";
 import type { LoopContext } from "../common/context.js";
-import { controllerOf } from "../common/controllerref.js";
 import { Expectations } from "../common/expectations.js";
+import { watchOwnedPods } from "../common/ownedpods.js";
 import { controllerRevisionResource } from "../statefulset/revision.js";
 import { syncDaemonSet } from "./sync.js";
 
@@ -27,10 +26,7 @@ export const startDaemonSetController: StartLoop<DaemonSetContext> = async (ctx,
   const recorder = createEventRecorder(client.events, { component: "daemonset-controller", log });
   const queue = new WorkQueue<string>({ name: "daemonset", log });
   const expectations = new Expectations();
-  const ownerKey = (pod: Pod) => {
-    const ref = controllerOf(pod);
-    return ref?.kind === "DaemonSet" ? `${pod.metadata.namespace ?? ""}/${ref.name}` : undefined;
-  };
+
   const all = () => daemonSets.keys().forEach((key) => queue.add(key));
   removeWhenAborted(signal, [
     daemonSets.onChange((set) => queue.add(keyOf(set))),
@@ -38,24 +34,7 @@ export const startDaemonSetController: StartLoop<DaemonSetContext> = async (ctx,
     // A node added, relabelled or tainted may gain or lose a daemon pod of any set.
     nodes.onChange(all),
     nodes.onDelete(all),
-    pods.onAdd((pod) => {
-      const key = ownerKey(pod);
-      if (!key) return;
-      expectations.creationObserved(key);
-      queue.add(key);
-    }),
-    pods.onUpdate((_old, pod) => {
-      const key = ownerKey(pod);
-      if (!key) return;
-      if (pod.metadata.deletionTimestamp) expectations.deletionObserved(key, pod.metadata.uid ?? "");
-      queue.add(key);
-    }),
-    pods.onDelete((pod) => {
-      const key = ownerKey(pod);
-      if (!key) return;
-      expectations.deletionObserved(key, pod.metadata.uid ?? "");
-      queue.add(key);
-    }),
+    ...watchOwnedPods(pods, "DaemonSet", expectations, (key) => queue.add(key)),
   ]);
   every(ctx.resyncPeriodMs ?? 0, signal, all);
 

@@ -2,12 +2,11 @@
 // `completions` succeed; failed pods counted against backoffLimit (re-created at once, without upstream's backoff
 // delay); activeDeadlineSeconds; suspend and resume. Counts are read from the pods the Job keeps (upstream's
 // tracking finalizers are not used). This file is the wiring; the decisions are in decide.ts, the sync in sync.ts.
-import type { Pod } from "../../api/core/types.js";
 import type { StartLoop } from "../../client/index.js";
 import { WorkQueue, createEventRecorder, every, keyOf, removeWhenAborted, stopped } from "../../client/index.js";
 import type { LoopContext } from "../common/context.js";
-import { controllerOf } from "../common/controllerref.js";
 import { Expectations } from "../common/expectations.js";
+import { watchOwnedPods } from "../common/ownedpods.js";
 import { syncJob } from "./sync.js";
 
 export { syncJob } from "./sync.js";
@@ -23,31 +22,11 @@ export const startJobController: StartLoop<JobContext> = async (ctx, signal) => 
   const recorder = createEventRecorder(client.events, { component: "job-controller", log });
   const queue = new WorkQueue<string>({ name: "job", log });
   const expectations = new Expectations();
-  const ownerKey = (pod: Pod) => {
-    const ref = controllerOf(pod);
-    return ref?.kind === "Job" ? `${pod.metadata.namespace ?? ""}/${ref.name}` : undefined;
-  };
+
   removeWhenAborted(signal, [
     jobs.onChange((job) => queue.add(keyOf(job))),
     jobs.onDelete((job) => expectations.forget(keyOf(job))),
-    pods.onAdd((pod) => {
-      const key = ownerKey(pod);
-      if (!key) return;
-      expectations.creationObserved(key);
-      queue.add(key);
-    }),
-    pods.onUpdate((_old, pod) => {
-      const key = ownerKey(pod);
-      if (!key) return;
-      if (pod.metadata.deletionTimestamp) expectations.deletionObserved(key, pod.metadata.uid ?? "");
-      queue.add(key);
-    }),
-    pods.onDelete((pod) => {
-      const key = ownerKey(pod);
-      if (!key) return;
-      expectations.deletionObserved(key, pod.metadata.uid ?? "");
-      queue.add(key);
-    }),
+    ...watchOwnedPods(pods, "Job", expectations, (key) => queue.add(key)),
   ]);
   every(ctx.resyncPeriodMs ?? 0, signal, () => jobs.keys().forEach((key) => queue.add(key)));
 
