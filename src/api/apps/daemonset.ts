@@ -4,7 +4,7 @@ import { FieldPath, forbidden, invalid, notSupported } from "../field.js";
 import type { FieldError } from "../field.js";
 import type { ResourceDefinition } from "../resource.js";
 import { ageColumn, column, nameColumn, translateTimestampSince } from "../table.js";
-import { deepEqual, validateImmutableField, validateObjectMeta, validateObjectMetaUpdate } from "../validation/meta.js";
+import { deepEqual, validateObjectMeta, validateObjectMetaUpdate } from "../validation/meta.js";
 import { nameIsDNSSubdomain } from "../validation/names.js";
 import { standardVerbs } from "../verbs.js";
 import {
@@ -14,6 +14,7 @@ import {
   validatePositiveIntOrPercent,
   validateReplicaSetTemplate,
   validateWorkloadSelector,
+  selectorWorkloadUpdate,
 } from "./podtemplate.js";
 import { defaultTemplate, wideCells, wideColumns } from "./replicaset.js";
 import type { DaemonSet, DaemonSetUpdateStrategy } from "./types.js";
@@ -106,11 +107,7 @@ export const daemonSets: ResourceDefinition<DaemonSet> = {
     set.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
   },
   validateCreate: validateDaemonSet,
-  validateUpdate: (set, old) => [
-    ...validateObjectMetaUpdate(set.metadata, old.metadata),
-    ...validateDaemonSet(set),
-    ...validateImmutableField(set.spec?.selector, old.spec?.selector, rootSpec.child("selector")),
-  ],
+  validateUpdate: selectorWorkloadUpdate(validateDaemonSet),
   validateStatusUpdate: (set, old) => validateObjectMetaUpdate(set.metadata, old.metadata),
   bumpsGeneration: (set, old) => !deepEqual(set.spec, old.spec),
   table: {

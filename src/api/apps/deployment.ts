@@ -4,7 +4,7 @@ import { forbidden, invalid, notSupported, required } from "../field.js";
 import type { FieldError, FieldPath } from "../field.js";
 import type { ResourceDefinition } from "../resource.js";
 import { ageColumn, column, nameColumn, translateTimestampSince } from "../table.js";
-import { deepEqual, validateImmutableField, validateObjectMeta, validateObjectMetaUpdate } from "../validation/meta.js";
+import { deepEqual, validateObjectMeta, validateObjectMetaUpdate } from "../validation/meta.js";
 import { nameIsDNSSubdomain } from "../validation/names.js";
 import { standardVerbs } from "../verbs.js";
 import {
@@ -14,6 +14,7 @@ import {
   validatePositiveIntOrPercent,
   validateReplicaSetTemplate,
   validateWorkloadSelector,
+  selectorWorkloadUpdate,
 } from "./podtemplate.js";
 import { defaultTemplate, wideCells, wideColumns } from "./replicaset.js";
 import type { Deployment, DeploymentStrategy, IntOrPercent } from "./types.js";
@@ -99,12 +100,7 @@ export const deployments: ResourceDefinition<Deployment> = {
     deployment.status = {};
   },
   validateCreate: validateDeployment,
-  // apps/v1 made the selector immutable (upstream's deployment strategy ValidateUpdate).
-  validateUpdate: (deployment, old) => [
-    ...validateObjectMetaUpdate(deployment.metadata, old.metadata),
-    ...validateDeployment(deployment),
-    ...validateImmutableField(deployment.spec?.selector, old.spec?.selector, rootSpec.child("selector")),
-  ],
+  validateUpdate: selectorWorkloadUpdate(validateDeployment),
   validateStatusUpdate: (deployment, old) => validateObjectMetaUpdate(deployment.metadata, old.metadata),
   // upstream bumps the generation on annotation changes too: a rollback request once travelled in one.
   bumpsGeneration: (deployment, old) =>

@@ -6,7 +6,14 @@ import type { PodTemplateSpec } from "../core/types.js";
 import { validatePodSpec } from "../core/validate-pod.js";
 import type { LabelSelector } from "../meta.js";
 import { labelMatcherFromSelector, SelectorParseError } from "../selectors/labels.js";
-import { validateAnnotations, validateLabelSelector, validateLabels } from "../validation/meta.js";
+import type { KubeObject } from "../meta.js";
+import {
+  validateAnnotations,
+  validateImmutableField,
+  validateLabelSelector,
+  validateLabels,
+  validateObjectMetaUpdate,
+} from "../validation/meta.js";
 import type { IntOrPercent } from "./types.js";
 
 const nonNegative = "must be greater than or equal to 0";
@@ -97,3 +104,18 @@ export function scaledValue(value: IntOrPercent | undefined, total: number, roun
 }
 
 export const rootSpec = FieldPath.root("spec");
+
+/**
+ * The update check of an apps/v1 workload selected by `spec.selector` (ReplicaSet, Deployment, DaemonSet): metadata
+ * as any update, the object as a create, and the selector immutable, as apps/v1 made it (upstream's strategies'
+ * ValidateUpdate).
+ */
+export function selectorWorkloadUpdate<T extends KubeObject & { spec?: { selector?: LabelSelector } }>(
+  validate: (object: T) => FieldError[],
+): (object: T, old: T) => FieldError[] {
+  return (object, old) => [
+    ...validateObjectMetaUpdate(object.metadata, old.metadata),
+    ...validate(object),
+    ...validateImmutableField(object.spec?.selector, old.spec?.selector, rootSpec.child("selector")),
+  ];
+}

@@ -5,10 +5,16 @@ import { defaultPodSpec } from "../core/pod.js";
 import { formatLabelSelector } from "../selectors/labels.js";
 import type { ResourceDefinition } from "../resource.js";
 import { ageColumn, column, nameColumn, translateTimestampSince } from "../table.js";
-import { deepEqual, validateImmutableField, validateObjectMeta, validateObjectMetaUpdate } from "../validation/meta.js";
+import { deepEqual, validateObjectMeta, validateObjectMetaUpdate } from "../validation/meta.js";
 import { nameIsDNSSubdomain } from "../validation/names.js";
 import { standardVerbs } from "../verbs.js";
-import { rootSpec, validateNonNegative, validateReplicaSetTemplate, validateWorkloadSelector } from "./podtemplate.js";
+import {
+  rootSpec,
+  validateNonNegative,
+  validateReplicaSetTemplate,
+  validateWorkloadSelector,
+  selectorWorkloadUpdate,
+} from "./podtemplate.js";
 import type { PodTemplateSpec } from "../core/types.js";
 import type { LabelSelector } from "../meta.js";
 import type { ReplicaSet } from "./types.js";
@@ -75,12 +81,7 @@ export const replicaSets: ResourceDefinition<ReplicaSet> = {
     set.status = { replicas: 0 };
   },
   validateCreate: validateReplicaSet,
-  // apps/v1 made the selector immutable (upstream's ReplicaSet strategy ValidateUpdate).
-  validateUpdate: (set, old) => [
-    ...validateObjectMetaUpdate(set.metadata, old.metadata),
-    ...validateReplicaSet(set),
-    ...validateImmutableField(set.spec?.selector, old.spec?.selector, rootSpec.child("selector")),
-  ],
+  validateUpdate: selectorWorkloadUpdate(validateReplicaSet),
   validateStatusUpdate: (set, old) => validateObjectMetaUpdate(set.metadata, old.metadata),
   bumpsGeneration: (set, old) => !deepEqual(set.spec, old.spec),
   table: {
