@@ -155,6 +155,8 @@ function scriptCommand(nsenter: string[], size: TerminalSize | undefined): strin
   return `stty rows ${Math.trunc(size.Height)} cols ${Math.trunc(size.Width)} 2>/dev/null; exec ${command}`;
 }
 
+/** How long a new session waits before its command may answer (see runExec). */
+const clientStreamsSettleMs = 50;
 /** Frames larger than this are split; kubectl reads with 32 KiB buffers. */
 const maxFrame = 32 * 1024;
 /** Output stops being read while this much is queued for a slow client. */
@@ -268,6 +270,11 @@ export async function runExec(
     // With a TTY, client-go sends the terminal's size first thing: start the command on a terminal of that size
     // (a client that never sends one gets the default after a second).
     if (options.tty) initialSize = await firstResize(ws, early, () => closedEarly);
+    // kubectl's websocket client starts reading before it has registered its streams (client-go's readDemuxLoop)
+    // and drops what arrives for a stream it does not know yet ("Unknown stream id 1, discarding message"). The
+    // kubelet's CRI round trip hides that upstream; here a command can answer within microseconds. A resize proves
+    // the client's streams exist; without one, give the client that moment before the command may answer.
+    if (!initialSize) await new Promise((resolve) => setTimeout(resolve, clientStreamsSettleMs));
   } catch {
     // The container's process went away between the lookup and now.
     return finish(internalErrorStatus(`container is not created or running`));
