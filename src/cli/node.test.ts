@@ -39,6 +39,21 @@ const cases = [
   },
   { name: "an unreadable kubeconfig is refused naming the flag", args: base, stderr: /error: --kubeconfig: / },
   {
+    name: "a container log max size that is not a quantity is refused",
+    args: [...base, "--container-log-max-size", "ten"],
+    stderr: /failed to parse container log max size "ten": .*want a size such as 10Mi or 500Ki/,
+  },
+  {
+    name: "a container log max size of zero is refused",
+    args: [...base, "--container-log-max-size", "0"],
+    stderr: /container log max size "0" must be a positive size such as 10Mi/,
+  },
+  {
+    name: "fewer than two container log files is refused",
+    args: [...base, "--container-log-max-files", "1"],
+    stderr: /containerLogMaxFiles \(--container-log-max-files\) "1" must be an integer equal to or greater than 2/,
+  },
+  {
     name: "a kubelet address that is not host[:port] is refused",
     args: [...base, "--kubelet-address", "127.0.0.1:http"],
     stderr: /kubelet address "127\.0\.0\.1:http": want an IP address or host, optionally with :port/,

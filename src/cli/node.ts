@@ -11,6 +11,7 @@ import { EndpointError, socketPathOf } from "../csi/endpoint.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
 import { runtimeNames } from "../node/runtime/runtime.js";
 import { kubeconfigFlag } from "./flags.js";
+import { containerLogFlags, logRotationOf, type ContainerLogFlags } from "./containerlogflags.js";
 import { kubeletServingTlsFromFlags, type KubeletServingFlags } from "./kubeletflags.js";
 import { KubeletAddressError, kubeletListenAddress } from "../node/server/address.js";
 
@@ -57,7 +58,7 @@ function parseKubeletAddress(text: string): string {
   return text;
 }
 
-interface Flags extends KubeletServingFlags {
+interface Flags extends KubeletServingFlags, ContainerLogFlags {
   kubeletAddress?: string;
   kubeconfig: string;
   nodeName: string;
@@ -67,7 +68,7 @@ interface Flags extends KubeletServingFlags {
 }
 
 export function registerNode(program: Command): void {
-  program
+  const command = program
     .command("node")
     .description("run the node agent: registers the Node and mounts the volumes of the pods bound to it")
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
@@ -91,40 +92,41 @@ export function registerNode(program: Command): void {
       "where the kubelet API listens (default: the node's InternalIP, any free port); a single IP becomes the " +
         "Node's InternalIP, e.g. 127.0.0.1 when the apiserver runs on this machine",
       parseKubeletAddress,
-    )
-    .action(async (flags: Flags) => {
-      const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
-      let kubeletTls;
-      try {
-        kubeletTls = kubeletServingTlsFromFlags(flags);
-      } catch (err) {
-        program.error(`error: stowage node: ${(err as Error).message}`, { exitCode: 2 });
-      }
-      const transport = httpTransport(kubeconfig);
-      const client = createClient(transport, { userAgent });
-      const abort = new AbortController();
-      let agent;
-      try {
-        agent = await startNodeAgent({
-          client,
-          nodeName: flags.nodeName,
-          rootDir: resolve(flags.rootDir),
-          signal: abort.signal,
-          csiDrivers: flags.csiDriver ?? [],
-          runtime: flags.runtime,
-          kubeletTls,
-          kubeletAddress: flags.kubeletAddress,
-        });
-      } catch (err) {
-        transport.close();
-        program.error(`error: stowage node: ${(err as Error).message}`, { exitCode: 1 });
-      }
-      console.log(
-        `stowage node ${flags.nodeName} running against ${kubeconfig.server} (root dir ${resolve(flags.rootDir)})`,
-      );
-      await untilStopSignal(() => {
-        abort.abort();
-        return agent.stop().finally(() => transport.close());
+    );
+  containerLogFlags(command).action(async (flags: Flags) => {
+    const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
+    let kubeletTls;
+    try {
+      kubeletTls = kubeletServingTlsFromFlags(flags);
+    } catch (err) {
+      program.error(`error: stowage node: ${(err as Error).message}`, { exitCode: 2 });
+    }
+    const transport = httpTransport(kubeconfig);
+    const client = createClient(transport, { userAgent });
+    const abort = new AbortController();
+    let agent;
+    try {
+      agent = await startNodeAgent({
+        client,
+        nodeName: flags.nodeName,
+        rootDir: resolve(flags.rootDir),
+        signal: abort.signal,
+        csiDrivers: flags.csiDriver ?? [],
+        runtime: flags.runtime,
+        containerLogRotation: logRotationOf(flags),
+        kubeletTls,
+        kubeletAddress: flags.kubeletAddress,
       });
+    } catch (err) {
+      transport.close();
+      program.error(`error: stowage node: ${(err as Error).message}`, { exitCode: 1 });
+    }
+    console.log(
+      `stowage node ${flags.nodeName} running against ${kubeconfig.server} (root dir ${resolve(flags.rootDir)})`,
+    );
+    await untilStopSignal(() => {
+      abort.abort();
+      return agent.stop().finally(() => transport.close());
     });
+  });
 }

@@ -21,6 +21,7 @@ import { blockPrivileges } from "../csi/drivers/block/filesystem.js";
 import { startDriver as startBlockDriver } from "../csi/drivers/block/index.js";
 import { startDriver as startHostpathDriver } from "../csi/drivers/hostpath/index.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
+import type { LogRotation } from "../node/runtime/process-log.js";
 import type { UpComponent, UpContext } from "./component.js";
 import { kubeletServingTls } from "./kubeletpki.js";
 import { DataDirPki } from "./pki.js";
@@ -31,6 +32,8 @@ export interface StorageOptions {
   /** How many node agents (stowage-node-1 …); default 1. */
   nodes?: number;
   runtime?: Runtime;
+  /** Runtime "process": --container-log-max-size and --container-log-max-files (default 10 MiB and 5). */
+  containerLogRotation?: LogRotation;
   /** Create the CSIDriver objects and default StorageClasses (unless --no-default-storage). Default true. */
   defaultStorage?: boolean;
   /** "auto" (default): the block driver runs when loop devices and mounts work here; "off": never. */
@@ -162,6 +165,7 @@ async function startStorage(ctx: UpContext, options: StorageOptions, names: stri
         signal: ctx.signal,
         csiDrivers: endpoints,
         runtime: options.runtime ?? "none",
+        containerLogRotation: options.containerLogRotation,
         // Its kubelet port answers only the apiserver's kubelet client, whose certificate the same CA signed.
         kubeletTls: await kubeletServingTls(ctx.pki ?? (await DataDirPki.open(dataDir)), node),
         log: (message, err) => ctx.log(`node ${node}: ${message}`, err),

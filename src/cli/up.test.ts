@@ -92,6 +92,14 @@ const refusals = [
   { args: ["up", "--nodes", "two"], message: /"two" is not a number of nodes: want an integer of at least 1/ },
   { args: ["up", "--runtime", "docker"], message: /unknown runtime "docker": want none or process/ },
   {
+    args: ["up", "--container-log-max-size", "10MB"],
+    message: /failed to parse container log max size "10MB": .*want a size such as 10Mi/,
+  },
+  {
+    args: ["up", "--container-log-max-files", "1"],
+    message: /--container-log-max-files\) "1" must be an integer equal to or greater than 2/,
+  },
+  {
     args: ["apiserver", "--store", "etcd://127.0.0.1"],
     message: /"127.0.0.1" in "etcd:\/\/127.0.0.1" is not an etcd member's host:port \(for example 127.0.0.1:2379\)/,
   },

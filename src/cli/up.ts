@@ -15,6 +15,7 @@ import { addEtcdFlags, openStore, parseStoreSpec, type EtcdFlags, type StoreSpec
 import type { Runtime } from "../node/agent.js";
 import { kubeconfigFile, renderKubeconfig } from "./kubeconfig.js";
 import { parseRuntime, runtimeHelp } from "./node.js";
+import { containerLogFlags, logRotationOf, type ContainerLogFlags } from "./containerlogflags.js";
 import { apiserverLimits, limitFlags, parseListenAddress, type LimitFlags } from "./apiserver.js";
 import { stowageVersion } from "./version.js";
 import { controllerManagerComponent } from "./controllermanager.js";
@@ -171,7 +172,7 @@ function parseNodes(text: string): number {
   return Number(text);
 }
 
-interface UpFlags extends EtcdFlags, LimitFlags {
+interface UpFlags extends EtcdFlags, LimitFlags, ContainerLogFlags {
   hostpathReclaimRoot?: string[];
   store: string;
   dataDir: string;
@@ -210,7 +211,7 @@ export function registerUp(program: Command): void {
       "directory under which Delete/Recycle may remove or scrub hostPath volumes (repeatable; default /tmp)",
       (value: string, previous: string[] = []) => [...previous, value],
     );
-  addEtcdFlags(limitFlags(command)).action(async (options: UpFlags) => {
+  addEtcdFlags(limitFlags(containerLogFlags(command))).action(async (options: UpFlags) => {
     let store: StoreSpec | "sqlite" = "sqlite";
     try {
       parseListenAddress(options.listen);
@@ -234,7 +235,12 @@ export function registerUp(program: Command): void {
         insecureHttp: options.insecureHttp,
         apiserver: apiserverLimits(options),
         hostPathReclaimRoots: options.hostpathReclaimRoot,
-        storage: { nodes: options.nodes, runtime: options.runtime, defaultStorage: options.defaultStorage },
+        storage: {
+          nodes: options.nodes,
+          runtime: options.runtime,
+          containerLogRotation: logRotationOf(options),
+          defaultStorage: options.defaultStorage,
+        },
         say: (line) => console.log(line),
       });
     } catch (err) {

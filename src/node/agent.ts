@@ -42,8 +42,9 @@ export interface NodeAgentOptions {
   /** Endpoints (unix:///…/csi.sock) of CSI drivers on this node, registered at start. */
   csiDrivers?: string[];
   runtime?: Runtime;
-  /** Runtime "process": the first restart back-off after a crash; default 10 s as the kubelet's. */
+  /** Runtime "process": first restart back-off (default 10 s, the kubelet's); --container-log-max-size/-files. */
   restartBackoffMs?: number;
+  containerLogRotation?: ProcessRuntimeOptions["containerLogRotation"];
   /** Reconciler period; default 100 ms as the kubelet's. */
   reconcileIntervalMs?: number;
   /** How long a pod waits for its volumes before the "Unable to attach or mount volumes" event; default 2m3s. */
@@ -208,7 +209,7 @@ async function startCaches({ csiDrivers, objects, pods, stopSignal }: Omit<Agent
   ]);
 }
 
-/** Runtime "process", with what a previous agent left running killed before anything starts; else undefined. */
+/** Runtime "process" (what a previous agent left running killed first: process.ts), else undefined. */
 async function startProcessRuntime(
   options: NodeAgentOptions,
   paths: NodePaths,
@@ -216,16 +217,8 @@ async function startProcessRuntime(
   callbacks: Pick<ProcessRuntimeOptions, "onChange" | "event">,
 ): Promise<ProcessRuntime | undefined> {
   if (options.runtime !== "process") return undefined;
-  const runtime = new ProcessRuntime({
-    rootDir: paths.root,
-    ...callbacks,
-    log,
-    initialBackoffMs: options.restartBackoffMs,
-  });
-  // No re-adoption (see process.ts): the previous agent's containers go, and the pod worker starts them again.
-  const killed = await runtime.killOrphans();
-  if (killed > 0) log(`killed ${killed} container processes a previous agent left running`);
-  return runtime;
+  const { restartBackoffMs: initialBackoffMs, containerLogRotation } = options;
+  return ProcessRuntime.start({ ...callbacks, rootDir: paths.root, log, initialBackoffMs, containerLogRotation });
 }
 
 /**

@@ -71,6 +71,15 @@ export class ProcessRuntime implements ContainerRuntime {
 
   constructor(private readonly options: ProcessRuntimeOptions) {}
 
+  /** A runtime with what a previous agent left running killed before anything starts. */
+  static async start(options: ProcessRuntimeOptions): Promise<ProcessRuntime> {
+    const runtime = new ProcessRuntime(options);
+    // No re-adoption (the header says why): the previous agent's containers go, and the pod worker starts them again.
+    const killed = await runtime.killOrphans();
+    if (killed > 0) options.log(`killed ${killed} container processes a previous agent left running`);
+    return runtime;
+  }
+
   private containersDir(podUid: string, container: string): string {
     return join(this.options.rootDir, "pods", podUid, "containers", container);
   }
