@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { MS_BIND, mountSyscalls } from "./mountsyscalls.js";
+import { MS_BIND, UMOUNT_NOFOLLOW, mountSyscalls } from "./mountsyscalls.js";
+import { UnsafePathError, type OpenedPath } from "./openpath.js";
 
 const run = promisify(execFile);
 
@@ -149,6 +150,54 @@ export async function bindMount(source: string, target: string, readonly: boolea
       // Never leave a writable mount where a read-only one was asked for.
       await unmount(target).catch(() => undefined);
       throw err;
+    }
+  }
+}
+
+/**
+ * Bind-mounts the directory open as `source` onto the directory open as `target` (openpath.ts), both named by
+ * their descriptors (/proc/<pid>/fd/N): what was checked is what is mounted, and where, even if a path component
+ * was swapped for a symlink since. Read-only as bindMount, set through the target's parent and name without
+ * following a symlink there (a mount point cannot be renamed or removed while mounted).
+ */
+export async function bindMountNoFollow(source: OpenedPath, target: OpenedPath, readonly: boolean): Promise<void> {
+  const [from, onto, mounted] = [source.self, target.self, target.inParent];
+  const syscalls = mountSyscalls();
+  const display = `mount --bind ${source.path} ${target.path}`;
+  if (syscalls) await syscall(display, () => syscalls.mount(from, onto, null, MS_BIND, null));
+  else await mountCommand(["--no-canonicalize", "--bind", from, onto]);
+  if (!readonly) return;
+  try {
+    const setReadOnly = syscalls?.setReadOnly;
+    if (setReadOnly) await syscall(`mount -o remount,bind,ro ${target.path}`, () => setReadOnly(mounted, true));
+    else await mountCommand(["--no-canonicalize", "-o", "remount,bind,ro", mounted]);
+  } catch (err) {
+    await unmountNoFollow(target).catch(() => undefined); // never a writable mount where read-only was asked
+    throw err;
+  }
+}
+
+/**
+ * Unmounts everything mounted at the last component of `target` (opened by openParent: the parents are held by a
+ * descriptor), never following a symlink there: an unmount that cannot be aimed at another mount. A no-op when
+ * nothing is mounted; a symlink there is refused.
+ */
+export async function unmountNoFollow(target: OpenedPath): Promise<void> {
+  const path = target.inParent;
+  if (target.lstat()?.isSymbolicLink()) throw new UnsafePathError(`${target.path} is a symlink; not unmounting it`);
+  const syscalls = mountSyscalls();
+  // Where statx cannot tell, the mount table is asked by the path as given (it knows no descriptors).
+  const mounted = async () =>
+    (await syscalls?.isMountRoot(path)) ?? (await mountAtFromTable(target.path)) !== undefined;
+  while (await mounted()) {
+    if (syscalls) await syscall(`umount ${target.path}`, () => syscalls.umount(path, UMOUNT_NOFOLLOW));
+    else {
+      try {
+        await run("umount", ["--no-canonicalize", path]);
+      } catch (err) {
+        const stderr = (err as { stderr?: string }).stderr?.trim();
+        throw new MountError(`umount ${target.path} failed: ${stderr || (err as Error).message}`);
+      }
     }
   }
 }

@@ -22,6 +22,8 @@ export class SyscallError extends Error {
 
 // <linux/mount.h>, <fcntl.h>, <linux/stat.h>: identical on every Linux architecture.
 export const MS_BIND = 0x1000;
+/** umount2: do not follow a symlink at the last component (so an unmount cannot be aimed elsewhere). */
+export const UMOUNT_NOFOLLOW = 0x8;
 const MOUNT_ATTR_RDONLY = 0x1;
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
@@ -44,11 +46,11 @@ export interface MountSyscalls {
   /**
    * Makes the mount at `target` read-only and changes nothing else (nosuid, nodev, noexec, atime flags stay as
    * they are), as `mount -o remount,bind,ro` does: util-linux re-applies the flags it reads from mountinfo.
-   * Missing before glibc 2.36 (mount_setattr).
+   * Missing before glibc 2.36 (mount_setattr). `noFollow`: a symlink at the last component is not followed.
    */
-  setReadOnly?(target: string): Promise<void>;
-  /** umount2(2) without flags. */
-  umount(target: string): Promise<void>;
+  setReadOnly?(target: string, noFollow?: boolean): Promise<void>;
+  /** umount2(2) with `flags` (UMOUNT_NOFOLLOW), none by default. */
+  umount(target: string, flags?: number): Promise<void>;
   /**
    * Whether `path` itself (not following a final symlink) is the root of a mount: statx's STATX_ATTR_MOUNT_ROOT.
    * false when it does not exist; undefined when the kernel cannot tell (before Linux 5.8) or the path cannot be
@@ -174,11 +176,13 @@ function load(): MountSyscalls | null {
       check("mount", await call(mount, source, target, fsType, flags, data));
     },
     setReadOnly: mountSetattr
-      ? async (target) =>
-          check("mount_setattr", await call(mountSetattr, AT_FDCWD, target, 0, readOnlyAttr, readOnlyAttr.length))
+      ? async (target, noFollow) => {
+          const flags = noFollow ? AT_SYMLINK_NOFOLLOW : 0;
+          check("mount_setattr", await call(mountSetattr, AT_FDCWD, target, flags, readOnlyAttr, readOnlyAttr.length));
+        }
       : undefined,
-    async umount(target) {
-      check("umount2", await call(umount2, target, 0));
+    async umount(target, flags = 0) {
+      check("umount2", await call(umount2, target, flags));
     },
     async isMountRoot(path) {
       const buffer = Buffer.alloc(STATX_SIZE);

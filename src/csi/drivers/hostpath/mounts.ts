@@ -2,24 +2,58 @@
 // restarted driver) finds finished work instead of mounting twice: statx says whether a path is a mount point and
 // comparing inodes says whose, so the mount table (which grows with every mount on the node) is read only for the
 // rare answers that need more.
-import { mkdir, realpath, stat } from "node:fs/promises";
+import { rmdir, stat, unlink } from "node:fs/promises";
 import { Code, CsiError } from "../../errors.js";
-import { bindMount, isMountPoint, mountAt, type MountInfo } from "../../../support/mount.js";
+import { bindMountNoFollow, isMountPoint, mountAt, unmountNoFollow, type MountInfo } from "../../../support/mount.js";
+import { openDirectoryNoFollow, openParent, UnsafePathError, type OpenedPath } from "../../../support/openpath.js";
 import type { HostpathContext } from "./context.js";
 import type { VolumeRecord } from "./state.js";
 
+// A target or staging path lies in the CO's directories (the kubelet's pods/<uid>/volumes/…), where a pod's owner
+// may be able to write: a component swapped for a symlink between a check and the mount would aim the mount (or
+// the unmount, or the removal) at /etc. So every path is opened component by component with O_NOFOLLOW
+// (support/openpath.ts) and the mount, unmount and removal go through those descriptors, as the kubelet's subPath
+// fix does; a symlink anywhere in the path is refused.
+
+const refused = (field: string, path: string, err: UnsafePathError) =>
+  new CsiError(Code.INVALID_ARGUMENT, `${field} ${JSON.stringify(path)}: ${err.message}; refusing to use it`);
+
+/** Runs `fn` on `path` opened (and created, 0750, when missing) as a directory; INVALID_ARGUMENT on a symlink. */
+async function withMountPoint<T>(path: string, field: string, fn: (target: OpenedPath) => Promise<T>): Promise<T> {
+  let target: OpenedPath;
+  try {
+    target = openDirectoryNoFollow(path, { mode: 0o750 });
+  } catch (err) {
+    if (err instanceof UnsafePathError) throw refused(field, path, err);
+    throw err;
+  }
+  try {
+    return await fn(target);
+  } finally {
+    target.close();
+  }
+}
+
 /**
- * Creates `path` (and parents) if needed and refuses it if any part of it is a symlink: mounting over a symlink
- * mounts over whatever it points to, which is how a workload could aim a volume at /etc.
+ * Runs `fn` with the parent of `path` open and its last name (for unmount and removal), or with undefined when a
+ * parent is missing (nothing can be mounted there). INVALID_ARGUMENT when a parent is a symlink.
  */
-async function prepareMountPoint(path: string, field: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: 0o750 });
-  const real = await realpath(path);
-  if (real !== path) {
-    throw new CsiError(
-      Code.INVALID_ARGUMENT,
-      `${field} ${JSON.stringify(path)} goes through a symlink (it resolves to ${JSON.stringify(real)}); refusing to mount there`,
-    );
+export async function withTargetParent<T>(
+  path: string,
+  field: string,
+  fn: (target: OpenedPath | undefined) => Promise<T>,
+): Promise<T> {
+  let target: OpenedPath | undefined;
+  try {
+    target = openParent(path);
+  } catch (err) {
+    if (err instanceof UnsafePathError) throw refused(field, path, err);
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  try {
+    return await fn(target);
+  } finally {
+    target?.close();
   }
 }
 
@@ -27,13 +61,6 @@ async function prepareMountPoint(path: string, field: string): Promise<void> {
 const isMountOf = (mount: MountInfo, volumeId: string): boolean => mount.root.endsWith(`/volumes/${volumeId}`);
 
 const isReadOnlyMount = (mount: MountInfo): boolean => mount.options.includes("ro");
-
-/** The same file: a bind mount's root is the very directory it binds (same device and inode). */
-async function sameFile(a: string, b: string): Promise<boolean | undefined> {
-  const [x, y] = await Promise.all([stat(a, { bigint: true }), stat(b, { bigint: true })]).catch(() => []);
-  if (!x || !y) return undefined;
-  return x.dev === y.dev && x.ino === y.ino;
-}
 
 /** Stage and publish fail, saying why, where bind mounts cannot work (not root, …). */
 export function requireMounts(ctx: HostpathContext): void {
@@ -56,32 +83,71 @@ export async function ensureBind(
   readonly: boolean,
   field: string,
 ): Promise<void> {
-  await prepareMountPoint(path, field);
-  const current = await mountAt(path);
-  if (current) {
-    if (!isMountOf(current, volume.id)) {
-      throw new CsiError(Code.ALREADY_EXISTS, `${field} ${path} already has another mount (${current.root})`);
+  const volumeDir = await ctx.storage.safeVolumeDir(volume.id);
+  await withMountPoint(path, field, async (target) => {
+    if (await isMountPoint(target.inParent)) {
+      // The table says whose and how (read only: what is mounted was already decided).
+      const current = await mountAt(path);
+      if (!current || !isMountOf(current, volume.id)) {
+        throw new CsiError(Code.ALREADY_EXISTS, `${field} ${path} already has another mount (${current?.root})`);
+      }
+      if (isReadOnlyMount(current) !== readonly) {
+        throw new CsiError(
+          Code.ALREADY_EXISTS,
+          `volume ${volume.id} is already mounted at ${path} ${isReadOnlyMount(current) ? "read-only" : "read-write"}`,
+        );
+      }
+      return;
     }
-    if (isReadOnlyMount(current) !== readonly) {
-      throw new CsiError(
-        Code.ALREADY_EXISTS,
-        `volume ${volume.id} is already mounted at ${path} ${isReadOnlyMount(current) ? "read-only" : "read-write"}`,
-      );
+    let source: OpenedPath;
+    try {
+      source = openDirectoryNoFollow(volumeDir);
+    } catch (err) {
+      if (!(err instanceof UnsafePathError)) throw err;
+      throw new CsiError(Code.FAILED_PRECONDITION, `volume ${volume.id}: ${err.message}; refusing to use it`);
     }
-    return;
-  }
-  await bindMount(await ctx.storage.safeVolumeDir(volume.id), path, readonly);
+    try {
+      await bindMountNoFollow(source, target, readonly);
+    } finally {
+      source.close();
+    }
+  });
 }
 
 /**
- * Whether this volume's directory is what is mounted at `path` (false: nothing or something else is). A mount
- * point whose root is the volume's directory is its bind; the mount table decides only when the inodes cannot
- * be compared (the volume's directory is gone, say).
+ * Whether this volume's directory is what is mounted at the last component of `target` (false: nothing or
+ * something else is). A mount point whose root is the volume's directory is its bind; the mount table decides
+ * only when the inodes cannot be compared (the volume's directory is gone, say).
  */
-export async function isMountedAt(ctx: HostpathContext, volume: VolumeRecord, path: string): Promise<boolean> {
-  if (!(await isMountPoint(path))) return false;
-  const same = await sameFile(path, ctx.storage.volumeDir(volume.id));
-  if (same !== undefined) return same;
-  const mount = await mountAt(path);
+export async function isMountedAt(ctx: HostpathContext, volume: VolumeRecord, target: OpenedPath): Promise<boolean> {
+  if (!(await isMountPoint(target.inParent))) return false;
+  const here = target.lstat(); // a mount point's own root (lookups cross into the mount), never a symlink's target
+  const dir = await stat(ctx.storage.volumeDir(volume.id)).catch(() => undefined);
+  if (here && dir) return here.dev === dir.dev && here.ino === dir.ino;
+  const mount = await mountAt(target.path);
   return mount !== undefined && isMountOf(mount, volume.id);
+}
+
+/** Unmounts this volume from `target` if it is what is mounted there; through descriptors (see the top). */
+export async function unmountFrom(ctx: HostpathContext, volume: VolumeRecord, target: OpenedPath): Promise<void> {
+  if (await isMountedAt(ctx, volume, target)) await unmountNoFollow(target);
+}
+
+/**
+ * Removes the target the SP created (spec: the SP deletes what it made at target_path): rmdir, never rm -r (if
+ * anything is still inside, it is not our mount point and not ours to delete); a file or symlink there is
+ * unlinked as itself. Something else still mounted there: FAILED_PRECONDITION.
+ */
+export async function removeTarget(ctx: HostpathContext, volumeId: string, target: OpenedPath): Promise<void> {
+  await rmdir(target.inParent).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return;
+    if (err.code === "ENOTDIR") return unlink(target.inParent).catch(() => undefined);
+    if (await isMountPoint(target.inParent)) {
+      throw new CsiError(
+        Code.FAILED_PRECONDITION,
+        `${target.path} is mounted by something other than volume ${volumeId}`,
+      );
+    }
+    ctx.log(`hostpath: NodeUnpublishVolume left ${target.path} in place: ${err.message}`);
+  });
 }

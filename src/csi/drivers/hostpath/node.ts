@@ -2,18 +2,16 @@
 // each target path (NodePublishVolume), read-only when asked (mounts.ts says what is mounted where). Each call
 // records what it did in the volume's record (one journal line), so stats and unstage know the paths. Inline
 // (ephemeral) volumes are made by their publish and deleted by their last unpublish (ephemeral.ts).
-import { mkdir, rm, rmdir, statfs } from "node:fs/promises";
-import { dirname } from "node:path";
+import { statfs } from "node:fs/promises";
 import { Code, CsiError } from "../../errors.js";
 import type { NodeService } from "../../server.js";
-import { mountAt, unmount } from "../../../support/mount.js";
 import { nodeCapabilities } from "../core/capabilities.js";
 import { bindService } from "../core/rpc.js";
 import { isReadOnlyMode, parseCapability, parseNodePath, requireField, type Capability } from "../requests.js";
 import { hostpathCapabilities } from "./capabilities.js";
 import { nodeTopology, volumeOf, type HostpathContext, type NodeRpc } from "./context.js";
 import { deleteIfUnpublished, ensureEphemeralVolume, isEphemeralRequest } from "./ephemeral.js";
-import { ensureBind, isMountedAt, requireMounts } from "./mounts.js";
+import { ensureBind, isMountedAt, removeTarget, requireMounts, unmountFrom, withTargetParent } from "./mounts.js";
 import type { VolumeRecord } from "./state.js";
 
 function mountCapability(capability: Capability, field: string): Capability {
@@ -54,7 +52,9 @@ const nodeUnstageVolume: NodeRpc<"NodeUnstageVolume"> = async (ctx, request) => 
   const stagingPath = parseNodePath(request.staging_target_path, "staging_target_path");
   return ctx.locks.run([id], async () => {
     const volume = volumeOf(ctx, id);
-    if (await isMountedAt(ctx, volume, stagingPath)) await unmount(stagingPath);
+    await withTargetParent(stagingPath, "staging_target_path", async (target) => {
+      if (target) await unmountFrom(ctx, volume, target);
+    });
     if (volume.staged[stagingPath]) {
       delete volume.staged[stagingPath];
       await ctx.state.save({ volume: id });
@@ -89,7 +89,6 @@ const nodePublishVolume: NodeRpc<"NodePublishVolume"> = async (ctx, request) => 
       );
     }
     const readonly = request.readonly || isReadOnlyMode(capability.mode);
-    await mkdir(dirname(targetPath), { recursive: true });
     await ensureBind(ctx, volume, targetPath, readonly, "target_path");
     if (!volume.targets[targetPath]) {
       volume.targets[targetPath] = { readonly };
@@ -104,16 +103,10 @@ const nodeUnpublishVolume: NodeRpc<"NodeUnpublishVolume"> = async (ctx, request)
   const targetPath = parseNodePath(request.target_path, "target_path");
   return ctx.locks.run([id], async () => {
     const volume = volumeOf(ctx, id);
-    if (await isMountedAt(ctx, volume, targetPath)) await unmount(targetPath);
-    // The target is ours to remove (spec: the SP deletes what it created at target_path). rmdir, never rm -r:
-    // if anything is still inside, it is not our mount point and not ours to delete.
-    await rmdir(targetPath).catch(async (err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT") return;
-      if (err.code === "ENOTDIR") return rm(targetPath, { force: true });
-      if (await mountAt(targetPath)) {
-        throw new CsiError(Code.FAILED_PRECONDITION, `${targetPath} is mounted by something other than volume ${id}`);
-      }
-      ctx.log(`hostpath: NodeUnpublishVolume left ${targetPath} in place: ${err.message}`);
+    await withTargetParent(targetPath, "target_path", async (target) => {
+      if (!target) return; // a parent is gone: nothing is mounted there
+      await unmountFrom(ctx, volume, target);
+      await removeTarget(ctx, id, target);
     });
     if (volume.targets[targetPath]) {
       delete volume.targets[targetPath];
@@ -130,7 +123,10 @@ const nodeGetVolumeStats: NodeRpc<"NodeGetVolumeStats"> = async (ctx, request) =
   const volume = volumeOf(ctx, id);
   const path = publishedPath(volume, request.volume_path);
   if (!path) throw new CsiError(Code.NOT_FOUND, `volume ${id} is not mounted at ${request.volume_path}`);
-  if (!(await isMountedAt(ctx, volume, path))) {
+  const mounted = await withTargetParent(path, "volume_path", async (target) =>
+    target ? isMountedAt(ctx, volume, target) : false,
+  );
+  if (!mounted) {
     return {
       usage: [],
       volume_condition: { abnormal: true, message: `volume ${id} should be mounted at ${path} but is not` },
