@@ -7,7 +7,18 @@
 // The calls are synchronous on purpose: they are metadata lookups on the node's local disk (the kubelet's and the
 // drivers' directories), a few microseconds each, and a thread-pool round trip per component would cost more than
 // the call. A path on a network filesystem does not belong here.
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmdirSync,
+  unlinkSync,
+  type Stats,
+} from "node:fs";
 import { isAbsolute, normalize } from "node:path";
 
 /** A path refused because a component is a symlink or not a directory; the message names it. */
@@ -42,10 +53,15 @@ export class OpenedPath {
     return fdPath(this.parent, this.name);
   }
 
+  /** The final directory's descriptor (openDirectoryNoFollow). */
+  get fd(): number {
+    if (this.dir === undefined) throw new Error(`${this.path}: opened without its last component`);
+    return this.dir;
+  }
+
   /** The final directory through its own descriptor: exactly what was opened and checked. */
   get self(): string {
-    if (this.dir === undefined) throw new Error(`${this.path}: opened without its last component`);
-    return fdPath(this.dir);
+    return fdPath(this.fd);
   }
 
   /** lstat of the final component as its parent holds it now (a symlink is reported as one). */
@@ -74,7 +90,7 @@ function components(path: string): string[] {
 }
 
 /** Opens `name` in `parent` as a directory, refusing a symlink; creates it first (with `mode`) when asked. */
-function openChild(parent: number, name: string, display: string, mode: number | undefined): number {
+export function openChild(parent: number, name: string, display: string, mode: number | undefined): number {
   const path = fdPath(parent, name);
   for (let attempt = 0; ; attempt++) {
     try {
@@ -141,4 +157,30 @@ export function openDirectoryNoFollow(path: string, create?: { mode: number }): 
 export function identityOf(fd: number): { dev: bigint; ino: bigint } {
   const s = fstatSync(fd, { bigint: true });
   return { dev: s.dev, ino: s.ino };
+}
+
+/**
+ * Removes the entry `name` of the directory open as `parent`: a file or symlink is unlinked as itself (its target
+ * untouched), a directory emptied through descriptors and removed. A directory on another filesystem (a mount
+ * point) is refused rather than emptied.
+ */
+export function removeEntryNoFollow(parent: number, name: string, display = name): void {
+  const path = fdPath(parent, name);
+  let info: Stats;
+  try {
+    info = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  if (!info.isDirectory()) return unlinkSync(path);
+  const dir = openChild(parent, name, display, undefined);
+  try {
+    if (fstatSync(dir).dev !== fstatSync(parent).dev)
+      throw new UnsafePathError(`${display} is a mount point; not removing what is mounted there`);
+    for (const child of readdirSync(fdPath(dir))) removeEntryNoFollow(dir, child, `${display}/${child}`);
+  } finally {
+    closeSync(dir);
+  }
+  rmdirSync(path);
 }
