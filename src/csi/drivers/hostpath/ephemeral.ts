@@ -71,15 +71,15 @@ export async function ensureEphemeralVolume(
     targets: {},
     ephemeral: true,
   };
-  ctx.state.state.volumes[id] = volume;
-  await ctx.state.save();
+  ctx.state.putVolume(volume);
+  await ctx.state.save({ volume: id });
   return volume;
 }
 
 /** After NodeUnpublishVolume: an inline volume published nowhere any more is deleted, record first. */
 export async function deleteIfUnpublished(ctx: HostpathContext, volume: VolumeRecord): Promise<void> {
   if (!volume.ephemeral || Object.keys(volume.targets).length > 0) return;
-  delete ctx.state.state.volumes[volume.id];
-  await ctx.state.save();
+  ctx.state.removeVolume(volume.id);
+  await ctx.state.save({ volume: volume.id });
   await ctx.storage.removeVolumeDir(volume.id);
 }

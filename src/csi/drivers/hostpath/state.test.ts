@@ -122,3 +122,25 @@ test("concurrent node changes to many volumes all survive a reopen", async (t) =
     assert.deepEqual(reopened.state.volumes[`v${i}`].targets, { [`/target/${i}`]: { readonly: true } });
   }
 });
+
+test("volumes created and deleted through the journal come back after a restart, and no seq is handed out twice", async (t) => {
+  const dir = await tempDir(t);
+  const state = await StateFile.open(dir);
+  await Promise.all(
+    Array.from({ length: 20 }, async (_, i) => {
+      const id = `v${i}`;
+      state.putVolume(volume(id, state.takeSeq()));
+      await state.save({ volume: id });
+    }),
+  );
+  state.removeVolume("v19"); // the newest: its seq must not come back
+  await state.save({ volume: "v19" });
+  assert.equal(state.volumeNamed("pvc-v19"), undefined);
+  assert.equal(state.volumeNamed("pvc-v3")?.id, "v3");
+  assert.ok((await readFile(join(dir, "state.journal"), "utf8")).includes('"record":null'), "journaled, not rewritten");
+
+  const reopened = await StateFile.open(dir);
+  assert.equal(Object.keys(reopened.state.volumes).length, 19);
+  assert.equal(reopened.volumeNamed("pvc-v19"), undefined);
+  assert.equal(reopened.takeSeq(), 21);
+});

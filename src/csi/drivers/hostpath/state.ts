@@ -5,6 +5,9 @@
 // number of volumes: those append the one record to state.journal instead, which open() replays over state.json
 // (a torn last line is a write nobody was told succeeded, and is skipped). Every full write starts a new journal
 // generation, so lines older than the state.json they were folded into are never replayed over it.
+// Creating and deleting a volume change one record too, and are journaled the same way (with nextSeq, so a
+// sequence number is never reused): one appended line and one fdatasync instead of a rewrite, a file sync, a
+// directory sync and a truncate per call. Snapshots and ControllerPublish still rewrite state.json.
 // Concurrent changes share one write (group commit): a caller's save() resolves once a write that includes its
 // change is durable.
 import { open, truncate } from "node:fs/promises";
@@ -105,6 +108,8 @@ interface JournalEntry {
   generation: number;
   volume: string;
   record: VolumeRecord | null;
+  /** The state's nextSeq when written: a created volume's seq is never handed out again after a restart. */
+  nextSeq?: number;
 }
 
 /** Replays `<dir>/state.journal` over the state loaded from state.json; returns how many lines applied. */
@@ -123,7 +128,8 @@ function replayJournal(state: HostpathState, text: string, file: string): number
       throw new StateCorruptError(`${file}: a line is not a journal entry: ${line.slice(0, 200)}`);
     }
     if (entry.generation !== generation) continue; // already in state.json
-    const { volume, record } = entry as unknown as JournalEntry;
+    const { volume, record, nextSeq } = entry as unknown as JournalEntry;
+    if (typeof nextSeq === "number" && nextSeq > state.nextSeq) state.nextSeq = nextSeq;
     if (record === null) delete state.volumes[volume];
     else if (isVolumeRecord(record, volume)) state.volumes[volume] = record;
     else throw new StateCorruptError(`${file}: volume ${JSON.stringify(volume)} is malformed`);
@@ -164,6 +170,30 @@ export class StateFile {
   /** The next creation sequence number (persisted with the next save). */
   takeSeq(): number {
     return this.state.nextSeq++;
+  }
+
+  /** volume name → id, built on first use and kept by putVolume/removeVolume: CreateVolume scans nothing. */
+  private byName: Map<string, string> | undefined;
+
+  /** The volume CreateVolume made under `name`, if any. */
+  volumeNamed(name: string): VolumeRecord | undefined {
+    this.byName ??= new Map(Object.values(this.state.volumes).map((v) => [v.name, v.id]));
+    const id = this.byName.get(name);
+    const volume = id === undefined ? undefined : this.state.volumes[id];
+    return volume?.name === name ? volume : undefined;
+  }
+
+  /** Adds (or replaces) a volume's record; saved with the next save({ volume: id }). */
+  putVolume(volume: VolumeRecord): void {
+    this.state.volumes[volume.id] = volume;
+    this.byName?.set(volume.name, volume.id);
+  }
+
+  /** Removes a volume's record; saved with the next save({ volume: id }). */
+  removeVolume(id: string): void {
+    const volume = this.state.volumes[id];
+    delete this.state.volumes[id];
+    if (volume && this.byName?.get(volume.name) === id) this.byName.delete(volume.name);
   }
 
   /**
@@ -223,7 +253,12 @@ export class StateFile {
     const generation = this.state.journalGeneration ?? 0;
     // Each line starts on a fresh line, so a line left torn by a failed write cannot swallow the next one.
     const lines = volumes.map((volume) => {
-      const entry: JournalEntry = { generation, volume, record: this.state.volumes[volume] ?? null };
+      const entry: JournalEntry = {
+        generation,
+        volume,
+        record: this.state.volumes[volume] ?? null,
+        nextSeq: this.state.nextSeq,
+      };
       return `\n${JSON.stringify(entry)}`;
     });
     const created = this.journalLines === 0;

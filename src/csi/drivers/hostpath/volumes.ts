@@ -176,8 +176,8 @@ async function makeVolume(
     staged: {},
     targets: {},
   };
-  ctx.state.state.volumes[id] = volume;
-  await ctx.state.save();
+  ctx.state.putVolume(volume);
+  await ctx.state.save({ volume: id });
   return volume;
 }
 
@@ -191,7 +191,7 @@ export const createVolume: ControllerRpc<"CreateVolume"> = async (ctx, request) 
   const sourceKey = source && ("snapshotId" in source ? source.snapshotId : source.volumeId);
 
   return ctx.locks.run([`name:${name}`, sourceKey ?? ""], async () => {
-    const existing = Object.values(ctx.state.state.volumes).find((v) => v.name === name);
+    const existing = ctx.state.volumeNamed(name);
     if (existing) {
       checkSameRequest(existing, name, range, request.parameters, source);
       return { volume: volumeMessage(ctx, existing) };
@@ -209,8 +209,8 @@ export const deleteVolume: ControllerRpc<"DeleteVolume"> = async (ctx, request) 
     if (users.length > 0) {
       throw new CsiError(Code.FAILED_PRECONDITION, `volume ${id} is still in use: ${users.join(", ")}`);
     }
-    delete ctx.state.state.volumes[id];
-    await ctx.state.save();
+    ctx.state.removeVolume(id);
+    await ctx.state.save({ volume: id });
     await ctx.storage.removeVolumeDir(id);
     return {};
   });
@@ -262,7 +262,7 @@ export const controllerExpandVolume: ControllerRpc<"ControllerExpandVolume"> = a
         );
       }
       volume.capacityBytes = wanted;
-      await ctx.state.save();
+      await ctx.state.save({ volume: id });
     }
     // The directory needs nothing, but the node step keeps the CO's flow (and its PVC conditions) as for
     // any filesystem volume: ControllerExpand → NodeExpand.
