@@ -4,11 +4,12 @@
 //    own staged volume, as a node agent mounting for many pods at once).
 // Prints one JSON line per figure. Run as root: node --import tsx bench/csi.ts [seconds-per-figure] [process|in-process]
 // The wall-clock rate depends on what else runs on the machine, so each line also gives the CPU both processes
-// spent per round trip, and the rate that cost allows when every core is ours (with the load average seen).
+// spent per round trip and the load average seen; figures are measured, never extrapolated. CreateVolume+Delete
+// is checked before it is printed: every call made a volume no other call got, and every one is gone afterwards.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CsiClient } from "../src/csi/client.js";
@@ -32,8 +33,6 @@ interface Figure {
   perSecond: number;
   /** CPU both processes (caller and driver) spent per round trip: the machine-independent cost. */
   cpuMsPerRoundTrip: number;
-  /** What the wall rate would be if this machine's cores did nothing else (others share them while we run). */
-  perSecondIfCoresWereIdle: number;
 }
 
 /** Runs `callers` loops of `fn` for `seconds`; returns completed round trips per second and their CPU cost. */
@@ -59,7 +58,6 @@ async function measure(fn: (caller: number, i: number) => Promise<void>): Promis
     roundTrips: count,
     perSecond: Math.round(count / elapsed),
     cpuMsPerRoundTrip: Number(cpuMsPerRoundTrip.toFixed(3)),
-    perSecondIfCoresWereIdle: Math.round((availableParallelism() * 1000) / cpuMsPerRoundTrip),
   };
 }
 
@@ -118,14 +116,19 @@ try {
     }),
   );
 
+  const created = new Set<string>();
+  let duplicates = 0;
   const createDelete = await measure(async (caller, i) => {
     const { volume } = await client.controller.CreateVolume({
       name: `pvc-${caller}-${i}`,
       volume_capabilities: [rwo],
       capacity_range: { required_bytes: 1 << 20 },
     });
+    if (created.has(volume!.volume_id)) duplicates++;
+    created.add(volume!.volume_id);
     await client.controller.DeleteVolume({ volume_id: volume!.volume_id });
   });
+  await checkAllGone(created, duplicates, createDelete.roundTrips);
   console.log(
     JSON.stringify({
       bench: "csi.hostpath.CreateVolume+DeleteVolume",
@@ -180,6 +183,22 @@ try {
   }
 } finally {
   await cleanUp();
+}
+
+/** No figure unless every round trip made its own volume and deleted it: none left in ListVolumes or on disk. */
+async function checkAllGone(created: Set<string>, duplicates: number, roundTrips: number): Promise<void> {
+  if (duplicates > 0 || created.size !== roundTrips)
+    throw new Error(`${roundTrips} CreateVolume calls made ${created.size} distinct volumes (${duplicates} repeated)`);
+  const listed: string[] = [];
+  let token = "";
+  do {
+    const page = await client.controller.ListVolumes({ max_entries: 1000, starting_token: token });
+    listed.push(...page.entries.map((e) => e.volume?.volume_id ?? ""));
+    token = page.next_token;
+  } while (token);
+  const onDisk = await readdir(join(dir, "state", "volumes"));
+  const left = [...listed, ...onDisk].filter((id) => created.has(id));
+  if (left.length > 0) throw new Error(`${left.length} deleted volumes are still there, e.g. ${left[0]}`);
 }
 
 /** Stops the driver and removes every mount and file the bench made; also on Ctrl-C or a closed stdout. */
