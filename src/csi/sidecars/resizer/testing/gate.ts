@@ -17,8 +17,17 @@ export interface ExpandGate {
   forwarded(): number;
   /** Resolves once `n` calls have arrived. */
   waitForArrivals(n: number): Promise<void>;
-  /** Resolves once `n` held calls saw their caller go away (a killed sidecar's socket closed). */
-  waitForCancellations(n: number): Promise<void>;
+  /**
+   * Resolves once `n` calls are (or were) held at the hold point: after-driver, that is once the driver answered,
+   * which an arrival alone does not say (the call may still be on its way to the driver).
+   */
+  waitForHeld(n: number): Promise<void>;
+  /**
+   * Resolves once no call is held: each one held saw its caller go away (a killed sidecar's socket closed, or the
+   * sidecar's own deadline ran out). Counting cancellations is not enough: a call that timed out earlier counts too,
+   * while the killed caller's last call may still be held, and open() would forward it.
+   */
+  waitUntilNoneHeld(): Promise<void>;
   /** From now on calls pass straight through; calls still held are let go (if their caller is still there). */
   open(): void;
   stop(): Promise<void>;
@@ -26,7 +35,8 @@ export interface ExpandGate {
 
 export async function startExpandGate(endpoint: string, driver: CsiClient, hold: HoldPoint): Promise<ExpandGate> {
   let arrived = 0;
-  let cancelled = 0;
+  let holding = 0;
+  let heldTotal = 0;
   let forwarded = 0;
   let opened = false;
   let release: () => void = () => undefined;
@@ -45,20 +55,25 @@ export async function startExpandGate(endpoint: string, driver: CsiClient, hold:
   /** Waits for open(); a caller that goes away meanwhile (killed sidecar) gets CANCELLED, as gRPC would. */
   const held = async (signal: AbortSignal) => {
     if (opened) return;
+    if (signal.aborted) throw new CsiError(Code.CANCELLED, "caller went away"); // no abort event will come
+    holding++;
+    heldTotal++;
+    wake();
     await Promise.race([
       released,
       new Promise<void>((_, reject) =>
         signal.addEventListener(
           "abort",
           () => {
-            cancelled++;
-            wake();
             reject(new CsiError(Code.CANCELLED, "caller went away"));
           },
           { once: true },
         ),
       ),
-    ]);
+    ]).finally(() => {
+      holding--;
+      wake();
+    });
   };
 
   const server: CsiServer = await serveCsi(endpoint, {
@@ -85,7 +100,8 @@ export async function startExpandGate(endpoint: string, driver: CsiClient, hold:
     arrived: () => arrived,
     forwarded: () => forwarded,
     waitForArrivals: (n) => until(() => arrived >= n),
-    waitForCancellations: (n) => until(() => cancelled >= n),
+    waitUntilNoneHeld: () => until(() => holding === 0),
+    waitForHeld: (n) => until(() => heldTotal >= n),
     open() {
       opened = true;
       release();
