@@ -399,6 +399,19 @@ const cases: Case[] = [
     reason: "CrashLoopBackOff",
     says: /container app is waiting: CrashLoopBackOff/,
   },
+  {
+    name: "a pod whose node is chosen but whose claim's provisioner is not running",
+    cluster: cluster(
+      late,
+      node("node-a"),
+      selected(claim("data", "1Gi", { className: "late" }), "node-a"),
+      pod("app", { claims: ["data"] }),
+    ),
+    target: ["Pod", "app"],
+    step: "provisioner",
+    reason: "ProvisionerNotRunning",
+    says: /claim data: no provisioner for hostpath\.csi\.k8s\.io is running/,
+  },
   // ---- PersistentVolume, VolumeAttachment, VolumeSnapshot, StatefulSet
   {
     name: "a released volume kept by its Retain policy",

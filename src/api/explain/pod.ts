@@ -3,7 +3,7 @@
 import type { PersistentVolumeClaim, Pod } from "../core/types.js";
 import { podVolumeClaims } from "../core/ephemeral.js";
 import { isDelayBindingMode, claimClass } from "../storagerules/class.js";
-import { EventFailedScheduling } from "../wellknown.js";
+import { AnnSelectedNode, EventFailedScheduling } from "../wellknown.js";
 import { explainClaim } from "./claim.js";
 import { lastEvent, named, nodeIsReady, type ClusterObjects } from "./cluster.js";
 import { explainPodVolumes } from "./podvolumes.js";
@@ -118,6 +118,9 @@ function explainUnscheduled(cluster: ClusterObjects, pod: Pod, claims: Persisten
   // The scheduler waits for immediate claims to bind before it places the pod ("pod has unbound immediate …").
   const immediate = claims.find((c) => c.status?.phase !== "Bound" && !delayed(c));
   if (immediate) return borrow(verdict, explainClaim(cluster, immediate), immediate);
+  // A node is chosen (selected-node) and the pod waits for the claim to be provisioned there (WaitForVolumeBinding).
+  const provisioning = claims.find((c) => c.status?.phase !== "Bound" && c.metadata.annotations?.[AnnSelectedNode]);
+  if (provisioning) return borrow(verdict, explainClaim(cluster, provisioning), provisioning);
   for (const claim of claims) {
     const state =
       claim.status?.phase === "Bound" ? `Bound to ${claim.spec.volumeName ?? ""}` : "Pending (WaitForFirstConsumer)";
