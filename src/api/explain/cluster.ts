@@ -97,3 +97,16 @@ export function shortModes(modes: readonly string[] | undefined): string {
   };
   return (modes ?? []).map((m) => short[m] ?? m).join(",") || "none";
 }
+
+/**
+ * Does anything say the CSI driver is installed: its CSIDriver object, a node registering it, or a fresh Lease of
+ * one of its sidecars (csi-lib-utils names them for the driver, e.g. external-attacher-leader-<driver>)?
+ */
+export function driverIsKnown(cluster: ClusterObjects, driver: string): boolean {
+  const sanitized = driver.replace(/[^a-zA-Z0-9-]/g, "-");
+  return (
+    cluster.csiDrivers.some((d) => d.metadata.name === driver) ||
+    cluster.csiNodes.some((n) => n.spec.drivers.some((d) => d.name === driver)) ||
+    cluster.leases.some((l) => (l.metadata.name ?? "").endsWith(sanitized) && leaseIsFresh(l, cluster.now))
+  );
+}

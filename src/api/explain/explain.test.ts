@@ -39,6 +39,17 @@ const selected = (c: ReturnType<typeof claim>, nodeName: string) => {
   c.metadata.annotations = { "volume.kubernetes.io/selected-node": nodeName };
   return c;
 };
+/** A volume of a CSI driver nothing installs, and its VolumeAttachment. */
+const ghostVolume = () => {
+  const v = csiVolume("pv-1", "data");
+  v.spec.csi = { driver: "ghost.csi.example.com", volumeHandle: "h" };
+  return v;
+};
+const ghostAttachment = () => {
+  const va = attachment("pv-1", "node-a", { attached: false });
+  va.spec.attacher = "ghost.csi.example.com";
+  return va;
+};
 /** The claim asks for its volume by name (spec.volumeName). */
 const naming = (c: ReturnType<typeof claim>, volumeName: string) => {
   c.spec.volumeName = volumeName;
@@ -411,6 +422,35 @@ const cases: Case[] = [
     step: "provisioner",
     reason: "ProvisionerNotRunning",
     says: /claim data: no provisioner for hostpath\.csi\.k8s\.io is running/,
+  },
+  {
+    name: "a pod whose volume's driver is installed nowhere, so nothing attaches it",
+    cluster: cluster(
+      node("node-a"),
+      ghostVolume(),
+      boundClaim("data", "pv-1"),
+      ghostAttachment(),
+      pod("app", { claims: ["data"], nodeName: "node-a" }),
+    ),
+    target: ["Pod", "app"],
+    step: "attach",
+    reason: "AttacherNotRunning",
+    says: /nothing attaches volume "pv-1": there is no CSIDriver ghost\.csi\.example\.com/,
+  },
+  {
+    name: "a pod whose volume is being attached by a running attacher is waiting, not stuck",
+    cluster: cluster(
+      ...running,
+      csiVolume("pv-1", "data"),
+      boundClaim("data", "pv-1"),
+      attachment("pv-1", "node-a", { attached: false }),
+      pod("app", { claims: ["data"], nodeName: "node-a" }),
+    ),
+    target: ["Pod", "app"],
+    step: "attach",
+    reason: "Attaching",
+    says: /waiting for the csi-attacher of hostpath\.csi\.k8s\.io to attach pv-1 to node-a/,
+    state: "waiting",
   },
   // ---- PersistentVolume, VolumeAttachment, VolumeSnapshot, StatefulSet
   {

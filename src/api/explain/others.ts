@@ -6,7 +6,8 @@ import type { VolumeSnapshot } from "../snapshot/types.js";
 import type { VolumeAttachment } from "../storage/types.js";
 import { EventFailedCreate, EventVolumeFailedDelete } from "../wellknown.js";
 import { explainClaim } from "./claim.js";
-import { lastEvent, named, nodeIsReady, type ClusterObjects } from "./cluster.js";
+import { driverIsKnown, lastEvent, named, nodeIsReady, type ClusterObjects } from "./cluster.js";
+import { attacherMissing } from "./podvolumes.js";
 import { explainPod } from "./pod.js";
 import { Verdict, type Explanation } from "./verdict.js";
 
@@ -132,6 +133,9 @@ export function explainAttachment(cluster: ClusterObjects, attachment: VolumeAtt
       `AttachVolume.Attach failed for volume "${volumeName}" : ${attachment.status.attachError.message ?? ""}`,
       `fix what the driver says; the csi-attacher of ${attachment.spec.attacher} retries with backoff`,
     );
+  }
+  if (!driverIsKnown(cluster, attachment.spec.attacher)) {
+    return attacherMissing(attachment.spec.attacher, volumeName, verdict);
   }
   return verdict.waiting(
     "attach",

@@ -3,7 +3,7 @@
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../core/types.js";
 import type { VolumeAttachment } from "../storage/types.js";
 import { EventFailedMapVolume, EventFailedMountVolume } from "../wellknown.js";
-import { lastEvent, named, type ClusterObjects } from "./cluster.js";
+import { driverIsKnown, lastEvent, named, type ClusterObjects } from "./cluster.js";
 import type { Verdict } from "./verdict.js";
 
 /** IsMultiAttachAllowed: only ReadWriteMany or ReadOnlyMany (or no modes at all) let a second node attach. */
@@ -88,6 +88,7 @@ function checkAttach(
     );
   }
   if (here) verdict.see("VolumeAttachment", here.metadata.name ?? "", "attached=false");
+  if (!driverIsKnown(cluster, driver)) return attacherMissing(driver, volumeName, verdict);
   return verdict.waiting(
     "attach",
     "Attaching",
@@ -95,6 +96,16 @@ function checkAttach(
       ? `waiting for the csi-attacher of ${driver} to attach ${volumeName} to ${nodeName}`
       : `waiting for the attach-detach controller to attach ${volumeName} to ${nodeName}`,
     "nothing yet; if it lasts, check that the controller-manager and the driver's csi-attacher run",
+  );
+}
+
+/** Nothing says the driver is installed: no csi-attacher will ever attach its volumes. */
+export function attacherMissing(driver: string, volumeName: string, verdict: Verdict): Verdict {
+  return verdict.block(
+    "attach",
+    "AttacherNotRunning",
+    `nothing attaches volume "${volumeName}": there is no CSIDriver ${driver}, no node registers it and no csi-attacher of it holds a Lease`,
+    `install the CSI driver ${driver} with its csi-attacher, or fix the volume's spec.csi.driver`,
   );
 }
 
