@@ -66,6 +66,38 @@ export interface Explanation {
   candidates?: Candidate[];
 }
 
+/** The chain each kind walks, in order (DESIGN.md "The flow"). */
+const flows: Record<string, Step[]> = {
+  PersistentVolumeClaim: ["class", "provisioner", "capacity", "snapshot", "scheduling", "binding"],
+  Pod: [
+    "class",
+    "provisioner",
+    "capacity",
+    "snapshot",
+    "binding",
+    "scheduling",
+    "node",
+    "attach",
+    "stage",
+    "publish",
+    "container",
+  ],
+  StatefulSet: [
+    "pods",
+    "class",
+    "provisioner",
+    "capacity",
+    "snapshot",
+    "binding",
+    "scheduling",
+    "node",
+    "attach",
+    "stage",
+    "publish",
+    "container",
+  ],
+};
+
 /** Builds a chain step by step: every step before the blocking one is done, every one after it later. */
 export class Verdict {
   readonly chain: ChainLink[] = [];
@@ -117,6 +149,17 @@ export class Verdict {
     return this;
   }
 
+  /** The steps still ahead of a blocked object, in flow order, so a reader sees the whole chain it must walk. */
+  private ahead(): ChainLink[] {
+    const flow = flows[this.kind] ?? [];
+    const at = this.blocking ? flow.indexOf(this.blocking.step) : -1;
+    if (at < 0) return [];
+    return flow
+      .slice(at + 1)
+      .filter((step) => !this.chain.some((link) => link.step === step))
+      .map((step) => ({ step, state: "later", message: "not reached yet" }));
+  }
+
   result(): Explanation {
     return {
       kind: this.kind,
@@ -124,7 +167,7 @@ export class Verdict {
       name: this.name,
       state: this.state,
       ...(this.blocking ? { blocking: this.blocking } : {}),
-      chain: this.chain,
+      chain: [...this.chain, ...this.ahead()],
       evidence: this.evidence,
       ...(this.candidates ? { candidates: this.candidates } : {}),
     };
