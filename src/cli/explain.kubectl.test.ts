@@ -58,6 +58,25 @@ test("stowage explain and kubectl stowage explain say why claims and pods wait",
     claim("dynamic", "default", "standard"),
     "apiVersion: v1\nkind: Namespace\nmetadata: { name: other }\n",
     claim("elsewhere", "other", "silver"),
+    `apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: web, namespace: default }
+spec:
+  replicas: 1
+  serviceName: web
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: busybox }] }
+  volumeClaimTemplates:
+    - metadata: { name: data }
+      spec: { accessModes: [ReadWriteOnce], storageClassName: gold, resources: { requests: { storage: 1Gi } } }
+`,
+    `apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata: { name: early, namespace: default }
+spec: { source: { persistentVolumeClaimName: dynamic } }
+`,
     `apiVersion: v1
 kind: Pod
 metadata: { name: app, namespace: default }
@@ -95,6 +114,30 @@ spec:
     assert.match(ran.stdout, /^Waiting at scheduling: WaitForFirstConsumer$/m);
     assert.match(ran.stdout, /waiting for first consumer to be created before binding/);
     assert.match(ran.stdout, /^ {2}ok\s+provisioner\s+\S+ is registered on /m);
+  });
+
+  await t.test("a StatefulSet and a VolumeSnapshot hand over to what they wait on", async () => {
+    await s.kubectl("wait", "pod/web-0", "--for=create", "--timeout=60s");
+    const [set, snapshot] = await Promise.all([
+      stowage(["explain", "sts/web", "-o", "json", ...kubeconfig]),
+      stowage(["explain", "volumesnapshot", "early", "-o", "json", ...kubeconfig]),
+    ]);
+    assert.equal(set.code, 0, set.stderr);
+    const setVerdict = JSON.parse(set.stdout) as { blocking: { step: string; reason: string; message: string } };
+    assert.deepEqual([setVerdict.blocking.step, setVerdict.blocking.reason], ["class", "StorageClassNotFound"]);
+    assert.equal(
+      setVerdict.blocking.message,
+      'pod web-0: claim data-web-0: storageclass.storage.k8s.io "gold" not found',
+    );
+    assert.equal(snapshot.code, 0, snapshot.stderr);
+    const snapshotVerdict = JSON.parse(snapshot.stdout) as {
+      blocking: { step: string; reason: string; message: string };
+    };
+    assert.deepEqual(
+      [snapshotVerdict.blocking.step, snapshotVerdict.blocking.reason],
+      ["binding", "SourceClaimNotBound"],
+    );
+    assert.match(snapshotVerdict.blocking.message, /the source claim dynamic is not Bound: waiting for first consumer/);
   });
 
   await t.test("an unknown kind and a missing object exit 1 with what to fix", async () => {
@@ -137,11 +180,13 @@ spec:
       "-n",
       "other",
     ];
-    const ran = await s.kubectlResult(args, { env });
+    const [ran, wrongContext] = await Promise.all([
+      s.kubectlResult(args, { env }),
+      s.kubectlResult([...args.slice(0, -4), "--context", "nope"], { env }),
+    ]);
     assert.equal(ran.code, 0, ran.stderr);
     assert.match(ran.stdout, /^PersistentVolumeClaim other\/elsewhere: Pending$/m);
     assert.match(ran.stdout, /storageclass\.storage\.k8s\.io "silver" not found/);
-    const wrongContext = await s.kubectlResult([...args.slice(0, -4), "--context", "nope"], { env });
     assert.equal(wrongContext.code, 1);
     assert.match(wrongContext.stderr, /"nope"/);
   });

@@ -501,7 +501,11 @@ const cases: Case[] = [
   },
   {
     name: "a snapshot the driver failed to cut",
-    cluster: cluster(snapshot("snap", { error: "Failed to create snapshot: rpc error: code = Internal" })),
+    cluster: cluster(
+      boundClaim("data", "pv-1"),
+      snapshotClass("csi"),
+      snapshot("snap", { error: "Failed to create snapshot: rpc error: code = Internal" }),
+    ),
     target: ["VolumeSnapshot", "snap"],
     step: "snapshot",
     reason: "SnapshotError",

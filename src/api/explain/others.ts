@@ -154,14 +154,6 @@ export function explainSnapshot(cluster: ClusterObjects, snapshot: VolumeSnapsho
     namespace,
     snapshot.status?.readyToUse ? "ReadyToUse" : "Not ready",
   );
-  if (snapshot.status?.error?.message) {
-    return verdict.block(
-      "snapshot",
-      "SnapshotError",
-      snapshot.status.error.message,
-      "fix what the message names; the snapshotter retries",
-    );
-  }
   const sourceClaim = snapshot.spec.source.persistentVolumeClaimName;
   if (sourceClaim) {
     const claim = named(cluster.claims, sourceClaim, namespace);
@@ -207,6 +199,15 @@ export function explainSnapshot(cluster: ClusterObjects, snapshot: VolumeSnapsho
     );
   }
   verdict.done("class", className ? `VolumeSnapshotClass ${className}` : "the default VolumeSnapshotClass");
+  // The source and class first: the snapshot controller's own error repeats a missing or unbound claim in its words.
+  if (snapshot.status?.error?.message) {
+    return verdict.block(
+      "snapshot",
+      "SnapshotError",
+      snapshot.status.error.message,
+      "fix what the message names; the snapshotter retries",
+    );
+  }
   if (snapshot.status?.readyToUse)
     return verdict.done("snapshot", `ready to use (content ${snapshot.status.boundVolumeSnapshotContentName ?? ""})`);
   const content = snapshot.status?.boundVolumeSnapshotContentName;
