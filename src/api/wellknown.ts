@@ -122,6 +122,16 @@ export const EventResizing = "Resizing";
 // Scheduler
 export const EventFailedScheduling = "FailedScheduling";
 export const EventScheduled = "Scheduled";
+/**
+ * stowage's own (upstream's scheduler says nothing while VolumeBinding's PreBind waits, up to 10 minutes): the pod
+ * has a node and waits for its claims to be provisioned or bound there.
+ */
+export const EventWaitForVolumeBinding = "WaitForVolumeBinding";
+/**
+ * stowage's own (upstream's kubelet waits two minutes before "Unable to attach or mount volumes"): the pod is on its
+ * node and waits for a volume to be attached there.
+ */
+export const EventWaitForAttach = "WaitForAttach";
 
 // StatefulSet controller
 export const EventSuccessfulCreate = "SuccessfulCreate";

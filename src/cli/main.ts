@@ -15,6 +15,7 @@ import { registerNode } from "./node.js";
 import { registerScheduler } from "./scheduler.js";
 import { registerCsiProvisioner } from "./csiprovisioner.js";
 import { registerCsiSnapshotter } from "./csisnapshotter.js";
+import { registerExplain } from "./explain.js";
 
 const program = new Command("stowage")
   .description("Kubernetes persistent storage as a standalone, Kubernetes-compatible control plane")
@@ -36,6 +37,7 @@ const commands: Array<(program: Command) => void> = [
   registerNode,
   registerCsiProvisioner,
   registerCsiSnapshotter,
+  registerExplain,
   registerCompletion,
 ];
 for (const register of commands) register(program);

@@ -4,7 +4,7 @@
 // kubelet's order: containers killed first, then the volume manager tears the pod's volumes down, then the final
 // delete. Pods force-deleted while their containers still run are remembered until those exit.
 import type { ConfigMap, Pod, Secret } from "../api/core/types.js";
-import { EventFailedMountVolume } from "../api/wellknown.js";
+import { EventFailedMountVolume, EventWaitForAttach } from "../api/wellknown.js";
 import {
   isConflict,
   isNotFound,
@@ -82,6 +82,8 @@ export interface PodWorkerOptions {
   hostIP: string;
   /** How long a pod waits for its volumes before the "Unable to attach or mount volumes" event. */
   mountTimeoutMs?: number;
+  /** How long a pod waits for a volume's attach before the WaitForAttach event (default 3 s). */
+  attachWaitEventMs?: number;
   log(message: string, err?: unknown): void;
 }
 
@@ -94,6 +96,8 @@ export class PodWorker {
   private readonly deadlineTimers = new Map<string, NodeJS.Timeout>();
   /** Pods whose volumes are not all set up yet, since when (for the mount timeout event). */
   private readonly waitingSince = new Map<string, number>();
+  /** Pods waiting for a volume to be attached: since when, and whether WaitForAttach was said for this wait. */
+  private readonly attachWait = new Map<string, { since: number; said: boolean }>();
   /** Pods not started yet whose claims were read afresh (readClaimsAfresh). */
   private readonly readAfresh = new Set<string>();
 
@@ -260,8 +264,10 @@ export class PodWorker {
         .map((v) => v.outerName),
     ];
     const volumesReady = unmounted.length === 0;
-    if (volumesReady) this.waitingSince.delete(uid);
-    else this.checkMountTimeout(pod, uid, unmounted, desired.volumes);
+    if (volumesReady) {
+      this.waitingSince.delete(uid);
+      this.attachWait.delete(uid);
+    } else this.checkMountTimeout(pod, uid, unmounted, desired.volumes);
     const { errors: containerErrors, mounts }: ContainerMounts = volumesReady
       ? await prepareContainerMounts(this.options, pod, desired.volumes)
       : { errors: {}, mounts: new Map() };
@@ -330,6 +336,7 @@ export class PodWorker {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
     this.waitingSince.delete(uid);
+    this.attachWait.delete(uid);
     await runtime?.removePod(podRef(pod, uid));
   }
 
@@ -337,11 +344,12 @@ export class PodWorker {
   private checkMountTimeout(pod: Pod, uid: string, unmounted: string[], desired: DesiredVolume[]): void {
     const since = this.waitingSince.get(uid) ?? Date.now();
     this.waitingSince.set(uid, since);
-    if (Date.now() - since < (this.options.mountTimeoutMs ?? defaultMountTimeoutMs)) return;
     const unattached = desired
       .filter((v) => this.options.reconciler.unattached.has(volumeKey(v)))
       .map((v) => v.outerName)
       .sort();
+    this.sayAttachWait(pod, uid, unattached);
+    if (Date.now() - since < (this.options.mountTimeoutMs ?? defaultMountTimeoutMs)) return;
     this.options.recorder.event(
       pod,
       "Warning",
@@ -350,5 +358,27 @@ export class PodWorker {
         `unattached volumes=[${unattached.join(" ")}]: timed out waiting for the condition`,
     );
     this.waitingSince.set(uid, Date.now());
+  }
+
+  /**
+   * Upstream's kubelet waits for an attach in silence for two minutes before the event above; the pod says within
+   * seconds what it waits for (stowage's own WaitForAttach, once per wait).
+   */
+  private sayAttachWait(pod: Pod, uid: string, unattached: string[]): void {
+    if (unattached.length === 0) {
+      this.attachWait.delete(uid);
+      return;
+    }
+    const wait = this.attachWait.get(uid) ?? { since: Date.now(), said: false };
+    this.attachWait.set(uid, wait);
+    if (wait.said || Date.now() - wait.since < (this.options.attachWaitEventMs ?? 3_000)) return;
+    wait.said = true;
+    this.options.recorder.event(
+      pod,
+      "Normal",
+      EventWaitForAttach,
+      `waiting for volumes to be attached to node ${this.options.nodeName}: unattached volumes=[${unattached.join(" ")}] ` +
+        "(each volume's VolumeAttachment is attached by its driver's csi-attacher)",
+    );
   }
 }

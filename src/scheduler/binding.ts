@@ -2,8 +2,14 @@
 // (PV claimRef, as BindPodVolumes does), mark claims that need provisioning with volume.kubernetes.io/selected-node,
 // wait until the PV controller and the provisioner have bound every claim, then POST the pod's binding.
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../api/core/types.js";
-import { AnnBoundByController, AnnSelectedNode, AnnValueYes } from "../api/wellknown.js";
-import type { Client } from "../client/index.js";
+import {
+  AnnBoundByController,
+  AnnSelectedNode,
+  AnnStorageProvisioner,
+  AnnValueYes,
+  EventWaitForVolumeBinding,
+} from "../api/wellknown.js";
+import type { Client, EventRecorder } from "../client/index.js";
 import { ApiError, isConflict } from "../client/index.js";
 import type { SchedulerCache } from "./cache.js";
 import type { VolumePlan } from "./volumebinding.js";
@@ -89,6 +95,19 @@ export interface BindContext {
   waiters: ClaimWaiters;
   bindTimeoutMs: number;
   signal: AbortSignal;
+  /** Says on the pod what it waits for once its claims take longer than `volumeWaitEventMs` (default 2 s). */
+  recorder?: EventRecorder;
+  volumeWaitEventMs?: number;
+}
+
+/** The WaitForVolumeBinding message: which claims the pod waits for on its node, and on whom. */
+export function volumeWaitMessage(nodeName: string, claims: PersistentVolumeClaim[]): string {
+  const each = claims.map((claim) => {
+    const provisioner = claim.metadata.annotations?.[AnnStorageProvisioner];
+    const by = provisioner ? `to be provisioned by ${provisioner}` : "to be bound";
+    return `persistentvolumeclaim "${claim.metadata.name ?? ""}" ${by}`;
+  });
+  return `waiting on node ${nodeName} for ${each.join(", ")} (see the claim's events)`;
 }
 
 /** BindPodVolumes: the API writes, then waits until every claim of the pod is bound on this node. */
@@ -116,7 +135,36 @@ export async function bindPodVolumes(ctx: BindContext, pod: Pod, nodeName: strin
   const names = podClaimNames(pod);
   if (names.length === 0) return;
   const provisioned = new Set(plan.provisionings.map(claimKey));
-  await ctx.waiters.wait(
+  // Upstream waits here in silence; a pod Pending for minutes without a word is what explain's issue is about.
+  const say = ctx.recorder
+    ? setTimeout(() => {
+        const waiting = names.flatMap((name) => {
+          const claim = cache.claim(namespace, name);
+          return claim && !isClaimFullyBound(claim) ? [claim] : [];
+        });
+        if (waiting.length > 0) {
+          ctx.recorder?.event(pod, "Normal", EventWaitForVolumeBinding, volumeWaitMessage(nodeName, waiting));
+        }
+      }, ctx.volumeWaitEventMs ?? 2000)
+    : undefined;
+  try {
+    await waitForBindings(ctx, pod, nodeName, names, provisioned, selectedAt);
+  } finally {
+    clearTimeout(say);
+  }
+}
+
+function waitForBindings(
+  ctx: BindContext,
+  pod: Pod,
+  nodeName: string,
+  names: string[],
+  provisioned: Set<string>,
+  selectedAt: Map<string, number>,
+): Promise<void> {
+  const { cache } = ctx;
+  const namespace = pod.metadata.namespace ?? "";
+  return ctx.waiters.wait(
     names.map((name) => `${namespace}/${name}`),
     () => {
       // checkBindings: every claim fully bound; a provisioning claim whose selected-node was dropped

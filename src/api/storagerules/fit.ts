@@ -45,33 +45,66 @@ export interface MatchOptions {
 export type VolumeFit = "no" | "free" | "preBound" | "preBoundOffNode";
 
 /**
- * The per-volume decision of FindMatchingVolume for one claim: class, request and selector are worked out once.
- * Throws ClaimSelectorError when the claim's selector cannot be used (upstream: nothing is matched then).
+ * Why a volume is not for a claim, one name per rule of FindMatchingVolume, in the order they are checked: what
+ * `stowage explain` prints for every candidate volume. fitFor answers "no" for exactly these, so explain and the
+ * binder can never disagree.
  */
-export function fitFor(
+export type Misfit =
+  | "ClaimedByAnother"
+  | "TooSmall"
+  | "VolumeModeMismatch"
+  | "BeingDeleted"
+  | "AccessModesMismatch"
+  | "WaitingForNode"
+  | "NotAvailable"
+  | "SelectorMismatch"
+  | "ClassMismatch"
+  | "NodeAffinityMismatch";
+
+/** fitVerdictFor's answer: how the volume fits, or the first rule it fails. */
+export type FitVerdict = Exclude<VolumeFit, "no"> | Misfit;
+
+/**
+ * The per-volume decision of FindMatchingVolume for one claim, with the rule a volume fails: class, request and
+ * selector are worked out once. Throws ClaimSelectorError when the claim's selector cannot be used (upstream:
+ * nothing is matched then).
+ */
+export function fitVerdictFor(
   claim: PersistentVolumeClaim,
   options: MatchOptions = {},
-): (volume: PersistentVolume) => VolumeFit {
+): (volume: PersistentVolume) => FitVerdict {
   const { node, delayBinding } = options;
   const request = claimRequest(claim);
   const className = claimClass(claim);
   const selector = claimSelector(claim);
   return (volume) => {
     const spec = volume.spec;
-    if (spec.claimRef && !isVolumeBoundToClaim(volume, claim)) return "no";
-    if (volumeCapacity(volume).cmp(request) < 0) return "no";
-    if (checkVolumeModeMismatches(claim.spec, spec)) return "no";
-    if (volume.metadata.deletionTimestamp) return "no";
-    if (!checkAccessModes(claim, volume)) return "no";
+    if (spec.claimRef && !isVolumeBoundToClaim(volume, claim)) return "ClaimedByAnother";
+    if (volumeCapacity(volume).cmp(request) < 0) return "TooSmall";
+    if (checkVolumeModeMismatches(claim.spec, spec)) return "VolumeModeMismatch";
+    if (volume.metadata.deletionTimestamp) return "BeingDeleted";
+    if (!checkAccessModes(claim, volume)) return "AccessModesMismatch";
     if (spec.claimRef) return !node || checkNodeAffinity(volume, node) ? "preBound" : "preBoundOffNode";
     // The PV controller leaves delayed claims to the scheduler, which comes with a node.
-    if (!node && delayBinding) return "no";
+    if (!node && delayBinding) return "WaitingForNode";
     // Volumes in other phases are about to change; binding them now mostly meets conflicts (upstream skips them).
-    if (volume.status?.phase !== "Available") return "no";
-    if (selector && !selector.matches(volume.metadata.labels)) return "no";
-    if (volumeClass(volume) !== className) return "no";
-    if (node && !checkNodeAffinity(volume, node)) return "no";
+    if (volume.status?.phase !== "Available") return "NotAvailable";
+    if (selector && !selector.matches(volume.metadata.labels)) return "SelectorMismatch";
+    if (volumeClass(volume) !== className) return "ClassMismatch";
+    if (node && !checkNodeAffinity(volume, node)) return "NodeAffinityMismatch";
     return "free";
+  };
+}
+
+/** The per-volume decision of FindMatchingVolume for one claim, without the why (fitVerdictFor's rules). */
+export function fitFor(
+  claim: PersistentVolumeClaim,
+  options: MatchOptions = {},
+): (volume: PersistentVolume) => VolumeFit {
+  const verdict = fitVerdictFor(claim, options);
+  return (volume) => {
+    const answer = verdict(volume);
+    return answer === "free" || answer === "preBound" || answer === "preBoundOffNode" ? answer : "no";
   };
 }
 

@@ -4,16 +4,10 @@
 // queue retries on fresh data. Nothing is remembered between calls except the caches.
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../../api/core/types.js";
 import type { NodeLabels } from "../../api/selectors/nodeselector.js";
-import { claimRequest, volumeCapacity } from "../../api/storagerules/capacity.js";
-import {
-  claimClass,
-  claimHasClass,
-  defaultClass,
-  isDelayBindingMode,
-  volumeClass,
-} from "../../api/storagerules/class.js";
+import { claimClass, claimHasClass, defaultClass, isDelayBindingMode } from "../../api/storagerules/class.js";
 import { isVolumeBoundToClaim } from "../../api/storagerules/claimref.js";
-import { checkAccessModes, checkVolumeModeMismatches } from "../../api/storagerules/modes.js";
+import { checkVolumeModeMismatches } from "../../api/storagerules/modes.js";
+import { checkVolumeSatisfyClaim } from "../../api/storagerules/requested.js";
 import {
   AnnBetaStorageProvisioner,
   AnnBindCompleted,
@@ -43,6 +37,9 @@ import type { BinderContext } from "./context.js";
 import { reclaimVolume } from "./reclaim.js";
 import { claimKey, claimRefKey, hasAnnotation } from "./volumeutil.js";
 
+// The binder's tables test it here, where it was born.
+export { checkVolumeSatisfyClaim };
+
 /** The provisioner of classes whose volumes an administrator makes (local volumes): nothing provisions them. */
 const noProvisioner = "kubernetes.io/no-provisioner";
 
@@ -62,17 +59,6 @@ export async function syncClaim(ctx: BinderContext, key: string): Promise<void> 
   if (!claim) return; // deleted: its volume's sync releases the volume
   if (!hasAnnotation(claim, AnnBindCompleted)) return syncUnboundClaim(ctx, claim);
   return syncBoundClaim(ctx, claim);
-}
-
-/** checkVolumeSatisfyClaim: why a volume a claim names cannot be bound to it (undefined: it can). */
-export function checkVolumeSatisfyClaim(volume: PersistentVolume, claim: PersistentVolumeClaim): string | undefined {
-  if (volume.metadata.deletionTimestamp) return `the volume is marked for deletion "${volume.metadata.name}"`;
-  // upstream compares Value() (whole units, rounded up); capacities are whole bytes in practice
-  if (volumeCapacity(volume).value < claimRequest(claim).value) return "requested PV is too small";
-  if (volumeClass(volume) !== claimClass(claim)) return "storageClassName does not match";
-  if (checkVolumeModeMismatches(claim.spec, volume.spec)) return "incompatible volumeMode";
-  if (!checkAccessModes(claim, volume)) return "incompatible accessMode";
-  return undefined;
 }
 
 function selectedNode(ctx: BinderContext, claim: PersistentVolumeClaim): NodeLabels | undefined {
