@@ -2,14 +2,14 @@
 // namespaces, the agent reaching the apiservers over the bridge with its own credentials (`stowage kubeconfig
 // --node`: system:node:<name>, under the Node authorizer) and serving its kubelet port on the machine's address with
 // a certificate for it. The block driver's state dir is the "cloud" every machine's driver shares.
-import { execFile, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { repoRoot, stowageEntry, untilOutput } from "./agentprocess.js";
-import { kill9 } from "./faults.js";
+import { repoRoot, stowageEntry } from "./agentprocess.js";
 import { kubeletTlsFlags } from "./kubelettls.js";
 import type { Machine } from "./machines.js";
+import { Supervised } from "./supervised.js";
 
 const run = promisify(execFile);
 
@@ -29,12 +29,13 @@ export interface MachineNode {
   machine: Machine;
   name: string;
   rootDir: string;
-  agent: ChildProcess;
-  driver: ChildProcess;
-  /** Starts the agent again (after kill9), resolved once it runs. */
+  /** `stowage node`, started again whenever it exits (as systemd runs a kubelet). */
+  agent: Supervised;
+  /** `stowage csi block`, the same. */
+  driver: Supervised;
+  /** kill -9 of the agent, resolved once its successor runs. */
   restartAgent(): Promise<void>;
-  /** Starts the driver again (after kill9), resolved once it serves. */
-  restartDriver(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** Writes the node's kubeconfig: `stowage kubeconfig --node <name>`, with every apiserver as its server. */
@@ -49,7 +50,7 @@ async function nodeKubeconfig(options: MachineNodeOptions, name: string): Promis
   return file;
 }
 
-/** The node named as the machine, with a block driver, on that machine; both killed with the machines. */
+/** The node named as the machine, with a block driver, on that machine; both killed with the machines (or `stop`). */
 export async function startMachineNode(machine: Machine, options: MachineNodeOptions): Promise<MachineNode> {
   const name = machine.name;
   await mkdir(options.dir, { recursive: true });
@@ -57,31 +58,37 @@ export async function startMachineNode(machine: Machine, options: MachineNodeOpt
   const socket = join(options.dir, "block.sock");
   const kubeconfig = await nodeKubeconfig(options, name);
   const tls = await kubeletTlsFlags(options.dataDir, name, machine.address);
-  const stowage = (args: string[], ready: string) => {
-    const child = machine.spawn(process.execPath, [...stowageEntry(options.bundle), ...args], {
+  const launch = (args: string[]) => () =>
+    machine.spawn(process.execPath, [...stowageEntry(options.bundle), ...args], {
       cwd: repoRoot,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    return untilOutput(child, ready, `${name}: stowage ${args[0]}`).then(() => child);
-  };
   const driverArgs = ["csi", "block", "--endpoint", `unix://${socket}`, "--node-id", name];
   driverArgs.push("--state-dir", options.blockStateDir);
   const agentArgs = ["node", "--kubeconfig", kubeconfig, "--node-name", name, "--root-dir", rootDir, ...tls];
   agentArgs.push("--kubelet-address", machine.address, "--csi-driver", `unix://${socket}`);
-  const node: MachineNode = {
+  const driver = await Supervised.start({
+    name: `${name}/csi-block`,
+    launch: launch(driverArgs),
+    ready: "serving",
+    signal: machine.signal,
+  });
+  const agent = await Supervised.start({
+    name: `${name}/node`,
+    launch: launch(agentArgs),
+    ready: "running against",
+    signal: machine.signal,
+  });
+  return {
     machine,
     name,
     rootDir,
-    driver: await stowage(driverArgs, "serving"),
-    agent: await stowage(agentArgs, "running against"),
+    driver,
+    agent,
     async restartAgent() {
-      await kill9(node.agent);
-      node.agent = await stowage(agentArgs, "running against");
+      await agent.kill9();
+      await agent.ready();
     },
-    async restartDriver() {
-      await kill9(node.driver);
-      node.driver = await stowage(driverArgs, "serving");
-    },
+    stop: () => Promise.all([agent.stop(), driver.stop()]).then(() => undefined),
   };
-  return node;
 }

@@ -18,6 +18,8 @@ export interface Machine {
   name: string;
   /** Its address on the bridge. */
   address: string;
+  /** Aborted when the machine is being removed: whatever keeps processes running on it must stop. */
+  signal: AbortSignal;
   /** `ip netns` name; /run/netns/<netns>. */
   netns: string;
   /** The file its mount namespace is bound to (nsenter --mount=). */
@@ -85,7 +87,9 @@ export async function startMachines(t: TestContext, count: number, prefix = "mac
     if (reverse) undo.push(reverse);
   };
   const ignore = () => undefined;
+  const removing = new AbortController();
   t.after(async () => {
+    removing.abort();
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     for (const reverse of undo.reverse()) await reverse().catch(ignore);
     await rm(dir, { recursive: true, force: true }).catch(ignore);
@@ -134,6 +138,7 @@ export async function startMachines(t: TestContext, count: number, prefix = "mac
     const machine: Machine = {
       name,
       address,
+      signal: removing.signal,
       netns,
       mountNamespace,
       spawn(command, args, options = {}) {
