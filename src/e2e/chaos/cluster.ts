@@ -112,45 +112,36 @@ export async function startChaosCluster(t: TestContext, options: ChaosClusterOpt
       return components;
     });
   const kc = ["--kubeconfig", kubeconfig];
-  const controllerManagers = await started(
-    [1, 2].map((i) =>
-      hostComponent(
-        `controller-manager-${i}`,
-        ["controller-manager", ...kc, ...leaseFlags.controlPlane],
-        "started against",
-        bundle,
-      ),
-    ),
-  );
-  const schedulers = await started(
-    [1, 2].map((i) =>
-      hostComponent(`scheduler-${i}`, ["scheduler", ...kc, ...leaseFlags.controlPlane], "started against", bundle),
-    ),
-  );
+  const controlPlane = (command: string, i: number) =>
+    hostComponent(`${command}-${i}`, [command, ...kc, ...leaseFlags.controlPlane], "started against", bundle);
   const socket = join(dir, "controller.sock");
   const driverArgs = ["csi", "block", "--endpoint", `unix://${socket}`, "--node-id", "controller"];
-  const sidecars = await started([
-    hostComponent("csi-block", [...driverArgs, "--state-dir", cloud], "serving", bundle),
-  ]);
   const address = ["--csi-address", `unix://${socket}`, ...kc, ...leaseFlags.sidecar];
-  sidecars.push(
-    ...(await started(
-      ["csi-provisioner", "csi-attacher"].map((sidecar) =>
-        hostComponent(sidecar, [sidecar, ...address], "running against", bundle),
+  // everything at once: on a loaded machine the starts overlap their waits (for a Lease, a driver, an informer)
+  const [controllerManagers, schedulers, sidecars, nodes] = await Promise.all([
+    started([1, 2].map((i) => controlPlane("controller-manager", i))),
+    started([1, 2].map((i) => controlPlane("scheduler", i))),
+    hostComponent("csi-block", [...driverArgs, "--state-dir", cloud], "serving", bundle).then(async (driver) => {
+      stopping.push(driver);
+      const sidecars = await started(
+        ["csi-provisioner", "csi-attacher"].map((sidecar) =>
+          hostComponent(sidecar, [sidecar, ...address], "running against", bundle),
+        ),
+      );
+      return [driver, ...sidecars];
+    }),
+    Promise.all(
+      network.machines.map((machine) =>
+        startMachineNode(machine, {
+          dataDir: join(dir, "apiserver-1"),
+          dir: join(dir, machine.name),
+          blockStateDir: cloud,
+          servers,
+          bundle,
+        }),
       ),
-    )),
-  );
-  const nodes = await Promise.all(
-    network.machines.map((machine) =>
-      startMachineNode(machine, {
-        dataDir: join(dir, "apiserver-1"),
-        dir: join(dir, machine.name),
-        blockStateDir: cloud,
-        servers,
-        bundle,
-      }),
     ),
-  );
+  ]);
   t.after(() => Promise.all(nodes.map((n) => n.stop())));
   return {
     dir,

@@ -23,6 +23,8 @@ export interface ChaosOptions {
   minutes?: number;
   size: WaveSize;
   machines: number;
+  /** The kinds of fault to inject first, each once, in an order drawn from the seed (default: every kind). */
+  kinds?: readonly FaultKind[];
   /** How long the cluster may take to converge after a fault before the run fails. */
   convergeTimeoutMs: number;
   log: (line: string) => void;
@@ -91,7 +93,7 @@ export async function runChaos(t: TestContext, options: ChaosOptions): Promise<C
 
   const faults: FaultRecord[] = [];
   const started = Date.now();
-  const kinds = [...faultKinds];
+  const kinds = [...(options.kinds ?? faultKinds)];
   let setExists = true;
   for (let round = 0; ; round++) {
     if (options.rounds !== undefined && round >= options.rounds) break;
