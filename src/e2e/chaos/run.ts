@@ -15,6 +15,9 @@ import { faultKinds, inject, seededRandom, type FaultKind } from "./injections.j
 import { namespace, persist, setName, statefulSet, Workload, type WaveSize } from "./workload.js";
 import { checkDataFiles, writeDataFiles } from "./datafiles.js";
 
+/** STOWAGE_CHAOS_VERBOSE=1: say what convergence waits on (and who leads), once a second. */
+const verbose = process.env.STOWAGE_CHAOS_VERBOSE === "1";
+
 export interface ChaosOptions {
   seed: number;
   /** Stop after this many rounds… */
@@ -47,20 +50,36 @@ export interface ChaosReport {
   violations: string[];
 }
 
+/** Who holds the controller-manager's and the scheduler's Lease, and when they last renewed it. */
+async function leaders(cluster: ChaosCluster): Promise<string> {
+  const holder = (name: string) =>
+    cluster.client.leases.get("kube-system", name).then(
+      (lease) => `${lease.spec?.holderIdentity?.slice(0, 24)} renewed ${lease.spec?.renewTime?.slice(11, 23)}`,
+      () => `${name} unknown`,
+    );
+  return `leaders ${await holder("kube-controller-manager")}, ${await holder("kube-scheduler")}`;
+}
+
 /** Waits until nothing is left to do; what was left at the deadline is the error. */
 async function converged(
   cluster: ChaosCluster,
   workload: Workload,
   setExists: boolean,
   timeoutMs: number,
+  say: (line: string) => void,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastSaid = Date.now();
   let left: string[] = ["not read yet"];
   while (Date.now() < deadline) {
     left = await readState(cluster)
       .then((state) => problems(state, workload, setExists))
       .catch((err: unknown) => [`state unreadable: ${String(err)}`]);
     if (left.length === 0) return;
+    if (verbose && Date.now() - lastSaid > 1_000) {
+      lastSaid = Date.now();
+      say(`chaos: waiting on ${left.length} (${await leaders(cluster)}): ${left.slice(0, 4).join("; ")}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`not converged within ${timeoutMs} ms: ${left.slice(0, 10).join("; ")}`);
@@ -87,7 +106,7 @@ export async function runChaos(t: TestContext, options: ChaosOptions): Promise<C
   const { client } = cluster;
   const workload = new Workload(client, options.size);
   await client.statefulSets.create(statefulSet());
-  await converged(cluster, workload, true, options.convergeTimeoutMs);
+  await converged(cluster, workload, true, options.convergeTimeoutMs, log);
   const data = await writeDataFiles(cluster);
   log(`chaos: ${data.size} StatefulSet data files written`);
 
@@ -111,14 +130,14 @@ export async function runChaos(t: TestContext, options: ChaosOptions): Promise<C
       work.push(persist("create set", () => client.statefulSets.create(statefulSet()), isAlreadyExists));
     }
     await Promise.all([...work, injected.over]);
-    await converged(cluster, workload, setExists, options.convergeTimeoutMs);
+    await converged(cluster, workload, setExists, options.convergeTimeoutMs, log);
     const record = { round, kind, target: injected.target, recoveredMs: Date.now() - injectedAt };
     faults.push(record);
     log(`chaos: round ${round}: ${kind} (${injected.target}): converged ${record.recoveredMs} ms after the fault`);
   }
   if (!setExists) {
     await client.statefulSets.create(statefulSet());
-    await converged(cluster, workload, true, options.convergeTimeoutMs);
+    await converged(cluster, workload, true, options.convergeTimeoutMs, log);
   }
   const found = await violations(cluster, await readState(cluster), workload);
   found.push(...(await checkDataFiles(cluster, data)));
