@@ -10,7 +10,7 @@ import type { FaultKind } from "./injections.js";
 import { describeReport, runChaos } from "./run.js";
 
 const shortKinds: FaultKind[] = [
-  "kill etcd member",
+  "kill etcd leader",
   "kill apiserver",
   "kill controller-manager leader",
   "freeze scheduler leader",
