@@ -30,12 +30,26 @@ export class Supervised {
     this.name = options.name;
   }
 
-  /** Starts it, resolved once it is ready; stopped by `stop()` (the caller's t.after). */
+  /**
+   * Starts it, resolved once it is ready — a first start that fails is retried as any exit is, for up to two
+   * minutes — and stopped by `stop()` (the caller's t.after).
+   */
   static async start(options: SupervisedOptions): Promise<Supervised> {
     const supervised = new Supervised(options);
     options.signal?.addEventListener("abort", () => void supervised.stop(), { once: true });
     supervised.launch();
-    await supervised.readyNow;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void supervised.stop();
+        reject(new Error(`${options.name} not ready within 2 minutes: ${supervised.output()}`));
+      }, 120_000);
+    });
+    try {
+      await Promise.race([supervised.ready(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
     return supervised;
   }
 
