@@ -5,10 +5,14 @@
 import type { KubeObject } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import type { AdmissionPlugin } from "./admission/types.js";
+import { feedFromStore } from "./authz/feed.js";
 import { forbidden, notFound, StatusError } from "./errors.js";
 import { decodeObject } from "./registry/codec.js";
 import type { GenericRegistry } from "./registry/generic.js";
 import { listPrefix } from "./registry/keys.js";
+
+/** upstream's forceLiveLookupTTL: how long after a namespace DELETE its lookups skip the cache. */
+const forceLiveLookupMs = 30_000;
 
 export const systemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
@@ -18,6 +22,11 @@ export class NamespaceLifecycle {
   private timer?: NodeJS.Timeout;
   private running = false;
   private again = false;
+  /** Namespaces as the store's watch last showed them: true while active (not deleted, not terminating). */
+  private readonly active = new Map<string, boolean>();
+  /** Namespaces a DELETE was admitted for, read live until then (ms since the epoch). */
+  private readonly deleting = new Map<string, number>();
+  private readonly feeding = new AbortController();
   /** Whether each namespace (at the revision seen) is terminating. */
   private readonly terminating = new Map<string, { revision: number; value: boolean }>();
 
@@ -29,6 +38,12 @@ export class NamespaceLifecycle {
 
   /** upstream: `namespaces "x" not found` / `unable to create new content in namespace x because it is being terminated`. */
   async check(namespace: string, def: ResourceDefinition): Promise<void> {
+    // As upstream's admission, from a watch-fed cache: a namespace seen active needs no store read (on etcd, a
+    // round trip of every create). One the cache does not know, one it knows as terminating, and one being
+    // deleted (upstream's forceLiveLookup after a DELETE) are read from the store.
+    const deleting = this.deleting.get(namespace);
+    if (deleting !== undefined && deleting < Date.now()) this.deleting.delete(namespace);
+    if (this.active.get(namespace) === true && !this.deleting.has(namespace)) return;
     const kv = await this.namespaces.store.get(this.namespaces.key(undefined, namespace));
     if (!kv) throw notFound({ group: "", resource: "namespaces" }, namespace);
     // every namespaced create asks: decode each namespace version once, not once per create
@@ -80,6 +95,7 @@ export class NamespaceLifecycle {
       name: "NamespaceLifecycle",
       validate: async (attrs) => {
         if (attrs.operation === "DELETE" && attrs.def.group === "" && attrs.def.plural === "namespaces") {
+          this.deleting.set(attrs.name, Date.now() + forceLiveLookupMs);
           if (systemNamespaces.includes(attrs.name)) {
             throw forbidden({ group: "", resource: "namespaces" }, attrs.name, "this namespace may not be deleted");
           }
@@ -89,12 +105,26 @@ export class NamespaceLifecycle {
   }
 
   start(intervalMs = 1000): void {
+    const prefix = listPrefix(this.namespaces.def, undefined);
+    void feedFromStore(
+      this.namespaces.store,
+      prefix,
+      (object, deleted) => {
+        const ns = object as NamespaceObject;
+        const active = !ns.metadata.deletionTimestamp && ns.status?.phase !== "Terminating";
+        if (deleted) this.active.delete(ns.metadata.name ?? "");
+        else this.active.set(ns.metadata.name ?? "", active);
+      },
+      this.feeding.signal,
+      this.log,
+    );
     this.timer = setInterval(() => this.kick(), intervalMs);
     this.timer.unref();
     this.kick();
   }
 
   stop(): void {
+    this.feeding.abort();
     if (this.timer) clearInterval(this.timer);
   }
 

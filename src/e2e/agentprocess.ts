@@ -20,13 +20,21 @@ export interface AgentProcessOptions {
   bundle?: string;
 }
 
+/** The node arguments that run `stowage` from the sources, or from a bundle of them. */
+export const stowageEntry = (bundle?: string): string[] => (bundle ? [bundle] : ["--import", "tsx", "src/cli/main.ts"]);
+
 /** Runs `stowage <args>` from the sources (or a bundle); resolves once `ready` appears in its output. */
 export async function spawnStowage(args: string[], ready: string, bundle?: string): Promise<ChildProcess> {
-  const entry = bundle ? [bundle] : ["--import", "tsx", "src/cli/main.ts"];
-  const child = spawn(process.execPath, [...entry, ...args], {
+  const child = spawn(process.execPath, [...stowageEntry(bundle), ...args], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  await untilOutput(child, ready, `stowage ${args[0]}`);
+  return child;
+}
+
+/** Resolves with the output so far once `ready` appears in the child's stdout or stderr; rejects if it exits first. */
+export async function untilOutput(child: ChildProcess, ready: string, what: string): Promise<string> {
   let output = "";
   const collect = (d: Buffer) => {
     // Keep the head (startup errors) and not an unbounded log.
@@ -44,11 +52,11 @@ export async function spawnStowage(args: string[], ready: string, bundle?: strin
     }, 20);
     const onExit = (code: number | null) => {
       clearInterval(check);
-      reject(new Error(`stowage ${args[0]} exited ${code}: ${output}`));
+      reject(new Error(`${what} exited ${code}: ${output}`));
     };
     child.once("exit", onExit);
   });
-  return child;
+  return output;
 }
 
 /** `stowage node …`, resolved once it says it is running (Node registered, drivers registered, informers synced). */

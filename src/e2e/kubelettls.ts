@@ -25,8 +25,8 @@ export async function apiserverKubeletTls(dataDir: string): Promise<KubeletClien
 }
 
 /** The flags a `stowage node` process beside that stowage needs: its kubelet certificate files and the CA. */
-export async function kubeletTlsFlags(dataDir: string, nodeName: string): Promise<string[]> {
-  await nodeKubeletTls(dataDir, nodeName);
+export async function kubeletTlsFlags(dataDir: string, nodeName: string, kubeletAddress?: string): Promise<string[]> {
+  await nodeKubeletTls(dataDir, nodeName, kubeletAddress);
   const dir = pkiDir(dataDir);
   const name = kubeletCertificateName(nodeName);
   return [
