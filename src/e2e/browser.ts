@@ -60,3 +60,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: path as `${string}.png`, fullPage: false });
   return path;
 }
+
+/** When the page was loaded: the same before and after means it updated itself, without a reload. */
+export const pageLoad = (page: Page): Promise<number> =>
+  // a string: this file is compiled for Node, without the DOM's types
+  page.evaluate("performance.timeOrigin") as Promise<number>;

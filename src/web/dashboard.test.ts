@@ -2,10 +2,10 @@
 // kubectl's columns. Screenshots of each view go to test-artifacts/dashboard/.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { adminLogin, builtDashboard, launchBrowser, screenshot, signIn } from "../e2e/browser.js";
+import { adminLogin, builtDashboard, launchBrowser, pageLoad, screenshot, signIn } from "../e2e/browser.js";
 import { startStowage } from "../e2e/stowage.js";
 
-test("signing in with the token stowage dashboard prints shows the PersistentVolumes with kubectl's columns", async (t) => {
+test("signing in with the token stowage dashboard prints shows the PersistentVolumes live with kubectl's columns", async (t) => {
   const [dashboardDir, browser] = await Promise.all([builtDashboard(t), launchBrowser(t)]);
   const stowage = await startStowage(t, { dashboardDir });
   const applied = await stowage.kubectlResult(["apply", "-f", "-"], { input: staticVolume("pv-a") });
@@ -25,6 +25,14 @@ test("signing in with the token stowage dashboard prints shows the PersistentVol
   const headers = await page.$$eval("[role=columnheader]", (cells) => cells.map((c) => c.textContent));
   assert.deepEqual(headers, kubectlHeader);
   await screenshot(page, "persistentvolumes");
+  // live: a volume made elsewhere appears in its place through the watch, with no reload
+  const loaded = await pageLoad(page);
+  const more = await stowage.kubectlResult(["apply", "-f", "-"], { input: staticVolume("pv-0") });
+  assert.equal(more.code, 0, more.stderr);
+  await page.waitForSelector('[role=row][data-name="pv-0"]');
+  const names = await page.$$eval(".spacer [role=row]", (rows) => rows.map((r) => r.getAttribute("data-name")));
+  assert.deepEqual(names, ["pv-0", "pv-a"]);
+  assert.equal(await pageLoad(page), loaded);
 });
 
 test("the page loads without credentials, its hashed assets cached for a year and the index never", async (t) => {

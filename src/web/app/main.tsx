@@ -7,6 +7,7 @@ import { forgetAccess, whoAmI } from "./access.js";
 import { Login } from "./login.js";
 import { ListView } from "./listview.js";
 import { listKinds } from "./lists.js";
+import { MapView } from "./map.js";
 import { forgetToken, savedToken } from "./session.js";
 
 function useRoute(): string[] {
@@ -77,8 +78,7 @@ function View(props: { route: string[] }) {
     const kind = listKinds.find((k) => k.route === rest[0]);
     if (kind) return <ListView key={kind.route} {...kind} />;
   }
-  const pvs = listKinds[0];
-  return <ListView key={pvs.route} {...pvs} />;
+  return <MapView />;
 }
 
 const root = document.getElementById("app");
