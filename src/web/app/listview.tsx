@@ -18,6 +18,8 @@ export interface ListViewProps {
   link?: (row: TableRow) => string | undefined;
   /** The row's actions (none for a user who may do none: then there is no Actions column). */
   actions?: (row: TableRow, cell: (name: string) => string) => ComponentChildren;
+  /** Whether the answer on actions is in ("asking", "allowed", "none"), as data-access. */
+  access?: string;
 }
 
 export function ListView(props: ListViewProps) {
@@ -58,7 +60,7 @@ export function ListView(props: ListViewProps) {
     headers.length - 1 - (props.namespaced ? 1 : 0)
   }, minmax(6rem, 1fr))`;
   return (
-    <section class="list" aria-labelledby="list-title">
+    <section class="list" aria-labelledby="list-title" data-access={props.access}>
       <h1 id="list-title">
         {props.title} <span class="count">{loaded ? `${rows.rows.length}` : "loading…"}</span>
       </h1>

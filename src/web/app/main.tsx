@@ -5,9 +5,9 @@ import { useEffect, useState } from "preact/hooks";
 import "./style.css";
 import { forgetAccess, whoAmI } from "./access.js";
 import { Login } from "./login.js";
-import { ListView } from "./listview.js";
-import { listKinds } from "./lists.js";
+import { KindList, listKinds } from "./lists.js";
 import { MapView } from "./map.js";
+import { ClaimView } from "./claim.js";
 import { forgetToken, savedToken } from "./session.js";
 
 function useRoute(): string[] {
@@ -76,7 +76,10 @@ function View(props: { route: string[] }) {
   const [view, ...rest] = props.route;
   if (view === "list") {
     const kind = listKinds.find((k) => k.route === rest[0]);
-    if (kind) return <ListView key={kind.route} {...kind} />;
+    if (kind) return <KindList key={kind.route} kind={kind} />;
+  }
+  if (view === "claim" && rest.length === 2) {
+    return <ClaimView key={rest.join("/")} namespace={rest[0]} name={rest[1]} />;
   }
   return <MapView />;
 }
