@@ -9,6 +9,7 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { buildDashboard } from "../web/build.js";
 import { dashboardLogin } from "../cli/dashboard.js";
 import { repoRoot } from "./agentprocess.js";
+import { createClient, type Transport } from "../client/index.js";
 
 /** Where screenshots of each view are kept after the test (ignored by git): test-artifacts/dashboard/. */
 export const artifactsDir = join(repoRoot, "test-artifacts", "dashboard");
@@ -65,3 +66,26 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export const pageLoad = (page: Page): Promise<number> =>
   // a string: this file is compiled for Node, without the DOM's types
   page.evaluate("performance.timeOrigin") as Promise<number>;
+
+/** `count` static PersistentVolumes named pv-00000 …, made through the in-process transport, 32 at a time. */
+export async function createVolumes(transport: Transport, count: number): Promise<void> {
+  const client = createClient(transport);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const name = `pv-${String(next++).padStart(5, "0")}`;
+      await client.persistentVolumes.create({
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: { name },
+        spec: {
+          capacity: { storage: "1Gi" },
+          accessModes: ["ReadWriteOnce"],
+          persistentVolumeReclaimPolicy: "Retain",
+          hostPath: { path: `/tmp/${name}` },
+        },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, worker));
+}
