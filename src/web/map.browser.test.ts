@@ -28,6 +28,7 @@ test("the map draws the README's first example, claim → PV → node → pod, a
   await stowage.kubectl("wait", "pod/app", "--for=jsonpath={.status.phase}=Running", "--timeout=60s");
   const volume = (await stowage.kubectl("get", "pvc", "data", "-o", "jsonpath={.spec.volumeName}")).trim();
   const node = (await stowage.kubectl("get", "pod", "app", "-o", "jsonpath={.spec.nodeName}")).trim();
+  const handle = (await stowage.kubectl("get", "pv", volume, "-o", "jsonpath={.spec.csi.volumeHandle}")).trim();
 
   const login = await adminLogin(stowage.kubeconfig);
   const page = await signIn(browser, login.url, login.token, "#/map");
@@ -71,4 +72,23 @@ spec:
   await page.waitForFunction(`!document.querySelector('a.box[data-id="PersistentVolumeClaim/default/data"]')`);
   assert.ok(await page.$('a.box[data-id="PersistentVolumeClaim/default/late"]'));
   await screenshot(page, "map-stuck");
+
+  // the node's page, reached from its box: its pod with the claim, the volume mounted there, its drivers' limits
+  await page.select("select[name=state]", "");
+  await page.click(`a.box[data-id="Node/${node}"]`);
+  await page.waitForSelector("#node-title");
+  // the kubelet reports a mounted volume in the node's status.volumesInUse
+  await stowage.kubectl("wait", `node/${node}`, "--for=jsonpath={.status.volumesInUse[0]}", "--timeout=30s");
+  await screenshot(page, "node");
+  await page.waitForFunction(
+    `[...document.querySelectorAll('ul[data-list="pods"] li')].some((li) => li.textContent === "default/app (Running): data")`,
+  );
+  await page.waitForFunction(
+    `[...document.querySelectorAll('ul[data-list="in-use"] li')].some((li) => li.textContent.endsWith("^${handle}"))`,
+  );
+  const drivers = await page.$$eval('table[data-table="limits"] tbody tr td:first-child', (cells) =>
+    cells.map((c) => c.textContent),
+  );
+  assert.ok(drivers.includes("hostpath.csi.stowage.dev"), `CSINode drivers: ${drivers.join(", ")}`);
+  await screenshot(page, "node");
 });

@@ -8,6 +8,7 @@ import { Login } from "./login.js";
 import { KindList, listKinds } from "./lists.js";
 import { MapView } from "./map.js";
 import { ClaimView } from "./claim.js";
+import { NodeView } from "./node.js";
 import { forgetToken, savedToken } from "./session.js";
 
 function useRoute(): string[] {
@@ -81,6 +82,7 @@ function View(props: { route: string[] }) {
   if (view === "claim" && rest.length === 2) {
     return <ClaimView key={rest.join("/")} namespace={rest[0]} name={rest[1]} />;
   }
+  if (view === "node" && rest.length === 1) return <NodeView key={rest[0]} name={rest[0]} />;
   return <MapView />;
 }
 
