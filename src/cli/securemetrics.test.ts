@@ -10,6 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { killProcess, spawnStowage } from "../e2e/agentprocess.js";
 import { stowageBundle } from "../e2e/bundle.js";
 import { startStowage } from "../e2e/stowage.js";
+import { defaultUpComponents } from "../e2e/parts.js";
 import { DataDirPki, pkiDir } from "./pki.js";
 
 async function freePort(): Promise<number> {
@@ -63,4 +64,36 @@ test("the standalone controller-manager and scheduler serve /metrics to system:m
     assert.match(forbidden.body, /^Forbidden: user "alice" cannot get path "\/metrics"/);
     assert.equal((await get(`https://127.0.0.1:${port}/healthz`)).status, 200, "healthz is always allowed");
   }
+});
+
+test("a node's kubelet port serves /metrics to whom RBAC grants nodes/metrics, as the kubelet does", async (t) => {
+  const stowage = await startStowage(t, { components: defaultUpComponents() });
+  const applied = await stowage.kubectlResult(["apply", "-f", "-"], {
+    input: `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: node-metrics-reader}
+rules: [{apiGroups: [""], resources: [nodes/metrics], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: prometheus-node-metrics}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: node-metrics-reader}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: prometheus}]
+`,
+  });
+  assert.equal(applied.code, 0, applied.stderr);
+  const pki = await DataDirPki.open(stowage.dataDir);
+  const prometheus = await pki.issueClient("prometheus", []);
+  const alice = await pki.issueClient("alice", []);
+  const node = JSON.parse(await stowage.kubectl("get", "nodes", "-o", "json")).items[0];
+  const address = node.status.addresses.find((a: { type: string }) => a.type === "InternalIP").address;
+  const url = `https://${address}:${node.status.daemonEndpoints.kubeletEndpoint.Port}/metrics`;
+
+  const scraped = await get(url, prometheus);
+  assert.equal(scraped.status, 200, scraped.body);
+  assert.match(scraped.body, /^# TYPE volume_manager_total_volumes gauge$/m);
+  assert.equal((await get(url)).status, 401, "no certificate, no metrics");
+  const forbidden = await get(url, alice);
+  assert.equal(forbidden.status, 403);
+  assert.equal(forbidden.body, `Forbidden (user=alice, verb=get, resource=nodes, subresource=metrics)`);
 });
