@@ -18,20 +18,43 @@ test("signing in with the token stowage dashboard prints shows the PersistentVol
     "system:serviceaccount:kube-system:stowage-dashboard-admin",
   );
   await page.waitForSelector('[role=row][data-name="pv-a"]');
+  await page.waitForSelector('section.list[data-access="allowed"]');
   const kubectlHeader = (await stowage.kubectl("get", "pv"))
     .split("\n")[0]
     .trim()
     .split(/\s{2,}/);
   const headers = await page.$$eval("[role=columnheader]", (cells) => cells.map((c) => c.textContent));
-  assert.deepEqual(headers, kubectlHeader);
+  // kubectl's columns, then the admin's Actions (a Released volume's Delete)
+  assert.deepEqual(headers, [...kubectlHeader, "ACTIONS"]);
   await screenshot(page, "persistentvolumes");
+  // a Released volume (its claim gone) offers Delete; deleting shows the answer, and the row goes with the volume
+  assert.equal(await page.$('[role=row][data-name="pv-a"] .actions button'), null, "a Pending volume offers none");
+  await stowage.kubectl(
+    "patch",
+    "pv",
+    "pv-a",
+    "--subresource=status",
+    "--type=merge",
+    "-p",
+    '{"status":{"phase":"Released"}}',
+  );
+  const remove = await page.waitForSelector('[role=row][data-name="pv-a"] .actions button');
+  await remove?.click();
+  const answer = await page.waitForSelector("pre.result");
+  // the answer is the volume being deleted: its pv-protection finalizer holds it until the controller lets go
+  const deleted = JSON.parse((await answer?.evaluate((pre) => pre.textContent)) ?? "{}");
+  assert.equal(deleted.metadata.name, "pv-a");
+  assert.ok(deleted.metadata.deletionTimestamp, "marked for deletion");
+  await stowage.kubectl("patch", "pv", "pv-a", "--type=merge", "-p", '{"metadata":{"finalizers":null}}');
+  await page.waitForFunction(`!document.querySelector('[role=row][data-name="pv-a"]')`);
+  await screenshot(page, "persistentvolume-deleted");
   // live: a volume made elsewhere appears in its place through the watch, with no reload
   const loaded = await pageLoad(page);
   const more = await stowage.kubectlResult(["apply", "-f", "-"], { input: staticVolume("pv-0") });
   assert.equal(more.code, 0, more.stderr);
   await page.waitForSelector('[role=row][data-name="pv-0"]');
   const names = await page.$$eval(".spacer [role=row]", (rows) => rows.map((r) => r.getAttribute("data-name")));
-  assert.deepEqual(names, ["pv-0", "pv-a"]);
+  assert.deepEqual(names, ["pv-0"]);
   assert.equal(await pageLoad(page), loaded);
 });
 

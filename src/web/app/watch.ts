@@ -53,18 +53,10 @@ export async function listAndWatch<L extends Listed<unknown>, E>(
     try {
       const list = (await (await call(path, { accept, signal })).json()) as L;
       handlers.listed(list);
-      let resourceVersion = list.metadata?.resourceVersion ?? "";
-      const watch = await call(
-        `${path}${separator}watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}`,
-        { accept, signal },
-      );
-      if (!watch.body) continue;
-      for await (const line of lines(watch.body)) {
-        if (!line.trim()) continue;
-        const event = JSON.parse(line) as WatchEvent<E & { metadata?: { resourceVersion?: string } }>;
-        if (event.type === "ERROR") break; // 410 Gone: relist
-        resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
-        if (event.type !== "BOOKMARK") handlers.event(event);
+      let resourceVersion: string | undefined = list.metadata?.resourceVersion ?? "";
+      // a watch the server ended (its timeout) resumes where it was; one that failed (410 Gone) lists again
+      while (resourceVersion !== undefined && !signal.aborted) {
+        resourceVersion = await watchFrom(`${path}${separator}`, resourceVersion, accept, handlers, signal);
       }
     } catch (err) {
       if (signal.aborted) return;
@@ -73,4 +65,26 @@ export async function listAndWatch<L extends Listed<unknown>, E>(
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }
+}
+
+/** One watch; the resourceVersion to resume from when it ended cleanly, undefined when it must list again. */
+async function watchFrom<E>(
+  prefix: string,
+  from: string,
+  accept: string,
+  handlers: { event(event: WatchEvent<E>): void },
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const query = `watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(from)}`;
+  const watch = await call(`${prefix}${query}`, { accept, signal });
+  if (!watch.body) return undefined;
+  let resourceVersion = from;
+  for await (const line of lines(watch.body)) {
+    if (!line.trim()) continue;
+    const event = JSON.parse(line) as WatchEvent<E & { metadata?: { resourceVersion?: string } }>;
+    if (event.type === "ERROR") return undefined;
+    resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
+    if (event.type !== "BOOKMARK") handlers.event(event);
+  }
+  return resourceVersion;
 }
