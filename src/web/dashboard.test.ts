@@ -58,7 +58,7 @@ test("signing in with the token stowage dashboard prints shows the PersistentVol
   assert.equal(await pageLoad(page), loaded);
 });
 
-test("the page loads without credentials, its hashed assets cached for a year and the index never", async (t) => {
+test("the page loads without credentials (its hashed assets cached for a year, the index never) and signs in by keyboard", async (t) => {
   const [dashboardDir, browser] = await Promise.all([builtDashboard(t), launchBrowser(t)]);
   const stowage = await startStowage(t, { dashboardDir });
   const page = await browser.newPage();
@@ -79,6 +79,14 @@ test("the page loads without credentials, its hashed assets cached for a year an
   const anonymous = await page.evaluate(async () => (await fetch("/api/v1/persistentvolumes")).status);
   assert.equal(anonymous, 403);
   await screenshot(page, "login");
+  // signing in needs no mouse: the token field, Tab to the button, Enter
+  const login = await adminLogin(stowage.kubeconfig);
+  await page.focus("textarea#token");
+  await page.keyboard.type(login.token);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate("document.activeElement.textContent"), "Sign in");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("header .user");
 });
 
 const staticVolume = (name: string) => `apiVersion: v1
