@@ -1,5 +1,6 @@
 // The one-way house, checked on every `npm test` (npm run depcheck): imports run
-//   support → api, store → apiserver → client → controllers · scheduler · csi · node → cli → e2e (test worlds)
+//   support → api, store → apiserver → client → controllers · scheduler · csi · node → cli → e2e (test worlds),
+//   and api → web (the dashboard, in the browser)
 // and never back. docs/architecture.md explains each part and why its arrows point where they do. Tests are held
 // to their folder's rules too; on top of them they may use the whole-stack test worlds in src/e2e.
 /** What each part may import besides itself, support and (tests only) e2e. */
@@ -14,7 +15,9 @@ const allowed = {
   csi: ["client", "api"],
   node: ["csi", "client", "api"],
   cli: ["node", "csi", "scheduler", "controllers", "client", "apiserver", "store", "api"],
-  e2e: ["cli", "node", "csi", "scheduler", "controllers", "client", "apiserver", "store", "api"],
+  // the dashboard runs in the browser: it speaks the API over HTTP and shares only src/api's types and pure rules
+  web: ["api"],
+  e2e: ["web", "cli", "node", "csi", "scheduler", "controllers", "client", "apiserver", "store", "api"],
 };
 /** Why, in DESIGN.md's words, for the messages a broken rule prints. */
 const why = {
@@ -28,6 +31,7 @@ const why = {
   csi: "everything goes through the API: sidecars and controllers meet only there",
   node: "everything goes through the API; the node uses only the CSI client side of csi",
   cli: "cli wires parts together; only test worlds sit above it",
+  web: "the dashboard runs in a browser: it talks to the apiserver over HTTP and imports only src/api",
   e2e: "test worlds sit on top of everything",
 };
 const parts = Object.keys(allowed);

@@ -18,7 +18,7 @@ export default tseslint.config(
   {
     // A file per idea, a function per step: past these sizes, look for the second idea (STYLE.md). Tests and the
     // test worlds they build on are long lists of cases and setup steps, so they are measured by review instead.
-    files: ["src/**/*.ts", "bench/**/*.ts"],
+    files: ["src/**/*.ts", "src/**/*.tsx", "bench/**/*.ts"],
     ignores: ["**/*.test.ts", "**/testing/**", "src/e2e/**"],
     rules: {
       "max-lines": ["error", { max: 400 }],

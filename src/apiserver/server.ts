@@ -84,6 +84,12 @@ export interface ApiServerOptions {
   kubeletClient?: KubeletClientTls;
   /** --max-requests-inflight, --max-mutating-requests-inflight, --request-timeout (upstream's defaults without). */
   limits?: RequestLimits;
+  /**
+   * The dashboard's static files, answering GET /dashboard and below (cli hands it in: the apiserver imports no web
+   * code). Served before authentication, as a browser loads the login page with no credentials: the files hold no
+   * data; everything the page shows comes through the API with the user's token, where RBAC applies.
+   */
+  dashboard?: ApiHandler;
 }
 
 export interface ApiServer {
@@ -147,8 +153,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     const startedAt = performance.now();
     let response: ApiResponse;
     try {
-      if (gate) request.user = await gate.admit(request);
-      response = await route(request, routes);
+      if (options.dashboard && isDashboardPath(request)) response = await options.dashboard(request);
+      else {
+        if (gate) request.user = await gate.admit(request);
+        response = await route(request, routes);
+      }
     } catch (err) {
       response = statusResponse(toStatusError(err, log));
     }
@@ -183,6 +192,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     },
   };
 }
+
+const isDashboardPath = (request: ApiRequest) =>
+  request.method === "GET" && (request.path === "/dashboard" || request.path.startsWith("/dashboard/"));
 
 /** The store as the registries see it: the configured resources' values encrypted on the way in, decrypted out. */
 function encryptingStore(store: Store, config: EncryptionConfig, definitions: ResourceDefinition[]): Store {

@@ -9,6 +9,7 @@ import { startControllerManager, type ControllerManagerOptions } from "../contro
 import { durationFlag, kubeconfigFlag, positiveIntFlag } from "./flags.js";
 import { addLeaderElectFlags, leaderElection, type LeaderElectFlags } from "./leaderelectflags.js";
 import type { UpComponent, UpContext } from "./component.js";
+import { addSecureServingFlags, serveSecureMetrics, type SecureServingFlags } from "./securemetrics.js";
 
 const userAgent = "stowage-controller-manager";
 
@@ -22,7 +23,7 @@ function positiveDurationFlag(text: string): number {
   return ms;
 }
 
-interface Flags extends LeaderElectFlags {
+interface Flags extends LeaderElectFlags, SecureServingFlags {
   kubeconfig: string;
   workers: number;
   resyncPeriod: number;
@@ -52,6 +53,7 @@ export function registerControllerManager(program: Command): void {
       40_000,
     )
     .option("--node-monitor-period <duration>", "how often node health is checked", positiveDurationFlag, 5_000);
+  addSecureServingFlags(command, 10257);
   addLeaderElectFlags(command, { namespace: "kube-system", name: "kube-controller-manager" }).action(
     async (flags: Flags) => {
       let lease: ReturnType<typeof leaderElection>;
@@ -74,6 +76,10 @@ export function registerControllerManager(program: Command): void {
         nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriod,
         nodeMonitorPeriodMs: flags.nodeMonitorPeriod,
       });
+      const metrics = await serveSecureMetrics(flags, client, "kube-controller-manager").catch((err: Error) =>
+        program.error(`error: --secure-port: ${err.message}`, { exitCode: 1 }),
+      );
+      if (metrics) console.log(`serving /metrics on ${metrics.url}`);
       console.log(
         flags.leaderElect
           ? `stowage controller-manager started against ${kubeconfig.server} (leader election on)`
@@ -81,7 +87,7 @@ export function registerControllerManager(program: Command): void {
       );
       await untilStopSignal(() => {
         abort.abort();
-        return manager.stop().finally(() => transport.close());
+        return Promise.all([manager.stop(), metrics?.close()]).finally(() => transport.close());
       });
     },
   );

@@ -6,6 +6,7 @@ import { registerVersion } from "./version.js";
 import { registerUp } from "./up.js";
 import { registerDown } from "./down.js";
 import { registerCompletion } from "./completion.js";
+import { registerDashboard } from "./dashboard.js";
 import { registerApiserver } from "./apiserver.js";
 import { registerKubeconfig } from "./kubeconfig.js";
 import { registerControllerManager } from "./controllermanager.js";
@@ -39,6 +40,7 @@ const commands: Array<(program: Command) => void> = [
   registerCsiSnapshotter,
   registerExplain,
   registerCompletion,
+  registerDashboard,
 ];
 for (const register of commands) register(program);
 

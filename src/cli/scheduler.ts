@@ -9,10 +9,11 @@ import { DefaultSchedulerName, startScheduler } from "../scheduler/scheduler.js"
 import { kubeconfigFlag, positiveIntFlag } from "./flags.js";
 import { addLeaderElectFlags, leaderElection, type LeaderElectFlags } from "./leaderelectflags.js";
 import type { UpComponent } from "./component.js";
+import { addSecureServingFlags, serveSecureMetrics, type SecureServingFlags } from "./securemetrics.js";
 
 const userAgent = "stowage-scheduler";
 
-interface Flags extends LeaderElectFlags {
+interface Flags extends LeaderElectFlags, SecureServingFlags {
   kubeconfig: string;
   schedulerName: string;
   bindTimeout: number;
@@ -28,6 +29,7 @@ export function registerScheduler(program: Command): void {
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
     .option("--scheduler-name <name>", "schedule pods whose spec.schedulerName is this", DefaultSchedulerName)
     .option("--bind-timeout <seconds>", "how long a pod waits for its claims to be bound", positiveIntFlag, 600);
+  addSecureServingFlags(command, 10259);
   addLeaderElectFlags(command, schedulerLease).action(async (flags: Flags) => {
     let lease: ReturnType<typeof leaderElection>;
     try {
@@ -44,6 +46,10 @@ export function registerScheduler(program: Command): void {
       schedulerName: flags.schedulerName,
       bindTimeoutMs: flags.bindTimeout * 1000,
     };
+    const metrics = await serveSecureMetrics(flags, client, "kube-scheduler").catch((err: Error) =>
+      program.error(`error: --secure-port: ${err.message}`, { exitCode: 1 }),
+    );
+    if (metrics) console.log(`serving /metrics on ${metrics.url}`);
     // Stopping is aborting the scheduler's signal (ours, or its leadership's) and waiting for it to drain.
     let scheduler: Started | undefined;
     let electing: Promise<void> = Promise.resolve();
@@ -69,7 +75,7 @@ export function registerScheduler(program: Command): void {
     }
     await untilStopSignal(() => {
       abort.abort();
-      return Promise.all([scheduler?.done, electing]).finally(() => transport.close());
+      return Promise.all([scheduler?.done, electing, metrics?.close()]).finally(() => transport.close());
     });
   });
 }

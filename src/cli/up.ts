@@ -24,6 +24,7 @@ import { storageComponent, type StorageOptions } from "./storage.js";
 import type { UpComponent, UpContext } from "./component.js";
 import { apiserverKubeletClient } from "./kubeletpki.js";
 import { DataDirPki } from "./pki.js";
+import { dashboardAssets, dashboardLine } from "./dashboardassets.js";
 
 /** The in-process control plane `stowage up` runs after the apiserver, in start order. */
 export const upComponents: UpComponent[] = [controllerManagerComponent, schedulerComponent];
@@ -53,6 +54,8 @@ export interface UpOptions {
   apiserver?: Pick<ApiServerOptions, "limits" | "eventTtlMs">;
   /** --hostpath-reclaim-root: where Delete/Recycle may remove hostPath volumes (default /tmp, as upstream). */
   hostPathReclaimRoots?: string[];
+  /** The built dashboard served at /dashboard/ (default: `npm run build`'s dist/web). */
+  dashboardDir?: string;
   log?: (message: string, err?: unknown) => void;
   /** Startup output lines; default: collected in Running.said only. */
   say?: (line: string) => void;
@@ -102,6 +105,7 @@ export async function startUp(options: UpOptions): Promise<Running> {
     }
     // The kubelet ports stay locked even with --insecure-http: their certificates come from the data dir's CA.
     const kubeletPki = secure?.pki ?? (await DataDirPki.open(dataDir));
+    const dashboard = dashboardAssets(options.dashboardDir);
     const apiServer = await createApiServer({
       store,
       version: stowageVersion,
@@ -116,11 +120,13 @@ export async function startUp(options: UpOptions): Promise<Running> {
           }
         : {}),
       kubeletClient: await apiserverKubeletClient(kubeletPki),
+      dashboard,
     });
     stops.push({ name: "apiserver", stop: () => apiServer.close() });
     const listener = await apiServer.listen(options.listen);
     const kubeconfig = kubeconfigFile(dataDir);
     writeFileSync(kubeconfig, renderKubeconfig(listener.url, secure?.admin), { mode: 0o600 });
+    say(dashboardLine(listener.url, dashboard !== undefined));
     const transport = (user: UserInfo = clusterAdmin) => inProcessTransport(apiServer.handler, user);
     const ctx: UpContext = {
       dataDir,

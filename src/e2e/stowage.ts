@@ -18,6 +18,8 @@ export interface StowageOptions {
   compactionIntervalMs?: number;
   /** up's --hostpath-reclaim-root. */
   hostPathReclaimRoots?: string[];
+  /** The built dashboard to serve at /dashboard/ (default: dist/web, if built). */
+  dashboardDir?: string;
 }
 
 export class KubectlError extends Error {
@@ -64,6 +66,7 @@ export async function startStowage(t: TestContext, options: StowageOptions = {})
     components: options.components ?? [],
     compactionIntervalMs: options.compactionIntervalMs ?? 0,
     hostPathReclaimRoots: options.hostPathReclaimRoots,
+    dashboardDir: options.dashboardDir,
     log: () => undefined,
   });
   const env = { ...process.env, KUBECONFIG: running.kubeconfig, KUBECACHEDIR: join(dataDir, "kubectl-cache") };

@@ -2,9 +2,8 @@
 // on this node, and runs the volume manager — desired state from the pods bound here, actual state from what is
 // mounted (reconstructed from disk at start), a reconciler converging the two — plus the pod worker that reports
 // pod status (runtime "none": Running once every volume is set up; runtime "process": the pod's containers run as
-// processes with its volumes bound in, src/node/runtime/process.ts) and confirms deletions once containers and
-// volumes are gone. It reads only what a node may read (the Node authorizer): the pods bound here, CSIDrivers, its
-// own Node, and the claims, volumes, attachments, configMaps and secrets its pods need, one by one (objectcache/).
+// processes with its volumes bound in, runtime/process.ts) and confirms deletions once containers and volumes are
+// gone. It reads only what a node may read (the Node authorizer): its pods, CSIDrivers, its Node, what its pods need.
 import { setMaxListeners } from "node:events";
 import { mkdir } from "node:fs/promises";
 import type { Pod } from "../api/core/types.js";
@@ -24,7 +23,7 @@ import { ProcessRuntime, type ProcessRuntimeOptions } from "./runtime/process.js
 import { noneRuntime, type ContainerRuntime, type RuntimeName } from "./runtime/runtime.js";
 import { requireKubeletTls, type KubeletServingTls } from "./server/auth.js";
 import { kubeletListenAddress } from "./server/address.js";
-import { startKubeletServer } from "./server/server.js";
+import { mayGetNodeMetrics, startKubeletServer } from "./server/server.js";
 import { TokenManager } from "./tokenmanager.js";
 import { volumesInUse, promptVolumesInUse } from "./volumesinuse.js";
 import { reconstruct } from "./volumemanager/reconstruct.js";
@@ -113,6 +112,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     runtime: () => runtime, // created below; asked per request
     log,
     lastSyncLoop: () => nodeStatus.lastAsked, // the once-a-second tick asks for a status write: /healthz syncloop
+    authorizeMetrics: (user) => mayGetNodeMetrics(client, nodeName, user),
   });
   nodeStatus.setKubeletPort(kubelet.port);
   await nodeStatus.register();

@@ -6,6 +6,8 @@
 // enough to read a container's logs or run a command in it.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type ServerOptions } from "node:https";
+import { metricsRefusal, metricsText, type AuthorizeNodeMetrics } from "./metrics.js";
+export { mayGetNodeMetrics } from "./metricsreview.js";
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import type { Pod } from "../../api/core/types.js";
@@ -33,6 +35,8 @@ export interface KubeletServerOptions {
   log(message: string, err?: unknown): void;
   /** When the agent's sync loop last ran (ms since the epoch), for /healthz's syncloop check. */
   lastSyncLoop?(): number;
+  /** Whether a caller other than the apiserver may read /metrics (SubjectAccessReview on nodes/metrics). */
+  authorizeMetrics?: AuthorizeNodeMetrics;
 }
 
 export interface KubeletServer {
@@ -257,6 +261,12 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       res.end(body);
     };
     try {
+      if (req.method === "GET" && parseTarget(req.url).pathname === "/metrics") {
+        const refusedMetrics = await metricsRefusal(req, options.authorizeMetrics);
+        if (refusedMetrics) return send(refusedMetrics.code, refusedMetrics.message);
+        const { contentType, text } = await metricsText();
+        return void res.writeHead(200, { "content-type": contentType }).end(text);
+      }
       // Authentication before routing, as upstream's filter runs first: a stranger learns nothing, not even a 404.
       const refused = refusal(req);
       if (refused) return send(refused.code, refused.message);
