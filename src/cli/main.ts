@@ -15,6 +15,8 @@ import { registerNode } from "./node.js";
 import { registerScheduler } from "./scheduler.js";
 import { registerCsiProvisioner } from "./csiprovisioner.js";
 import { registerCsiSnapshotter } from "./csisnapshotter.js";
+import { registerBackup } from "./backup.js";
+import { registerRestore } from "./restore.js";
 
 const program = new Command("stowage")
   .description("Kubernetes persistent storage as a standalone, Kubernetes-compatible control plane")
@@ -36,6 +38,8 @@ const commands: Array<(program: Command) => void> = [
   registerNode,
   registerCsiProvisioner,
   registerCsiSnapshotter,
+  registerBackup,
+  registerRestore,
   registerCompletion,
 ];
 for (const register of commands) register(program);
