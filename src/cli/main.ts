@@ -16,6 +16,7 @@ import { registerScheduler } from "./scheduler.js";
 import { registerCsiProvisioner } from "./csiprovisioner.js";
 import { registerCsiSnapshotter } from "./csisnapshotter.js";
 import { registerBackup } from "./backup.js";
+import { registerBackupLocation } from "./backuplocation.js";
 import { registerRestore } from "./restore.js";
 
 const program = new Command("stowage")
@@ -38,6 +39,7 @@ const commands: Array<(program: Command) => void> = [
   registerNode,
   registerCsiProvisioner,
   registerCsiSnapshotter,
+  registerBackupLocation,
   registerBackup,
   registerRestore,
   registerCompletion,
