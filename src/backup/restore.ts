@@ -89,7 +89,11 @@ async function advance(ctx: RestoreSyncContext, restore: Restore, repository: Re
 
   for (const namespace of manifest.namespaces.filter((ns) => included(ns.metadata.name ?? ""))) {
     const target = { ...namespace, metadata: { ...namespace.metadata, name: mapped(namespace.metadata.name ?? "") } };
-    record(target, "namespaces", await createOrSkip(ctx.client.namespaces.create(target as never)));
+    record(
+      target,
+      "namespaces",
+      await createOrSkip(ctx.client.namespaces as never, target, restore.metadata.name ?? ""),
+    );
   }
   const items = manifest.items.filter((item) => included(item.metadata.namespace ?? ""));
   // Claims first, with their data: nothing that mounts one may exist before its data is back.
@@ -109,7 +113,12 @@ async function advance(ctx: RestoreSyncContext, restore: Restore, repository: Re
   for (const descriptor of backedUpResources.filter((d) => d.kind !== "PersistentVolumeClaim")) {
     for (const item of items.filter((i) => i.kind === descriptor.kind)) {
       const object = forRestore(item, mapped(item.metadata.namespace ?? ""));
-      record(object, groupResourceOf(descriptor), await createOrSkip(ctx.client.resource(descriptor).create(object)));
+      const resource = ctx.client.resource(descriptor);
+      record(
+        object,
+        groupResourceOf(descriptor),
+        await createOrSkip(resource as never, object, restore.metadata.name ?? ""),
+      );
     }
   }
   const namespaces = new Set(items.map((item) => mapped(item.metadata.namespace ?? "")));
@@ -130,13 +139,37 @@ async function advance(ctx: RestoreSyncContext, restore: Restore, repository: Re
   return true;
 }
 
-async function createOrSkip(creating: Promise<unknown>): Promise<RestoreItemResult["result"]> {
+/**
+ * Creates the object marked as this restore's; one that exists is Skipped, unless this restore made it on an
+ * earlier pass (then it is still Created: every pass reports the same results).
+ */
+async function createOrSkip(
+  resource: {
+    create(object: KubeObject): Promise<unknown>;
+    getByKey(key: { namespace?: string; name: string }): Promise<KubeObject>;
+  },
+  object: KubeObject,
+  owner: string,
+): Promise<RestoreItemResult["result"]> {
+  object.metadata.annotations = { ...object.metadata.annotations, [restoredByAnnotation]: owner };
   try {
-    await creating;
+    await resource.create(object);
     return "Created";
   } catch (err) {
-    if (isAlreadyExists(err)) return "Skipped";
-    throw err;
+    if (!isAlreadyExists(err)) throw err;
+    const existing = await resource.getByKey({
+      namespace: object.metadata.namespace,
+      name: object.metadata.name ?? "",
+    });
+    return existing.metadata.annotations?.[restoredByAnnotation] === owner ? "Created" : "Skipped";
+  }
+}
+
+async function createOnce(creating: Promise<unknown>): Promise<void> {
+  try {
+    await creating;
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
   }
 }
 
@@ -154,13 +187,13 @@ async function restoreClaim(
   const name = claim.metadata.name ?? "";
   claim.metadata.annotations = { ...claim.metadata.annotations, [restoredByAnnotation]: owner };
   if (!snapshot) claim.metadata.annotations[dataRestoredAnnotation] = "true";
-  await createOrSkip(client.persistentVolumeClaims.create(claim));
+  await createOnce(client.persistentVolumeClaims.create(claim));
   const existing = await client.persistentVolumeClaims.get(namespace, name);
   if (existing.metadata.annotations?.[restoredByAnnotation] !== owner) return "Skipped";
   if (existing.metadata.annotations?.[dataRestoredAnnotation] === "true") return "Created";
   const names = moverNames(owner, name);
-  await createOrSkip(client.secrets.create(passwordSecret(owner, namespace, repository)));
-  await createOrSkip(client.pods.create(restorePod(owner, claim, repository, snapshot ?? "")));
+  await createOnce(client.secrets.create(passwordSecret(owner, namespace, repository)));
+  await createOnce(client.pods.create(restorePod(owner, claim, repository, snapshot ?? "")));
   const outcome = moverOutcome(await client.pods.get(namespace, names.pod));
   if (outcome === undefined) return "pending";
   if (outcome instanceof Error) throw outcome;

@@ -62,7 +62,10 @@ export async function waitAndReport<T extends Progressing>(
     const seconds = (Date.now() - started) / 1000;
     const rate = seconds > 0 ? bytes / seconds : 0;
     const total = progress.totalItems;
-    const eta = total && done > 0 && done < total ? `, ETA ${Math.ceil((seconds / done) * (total - done))}s` : "";
+    const eta =
+      !finished.has(status.phase ?? "") && total && done > 0 && done < total
+        ? `, ETA ${Math.ceil((seconds / done) * (total - done))}s`
+        : "";
     const line =
       `${status.phase ?? "New"}: ${done}/${total ?? "?"} objects, ${mib(bytes)} MiB moved ` +
       `(${mib(rate)} MiB/s)${eta}`;
