@@ -33,6 +33,10 @@ const expected: [group: string, plural: string, kind: string, namespaced: boolea
   ["rbac.authorization.k8s.io", "clusterroles", "ClusterRole", false, []],
   ["rbac.authorization.k8s.io", "rolebindings", "RoleBinding", true, []],
   ["rbac.authorization.k8s.io", "clusterrolebindings", "ClusterRoleBinding", false, []],
+  ["backup.stowage.dev", "backupstoragelocations", "BackupStorageLocation", true, ["bsl"]],
+  ["backup.stowage.dev", "backups", "Backup", true, []],
+  ["backup.stowage.dev", "restores", "Restore", true, []],
+  ["backup.stowage.dev", "schedules", "Schedule", true, []],
 ];
 
 for (const [group, plural, kind, namespaced, shortNames] of expected) {

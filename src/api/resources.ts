@@ -26,6 +26,10 @@ import { csiNodes } from "./storage/csinode.js";
 import { storageClasses } from "./storage/storageclass.js";
 import { csiStorageCapacities } from "./storage/csistoragecapacity.js";
 import { volumeAttachments } from "./storage/volumeattachment.js";
+import { backupStorageLocations } from "./backup/backupstoragelocation.js";
+import { backups } from "./backup/backup.js";
+import { restores } from "./backup/restore.js";
+import { schedules } from "./backup/schedule.js";
 import { clusterRoleBindings, clusterRoles, roleBindings, roles } from "./rbac/resources.js";
 
 // Each definition is typed for its own kind; the registry handles them as KubeObjects it has already parsed.
@@ -62,6 +66,10 @@ export const resources: ResourceDefinition[] = [
   widen(clusterRoles),
   widen(roleBindings),
   widen(clusterRoleBindings),
+  widen(backupStorageLocations),
+  widen(backups),
+  widen(restores),
+  widen(schedules),
 ];
 
 const byPath = new Map(resources.map((r) => [`${r.group}/${r.version}/${r.plural}`, r]));

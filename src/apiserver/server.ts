@@ -42,6 +42,7 @@ import { serviceAccountAuthenticator } from "./authn/serviceaccountvalidator.js"
 import { serviceAccountAdmission } from "./admission/serviceaccount.js";
 import type { KubeletClientTls } from "./kubelet.js";
 import type { RequestLimits } from "./inflight.js";
+import { serveControlPlaneBackup } from "./backup.js";
 import { healthChecks, serveHealth, type HealthCheck } from "./health.js";
 
 export interface ApiServerOptions {
@@ -148,7 +149,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     ...(tokens ? { tokenRequests: { tokens, objects: reader } } : {}),
   };
   const health = healthChecks(store, () => stopping.signal.aborted);
-  const routes: Routes = { nonResource, registries, podStreams, handlerContext, gate, health, log };
+  const routes: Routes = { nonResource, registries, podStreams, handlerContext, gate, health, log, store };
   const handler: ApiHandler = async (request) => {
     const startedAt = performance.now();
     let response: ApiResponse;
@@ -309,6 +310,7 @@ interface Routes {
   registries: Registries;
   podStreams: PodStreamContext;
   handlerContext: HandlerContext;
+  store: Store;
 }
 
 /** Non-resource paths first, then pods' streaming subresources, then the resource's registry. */
@@ -322,6 +324,8 @@ async function route(request: ApiRequest, routes: Routes): Promise<ApiResponse> 
     serveSelfSubjectReview(request, path);
   if (nonResource) return nonResource;
   if (path === "/metrics" && request.method === "GET") return await metricsResponse();
+  const backup = await serveControlPlaneBackup(request, path, routes.store);
+  if (backup) return backup;
   const route = parseResourcePath(path);
   if (route?.group === "" && route.plural === "pods" && route.namespace && route.name) {
     if (route.subresource === "log") return await podLog(request, route.namespace, route.name, routes.podStreams);

@@ -17,6 +17,9 @@ import { registerScheduler } from "./scheduler.js";
 import { registerCsiProvisioner } from "./csiprovisioner.js";
 import { registerCsiSnapshotter } from "./csisnapshotter.js";
 import { registerExplain } from "./explain.js";
+import { registerBackup } from "./backup.js";
+import { registerBackupLocation } from "./backuplocation.js";
+import { registerRestore } from "./restore.js";
 
 const program = new Command("stowage")
   .description("Kubernetes persistent storage as a standalone, Kubernetes-compatible control plane")
@@ -39,6 +42,9 @@ const commands: Array<(program: Command) => void> = [
   registerCsiProvisioner,
   registerCsiSnapshotter,
   registerExplain,
+  registerBackupLocation,
+  registerBackup,
+  registerRestore,
   registerCompletion,
   registerDashboard,
 ];

@@ -8,6 +8,7 @@
 // Keys: the apiserver's keys begin with `root` (its "/registry"); in etcd they begin with `prefix` instead
 // (kube-apiserver's --etcd-prefix), so `etcdctl get --prefix /registry/persistentvolumes` shows our objects.
 
+import { createWriteStream } from "node:fs";
 import { Etcd3, GRPCOutOfRangeError } from "etcd3";
 import type { IKeyValue, IOptions, IRangeRequest } from "etcd3";
 import { watchEtcd, type EtcdRange, type EtcdWatchOptions } from "./etcdwatch.js";
@@ -185,6 +186,37 @@ export class EtcdStore implements Store {
   /** kube-apiserver's etcd check: a linearizable read answered by a quorum (a write would need the same). */
   async checkWritable(): Promise<void> {
     await this.currentRevision();
+  }
+
+  /**
+   * etcd's maintenance snapshot (what `etcdctl snapshot save` takes): the whole backend of one member, at the
+   * revision of the stream's first header. Restore it with `etcdutl snapshot restore --bump-revision N
+   * --mark-compacted`, as upstream does after a restore, so clients of the old cluster relist.
+   */
+  async backup(file: string): Promise<Revision> {
+    const out = createWriteStream(file, { flags: "wx" });
+    const opened = new Promise<void>((resolve, reject) => out.once("open", () => resolve()).once("error", reject));
+    await opened;
+    // etcd 3.5 sends the snapshot's revision in the first header; 3.4 sends none, and then the revision read
+    // just before it began is what the snapshot holds at least.
+    const before = await this.currentRevision();
+    let revision: Revision | undefined;
+    const received = new Promise<void>((resolve, reject) => {
+      void this.client.maintenance.snapshot().then((stream) => {
+        stream.on("data", (chunk: { header?: { revision?: string }; blob: Buffer }) => {
+          if (chunk.header?.revision !== undefined) revision ??= Number(chunk.header.revision);
+          out.write(chunk.blob);
+        });
+        stream.on("end", () => resolve());
+        stream.on("error", reject);
+      }, reject);
+    });
+    try {
+      await received;
+    } finally {
+      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    }
+    return revision ?? before;
   }
 
   async compact(upTo: Revision): Promise<void> {

@@ -15,6 +15,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { acquireLock } from "./filelock.js";
+import { backupSqlite } from "./sqlitebackup.js";
 import type { FileLock } from "./filelock.js";
 import { KeyIndex, rangeAt } from "./keyindex.js";
 import { prefixEnd } from "./keys.js";
@@ -245,6 +246,12 @@ export class SqliteStore extends LoggedStore implements Store {
     } finally {
       this.compacting.delete(compacting);
     }
+  }
+
+  /** A consistent copy taken on this connection while the writer thread goes on (sqlitebackup.ts). */
+  async backup(file: string): Promise<Revision> {
+    this.checkOpen();
+    return backupSqlite(this.db, file);
   }
 
   async checkWritable(): Promise<void> {

@@ -92,6 +92,11 @@ export interface Store {
    * why not: the apiserver's etcd health check (/livez, /readyz). Reads nothing, writes nothing.
    */
   checkWritable(): Promise<void>;
+  /**
+   * Writes a consistent copy of the whole store, taken while it serves, to `file` (which must not exist) and
+   * returns the revision it holds: SQLite's own file format, or an etcd snapshot. The memory store has none.
+   */
+  backup?(file: string): Promise<Revision>;
 }
 
 export class KeyExistsError extends Error {

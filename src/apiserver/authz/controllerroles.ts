@@ -31,6 +31,23 @@ export const controllerRules: Record<string, PolicyRule[]> = {
     rule(Read, [storage], ["csidrivers"]),
     rule(Read, [storage], ["csinodes"]),
   ],
+  // stowage's backup controller (Velero's server runs as cluster-admin): a backup reads every object of its
+  // namespaces, Secrets included, and a restore creates them again; mover pods and snapshots move the data.
+  "backup-controller": [
+    rule(["*"], ["backup.stowage.dev"], ["backups", "restores", "schedules", "backupstoragelocations"]),
+    rule(["update", "patch"], ["backup.stowage.dev"], ["backups/status", "restores/status", "schedules/status"]),
+    rule([...Read, "create"], [core], ["namespaces"]),
+    rule(
+      [...Read, "create", "update", "patch", "delete"],
+      [core],
+      ["pods", "persistentvolumeclaims", "secrets", "configmaps", "serviceaccounts"],
+    ),
+    rule(Read, [core], ["persistentvolumes"]),
+    rule([...Read, "create"], [apps], ["statefulsets", "deployments"]),
+    rule([...Read, "create", "delete"], [snapshot], ["volumesnapshots"]),
+    rule(Read, [snapshot], ["volumesnapshotclasses"]),
+    eventsRule,
+  ],
   "clusterrole-aggregation-controller": [
     rule(["escalate", "get", "list", "watch", "update", "patch"], [rbacGroup], ["clusterroles"]),
   ],

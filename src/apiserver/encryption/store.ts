@@ -88,4 +88,9 @@ export class EncryptingStore implements Store {
   checkWritable(): Promise<void> {
     return this.inner.checkWritable();
   }
+  /** The stored bytes as they are: a backup of an encrypted store stays encrypted. */
+  get backup(): ((file: string) => Promise<Revision>) | undefined {
+    const inner = this.inner;
+    return inner.backup && ((file) => inner.backup!(file));
+  }
 }

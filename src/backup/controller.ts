@@ -1,0 +1,60 @@
+// The backup controller: Backups and Restores, each through its own work queue; the mover pods they start wake
+// them when they finish. Wiring only: the steps are in backup.ts and restore.ts.
+import type { Pod } from "../api/core/types.js";
+import type { Client, InformerFactory, StartLoop } from "../client/index.js";
+import { WorkQueue, keyOf, removeWhenAborted, stopped } from "../client/index.js";
+import type { Log } from "../support/log.js";
+import { syncBackup } from "./backup.js";
+import { syncRestore } from "./restore.js";
+import { backupResource, moverLabel, restoreResource } from "./resources.js";
+
+export interface BackupControllerContext {
+  client: Client;
+  informers: InformerFactory;
+  log: Log;
+  workers?: number;
+}
+
+export const startBackupController: StartLoop<BackupControllerContext> = async (ctx, signal) => {
+  const { client, informers, log } = ctx;
+  const backups = informers.informerFor(client.resource(backupResource));
+  const restores = informers.informerFor(client.resource(restoreResource));
+  const backupQueue = new WorkQueue<string>({ name: "backup", log });
+  const restoreQueue = new WorkQueue<string>({ name: "restore", log });
+  // A mover pod is named for its backup or restore (label value); either queue ignores a name it does not hold.
+  const wakeOwner = (pod: Pod) => {
+    const owner = pod.metadata.labels?.[moverLabel];
+    if (!owner) return;
+    for (const key of backups.keys()) if (key.endsWith(`/${owner}`)) backupQueue.add(key);
+    for (const key of restores.keys()) if (key.endsWith(`/${owner}`)) restoreQueue.add(key);
+  };
+  removeWhenAborted(signal, [
+    backups.onChange((backup) => backupQueue.add(keyOf(backup))),
+    restores.onChange((restore) => restoreQueue.add(keyOf(restore))),
+    informers.pods.onChange(wakeOwner),
+  ]);
+  informers.start(signal);
+  if (!(await informers.waitForSync(signal))) return stopped;
+  const now = () => new Date();
+  const run = (queue: WorkQueue<string>, sync: (key: string) => Promise<void>) =>
+    queue.work(
+      signal,
+      async (key) => {
+        try {
+          await sync(key);
+          queue.forget(key);
+        } catch (err) {
+          log("backup controller: sync failed; will retry", { key, err: String(err) });
+          queue.addRateLimited(key);
+        }
+      },
+      ctx.workers ?? 2,
+    );
+  const backupSync = { client, log, now, requeueAfter: (key: string, ms: number) => backupQueue.addAfter(key, ms) };
+  const restoreSync = { client, log, now, requeueAfter: (key: string, ms: number) => restoreQueue.addAfter(key, ms) };
+  const done = Promise.all([
+    run(backupQueue, (key) => syncBackup(backupSync, key)),
+    run(restoreQueue, (key) => syncRestore(restoreSync, key)),
+  ]).then(() => undefined);
+  return { done };
+};

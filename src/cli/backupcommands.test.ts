@@ -1,0 +1,133 @@
+// A claim's data through `stowage backup create` and `stowage restore create`: real snapshots, real restic, real
+// mover pods under runtime process.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { startProcessStowage } from "../e2e/processruntime.js";
+
+const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+
+function stowage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", main, ...args], { timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const shop = `
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: orders, namespace: shop, labels: {app: shop}}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 16Mi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: writer, namespace: shop}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'head -c 1048576 /dev/urandom > /data/orders.bin && echo first > /data/note && sha256sum /data/orders.bin /data/note']
+      volumeMounts: [{name: data, mountPath: /data}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: orders}}]
+`;
+
+const reader = (namespace: string) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: reader, namespace: ${namespace}}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, 'cd / && sha256sum /data/orders.bin /data/note']
+      volumeMounts: [{name: data, mountPath: /data}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: orders}}]
+`;
+
+test("a namespace with a claim is backed up with its data and restored, deleted, into the same and a mapped namespace", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "stowage-backup-cli-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const s = await startProcessStowage(t);
+  const connect = ["--kubeconfig", s.kubeconfig];
+  await s.apply(shop);
+  await s.kubectl("wait", "-n", "shop", "pod/writer", "--for=jsonpath={.status.phase}=Succeeded", "--timeout=60s");
+  const sums = await s.kubectl("logs", "-n", "shop", "writer");
+  assert.match(sums, /orders\.bin\n.*note\n$/);
+  await s.kubectl("delete", "-n", "shop", "pod/writer", "--timeout=30s");
+
+  writeFileSync(join(dir, "password"), "correct horse battery staple\n");
+  const location = await stowage([
+    "backup-location",
+    "create",
+    "local",
+    "--path",
+    join(dir, "repo"),
+    "--password-file",
+    join(dir, "password"),
+    "--default",
+    ...connect,
+  ]);
+  assert.equal(location.code, 0, location.stderr);
+
+  const backup = await stowage(["backup", "create", "shop-1", "--include-namespaces", "shop", "--wait", ...connect]);
+  assert.equal(backup.code, 0, backup.stderr + backup.stdout);
+  assert.match(backup.stdout, /Backup request "shop-1" submitted successfully\.\n/);
+  assert.match(backup.stdout, /Completed: \d+\/\d+ objects, 1\.0 MiB moved/);
+  assert.match(
+    await s.kubectl("get", "backups", "-n", "stowage-backup"),
+    /^shop-1\s+Completed\s+0\s+0\s+\d+\s+\d+\s+\S+\s+\s*\S+/m,
+  );
+  // Nothing of the data mover is left behind: no snapshot, no copy of the claim, no pod, no password.
+  assert.equal(
+    await s.kubectl(
+      "get",
+      "pods,pvc,volumesnapshots,secrets",
+      "-n",
+      "shop",
+      "-l",
+      "backup.stowage.dev/data-mover",
+      "-o",
+      "name",
+    ),
+    "",
+  );
+
+  await s.kubectl("delete", "namespace", "shop", "--timeout=60s");
+  const restored = await stowage(["restore", "create", "shop-1-back", "--from-backup", "shop-1", "--wait", ...connect]);
+  assert.equal(restored.code, 0, restored.stderr + restored.stdout);
+  assert.match(restored.stdout, /Created persistentvolumeclaims shop\/orders/);
+  const mapped = await stowage([
+    "restore",
+    "create",
+    "shop-1-copy",
+    "--from-backup",
+    "shop-1",
+    "--namespace-mappings",
+    "shop:shop-copy",
+    "--wait",
+    ...connect,
+  ]);
+  assert.equal(mapped.code, 0, mapped.stderr + mapped.stdout);
+
+  for (const namespace of ["shop", "shop-copy"]) {
+    await s.apply(reader(namespace));
+    await s.kubectl("wait", "-n", namespace, "pod/reader", "--for=jsonpath={.status.phase}=Succeeded", "--timeout=60s");
+    assert.equal(await s.kubectl("logs", "-n", namespace, "reader"), sums, `${namespace}: byte-identical files`);
+    assert.match(await s.kubectl("get", "pvc", "orders", "-n", namespace), /^orders\s+Bound\s+pvc-/m);
+  }
+});

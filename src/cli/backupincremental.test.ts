@@ -1,0 +1,96 @@
+// Incremental backups: restic finds the unchanged chunks of a volume already in the repository, so a second
+// backup after a small change moves only that change.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { startProcessStowage, type ProcessStowage } from "../e2e/processruntime.js";
+
+const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+
+function stowage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", main, ...args], { timeout: 180_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const claim = `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: big, namespace: default}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 300Mi}}
+`;
+
+const job = (name: string, script: string) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: default}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: main
+      image: busybox
+      command: [sh, -c, '${script}']
+      volumeMounts: [{name: data, mountPath: /data}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: big}}]
+`;
+
+async function run(s: ProcessStowage, name: string, script: string): Promise<void> {
+  await s.apply(job(name, script));
+  await s.kubectl("wait", `pod/${name}`, "--for=jsonpath={.status.phase}=Succeeded", "--timeout=120s");
+  await s.kubectl("delete", `pod/${name}`, "--timeout=60s");
+}
+
+async function bytesAdded(s: ProcessStowage, backup: string): Promise<number> {
+  const done = await stowage([
+    "backup",
+    "create",
+    backup,
+    "--include-namespaces",
+    "default",
+    "--wait",
+    "--kubeconfig",
+    s.kubeconfig,
+  ]);
+  assert.equal(done.code, 0, done.stderr + done.stdout);
+  return Number(
+    await s.kubectl("get", "backup", backup, "-n", "stowage-backup", "-o", "jsonpath={.status.progress.bytesAdded}"),
+  );
+}
+
+test("after 1 MiB of a 256 MiB volume changed, the second backup moves less than 5% of the first's bytes", async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), "stowage-incremental-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const s = await startProcessStowage(t);
+  await s.apply(claim);
+  await run(s, "fill", "head -c 268435456 /dev/urandom > /data/volume.bin");
+  writeFileSync(join(dir, "password"), "incremental\n");
+  const location = await stowage([
+    "backup-location",
+    "create",
+    "local",
+    "--path",
+    join(dir, "repo"),
+    "--password-file",
+    join(dir, "password"),
+    "--default",
+    "--kubeconfig",
+    s.kubeconfig,
+  ]);
+  assert.equal(location.code, 0, location.stderr);
+
+  const first = await bytesAdded(s, "full");
+  await run(s, "change", "dd if=/dev/urandom of=/data/volume.bin bs=1048576 count=1 seek=100 conv=notrunc");
+  const second = await bytesAdded(s, "incremental");
+  t.diagnostic(`first backup added ${first} bytes, second ${second} bytes (${((second / first) * 100).toFixed(2)}%)`);
+  assert.ok(first > 256 << 20, `the first backup holds the whole volume (${first} bytes)`);
+  assert.ok(second < first * 0.05, `the second backup moved ${second} bytes, the first ${first}`);
+});
