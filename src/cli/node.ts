@@ -10,7 +10,7 @@ import { createClient, httpTransport } from "../client/index.js";
 import { EndpointError, socketPathOf } from "../csi/endpoint.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
 import { runtimeNames } from "../node/runtime/runtime.js";
-import { kubeconfigFlag } from "./flags.js";
+import { durationFlag, kubeconfigFlag } from "./flags.js";
 import { kubeletServingTlsFromFlags, type KubeletServingFlags } from "./kubeletflags.js";
 import { KubeletAddressError, kubeletListenAddress } from "../node/server/address.js";
 
@@ -64,6 +64,7 @@ interface Flags extends KubeletServingFlags {
   rootDir: string;
   runtime: Runtime;
   csiDriver?: string[];
+  fenceAfter: number;
 }
 
 export function registerNode(program: Command): void {
@@ -92,6 +93,13 @@ export function registerNode(program: Command): void {
         "Node's InternalIP, e.g. 127.0.0.1 when the apiserver runs on this machine",
       parseKubeletAddress,
     )
+    .option(
+      "--fence-after <duration>",
+      "how long the node Lease may go unrenewed before this node fences itself: containers using ReadWriteOnce " +
+        "volumes stopped, those volumes released (shorter than the controller-manager's --node-fence-grace; 0 off)",
+      durationFlag,
+      10_000,
+    )
     .action(async (flags: Flags) => {
       const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
       let kubeletTls;
@@ -114,6 +122,7 @@ export function registerNode(program: Command): void {
           runtime: flags.runtime,
           kubeletTls,
           kubeletAddress: flags.kubeletAddress,
+          fenceAfterMs: flags.fenceAfter,
         });
       } catch (err) {
         transport.close();
