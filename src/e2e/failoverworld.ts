@@ -90,6 +90,17 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** SIGKILLs every container process started under `rootDir` (one that exited meanwhile is fine). */
+async function killContainers(rootDir: string): Promise<void> {
+  for (const pid of await containerProcesses(rootDir)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+}
+
 /** The apiserver's port, from the stowage's URL. */
 const portOf = (url: string) => Number(new URL(url).port);
 
@@ -110,7 +121,7 @@ export async function startFailoverWorld(
       await stopProcess(m.agent);
       await killProcess(m.driver);
       await m.proxy.close();
-      for (const pid of await containerProcesses(m.rootDir)) process.kill(pid, "SIGKILL");
+      await killContainers(m.rootDir);
     }
   });
   const kubeconfigText = await readFile(stowage.kubeconfig, "utf8");
@@ -152,7 +163,7 @@ export async function startFailoverWorld(
     },
     async kill(machine) {
       await Promise.all([killProcess(machine.agent), killProcess(machine.driver)]);
-      for (const pid of await containerProcesses(machine.rootDir)) process.kill(pid, "SIGKILL");
+      await killContainers(machine.rootDir);
       await eventually(async () => ((await containerProcesses(machine.rootDir)).length === 0 ? true : undefined));
     },
     async podOnMachine(name) {
