@@ -5,94 +5,18 @@
 // follows the new one's first. Then that machine is partitioned instead: same, and once healed the old machine has
 // fenced itself (event), rejoins (out-of-service taint removed) and has not touched the volume.
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { test } from "node:test";
-import type { Event, Node, Pod } from "../api/core/types.js";
+import type { Event, Node } from "../api/core/types.js";
 import { blockUnavailableReason } from "./parts.js";
-import { startFailoverWorld, type FailoverWorld } from "./failoverworld.js";
+import {
+  assertHandedOver,
+  runningElsewhere,
+  sequenceLines,
+  sequenceStatefulSet,
+  startFailoverWorld,
+  type FailoverWorld,
+} from "./failoverworld.js";
 import { eventually } from "./stowage.js";
-
-const machineNames = ["machine-1", "machine-2", "machine-3"];
-
-export const sequenceStatefulSet = `
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: seq}
-spec:
-  serviceName: seq
-  replicas: 1
-  selector: {matchLabels: {app: seq}}
-  template:
-    metadata: {labels: {app: seq}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      affinity:
-        nodeAffinity:
-          requiredDuringSchedulingIgnoredDuringExecution:
-            nodeSelectorTerms:
-              - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [${machineNames.join(", ")}]}]
-      containers:
-        - name: writer
-          image: busybox
-          env: [{name: NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}]
-          command:
-            - sh
-            - -c
-            - 'n=$(cat /data/seq 2>/dev/null | wc -l); while true; do n=$((n+1)); echo "$n $NODE" >> /data/seq; sleep 0.1; done'
-          volumeMounts: [{name: data, mountPath: /data}]
-  volumeClaimTemplates:
-    - metadata: {name: data}
-      spec:
-        accessModes: [ReadWriteOnce]
-        storageClassName: block-movable
-        resources: {requests: {storage: 16Mi}}
-`;
-
-/** The running seq-0, once it is Running on a node other than `not` (and has written a line there). */
-export async function runningElsewhere(world: FailoverWorld, not: string | undefined, timeoutMs: number): Promise<Pod> {
-  return eventually(async () => {
-    const pod = JSON.parse(await world.stowage.kubectl("get", "pod", "seq-0", "-o", "json")) as Pod;
-    const node = pod.spec.nodeName;
-    if (!node || node === not || pod.status?.phase !== "Running" || pod.metadata.deletionTimestamp) return undefined;
-    const lines = await sequenceLines(world, pod);
-    return lines.some((line) => line.node === node) ? pod : undefined;
-  }, timeoutMs);
-}
-
-/** The sequence file as the pod's node sees it (its mount of the claim on that machine). */
-export async function sequenceLines(world: FailoverWorld, pod: Pod): Promise<Array<{ n: number; node: string }>> {
-  const pv = (await world.stowage.kubectl("get", "pvc", "data-seq-0", "-o", "jsonpath={.spec.volumeName}")).trim();
-  const machine = world.machine(pod.spec.nodeName ?? "");
-  const file = join(
-    machine.rootDir,
-    "pods",
-    pod.metadata.uid ?? "",
-    "volumes",
-    "kubernetes.io~csi",
-    pv,
-    "mount",
-    "seq",
-  );
-  const text = await readFile(file, "utf8");
-  return text
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => {
-      const [n, node] = line.split(" ");
-      return { n: Number(n), node };
-    });
-}
-
-/** Every line numbered in order, the old node's all before the new node's first: never two writers. */
-export function assertHandedOver(lines: Array<{ n: number; node: string }>, oldNode: string, newNode: string): void {
-  lines.forEach((line, i) => assert.equal(line.n, i + 1, `line ${i + 1} is numbered ${line.n}: a write was lost`));
-  const firstNew = lines.findIndex((line) => line.node === newNode);
-  assert.ok(firstNew > 0, `${newNode} continued what ${oldNode} wrote`);
-  assert.ok(lines.slice(0, firstNew).some((line) => line.node === oldNode));
-  const late = lines.slice(firstNew).filter((line) => line.node !== newNode);
-  assert.deepEqual(late, [], `no write from ${oldNode} after ${newNode} started`);
-}
 
 async function events(world: FailoverWorld, reason: string): Promise<Event[]> {
   const list = JSON.parse(
@@ -120,7 +44,7 @@ test("a StatefulSet pod's ReadWriteOnce block volume fails over from a killed ma
   await world.kill(world.machine(killedName));
   const second = await runningElsewhere(world, killedName, 90_000);
   const secondNode = second.spec.nodeName ?? "";
-  assertHandedOver(await sequenceLines(world, second), killedName, secondNode);
+  assertHandedOver(await sequenceLines(world, second), [killedName, secondNode]);
   assert.deepEqual(await taintsOf(world, killedName), ["node.kubernetes.io/out-of-service:NoExecute"]);
   assert.ok(
     (await events(world, "TaintManagerEviction")).some((e) => e.message === "Marking for deletion Pod default/seq-0"),
@@ -133,7 +57,7 @@ test("a StatefulSet pod's ReadWriteOnce block volume fails over from a killed ma
   const third = await runningElsewhere(world, secondNode, 90_000);
   const thirdNode = third.spec.nodeName ?? "";
   assert.notEqual(thirdNode, killedName);
-  assertHandedOver(await sequenceLines(world, third), secondNode, thirdNode);
+  assertHandedOver(await sequenceLines(world, third), [killedName, secondNode, thirdNode]);
 
   t.diagnostic(`seq-0 moved to ${thirdNode}; healing ${secondNode}`);
   // Healed: it says it fenced, tells the controller its volumes are released, and rejoins without the taint.
@@ -155,7 +79,7 @@ test("a StatefulSet pod's ReadWriteOnce block volume fails over from a killed ma
   // It never touched the volume again: the pod on the third machine still writes, alone.
   const before = (await sequenceLines(world, third)).length;
   await eventually(async () => ((await sequenceLines(world, third)).length > before + 5 ? true : undefined));
-  assertHandedOver(await sequenceLines(world, third), secondNode, thirdNode);
+  assertHandedOver(await sequenceLines(world, third), [killedName, secondNode, thirdNode]);
   assert.equal(await world.podOnMachine(secondNode), undefined);
 
   await world.stowage.kubectl("delete", "statefulset", "seq", "--timeout=60s");

@@ -217,10 +217,13 @@ export class NodeStatusManager {
    */
   lastRenewed = performance.now();
 
-  /** Creates or renews kube-node-lease/<node>; gives up after one renewal interval (a cut link must not hang it). */
+  /**
+   * Creates or renews kube-node-lease/<node>; gives up after 10 s, so a link that hangs cannot stall the loop (a
+   * slow apiserver still gets that long: a renewal that succeeds late counts from when it was sent).
+   */
   async renewLease(): Promise<void> {
     const sent = performance.now();
-    await this.writeLease(AbortSignal.timeout(this.options.leaseRenewIntervalMs ?? 10_000));
+    await this.writeLease(AbortSignal.timeout(10_000));
     this.lastRenewed = Math.max(this.lastRenewed, sent);
   }
 
