@@ -269,15 +269,14 @@ export class NodeStatusManager {
       }
       onTick();
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.leaseRenewIntervalMs ?? 10_000);
-        signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
+        // The abort listener goes with each wait: one left per renewal would pile up on the agent's signal.
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, this.options.leaseRenewIntervalMs ?? 10_000);
+        signal.addEventListener("abort", done, { once: true });
       });
     }
   }
