@@ -219,37 +219,15 @@ export class Fencing {
 
   /** The API answers: report the fence once, then lift it or wait for the controller's word. */
   private async whileReachable(): Promise<void> {
-    const { recorder, client, nodeName } = this.options;
+    const { client, nodeName } = this.options;
     const record = this.record;
-    if (record && !record.reported && this.released()) {
-      const names = record.pods.map((p) => `${p.namespace}/${p.name}`).join(", ") || "no pods";
-      const ref = { apiVersion: "v1", kind: "Node", name: nodeName, uid: this.options.node()?.metadata.uid ?? "" };
-      recorder.event(
-        ref,
-        "Warning",
-        EventFenced,
-        `Node ${nodeName} could not renew its lease for ${Math.round(record.silentForMs / 1000)}s and fenced itself ` +
-          `at ${record.fencedAt}: stopped ${names}; released ${record.volumes.join(", ") || "no volumes"}`,
-      );
-      for (const pod of record.pods) {
-        const live = this.options.pods.get(`${pod.namespace}/${pod.name}`);
-        if (live?.metadata.uid === pod.uid) {
-          recorder.event(
-            live,
-            "Warning",
-            EventFenced,
-            `Node ${nodeName} lost its API lease: containers stopped and ReadWriteOnce volumes released so that another node may take over`,
-          );
-        }
-      }
-      record.reported = true;
-      await writeRecord(this.file, record);
-    }
+    if (record && !record.reported && this.released()) await this.report(record);
     // Fenced: the API's word, fresh (a cached Node may predate the taint). Else the watched Node is enough.
     const node = record ? await client.nodes.get(nodeName) : this.options.node();
     if (!node) return;
     const outOfService = node.spec?.taints?.some((t) => t.key === TaintNodeOutOfService) ?? false;
     if (!outOfService) {
+      if (record && !record.reported) await this.report(record); // lifted before it was all torn down
       if (record) await this.lift();
       return;
     }
@@ -263,6 +241,33 @@ export class Fencing {
     ) {
       await this.markReleased(node);
     }
+  }
+
+  /** Says what was fenced, once: on the Node, and on each of its pods still bound here. */
+  private async report(record: FencingRecord): Promise<void> {
+    const { recorder, nodeName } = this.options;
+    const names = record.pods.map((p) => `${p.namespace}/${p.name}`).join(", ") || "no pods";
+    const ref = { apiVersion: "v1", kind: "Node", name: nodeName, uid: this.options.node()?.metadata.uid ?? "" };
+    recorder.event(
+      ref,
+      "Warning",
+      EventFenced,
+      `Node ${nodeName} could not renew its lease for ${Math.round(record.silentForMs / 1000)}s and fenced itself ` +
+        `at ${record.fencedAt}: stopped ${names}; released ${record.volumes.join(", ") || "no volumes"}`,
+    );
+    for (const pod of record.pods) {
+      const live = this.options.pods.get(`${pod.namespace}/${pod.name}`);
+      if (live?.metadata.uid === pod.uid) {
+        recorder.event(
+          live,
+          "Warning",
+          EventFenced,
+          `Node ${nodeName} lost its API lease: containers stopped and ReadWriteOnce volumes released so that another node may take over`,
+        );
+      }
+    }
+    record.reported = true;
+    await writeRecord(this.file, record);
   }
 
   /** The controller never took this node out of service: its pods are still its own, and run again. */
