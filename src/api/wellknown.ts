@@ -157,3 +157,9 @@ export const TaintNodeNetworkUnavailable = "node.kubernetes.io/network-unavailab
 export const TaintNodeUnschedulable = "node.kubernetes.io/unschedulable";
 /** kube-node-lease: where each node agent renews the Lease named after its Node. */
 export const NamespaceNodeLease = "kube-node-lease";
+
+// ---- Fencing (stowage's own, issue 17; docs/fencing.md) ---------------------------------------------------------
+/** On a Node, by the controller-manager with the out-of-service taint it added: that taint is its to remove. */
+export const AnnOutOfServiceSince = "fencing.stowage.dev/out-of-service-since";
+/** On a Node, by its agent once back: "true" when nothing it fenced (or had) is staged or mounted there any more. */
+export const AnnFencedVolumesReleased = "fencing.stowage.dev/fenced-volumes-released";

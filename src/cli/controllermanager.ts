@@ -30,6 +30,7 @@ interface Flags extends LeaderElectFlags, SecureServingFlags {
   hostpathReclaimRoot?: string[];
   nodeMonitorGracePeriod: number;
   nodeMonitorPeriod: number;
+  nodeFenceGrace: number;
 }
 
 export function registerControllerManager(program: Command): void {
@@ -52,7 +53,14 @@ export function registerControllerManager(program: Command): void {
       positiveDurationFlag,
       40_000,
     )
-    .option("--node-monitor-period <duration>", "how often node health is checked", positiveDurationFlag, 5_000);
+    .option("--node-monitor-period <duration>", "how often node health is checked", positiveDurationFlag, 5_000)
+    .option(
+      "--node-fence-grace <duration>",
+      "how long a node's Lease may stand still before the node is tainted out-of-service, its pods deleted and its " +
+        "volumes detached (longer than the nodes' --fence-after; 0 turns fencing off; docs/fencing.md)",
+      durationFlag,
+      15_000,
+    );
   addSecureServingFlags(command, 10257);
   addLeaderElectFlags(command, { namespace: "kube-system", name: "kube-controller-manager" }).action(
     async (flags: Flags) => {
@@ -75,6 +83,7 @@ export function registerControllerManager(program: Command): void {
         hostPathReclaimRoots: flags.hostpathReclaimRoot ?? ["/tmp"],
         nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriod,
         nodeMonitorPeriodMs: flags.nodeMonitorPeriod,
+        nodeFenceGraceMs: flags.nodeFenceGrace,
       });
       const metrics = await serveSecureMetrics(flags, client, "kube-controller-manager").catch((err: Error) =>
         program.error(`error: --secure-port: ${err.message}`, { exitCode: 1 }),

@@ -1,5 +1,5 @@
 // The objects a newcomer's first claim needs, as `stowage up` creates them: a CSIDriver per running driver and the
-// StorageClasses `standard` (default, as kind and k3s ship one) and `block`. Created once per data dir and never
+// StorageClasses `standard` (default, as kind and k3s ship one), `block` and `block-movable`. Created once per data dir and never
 // updated: what the user edits or deletes stays so (default-storage.json remembers what was created).
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -11,6 +11,8 @@ import { DRIVER_NAME as hostpathDriverName } from "../csi/drivers/hostpath/index
 
 export const defaultClassName = "standard";
 export const blockClassName = "block";
+/** Block volumes that follow their pod to any node (the driver's `movable` parameter): network disks. */
+export const movableBlockClassName = "block-movable";
 
 function csiDriverObject(name: string, spec: CSIDriver["spec"]): CSIDriver {
   return { apiVersion: "storage.k8s.io/v1", kind: "CSIDriver", metadata: { name }, spec };
@@ -48,7 +50,7 @@ export function defaultCsiDrivers(block: boolean): CSIDriver[] {
   return drivers;
 }
 
-/** `standard` (the default class, as kind's and k3s's) and, when the block driver runs, `block`. */
+/** `standard` (the default class, as kind's and k3s's) and, when the block driver runs, `block` and `block-movable`. */
 export function defaultStorageClasses(block: boolean, markDefault = true): StorageClass[] {
   const classes: StorageClass[] = [
     {
@@ -71,6 +73,17 @@ export function defaultStorageClasses(block: boolean, markDefault = true): Stora
       metadata: { name: blockClassName },
       provisioner: blockDriverName,
       parameters: { "csi.storage.k8s.io/fstype": "ext4" },
+      reclaimPolicy: "Delete",
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+    });
+    classes.push({
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
+      metadata: { name: movableBlockClassName },
+      provisioner: blockDriverName,
+      // No node topology: the PV has no node affinity, and a pod moved to another node takes its data along.
+      parameters: { "csi.storage.k8s.io/fstype": "ext4", movable: "true" },
       reclaimPolicy: "Delete",
       volumeBindingMode: "WaitForFirstConsumer",
       allowVolumeExpansion: true,

@@ -32,12 +32,16 @@ test("controller-manager takes the node monitor periods as durations and refuses
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--node-monitor-grace-period <duration>/);
   assert.match(help.stdout, /--node-monitor-period <duration>/);
+  assert.match(help.stdout, /--node-fence-grace <duration>/);
   const refused = await run("controller-manager", "--kubeconfig", "/nonexistent", "--node-monitor-grace-period", "0s");
   assert.notEqual(refused.code, 0);
   assert.match(
     refused.stderr,
     /option '--node-monitor-grace-period <duration>' argument '0s' is invalid\. "0s" must be longer than zero/,
   );
+  const badGrace = await run("controller-manager", "--kubeconfig", "/nonexistent", "--node-fence-grace", "soon");
+  assert.notEqual(badGrace.code, 0);
+  assert.match(badGrace.stderr, /option '--node-fence-grace <duration>' argument 'soon' is invalid/);
 });
 
 test("apiserver refuses half-given or unknown security flags with a message naming the flag", async () => {

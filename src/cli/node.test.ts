@@ -54,6 +54,11 @@ const cases = [
     stderr: /containerLogMaxFiles \(--container-log-max-files\) "1" must be an integer equal to or greater than 2/,
   },
   {
+    name: "a --fence-after that is not a duration is refused",
+    args: [...base, "--fence-after", "10"],
+    stderr: /option '--fence-after <duration>' argument '10' is invalid\. "10" is not a duration: want e\.g\. 10s/,
+  },
+  {
     name: "a kubelet address that is not host[:port] is refused",
     args: [...base, "--kubelet-address", "127.0.0.1:http"],
     stderr: /kubelet address "127\.0\.0\.1:http": want an IP address or host, optionally with :port/,
@@ -97,6 +102,7 @@ test("stowage node --help lists its flags", async () => {
   const result = await run("node", "--help");
   assert.equal(result.code, 0);
   const flags = ["--kubeconfig", "--node-name", "--root-dir", "--runtime", "--csi-driver", "--kubelet-address"];
+  flags.push("--fence-after");
   for (const flag of [...flags, "--tls-cert-file", "--tls-private-key-file", "--client-ca-file"])
     assert.match(result.stdout, new RegExp(flag));
   // Both runtimes are offered, and the help says what "process" means.

@@ -10,7 +10,7 @@ import { createClient, httpTransport } from "../client/index.js";
 import { EndpointError, socketPathOf } from "../csi/endpoint.js";
 import { startNodeAgent, type Runtime } from "../node/agent.js";
 import { runtimeNames } from "../node/runtime/runtime.js";
-import { kubeconfigFlag } from "./flags.js";
+import { durationFlag, kubeconfigFlag } from "./flags.js";
 import { containerLogFlags, logRotationOf, type ContainerLogFlags } from "./containerlogflags.js";
 import { kubeletServingTlsFromFlags, type KubeletServingFlags } from "./kubeletflags.js";
 import { KubeletAddressError, kubeletListenAddress } from "../node/server/address.js";
@@ -65,6 +65,7 @@ interface Flags extends KubeletServingFlags, ContainerLogFlags {
   rootDir: string;
   runtime: Runtime;
   csiDriver?: string[];
+  fenceAfter: number;
 }
 
 export function registerNode(program: Command): void {
@@ -92,6 +93,13 @@ export function registerNode(program: Command): void {
       "where the kubelet API listens (default: the node's InternalIP, any free port); a single IP becomes the " +
         "Node's InternalIP, e.g. 127.0.0.1 when the apiserver runs on this machine",
       parseKubeletAddress,
+    )
+    .option(
+      "--fence-after <duration>",
+      "how long the node Lease may go unrenewed before this node fences itself: containers using ReadWriteOnce " +
+        "volumes stopped, those volumes released (shorter than the controller-manager's --node-fence-grace; 0 off)",
+      durationFlag,
+      10_000,
     );
   containerLogFlags(command).action(async (flags: Flags) => {
     const kubeconfig = kubeconfigFlag(program, flags.kubeconfig);
@@ -116,6 +124,7 @@ export function registerNode(program: Command): void {
         containerLogRotation: logRotationOf(flags),
         kubeletTls,
         kubeletAddress: flags.kubeletAddress,
+        fenceAfterMs: flags.fenceAfter,
       });
     } catch (err) {
       transport.close();

@@ -96,7 +96,10 @@ test("stowage up: a claim without a class gets standard, binds on the pod's node
     /^standard \(default\)\s+hostpath\.csi\.stowage\.dev\s+Delete\s+WaitForFirstConsumer\s+true\s/m,
   );
   if (blockOff) assert.doesNotMatch(classes, /^block\s/m);
-  else assert.match(classes, /^block\s+block\.csi\.stowage\.dev\s+Delete\s+WaitForFirstConsumer\s+true\s/m);
+  else {
+    assert.match(classes, /^block\s+block\.csi\.stowage\.dev\s+Delete\s+WaitForFirstConsumer\s+true\s/m);
+    assert.match(classes, /^block-movable\s+block\.csi\.stowage\.dev\s+Delete\s+WaitForFirstConsumer\s+true\s/m);
+  }
   const hostpathDriver = await getJson<{ spec: Record<string, unknown> }>(
     first,
     "csidriver",
@@ -183,7 +186,11 @@ test("stowage up: a claim without a class gets standard, binds on the pod's node
     resumed.trim().split("\n").sort(),
     blockOff
       ? ["storageclass.storage.k8s.io/standard"]
-      : ["storageclass.storage.k8s.io/block", "storageclass.storage.k8s.io/standard"],
+      : [
+          "storageclass.storage.k8s.io/block",
+          "storageclass.storage.k8s.io/block-movable",
+          "storageclass.storage.k8s.io/standard",
+        ],
   );
   const standard = await getJson<{ metadata: { annotations?: Record<string, string> } }>(second, "sc", "standard");
   assert.equal(standard.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"], undefined);

@@ -59,6 +59,8 @@ export interface ControllerManagerOptions {
   /** Node lifecycle: --node-monitor-grace-period (default 40 s) and --node-monitor-period (default 5 s). */
   nodeMonitorGracePeriodMs?: number;
   nodeMonitorPeriodMs?: number;
+  /** --node-fence-grace (default 15 s; 0 off): a node silent this long is taken out of service (fencing.ts). */
+  nodeFenceGraceMs?: number;
   log?: Log;
 }
 
@@ -90,7 +92,8 @@ async function runControllers(
   const binder = as("persistent-volume-binder");
   const recorder = createEventRecorder(binder.client.events, { component: "persistentvolume-controller", log });
   const resyncPeriodMs = options.resyncPeriodMs ?? 15_000;
-  const { nodeMonitorGracePeriodMs, nodeMonitorPeriodMs, hostPathReclaimRoots, protectedPaths } = options;
+  const { nodeMonitorGracePeriodMs, nodeMonitorPeriodMs, nodeFenceGraceMs, hostPathReclaimRoots, protectedPaths } =
+    options;
   // Every loop on the one informer factory (one list+watch per resource), each with its own knobs. Attach-detach
   // keeps its own 60 s resync and expand has none, as upstream.
   const loops: Array<(signal: AbortSignal) => Promise<Started>> = [
@@ -102,7 +105,11 @@ async function runControllers(
         s,
       ),
     (s) => startAttachDetachController(as("attachdetach-controller"), s),
-    (s) => startNodeLifecycleController({ ...as("node-controller"), nodeMonitorGracePeriodMs, nodeMonitorPeriodMs }, s),
+    (s) =>
+      startNodeLifecycleController(
+        { ...as("node-controller"), nodeMonitorGracePeriodMs, nodeMonitorPeriodMs, nodeFenceGraceMs },
+        s,
+      ),
     (s) => startStatefulSetController({ ...as("statefulset-controller"), resyncPeriodMs }, s),
     (s) => startReplicaSetController({ ...as("replicaset-controller"), resyncPeriodMs }, s),
     (s) => startDeploymentController({ ...as("deployment-controller"), resyncPeriodMs }, s),

@@ -18,6 +18,8 @@ export interface AgentProcessOptions {
   csiDrivers?: string[];
   /** Run this bundle of src/cli/main.ts (see bundle.ts) instead of the sources through tsx: starts much faster. */
   bundle?: string;
+  /** More flags, e.g. ["--runtime", "process"]. */
+  extraArgs?: string[];
 }
 
 /** The node arguments that run `stowage` from the sources, or from a bundle of them. */
@@ -64,6 +66,7 @@ export async function spawnAgent(options: AgentProcessOptions): Promise<ChildPro
   const args = ["node", "--kubeconfig", options.kubeconfig, "--node-name", options.nodeName];
   args.push("--root-dir", options.rootDir, ...(await kubeletTlsFlags(options.dataDir, options.nodeName)));
   for (const endpoint of options.csiDrivers ?? []) args.push("--csi-driver", endpoint);
+  args.push(...(options.extraArgs ?? []));
   return spawnStowage(args, "running against", options.bundle);
 }
 

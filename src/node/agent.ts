@@ -8,12 +8,15 @@ import { setMaxListeners } from "node:events";
 import { mkdir } from "node:fs/promises";
 import type { Pod } from "../api/core/types.js";
 import type { CSIDriver } from "../api/storage/types.js";
-import { createEventRecorder, Informer, type Client, type EventRecorder } from "../client/index.js";
+import { createEventRecorder, type Client, type EventRecorder, type Informer, type Lister } from "../client/index.js";
 import { CsiRegistry } from "./csidrivers.js";
 import { EvictionManager } from "./eviction.js";
-import { cleanupOrphanedPodDirs, removeOrphanedPodDir } from "./housekeeping.js";
+import { defaultFenceAfterMs, Fencing } from "./fencing.js";
+import { removeOrphanedPodDir } from "./housekeeping.js";
+import { everySecond } from "./tick.js";
 import { NodeStatusManager } from "./nodestatus.js";
 import { attachedInNodeStatus, createNodeObjects, type NodeObjects } from "./objectcache/nodeobjects.js";
+import { nodeInformers, startCaches } from "./nodeinformers.js";
 import { NodePaths } from "./paths.js";
 import type { PluginContext } from "./plugins/context.js";
 import { VolumePluginRegistry } from "./plugins/registry.js";
@@ -50,6 +53,11 @@ export interface NodeAgentOptions {
   mountTimeoutMs?: number;
   /** emptyDir sizeLimit checks (the kubelet's evictionMonitoringPeriod); default 10 s. */
   evictionIntervalMs?: number;
+  /**
+   * --fence-after: a Lease not renewed for this long fences the node (fencing.ts): containers using ReadWriteOnce
+   * volumes stopped, the volumes released. Default 10 s; 0 turns fencing off. The Lease is renewed 4 times as often.
+   */
+  fenceAfterMs?: number;
   /** Extra labels for the Node. */
   labels?: Record<string, string>;
   /** --kubelet-address "host[:port]" for the kubelet API (server/address.ts); default the InternalIP, any port. */
@@ -98,6 +106,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     nodeName,
     labels: options.labels,
     internalIP: kubeletAddress.nodeIP,
+    leaseRenewIntervalMs: Math.min(10_000, (options.fenceAfterMs ?? defaultFenceAfterMs) / 4 || 10_000),
     log,
     // Only volumesInUse set below adds to what is reported, so the reconciler exists by the time this is called.
     onVolumesReported: () => reconciler.trigger(),
@@ -129,7 +138,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     log: (message, fields) => log(`events: ${message} ${JSON.stringify(fields)}`),
   });
   const parts = { options, paths, log, stopSignal, nodeStatus, csi, csiDrivers, objects, pods, recorder };
-  const { actual, reconciler, worker, processRuntime, housekeeping } = await startVolumeManager({
+  const { actual, reconciler, worker, processRuntime, housekeeping, fencing } = await startVolumeManager({
     ...parts,
     reportVolumesInUse: () => reportVolumesInUse(),
   });
@@ -143,9 +152,9 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     reconciler.trigger();
   };
   const running: Promise<unknown>[] = [];
-  running.push(worker.run(stopSignal));
-  running.push(reconciler.run(stopSignal, options.reconcileIntervalMs ?? 100));
+  running.push(worker.run(stopSignal), reconciler.run(stopSignal, options.reconcileIntervalMs ?? 100));
   running.push(runEvictionManager(parts, processRuntime));
+  if (fencing) running.push(fencing.run(stopSignal));
   // Drivers that announce themselves the kubelet way (node-driver-registrar, `stowage csi … --register`).
   const registration: PluginHandler = {
     register: (_info, endpoint) => registerDriver(endpoint),
@@ -181,34 +190,6 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   };
 }
 
-/**
- * The cluster-wide caches the agent keeps, both of what a node may list and watch: the pods bound here (with the
- * kubelet's fieldSelector spec.nodeName=<node>) and the CSIDrivers. The objects pods need are in objectcache/.
- */
-function nodeInformers(client: Client, nodeName: string, log: (message: string) => void) {
-  const informerLog = (message: string, fields: Record<string, unknown>) =>
-    log(`informer: ${message} ${JSON.stringify(fields)}`);
-  const csiDrivers = new Informer<CSIDriver>(client.csiDrivers, { resyncPeriodMs: 60_000, log: informerLog });
-  const pods = new Informer<Pod>(client.pods, {
-    fieldSelector: `spec.nodeName=${nodeName}`,
-    resyncPeriodMs: 60_000,
-    log: informerLog,
-  });
-  return { csiDrivers, pods };
-}
-
-/** Starts the caches (every handler is in place by now) and waits for their first lists. */
-async function startCaches({ csiDrivers, objects, pods, stopSignal }: Omit<AgentParts, "reportVolumesInUse">) {
-  objects.start(stopSignal);
-  void csiDrivers.run(stopSignal);
-  void pods.run(stopSignal);
-  await Promise.all([
-    csiDrivers.waitForSync(stopSignal),
-    objects.node.waitForSync(stopSignal),
-    pods.waitForSync(stopSignal),
-  ]);
-}
-
 /** Runtime "process" (what a previous agent left running killed first: process.ts), else undefined. */
 async function startProcessRuntime(
   options: NodeAgentOptions,
@@ -219,31 +200,6 @@ async function startProcessRuntime(
   if (options.runtime !== "process") return undefined;
   const { restartBackoffMs: initialBackoffMs, containerLogRotation } = options;
   return ProcessRuntime.start({ ...callbacks, rootDir: paths.root, log, initialBackoffMs, containerLogRotation });
-}
-
-/**
- * Every second: pods still waiting get their mount timeout checked, only pods still here keep their configMaps and
- * secrets watched, volumesInUse follows the volume manager (a volume joining it is written sooner, as the reconciler
- * asks: volumesinuse.ts), and every other second orphaned pod directories are cleaned up.
- */
-function everySecond(
-  worker: PodWorker,
-  nodeStatus: NodeStatusManager,
-  currentVolumesInUse: () => string[],
-  housekeeping: Parameters<typeof cleanupOrphanedPodDirs>[0],
-  log: (message: string, err?: unknown) => void,
-  retainPodObjects: () => void,
-): NodeJS.Timeout {
-  let ticks = 0;
-  return setInterval(() => {
-    worker.requeueWaiting();
-    retainPodObjects();
-    nodeStatus.setVolumesInUse(currentVolumesInUse());
-    nodeStatus.writeStatus().catch((err: unknown) => log("updating node status failed", err));
-    if (++ticks % 2 === 0) {
-      cleanupOrphanedPodDirs(housekeeping).catch((err: unknown) => log("pod dir cleanup failed", err));
-    }
-  }, 1000);
 }
 
 /** What the agent has built by the time the volume manager starts. */
@@ -328,18 +284,44 @@ async function startVolumeManager(parts: AgentParts) {
     },
   });
   trackPodObjects(pods, objects, processRuntime);
+  const fenceAfterMs = options.fenceAfterMs ?? defaultFenceAfterMs;
+  const fencing: Fencing | undefined =
+    fenceAfterMs > 0
+      ? new Fencing({
+          ...{
+            client,
+            nodeName,
+            rootDir: paths.root,
+            fenceAfterMs,
+            pods,
+            actual,
+            runtime: processRuntime,
+            recorder,
+            log,
+          },
+          node: () => objects.node.get(nodeName),
+          desiredOf: (pod) => reconciler.desiredOf(pod),
+          lastRenewed: () => nodeStatus.lastRenewed,
+          resync: (uid) => void (worker.resync(uid), reconciler.trigger()),
+        })
+      : undefined;
+  await fencing?.load();
+  const fenced = (view: Lister<Pod>) =>
+    fencing ? fencing.view(view, (uid) => processRuntime?.podRunning(uid) ?? false) : view;
   const housekeeping = { paths, actual, podKnown: (uid: string) => worker.knows(uid) };
   const reconciler: Reconciler = new Reconciler({
     ctx,
     plugins,
     actual,
-    pods: processRuntime
-      ? volumeManagerPods(
-          pods,
-          (uid) => processRuntime.podRunning(uid),
-          () => worker.gone(),
-        )
-      : pods,
+    pods: fenced(
+      processRuntime
+        ? volumeManagerPods(
+            pods,
+            (uid) => processRuntime.podRunning(uid),
+            () => worker.gone(),
+          )
+        : pods,
+    ),
     listers,
     recorder,
     client,
@@ -364,6 +346,7 @@ async function startVolumeManager(parts: AgentParts) {
     recorder,
     hostIP: nodeStatus.hostIP,
     mountTimeoutMs: options.mountTimeoutMs,
+    fenced: fencing && ((pod) => fencing.covers(pod)),
     log,
   });
   // A claim bound, a PV, an attachment, a configMap or the Node's volumesAttached changed: the next pass looks again.
@@ -371,7 +354,7 @@ async function startVolumeManager(parts: AgentParts) {
   objects.onChange(wake);
   csiDrivers.onChange(wake);
 
-  return { actual, reconciler, worker, processRuntime, housekeeping };
+  return { actual, reconciler, worker, processRuntime, housekeeping, fencing };
 }
 
 /** node-volumes' eviction manager (eviction.ts): pods whose emptyDir outgrows its sizeLimit are evicted. */

@@ -53,6 +53,8 @@ export interface NodeStatusOptions {
   log(message: string, err?: unknown): void;
   /** Called once a write has added volumes to reportedInUse: volume steps waiting on them can go on now. */
   onVolumesReported?(): void;
+  /** How often the Lease is renewed; default 10 s (the kubelet's). Fencing wants it a fraction of --fence-after. */
+  leaseRenewIntervalMs?: number;
 }
 
 export class NodeStatusManager {
@@ -209,37 +211,55 @@ export class NodeStatusManager {
     if (grew) this.options.onVolumesReported?.();
   }
 
-  /** Creates or renews kube-node-lease/<node>. */
+  /**
+   * performance.now() when the last renewal that succeeded was sent: the agent's side of the lease clock (fencing).
+   * Sent, not answered: the apiserver wrote it in between, so the controller cannot have seen it any earlier.
+   */
+  lastRenewed = performance.now();
+
+  /**
+   * Creates or renews kube-node-lease/<node>; gives up after 10 s, so a link that hangs cannot stall the loop (a
+   * slow apiserver still gets that long: a renewal that succeeds late counts from when it was sent).
+   */
   async renewLease(): Promise<void> {
+    const sent = performance.now();
+    await this.writeLease(AbortSignal.timeout(10_000));
+    this.lastRenewed = Math.max(this.lastRenewed, sent);
+  }
+
+  private async writeLease(signal: AbortSignal): Promise<void> {
     const { client, nodeName } = this.options;
     const now = formatMicroTime(new Date());
     let lease: Lease | undefined;
     try {
-      lease = await client.leases.get(nodeLeaseNamespace, nodeName);
+      lease = await client.leases.get(nodeLeaseNamespace, nodeName, { signal });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
     if (!lease) {
       const node = await client.nodes.get(nodeName);
-      await client.leases.create({
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        metadata: {
-          name: nodeName,
-          namespace: nodeLeaseNamespace,
-          ownerReferences: [{ apiVersion: "v1", kind: "Node", name: nodeName, uid: node.metadata.uid ?? "" }],
+      await client.leases.create(
+        {
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: {
+            name: nodeName,
+            namespace: nodeLeaseNamespace,
+            ownerReferences: [{ apiVersion: "v1", kind: "Node", name: nodeName, uid: node.metadata.uid ?? "" }],
+          },
+          spec: { holderIdentity: nodeName, leaseDurationSeconds, renewTime: now },
         },
-        spec: { holderIdentity: nodeName, leaseDurationSeconds, renewTime: now },
-      });
+        { signal },
+      );
       return;
     }
-    await client.leases.update({
-      ...lease,
-      spec: { ...lease.spec, holderIdentity: nodeName, leaseDurationSeconds, renewTime: now },
-    });
+    await client.leases.update(
+      { ...lease, spec: { ...lease.spec, holderIdentity: nodeName, leaseDurationSeconds, renewTime: now } },
+      { signal },
+    );
   }
 
-  /** Renews the lease every 10 s and refreshes the status when due, until the signal aborts. */
+  /** Renews the lease every interval (10 s) and refreshes the status when due, until the signal aborts. */
   async run(signal: AbortSignal, onTick: () => void): Promise<void> {
     while (!signal.aborted) {
       try {
@@ -249,15 +269,14 @@ export class NodeStatusManager {
       }
       onTick();
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 10_000);
-        signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
+        // The abort listener goes with each wait: one left per renewal would pile up on the agent's signal.
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, this.options.leaseRenewIntervalMs ?? 10_000);
+        signal.addEventListener("abort", done, { once: true });
       });
     }
   }

@@ -84,6 +84,8 @@ export interface PodWorkerOptions {
   mountTimeoutMs?: number;
   /** How long a pod waits for a volume's attach before the WaitForAttach event (default 3 s). */
   attachWaitEventMs?: number;
+  /** Pods the agent has fenced (fencing.ts): nothing of them runs until the fence is lifted. */
+  fenced?: (pod: Pod) => boolean;
   log(message: string, err?: unknown): void;
 }
 
@@ -216,6 +218,11 @@ export class PodWorker {
     if (!pod) return;
     const uid = pod.metadata.uid ?? "";
     if (pod.metadata.deletionTimestamp) return this.syncTerminating(pod, uid);
+    if (this.options.fenced?.(pod)) {
+      // Fenced: its containers stay stopped and its status waits, until the fence is lifted or the pod deleted.
+      if (runtime?.podRunning(uid)) void runtime.killPod(uid, 0);
+      return;
+    }
     runtime?.observe(pod);
     if (runtime && podNeedsVolumes(pod) && deadlineExceeded(pod)) {
       // active_deadline.go: the pod fails, its containers are stopped; the terminal branch below follows them.

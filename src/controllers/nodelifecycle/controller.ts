@@ -10,6 +10,7 @@ import type { EventRecorder, StartLoop } from "../../client/index.js";
 import type { Log } from "../../support/log.js";
 import type { LoopContext } from "../common/context.js";
 import { addIndexerOnce } from "../common/podindex.js";
+import { defaultNodeFenceGraceMs, NodeFencing } from "./fencing.js";
 import { NodeMonitor, podsByNode } from "./monitor.js";
 import { syncNoScheduleTaints, syncPod, type NodeLifecycleSync } from "./sync.js";
 
@@ -33,6 +34,11 @@ export interface NodeLifecycleContext extends Omit<LoopContext, "log"> {
   largeClusterThreshold?: number;
   /** --unhealthy-zone-threshold (upstream 0.55). */
   unhealthyZoneThreshold?: number;
+  /**
+   * --node-fence-grace: a node whose Lease has not moved for this long is taken out of service at once (fencing.ts);
+   * 0 turns fencing off. Default 15 s: longer than the agent's --fence-after (10 s) plus the time it takes to fence.
+   */
+  nodeFenceGraceMs?: number;
   log?: Log;
   now?: () => number;
 }
@@ -41,6 +47,8 @@ export const defaultNodeMonitorGracePeriodMs = 40_000;
 
 // scheduler.NodeEvictionPeriod: how often the NoExecute tainting queue is tried.
 const nodeEvictionPeriodMs = 100;
+// How often silent Leases are checked for fencing: a small part of the 15 s grace.
+const fencingPeriodMs = 500;
 
 const defaultLog: Log = (message, fields) => console.warn(`[node-controller] ${message}`, fields);
 
@@ -107,6 +115,22 @@ export const startNodeLifecycleController: StartLoop<NodeLifecycleContext> = asy
     }),
   ]);
 
+  const fenceGraceMs = options.nodeFenceGraceMs ?? defaultNodeFenceGraceMs;
+  const fencing =
+    fenceGraceMs > 0
+      ? new NodeFencing({
+          client,
+          nodes,
+          recorder,
+          log,
+          now,
+          graceMs: fenceGraceMs,
+          podsOn: (node) => pods.byIndex(podsByNode, node),
+        })
+      : undefined;
+  // The Lease clock: a renewal counts from when this controller sees it, never from the node's own timestamp.
+  if (fencing) removeWhenAborted(signal, [leases.onChange((lease) => fencing.observe(lease))]);
+
   informers.start(signal);
   if (!(await informers.waitForSync(signal))) return stopped;
   for (const node of nodes.list()) nodeQueue.add(node.metadata.name ?? "");
@@ -120,6 +144,12 @@ export const startNodeLifecycleController: StartLoop<NodeLifecycleContext> = asy
     serial(() => monitor.noExecuteTaintingPass(), "NoExecute tainting"),
   );
   monitorPass();
+  if (fencing)
+    every(
+      fencingPeriodMs,
+      signal,
+      serial(() => fencing.pass(), "fencing"),
+    );
 
   const done = Promise.all([
     nodeQueue.work(signal, (name) => syncNoScheduleTaints(sync, name), 8),

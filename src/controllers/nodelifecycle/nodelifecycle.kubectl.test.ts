@@ -24,6 +24,8 @@ const controllerManager: UpComponent = {
       signal: ctx.signal,
       nodeMonitorGracePeriodMs: gracePeriodMs,
       nodeMonitorPeriodMs: 500,
+      // Upstream's unfenced path is what this test shows: no out-of-service taint, no pods deleted (fencing.test.ts).
+      nodeFenceGraceMs: 0,
       log: () => undefined,
     });
     return { stop: () => manager.stop() };

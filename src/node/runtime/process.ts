@@ -194,6 +194,12 @@ export class ProcessRuntime implements ContainerRuntime {
     return record.killing;
   }
 
+  /** A pod killed by fencing may run again once the fence is lifted (its containers restart per restartPolicy). */
+  allowRestart(podUid: string): void {
+    const record = this.pods.get(podUid);
+    if (record && !this.podRunning(podUid)) record.killing = undefined;
+  }
+
   /** Forgets a pod whose deletion is final and removes its logs (the kubelet's pod log dir goes with the pod). */
   async removePod(ref: PodRef): Promise<void> {
     if (this.podRunning(ref.uid)) return;

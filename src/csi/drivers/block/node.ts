@@ -13,6 +13,7 @@ import type { NodeUnstageVolumeRequest__Output } from "../../generated/csi/v1/No
 import { backingFileKey, crashPoint, fsTypeContextKey, type BlockContext } from "./context.js";
 import { detectFilesystem, makeFilesystem } from "./filesystem.js";
 import { growIfSmaller } from "./expand.js";
+import { isPublishedElsewhere, releaseLeftovers } from "./handover.js";
 import { attachLoop, blockDeviceSize, detachLoop, loopDevicesFor } from "./loop.js";
 import { bindMount, isMountPoint, mountDevice, mountsAt, mountsOfDevice, unmountAll } from "./mount.js";
 import { parseNodePath } from "../requests.js";
@@ -74,6 +75,8 @@ export async function nodeStageVolume(ctx: BlockContext, request: NodeStageVolum
   assertNodeAvailable(ctx);
   return ctx.locks.run([`volume ${volumeId}`], async () => {
     const backingFile = await backingFileFor(ctx, volumeId, request.publish_context);
+    // What a node that had this volume before left on this shared kernel is cut off first (handover.ts).
+    await releaseLeftovers(ctx, volumeId, backingFile);
     const device = await attachLoop(backingFile);
     const record: StagedRecord = { volumeId, backingFile, device, stagingPath, accessType: capability.accessType };
     if (capability.accessType === "block") {
@@ -127,6 +130,9 @@ export async function nodeUnstageVolume(ctx: BlockContext, request: NodeUnstageV
   assertNodeAvailable(ctx);
   return ctx.locks.run([`volume ${volumeId}`], async () => {
     const record = isVolumeId(volumeId) ? await ctx.state.staged.get(volumeId) : undefined;
+    if (isVolumeId(volumeId) && (await isPublishedElsewhere(ctx, volumeId))) {
+      return unstageLostVolume(ctx, volumeId, stagingPath, record);
+    }
     const backingFile = record?.backingFile ?? (isVolumeId(volumeId) ? ctx.state.volumeFile(volumeId) : undefined);
     // Refused before anything is undone: a volume still mounted elsewhere keeps its staging mount, so a retry (or
     // a publish meanwhile) finds it as it was.
@@ -147,6 +153,32 @@ export async function nodeUnstageVolume(ctx: BlockContext, request: NodeUnstageV
     ctx.log(`unstaged volume ${volumeId} from ${stagingPath}`);
     return {};
   });
+}
+
+/**
+ * NodeUnstage on a node that lost the volume to another (failover): only this node's staging mount is taken down,
+ * and no loop device is detached: the volume's devices are its new owner's to release (handover.ts).
+ */
+async function unstageLostVolume(
+  ctx: BlockContext,
+  volumeId: string,
+  stagingPath: string,
+  record: StagedRecord | undefined,
+): Promise<object> {
+  const device = await deviceMountedAt(stagingPath);
+  if (device) {
+    const still = (await mountsOfDevice(device)).filter((m) => m.target !== stagingPath);
+    if (still.length > 0) {
+      throw new CsiError(
+        Code.FAILED_PRECONDITION,
+        `volume ${volumeId} is still mounted at ${still.map((m) => m.target).join(", ")}; NodeUnpublishVolume it first`,
+      );
+    }
+  }
+  await unmountAll(stagingPath);
+  if (record) await ctx.state.staged.remove(volumeId);
+  ctx.log(`unstaged volume ${volumeId} from ${stagingPath}; it is published to another node, which owns its device`);
+  return {};
 }
 
 export async function nodePublishVolume(ctx: BlockContext, request: NodePublishVolumeRequest__Output): Promise<object> {

@@ -80,6 +80,24 @@ export function fsTypeFromParameters(parameters: Record<string, string>): FsType
   return "";
 }
 
+/**
+ * The StorageClass parameter that makes a volume a network disk: no node topology (so the PV has no node affinity)
+ * and attachable to whichever node ControllerPublishVolume names, one at a time. Without it a volume belongs to the
+ * node it was created for, as a zonal disk belongs to its zone.
+ */
+export const movableParameter = "movable";
+
+/** Whether the parameters ask for a movable volume; INVALID_ARGUMENT for anything but "true" or "false". */
+export function isMovable(parameters: Record<string, string>): boolean {
+  const value = parameters[movableParameter];
+  if (value === undefined || value === "false") return false;
+  if (value === "true") return true;
+  throw new CsiError(
+    Code.INVALID_ARGUMENT,
+    `parameters[${movableParameter}]: ${JSON.stringify(value)} is not "true" or "false"`,
+  );
+}
+
 /** Which filesystem to put on a fresh volume: the capability's, else the volume's parameter, else ext4. */
 export function chooseFsType(capabilityFsType: string, volumeFsType: string): FsType {
   const chosen = capabilityFsType || volumeFsType || defaultFsType;

@@ -30,6 +30,7 @@ import { loopDevicesFor } from "./loop.js";
 import {
   defaultVolumeBytes,
   fsTypeFromParameters,
+  isMovable,
   minimumVolumeBytes,
   parseCapabilities,
   required,
@@ -155,6 +156,7 @@ export async function createVolume(
   const name = required(request.name, "name");
   parseCapabilities(request.volume_capabilities, "volume_capabilities");
   fsTypeFromParameters(request.parameters); // INVALID_ARGUMENT before anything is made
+  const movable = isMovable(request.parameters);
   const contentSource = parseContentSource(request);
   const volumeId = volumeIdFor(name);
 
@@ -188,7 +190,8 @@ export async function createVolume(
         }
       }
 
-      const topology = chosenTopology(request);
+      // A movable volume is reachable from every node of this cloud: no topology, so the PV has no node affinity.
+      const topology = movable ? undefined : chosenTopology(request);
       const record: VolumeRecord =
         existing && resuming
           ? existing
