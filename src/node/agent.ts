@@ -98,8 +98,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   // Every informer, worker and loop of the agent listens on it: more than the default 10 is expected.
   setMaxListeners(100, stopSignal);
   const paths = new NodePaths(options.rootDir);
-  await mkdir(paths.podsDir, { recursive: true });
-  await mkdir(paths.pluginsRegistryDir, { recursive: true });
+  await Promise.all([paths.podsDir, paths.pluginsRegistryDir].map((dir) => mkdir(dir, { recursive: true })));
 
   const nodeStatus = new NodeStatusManager({
     client,
