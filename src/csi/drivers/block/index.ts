@@ -6,7 +6,13 @@
 // otherwise) and enforces one node per volume (FAILED_PRECONDITION for a second). Needs root for Node calls.
 import { serveCsi } from "../../server.js";
 import type { DriverOptions, RunningDriver } from "../options.js";
-import { defaultCapacityBytes, defaultDriverName, topologyKey, type BlockContext } from "./context.js";
+import {
+  defaultCapacityBytes,
+  defaultDriverName,
+  thawInterruptedCopies,
+  topologyKey,
+  type BlockContext,
+} from "./context.js";
 import { haveCommand } from "./exec.js";
 import { repairInterruptedExpansions } from "./expand.js";
 import { availableFsTypes, blockPrivileges } from "./filesystem.js";
@@ -84,7 +90,10 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
     }
   }
 
-  if (!nodeUnavailable) await repairInterruptedExpansions(ctx);
+  if (!nodeUnavailable) {
+    await repairInterruptedExpansions(ctx);
+    await thawInterruptedCopies(ctx);
+  }
 
   const server = await serveCsi(
     options.endpoint,

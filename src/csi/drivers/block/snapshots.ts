@@ -1,4 +1,4 @@
-// Snapshots: a sparse copy of the volume's backing file, taken after flushing a mounted filesystem, so it holds
+// Snapshots: a sparse copy of the volume's backing file, taken with a mounted filesystem frozen, so it holds
 // what was written before the call (crash-consistent, like a cloud disk snapshot). Restore and clone copy back.
 import { rename } from "node:fs/promises";
 import { Code, CsiError } from "../../errors.js";
@@ -8,7 +8,7 @@ import type { DeleteSnapshotRequest__Output } from "../../generated/csi/v1/Delet
 import type { ListSnapshotsRequest__Output } from "../../generated/csi/v1/ListSnapshotsRequest.js";
 import type { ListSnapshotsResponse } from "../../generated/csi/v1/ListSnapshotsResponse.js";
 import type { Snapshot } from "../../generated/csi/v1/Snapshot.js";
-import { copySparse, flushIfMounted, readyVolume, type BlockContext } from "./context.js";
+import { copyPointInTime, readyVolume, type BlockContext } from "./context.js";
 import { parseMaxEntries, timestampOf } from "../requests.js";
 import { required } from "./request.js";
 import { removeFile } from "../core/records.js";
@@ -56,8 +56,7 @@ export async function createSnapshot(
     const file = ctx.state.snapshotFile(snapshotId);
     const tmp = tempFileFor(file);
     try {
-      await flushIfMounted(source);
-      await copySparse(source, tmp);
+      await copyPointInTime(ctx, source, tmp);
       await rename(tmp, file);
     } catch (err) {
       await removeFile(tmp);

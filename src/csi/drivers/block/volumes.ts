@@ -18,9 +18,8 @@ import type { Volume } from "../../generated/csi/v1/Volume.js";
 import type { VolumeCondition } from "../../generated/csi/v1/VolumeCondition.js";
 import { parseMaxEntries } from "../requests.js";
 import {
-  copySparse,
+  copyPointInTime,
   crashPoint,
-  flushIfMounted,
   fsTypeContextKey,
   readyVolume,
   topologyKey,
@@ -135,8 +134,7 @@ async function allocate(ctx: BlockContext, record: VolumeRecord, sourceFile: str
   const tmp = tempFileFor(file);
   try {
     if (sourceFile) {
-      if (record.contentSource?.type === "volume") await flushIfMounted(sourceFile);
-      await copySparse(sourceFile, tmp);
+      await copyPointInTime(ctx, sourceFile, tmp);
     }
     // truncate() makes a sparse file (or grows a copy): no blocks are used until the filesystem writes them.
     else await writeFile(tmp, "");
