@@ -2,22 +2,26 @@
 //  - CreateVolume+DeleteVolume round trips per second with 16 concurrent callers (target ≥ 2,000/s);
 //  - NodePublishVolume+NodeUnpublishVolume round trips per second with real bind mounts (16 callers, each on its
 //    own staged volume, as a node agent mounting for many pods at once).
-// Prints one JSON line per figure. Run as root: node --import tsx bench/csi.ts [seconds-per-figure] [process|in-process]
-// The wall-clock rate depends on what else runs on the machine, so each line also gives the CPU both processes
-// spent per round trip, and the rate that cost allows when every core is ours (with the load average seen).
+// Prints bench/lib/figure.ts's JSON lines. Run as root: npx tsx bench/csi.ts [seconds-per-figure] [process|in-process]
+// The wall-clock rate depends on what else runs on the machine, so each line also gives the CPU both processes spent
+// per round trip and the load average seen; the rate printed is the one measured, never one extrapolated from them.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CsiClient } from "../src/csi/client.js";
 import { mountsUnder, unmount } from "../src/support/mount.js";
 import { startDriver } from "../src/csi/drivers/hostpath/index.js";
 import type { VolumeCapability } from "../src/csi/generated/csi/v1/VolumeCapability.js";
+import { openBench } from "./lib/bench.js";
 
-const seconds = Number(process.argv[2] ?? 5);
-const mode = process.argv[3] ?? "process";
+const quick = process.argv.includes("--quick");
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const seconds = Number(positional[0] ?? (quick ? 1 : 5));
+const bench = openBench();
+const mode = positional[1] ?? "process";
 const callers = 16;
 const rwo: VolumeCapability = { mount: {}, access_mode: { mode: "SINGLE_NODE_WRITER" } };
 
@@ -32,8 +36,6 @@ interface Figure {
   perSecond: number;
   /** CPU both processes (caller and driver) spent per round trip: the machine-independent cost. */
   cpuMsPerRoundTrip: number;
-  /** What the wall rate would be if this machine's cores did nothing else (others share them while we run). */
-  perSecondIfCoresWereIdle: number;
 }
 
 /** Runs `callers` loops of `fn` for `seconds`; returns completed round trips per second and their CPU cost. */
@@ -59,7 +61,6 @@ async function measure(fn: (caller: number, i: number) => Promise<void>): Promis
     roundTrips: count,
     perSecond: Math.round(count / elapsed),
     cpuMsPerRoundTrip: Number(cpuMsPerRoundTrip.toFixed(3)),
-    perSecondIfCoresWereIdle: Math.round((availableParallelism() * 1000) / cpuMsPerRoundTrip),
   };
 }
 
@@ -107,16 +108,13 @@ try {
   const probe = await measure(async () => {
     await client.identity.Probe({});
   });
-  console.log(
-    JSON.stringify({
-      bench: "csi.grpc.Probe (baseline: one empty call)",
-      driver: placement,
-      callers,
-      seconds,
-      ...probe,
-      loadAverage: loadavg()[0],
-    }),
-  );
+  const floor = { name: "empty Probe calls/s, same client and socket", value: probe.perSecond };
+  bench.figure({
+    figure: "csi.probe_per_second",
+    value: probe.perSecond,
+    unit: "calls/s",
+    detail: { driver: placement, callers, seconds, ...probe },
+  });
 
   const createDelete = await measure(async (caller, i) => {
     const { volume } = await client.controller.CreateVolume({
@@ -126,17 +124,14 @@ try {
     });
     await client.controller.DeleteVolume({ volume_id: volume!.volume_id });
   });
-  console.log(
-    JSON.stringify({
-      bench: "csi.hostpath.CreateVolume+DeleteVolume",
-      driver: placement,
-      callers,
-      seconds,
-      ...createDelete,
-      target: 2000,
-      loadAverage: loadavg()[0],
-    }),
-  );
+  bench.figure({
+    figure: "csi.create_delete_per_second",
+    value: createDelete.perSecond,
+    unit: "round trips/s",
+    goal: { op: ">=", value: 2000 },
+    peer: floor,
+    detail: { driver: placement, callers, seconds, ...createDelete },
+  });
 
   // One staged volume per caller; each caller publishes and unpublishes it at a fresh target path.
   const staged = await Promise.all(
@@ -163,17 +158,14 @@ try {
     });
     await client.node.NodeUnpublishVolume({ volume_id: id, target_path: target });
   });
-  console.log(
-    JSON.stringify({
-      bench: "csi.hostpath.NodePublishVolume+NodeUnpublishVolume",
-      driver: placement,
-      callers,
-      seconds,
-      ...publishUnpublish,
-      mounts: "bind",
-      loadAverage: loadavg()[0],
-    }),
-  );
+  bench.figure({
+    figure: "csi.publish_unpublish_per_second",
+    value: publishUnpublish.perSecond,
+    unit: "round trips/s",
+    goal: { op: ">=", value: 1500 },
+    peer: floor,
+    detail: { driver: placement, callers, seconds, ...publishUnpublish, mounts: "bind" },
+  });
   for (const { id, staging } of staged) {
     await client.node.NodeUnstageVolume({ volume_id: id, staging_target_path: staging });
     await client.controller.DeleteVolume({ volume_id: id });
@@ -181,6 +173,7 @@ try {
 } finally {
   await cleanUp();
 }
+bench.finish();
 
 /** Stops the driver and removes every mount and file the bench made; also on Ctrl-C or a closed stdout. */
 async function cleanUp(): Promise<void> {

@@ -20,6 +20,21 @@ export class BenchTimeout extends Error {
   override name = "BenchTimeout";
 }
 
+/**
+ * For a bench written as a top-level script: figures are held until finish(). A check that throws or a wait that
+ * times out before it rejects the module's top-level await, so Node prints why and exits 1 with no figure printed.
+ */
+export function openBench(): BenchContext & { finish(): void } {
+  const figures: Figure[] = [];
+  return {
+    figure: (f) => void figures.push({ ...f, value: round(f.value), load: f.load ?? currentLoad() }),
+    finish: () => {
+      for (const f of figures) process.stdout.write(JSON.stringify(f) + "\n");
+    },
+  };
+}
+
+/** Runs a bench's main: its figures are printed when it resolves; when it throws, none are and the process exits 1. */
 export async function runBench(name: string, main: (ctx: BenchContext) => Promise<void>): Promise<void> {
   const figures: Figure[] = [];
   const ctx: BenchContext = {
