@@ -24,12 +24,14 @@ const benches: Entry[] = [
   { name: "store", timeoutMinutes: 5 },
   { name: "apiserver", timeoutMinutes: 10 },
   { name: "etcd", timeoutMinutes: 10 },
+  { name: "pvbinder-match", timeoutMinutes: 5 },
   { name: "pvbinder", args: ["--claims", "100000", "--volumes", "100000"], timeoutMinutes: 30 },
   { name: "provisioner", timeoutMinutes: 15 },
   { name: "scheduler", timeoutMinutes: 30 },
   { name: "node", timeoutMinutes: 10 },
   { name: "snapshot", timeoutMinutes: 15 },
   { name: "csi", timeoutMinutes: 5 },
+  { name: "ownership", timeoutMinutes: 5 },
 ];
 
 function runOne(entry: Entry, quick: boolean): Promise<BenchResult> {
