@@ -46,8 +46,12 @@ function runOne(entry: Entry, quick: boolean): Promise<BenchResult> {
   const figures: Figure[] = [];
   createInterface({ input: child.stdout }).on("line", (line) => {
     const figure = parseFigure(line);
-    if (figure) figures.push(figure);
-    else process.stderr.write(`${entry.name}: ${line}\n`);
+    if (figure) {
+      figures.push(figure);
+      // As it comes, so a long run that is cut short still shows what it measured (the table only counts it if the
+      // bench then passes its checks and exits 0).
+      process.stderr.write(`${entry.name}: ${line}\n`);
+    } else process.stderr.write(`${entry.name}: ${line}\n`);
   });
   const limitMs = (quick ? Math.max(2, entry.timeoutMinutes / 4) : entry.timeoutMinutes) * 60_000;
   let timedOut = false;
