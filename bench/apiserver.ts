@@ -1,102 +1,38 @@
-// apiserver figures through HTTP on the SQLite store, the server in its own process (`stowage apiserver`):
+// apiserver figures through HTTP on the SQLite store, the server in its own process (`stowage apiserver`), each
+// checked (every create acknowledged, the list whole, every watcher given every update) and beside raw etcd in the
+// same run (one member, the same 32-writer client shape, the same values):
 // - creates/s of ~1 KiB ConfigMaps from 32 concurrent keep-alive clients (target ≥ 5,000/s)
-// - GET of a list of 10,000 PersistentVolumes (target ≤ 150 ms)
-// - watch delivery latency of one update to 100 watchers (target p99 ≤ 20 ms)
-// Prints one JSON line per transport. Run: node --import tsx bench/apiserver.ts [creates] [volumes] [sqlite|memory]
-// [transport,…|both]. Transports: http (HTTP/1.1, no security), https (HTTP/1.1 over TLS: 32 connections, as
+// - GET of a list of 100,000 PersistentVolumes (goal ≤ 400 ms), with the server's peak RSS
+// - watch delivery latency of one update to 1,000 watchers over HTTP (goal p99 ≤ 50 ms)
+// Prints bench/lib/figure.ts's JSON lines. Run: npx tsx bench/apiserver.ts [creates] [volumes] [sqlite|memory]
+// [transport,…|both] [watchers] [--quick]. Transports (default https): http (HTTP/1.1, no security), https (HTTP/1.1 over TLS: 32 connections, as
 // client-node and the project's own client talk), h2 (HTTP/2 over TLS: 32 streams on one connection, as kubectl and
 // every client-go program talk). For https and h2 the server gets a CA, a serving certificate and --client-ca-file
 // with --authorization-mode Node,RBAC; the client presents the admin's certificate (system:masters). both: http,
 // https and h2 in one run, so the cost of TLS and authentication is measured against the same machine state.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { connect as http2Connect, type ClientHttp2Session } from "node:http2";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { CheckFailed, openBench } from "./lib/bench.js";
+import { http1Client, http2Client, type Client } from "./lib/httpclient.js";
+import { peakRssMiB } from "./lib/memory.js";
+import { startRawEtcd, type RawEtcd } from "./lib/rawetcd.js";
+import { pollUntil } from "./lib/wait.js";
 
-const creates = Number(process.argv[2] ?? 20_000);
-const volumes = Number(process.argv[3] ?? 10_000);
+const quick = process.argv.includes("--quick");
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const creates = Number(positional[0] ?? (quick ? 2000 : 20_000));
+const volumes = Number(positional[1] ?? (quick ? 2000 : 100_000));
 /** "sqlite" (default) or "memory": the latter shows what the HTTP layer costs without the store's fsyncs. */
-const storeKind = process.argv[4] === "memory" ? "memory" : "sqlite";
-const transportArg = process.argv[5] ?? "http";
+const storeKind = positional[2] === "memory" ? "memory" : "sqlite";
+const transportArg = positional[3] ?? "https";
+const watcherCount = Number(positional[4] ?? (quick ? 100 : 1000));
+const bench = openBench();
 const transports = (transportArg === "both" ? "http,https,h2" : transportArg).split(",");
 type Transport = "http" | "https" | "h2";
 for (const t of transports) if (!["http", "https", "h2"].includes(t)) throw new Error(`unknown transport ${t}`);
-
-/** How the bench talks to the server: one request with its whole answer, or a stream of a watch's bytes. */
-interface Client {
-  send(method: string, path: string, body?: string, contentType?: string): Promise<{ status: number; text: string }>;
-  stream(path: string): Promise<{ body: Readable; stop(): void }>;
-  close(): void;
-}
-
-type Tls = { ca: string; cert: string; key: string };
-
-function http1Client(url: string, tls: Tls | undefined): Client {
-  const agent = tls
-    ? new HttpsAgent({ keepAlive: true, maxSockets: 128, ...tls })
-    : new HttpAgent({ keepAlive: true, maxSockets: 128 });
-  const request = tls ? httpsRequest : httpRequest;
-  const call = (method: string, path: string, body: string | undefined, contentType: string, keep: boolean) =>
-    new Promise<IncomingMessage & { stop(): void }>((resolve, reject) => {
-      const headers = body ? { "content-type": contentType, "content-length": Buffer.byteLength(body) } : {};
-      const req = request(`${url}${path}`, { method, agent: keep ? agent : false, headers, ...tls }, (res) =>
-        resolve(Object.assign(res, { stop: () => req.destroy() })),
-      );
-      req.on("error", reject);
-      req.end(body);
-    });
-  return {
-    async send(method, path, body, contentType = "application/json") {
-      const res = await call(method, path, body, contentType, true);
-      return { status: res.statusCode ?? 0, text: await text(res) };
-    },
-    async stream(path) {
-      const res = await call("GET", path, undefined, "", false);
-      return { body: res, stop: res.stop };
-    },
-    close: () => agent.destroy(),
-  };
-}
-
-function http2Client(url: string, tls: Tls): Client {
-  // client-go's window sizes: a large list is not held up by flow control
-  const session: ClientHttp2Session = http2Connect(url, { ...tls, settings: { initialWindowSize: 4 << 20 } });
-  session.on("error", () => {});
-  const call = (method: string, path: string, body?: string, contentType = "application/json") => {
-    const stream = session.request({
-      ":method": method,
-      ":path": path,
-      ...(body ? { "content-type": contentType } : {}),
-    });
-    stream.end(body);
-    return new Promise<{ status: number; stream: typeof stream }>((resolve, reject) => {
-      stream.once("response", (headers) => resolve({ status: Number(headers[":status"]), stream }));
-      stream.once("error", reject);
-    });
-  };
-  return {
-    async send(method, path, body, contentType) {
-      const { status, stream } = await call(method, path, body, contentType);
-      return { status, text: await text(stream) };
-    },
-    async stream(path) {
-      const { stream } = await call("GET", path);
-      return { body: stream, stop: () => stream.close() };
-    },
-    close: () => session.close(),
-  };
-}
-
-async function text(body: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString();
-}
 
 /**
  * CPU time (user + system) a process has used so far, from /proc: the server's own cost per request, which the
@@ -141,7 +77,10 @@ async function certificates(dir: string) {
   return { flags, tls: { ca: ca.cert, cert: admin.cert, key: admin.key } };
 }
 
-async function startServer(dir: string, extraFlags: string[]): Promise<{ url: string; stop(): void; cpuMs(): number }> {
+async function startServer(
+  dir: string,
+  extraFlags: string[],
+): Promise<{ url: string; stop(): void; cpuMs(): number; peakRssMiB(): number }> {
   const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
   const child = spawn(
     process.execPath,
@@ -171,7 +110,12 @@ async function startServer(dir: string, extraFlags: string[]): Promise<{ url: st
     });
     child.on("exit", (code) => reject(new Error(`apiserver exited ${code}`)));
   });
-  return { url, stop: () => child.kill("SIGTERM"), cpuMs: () => processCpuMs(child.pid) };
+  return {
+    url,
+    stop: () => child.kill("SIGTERM"),
+    cpuMs: () => processCpuMs(child.pid),
+    peakRssMiB: () => peakRssMiB(child.pid ?? 0),
+  };
 }
 
 async function pool(count: number, workers: number, fn: (i: number) => Promise<void>): Promise<void> {
@@ -248,6 +192,7 @@ async function measureList(client: Client) {
     const r = await client.send("GET", "/api/v1/persistentvolumes");
     listMs.push(performance.now() - start);
     items = (JSON.parse(r.text) as { items: unknown[] }).items.length;
+    if (items !== volumes) throw new CheckFailed(`the list held ${items} PersistentVolumes, not ${volumes}`);
   }
   listMs.sort((a, b) => a - b);
   return { items, listMs };
@@ -281,7 +226,7 @@ const patchTicker = (client: Client) =>
     "application/merge-patch+json",
   );
 
-/** 100 watchers on one namespace's configmaps, 200 updates 10 ms apart: delivery latency. */
+/** `watcherCount` watchers on one namespace's configmaps, `updates` updates one after another: delivery latency. */
 async function measureWatch(client: Client, updates: number) {
   await client.send(
     "POST",
@@ -297,14 +242,20 @@ async function measureWatch(client: Client, updates: number) {
   const watchers: Array<() => void> = [];
   const revision = JSON.parse((await client.send("GET", "/api/v1/namespaces/watched/configmaps")).text).metadata
     .resourceVersion as string;
-  await Promise.all(Array.from({ length: 100 }, () => watch(client, revision, latencies, watchers)));
-  for (let u = 0; u < updates; u++) {
+  await pool(watcherCount, 50, () => watch(client, revision, latencies, watchers));
+  // One update at a time: the next goes out once every watcher has the last, so each is one update → all.
+  for (let u = 1; u <= updates; u++) {
     await patchTicker(client);
-    await new Promise((r) => setTimeout(r, 10));
+    await pollUntil(
+      30_000,
+      `update ${u} delivered to all ${watcherCount} watchers`,
+      async () => latencies.length >= u * watcherCount,
+      1,
+    );
   }
-  const deadline = Date.now() + 5000;
-  while (latencies.length < updates * 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   for (const stop of watchers) stop();
+  if (latencies.length !== updates * watcherCount)
+    throw new CheckFailed(`${latencies.length} deliveries of ${updates} updates to ${watcherCount} watchers`);
   return latencies.sort((a, b) => a - b);
 }
 
@@ -314,36 +265,56 @@ const transportNames: Record<Transport, string> = {
   h2: "https (HTTP/2), client certificates, Node,RBAC",
 };
 
-async function main(transport: Transport): Promise<void> {
+/** The peers, once per run: raw etcd puts of the same ConfigMaps and a range of the same PersistentVolumes. */
+async function measurePeers(raw: RawEtcd) {
+  const putsPerSecond = await raw.putsPerSecond(32, creates, configMap("peer"));
+  const rangeMs = await raw.rangeMs("/bench/pvs/", volumes, volume("peer"));
+  return { putsPerSecond, rangeMs };
+}
+
+async function main(transport: Transport, peers: Awaited<ReturnType<typeof measurePeers>>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "stowage-bench-"));
   const secure = transport === "http" ? undefined : await certificates(dir);
   const server = await startServer(dir, secure?.flags ?? []);
   const client =
     secure && transport === "h2" ? http2Client(server.url, secure.tls) : http1Client(server.url, secure?.tls);
+  const detail = { store: storeKind, transport: transportNames[transport] };
   try {
     const created = await measureCreates(server, client);
+    if (created.failed > 0) throw new CheckFailed(`${created.failed} of ${creates} creates were not answered 201`);
+    bench.figure({
+      figure: `apiserver.creates_per_second_${transport}`,
+      value: created.createsPerSecond,
+      unit: "creates/s",
+      goal: { op: ">=", value: 5000 },
+      peer: { name: "raw etcd puts/s, 32 writers, same values", value: peers.putsPerSecond },
+      detail: { ...detail, creates, serverCpuUsPerCreate: created.cpuUsPerCreate },
+    });
     const { items, listMs } = await measureList(client);
-    const updates = 200;
+    bench.figure({
+      figure: `apiserver.list_${items}_pvs_ms_${transport}`,
+      value: percentile(listMs, 50),
+      unit: "ms (median of 7)",
+      ...(items >= 100_000 ? { goal: { op: "<=" as const, value: 400 } } : {}),
+      peer: { name: `raw etcd range of the same ${items} PVs (ms)`, value: peers.rangeMs },
+      rssPeakMiB: server.peakRssMiB(),
+      detail: { ...detail, items, listMsBest: Math.round(listMs[0]) },
+    });
+    const updates = quick ? 20 : 100;
     const latencies = await measureWatch(client, updates);
-    console.log(
-      JSON.stringify({
-        bench: "apiserver",
-        store: storeKind,
-        transport: transportNames[transport],
-        creates,
-        createFailures: created.failed,
-        createsPerSecond: created.createsPerSecond,
-        serverCpuUsPerCreate: created.cpuUsPerCreate,
-        listItems: items,
-        listMsMedian: Math.round(percentile(listMs, 50)),
-        listMsBest: Math.round(listMs[0]),
-        watchers: 100,
-        watchUpdates: updates,
-        watchDelivered: latencies.length,
-        watchLatencyMsP50: Number(percentile(latencies, 50).toFixed(2)),
-        watchLatencyMsP99: Number(percentile(latencies, 99).toFixed(2)),
-      }),
-    );
+    bench.figure({
+      figure: `apiserver.watch_${watcherCount}_watchers_p99_ms_${transport}`,
+      value: percentile(latencies, 99),
+      unit: "ms (p99)",
+      ...(watcherCount >= 1000 ? { goal: { op: "<=" as const, value: 50 } } : {}),
+      detail: {
+        ...detail,
+        watchers: watcherCount,
+        updates,
+        delivered: latencies.length,
+        p50: percentile(latencies, 50),
+      },
+    });
   } finally {
     server.stop();
     client.close();
@@ -351,4 +322,11 @@ async function main(transport: Transport): Promise<void> {
   }
 }
 
-for (const transport of transports) await main(transport as Transport);
+const raw = await startRawEtcd();
+try {
+  const peers = await measurePeers(raw);
+  for (const transport of transports) await main(transport as Transport, peers);
+} finally {
+  await raw.stop();
+}
+bench.finish();

@@ -2,23 +2,27 @@
 //  - CreateVolume+DeleteVolume round trips per second with 16 concurrent callers (target ≥ 2,000/s);
 //  - NodePublishVolume+NodeUnpublishVolume round trips per second with real bind mounts (16 callers, each on its
 //    own staged volume, as a node agent mounting for many pods at once).
-// Prints one JSON line per figure. Run as root: node --import tsx bench/csi.ts [seconds-per-figure] [process|in-process]
-// The wall-clock rate depends on what else runs on the machine, so each line also gives the CPU both processes
-// spent per round trip and the load average seen; figures are measured, never extrapolated. CreateVolume+Delete
-// is checked before it is printed: every call made a volume no other call got, and every one is gone afterwards.
+// Prints bench/lib/figure.ts's JSON lines. Run as root: npx tsx bench/csi.ts [seconds-per-figure] [process|in-process]
+// The wall-clock rate depends on what else runs on the machine, so each line also gives the CPU both processes spent
+// per round trip and the load average seen; the rate printed is the one measured, never one extrapolated from them.
+// CreateVolume+Delete is checked before it is printed: every call made a volume no other call got, all gone after.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CsiClient } from "../src/csi/client.js";
 import { mountsUnder, unmount } from "../src/support/mount.js";
 import { startDriver } from "../src/csi/drivers/hostpath/index.js";
 import type { VolumeCapability } from "../src/csi/generated/csi/v1/VolumeCapability.js";
+import { openBench } from "./lib/bench.js";
 
-const seconds = Number(process.argv[2] ?? 5);
-const mode = process.argv[3] ?? "process";
+const quick = process.argv.includes("--quick");
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const seconds = Number(positional[0] ?? (quick ? 1 : 5));
+const bench = openBench();
+const mode = positional[1] ?? "process";
 const callers = 16;
 const rwo: VolumeCapability = { mount: {}, access_mode: { mode: "SINGLE_NODE_WRITER" } };
 
@@ -105,16 +109,13 @@ try {
   const probe = await measure(async () => {
     await client.identity.Probe({});
   });
-  console.log(
-    JSON.stringify({
-      bench: "csi.grpc.Probe (baseline: one empty call)",
-      driver: placement,
-      callers,
-      seconds,
-      ...probe,
-      loadAverage: loadavg()[0],
-    }),
-  );
+  const floor = { name: "empty Probe calls/s, same client and socket", value: probe.perSecond };
+  bench.figure({
+    figure: "csi.probe_per_second",
+    value: probe.perSecond,
+    unit: "calls/s",
+    detail: { driver: placement, callers, seconds, ...probe },
+  });
 
   const created = new Set<string>();
   let duplicates = 0;
@@ -129,17 +130,14 @@ try {
     await client.controller.DeleteVolume({ volume_id: volume!.volume_id });
   });
   await checkAllGone(created, duplicates, createDelete.roundTrips);
-  console.log(
-    JSON.stringify({
-      bench: "csi.hostpath.CreateVolume+DeleteVolume",
-      driver: placement,
-      callers,
-      seconds,
-      ...createDelete,
-      target: 2000,
-      loadAverage: loadavg()[0],
-    }),
-  );
+  bench.figure({
+    figure: "csi.create_delete_per_second",
+    value: createDelete.perSecond,
+    unit: "round trips/s",
+    goal: { op: ">=", value: 2000 },
+    peer: floor,
+    detail: { driver: placement, callers, seconds, ...createDelete },
+  });
 
   // One staged volume per caller; each caller publishes and unpublishes it at a fresh target path.
   const staged = await Promise.all(
@@ -166,17 +164,14 @@ try {
     });
     await client.node.NodeUnpublishVolume({ volume_id: id, target_path: target });
   });
-  console.log(
-    JSON.stringify({
-      bench: "csi.hostpath.NodePublishVolume+NodeUnpublishVolume",
-      driver: placement,
-      callers,
-      seconds,
-      ...publishUnpublish,
-      mounts: "bind",
-      loadAverage: loadavg()[0],
-    }),
-  );
+  bench.figure({
+    figure: "csi.publish_unpublish_per_second",
+    value: publishUnpublish.perSecond,
+    unit: "round trips/s",
+    goal: { op: ">=", value: 1500 },
+    peer: floor,
+    detail: { driver: placement, callers, seconds, ...publishUnpublish, mounts: "bind" },
+  });
   for (const { id, staging } of staged) {
     await client.node.NodeUnstageVolume({ volume_id: id, staging_target_path: staging });
     await client.controller.DeleteVolume({ volume_id: id });
@@ -184,6 +179,7 @@ try {
 } finally {
   await cleanUp();
 }
+bench.finish();
 
 /** No figure unless every round trip made its own volume and deleted it: none left in ListVolumes or on disk. */
 async function checkAllGone(created: Set<string>, duplicates: number, roundTrips: number): Promise<void> {

@@ -3,8 +3,8 @@
 // - creates/s of ~1 KiB ConfigMaps from 32 concurrent keep-alive clients spread over both apiservers, against
 //   raw etcd puts of the same values from 32 concurrent writers (goal: ≥ 0.8 of raw etcd)
 // - watch delivery of a write to 100 watchers spread over both apiservers (goal: p99 ≤ 30 ms)
-// Checks that every create was acknowledged and every watcher saw every write, then prints one JSON line.
-// Run: node --import tsx bench/etcd.ts [creates=3000] [watch-writes=50]
+// Checks that every create was acknowledged and every watcher saw every write, then prints bench/lib/figure.ts's lines.
+// Run: npx tsx bench/etcd.ts [creates=3000] [watch-writes=50] [--quick]
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request, type RequestOptions } from "node:https";
@@ -13,9 +13,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Etcd3 } from "etcd3";
 import { startEtcd } from "../src/store/testing/etcdserver.js";
+import { CheckFailed, openBench } from "./lib/bench.js";
+import { pollUntil, within } from "./lib/wait.js";
 
-const creates = Number(process.argv[2] ?? 3000);
-const watchWrites = Number(process.argv[3] ?? 50);
+const quick = process.argv.includes("--quick");
+const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const creates = Number(positional[0] ?? (quick ? 1000 : 3000));
+const watchWrites = Number(positional[1] ?? (quick ? 20 : 50));
+const bench = openBench();
 const concurrency = 32;
 const watchers = 100;
 const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
@@ -90,7 +95,7 @@ try {
     }),
   );
   const apiserverSeconds = (performance.now() - started) / 1000;
-  if (failed > 0) throw new Error(`${failed} creates were not acknowledged with 201`);
+  if (failed > 0) throw new CheckFailed(`${failed} creates were not acknowledged with 201`);
 
   // 2. raw etcd puts of the same values, from the same shape of client (32 concurrent writers, all members)
   const raw = new Etcd3({ hosts: etcd.endpoints });
@@ -111,12 +116,14 @@ try {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const received = new Array<number>(watchers).fill(0);
+  let connected = 0;
   const watching = Array.from(
     { length: watchers },
     (_, w) =>
       new Promise<void>((resolve, reject) => {
         const url = `${servers[w % 2]}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${from}`;
         const req = request(url, { agent: new Agent({ ...tls }) }, (res) => {
+          connected++;
           let buffer = "";
           res.on("data", (chunk: Buffer) => {
             const at = performance.now();
@@ -140,39 +147,44 @@ try {
         req.end();
       }),
   );
-  await new Promise((resolve) => setTimeout(resolve, 1000)); // every watch connected and caught up
+  // Every watch answered (its headers are sent once it is registered), so no write goes out before a watcher is on.
+  await pollUntil(30_000, "every watch connected", async () => connected === watchers);
   for (let i = 0; i < watchWrites; i++) {
     const name = `watched-${i}`;
     sentAt.set(name, performance.now());
     const answer = await createConfigMap(servers[i % 2], name);
-    if (answer.status !== 201) throw new Error(`watched create answered ${answer.status}`);
+    if (answer.status !== 201) throw new CheckFailed(`watched create answered ${answer.status}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  const deadline = setTimeout(() => {
-    throw new Error(`watchers missed events: ${received.filter((n) => n < watchWrites).length} incomplete`);
-  }, 30_000);
-  await Promise.all(watching);
-  clearTimeout(deadline);
+  await within(30_000, "every watcher saw every write", Promise.all(watching));
   agent.destroy();
 
-  const apiserverPerSecond = Math.round(creates / apiserverSeconds);
-  const rawPerSecond = Math.round(creates / rawSeconds);
-  console.log(
-    JSON.stringify({
-      etcdMembers: 3,
-      apiservers: 2,
-      creates,
-      concurrency,
-      apiserverCreatesPerSecond: apiserverPerSecond,
-      rawEtcdPutsPerSecond: rawPerSecond,
-      ratio: Math.round((apiserverPerSecond / rawPerSecond) * 100) / 100,
-      watchers,
-      watchWrites,
-      watchDeliveryMs: percentiles(latencies),
-    }),
-  );
+  const detail = { etcdMembers: 3, apiservers: 2, creates, concurrency };
+  bench.figure({
+    figure: "etcd.apiserver_creates_per_second",
+    value: creates / apiserverSeconds,
+    unit: "creates/s",
+    peer: { name: "raw etcd puts/s, same cluster, 32 writers", value: creates / rawSeconds },
+    detail,
+  });
+  bench.figure({
+    figure: "etcd.apiserver_over_raw_etcd",
+    value: rawSeconds / apiserverSeconds,
+    unit: "× raw etcd's rate",
+    goal: { op: ">=", value: 0.8 },
+    detail,
+  });
+  const delivery = percentiles(latencies);
+  bench.figure({
+    figure: "etcd.watch_delivery_p99_ms",
+    value: delivery.p99,
+    unit: "ms (p99)",
+    goal: { op: "<=", value: 30 },
+    detail: { ...detail, watchers, watchWrites, delivery },
+  });
 } finally {
   for (const child of children) child.kill("SIGKILL");
   await etcd.stop();
   rmSync(dir, { recursive: true, force: true });
 }
+bench.finish();

@@ -1,12 +1,14 @@
 // Node agent benchmark (not a test): pods with one CSI hostpath claim each, from create to Running with the volume
 // staged and published (runtime none), through a real apiserver (memory store, in-process transport), the PV
 // binder, a real hostpath driver over gRPC and real bind mounts. Needs root.
-//   node --import tsx bench/node.ts [--pods 500] [--concurrency 10] [--runtime none|process] [--profile <file>]
+//   npx tsx bench/node.ts [--pods 500] [--quick] [--concurrency 10] [--runtime none|process] [--profile <file>]
 //                                   [--agent in-process|process]
 // --profile writes a .cpuprofile (for chrome://inspect or speedscope) of the pod-create phase alone.
 // --agent process runs the agent as its own `stowage node` over HTTP (as on a machine of its own), so its memory
 // and CPU are its own: read from /proc/<pid>; spawns and mountinfo reads are then counted only in-process.
-// Prints one JSON object per figure on stdout. Besides wall-clock latency (noisy on a shared machine) it counts what
+// Before its figures it checks that every Running pod's volume is mounted at its publish path, and after teardown
+// that nothing is left mounted; a step stuck past its deadline (a dead watch) fails the bench with no figure.
+// Prints bench/lib/figure.ts's JSON lines. Besides wall-clock latency (noisy on a shared machine) it counts what
 // each pod costs, which is stable: CPU time of this process and of the processes it spawned, processes spawned,
 // and reads of /proc/self/mountinfo (whose cost grows with the number of mounts on the node).
 import { ChildProcess, spawn as spawnProcess } from "node:child_process";
@@ -30,17 +32,25 @@ import { CsiClient } from "../src/csi/client.js";
 import { startNodeAgent } from "../src/node/agent.js";
 import { kubeletTlsFlags, nodeKubeletTls } from "../src/e2e/kubelettls.js";
 import { runtimeNames, type RuntimeName } from "../src/node/runtime/runtime.js";
+import { checkMounted, checkNothingMounted } from "./checks/mounts.js";
+import { openBench } from "./lib/bench.js";
+import { untilCount } from "./lib/until.js";
+import { pollUntil, within } from "./lib/wait.js";
 
 const { values: args } = parseArgs({
   options: {
-    pods: { type: "string", default: "500" },
+    pods: { type: "string" },
+    quick: { type: "boolean", default: false },
     concurrency: { type: "string", default: "10" },
     runtime: { type: "string", default: "none" },
     profile: { type: "string" },
     agent: { type: "string", default: "in-process" },
   },
 });
-const podCount = Number(args.pods);
+const podCount = Number(args.pods ?? (args.quick ? 50 : 500));
+/** A step stuck this long fails the bench with no figure (a watch that died, a mount that never came). */
+const deadlineMs = Math.max(60_000, podCount * 200);
+const bench = openBench();
 const concurrency = Number(args.concurrency);
 if (!runtimeNames.includes(args.runtime as RuntimeName)) {
   throw new Error(`--runtime must be one of ${runtimeNames.join(", ")}, not ${JSON.stringify(args.runtime)}`);
@@ -150,10 +160,11 @@ process.once("SIGTERM", cleanUpAndExit);
 process.stdout.on("error", cleanUpAndExit);
 
 // A separate agent is ready once it has registered the driver in its CSINode.
-while (agentPid !== undefined) {
-  const csiNode = await client.csiNodes.get(nodeName).catch(() => undefined);
-  if (csiNode?.spec.drivers?.some((d) => d.name === DRIVER_NAME)) break;
-  await new Promise((r) => setTimeout(r, 100));
+if (agentPid !== undefined) {
+  await pollUntil(60_000, "the agent's CSINode names the driver", async () => {
+    const csiNode = await client.csiNodes.get(nodeName).catch(() => undefined);
+    return csiNode?.spec.drivers?.some((d) => d.name === DRIVER_NAME) ?? false;
+  });
 }
 
 /** utime + stime of a process, in ms (/proc/<pid>/stat fields 14 and 15, clock ticks of 10 ms). */
@@ -197,14 +208,14 @@ for (let i = 0; i < podCount; i++) {
     },
   });
 }
-for (;;) {
-  const claims = await client.persistentVolumeClaims.listAll({ namespace: "default" });
-  if (claims.items.filter((c) => c.status?.phase === "Bound").length === podCount) break;
-  await new Promise((r) => setTimeout(r, 100));
-}
+const bound = (claim: { status?: { phase?: string } }) => claim.status?.phase === "Bound";
+const ns = { namespace: "default" };
+await untilCount(client.persistentVolumeClaims, bound, podCount, { ms: deadlineMs, what: "claims Bound" }, ns);
 
-// Watch pods: the time a pod is first seen Running.
+// Watch pods: the time a pod is first seen Running. A watch that fails fails every wait on it (no spinning).
 const runningAt = new Map<string, number>();
+const waiting = new Map<string, { resolve(): void; reject(err: unknown): void }>();
+let watchFailed: unknown;
 const watchAbort = new AbortController();
 const list = await client.pods.list({ namespace: "default" });
 void (async () => {
@@ -215,13 +226,26 @@ void (async () => {
       signal: watchAbort.signal,
     })) {
       const pod = event.object as Pod;
-      if (pod.status?.phase === "Running" && !runningAt.has(pod.metadata.name ?? ""))
-        runningAt.set(pod.metadata.name ?? "", performance.now());
+      const name = pod.metadata.name ?? "";
+      if (pod.status?.phase === "Running" && !runningAt.has(name)) {
+        runningAt.set(name, performance.now());
+        waiting.get(name)?.resolve();
+      }
     }
-  } catch {
-    // aborted
+    if (!watchAbort.signal.aborted) throw new Error("the pods' watch ended");
+  } catch (err) {
+    if (watchAbort.signal.aborted) return;
+    watchFailed = err;
+    for (const w of waiting.values()) w.reject(err);
   }
 })();
+/** Until the pod is seen Running on the watch; throws if the watch failed or after the deadline. */
+async function untilRunning(name: string): Promise<void> {
+  if (runningAt.has(name)) return;
+  if (watchFailed) throw watchFailed;
+  const seen = new Promise<void>((resolve, reject) => waiting.set(name, { resolve, reject }));
+  await within(deadlineMs, `pod ${name} Running`, seen);
+}
 
 const createdAt = new Map<string, number>();
 const profiler = args.profile ? new Session() : undefined;
@@ -256,7 +280,7 @@ await Promise.all(
           ],
         },
       });
-      while (!runningAt.has(name)) await new Promise((r) => setTimeout(r, 2));
+      await untilRunning(name);
     }
   }),
 );
@@ -272,16 +296,32 @@ const agentCpuMs = agentPid === undefined ? undefined : processCpuMs(agentPid) -
 const perPod = (n: number) => +(n / podCount).toFixed(2);
 const latencies = [...createdAt].map(([name, t]) => (runningAt.get(name) ?? NaN) - t).sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-const mounts = (await mountsUnder(rootDir)).length;
+// The check: each Running pod's volume is really mounted where the pod sees it (the kubelet's publish path).
+const mounted = await mountsUnder(rootDir);
+const podUids = new Map(
+  (await client.pods.listAll(ns)).items.map((p) => [p.metadata.name ?? "", p.metadata.uid ?? ""]),
+);
+const targets = Array.from({ length: podCount }, (_, i) =>
+  join(rootDir, "pods", podUids.get(`p${i}`) ?? "?", "volumes", "kubernetes.io~csi", `pv-${i}`, "mount"),
+);
+checkMounted(targets, mounted);
+const mounts = mounted.length;
 const memory = process.memoryUsage();
-console.log(
-  JSON.stringify({
-    figure: `pod create → Running (runtime ${runtime}, 1 CSI hostpath claim)`,
+const podFigure = `pod create → Running (runtime ${runtime}, 1 CSI hostpath claim)`;
+bench.figure({
+  figure: "node.pod_running_ms_p50",
+  value: pct(50),
+  unit: "ms",
+  detail: { what: podFigure, pods: podCount, concurrency, p90_ms: +pct(90).toFixed(1) },
+});
+bench.figure({
+  figure: "node.pod_running_ms_p99",
+  value: pct(99),
+  unit: "ms",
+  detail: {
+    what: podFigure,
     pods: podCount,
     concurrency,
-    p50_ms: +pct(50).toFixed(1),
-    p90_ms: +pct(90).toFixed(1),
-    p99_ms: +pct(99).toFixed(1),
     max_ms: +latencies[latencies.length - 1].toFixed(1),
     pods_per_s: +(podCount / (elapsed / 1000)).toFixed(1),
     cpu_s: +((cpu.user + cpu.system) / 1e6).toFixed(2),
@@ -291,25 +331,26 @@ console.log(
     children_cpu_ms_per_pod: perPod(childrenCpu * 1e3),
     spawns_per_pod: perPod(counts.spawns - countsStart.spawns),
     mountinfo_reads_per_pod: perPod(counts.mountinfoReads - countsStart.mountinfoReads),
-    loadavg_1m: +(fs.readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? 0),
-  }),
-);
-console.log(
-  JSON.stringify(
-    agentPid === undefined
-      ? {
-          figure: "memory with every volume mounted (whole process: apiserver, binder, driver and agent)",
+  },
+});
+bench.figure(
+  agentPid === undefined
+    ? {
+        figure: "node.rss_mib_all_mounted",
+        value: memory.rss / 2 ** 20,
+        unit: "MiB",
+        detail: {
+          of: "whole process: apiserver, binder, driver and agent",
           mounts,
-          rss_mib: +(memory.rss / 2 ** 20).toFixed(1),
-          heap_used_mib: +(memory.heapUsed / 2 ** 20).toFixed(1),
-        }
-      : {
-          figure: "memory with every volume mounted (the stowage node process alone)",
-          mounts,
-          agent_rss_mib: +processRssMib(agentPid).toFixed(1),
-          bench_process_rss_mib: +(memory.rss / 2 ** 20).toFixed(1),
+          heapUsedMiB: Math.round(memory.heapUsed / 2 ** 20),
         },
-  ),
+      }
+    : {
+        figure: "node.rss_mib_all_mounted",
+        value: processRssMib(agentPid),
+        unit: "MiB",
+        detail: { of: "the stowage node process alone", mounts, benchProcessRssMiB: Math.round(memory.rss / 2 ** 20) },
+      },
 );
 
 // Teardown: every pod deleted, every volume unpublished and unstaged.
@@ -318,23 +359,31 @@ const teardownCounts = { ...counts };
 const teardownCpuStart = process.cpuUsage();
 const teardownChildrenCpuStart = childrenCpuSeconds();
 for (let i = 0; i < podCount; i++) await client.pods.delete("default", `p${i}`);
-for (;;) {
-  const left = (await client.pods.list({ namespace: "default" })).items.length;
-  if (left === 0 && (await mountsUnder(rootDir)).length === 0) break;
-  await new Promise((r) => setTimeout(r, 50));
-}
-console.log(
-  JSON.stringify({
-    figure: "delete every pod → volumes unpublished, unstaged, pods gone",
+// Pods gone is a watch's news; mounts gone only a read of mountinfo can prove.
+await pollUntil(
+  deadlineMs,
+  "every pod gone and every mount undone",
+  async () => {
+    const left = (await client.pods.list({ namespace: "default", limit: 1 })).items.length;
+    return left === 0 && (await mountsUnder(rootDir)).length === 0;
+  },
+  50,
+);
+checkNothingMounted(await mountsUnder(rootDir));
+bench.figure({
+  figure: "node.teardown_seconds",
+  value: (performance.now() - teardownStart) / 1000,
+  unit: "s",
+  detail: {
+    what: "delete every pod → volumes unpublished, unstaged, pods gone",
     pods: podCount,
-    seconds: +((performance.now() - teardownStart) / 1000).toFixed(2),
     cpu_ms_per_pod: perPod((process.cpuUsage(teardownCpuStart).user + process.cpuUsage(teardownCpuStart).system) / 1e3),
     // runtime process: the containers (and their setup's mount commands) are reaped here, as they exit.
     children_cpu_ms_per_pod: perPod((childrenCpuSeconds() - teardownChildrenCpuStart) * 1e3),
     spawns_per_pod: perPod(counts.spawns - teardownCounts.spawns),
     mountinfo_reads_per_pod: perPod(counts.mountinfoReads - teardownCounts.mountinfoReads),
-  }),
-);
+  },
+});
 
 watchAbort.abort();
 abort.abort();
@@ -344,3 +393,4 @@ await driver.stop();
 await running.stop();
 for (const mount of (await mountsUnder(dir)).reverse()) await unmount(mount).catch(() => undefined);
 await rm(dir, { recursive: true, force: true });
+bench.finish();

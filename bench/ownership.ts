@@ -8,11 +8,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setVolumeOwnership } from "../src/node/plugins/ownership.js";
+import { CheckFailed, openBench } from "./lib/bench.js";
 
 const { values: args } = parseArgs({
-  options: { dirs: { type: "string", default: "100" }, files: { type: "string", default: "200" } },
+  options: {
+    dirs: { type: "string", default: "100" },
+    files: { type: "string", default: "200" },
+    quick: { type: "boolean", default: false },
+  },
 });
-const dirs = Number(args.dirs);
+const bench = openBench();
+const dirs = args.quick ? 10 : Number(args.dirs);
 const files = Number(args.files);
 const fsGroup = 2000;
 
@@ -38,17 +44,11 @@ try {
   }
   const again = await time("Always");
   const skipped = await time("OnRootMismatch");
-  console.log(
-    JSON.stringify({
-      figure: "ownership",
-      entries,
-      firstWalkMs: first.ms,
-      unchangedWalkMs: again.ms,
-      onRootMismatchMs: skipped.ms,
-      onRootMismatchWalked: skipped.walked,
-      allChanged: wrong === 0,
-    }),
-  );
+  if (wrong > 0) throw new CheckFailed(`${wrong} entries do not have group ${fsGroup} after the walk`);
+  const detail = { entries, onRootMismatchMs: skipped.ms, onRootMismatchWalked: skipped.walked };
+  bench.figure({ figure: "ownership.first_walk_ms", value: first.ms, unit: "ms", detail });
+  bench.figure({ figure: "ownership.unchanged_walk_ms", value: again.ms, unit: "ms", detail });
 } finally {
   await rm(root, { recursive: true, force: true });
 }
+bench.finish();

@@ -1,11 +1,13 @@
 // PV binder benchmark (not a test): N Pending claims against M Available volumes of mixed sizes and classes,
-// through the API on the SQLite store, until every claim is Bound.
-//   node --import tsx bench/pvbinder.ts [--claims 10000] [--volumes 10000] [--mode inprocess|process] [--workers 16]
-// --mode inprocess runs the controller-manager in this process on the in-process transport (as `stowage up`);
-// --mode process runs `stowage controller-manager` as a child over HTTP and reports that child's memory.
-// Prints one JSON object per figure on stdout.
+// through the API on the SQLite store, until every claim is Bound; then checks that each claim has its own volume,
+// bound back to it, and the smallest that fits (bench/checks/binding.ts) before printing a figure.
+//   npx tsx bench/pvbinder.ts [--claims 10000] [--volumes 10000] [--mode inprocess|process] [--workers 16] [--quick]
+// --mode inprocess runs the controller-manager in this process on the in-process transport (as `stowage up`), and
+// the memory figure is this whole process's peak (apiserver, store and controllers: what `stowage up` would use);
+// --mode process runs `stowage controller-manager` as a child over HTTP and reports that child's peak.
+// Figures: bench/lib/figure.ts's JSON lines. The scale goal (issue 20): 100,000 of each Bound in ≤ 60 s, ≤ 1.5 GiB.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,20 +16,29 @@ import { parseArgs } from "node:util";
 import { createClient } from "../src/client/index.js";
 import { startUp } from "../src/cli/up.js";
 import { startControllerManager } from "../src/controllers/manager.js";
+import { checkBindings } from "./checks/binding.js";
+import { runBench } from "./lib/bench.js";
+import { peakRssMiB } from "./lib/memory.js";
+import { untilCount } from "./lib/until.js";
 
 const { values: args } = parseArgs({
   options: {
-    claims: { type: "string", default: "10000" },
-    volumes: { type: "string", default: "10000" },
+    claims: { type: "string" },
+    volumes: { type: "string" },
     mode: { type: "string", default: "inprocess" },
     workers: { type: "string", default: "16" },
+    quick: { type: "boolean", default: false },
   },
 });
-const claimCount = Number(args.claims);
-const volumeCount = Number(args.volumes);
+const claimCount = Number(args.claims ?? (args.quick ? 1000 : 10_000));
+const volumeCount = Number(args.volumes ?? claimCount);
 const workers = Number(args.workers);
 if (!(claimCount > 0 && volumeCount >= claimCount)) throw new Error("need 0 < --claims <= --volumes");
 if (args.mode !== "inprocess" && args.mode !== "process") throw new Error("--mode must be inprocess or process");
+/** The goals are for the scale issue 20 sets; a smaller run has no goal (a goal scaled down would be a guess). */
+const atScale = claimCount >= 100_000;
+/** Generous: ten times the goal's pace, at least a minute. Past it the bench fails with no figure. */
+const deadlineMs = Math.max(60_000, claimCount * 6);
 
 const classes = ["", "gold", "silver"];
 const sizes = ["1Gi", "2Gi", "5Gi", "10Gi", "20Gi", "50Gi", "100Gi"];
@@ -38,16 +49,6 @@ const volumeShape = (i: number) => ({
   modes: modes[Math.floor(i / (classes.length * sizes.length)) % modes.length],
 });
 
-const dir = await mkdtemp(join(tmpdir(), "stowage-bench-pvbinder-"));
-const running = await startUp({
-  dataDir: dir,
-  listen: "127.0.0.1:0",
-  store: "sqlite",
-  components: [],
-  log: () => undefined,
-});
-const client = createClient(running.transport());
-
 async function inBatches(n: number, make: (i: number) => Promise<unknown>): Promise<void> {
   const batch = 500;
   for (let i = 0; i < n; i += batch) {
@@ -55,128 +56,121 @@ async function inBatches(n: number, make: (i: number) => Promise<unknown>): Prom
   }
 }
 
-let started = performance.now();
-await inBatches(volumeCount, (i) => {
-  const s = volumeShape(i);
-  return client.persistentVolumes.create({
-    metadata: { name: `pv-${i}` },
-    spec: {
-      capacity: { storage: s.size },
-      accessModes: [...s.modes],
-      persistentVolumeReclaimPolicy: "Retain",
-      storageClassName: s.className,
-      hostPath: { path: `/tmp/stowage-bench/pv-${i}` },
-    },
-  });
-});
+type Client = ReturnType<typeof createClient>;
+type Manager = { stop(): Promise<void>; peakRssMiB(): number };
 
-/** Resolves when `done(count)` holds for the objects seen on a watch of the resource from now on. */
-async function watchUntil<T extends { metadata: { name?: string }; status?: { phase?: string } }>(
-  list: () => Promise<{ items: T[]; metadata: { resourceVersion?: string } }>,
-  watch: (rv: string | undefined, signal: AbortSignal) => AsyncIterable<{ type: string; object: T }>,
-  phase: string,
-  want: number,
-): Promise<void> {
-  const names = new Set<string>();
-  const first = await list();
-  for (const o of first.items) if (o.status?.phase === phase) names.add(o.metadata.name ?? "");
-  if (names.size >= want) return;
-  const abort = new AbortController();
-  for await (const event of watch(first.metadata.resourceVersion, abort.signal)) {
-    if (event.type === "BOOKMARK") continue;
-    if (event.object.status?.phase === phase) names.add(event.object.metadata.name ?? "");
-    else names.delete(event.object.metadata.name ?? "");
-    if (names.size >= want) break;
-  }
-  abort.abort();
-}
-
-// The controller-manager: in this process on the in-process transport, or a child over HTTP.
-const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
-type Running = { stop(): Promise<void>; pid?: number };
-async function startManager(): Promise<Running> {
+/** The controller-manager: in this process on the in-process transport, or a child over HTTP. */
+async function startManager(client: Client, kubeconfig: string): Promise<Manager> {
   if (args.mode === "inprocess") {
     const abort = new AbortController();
     const manager = await startControllerManager({ client, signal: abort.signal, workers, log: () => undefined });
-    return { stop: () => (abort.abort(), manager.stop()) };
+    return { stop: () => (abort.abort(), manager.stop()), peakRssMiB: () => peakRssMiB() };
   }
+  const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", main, "controller-manager", "--kubeconfig", running.kubeconfig, "--workers", String(workers)],
+    ["--import", "tsx", main, "controller-manager", "--kubeconfig", kubeconfig, "--workers", String(workers)],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   return {
-    pid: child.pid,
+    peakRssMiB: () => peakRssMiB(child.pid ?? 0),
     stop: async () => {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
+      if (child.exitCode !== null) return;
       child.kill("SIGTERM");
-      await exited;
+      await once(child, "exit");
     },
   };
 }
 
-// First make every volume Available (a new PV is Pending until the binder's first sync), with no claims yet.
-let manager = await startManager();
-await watchUntil(
-  () => client.persistentVolumes.list(),
-  (rv, signal) => client.persistentVolumes.watch({ resourceVersion: rv, signal }),
-  "Available",
-  volumeCount,
-);
-await manager.stop();
-console.log(
-  JSON.stringify({ figure: "volumes-available", volumes: volumeCount, seconds: (performance.now() - started) / 1000 }),
-);
-
-// Claims ask for what volume k offers (a spread-out subset when there are more volumes than claims), so
-// every claim has a fit but the binder must still find the smallest one among volumes of every size and class.
-const stride = volumeCount / claimCount;
-await inBatches(claimCount, (i) => {
-  const s = volumeShape(Math.floor(i * stride));
-  return client.persistentVolumeClaims.create({
-    metadata: { name: `claim-${i}`, namespace: "default" },
-    spec: { accessModes: [...s.modes], storageClassName: s.className, resources: { requests: { storage: s.size } } },
+await runBench("pvbinder", async (ctx) => {
+  const dir = await mkdtemp(join(tmpdir(), "stowage-bench-pvbinder-"));
+  const running = await startUp({
+    dataDir: dir,
+    listen: "127.0.0.1:0",
+    store: "sqlite",
+    components: [],
+    log: () => undefined,
   });
+  const client = createClient(running.transport());
+  const managers: Manager[] = [];
+  try {
+    await inBatches(volumeCount, (i) => {
+      const s = volumeShape(i);
+      return client.persistentVolumes.create({
+        metadata: { name: `pv-${i}` },
+        spec: {
+          capacity: { storage: s.size },
+          accessModes: [...s.modes],
+          persistentVolumeReclaimPolicy: "Retain",
+          storageClassName: s.className,
+          hostPath: { path: `/tmp/stowage-bench/pv-${i}` },
+        },
+      });
+    });
+    // First every volume Available (a new PV is Pending until the binder's first sync), with no claims yet, so
+    // smallest fit is well defined: every volume was a candidate for every claim.
+    managers.push(await startManager(client, running.kubeconfig));
+    const available = (pv: { status?: { phase?: string } }) => pv.status?.phase === "Available";
+    await untilCount(client.persistentVolumes, available, volumeCount, { ms: deadlineMs, what: "volumes Available" });
+    await managers.pop()?.stop();
+
+    // Claims ask for what volume k offers (a spread-out subset when there are more volumes than claims), so every
+    // claim has a fit but the binder must still find the smallest one among volumes of every size and class.
+    const stride = volumeCount / claimCount;
+    await inBatches(claimCount, (i) => {
+      const s = volumeShape(Math.floor(i * stride));
+      return client.persistentVolumeClaims.create({
+        metadata: { name: `claim-${i}`, namespace: "default" },
+        spec: {
+          accessModes: [...s.modes],
+          storageClassName: s.className,
+          resources: { requests: { storage: s.size } },
+        },
+      });
+    });
+
+    // Measured: a fresh controller-manager lists everything and binds every Pending claim.
+    const started = performance.now();
+    const manager = await startManager(client, running.kubeconfig);
+    managers.push(manager);
+    const bound = (claim: { status?: { phase?: string } }) => claim.status?.phase === "Bound";
+    await untilCount(
+      client.persistentVolumeClaims,
+      bound,
+      claimCount,
+      { ms: deadlineMs, what: "claims Bound" },
+      { namespace: "default" },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const rss = manager.peakRssMiB();
+
+    const claims = (await client.persistentVolumeClaims.listAll({ namespace: "default" })).items;
+    const volumes = (await client.persistentVolumes.listAll()).items;
+    checkBindings(claims, volumes, { smallestFit: true });
+
+    const detail = { claims: claimCount, volumes: volumeCount, mode: args.mode, workers };
+    ctx.figure({
+      figure: "pvbinder.bind_seconds",
+      value: seconds,
+      unit: "s",
+      ...(atScale ? { goal: { op: "<=" as const, value: 60 } } : {}),
+      rssPeakMiB: rss,
+      detail,
+    });
+    ctx.figure({ figure: "pvbinder.claims_per_second", value: claimCount / seconds, unit: "claims/s", detail });
+    ctx.figure({
+      figure: "pvbinder.rss_peak_mib",
+      value: rss,
+      unit: "MiB",
+      ...(atScale ? { goal: { op: "<=" as const, value: 1536 } } : {}),
+      detail: {
+        ...detail,
+        of: args.mode === "inprocess" ? "the whole process (apiserver, store, controllers)" : "controller-manager",
+      },
+    });
+  } finally {
+    for (const m of managers) await m.stop();
+    await running.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
-
-// Measured: a fresh controller-manager lists everything and binds every Pending claim.
-const heapBefore = process.memoryUsage().heapUsed;
-started = performance.now();
-manager = await startManager();
-const readySeconds = (performance.now() - started) / 1000;
-await watchUntil(
-  () => client.persistentVolumeClaims.list({ namespace: "default" }),
-  (rv, signal) => client.persistentVolumeClaims.watch({ namespace: "default", resourceVersion: rv, signal }),
-  "Bound",
-  claimCount,
-);
-const seconds = (performance.now() - started) / 1000;
-let memory: Record<string, number>;
-if (manager.pid) {
-  const status = readFileSync(`/proc/${manager.pid}/status`, "utf8");
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
-  memory = { controllerRssMiB: kb("VmRSS") / 1024, controllerPeakRssMiB: kb("VmHWM") / 1024 };
-} else {
-  memory = {
-    heapGrowthMiB: (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20,
-    processRssMiB: process.memoryUsage().rss / 2 ** 20,
-  };
-}
-console.log(
-  JSON.stringify({
-    figure: "bind",
-    mode: args.mode,
-    workers,
-    volumes: volumeCount,
-    claims: claimCount,
-    readySeconds: Number(readySeconds.toFixed(2)),
-    seconds: Number(seconds.toFixed(2)),
-    claimsPerSecond: Math.round(claimCount / seconds),
-    ...Object.fromEntries(Object.entries(memory).map(([k, v]) => [k, Number(v.toFixed(1))])),
-  }),
-);
-
-await manager.stop();
-
-await running.stop();
-await rm(dir, { recursive: true, force: true });

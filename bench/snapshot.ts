@@ -7,32 +7,41 @@
 //  3. as many restores: a claim with dataSource = one snapshot plus a pod mounting it (WaitForFirstConsumer needs the
 //     consumer): claim create → Bound, and → pod Running.
 // Each operation runs alone by default (--concurrency 1), so the figures are latencies, not queueing.
-//   node --import tsx bench/snapshot.ts [--sources 10] [--snapshots 100] [--concurrency 1]
-// Prints one JSON object per figure: p50/p90/p99/max in ms, and the stages each operation went through (snapshot:
+//   npx tsx bench/snapshot.ts [--sources 10] [--snapshots 100] [--concurrency 1] [--quick]
+// Before any figure, checks every restore: mounted where its pod sees it and byte-identical to its source. Prints
+// bench/lib/figure.ts's JSON lines: p50 in ms, with p90/p99/max and the stages each operation went through (snapshot:
 // content created by the snapshot controller, content ready once the sidecar's CreateSnapshot returned — the
 // hostpath driver runs `tar -c` of the volume; restore: the scheduler's selected-node, the PV once the provisioner's
 // CreateVolume from the snapshot returned — `tar -x` —, Bound, Running). Needs root (real bind mounts).
 import { createHash, randomBytes } from "node:crypto";
 import { readFile, writeFile, mkdtemp, rm } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { PersistentVolumeClaim, Pod } from "../src/api/core/types.js";
 import { createClient } from "../src/client/index.js";
 import { follow } from "./follow.js";
 import { nodeName } from "../src/cli/storage.js";
-import { unmountUnder } from "../src/e2e/mounts.js";
+import { mountsUnder, unmountUnder } from "../src/e2e/mounts.js";
 import { defaultUpComponents, startUp } from "../src/cli/up.js";
+import { checkMounted } from "./checks/mounts.js";
+import { checkRestores } from "./checks/restore.js";
+import { openBench } from "./lib/bench.js";
+import { within } from "./lib/wait.js";
 
 const { values: args } = parseArgs({
   options: {
-    sources: { type: "string", default: "10" },
-    snapshots: { type: "string", default: "100" },
+    sources: { type: "string" },
+    snapshots: { type: "string" },
     concurrency: { type: "string", default: "1" },
+    quick: { type: "boolean", default: false },
   },
 });
-const sources = Number(args.sources);
-const count = Number(args.snapshots);
+const sources = Number(args.sources ?? (args.quick ? 2 : 10));
+const count = Number(args.snapshots ?? (args.quick ? 5 : 100));
+/** Any one stage slower than this fails the bench (no figure): a stuck stage, not a slow one. */
+const stageDeadlineMs = 120_000;
+const bench = openBench();
 const concurrency = Number(args.concurrency);
 const ns = "default";
 const size = 10 << 20;
@@ -50,8 +59,11 @@ const client = createClient(running.transport());
 
 // First time each stage was seen, from watches started before anything is created (performance.now() ms).
 const seen = new Map<string, number>();
+const waiting = new Map<string, () => void>();
 const mark = (key: string) => {
-  if (!seen.has(key)) seen.set(key, performance.now());
+  if (seen.has(key)) return;
+  seen.set(key, performance.now());
+  waiting.get(key)?.();
 };
 const abort = new AbortController();
 const signal = abort.signal;
@@ -72,12 +84,11 @@ await follow(client.volumeSnapshotContents, signal, (content) => {
   if (content.status?.readyToUse) mark(`content-ready/${snapshot}`);
 });
 
+/** When the stage `key` was first seen, waiting for it if need be (at most stageDeadlineMs). */
 async function until(key: string): Promise<number> {
-  for (;;) {
-    const at = seen.get(key);
-    if (at !== undefined) return at;
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  if (!seen.has(key)) await within(stageDeadlineMs, key, new Promise<void>((resolve) => waiting.set(key, resolve)));
+  waiting.delete(key);
+  return seen.get(key) ?? NaN;
 }
 
 const claim = (name: string, dataSource?: string): PersistentVolumeClaim => ({
@@ -129,8 +140,8 @@ const summary = (xs: number[]) => ({
   p99: Math.round(pct(xs, 99)),
   max: Math.round(Math.max(...xs)),
 });
-const report = (figure: string, fields: Record<string, unknown>) =>
-  console.log(JSON.stringify({ bench: "snapshot", figure, ...fields, loadavg: loadavg().map((l) => +l.toFixed(2)) }));
+const report = (figure: string, ms: number[], detail: Record<string, unknown>) =>
+  bench.figure({ figure, value: pct(ms, 50), unit: "ms (p50)", detail: { ...summary(ms), ...detail } });
 
 // 1. Sources with 10 MiB each, written through the pod's mount.
 const digests: string[] = [];
@@ -145,10 +156,9 @@ for (let i = 0; i < sources; i++) {
   digests.push(createHash("sha256").update(bytes).digest("hex"));
   await writeFile(join(await mountOf(`writer-${i}`, `src-${i}`), "data.bin"), bytes);
 }
-report("setup: source claims Bound and mounted, 10 MiB written into each", {
-  sources,
-  seconds: +((performance.now() - setupStart) / 1000).toFixed(2),
-});
+process.stderr.write(
+  `snapshot setup: ${sources} sources mounted with 10 MiB each in ${((performance.now() - setupStart) / 1000).toFixed(1)} s\n`,
+);
 
 // 2. Snapshots: create → readyToUse.
 const snapshotMs: number[] = [];
@@ -172,22 +182,23 @@ await pool(count, async (i) => {
   contentReady.push(contentDone - content);
 });
 const snapshotsSeconds = (performance.now() - snapshotsStart) / 1000;
-report("VolumeSnapshot of a 10 MiB hostpath claim: create → readyToUse (ms)", {
-  snapshots: count,
-  concurrency,
-  ...summary(snapshotMs),
-  perSecond: +(count / snapshotsSeconds).toFixed(1),
-  stagesP50: {
-    createdToContentCreated: Math.round(pct(toContent, 50)),
-    contentCreatedToContentReady: Math.round(pct(contentReady, 50)),
-    contentReadyToSnapshotReady: Math.round(
-      pct(
-        snapshotMs.map((ms, i) => ms - (toContent[i] ?? 0) - (contentReady[i] ?? 0)),
-        50,
+// VolumeSnapshot of a 10 MiB hostpath claim: create → readyToUse.
+const snapshotFigure = () =>
+  report("snapshot.ready_ms", snapshotMs, {
+    snapshots: count,
+    concurrency,
+    perSecond: +(count / snapshotsSeconds).toFixed(1),
+    stagesP50: {
+      createdToContentCreated: Math.round(pct(toContent, 50)),
+      contentCreatedToContentReady: Math.round(pct(contentReady, 50)),
+      contentReadyToSnapshotReady: Math.round(
+        pct(
+          snapshotMs.map((ms, i) => ms - (toContent[i] ?? 0) - (contentReady[i] ?? 0)),
+          50,
+        ),
       ),
-    ),
-  },
-});
+    },
+  });
 
 // 3. Restores: claim from a snapshot + a pod mounting it: → Bound, → Running.
 const boundMs: number[] = [];
@@ -213,30 +224,40 @@ await pool(count, async (i) => {
   boundToRunning.push(runningAt - bound);
 });
 const restoresSeconds = (performance.now() - restoresStart) / 1000;
-report("restore: claim with a 10 MiB snapshot as dataSource (+ pod): create → claim Bound (ms)", {
-  restores: count,
-  concurrency,
-  ...summary(boundMs),
-  perSecond: +(count / restoresSeconds).toFixed(1),
-  stagesP50: {
-    // WaitForFirstConsumer: the scheduler picks the node for the pod and annotates the claim.
-    createdToSelectedNode: Math.round(pct(toSelected, 50)),
-    // The provisioner's CreateVolume with the snapshot as content source (the driver untars it), then the PV.
-    selectedNodeToPvCreated: Math.round(pct(selectedToPv, 50)),
-    pvCreatedToBound: Math.round(pct(pvToBound, 50)),
-  },
-});
-report("restore: claim + pod create → pod Running with the restored volume mounted (ms)", {
-  restores: count,
-  concurrency,
-  ...summary(runningMs),
-  // The node agent's stage and publish (bind mounts), then the pod's status.
-  stagesP50: { claimBoundToPodRunning: Math.round(pct(boundToRunning, 50)) },
-});
+// Restore: a claim with a 10 MiB snapshot as dataSource (+ pod): create → claim Bound.
+const restoreFigures = () => {
+  report("snapshot.restore_bound_ms", boundMs, {
+    restores: count,
+    concurrency,
+    perSecond: +(count / restoresSeconds).toFixed(1),
+    stagesP50: {
+      // WaitForFirstConsumer: the scheduler picks the node for the pod and annotates the claim.
+      createdToSelectedNode: Math.round(pct(toSelected, 50)),
+      // The provisioner's CreateVolume with the snapshot as content source (the driver untars it), then the PV.
+      selectedNodeToPvCreated: Math.round(pct(selectedToPv, 50)),
+      pvCreatedToBound: Math.round(pct(pvToBound, 50)),
+    },
+  });
+  // Restore: claim + pod create → pod Running with the restored volume mounted.
+  report("snapshot.restore_running_ms", runningMs, {
+    restores: count,
+    concurrency,
+    // The node agent's stage and publish (bind mounts), then the pod's status.
+    stagesP50: { claimBoundToPodRunning: Math.round(pct(boundToRunning, 50)) },
+  });
+};
 
-// The restored bytes are the source's at snapshot time (a bench that restores nothing would be fast).
-const restored = await readFile(join(await mountOf("reader-0", "restore-0"), "data.bin"));
-if (createHash("sha256").update(restored).digest("hex") !== digests[0]) throw new Error("restore-0 differs from src-0");
+// The checks: every restored volume is mounted where its pod sees it and holds its source's bytes at snapshot time
+// (a bench that restores nothing, or the wrong thing, would be fast).
+const readerMounts = await Promise.all(Array.from({ length: count }, (_, i) => mountOf(`reader-${i}`, `restore-${i}`)));
+checkMounted(readerMounts, await mountsUnder(dir));
+for (let i = 0; i < count; i++) {
+  const got = await readFile(join(readerMounts[i], "data.bin"));
+  checkRestores([{ name: `restore-${i}`, want: digests[i % sources], got }]);
+}
+snapshotFigure();
+restoreFigures();
+bench.finish();
 
 abort.abort();
 await running.stop();

@@ -1,7 +1,8 @@
 // Store benchmark (not a test): the figures behind the apiserver's targets, measured on the store alone.
 //   node --import tsx bench/store.ts [--seconds 5] [--backend sqlite|memory] [--synchronous full|normal]
 //                                    [--writer worker|inline] [--only creates|lists|watch]
-// Prints one JSON object per figure on stdout.
+// Checks every create landed and every watcher got every write, then prints bench/lib/figure.ts's JSON lines, each
+// create and list figure beside raw etcd (one member, same client shape, same run).
 
 import { mkdtemp, rm } from "node:fs/promises";
 import os, { tmpdir } from "node:os";
@@ -11,17 +12,21 @@ import { MemoryStore } from "../src/store/memory.js";
 import { SqliteStore } from "../src/store/sqlite.js";
 import { WatchTooSlowError } from "../src/store/store.js";
 import type { Store } from "../src/store/store.js";
+import { CheckFailed, openBench } from "./lib/bench.js";
+import { startRawEtcd, type RawEtcd } from "./lib/rawetcd.js";
+import { pollUntil } from "./lib/wait.js";
 
 const { values: args } = parseArgs({
   options: {
-    seconds: { type: "string", default: "5" },
+    seconds: { type: "string" },
+    quick: { type: "boolean", default: false },
     backend: { type: "string", default: "sqlite" },
     synchronous: { type: "string", default: "full" },
     writer: { type: "string", default: "worker" },
     only: { type: "string" },
   },
 });
-const seconds = Number(args.seconds);
+const seconds = Number(args.seconds ?? (args.quick ? 1 : 5));
 if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, not ${args.seconds}`);
 if (args.backend !== "sqlite" && args.backend !== "memory") throw new Error("--backend must be sqlite or memory");
 if (args.synchronous !== "full" && args.synchronous !== "normal")
@@ -39,8 +44,10 @@ function open(): Store {
 
 const value = new Uint8Array(1024).fill(0x61); // 1 KiB
 const now = () => performance.now();
-const report = (figure: Record<string, unknown>) =>
-  console.log(JSON.stringify({ backend: args.backend, synchronous, writer, load: os.loadavg()[0], ...figure }));
+const bench = openBench();
+const config = { backend: args.backend, synchronous, writer };
+/** The peer: raw etcd, one member on this machine, from the same shape of client. */
+let raw: RawEtcd | undefined;
 
 function percentiles(samples: number[]): { p50: number; p99: number; max: number; mean: number } {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -71,18 +78,27 @@ async function creates(writers: number): Promise<void> {
   const elapsed = (now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore); // all threads (writer worker included), so it holds under CPU contention
   const stats = store instanceof SqliteStore ? store.stats : undefined;
-  report({
-    figure: "creates_per_second",
-    writers,
-    valueBytes: value.length,
-    creates: done,
-    seconds: Math.round(elapsed * 100) / 100,
-    perSecond: Math.round(done / elapsed),
-    writesPerCommit: stats ? Math.round((stats.writes / stats.commits) * 10) / 10 : undefined,
-    cpuMicrosPerCreate: Math.round(((cpu.user + cpu.system) / done) * 10) / 10,
-    latencyMs: percentiles(latencies),
-  });
+  const stored = (await store.list("/registry/persistentvolumes/")).items.length;
+  if (stored !== done) throw new CheckFailed(`${done} creates acknowledged, ${stored} keys in the store`);
   await store.close();
+  const load = os.loadavg()[0];
+  raw ??= await startRawEtcd();
+  const rawPerSecond = await raw.putsPerSecond(writers, Math.min(done, 20_000), Buffer.from(value));
+  bench.figure({
+    figure: `store.creates_per_second_${writers}_writers`,
+    value: done / elapsed,
+    unit: "creates/s",
+    peer: { name: `raw etcd puts/s, ${writers} writers`, value: rawPerSecond },
+    load,
+    detail: {
+      ...config,
+      valueBytes: value.length,
+      creates: done,
+      writesPerCommit: stats ? Math.round((stats.writes / stats.commits) * 10) / 10 : undefined,
+      cpuMicrosPerCreate: Math.round(((cpu.user + cpu.system) / done) * 10) / 10,
+      latencyMs: percentiles(latencies),
+    },
+  });
 }
 
 /** Latency of listing 10,000 keys of 1 KiB (whole list, as of an older revision, and in pages of 500). */
@@ -103,7 +119,27 @@ async function lists(): Promise<void> {
       items = await run();
       if (i >= 3) samples.push(now() - t0); // the first runs warm caches and the JIT
     }
-    report({ figure: name, items, latencyMs: percentiles(samples) });
+    // The current list also holds the 100 keys written after the older revision.
+    const expected = name === "list_10000" || name === "count_10000" ? 10_100 : 10_000;
+    if (items !== expected) throw new CheckFailed(`${name} returned ${items} items, not ${expected}`);
+    const latency = percentiles(samples);
+    const load = os.loadavg()[0];
+    raw ??= await startRawEtcd();
+    const peer =
+      name === "list_10000"
+        ? {
+            name: "raw etcd range of 10,000 1 KiB keys (ms)",
+            value: await raw.rangeMs("/bench/list/", 10_000, Buffer.from(value)),
+          }
+        : undefined;
+    bench.figure({
+      figure: `store.${name}_ms`,
+      value: latency.p50,
+      unit: "ms (p50)",
+      ...(peer ? { peer } : {}),
+      load,
+      detail: { ...config, latency },
+    });
   };
   await measure("list_10000", async () => (await store.list("/registry/persistentvolumes/")).items.length);
   await measure(
@@ -176,17 +212,22 @@ async function watchFanOut(watchers: number, loadWriters: number, perTick = 1): 
     );
   }
   const expected = written * watchers;
-  while (received < expected - endedTooSlow * written) await new Promise((resolve) => setTimeout(resolve, 5));
+  await pollUntil(
+    60_000,
+    "every watcher got every write",
+    async () => received >= expected - endedTooSlow * written,
+    5,
+  );
   controller.abort();
   await Promise.all(consumers);
-  report({
-    figure: loadWriters === 0 ? `watch_fanout_paced_${perTick}_per_10ms` : "watch_fanout_under_load",
-    watchers,
-    writers: loadWriters,
-    events: written,
-    deliveries: received,
-    endedTooSlow,
-    latencyMs: percentiles(latencies),
+  if (endedTooSlow === 0 && received !== expected)
+    throw new CheckFailed(`watchers got ${received} events of ${expected} (${written} writes × ${watchers} watchers)`);
+  const latency = percentiles(latencies);
+  bench.figure({
+    figure: `store.${loadWriters === 0 ? `watch_fanout_paced_${perTick}_per_10ms` : "watch_fanout_under_load"}_ms`,
+    value: latency.p99,
+    unit: "ms (p99)",
+    detail: { ...config, watchers, writers: loadWriters, events: written, deliveries: received, endedTooSlow, latency },
   });
   await store.close();
 }
@@ -206,5 +247,7 @@ const figures: Record<string, () => Promise<void>> = {
 try {
   for (const [name, run] of Object.entries(figures)) if (!args.only || args.only === name) await run();
 } finally {
+  await raw?.stop();
   await rm(dir, { recursive: true, force: true });
 }
+bench.finish();

@@ -65,8 +65,15 @@ test("a claim used by a scheduled pod stays Terminating until the pod is gone; i
     const out = await stowage.kubectl("get", "pvc", "my-pvc");
     return /^my-pvc\s+Terminating\s+my-pv\s/m.test(out) ? out : undefined;
   });
-  // The finalizer holds: give the controller every chance to (wrongly) let go, then look again.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // The finalizer holds. Proof that the controller looked and let it be: a claim nobody uses, deleted after it, is
+  // gone (its finalizer removed by the same controller, which took my-pvc's deletion first); then look again.
+  const barrier = await stowage.kubectlResult(["apply", "-f", "-"], {
+    input:
+      "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: unused, namespace: default}\n" +
+      "spec: {accessModes: [ReadWriteOnce], storageClassName: '', resources: {requests: {storage: 1Gi}}}\n",
+  });
+  assert.equal(barrier.code, 0, barrier.stderr);
+  await stowage.kubectl("delete", "pvc", "unused", "--timeout=20s");
   assert.match(await stowage.kubectl("get", "pvc", "my-pvc"), /^my-pvc\s+Terminating\s/m);
   // A deleted PV stays too while it is Bound (pv-protection).
   await stowage.kubectl("delete", "pv", "my-pv", "--wait=false");

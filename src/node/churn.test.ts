@@ -22,25 +22,13 @@ import { mountsUnder, unmount } from "../support/mount.js";
 import { killProcess, spawnAgent } from "../e2e/agentprocess.js";
 import { stowageBundle } from "../e2e/bundle.js";
 import { csiClaim, csiDriverObject, eventually, nodeName, pod, type NodeTest } from "../e2e/node.js";
+import { seededRandom } from "../e2e/random.js";
 
 const kills = Number(process.env.STOWAGE_CHURN_KILLS ?? 50);
 const podCount = Number(process.env.STOWAGE_CHURN_PODS ?? 100);
-const seed = Number(process.env.STOWAGE_CHURN_SEED ?? Date.now() % 1_000_000);
 const claimCount = 12;
 const trace = Boolean(process.env.STOWAGE_CHURN_TRACE);
 const run = promisify(execFile);
-
-/** mulberry32: a seeded PRNG, so a failing run can be replayed with STOWAGE_CHURN_SEED. */
-function random(seedValue: number): () => number {
-  let a = seedValue >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** findmnt's mount points under the root dir, relative to it; fails on a path mounted twice. */
 async function findmntUnder(rootDir: string): Promise<string[]> {
@@ -55,8 +43,7 @@ async function findmntUnder(rootDir: string): Promise<string[]> {
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 test(`the agent SIGKILLed ${kills} times during churn of ${podCount} pods leaves exactly the mounts and attachments the remaining pods need`, async (t) => {
-  t.diagnostic(`seed ${seed} (STOWAGE_CHURN_SEED=${seed} replays this run)`);
-  const rand = random(seed);
+  const rand = seededRandom(t, "STOWAGE_CHURN_SEED");
   const began = Date.now();
   const phase = (what: string) => t.diagnostic(`${what} at ${((Date.now() - began) / 1000).toFixed(1)} s`);
   const stowage = await startStowage(t, { store: "memory", components: [controllerManagerComponent] });

@@ -38,6 +38,9 @@ export class SchedulerCache implements VolumeView {
   readonly capacityObjects: Informer<CSIStorageCapacity>;
   /** pod key → node, until the pod informer shows spec.nodeName. */
   private readonly assumedPods = new Map<string, string>();
+  /** The same, by node: every filter of every node asks for its pods, so a scan of every assumed pod per node made
+   * a scheduling cycle nodes × assumed pods. */
+  private readonly assumedOnNode = new Map<string, Set<string>>();
   /** PV name → claim key it is being pre-bound to, until the PV informer shows the claimRef. */
   private readonly assumedVolumes = new Map<string, string>();
 
@@ -58,9 +61,9 @@ export class SchedulerCache implements VolumeView {
     ensureIndex(this.capacityObjects, classIndex, (capacity) => [capacity.storageClassName]);
     this.pods.addHandlers({
       update: (_old, pod) => {
-        if (pod.spec.nodeName) this.assumedPods.delete(keyOf(pod));
+        if (pod.spec.nodeName) this.forgetPod(keyOf(pod));
       },
-      delete: (pod) => this.assumedPods.delete(keyOf(pod)),
+      delete: (pod) => this.forgetPod(keyOf(pod)),
     });
     this.volumes.addHandlers({
       update: (_old, volume) => {
@@ -98,8 +101,7 @@ export class SchedulerCache implements VolumeView {
   podsOn(nodeName: string): Pod[] {
     const bound = this.pods.byIndex(nodeIndex, nodeName);
     const assumed: Pod[] = [];
-    for (const [key, node] of this.assumedPods) {
-      if (node !== nodeName) continue;
+    for (const key of this.assumedOnNode.get(nodeName) ?? []) {
       const pod = this.pods.get(key);
       if (pod && !pod.spec.nodeName) assumed.push(pod);
     }
@@ -107,9 +109,7 @@ export class SchedulerCache implements VolumeView {
   }
 
   podCountOn(nodeName: string): number {
-    let count = this.pods.byIndex(nodeIndex, nodeName).length;
-    for (const node of this.assumedPods.values()) if (node === nodeName) count++;
-    return count;
+    return this.pods.byIndex(nodeIndex, nodeName).length + (this.assumedOnNode.get(nodeName)?.size ?? 0);
   }
 
   /** Pods using the claim ("ns/name") that are on a node or assumed onto one. */
@@ -120,10 +120,19 @@ export class SchedulerCache implements VolumeView {
   }
 
   assumePod(podKey: string, nodeName: string): void {
+    this.forgetPod(podKey);
     this.assumedPods.set(podKey, nodeName);
+    const onNode = this.assumedOnNode.get(nodeName);
+    if (onNode) onNode.add(podKey);
+    else this.assumedOnNode.set(nodeName, new Set([podKey]));
   }
   forgetPod(podKey: string): void {
+    const nodeName = this.assumedPods.get(podKey);
+    if (nodeName === undefined) return;
     this.assumedPods.delete(podKey);
+    const onNode = this.assumedOnNode.get(nodeName);
+    onNode?.delete(podKey);
+    if (onNode?.size === 0) this.assumedOnNode.delete(nodeName);
   }
   assumeVolume(volumeName: string, claimKey: string): void {
     this.assumedVolumes.set(volumeName, claimKey);

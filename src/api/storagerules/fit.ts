@@ -25,6 +25,7 @@ import { checkNodeAffinity, claimSelector } from "./affinity.js";
 import { claimRequest, volumeCapacity } from "./capacity.js";
 import { claimClass, volumeClass } from "./class.js";
 import { isVolumeBoundToClaim } from "./claimref.js";
+import { ReachIndex } from "./reach.js";
 import { accessModesKey, checkAccessModes, checkVolumeModeMismatches } from "./modes.js";
 
 export interface MatchOptions {
@@ -187,6 +188,8 @@ export interface Candidates {
   preBound: PersistentVolume[];
   /** Free volumes that fit the claim on some node. */
   free: PersistentVolume[];
+  /** `free` indexed by what each needs of a node, built on the first per-node question. */
+  reach?: ReachIndex;
 }
 
 /** The node-independent half of findMatchingVolume: worked out once per claim, then asked per node. */
@@ -221,5 +224,6 @@ export function pickForNode(
   const reaches = (volume: PersistentVolume) => !node || checkNodeAffinity(volume, node);
   const preBound = candidates.preBound.find(open);
   if (preBound) return reaches(preBound) ? preBound : undefined;
-  return candidates.free.find((volume) => open(volume) && reaches(volume));
+  candidates.reach ??= new ReachIndex(candidates.free);
+  return candidates.reach.first(node, open);
 }

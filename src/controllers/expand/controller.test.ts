@@ -7,7 +7,6 @@ import { test } from "node:test";
 import type { Event, PersistentVolumeClaim } from "../../api/core/types.js";
 import { createClient, createInformerFactory, type Client } from "../../client/index.js";
 import { eventually, startStowage } from "../../e2e/stowage.js";
-import { setTimeout as sleep } from "node:timers/promises";
 import { expandControllerComponent, externalExpandingMessage, startExpandController } from "./controller.js";
 
 async function boundPair(client: Client, name: string, options: { csi: boolean; claimRefUid?: string }) {
@@ -46,6 +45,29 @@ async function boundPair(client: Client, name: string, options: { csi: boolean; 
   await client.persistentVolumeClaims.updateStatus({
     ...claim,
     status: { phase: "Bound", accessModes: ["ReadWriteOnce"], capacity: { storage: "1Gi" } },
+  });
+}
+
+/**
+ * Resolves once the controller's own informer has handed it `name` twice more as a periodic resync with `holds` true.
+ * Its handlers ran for every change before those deliveries, and anything they queued had two periods to run: the
+ * event that proves "the controller saw it and did nothing", instead of a fixed sleep.
+ */
+function resyncsOf(
+  informers: ReturnType<typeof createInformerFactory>,
+  name: string,
+  holds: (claim: PersistentVolumeClaim) => boolean,
+): Promise<void> {
+  let seen = 0;
+  return new Promise((resolve) => {
+    const remove = informers.persistentVolumeClaims.addHandlers({
+      update(old, claim) {
+        // A resync hands the cached object as both old and new.
+        if (old !== claim || claim.metadata.name !== name || !holds(claim) || ++seen < 2) return;
+        remove();
+        resolve();
+      },
+    });
   });
 }
 
@@ -110,7 +132,7 @@ test("a bound CSI claim patched bigger gets ExternalExpanding once per resize, a
       allocatedResourceStatuses: { storage: "ControllerResizeInProgress" },
     },
   });
-  await sleep(1000); // several resyncs (200 ms)
+  await resyncsOf(informers, "data", (c) => c.status?.conditions?.[0]?.type === "Resizing");
   assert.equal((await expandingEvents(client, "data"))[0]?.count, 1);
 
   // The next resize is mentioned again (the recorder folds the repeat into count 2).
@@ -119,7 +141,7 @@ test("a bound CSI claim patched bigger gets ExternalExpanding once per resize, a
 
   // Nothing for a claim whose request did not grow past its capacity, or whose PV is bound to another claim.
   await client.persistentVolumeClaims.patch("default", "same", "merge", { metadata: { labels: { touched: "yes" } } });
-  await sleep(500);
+  await resyncsOf(informers, "same", (c) => c.metadata.labels?.touched === "yes");
   assert.deepEqual(await expandingEvents(client, "same"), []);
   assert.deepEqual(await expandingEvents(client, "stranger"), []);
 });

@@ -7,11 +7,13 @@ import { test } from "node:test";
 import { eventually } from "../../../e2e/stowage.js";
 import { startAttachDetachController } from "../../../e2e/parts.js";
 import { startWorld } from "../../../e2e/attacher.js";
+import { seededRandom } from "../../../e2e/random.js";
 
 const volumes = 200;
 const rounds = 12;
 
 test("attachers killed at random points during attach and detach leave every attachment consistent with the driver", async (t) => {
+  const random = seededRandom(t);
   const world = await startWorld(t);
   const { client } = world;
   const controller = new AbortController();
@@ -54,7 +56,7 @@ test("attachers killed at random points during attach and detach leave every att
       }
     }
     // Killed somewhere in the middle of its work: in-flight CSI calls are cancelled, status writes may not happen.
-    await sleep(Math.floor(Math.random() * 80));
+    await sleep(Math.floor(random() * 80));
     await attacher.stop();
   }
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { repoRoot } from "../../drivers/hostpath/testing/driver.js";
 import { claim, eventually, startWorld, storageClass, type World } from "../../../e2e/provisioner.js";
+import { seededRandom } from "../../../e2e/random.js";
 
 const runner = fileURLToPath(new URL("../../../cli/testing/csiprovisioner-run.ts", import.meta.url));
 
@@ -54,6 +55,7 @@ test(
   { timeout: 180_000 },
   async (t) => {
     const world = await startWorld(t, { inProcess: false });
+    const random = seededRandom(t);
     const children = new Set<ChildProcess>();
     t.after(async () => {
       for (const child of children) await sigkill(child);
@@ -64,7 +66,7 @@ test(
       return child;
     };
     const killAtRandom = async (child: ChildProcess) => {
-      await sleep(50 + Math.random() * 700);
+      await sleep(50 + random() * 700);
       await sigkill(child);
       children.delete(child);
     };
