@@ -3,25 +3,16 @@
 // its snapshot is a copy of the whole device, crash-consistent; the hostpath driver's is a tar of a directory,
 // which refuses a file that changes while it is read.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { startProcessStowage, type ProcessStowage } from "../e2e/processruntime.js";
 import { blockUnavailableReason } from "./storage.js";
+import { runStowage } from "../e2e/agentprocess.js";
 
-const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-
-function stowage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", main, ...args], { timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const stowage = runStowage;
 
 const manifest = `
 apiVersion: v1

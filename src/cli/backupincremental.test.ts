@@ -1,24 +1,15 @@
 // Incremental backups: restic finds the unchanged chunks of a volume already in the repository, so a second
 // backup after a small change moves only that change.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { startProcessStowage, type ProcessStowage } from "../e2e/processruntime.js";
+import { runStowage } from "../e2e/agentprocess.js";
 
-const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-
-function stowage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", main, ...args], { timeout: 180_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const stowage = (args: string[]) => runStowage(args, 180_000);
 
 const claim = `
 apiVersion: v1

@@ -1,23 +1,14 @@
 // Migration: a backup taken on one stowage is restored on a second one that shares only the backup location.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { startProcessStowage } from "../e2e/processruntime.js";
+import { runStowage } from "../e2e/agentprocess.js";
 
-const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-
-function stowage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", main, ...args], { timeout: 120_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const stowage = runStowage;
 
 // The pod keeps running on its claim: the backup snapshots the claim under it, and the restore brings both back.
 const shop = `

@@ -1,24 +1,15 @@
 // The seeds' mysql StatefulSet, backed up with its claims' data and restored after its namespace is gone: the
 // volumeClaimTemplates' claims come back (with their data) before the StatefulSet, so each pod finds its own.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { startProcessStowage } from "../e2e/processruntime.js";
+import { runStowage } from "../e2e/agentprocess.js";
 
-const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-
-function stowage(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", main, ...args], { timeout: 180_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const stowage = (args: string[]) => runStowage(args, 180_000);
 
 // Each replica writes its own files once (its name, and data of its own), then serves.
 const mysql = `

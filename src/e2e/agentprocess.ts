@@ -1,7 +1,7 @@
 // The node agent as a real `stowage node` process, to SIGKILL it the way a crash or an OOM kill would. It runs the
 // agent only as a process (its kubelet certificate files come from kubelettls.ts), so tests of other parts may use
 // it too.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { kubeletTlsFlags } from "./kubelettls.js";
@@ -33,6 +33,18 @@ export async function spawnStowage(args: string[], ready: string, bundle?: strin
   });
   await untilOutput(child, ready, `stowage ${args[0]}`);
   return child;
+}
+
+/** Runs a `stowage <args>` command from the sources to its end: exit code and output, never a throw. */
+export function runStowage(
+  args: string[],
+  timeout = 120_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...stowageEntry(), ...args], { cwd: repoRoot, timeout }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
 }
 
 /** Resolves with the output so far once `ready` appears in the child's stdout or stderr; rejects if it exits first. */
