@@ -1,6 +1,6 @@
 // Test world for the provisioner: a real stowage (apiserver on SQLite + the controller-manager's PV controller),
 // the real hostpath driver over gRPC on a temp unix socket, and the provisioner, all stopped in t.after.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { PersistentVolumeClaim } from "../api/core/types.js";
@@ -9,6 +9,7 @@ import { controllerManagerComponent } from "../cli/controllermanager.js";
 import { startStowage, type Stowage } from "./stowage.js";
 import { createClient, type Client } from "../client/index.js";
 import type { DriverOptions } from "../csi/drivers/options.js";
+import { readState } from "../csi/drivers/hostpath/state.js";
 import { startHostpath, type InProcessDriver } from "../csi/drivers/hostpath/testing/driver.js";
 import {
   startProvisioner,
@@ -29,7 +30,7 @@ export interface World {
   startProvisioner(options?: Partial<ProvisionerOptions>): Promise<RunningProvisioner>;
   /** Directory names of the volumes the driver holds on disk. */
   volumeDirs(): Promise<string[]>;
-  /** The driver's own records (state.json): name and the parameters CreateVolume got, by volume id. */
+  /** The driver's own records (state.json with its journal): name and the parameters CreateVolume got, by volume id. */
   driverVolumes(): Promise<Record<string, { name: string; parameters: Record<string, string> }>>;
 }
 
@@ -78,9 +79,7 @@ export async function startWorld(
       return readdir(join(driver.stateDir, "volumes")).catch(() => []);
     },
     async driverVolumes() {
-      const text = await readFile(join(driver.stateDir, "state.json"), "utf8").catch(() => '{"volumes":{}}');
-      return (JSON.parse(text) as { volumes: Record<string, { name: string; parameters: Record<string, string> }> })
-        .volumes;
+      return (await readState(driver.stateDir)).volumes;
     },
   };
 }

@@ -103,6 +103,20 @@ function parseState(text: string, file: string): HostpathState {
   return value as unknown as HostpathState;
 }
 
+/**
+ * The state as it stands, state.json with its journal replayed, read without writing anything: for tests and tools
+ * that look at a driver while it runs (StateFile.open folds the journal in and is the driver's alone).
+ */
+export async function readState(dir: string): Promise<HostpathState> {
+  const path = join(dir, "state.json");
+  const text = await readOptionalFile(path);
+  const state = text === undefined ? emptyState() : parseState(text, path);
+  const journalPath = join(dir, "state.journal");
+  const journal = await readOptionalFile(journalPath);
+  if (journal) replayJournal(state, journal, journalPath);
+  return state;
+}
+
 /** One journal line: a volume's record as it now is, or null once the volume is gone. */
 interface JournalEntry {
   generation: number;
