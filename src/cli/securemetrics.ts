@@ -13,8 +13,7 @@ import type { TLSSocket } from "node:tls";
 import type { Command } from "commander";
 import { register } from "prom-client";
 import { AllAuthenticated } from "../api/user.js";
-import type { Client } from "../client/index.js";
-import { readJson } from "../client/wire.js";
+import { reviewAccess, type Client } from "../client/index.js";
 import { createCertificateAuthority, issueCertificate } from "../support/pki.js";
 import { listenOn } from "../support/listen.js";
 
@@ -98,7 +97,11 @@ async function answer(req: IncomingMessage, res: ServerResponse, client: Client,
   const user = verifying ? certificateUser(req) : undefined;
   if (!user) return send(res, 401, "Unauthorized\n");
   try {
-    const allowed = await subjectAccessReview(client, user, path);
+    const allowed = await reviewAccess(client, {
+      user: user.name,
+      groups: user.groups,
+      nonResourceAttributes: { path, verb: "get" },
+    });
     if (!allowed.allowed) {
       const reason = allowed.reason ? `: ${allowed.reason}` : "";
       return send(res, 403, `Forbidden: user "${user.name}" cannot get path "${path}"${reason}\n`);
@@ -118,26 +121,4 @@ function certificateUser(req: IncomingMessage): { name: string; groups: string[]
   if (!name) return undefined;
   const groups = subject.O === undefined ? [] : ([] as string[]).concat(subject.O);
   return { name, groups: [...groups, AllAuthenticated] };
-}
-
-async function subjectAccessReview(
-  client: Client,
-  user: { name: string; groups: string[] },
-  path: string,
-): Promise<{ allowed: boolean; reason?: string }> {
-  const response = await client.transport({
-    method: "POST",
-    path: "/apis/authorization.k8s.io/v1/subjectaccessreviews",
-    query: new URLSearchParams(),
-    headers: { accept: "application/json", "content-type": "application/json" },
-    body: new TextEncoder().encode(
-      JSON.stringify({
-        apiVersion: "authorization.k8s.io/v1",
-        kind: "SubjectAccessReview",
-        spec: { user: user.name, groups: user.groups, nonResourceAttributes: { path, verb: "get" } },
-      }),
-    ),
-  });
-  const review = (await readJson(response)) as { status?: { allowed?: boolean; reason?: string } } | null;
-  return { allowed: review?.status?.allowed === true, reason: review?.status?.reason };
 }

@@ -54,4 +54,5 @@ export type { LeaderElectionOptions } from "./leaderelection.js";
 export { every, removeWhenAborted, stopped } from "./controlloop.js";
 export type { StartLoop, Started } from "./controlloop.js";
 export { createServiceAccountToken } from "./tokenrequest.js";
+export { reviewAccess, type AccessReviewSpec } from "./subjectaccessreview.js";
 export type { IssuedToken } from "./tokenrequest.js";
