@@ -16,7 +16,8 @@ import { listObjects, parseResourceVersion } from "./registry/list.js";
 import type { DeleteOptions, WriteOptions } from "./registry/options.js";
 import { parseBool, parseDeleteOptions, parseDryRun, parseIntParam, parseTimeout } from "./query.js";
 import { parseSelection } from "./registry/select.js";
-import { watchObjects } from "./registry/watch.js";
+import type { Cacher } from "./watchcache/cacher.js";
+import { serveList, serveWatch } from "./watchcache/serve.js";
 import { jsonResponse, listResponse, objectResponse, successStatus, type Output } from "./respond.js";
 import { watchStream } from "./stream.js";
 import type { ResourcePath } from "./route.js";
@@ -31,6 +32,8 @@ export interface HandlerContext {
   audit?(event: AuditEvent): void;
   /** serviceaccounts/{name}/token; without it (no ServiceAccount signing key) the subresource is not served. */
   tokenRequests?: TokenRequestContext;
+  /** The resource's watch cache, which answers its lists and watches when it can (watchcache/). */
+  cacherOf?(registry: GenericRegistry): Cacher | undefined;
 }
 
 function outputFor(request: ApiRequest, allowTable: boolean): Output {
@@ -159,7 +162,7 @@ function selectionOf({ def, request, name }: ResourceCall) {
 async function listResource(call: ResourceCall): Promise<ApiResponse> {
   const { def, registry, namespace, request } = call;
   const query = request.query;
-  const page = await listObjects(registry.store, def, namespace, {
+  const page = await serveList(call.ctx.cacherOf?.(registry), registry.store, def, namespace, {
     selection: selectionOf(call),
     limit: parseIntParam(query, "limit"),
     continue: query.get("continue") || undefined,
@@ -194,7 +197,12 @@ function watchResource(call: ResourceCall): ApiResponse {
     signal: request.signal,
     log: ctx.log,
     events: (signal) =>
-      watchObjects(registry.store, def, namespace, { selection, resourceVersion, sendInitialEvents, signal }),
+      serveWatch(ctx.cacherOf?.(registry), registry.store, def, namespace, {
+        selection,
+        resourceVersion,
+        sendInitialEvents,
+        signal,
+      }),
   });
   const headers: Record<string, string> = { "content-type": "application/json", "transfer-encoding": "chunked" };
   return { status: 200, headers, body: stream };

@@ -124,9 +124,11 @@ export function listResponse(def: ResourceDefinition, page: ListPage, output: Ou
       `{"kind":${JSON.stringify(def.listKind)},"apiVersion":${JSON.stringify(apiVersionOf(def))},"metadata":${JSON.stringify(listMeta)},"items":[`,
     ),
   ];
+  const bytes = page.bytes;
   page.items.forEach((kv, i) => {
     if (i > 0) chunks.push(comma);
-    chunks.push(...objectChunks(kv.value, kv.modRevision));
+    if (bytes) chunks.push(bytes[i]);
+    else chunks.push(...objectChunks(kv.value, kv.modRevision));
   });
   chunks.push(encoder.encode("]}"));
   return { status: 200, headers: headers(output), body: Buffer.concat(chunks) };

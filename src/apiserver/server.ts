@@ -29,6 +29,7 @@ import { GenericRegistry } from "./registry/generic.js";
 import { listPrefix, resourcePrefix } from "./registry/keys.js";
 import { EncryptionConfigError, type EncryptionConfig } from "./encryption/config.js";
 import { EncryptingStore } from "./encryption/store.js";
+import { Cacher } from "./watchcache/cacher.js";
 import { transformerFor, type Transformer } from "./encryption/transformer.js";
 import { nonResourceHandler, type NonResourceHandler } from "./nonresource.js";
 import { metricsResponse, recordWhenAnswered } from "./metrics.js";
@@ -91,6 +92,11 @@ export interface ApiServerOptions {
    * data; everything the page shows comes through the API with the user's token, where RBAC applies.
    */
   dashboard?: ApiHandler;
+  /**
+   * The watch cache (kube-apiserver's --watch-cache, on by default): every resource's lists and watches served
+   * from memory kept by one store watch. false: every list and watch reads the store.
+   */
+  watchCache?: false | { capacity?: number; freshnessTimeoutMs?: number };
 }
 
 export interface ApiServer {
@@ -117,6 +123,14 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const security: { gate?: RequestGate } = {};
   const extraAdmission = [rbacEscalationCheck(() => security.gate), ...(options.admission ?? [])];
   const { registries, lifecycle, reader } = createRegistries(store, definitions, extraAdmission, log);
+  const cachers = new Map<GenericRegistry, Cacher>();
+  if (options.watchCache !== false) {
+    for (const registry of registries.values()) {
+      const cacher = new Cacher(store, registry.def, { ...options.watchCache, log });
+      cachers.set(registry, cacher);
+      cacher.start();
+    }
+  }
   await lifecycle.ensureSystemNamespaces();
   lifecycle.start();
 
@@ -146,6 +160,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     namespaceDeleted: () => lifecycle.kick(),
     bookmarkIntervalMs: options.bookmarkIntervalMs,
     audit: options.audit,
+    cacherOf: (registry) => cachers.get(registry),
     ...(tokens ? { tokenRequests: { tokens, objects: reader } } : {}),
   };
   const health = healthChecks(store, () => stopping.signal.aborted);
@@ -189,6 +204,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       lifecycle.stop();
       compactor.stop();
       eventExpiry.stop();
+      for (const cacher of cachers.values()) cacher.stop();
       await Promise.all(listeners.map((l) => l.close()));
     },
   };

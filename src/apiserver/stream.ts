@@ -151,7 +151,11 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
             break;
           default:
             lastRevision = Math.max(lastRevision, event.revision);
-            channel.push(lines.object(event.type, event.value, event.revision, event.object));
+            channel.push(
+              event.line && options.output.representation === "object"
+                ? event.line
+                : lines.object(event.type, event.value, event.revision, event.object),
+            );
         }
         await channel.waitForSpace();
       }

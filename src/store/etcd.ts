@@ -8,6 +8,7 @@
 // Keys: the apiserver's keys begin with `root` (its "/registry"); in etcd they begin with `prefix` instead
 // (kube-apiserver's --etcd-prefix), so `etcdctl get --prefix /registry/persistentvolumes` shows our objects.
 
+import { setMaxListeners } from "node:events";
 import { createWriteStream } from "node:fs";
 import { Etcd3, GRPCOutOfRangeError } from "etcd3";
 import type { IKeyValue, IOptions, IRangeRequest } from "etcd3";
@@ -37,6 +38,12 @@ export interface EtcdStoreOptions {
 
 export class EtcdStore implements Store {
   readonly reportsProgress = true;
+  /** One listener per open watch stream, however many. */
+  private readonly progressRequests = (() => {
+    const target = new EventTarget();
+    setMaxListeners(0, target);
+    return target;
+  })();
   private readonly client: Etcd3;
   private readonly prefix: string;
   private readonly root: string;
@@ -169,10 +176,16 @@ export class EtcdStore implements Store {
         const events = watchEtcd(this.client.watchClient, this.rangeOf(prefix), from, controller.signal, {
           ...this.options.watch,
           toKeyValue: (kv) => this.keyValue(kv),
+          progressRequests: this.progressRequests,
         });
         return events[Symbol.asyncIterator]();
       },
     };
+  }
+
+  /** Every open watch asks etcd where it is now; the answers come as WatchProgress. */
+  requestProgress(): void {
+    this.progressRequests.dispatchEvent(new Event("request"));
   }
 
   async currentRevision(): Promise<Revision> {
@@ -274,11 +287,11 @@ export class EtcdStore implements Store {
   private async outOfRange(at: Revision): Promise<Error> {
     const current = await this.currentRevision();
     if (at > current) return new FutureRevisionError(at, current);
-    return new CompactedError(at, await this.compactedRevision(at));
+    return new CompactedError(at, await this.probeCompactedRevision(at));
   }
 
   /** etcd's compaction point, which it tells a watch that starts below it (etcd 3.4 has no other way to ask). */
-  private async compactedRevision(below: Revision): Promise<Revision> {
+  private async probeCompactedRevision(below: Revision): Promise<Revision> {
     const controller = new AbortController();
     // etcd syncs a watch from the past within 100 ms; one from a compacted start then ends with the compaction point
     const timer = setTimeout(() => controller.abort(), 1000);

@@ -22,6 +22,8 @@ export interface EtcdRange {
 
 interface Options extends EtcdWatchOptions {
   toKeyValue: (kv: IKeyValue) => KeyValue;
+  /** Fires "request" when a reader needs this watch's progress now (EtcdStore.requestProgress). */
+  progressRequests?: EventTarget;
 }
 
 type Item = { event: WatchEvent } | { progress: Revision };
@@ -74,6 +76,9 @@ class WatchStream {
   private readonly timer: NodeJS.Timeout;
   private readonly bufferLimit: number;
   private readonly onAbort = () => this.notify();
+  private readonly onProgressRequest = () => {
+    if (this.stream && !this.failure) this.stream.write({ progress_request: {} });
+  };
 
   constructor(
     client: WatchClient,
@@ -84,6 +89,7 @@ class WatchStream {
   ) {
     this.bufferLimit = options.bufferLimit ?? 10_000;
     signal.addEventListener("abort", this.onAbort, { once: true });
+    options.progressRequests?.addEventListener("request", this.onProgressRequest);
     this.timer = setInterval(() => this.askProgress(), options.progressIntervalMs ?? 5000);
     client.watch().then(
       (stream) => {
@@ -122,6 +128,7 @@ class WatchStream {
   close(): void {
     clearInterval(this.timer);
     this.signal.removeEventListener("abort", this.onAbort);
+    this.options.progressRequests?.removeEventListener("request", this.onProgressRequest);
     this.stream?.cancel();
   }
 

@@ -79,6 +79,13 @@ export interface Store {
   watch(prefix: string, from: Revision, signal: AbortSignal): AsyncIterable<WatchEvent | WatchProgress>;
   /** True when watch() sends WatchProgress itself (etcd); bookmarks then must not use currentRevision(). */
   readonly reportsProgress?: boolean;
+  /**
+   * Asks every watch for a progress notification soon (etcd's RequestProgress), so a reader waiting for a watch to
+   * reach the current revision need not wait for the periodic one. Only backends that report progress have it.
+   */
+  requestProgress?(): void;
+  /** The revision compacted up to, for backends that know it without a round trip (memory, SQLite). */
+  compactedRevision?(): Revision;
   currentRevision(): Promise<Revision>;
   /**
    * Forget history at and before `upTo`: list `at` and watch `from` below it then fail with CompactedError.

@@ -79,6 +79,13 @@ export class EncryptingStore implements Store {
   currentRevision(): Promise<Revision> {
     return this.inner.currentRevision();
   }
+  requestProgress(): void {
+    this.inner.requestProgress?.();
+  }
+  get compactedRevision(): (() => Revision) | undefined {
+    const inner = this.inner;
+    return inner.compactedRevision && (() => inner.compactedRevision!());
+  }
   compact(upTo: Revision): Promise<void> {
     return this.inner.compact(upTo);
   }

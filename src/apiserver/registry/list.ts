@@ -22,6 +22,8 @@ export interface ListPage {
   items: KeyValue[];
   /** Decoded objects when selection needed them (same order as items); otherwise decode lazily. */
   objects?: KubeObject[];
+  /** Each item's JSON with its resourceVersion, when already made (the watch cache's shared bytes). */
+  bytes?: Uint8Array[];
   revision: number;
   continue?: string;
   remainingItemCount?: number;

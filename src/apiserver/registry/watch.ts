@@ -20,6 +20,8 @@ export interface ObjectEvent {
   revision: number;
   /** Decoded when selection needed it. */
   object?: KubeObject;
+  /** The JSON watch event line, when already made: one encoding shared by every watcher (the watch cache). */
+  line?: Uint8Array;
 }
 export interface BookmarkEvent {
   type: "BOOKMARK";

@@ -1,0 +1,29 @@
+// Lists and watches of a resource, from its watch cache when the cache can answer, else from the store as before
+// (upstream's cacher delegating to etcd3 storage).
+import type { ResourceDefinition } from "../../api/resource.js";
+import type { Store } from "../../store/store.js";
+import { listObjects, type ListPage, type ListRequest } from "../registry/list.js";
+import { watchObjects, type RegistryWatchEvent, type WatchRequest } from "../registry/watch.js";
+import type { Cacher } from "./cacher.js";
+
+export async function serveList(
+  cacher: Cacher | undefined,
+  store: Store,
+  def: ResourceDefinition,
+  namespace: string | undefined,
+  request: ListRequest,
+): Promise<ListPage> {
+  return (await cacher?.list(namespace, request)) ?? (await listObjects(store, def, namespace, request));
+}
+
+export async function* serveWatch(
+  cacher: Cacher | undefined,
+  store: Store,
+  def: ResourceDefinition,
+  namespace: string | undefined,
+  request: WatchRequest,
+): AsyncGenerator<RegistryWatchEvent> {
+  const cached = await cacher?.watch(namespace, request);
+  if (cached) yield* cached;
+  else yield* watchObjects(store, def, namespace, request);
+}
