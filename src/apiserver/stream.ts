@@ -28,8 +28,11 @@ class Channel {
     this.wake?.();
     this.space?.();
   }
+  get full(): boolean {
+    return this.queue.length > 1000;
+  }
   async waitForSpace(): Promise<void> {
-    while (this.queue.length > 1000 && !this.closed) await new Promise<void>((r) => (this.space = r));
+    while (this.full && !this.closed) await new Promise<void>((r) => (this.space = r));
   }
   async *read(): AsyncGenerator<Uint8Array> {
     while (true) {
@@ -71,7 +74,7 @@ const encodedShapes = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
 
 export interface WatchStreamOptions {
   def: ResourceDefinition;
-  events: (signal: AbortSignal) => AsyncIterable<RegistryWatchEvent>;
+  events: (signal: AbortSignal) => AsyncIterable<RegistryWatchEvent> | Promise<AsyncIterable<RegistryWatchEvent>>;
   output: Output;
   allowBookmarks: boolean;
   timeoutSeconds?: number;
@@ -129,8 +132,9 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
     : undefined;
 
   void (async () => {
-    const source = options.events(controller.signal)[Symbol.asyncIterator]();
+    let source: AsyncIterator<RegistryWatchEvent> | undefined;
     try {
+      source = (await options.events(controller.signal))[Symbol.asyncIterator]();
       while (true) {
         idle = true;
         const next = await source.next();
@@ -157,13 +161,13 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
                 : lines.object(event.type, event.value, event.revision, event.object),
             );
         }
-        await channel.waitForSpace();
+        if (channel.full) await channel.waitForSpace();
       }
     } catch (err) {
       if (!controller.signal.aborted) channel.push(lines.line("ERROR", toStatusError(err, options.log).toStatus()));
     } finally {
       idle = false;
-      void source.return?.()?.catch(() => undefined);
+      void source?.return?.()?.catch(() => undefined);
       clearTimeout(timer);
       if (bookmarks) clearInterval(bookmarks);
       channel.close();

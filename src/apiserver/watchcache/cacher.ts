@@ -211,7 +211,6 @@ export class Cacher {
     const watcher = new CacheWatcher(
       { def: this.def, prefix: listPrefix(this.def, namespace), selection: request.selection },
       0,
-      () => undefined,
     );
     const listed = this.index.list(this.def.namespaced ? namespace : undefined);
     const items = selective ? listed.filter((kv) => watcher.wants(kv)) : listed;
@@ -238,7 +237,7 @@ export class Cacher {
     if (!this.primed) return undefined;
     const rv = request.resourceVersion ?? "";
     const filter = { def: this.def, prefix: listPrefix(this.def, namespace), selection: request.selection };
-    const watcher = () => new CacheWatcher(filter, this.watcherBufferLimit, (w) => this.watchers.delete(w));
+    const watcher = () => new CacheWatcher(filter, this.watcherBufferLimit);
     if (rv === "" || rv === "0" || request.sendInitialEvents) {
       // The current state first, as ADDED events, at one revision; then everything after it.
       if (rv === "") {
@@ -246,9 +245,11 @@ export class Cacher {
       } else if (rv !== "0" && !(await this.caughtUpTo(parseResourceVersion(rv)))) return undefined;
       if (!this.primed) return undefined;
       const w = watcher();
-      const listed = this.index.list(this.def.namespaced ? namespace : undefined).filter((kv) => w.wants(kv));
-      this.watchers.add(w); // no await between the snapshot and this: no event falls in between
-      return serve(w, listed, this.revision, request);
+      for (const kv of this.index.list(this.def.namespaced ? namespace : undefined)) {
+        if (w.wants(kv)) w.preload({ type: "ADDED", value: kv.value, revision: kv.modRevision });
+      }
+      if (request.sendInitialEvents) w.preload({ type: "BOOKMARK", revision: this.revision, initialEventsEnd: true });
+      return this.live(w, this.revision, request.signal); // no await since the snapshot: no event falls in between
     }
     const from = parseResourceVersion(rv);
     const compacted = this.store.compactedRevision?.();
@@ -262,31 +263,25 @@ export class Cacher {
       return this.window.evicted ? refused(tooOldResourceVersion(from, floor)) : undefined;
     }
     const w = watcher();
-    for (const event of this.window.since(from)) w.offer(event);
-    this.watchers.add(w);
-    return serve(w, [], from, request);
-  }
-}
-
-async function* serve(
-  watcher: CacheWatcher,
-  initial: KeyValue[],
-  from: Revision,
-  request: WatchRequest,
-): AsyncGenerator<RegistryWatchEvent> {
-  const end = () => watcher.end();
-  request.signal.addEventListener("abort", end, { once: true });
-  try {
-    for (const kv of initial) {
-      if (request.signal.aborted) return;
-      yield { type: "ADDED", value: kv.value, revision: kv.modRevision };
+    for (const event of this.window.since(from)) {
+      const sent = w.sentFor(event);
+      if (sent) w.preload(sent);
     }
-    if (request.sendInitialEvents) yield { type: "BOOKMARK", revision: from, initialEventsEnd: true };
-    yield { type: "BOOKMARK", revision: from, startMarker: true };
-    yield* watcher;
-  } finally {
-    request.signal.removeEventListener("abort", end);
-    watcher.end();
+    return this.live(w, from, request.signal);
+  }
+
+  /** The watcher goes live: told where it starts, fed every event from now on, ended with its request. */
+  private live(watcher: CacheWatcher, from: Revision, signal: AbortSignal): CacheWatcher {
+    watcher.preload({ type: "BOOKMARK", revision: from, startMarker: true });
+    this.watchers.add(watcher);
+    const end = () => watcher.end();
+    signal.addEventListener("abort", end, { once: true });
+    watcher.whenEnded(() => {
+      this.watchers.delete(watcher);
+      signal.removeEventListener("abort", end);
+    });
+    if (signal.aborted) watcher.end();
+    return watcher;
   }
 }
 

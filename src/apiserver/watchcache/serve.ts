@@ -16,14 +16,13 @@ export async function serveList(
   return (await cacher?.list(namespace, request)) ?? (await listObjects(store, def, namespace, request));
 }
 
-export async function* serveWatch(
+/** The watch's events: the cache's watcher itself (no generator in between), or the store's. */
+export async function serveWatch(
   cacher: Cacher | undefined,
   store: Store,
   def: ResourceDefinition,
   namespace: string | undefined,
   request: WatchRequest,
-): AsyncGenerator<RegistryWatchEvent> {
-  const cached = await cacher?.watch(namespace, request);
-  if (cached) yield* cached;
-  else yield* watchObjects(store, def, namespace, request);
+): Promise<AsyncIterable<RegistryWatchEvent>> {
+  return (await cacher?.watch(namespace, request)) ?? watchObjects(store, def, namespace, request);
 }
