@@ -12,20 +12,32 @@ import { partialMetadata, tableOf, type Output } from "./respond.js";
 const encoder = new TextEncoder();
 const closeEvent = Buffer.from("}\n");
 
-/** A bounded push queue read as an async iterable; the producer waits when the reader is slow. */
+type Read = IteratorResult<Uint8Array, undefined>;
+const finished: Read = { value: undefined, done: true };
+
+/**
+ * A bounded push queue read as an async iterator (by hand, not a generator: a thousand watchers take every event
+ * through it); the producer waits when the reader is slow.
+ */
 class Channel {
   private queue: Uint8Array[] = [];
-  private wake?: () => void;
+  private waiting?: (read: Read) => void;
   private space?: () => void;
   closed = false;
   push(chunk: Uint8Array): void {
     if (this.closed) return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      return waiting({ value: chunk, done: false });
+    }
     this.queue.push(chunk);
-    this.wake?.();
   }
   close(): void {
     this.closed = true;
-    this.wake?.();
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.(finished);
     this.space?.();
   }
   get full(): boolean {
@@ -34,20 +46,16 @@ class Channel {
   async waitForSpace(): Promise<void> {
     while (this.full && !this.closed) await new Promise<void>((r) => (this.space = r));
   }
-  async *read(): AsyncGenerator<Uint8Array> {
-    while (true) {
-      if (this.queue.length) {
-        const chunks = this.queue;
-        this.queue = [];
-        this.space?.();
-        // many small events in one chunk: one write instead of many
-        yield chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        continue;
-      }
-      if (this.closed) return;
-      await new Promise<void>((r) => (this.wake = r));
-      this.wake = undefined;
+  read(): Promise<Read> {
+    if (this.queue.length) {
+      const chunks = this.queue;
+      this.queue = [];
+      this.space?.();
+      // many small events in one chunk: one write instead of many
+      return Promise.resolve({ value: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), done: false });
     }
+    if (this.closed) return Promise.resolve(finished);
+    return new Promise((resolve) => (this.waiting = resolve));
   }
 }
 
@@ -181,16 +189,13 @@ export function watchStream(options: WatchStreamOptions): AsyncIterable<Uint8Arr
 /** The channel as the response body; a reader that stops early (client gone) ends the watch. */
 function readerOf(channel: Channel, stop: () => void): AsyncIterable<Uint8Array> {
   return {
-    [Symbol.asyncIterator]: () => {
-      const inner = channel.read();
-      return {
-        next: () => inner.next(),
-        return: async () => {
-          stop();
-          return inner.return(undefined);
-        },
-      };
-    },
+    [Symbol.asyncIterator]: () => ({
+      next: () => channel.read(),
+      return: () => {
+        stop();
+        return Promise.resolve(finished);
+      },
+    }),
   };
 }
 
