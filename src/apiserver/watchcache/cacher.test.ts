@@ -11,6 +11,8 @@ import { objectKey } from "../registry/keys.js";
 import { encodeObject } from "../registry/codec.js";
 import { parseSelection } from "../registry/select.js";
 import type { ObjectEvent, RegistryWatchEvent } from "../registry/watch.js";
+import { createApiServer } from "../server.js";
+import { call, pv as volume } from "../testing/request.js";
 import { Cacher } from "./cacher.js";
 
 const definition = (plural: string): ResourceDefinition =>
@@ -174,4 +176,72 @@ test("each event is encoded once: every watcher is handed the same bytes, every 
   const first = await cacher.list(undefined, { selection: {} });
   const second = await cacher.list(undefined, { selection: {}, resourceVersion: "0" });
   assert.equal(first?.bytes?.[0], second?.bytes?.[0], "one Buffer for both lists");
+});
+
+test("a watcher whose client stops reading is ended once its buffer is full, and the others go on", async (t) => {
+  const store = new MemoryStore();
+  const cacher = new Cacher(store, volumes, { watcherBufferLimit: 5, log: () => undefined });
+  cacher.start();
+  await cacher.primedOnce();
+  t.after(async () => {
+    cacher.stop();
+    await store.close();
+  });
+  const start = String(await store.currentRevision());
+  const controller = new AbortController();
+  const stuck = await cacher.watch(undefined, { selection: {}, resourceVersion: start, signal: controller.signal });
+  assert.ok(stuck);
+  const reading = take(cacher, { resourceVersion: start }, 20);
+  await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 20; i++) await store.create(objectKey(volumes, undefined, `v${i}`), pv(`v${i}`));
+  assert.equal((await reading).length, 20);
+  let delivered = 0;
+  for await (const event of stuck) if (event.type === "ADDED") delivered++;
+  // it got what it had room for, then its watch ended (the client watches again from there)
+  assert.ok(delivered >= 5 && delivered < 20, `delivered ${delivered}`);
+  controller.abort();
+});
+
+test("an apiserver restarted on the same store rebuilds its cache: lists whole, watches resume from before", async (t) => {
+  const store = new MemoryStore();
+  const first = await createApiServer({ store, compactionIntervalMs: 0, eventTtlMs: 0 });
+  const a = await call(first.handler, "POST", "/api/v1/persistentvolumes", volume("a"));
+  await call(first.handler, "POST", "/api/v1/persistentvolumes", volume("b"));
+  await first.close();
+  const second = await createApiServer({ store, compactionIntervalMs: 0, eventTtlMs: 0 });
+  t.after(async () => {
+    await second.close();
+    await store.close();
+  });
+  const list = await call(second.handler, "GET", "/api/v1/persistentvolumes");
+  assert.deepEqual(
+    (list.body.items as Array<{ metadata: { name: string } }>).map((item) => item.metadata.name),
+    ["a", "b"],
+  );
+  const controller = new AbortController();
+  const url = new URL(`http://x/api/v1/persistentvolumes?watch=1&resourceVersion=${a.body.metadata.resourceVersion}`);
+  const response = await second.handler({
+    method: "GET",
+    path: url.pathname,
+    query: url.searchParams,
+    headers: {},
+    signal: controller.signal,
+  });
+  const seen: string[] = [];
+  let pending = "";
+  const reading = (async () => {
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      pending += Buffer.from(chunk).toString();
+      for (let nl = pending.indexOf("\n"); nl >= 0; nl = pending.indexOf("\n")) {
+        const event = JSON.parse(pending.slice(0, nl)) as { type: string; object: { metadata: { name: string } } };
+        pending = pending.slice(nl + 1);
+        seen.push(`${event.type} ${event.object.metadata.name}`);
+      }
+      if (seen.length >= 2) break;
+    }
+  })();
+  await call(second.handler, "POST", "/api/v1/persistentvolumes", volume("c"));
+  await reading;
+  controller.abort();
+  assert.deepEqual(seen, ["ADDED b", "ADDED c"]);
 });
