@@ -102,6 +102,29 @@ test("cached objects are frozen: changing one in place throws instead of corrupt
   assert.equal(informer.get("pv-frozen")?.spec.persistentVolumeReclaimPolicy, "Retain");
 });
 
+test("an informer that strips managedFields caches objects without them, and an update from its cache keeps the stored ones", async (t) => {
+  const client = (await startTestApiServer(t)).client("in-process");
+  const created = await client.persistentVolumes.create(volume("pv-lean"));
+  assert.ok(created.metadata.managedFields?.length, "the apiserver records who set what");
+  const informer = new Informer(client.persistentVolumes, { log: quiet, stripManagedFields: true });
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  void informer.run(controller.signal);
+  await informer.waitForSync(controller.signal);
+  assert.equal(informer.get("pv-lean")?.metadata.managedFields, undefined);
+
+  const copy = structuredClone(informer.get("pv-lean") as PersistentVolume);
+  copy.metadata.labels = { tier: "gold" };
+  await client.persistentVolumes.update(copy);
+  await eventually(() => informer.get("pv-lean")?.metadata.labels?.tier === "gold", "the update in the cache");
+  assert.equal(informer.get("pv-lean")?.metadata.managedFields, undefined);
+  const stored = await client.persistentVolumes.get("pv-lean");
+  assert.ok(
+    (stored.metadata.managedFields?.length ?? 0) >= (created.metadata.managedFields?.length ?? 0),
+    "the stored managedFields are still there",
+  );
+});
+
 test("periodic resync re-delivers unchanged objects, and a late handler first gets every cached object", async (t) => {
   const client = (await startTestApiServer(t)).client("in-process");
   await client.namespaces.create(namespace("apps"));

@@ -41,6 +41,12 @@ export interface InformerOptions {
   pageSize?: number;
   /** Freeze cached objects (default true). */
   freeze?: boolean;
+  /**
+   * Cache objects without metadata.managedFields (the transform client-go's cache.TransformStripManagedFields
+   * makes): a control loop never reads them, they are a third of a PV's memory, and an update sent without them
+   * keeps the stored ones.
+   */
+  stripManagedFields?: boolean;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -297,6 +303,13 @@ export class Informer<T extends KubeObject> implements Lister<T> {
   }
 
   private freeze(object: T): T {
+    // Received objects are this informer's own (decoded for it), so dropping a field here changes no one else's.
+    if (this.options.stripManagedFields && object.metadata?.managedFields) {
+      if (Object.isFrozen(object.metadata)) {
+        const { managedFields: _dropped, ...metadata } = object.metadata;
+        object = { ...object, metadata };
+      } else delete object.metadata.managedFields;
+    }
     return this.options.freeze === false ? object : deepFreeze(object);
   }
 

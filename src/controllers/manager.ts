@@ -82,7 +82,7 @@ async function runControllers(
 ): Promise<void> {
   const log = options.log ?? defaultLog;
   const { client } = options;
-  const informers = createInformerFactory(client, { log });
+  const informers = createInformerFactory(client, { log, stripManagedFields: true });
   /** The context of one loop: the shared informers, and its own client when each loop has one. */
   const as = (serviceAccount: string): LoopContext => ({
     client: options.clientFor?.(serviceAccount) ?? client,

@@ -14,9 +14,20 @@ const storedBytes = new WeakMap<KubeObject, Uint8Array>();
 export function encodeObject(object: KubeObject): Uint8Array {
   const { apiVersion, kind, metadata, ...rest } = object as KubeObject & Record<string, unknown>;
   const { resourceVersion: _rv, ...meta } = metadata;
-  // Buffer.from is several times faster than TextEncoder for large strings
-  const bytes = Buffer.from(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }));
+  const bytes = ownBytes(JSON.stringify({ apiVersion, kind, metadata: meta, ...rest }));
   storedBytes.set(object, bytes);
+  return bytes;
+}
+
+/**
+ * The string's UTF-8 in a buffer of its own. Buffer.from (several times faster than TextEncoder for large strings)
+ * puts a small string in a slice of a shared 8 KiB pool, and a stored value lives as long as the store holds it:
+ * it would keep its whole slab, and every short-lived slice beside it, alive (measured: 2.6 bytes held per byte
+ * stored, 20,000 PVs).
+ */
+function ownBytes(json: string): Uint8Array {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(json));
+  bytes.write(json);
   return bytes;
 }
 

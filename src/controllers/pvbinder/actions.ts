@@ -18,6 +18,12 @@ type EventType = "Normal" | "Warning";
 
 const clone = <T>(object: T): T => structuredClone(object) as T;
 
+/** The same modes in the same order (what comparing their JSON would say, without the strings). */
+function sameModes(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((mode, i) => mode === b[i]);
+}
+
 export async function saveVolume(ctx: BinderContext, volume: PersistentVolume): Promise<PersistentVolume> {
   const saved = await ctx.api.updateVolume(volume);
   ctx.volumes.upsert(saved);
@@ -93,7 +99,7 @@ export async function updateClaimStatus(
     }
   } else {
     const modes = volume.spec.accessModes;
-    if (JSON.stringify(status.accessModes) !== JSON.stringify(modes)) {
+    if (!sameModes(status.accessModes, modes)) {
       if (modes) status.accessModes = [...modes];
       else delete status.accessModes;
       dirty = true;
@@ -148,22 +154,19 @@ export async function bindVolumeToClaim(
 ): Promise<PersistentVolume> {
   const byController = !isVolumeBoundToClaim(volume, claim);
   const ref = volume.spec.claimRef;
-  const next = clone(volume);
-  let dirty = false;
-  if (
+  const refDiffers =
     !ref ||
     ref.name !== claim.metadata.name ||
     (ref.namespace ?? "") !== (claim.metadata.namespace ?? "") ||
-    ref.uid !== claim.metadata.uid
-  ) {
-    next.spec.claimRef = claimReference(claim);
-    dirty = true;
-  }
-  if (byController && !hasAnnotation(next, AnnBoundByController)) {
+    ref.uid !== claim.metadata.uid;
+  const annotate = byController && !hasAnnotation(volume, AnnBoundByController);
+  // Checked before copying: every resync and every watch event of a bound pair comes through here.
+  if (!refDiffers && !annotate) return volume;
+  const next = clone(volume);
+  if (refDiffers) next.spec.claimRef = claimReference(claim);
+  if (annotate) {
     next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [AnnBoundByController]: AnnValueYes };
-    dirty = true;
   }
-  if (!dirty) return volume;
   const revert = ctx.volumes.assume(next);
   try {
     return await saveVolume(ctx, next);
@@ -179,19 +182,15 @@ export async function bindClaimToVolume(
   claim: PersistentVolumeClaim,
   volume: PersistentVolume,
 ): Promise<PersistentVolumeClaim> {
+  const setVolumeName = claim.spec.volumeName !== volume.metadata.name;
+  if (!setVolumeName && hasAnnotation(claim, AnnBindCompleted)) return claim; // before copying, as above
   const next = clone(claim);
-  let dirty = false;
   const annotations = { ...(next.metadata.annotations ?? {}) };
-  if (claim.spec.volumeName !== volume.metadata.name) {
+  if (setVolumeName) {
     next.spec.volumeName = volume.metadata.name;
     if (annotations[AnnBoundByController] === undefined) annotations[AnnBoundByController] = AnnValueYes;
-    dirty = true;
   }
-  if (annotations[AnnBindCompleted] === undefined) {
-    annotations[AnnBindCompleted] = AnnValueYes;
-    dirty = true;
-  }
-  if (!dirty) return claim;
+  if (annotations[AnnBindCompleted] === undefined) annotations[AnnBindCompleted] = AnnValueYes;
   next.metadata.annotations = annotations;
   return saveClaim(ctx, next);
 }

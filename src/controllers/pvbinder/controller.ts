@@ -86,9 +86,12 @@ export const startPVBinder: StartLoop<BinderOptions> = async (options, signal) =
 
   // Unbound claims wait for a volume to appear. Upstream finds it on its 15 s resync; we wake them when a volume
   // becomes Available (at most every 100 ms, so a thousand new volumes cost one pass over the claims).
+  // Not before the informers synced: every claim is queued by its own add then, and a pass per 100 ms over the
+  // claims while 100,000 volumes are listed would cost (listing time × claims).
+  let synced = false;
   let wakeTimer: NodeJS.Timeout | undefined;
   const wakeUnboundClaims = () => {
-    if (wakeTimer || signal.aborted) return;
+    if (!synced || wakeTimer || signal.aborted) return;
     wakeTimer = setTimeout(() => {
       wakeTimer = undefined;
       for (const claim of claims.list()) if (!hasAnnotation(claim, AnnBindCompleted)) claimQueue.add(claimKey(claim));
@@ -134,6 +137,7 @@ export const startPVBinder: StartLoop<BinderOptions> = async (options, signal) =
 
   informers.start(signal);
   if (!(await informers.waitForSync(signal))) return stopped;
+  synced = true;
   collectFrom({ volumes: () => volumes.list(), claims: () => claims.list() }, signal);
 
   every(options.resyncPeriodMs ?? 15_000, signal, () => {

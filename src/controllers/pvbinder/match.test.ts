@@ -374,3 +374,20 @@ test("a volume deleted while our write was in flight is not revived by the write
   assert.equal(index.upsert(at("6")), true); // re-created since
   assert.equal(index.get("v")?.metadata.resourceVersion, "6");
 });
+
+test("hundreds of volumes of one size go to hundreds of claims, each volume once", () => {
+  const index = new VolumeIndex();
+  for (let i = 0; i < 300; i++) index.upsert(pv(`v${i}`, "1Gi"));
+  const picked = new Set<string>();
+  for (let i = 0; i < 300; i++) {
+    const volume = index.findBestMatch(pvc(`c${i}`, "1Gi"));
+    assert.ok(volume, `claim c${i} finds a volume`);
+    assert.ok(!picked.has(volume.metadata.name!), `${volume.metadata.name} is offered only once`);
+    picked.add(volume.metadata.name!);
+    const bound = structuredClone(volume) as PersistentVolume;
+    bound.spec.claimRef = ref(`c${i}`, `uid-c${i}`);
+    bound.metadata.resourceVersion = "2";
+    assert.equal(index.upsert(bound), true);
+  }
+  assert.equal(index.findBestMatch(pvc("one-too-many", "1Gi")), undefined);
+});

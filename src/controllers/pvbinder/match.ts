@@ -191,12 +191,9 @@ export class VolumeIndex {
     const { entries } = bucket;
     let at = -1;
     if (bucket.sorted) {
-      for (let i = lowerBound(entries, rank.size); i < entries.length && entries[i].size === rank.size; i++) {
-        if (entries[i].name === name) {
-          at = i;
-          break;
-        }
-      }
+      // By size then name: thousands of volumes of one size share a bucket at scale, so no walk over them.
+      const i = lowerBoundEntry(entries, { size: rank.size, name });
+      if (i < entries.length && entries[i].name === name) at = i;
     } else at = entries.findIndex((entry) => entry.name === name);
     if (at >= 0) entries.splice(at, 1);
   }
@@ -214,6 +211,18 @@ export class VolumeIndex {
     }
     return bucket;
   }
+}
+
+/** The first entry not before `key` in compareSizeThenName's order. */
+function lowerBoundEntry(entries: readonly Entry[], key: Pick<Entry, "size" | "name">): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareSizeThenName(entries[mid], key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The first entry whose size is ≥ size. */
