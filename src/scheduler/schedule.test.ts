@@ -53,3 +53,42 @@ test("a pod without volumes is bound to the one node there is, and Scheduled is 
     events.some((e) => e.reason === "Scheduled" && e.message === "Successfully assigned default/app to node-1"),
   );
 });
+
+test("on 300 nodes a pod filters 144 (48%), the next starts where it stopped, and a pod fitting one node finds it", async (t) => {
+  const { client } = await world(t);
+  const name = (i: number) => `node-${String(i).padStart(3, "0")}`;
+  for (let start = 0; start < 300; start += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, k) =>
+        client.nodes.create({
+          apiVersion: "v1",
+          kind: "Node",
+          metadata: { name: name(start + k), labels: { "kubernetes.io/hostname": name(start + k) } },
+        }),
+      ),
+    );
+  }
+  await client.pods.create(pod("default", "second"));
+  await client.pods.create(pod("default", "picky", { nodeSelector: { "kubernetes.io/hostname": name(100) } }));
+  const ctx = await started(t, client);
+  const nodeOf = async (podName: string) => {
+    await Promise.all([...ctx.cycles]);
+    return (await client.pods.get("default", podName)).spec.nodeName ?? "";
+  };
+
+  await scheduleOne(ctx, "default/app");
+  assert.equal(ctx.lastEvaluatedNodes, 144);
+  assert.equal(ctx.nextStartNodeIndex, 144);
+  const first = await nodeOf("app");
+  assert.ok(first >= name(0) && first <= name(143), first);
+
+  await scheduleOne(ctx, "default/second");
+  assert.equal(ctx.nextStartNodeIndex, 288);
+  const second = await nodeOf("second");
+  assert.ok(second >= name(144) && second <= name(287), second);
+
+  // It starts at node-288 and wraps around: every node is filtered to find the one it fits.
+  await scheduleOne(ctx, "default/picky");
+  assert.equal(ctx.lastEvaluatedNodes, 300);
+  assert.equal(await nodeOf("picky"), name(100));
+});

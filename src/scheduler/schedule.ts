@@ -14,6 +14,7 @@ import { filterNodeAffinity, filterNodeUnschedulable, filterTaintToleration } fr
 import type { PodClaims, VolumePlan } from "./volumebinding.js";
 import { claimKey, filterVolumes, preFilterVolumes } from "./volumebinding.js";
 import { filterVolumeLimits } from "./volumelimits.js";
+import { findNodesThatPassFilters, numFeasibleNodesToFind, type NodeVerdict } from "./feasible.js";
 import { filterReadWriteOncePod } from "./volumerestrictions.js";
 
 export const DefaultSchedulerName = "default-scheduler";
@@ -36,6 +37,12 @@ export interface ScheduleContext extends BindContext {
   cycles: Set<Promise<void>>;
   /** Round-robin start among equally loaded nodes. */
   next: number;
+  /** The configuration's percentageOfNodesToScore (0 or unset: upstream's adaptive default). */
+  percentageOfNodesToScore?: number;
+  /** Where the next cycle starts filtering (upstream's nextStartNodeIndex). */
+  nextStartNodeIndex: number;
+  /** How many nodes the last cycle filtered (upstream's ScheduleResult.EvaluatedNodes). */
+  lastEvaluatedNodes: number;
 }
 
 /** Pods this scheduler is responsible for and that still need a node. */
@@ -106,8 +113,8 @@ async function fail(ctx: ScheduleContext, pod: Pod, message: string, reason = "U
 }
 
 /**
- * One scheduling cycle (upstream scheduleOne): the pod's filters over every node, one node picked and assumed, and
- * its binding cycle started; or PodScheduled=False with FailedScheduling and a rate-limited retry.
+ * One scheduling cycle (upstream scheduleOne): the pod's filters over enough nodes (feasible.ts), one node picked
+ * and assumed, and its binding cycle started; or PodScheduled=False with FailedScheduling and a rate-limited retry.
  */
 export async function scheduleOne(ctx: ScheduleContext, key: string): Promise<void> {
   const { cache, schedulerName, binding, unschedulable } = ctx;
@@ -116,20 +123,28 @@ export async function scheduleOne(ctx: ScheduleContext, key: string): Promise<vo
     unschedulable.delete(key);
     return;
   }
-  const nodes = cache.nodes.list().sort((a, b) => ((a.metadata.name ?? "") < (b.metadata.name ?? "") ? -1 : 1));
+  const nodes = cache.nodeNames();
   if (nodes.length === 0) return fail(ctx, pod, MsgNoNodesAvailable);
   const claims = preFilterVolumes(cache, pod);
   if ("message" in claims) return fail(ctx, pod, fitErrorMessage(nodes.length, claims.message, []));
   // The same for every node: whether another pod holds one of this pod's ReadWriteOncePod claims.
   const readWriteOncePod = filterReadWriteOncePod(cache, pod, (claim) => cache.claimUsers(claim));
-  const statuses: FilterStatus[] = [];
-  const feasible: Feasible[] = [];
-  for (const node of nodes) {
-    const result = filterNode(cache, pod, claims, readWriteOncePod, node);
-    if (result.status) statuses.push(result.status);
-    else feasible.push({ node, plan: result.plan });
-  }
-  if (feasible.length === 0) return fail(ctx, pod, fitErrorMessage(nodes.length, undefined, statuses));
+  const toFind = numFeasibleNodesToFind(ctx.percentageOfNodesToScore, nodes.length);
+  const { feasible, rejected, processed } = findNodesThatPassFilters(
+    nodes,
+    ctx.nextStartNodeIndex,
+    toFind,
+    (name): NodeVerdict<Feasible, FilterStatus> => {
+      const node = cache.nodes.get(name);
+      // Deleted since the list was taken: as upstream's snapshot, it is still counted, and fits nothing.
+      if (!node) return { rejected: { reasons: [] } };
+      const result = filterNode(cache, pod, claims, readWriteOncePod, node);
+      return result.status ? { rejected: result.status } : { feasible: { node, plan: result.plan } };
+    },
+  );
+  ctx.nextStartNodeIndex = (ctx.nextStartNodeIndex + processed) % nodes.length;
+  ctx.lastEvaluatedNodes = processed;
+  if (feasible.length === 0) return fail(ctx, pod, fitErrorMessage(nodes.length, undefined, rejected));
   const chosen = pickNode(ctx, feasible);
   startBinding(ctx, pod, chosen.node.metadata.name ?? "", chosen.plan);
 }

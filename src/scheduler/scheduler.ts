@@ -10,6 +10,7 @@ import type { Client, InformerFactory, StartLoop } from "../client/index.js";
 import { WorkQueue, createEventRecorder, createInformerFactory, keyOf, stopped } from "../client/index.js";
 import type { Log } from "../support/log.js";
 import { ClaimWaiters } from "./binding.js";
+import { checkPercentageOfNodesToScore } from "./feasible.js";
 import { SchedulerCache } from "./cache.js";
 import { DefaultSchedulerName, needsScheduling, scheduleOne, type ScheduleContext } from "./schedule.js";
 import { podClaimNames } from "./volumebinding.js";
@@ -23,6 +24,11 @@ export interface SchedulerContext {
   schedulerName?: string;
   /** How long a binding cycle waits for its claims to be bound (upstream's bindTimeoutSeconds: 600). */
   bindTimeoutMs?: number;
+  /**
+   * KubeSchedulerConfiguration's percentageOfNodesToScore: once this share of the nodes fit, a pod stops
+   * filtering. 0 or unset: upstream's adaptive default (50% minus 1% per 125 nodes, at least 5% or 100 nodes).
+   */
+  percentageOfNodesToScore?: number;
   /** Longest wait between retries of an unschedulable pod. */
   maxBackoffMs?: number;
   log?: Log;
@@ -77,6 +83,7 @@ export function newScheduleContext(
   signal: AbortSignal,
 ): ScheduleContext {
   const { client } = options;
+  checkPercentageOfNodesToScore(options.percentageOfNodesToScore);
   const log = logOf(options);
   const schedulerName = options.schedulerName ?? DefaultSchedulerName;
   const cache = new SchedulerCache(informers);
@@ -100,6 +107,9 @@ export function newScheduleContext(
     binding: new Set(),
     cycles: new Set(),
     next: 0,
+    percentageOfNodesToScore: options.percentageOfNodesToScore,
+    nextStartNodeIndex: 0,
+    lastEvaluatedNodes: 0,
   };
   addHandlers(ctx);
   return ctx;
