@@ -5,8 +5,7 @@
 // A volume or snapshot appears under its final name only when complete, and only a record in state.json makes
 // it real: whatever a crash leaves without a record is garbage, removed at the next start.
 import { execFile } from "node:child_process";
-import { mkdirSync, rmdirSync } from "node:fs";
-import { lstat, mkdir, readdir, realpath, rename, rm, stat } from "node:fs/promises";
+import { lstat, mkdir, readdir, realpath, rename, rm, rmdir, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { promisify } from "node:util";
 import { Code, CsiError } from "../../errors.js";
@@ -79,10 +78,9 @@ export class HostpathStorage {
 
   /** Builds the volume's directory (empty, restored from a snapshot, or cloned) in tmp/, then moves it into place. */
   async createVolumeDir(id: string, source?: ContentSource): Promise<void> {
-    // An empty directory appears whole in one mkdir, so it needs no staging in tmp/. Synchronous, as openpath.ts's
-    // lookups: a metadata call on the driver's own disk costs less than the thread-pool round trip around it.
+    // An empty directory appears whole in one mkdir, so it needs no staging in tmp/.
     if (!source) {
-      mkdirSync(this.volumeDir(id), { mode: 0o777 });
+      await mkdir(this.volumeDir(id), { mode: 0o777 });
       return;
     }
     // Ids are fresh UUIDs, so nothing can be at `work` yet (a crash's leftovers were collected at start).
@@ -100,16 +98,16 @@ export class HostpathStorage {
   /** Removes a volume's directory; refuses while anything is mounted inside it (rm would walk into the mount). */
   async removeVolumeDir(id: string): Promise<void> {
     const dir = this.volumeDir(id);
-    // An empty directory can hold no mount point: remove it in one (synchronous, as mkdir above) step. Otherwise
-    // check and rm -r below.
-    try {
-      rmdirSync(dir);
-      return;
-    } catch (caught) {
-      const err = caught as NodeJS.ErrnoException;
-      if (err.code === "ENOENT") return;
-      if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
-    }
+    // An empty directory can hold no mount point: remove it in one step. Otherwise check and rm -r below.
+    const removed = await rmdir(dir).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT") return true;
+        if (err.code === "ENOTEMPTY" || err.code === "EEXIST") return false;
+        throw err;
+      },
+    );
+    if (removed) return;
     const inside = await mountsUnder(dir);
     if (inside.length > 0) {
       throw new CsiError(Code.FAILED_PRECONDITION, `volume ${id} still has mounts inside it: ${inside.join(", ")}`);
