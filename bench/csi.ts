@@ -75,6 +75,8 @@ const driver =
     ? spawn(
         process.execPath,
         [
+          // CSI_BENCH_PROFILE=<dir>: the driver writes a CPU profile there too (bench/profiletop.ts reads it).
+          ...(process.env.CSI_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CSI_BENCH_PROFILE}`] : []),
           "--import",
           "tsx",
           fileURLToPath(new URL("../src/csi/drivers/hostpath/testing/run-driver.ts", import.meta.url)),

@@ -37,8 +37,7 @@ export interface HostpathContext {
 export const nodeTopology = (ctx: HostpathContext): Topology => ({ segments: { [TOPOLOGY_KEY]: ctx.nodeId } });
 
 /** Bytes promised to volumes; GetCapacity reports what is left of ctx.capacity. */
-export const usedCapacity = (ctx: HostpathContext): number =>
-  Object.values(ctx.state.state.volumes).reduce((sum, v) => sum + v.capacityBytes, 0);
+export const usedCapacity = (ctx: HostpathContext): number => ctx.state.usedBytes();
 
 /** What a new volume, or a volume's growth, may take: what is left of --capacity, else one whole volume's maximum. */
 export const availableCapacity = (ctx: HostpathContext): number =>

@@ -57,5 +57,10 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
     `hostpath: ${ctx.driverName} serving ${options.endpoint} for node ${ctx.nodeId} ` +
       `(state ${storage.root}: ${volumes} volumes, ${snapshots} snapshots)`,
   );
-  return { stop: () => server.stop() };
+  return {
+    stop: async () => {
+      await server.stop();
+      await state.close();
+    },
+  };
 }

@@ -261,7 +261,7 @@ export const controllerExpandVolume: ControllerRpc<"ControllerExpandVolume"> = a
           `not enough capacity to grow volume ${id} to ${wanted} bytes: ${Math.max(0, available)} bytes available`,
         );
       }
-      volume.capacityBytes = wanted;
+      ctx.state.resizeVolume(volume, wanted);
       await ctx.state.save({ volume: id });
     }
     // The directory needs nothing, but the node step keeps the CO's flow (and its PVC conditions) as for

@@ -91,8 +91,11 @@ export async function startProvisioner(options: ProvisionerOptions): Promise<Run
   const ctx = provisionerContext(options, sidecar);
   const claims = informers.persistentVolumeClaims;
 
-  const claimQueue = new WorkQueue<string>({ name: "claims", log });
-  const volumeQueue = new WorkQueue<string>({ name: "volumes", log });
+  // Per-key backoff only, as external-provisioner's queues (an ItemExponentialFailureRateLimiter, no overall bucket):
+  // client-go's default 10-per-second bucket would let a failure shared by 10,000 claims (the driver restarting,
+  // say) retry them over 1,000 s, long after the cause went away.
+  const claimQueue = new WorkQueue<string>({ name: "claims", log, qps: 0 });
+  const volumeQueue = new WorkQueue<string>({ name: "volumes", log, qps: 0 });
   const enqueueClaim = (claim: PersistentVolumeClaim) => {
     if (claim.metadata.uid) claimQueue.add(claim.metadata.uid);
   };
