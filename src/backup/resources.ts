@@ -32,6 +32,8 @@ export const scheduleResource: ResourceDescriptor<Schedule, true> = {
   namespaced: true,
 };
 
+/** On every Backup a Schedule made (Velero's velero.io/schedule-name): which schedule's it is. */
+export const scheduleNameLabel = "backup.stowage.dev/schedule-name";
 /** On every object a data mover makes (snapshot, temporary claim, pod, password Secret): whose it is. */
 export const moverLabel = "backup.stowage.dev/data-mover";
 /** restic tags: which backup a restic snapshot belongs to, and what it holds. */

@@ -64,3 +64,9 @@ export function dumpFile(repository: Repository, snapshot: string, name: string)
 export async function forget(repository: Repository, ids: string[]): Promise<void> {
   if (ids.length > 0) await run(repository, ["forget", "--prune", ...ids]);
 }
+
+/** The bytes a snapshot restores to (restic stats --mode restore-size): a claim's data as backed up. */
+export async function volumeStats(repository: Repository, snapshot: string): Promise<number> {
+  const out = await run(repository, ["stats", "--json", "--mode", "restore-size", snapshot]);
+  return (JSON.parse(out.toString()) as { total_size: number }).total_size;
+}

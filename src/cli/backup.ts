@@ -5,6 +5,7 @@ import { kubeconfigFile } from "./kubeconfig.js";
 import { backupControlPlane } from "./controlplanebackup.js";
 import { addConnectionFlags, clientOf, ensureNamespace, waitAndReport, type ConnectionFlags } from "./backupclient.js";
 import { backupResource } from "../backup/resources.js";
+import { registerBackupVerbs } from "./backupverbs.js";
 import { parseLabelSelector } from "../api/selectors/labels.js";
 
 interface CreateFlags extends ConnectionFlags {
@@ -17,7 +18,7 @@ interface CreateFlags extends ConnectionFlags {
   wait?: boolean;
 }
 
-const list = (text: string | undefined) =>
+export const list = (text: string | undefined) =>
   text
     ? text
         .split(",")
@@ -26,7 +27,7 @@ const list = (text: string | undefined) =>
     : undefined;
 
 /** "app=web,tier=db" → a LabelSelector's matchLabels (Velero's --selector takes equality only too). */
-function matchLabels(program: Command, text: string | undefined): Record<string, string> | undefined {
+export function matchLabels(program: Command, text: string | undefined): Record<string, string> | undefined {
   if (!text) return undefined;
   try {
     parseLabelSelector(text);
@@ -86,6 +87,7 @@ export function registerBackup(program: Command): void {
       program.error(`error: stowage backup create: ${(err as Error).message}`, { exitCode: 1 });
     }
   });
+  registerBackupVerbs(program, backup);
   backup
     .command("control-plane")
     .description(

@@ -1,7 +1,7 @@
 // `stowage controller-manager` as its own process runs the snapshot controller with the other loops: with only a
 // csi-snapshotter sidecar beside it (no `--snapshot-controller`, no `up`), a VolumeSnapshot of a bound claim gets its
 // VolumeSnapshotContent and becomes readyToUse, as `kubectl get volumesnapshot` shows; a claim patched bigger gets
-// the expand controller's ExternalExpanding event.
+// the expand controller's ExternalExpanding event; a backup Schedule makes its Backups.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -59,7 +59,7 @@ spec:
   source: { persistentVolumeClaimName: data }
 `;
 
-test("stowage controller-manager runs the snapshot controller and the expand controller", async (t) => {
+test("stowage controller-manager runs the snapshot, expand and backup controllers", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), "stowage-controller-manager-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const s = await startStowage(t);
@@ -120,6 +120,42 @@ test("stowage controller-manager runs the snapshot controller and the expand con
       ? true
       : undefined;
   }, 20_000);
+
+  // The backup controller is one of its loops: a Schedule runs (no location: each backup ends FailedValidation).
+  const schedule = `
+apiVersion: v1
+kind: Namespace
+metadata: { name: stowage-backup }
+---
+apiVersion: backup.stowage.dev/v1
+kind: Schedule
+metadata: { name: often, namespace: stowage-backup }
+spec: { schedule: "@every 1s", template: { includedNamespaces: [default] } }
+`;
+  const scheduled = await s.kubectlResult(["apply", "-f", "-"], { input: schedule });
+  assert.equal(scheduled.code, 0, scheduled.stderr);
+  const backup = await eventually(async () => {
+    const list = await s.kubectl(
+      "get",
+      "backups",
+      "-n",
+      "stowage-backup",
+      "-l",
+      "backup.stowage.dev/schedule-name=often",
+      "-o",
+      "name",
+    );
+    return list.trim().split("\n").filter(Boolean)[0];
+  }, 30_000);
+  assert.match(backup, /^backup\.backup\.stowage\.dev\/often-\d{14}$/);
+  await s.kubectl(
+    "wait",
+    "-n",
+    "stowage-backup",
+    backup,
+    "--for=jsonpath={.status.phase}=FailedValidation",
+    "--timeout=30s",
+  );
 
   child.kill("SIGTERM");
   assert.equal(await exited, 0, stderr);

@@ -10,6 +10,7 @@ import { durationFlag, kubeconfigFlag, positiveIntFlag } from "./flags.js";
 import { addLeaderElectFlags, leaderElection, type LeaderElectFlags } from "./leaderelectflags.js";
 import type { UpComponent, UpContext } from "./component.js";
 import { addSecureServingFlags, serveSecureMetrics, type SecureServingFlags } from "./securemetrics.js";
+import { backupControllerLoop } from "./backupcontroller.js";
 
 const userAgent = "stowage-controller-manager";
 
@@ -37,7 +38,7 @@ export function registerControllerManager(program: Command): void {
   const command = program
     .command("controller-manager")
     .description(
-      "run the controllers (PV binder, pvc/pv protection, attach-detach, expand, snapshot, workloads, gc) against an apiserver",
+      "run the controllers (PV binder, pvc/pv protection, attach-detach, expand, snapshot, workloads, gc, backup) against an apiserver",
     )
     .requiredOption("--kubeconfig <file>", "kubeconfig of the apiserver to connect to")
     .option("--workers <n>", "concurrent syncs per PV binder queue", positiveIntFlag, 16)
@@ -84,6 +85,7 @@ export function registerControllerManager(program: Command): void {
         nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriod,
         nodeMonitorPeriodMs: flags.nodeMonitorPeriod,
         nodeFenceGraceMs: flags.nodeFenceGrace,
+        extraLoops: [backupControllerLoop],
       });
       const metrics = await serveSecureMetrics(flags, client, "kube-controller-manager").catch((err: Error) =>
         program.error(`error: --secure-port: ${err.message}`, { exitCode: 1 }),
@@ -126,6 +128,7 @@ export const controllerManagerComponent: UpComponent = {
       // A Delete or Recycle reclaim never reaches the data dir (stowage.db), even under an allowed root.
       protectedPaths: [ctx.dataDir],
       hostPathReclaimRoots: ctx.hostPathReclaimRoots,
+      extraLoops: [backupControllerLoop],
       log: (message, fields) => ctx.log(`controller-manager: ${message} ${JSON.stringify(fields)}`),
     });
     return { stop: () => manager.stop() };

@@ -20,6 +20,7 @@ import { registerExplain } from "./explain.js";
 import { registerBackup } from "./backup.js";
 import { registerBackupLocation } from "./backuplocation.js";
 import { registerRestore } from "./restore.js";
+import { registerSchedule } from "./schedule.js";
 
 const program = new Command("stowage")
   .description("Kubernetes persistent storage as a standalone, Kubernetes-compatible control plane")
@@ -45,6 +46,7 @@ const commands: Array<(program: Command) => void> = [
   registerBackupLocation,
   registerBackup,
   registerRestore,
+  registerSchedule,
   registerCompletion,
   registerDashboard,
 ];

@@ -20,7 +20,6 @@ import { apiserverLimits, limitFlags, parseListenAddress, type LimitFlags } from
 import { stowageVersion } from "./version.js";
 import { controllerManagerComponent } from "./controllermanager.js";
 import { schedulerComponent } from "./scheduler.js";
-import { backupControllerComponent } from "./backupcontroller.js";
 import { storageComponent, type StorageOptions } from "./storage.js";
 import type { UpComponent, UpContext } from "./component.js";
 import { apiserverKubeletClient } from "./kubeletpki.js";
@@ -28,7 +27,7 @@ import { DataDirPki } from "./pki.js";
 import { dashboardAssets, dashboardLine } from "./dashboardassets.js";
 
 /** The in-process control plane `stowage up` runs after the apiserver, in start order. */
-export const upComponents: UpComponent[] = [controllerManagerComponent, schedulerComponent, backupControllerComponent];
+export const upComponents: UpComponent[] = [controllerManagerComponent, schedulerComponent];
 
 /** Everything `stowage up` runs: the control plane, then storage (CSI drivers, default storage, sidecars, nodes). */
 export function defaultUpComponents(storage: StorageOptions = {}): UpComponent[] {

@@ -62,6 +62,16 @@ export interface ControllerManagerOptions {
   /** --node-fence-grace (default 15 s; 0 off): a node silent this long is taken out of service (fencing.ts). */
   nodeFenceGraceMs?: number;
   log?: Log;
+  /**
+   * Loops from beside src/controllers (cli adds the backup controller) run with these: the same informers, the same
+   * leadership, each as its own ServiceAccount.
+   */
+  extraLoops?: ExtraLoop[];
+}
+
+export interface ExtraLoop {
+  serviceAccount: string;
+  start(ctx: LoopContext, signal: AbortSignal): Promise<Started>;
 }
 
 export interface ControllerManager {
@@ -127,6 +137,7 @@ async function runControllers(
         s,
       ),
     (s) => startClusterRoleAggregation(as("clusterrole-aggregation-controller"), s),
+    ...(options.extraLoops ?? []).map((loop) => (s: AbortSignal) => loop.start(as(loop.serviceAccount), s)),
   ];
   const running = await Promise.all(loops.map((start) => start(signal)));
   started();

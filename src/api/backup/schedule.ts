@@ -7,7 +7,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from "../validation/meta
 import { nameIsDNSSubdomain } from "../validation/names.js";
 import { standardVerbs } from "../verbs.js";
 import { crdColumn, crdTable } from "../snapshot/crd.js";
-import { scheduleError } from "../batch/schedule.js";
+import { backupScheduleError } from "./cron.js";
 import { backupGroup, defaultTtl, root, validateBackupSpec } from "./common.js";
 import type { Schedule } from "./types.js";
 
@@ -16,7 +16,7 @@ function validateSchedule(schedule: Schedule): FieldError[] {
   const spec = schedule.spec;
   if (!spec?.schedule) errs.push(required(root("spec").child("schedule")));
   else {
-    const problem = scheduleError(spec.schedule);
+    const problem = backupScheduleError(spec.schedule);
     if (problem) errs.push(invalid(root("spec").child("schedule"), spec.schedule, problem));
   }
   errs.push(...validateBackupSpec(spec?.template, root("spec").child("template")));

@@ -128,6 +128,8 @@ export interface ScheduleSpec {
   schedule: string;
   template: BackupSpec;
   paused?: boolean;
+  /** Velero's: the schedule owns its backups, so deleting it deletes them (the garbage collector's job). */
+  useOwnerReferencesInBackup?: boolean;
 }
 
 export interface ScheduleStatus {
