@@ -15,6 +15,7 @@ import { startDriver, DRIVER_NAME } from "../csi/drivers/hostpath/index.js";
 import { createClient } from "../client/index.js";
 import { startSnapshotController } from "../controllers/snapshot/controller.js";
 import { startSnapshotGate } from "../csi/sidecars/snapshotter/testing/gate.js";
+import { fromUrl, queueAdds, untilQueueIdle } from "../e2e/metrics.js";
 import { eventually, startStowage } from "../e2e/stowage.js";
 
 const main = fileURLToPath(new URL("./main.ts", import.meta.url));
@@ -72,9 +73,22 @@ test("stowage csi-snapshotter cuts the snapshot of a content of its driver and d
   });
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", main, "csi-snapshotter", "--csi-address", endpoint, "--kubeconfig", s.kubeconfig],
+    [
+      "--import",
+      "tsx",
+      main,
+      "csi-snapshotter",
+      "--csi-address",
+      endpoint,
+      "--kubeconfig",
+      s.kubeconfig,
+      "--http-endpoint",
+      "127.0.0.1:0",
+    ],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
   );
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   t.after(async () => {
     if (child.exitCode === null) child.kill("SIGTERM");
@@ -116,8 +130,11 @@ test("stowage csi-snapshotter cuts the snapshot of a content of its driver and d
 
   // Deleted by hand while nothing marks it being-deleted (its snapshot is not going): it stays, and so does the
   // driver's snapshot — the sidecar deletes only what the snapshot controller marked, as upstream.
+  const metrics = fromUrl(await eventually(() => /^metrics at (http:\/\/\S+)$/m.exec(stdout)?.[1]));
+  const addsBefore = await queueAdds(metrics, "volumesnapshotcontents");
   await s.kubectl("delete", "volumesnapshotcontent", "snapcontent-1", "--wait=false");
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // The sidecar has handled the deletion (its queue took the change and went idle): had it acted, it would have.
+  await untilQueueIdle(metrics, "volumesnapshotcontents", addsBefore);
   assert.equal((await csi.controller.ListSnapshots({ snapshot_id: handle })).entries.length, 1);
   assert.match(await s.kubectl("get", "volumesnapshotcontent", "snapcontent-1", "-o", "name"), /snapcontent-1/);
   // Marked as the snapshot controller marks it when the snapshot is deleted: DeleteSnapshot, then it is gone.

@@ -3,22 +3,8 @@
 // in the one process, so the apiserver's /metrics shows them all, with upstream's metric names.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { sample, type Labels } from "../e2e/metrics.js";
 import { startUpWorld } from "../e2e/upworld.js";
-
-type Labels = Record<string, string>;
-
-/** The sum of every sample of `name` whose labels include `labels` (0 when there is none). */
-function sample(text: string, name: string, labels: Labels = {}): number {
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const have: Labels = {};
-    for (const [, key, value] of (match[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) have[key] = value;
-    if (Object.entries(labels).every(([key, value]) => have[key] === value)) sum += Number(match[3]);
-  }
-  return sum;
-}
 
 const hostpath = "kubernetes.io/csi:hostpath.csi.stowage.dev";
 

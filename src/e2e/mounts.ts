@@ -12,14 +12,19 @@ const unescape = (field: string) =>
 
 /** Mount points at or below `dir`, deepest first (the order to unmount them in). */
 export async function mountsUnder(dir: string): Promise<string[]> {
+  return [...new Set(await mountEntriesUnder(dir))].sort((a, b) => b.length - a.length);
+}
+
+/** Every mount table entry at or under `dir`, a path mounted twice listed twice: what shows a doubled bind. */
+export async function mountEntriesUnder(dir: string): Promise<string[]> {
   const prefix = dir.endsWith("/") ? dir : `${dir}/`;
   const text = await readFile("/proc/self/mountinfo", "utf8");
-  const targets = text
+  return text
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => unescape(line.split(" ")[4]))
-    .filter((target) => target === dir || target.startsWith(prefix));
-  return [...new Set(targets)].sort((a, b) => b.length - a.length);
+    .filter((target) => target === dir || target.startsWith(prefix))
+    .sort();
 }
 
 /** findmnt --mountpoint: is `path` itself a mount point? */

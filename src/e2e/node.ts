@@ -9,6 +9,7 @@ import type { TestContext } from "node:test";
 import { promisify } from "node:util";
 import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume, VolumeMount } from "../api/core/types.js";
 import { controllerManagerComponent } from "../cli/controllermanager.js";
+import { inProcess, queueAdds, untilQueueIdle } from "./metrics.js";
 import { eventually, startStowage, type Stowage } from "./stowage.js";
 import { createClient, type Client } from "../client/index.js";
 import { mountsUnder, unmount } from "../support/mount.js";
@@ -179,4 +180,16 @@ export async function findmnt(path: string): Promise<{ target: string; fstype: s
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Returns once the agent's pod worker has synced `name` after this call: the pod is touched (an annotation, which
+ * changes nothing the agent acts on) and the worker's queue handles it. What a sync would do wrong, it has done.
+ */
+export async function untilPodWorkerSynced(test: NodeTest, name: string, namespace = "default"): Promise<void> {
+  const queue = `node-${nodeName}-pods`;
+  const before = await queueAdds(inProcess, queue);
+  const touch = { metadata: { annotations: { "test.stowage.dev/touched": new Date().toISOString() } } };
+  await test.client.pods.patch(namespace, name, "merge", touch);
+  await untilQueueIdle(inProcess, queue, before);
 }

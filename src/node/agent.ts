@@ -362,6 +362,7 @@ function runEvictionManager(
   processRuntime: ProcessRuntime | undefined,
 ): Promise<void> {
   const eviction = new EvictionManager({
+    nodeName: options.nodeName,
     pods,
     paths,
     client: options.client,

@@ -13,7 +13,8 @@ import { promisify } from "node:util";
 import type { PersistentVolumeClaim, Pod } from "../api/core/types.js";
 import { DRIVER_NAME, blockUnavailableReason, defaultUpComponents, nodeName } from "../e2e/parts.js";
 import { eventually, startStowage, type Stowage } from "../e2e/stowage.js";
-import { isMountPoint, mountsUnder, unmountUnder } from "../e2e/mounts.js";
+import { isMountPoint, mountEntriesUnder, mountsUnder, unmountUnder } from "../e2e/mounts.js";
+import { inProcess, untilCounterMoves } from "../e2e/metrics.js";
 import { csiDriverObject, deleteAllPods, pod as podOf, podEvents, startNodeTest } from "../e2e/node.js";
 
 const run = promisify(execFile);
@@ -186,16 +187,18 @@ test("a restarted up finds a published Block claim from the kubelet's block path
   const app = await runningPod(first, "app");
   const pv = (await getJson<PersistentVolumeClaim>(first, "pvc", "raw")).spec.volumeName ?? "";
   const paths = blockPaths(dataDir, app.metadata.uid ?? "", pv);
-  const mountsBefore = await mountsUnder(dataDir);
+  const mountsBefore = await mountEntriesUnder(dataDir);
   await first.stop();
   // Stopping leaves volumes in place, as a kubelet restart does.
   assert.ok((await stat(paths.map)).isBlockDevice());
 
   const second = await up();
   await runningPod(second, "app");
-  // Give the reconciler a few passes: it must not publish again (a second bind on the same file).
-  await new Promise((r) => setTimeout(r, 1500));
-  assert.deepEqual((await mountsUnder(dataDir)).sort(), mountsBefore.sort(), "the same mounts, none doubled");
+  // Two full reconciler passes since the pod ran (one wholly after): it must not publish again (a second bind on the
+  // same file), and by then it would have started to.
+  const fullPasses = "stowage_volume_manager_reconciler_full_passes_total";
+  await untilCounterMoves(inProcess, fullPasses, { node: nodeName(1) }, 2);
+  assert.deepEqual(await mountEntriesUnder(dataDir), mountsBefore, "the same mounts, none doubled");
   assert.equal((await loopDevicesUnder(dataDir)).length, 1, "one loop device for the one volume");
 
   await deletePod(second, "app");

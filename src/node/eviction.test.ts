@@ -8,9 +8,13 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { diskUsage, emptyDirMessage } from "./eviction.js";
 import { containerProcesses, startProcessStowage } from "../e2e/processruntime.js";
-import { deleteAllPods, eventually, pod, podEvents, startNodeTest, waitForPhase } from "../e2e/node.js";
+import { deleteAllPods, eventually, nodeName, pod, podEvents, startNodeTest, waitForPhase } from "../e2e/node.js";
+import { inProcess, untilCounterMoves } from "../e2e/metrics.js";
 
 const KiB = 1024;
+/** Two finished monitoring passes: one began after the writes before this call, and found what it found. */
+const afterAWholePass = () =>
+  untilCounterMoves(inProcess, "stowage_eviction_manager_passes_total", { node: nodeName }, 2);
 const emptyDir = (root: string, uid: string, name: string) =>
   join(root, "pods", uid, "volumes", "kubernetes.io~empty-dir", name);
 
@@ -48,8 +52,8 @@ test("a pod whose emptyDir exceeds its sizeLimit is Evicted with upstream's even
     join(emptyDir(node.rootDir, modest.metadata.uid ?? "", "scratch"), "within"),
     Buffer.alloc(512 * KiB, 1),
   );
-  // Several monitoring periods pass; nobody is over the limit yet.
-  await new Promise((r) => setTimeout(r, 800));
+  // A monitoring pass has looked since the writes; nobody is over the limit yet.
+  await afterAWholePass();
   assert.equal((await node.client.pods.get("default", "hog")).status?.phase, "Running");
 
   await writeFile(join(hogDir, "over"), Buffer.alloc(1024 * KiB, 2));
@@ -91,7 +95,7 @@ test("a Memory emptyDir is a tmpfs of its sizeLimit: writing beyond it fails wit
   const dir = emptyDir(node.rootDir, created.metadata.uid ?? "", "scratch");
   await writeFile(join(dir, "fits"), Buffer.alloc(128 * KiB, 1));
   await assert.rejects(writeFile(join(dir, "too-big"), Buffer.alloc(512 * KiB, 1)), { code: "ENOSPC" });
-  await new Promise((r) => setTimeout(r, 600));
+  await afterAWholePass();
   assert.equal((await node.client.pods.get("default", "ram")).status?.phase, "Running", "never over: not evicted");
   await deleteAllPods(node);
 });
@@ -115,9 +119,12 @@ spec:
   assert.equal(evicted.status?.reason, "Evicted");
   assert.equal(evicted.status?.message, 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ');
   await eventually(async () => ((await containerProcesses(stowage.dataDir)).length === 0 ? true : undefined), 15_000);
-  // Once the container is gone the pod keeps saying why it failed.
-  await new Promise((r) => setTimeout(r, 1000));
-  const after = await stowage.pod("filler");
+  // Once the container is gone the pod keeps saying why it failed: the pod worker has written the runtime's record
+  // of the exit (the eviction's own status names no containerID) and the pod is still Failed/Evicted.
+  const after = await eventually(async () => {
+    const current = await stowage.pod("filler");
+    return current.status?.containerStatuses?.[0].state?.terminated?.containerID ? current : undefined;
+  }, 15_000);
   assert.deepEqual([after.status?.phase, after.status?.reason], ["Failed", "Evicted"]);
   assert.ok(after.status?.containerStatuses?.[0].state?.terminated, "the container shows terminated");
   const described = await stowage.kubectl("describe", "pod", "filler");

@@ -8,6 +8,7 @@
 // and the same measurement applies to what was written.
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { Counter } from "prom-client";
 import type { ContainerStatus, Pod, PodCondition, PodStatus } from "../api/core/types.js";
 import { Quantity } from "../api/quantity.js";
 import { isConflict, isNotFound, type Client, type EventRecorder, type Lister } from "../client/index.js";
@@ -22,7 +23,20 @@ export const emptyDirMessage = (volume: string, limit: string): string =>
 /** The kubelet's evictionMonitoringPeriod. */
 export const defaultEvictionIntervalMs = 10_000;
 
+/**
+ * Finished monitoring passes, per node: what tells a reader (and a test) that the manager has looked since a write,
+ * instead of waiting a guessed number of periods. The kubelet has no such counter; its sync loops expose theirs
+ * the same way (kubelet_pleg_relist_duration_seconds_count).
+ */
+const passes = new Counter({
+  name: "stowage_eviction_manager_passes_total",
+  help: "Number of finished eviction manager monitoring passes (emptyDir sizeLimit checks)",
+  labelNames: ["node"],
+});
+
 export interface EvictionManagerOptions {
+  /** Labels this manager's passes in /metrics. */
+  nodeName: string;
   pods: Lister<Pod>;
   paths: NodePaths;
   client: Client;
@@ -176,6 +190,7 @@ export class EvictionManager {
       } catch (err) {
         this.options.log("eviction manager pass failed", err);
       }
+      passes.inc({ node: this.options.nodeName });
     }
   }
 }

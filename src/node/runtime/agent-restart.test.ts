@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { eventually, pod as podWith, startNodeTest, waitForPhase } from "../../e2e/node.js";
+import { eventually, pod as podWith, startNodeTest, untilPodWorkerSynced, waitForPhase } from "../../e2e/node.js";
 import { containerProcesses } from "../../e2e/processruntime.js";
 
 test("a restarted agent runs each container of its pods exactly once more, counting the restart", async (t) => {
@@ -28,8 +28,8 @@ test("a restarted agent runs each container of its pods exactly once more, count
   }, 20_000);
   assert.equal(restarted.lastState?.terminated?.reason, "ContainerStatusUnknown");
   assert.equal(restarted.lastState?.terminated?.exitCode, 137);
-  // Give a second start (if there were one) time to happen, then count.
-  await new Promise((r) => setTimeout(r, 500));
+  // The new agent's pod worker has synced the pod again since the restart was reported: a second start would be now.
+  await untilPodWorkerSynced(node, "long");
   assert.equal((await containerProcesses(`/pods/${uid}/`)).length, 1, "one copy of the container runs");
   const starts = await readFile(
     join(node.rootDir, "pods", uid, "volumes/kubernetes.io~empty-dir/scratch/starts"),

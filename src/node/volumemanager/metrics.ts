@@ -2,7 +2,7 @@
 // pod volumes per plugin in the desired and the actual state of the world, and kubelet_volume_stats_* (the
 // volume stats collector), bytes and inodes of every mounted claim, read from the mount with statfs at scrape time.
 import { statfsSync } from "node:fs";
-import { Gauge } from "prom-client";
+import { Counter, Gauge } from "prom-client";
 import { observeStorageOperation, qualifiedPluginName } from "../../client/index.js";
 import { AttachPendingError } from "../plugins/context.js";
 import type { ActualState } from "./actual.js";
@@ -42,6 +42,20 @@ new Gauge({
     }
   },
 });
+
+/**
+ * The reconciler's full passes (every pod looked at, settled or not), per node: proof for a reader, or a test,
+ * that the volume manager has compared desired with actual since some moment. Upstream's reconciler has no metric.
+ */
+const fullPasses = new Counter({
+  name: "stowage_volume_manager_reconciler_full_passes_total",
+  help: "Number of volume manager reconciler passes that looked at every pod",
+  labelNames: ["node"],
+});
+
+export function fullPassDone(node: string): void {
+  fullPasses.inc({ node });
+}
 
 interface ClaimStats {
   namespace: string;

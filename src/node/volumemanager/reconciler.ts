@@ -4,7 +4,7 @@
 // set up, refresh changed configMaps/secrets, expand. It decides when; each volume's plugin (plugins/registry.ts)
 // knows how. Steps run through PendingOperations (operations.ts): one at a time per volume or device, retried with
 // backoff, failures a user can act on reported as events.
-import { collectFrom, timed } from "./metrics.js";
+import { collectFrom, fullPassDone, timed } from "./metrics.js";
 import { cleanSubPaths } from "../housekeeping.js";
 import type { Pod } from "../../api/core/types.js";
 import { EventFileSystemResizeSuccess, EventVolumeResizeFailed } from "../../api/wellknown.js";
@@ -206,6 +206,7 @@ export class Reconciler {
     this.unmountDevices(wantedDevices);
     for (const { wanted, pod } of check.values()) this.mountOrAttachVolume(wanted, pod);
     for (const { desired, wanted } of checked) this.noteSettled(desired, wanted);
+    if (full) fullPassDone(this.options.ctx.nodeName);
   }
 
   /** 1. Tear down what no pod needs (reconciler.unmountVolumes). */
