@@ -5,6 +5,7 @@ import type { Client, InformerFactory, StartLoop } from "../client/index.js";
 import { WorkQueue, keyOf, removeWhenAborted, stopped } from "../client/index.js";
 import type { Log } from "../support/log.js";
 import { syncBackup } from "./backup.js";
+import type { PodExecutor } from "./hooks.js";
 import { syncRestore } from "./restore.js";
 import { backupResource, moverLabel, restoreResource } from "./resources.js";
 
@@ -13,6 +14,8 @@ export interface BackupControllerContext {
   informers: InformerFactory;
   log: Log;
   workers?: number;
+  /** pods/exec for the backup hooks (cli makes it; tests without pods leave it out). */
+  exec?: PodExecutor;
 }
 
 export const startBackupController: StartLoop<BackupControllerContext> = async (ctx, signal) => {
@@ -50,7 +53,13 @@ export const startBackupController: StartLoop<BackupControllerContext> = async (
       },
       ctx.workers ?? 2,
     );
-  const backupSync = { client, log, now, requeueAfter: (key: string, ms: number) => backupQueue.addAfter(key, ms) };
+  const backupSync = {
+    client,
+    log,
+    now,
+    exec: ctx.exec,
+    requeueAfter: (key: string, ms: number) => backupQueue.addAfter(key, ms),
+  };
   const restoreSync = { client, log, now, requeueAfter: (key: string, ms: number) => restoreQueue.addAfter(key, ms) };
   const done = Promise.all([
     run(backupQueue, (key) => syncBackup(backupSync, key)),
