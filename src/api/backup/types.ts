@@ -140,7 +140,8 @@ export interface RestoreItemResult {
   resource: string;
   namespace?: string;
   name: string;
-  result: "Created" | "Skipped" | "Failed";
+  /** Updated: it existed, differed, and existingResourcePolicy update patched it to the backed-up version. */
+  result: "Created" | "Updated" | "Skipped" | "Failed";
   message?: string;
 }
 
