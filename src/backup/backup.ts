@@ -98,6 +98,7 @@ async function advance(ctx: BackupSyncContext, backup: Backup, repository: Repos
       await runHookPhase(ctx, backup, namespaces, "post");
   } catch (err) {
     await runPostHooksAfterFailure(ctx, backup, namespaces);
+    await cleanUpAfterFailure(ctx, name, claims);
     throw err;
   }
   if (pending) return false;
@@ -232,6 +233,19 @@ export async function cleanUp(client: Client, owner: string, claim: PersistentVo
   await client.pods.delete(namespace, names.pod, { gracePeriodSeconds: 0 }).catch(ignoreNotFound);
   await client.persistentVolumeClaims.delete(namespace, names.copy).catch(ignoreNotFound);
   await client.volumeSnapshots.delete(namespace, names.snapshot).catch(ignoreNotFound);
+}
+
+/**
+ * A failed backup leaves nothing behind either: its snapshots, temporary claims, mover pods and the copies of the
+ * repository password are removed before it is marked Failed (a failure here is logged; the backup fails anyway).
+ */
+async function cleanUpAfterFailure(ctx: BackupSyncContext, owner: string, claims: PersistentVolumeClaim[]) {
+  try {
+    for (const claim of claims) await cleanUp(ctx.client, owner, claim);
+    await removePasswordSecrets(ctx.client, owner, new Set(claims.map((c) => c.metadata.namespace ?? "")));
+  } catch (err) {
+    ctx.log("cleaning up after a failed backup", { backup: owner, err: String(err) });
+  }
 }
 
 /** The copies of the repository password a backup or restore put beside the claims it moved. */

@@ -139,6 +139,7 @@ async function advance(ctx: RestoreSyncContext, restore: Restore, repository: Re
     phase: failed > 0 ? ("PartiallyFailed" as const) : ("Completed" as const),
     completionTimestamp: ctx.now().toISOString(),
     progress: {
+      ...latest.status?.progress,
       totalItems: results.length,
       itemsRestored: results.filter((r) => r.result === "Created" || r.result === "Updated").length,
     },
@@ -211,7 +212,16 @@ async function restoreClaim(
   await client.pods.delete(namespace, names.pod, { gracePeriodSeconds: 0 }).catch((err: unknown) => {
     if (!isNotFound(err)) throw err;
   });
+  // The pod wrote how many bytes the claim holds now; counted after the pod is gone, so once at most.
+  await addBytesDone(ctx, restore, Number(outcome.message.trim()) || 0);
   const annotations = { [dataRestoredAnnotation]: "true" };
   await client.persistentVolumeClaims.patch(namespace, name, "merge", { metadata: { annotations } });
   return "pending"; // the next pass records it, once the pod is gone
+}
+
+async function addBytesDone(ctx: RestoreSyncContext, restore: Restore, bytes: number): Promise<void> {
+  const restores = ctx.client.resource(restoreResource);
+  const latest = await restores.get(restore.metadata.namespace ?? "", restore.metadata.name ?? "");
+  const progress = { ...latest.status?.progress, bytesDone: (latest.status?.progress?.bytesDone ?? 0) + bytes };
+  await restores.updateStatus({ ...latest, status: { ...latest.status, progress } });
 }
