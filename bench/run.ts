@@ -30,6 +30,7 @@ const benches: Entry[] = [
   { name: "scheduler", timeoutMinutes: 30 },
   { name: "node", timeoutMinutes: 10 },
   { name: "snapshot", timeoutMinutes: 15 },
+  { name: "backup", timeoutMinutes: 20 },
   { name: "csi", timeoutMinutes: 5 },
   { name: "ownership", timeoutMinutes: 5 },
 ];

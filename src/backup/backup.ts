@@ -21,6 +21,8 @@ import {
 } from "./mover.js";
 import { dumpFile, ensureRepository, saveFile, snapshots, type Repository, type ResticSnapshot } from "./restic.js";
 import { backupResource, backupTag, claimTag, manifestTag } from "./resources.js";
+import type { PodExecutor } from "./hooks.js";
+import { runHookPhase, runPostHooksAfterFailure, snapshotsTaken } from "./hookphase.js";
 
 export interface BackupSyncContext {
   client: Client;
@@ -28,6 +30,8 @@ export interface BackupSyncContext {
   now(): Date;
   /** Come back to this key later: a snapshot or a mover pod is still on its way. */
   requeueAfter(key: string, delayMs: number): void;
+  /** pods/exec, for the backup hooks; without it a pod's hook fails as unrunnable. */
+  exec?: PodExecutor;
 }
 
 export const manifestFile = "objects.json";
@@ -79,11 +83,23 @@ async function advance(ctx: BackupSyncContext, backup: Backup, repository: Repos
   const taken = await snapshots(repository, [backupTag(name)]);
   const manifest = await savedManifest(ctx, backup, repository, taken);
   const claims = backup.spec.snapshotVolumes === false ? [] : claimsWithData(manifest);
+  const inRepository = (claim: PersistentVolumeClaim) =>
+    taken.some((s) => s.tags?.includes(claimTag(claim.metadata.namespace ?? "", claim.metadata.name ?? "")));
+  const namespaces = manifest.namespaces.map((ns) => ns.metadata.name ?? "");
   let pending = false;
-  for (const claim of claims) {
-    const tag = claimTag(claim.metadata.namespace ?? "", claim.metadata.name ?? "");
-    const saved = taken.some((s) => s.tags?.includes(tag));
-    pending = (await moveClaim(ctx, backup, claim, repository, [backupTag(name), tag], saved)) || pending;
+  try {
+    await runHookPhase(ctx, backup, namespaces, "pre"); // before the first snapshot
+    for (const claim of claims) {
+      const tag = claimTag(claim.metadata.namespace ?? "", claim.metadata.name ?? "");
+      pending =
+        (await moveClaim(ctx, backup, claim, repository, [backupTag(name), tag], inRepository(claim))) || pending;
+    }
+    if (await snapshotsTaken(ctx.client, name, claims, inRepository))
+      await runHookPhase(ctx, backup, namespaces, "post");
+  } catch (err) {
+    await runPostHooksAfterFailure(ctx, backup, namespaces);
+    await cleanUpAfterFailure(ctx, name, claims);
+    throw err;
   }
   if (pending) return false;
   await removePasswordSecrets(ctx.client, name, new Set(claims.map((c) => c.metadata.namespace ?? "")));
@@ -217,6 +233,19 @@ export async function cleanUp(client: Client, owner: string, claim: PersistentVo
   await client.pods.delete(namespace, names.pod, { gracePeriodSeconds: 0 }).catch(ignoreNotFound);
   await client.persistentVolumeClaims.delete(namespace, names.copy).catch(ignoreNotFound);
   await client.volumeSnapshots.delete(namespace, names.snapshot).catch(ignoreNotFound);
+}
+
+/**
+ * A failed backup leaves nothing behind either: its snapshots, temporary claims, mover pods and the copies of the
+ * repository password are removed before it is marked Failed (a failure here is logged; the backup fails anyway).
+ */
+async function cleanUpAfterFailure(ctx: BackupSyncContext, owner: string, claims: PersistentVolumeClaim[]) {
+  try {
+    for (const claim of claims) await cleanUp(ctx.client, owner, claim);
+    await removePasswordSecrets(ctx.client, owner, new Set(claims.map((c) => c.metadata.namespace ?? "")));
+  } catch (err) {
+    ctx.log("cleaning up after a failed backup", { backup: owner, err: String(err) });
+  }
 }
 
 /** The copies of the repository password a backup or restore put beside the claims it moved. */

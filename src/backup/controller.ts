@@ -7,6 +7,7 @@ import type { Client, InformerFactory, StartLoop } from "../client/index.js";
 import { WorkQueue, keyOf, removeWhenAborted, stopped } from "../client/index.js";
 import type { Log } from "../support/log.js";
 import { syncBackup } from "./backup.js";
+import type { PodExecutor } from "./hooks.js";
 import { syncRestore } from "./restore.js";
 import { syncSchedule } from "./schedule.js";
 import { syncBackupDeletion } from "./gc.js";
@@ -17,6 +18,8 @@ export interface BackupControllerContext {
   informers: InformerFactory;
   log: Log;
   workers?: number;
+  /** pods/exec for the backup hooks (cli makes it; tests without pods leave it out). */
+  exec?: PodExecutor;
 }
 
 export const startBackupController: StartLoop<BackupControllerContext> = async (ctx, signal) => {
@@ -65,7 +68,13 @@ export const startBackupController: StartLoop<BackupControllerContext> = async (
       },
       ctx.workers ?? 2,
     );
-  const backupSync = { client, log, now, requeueAfter: (key: string, ms: number) => backupQueue.addAfter(key, ms) };
+  const backupSync = {
+    client,
+    log,
+    now,
+    exec: ctx.exec,
+    requeueAfter: (key: string, ms: number) => backupQueue.addAfter(key, ms),
+  };
   const restoreSync = { client, log, now, requeueAfter: (key: string, ms: number) => restoreQueue.addAfter(key, ms) };
   const scheduleSync = {
     client,

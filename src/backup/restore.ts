@@ -1,7 +1,8 @@
 // syncRestore: one Restore, one step at a time. New → InProgress → the backup's namespaces (mapped) → its claims,
 // each filled from the repository by a mover pod before anything that uses it exists → everything else in
 // dependency order (so a StatefulSet finds its volumeClaimTemplates' claims already there, with their data).
-// Whatever exists is skipped, and every object's result is in status.items.
+// Whatever exists is skipped (existing.ts: or, with existingResourcePolicy update, patched to the backed-up version;
+// claims and namespaces are always left as they are), and every object's result is in status.items.
 import type { Restore, RestoreItemResult } from "../api/backup/types.js";
 import type { PersistentVolumeClaim } from "../api/core/types.js";
 import type { KubeObject } from "../api/meta.js";
@@ -14,6 +15,7 @@ import { moverNames, moverOutcome, passwordSecret, restorePod } from "./mover.js
 import { dumpFile, snapshots, type Repository } from "./restic.js";
 import { backupResource, backupTag, claimTag, manifestTag, restoreResource } from "./resources.js";
 import { claimsWithData, manifestFile, removePasswordSecrets } from "./backup.js";
+import { createOrReconcile, type RestoredResource } from "./existing.js";
 
 export interface RestoreSyncContext {
   client: Client;
@@ -98,6 +100,7 @@ async function advance(ctx: RestoreSyncContext, restore: Restore, repository: Re
   const items = manifest.items.filter((item) => included(item.metadata.namespace ?? ""));
   // Claims first, with their data: nothing that mounts one may exist before its data is back.
   let pending = false;
+  let warnings = 0;
   const withData = new Set(claimsWithData(manifest).map((c) => `${c.metadata.namespace}/${c.metadata.name}`));
   for (const item of items.filter((i) => i.kind === "PersistentVolumeClaim")) {
     const claim = forRestore(item as PersistentVolumeClaim, mapped(item.metadata.namespace ?? ""));
@@ -113,12 +116,17 @@ async function advance(ctx: RestoreSyncContext, restore: Restore, repository: Re
   for (const descriptor of backedUpResources.filter((d) => d.kind !== "PersistentVolumeClaim")) {
     for (const item of items.filter((i) => i.kind === descriptor.kind)) {
       const object = forRestore(item, mapped(item.metadata.namespace ?? ""));
-      const resource = ctx.client.resource(descriptor);
-      record(
+      const resource = ctx.client.resource(descriptor) as unknown as RestoredResource;
+      const policy = restore.spec.existingResourcePolicy;
+      const outcome = await createOrReconcile(
+        resource,
         object,
-        groupResourceOf(descriptor),
-        await createOrSkip(resource as never, object, restore.metadata.name ?? ""),
+        restore.metadata.name ?? "",
+        restoredByAnnotation,
+        policy,
       );
+      record(object, groupResourceOf(descriptor), outcome.result, outcome.message);
+      if (outcome.warning) warnings++;
     }
   }
   const namespaces = new Set(items.map((item) => mapped(item.metadata.namespace ?? "")));
@@ -130,9 +138,13 @@ async function advance(ctx: RestoreSyncContext, restore: Restore, repository: Re
     ...latest.status,
     phase: failed > 0 ? ("PartiallyFailed" as const) : ("Completed" as const),
     completionTimestamp: ctx.now().toISOString(),
-    progress: { totalItems: results.length, itemsRestored: results.filter((r) => r.result === "Created").length },
+    progress: {
+      ...latest.status?.progress,
+      totalItems: results.length,
+      itemsRestored: results.filter((r) => r.result === "Created" || r.result === "Updated").length,
+    },
     errors: failed,
-    warnings: 0,
+    warnings,
     items: results,
   };
   await restores.updateStatus({ ...latest, status });
@@ -200,7 +212,16 @@ async function restoreClaim(
   await client.pods.delete(namespace, names.pod, { gracePeriodSeconds: 0 }).catch((err: unknown) => {
     if (!isNotFound(err)) throw err;
   });
+  // The pod wrote how many bytes the claim holds now; counted after the pod is gone, so once at most.
+  await addBytesDone(ctx, restore, Number(outcome.message.trim()) || 0);
   const annotations = { [dataRestoredAnnotation]: "true" };
   await client.persistentVolumeClaims.patch(namespace, name, "merge", { metadata: { annotations } });
   return "pending"; // the next pass records it, once the pod is gone
+}
+
+async function addBytesDone(ctx: RestoreSyncContext, restore: Restore, bytes: number): Promise<void> {
+  const restores = ctx.client.resource(restoreResource);
+  const latest = await restores.get(restore.metadata.namespace ?? "", restore.metadata.name ?? "");
+  const progress = { ...latest.status?.progress, bytesDone: (latest.status?.progress?.bytesDone ?? 0) + bytes };
+  await restores.updateStatus({ ...latest, status: { ...latest.status, progress } });
 }

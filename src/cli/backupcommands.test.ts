@@ -102,6 +102,11 @@ test("a namespace with a claim is backed up with its data and restored, deleted,
   const restored = await stowage(["restore", "create", "shop-1-back", "--from-backup", "shop-1", "--wait", ...connect]);
   assert.equal(restored.code, 0, restored.stderr + restored.stdout);
   assert.match(restored.stdout, /Created persistentvolumeclaims shop\/orders/);
+  assert.match(
+    restored.stdout,
+    /Completed: \d+\/\d+ objects, 1\.0 MiB moved/,
+    "the restore reports the bytes it wrote",
+  );
   const mapped = await stowage([
     "restore",
     "create",

@@ -10,7 +10,7 @@ import { durationFlag, kubeconfigFlag, positiveIntFlag } from "./flags.js";
 import { addLeaderElectFlags, leaderElection, type LeaderElectFlags } from "./leaderelectflags.js";
 import type { UpComponent, UpContext } from "./component.js";
 import { addSecureServingFlags, serveSecureMetrics, type SecureServingFlags } from "./securemetrics.js";
-import { backupControllerLoop } from "./backupcontroller.js";
+import { backupControllerLoop, kubeconfigExecutor, upHookExecutor } from "./backupcontroller.js";
 
 const userAgent = "stowage-controller-manager";
 
@@ -85,7 +85,7 @@ export function registerControllerManager(program: Command): void {
         nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriod,
         nodeMonitorPeriodMs: flags.nodeMonitorPeriod,
         nodeFenceGraceMs: flags.nodeFenceGrace,
-        extraLoops: [backupControllerLoop],
+        extraLoops: [backupControllerLoop(kubeconfigExecutor(kubeconfig))],
       });
       const metrics = await serveSecureMetrics(flags, client, "kube-controller-manager").catch((err: Error) =>
         program.error(`error: --secure-port: ${err.message}`, { exitCode: 1 }),
@@ -128,7 +128,7 @@ export const controllerManagerComponent: UpComponent = {
       // A Delete or Recycle reclaim never reaches the data dir (stowage.db), even under an allowed root.
       protectedPaths: [ctx.dataDir],
       hostPathReclaimRoots: ctx.hostPathReclaimRoots,
-      extraLoops: [backupControllerLoop],
+      extraLoops: [backupControllerLoop(await upHookExecutor(ctx))],
       log: (message, fields) => ctx.log(`controller-manager: ${message} ${JSON.stringify(fields)}`),
     });
     return { stop: () => manager.stop() };

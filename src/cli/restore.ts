@@ -1,5 +1,5 @@
 // `stowage restore …`: Velero's `velero restore` verbs, and `control-plane` for the store itself.
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { positiveIntFlag } from "./flags.js";
 import { restoreControlPlane } from "./controlplanebackup.js";
 import { defaultBumpRevision } from "../store/sqlitebackup.js";
@@ -10,6 +10,7 @@ interface CreateFlags extends ConnectionFlags {
   fromBackup: string;
   namespaceMappings?: string;
   includeNamespaces?: string;
+  existingResourcePolicy?: "none" | "update";
   wait?: boolean;
 }
 
@@ -37,6 +38,12 @@ export function registerRestore(program: Command): void {
       .requiredOption("--from-backup <backup>", "the backup to restore")
       .option("--namespace-mappings <src:dst,...>", "restore namespace src into dst")
       .option("--include-namespaces <ns,...>", "only these of the backup's namespaces")
+      .addOption(
+        new Option(
+          "--existing-resource-policy <policy>",
+          "what to do with an object that exists and differs: none (leave it, with a warning) or update (patch it)",
+        ).choices(["none", "update"]),
+      )
       .option("--wait", "wait for the restore to finish, printing its progress"),
   ).action(async (name: string, flags: CreateFlags) => {
     const client = clientOf(program, flags);
@@ -51,6 +58,7 @@ export function registerRestore(program: Command): void {
           backupName: flags.fromBackup,
           ...(namespaceMapping ? { namespaceMapping } : {}),
           ...(included?.length ? { includedNamespaces: included } : {}),
+          ...(flags.existingResourcePolicy ? { existingResourcePolicy: flags.existingResourcePolicy } : {}),
         },
       });
       console.log(`Restore request "${name}" submitted successfully.`);
@@ -60,7 +68,8 @@ export function registerRestore(program: Command): void {
         (line) => console.log(line),
       );
       for (const item of done.status?.items ?? []) {
-        console.log(`  ${item.result} ${item.resource} ${item.namespace ? `${item.namespace}/` : ""}${item.name}`);
+        const where = `${item.namespace ? `${item.namespace}/` : ""}${item.name}`;
+        console.log(`  ${item.result} ${item.resource} ${where}${item.message ? `: ${item.message}` : ""}`);
       }
       if (done.status?.phase !== "Completed") {
         const why = done.status?.failureReason ?? done.status?.validationErrors?.join("; ") ?? "";

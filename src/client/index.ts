@@ -55,4 +55,5 @@ export { every, removeWhenAborted, stopped } from "./controlloop.js";
 export type { StartLoop, Started } from "./controlloop.js";
 export { createServiceAccountToken } from "./tokenrequest.js";
 export { reviewAccess, type AccessReviewSpec } from "./subjectaccessreview.js";
+export { execInPod, type PodExecResult, type PodExecTarget } from "./podexec.js";
 export type { IssuedToken } from "./tokenrequest.js";

@@ -61,6 +61,12 @@ test("bad backup objects are refused with upstream-shaped Invalid errors that sa
       want: /spec.includedNamespaces\[0\]: Invalid value: "Shop"[\s\S]*spec.ttl: Invalid value: "30days": must be a duration such as 720h0m0s/,
     },
     {
+      yaml:
+        "kind: Backup\nmetadata: {name: x}\nspec: {hooks: {resources: [{name: freeze, pre: [{exec: {command: [], " +
+        "onError: Ignore, timeout: soon}}]}]}}",
+      want: /spec.hooks.resources\[0\].pre\[0\].exec.command: Required value\n\* spec.hooks.resources\[0\].pre\[0\].exec.onError: Unsupported value: "Ignore": supported values: "Continue", "Fail"\n\* spec.hooks.resources\[0\].pre\[0\].exec.timeout: Invalid value: "soon": must be a duration such as 30s/,
+    },
+    {
       yaml: "kind: Restore\nmetadata: {name: x}\nspec: {}",
       want: /spec.backupName: Required value: either spec.backupName or spec.scheduleName/,
     },

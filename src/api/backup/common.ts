@@ -5,6 +5,7 @@ import type { FieldError } from "../field.js";
 import { validateLabelSelector } from "../validation/meta.js";
 import { isDNS1123Label } from "../validation/names.js";
 import type { BackupSpec } from "./types.js";
+import { validateBackupHooks } from "./hooks.js";
 
 export const backupGroup = "backup.stowage.dev";
 export const backupApiVersion = "backup.stowage.dev/v1";
@@ -44,6 +45,7 @@ export function validateBackupSpec(spec: BackupSpec | undefined, path: FieldPath
     ...validateNamespaceList(spec.includedNamespaces, path.child("includedNamespaces")),
     ...validateNamespaceList(spec.excludedNamespaces, path.child("excludedNamespaces")),
     ...validateLabelSelector(spec.labelSelector, path.child("labelSelector")),
+    ...validateBackupHooks(spec.hooks, path.child("hooks"), parseGoDuration),
   ];
   if (spec.ttl !== undefined && parseGoDuration(spec.ttl) === undefined) {
     errs.push(invalid(path.child("ttl"), spec.ttl, "must be a duration such as 720h0m0s"));

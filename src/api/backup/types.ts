@@ -48,6 +48,45 @@ export interface BackupSpec {
   /** How long the backup is kept, as a Go duration ("720h0m0s"); default 720h. */
   ttl?: string;
   storageLocation?: string;
+  /** Commands run in pods before and after their claims are snapshotted (Velero's spec.hooks). */
+  hooks?: BackupHooks;
+}
+
+/** A command run in a pod's container (Velero's ExecHook). */
+export interface ExecHook {
+  /** Default: the pod's first container. */
+  container?: string;
+  command: string[];
+  /** Fail (default): the backup fails; Continue: it goes on, counted in status.hookStatus.hooksFailed. */
+  onError?: "Continue" | "Fail";
+  /** A Go duration; default 30s. A command still running then has failed. */
+  timeout?: string;
+}
+
+export interface BackupResourceHook {
+  exec: ExecHook;
+}
+
+/** Which pods a set of hooks is for, and the hooks (Velero's BackupResourceHookSpec). */
+export interface BackupResourceHookSpec {
+  name: string;
+  includedNamespaces?: string[];
+  excludedNamespaces?: string[];
+  labelSelector?: LabelSelector;
+  pre?: BackupResourceHook[];
+  post?: BackupResourceHook[];
+}
+
+export interface BackupHooks {
+  resources?: BackupResourceHookSpec[];
+}
+
+/** Velero's HookStatus, and where this backup is with its hooks (so a later pass runs none twice). */
+export interface BackupHookStatus {
+  hooksAttempted?: number;
+  hooksFailed?: number;
+  preHooksDone?: boolean;
+  postHooksDone?: boolean;
 }
 
 export type BackupPhase =
@@ -71,6 +110,7 @@ export interface BackupStatus {
   errors?: number;
   warnings?: number;
   failureReason?: string;
+  hookStatus?: BackupHookStatus;
 }
 
 export interface Backup extends KubeObject {
@@ -100,7 +140,8 @@ export interface RestoreItemResult {
   resource: string;
   namespace?: string;
   name: string;
-  result: "Created" | "Skipped" | "Failed";
+  /** Updated: it existed, differed, and existingResourcePolicy update patched it to the backed-up version. */
+  result: "Created" | "Updated" | "Skipped" | "Failed";
   message?: string;
 }
 

@@ -42,6 +42,8 @@ export const controllerRules: Record<string, PolicyRule[]> = {
       [core],
       ["pods", "persistentvolumeclaims", "secrets", "configmaps", "serviceaccounts"],
     ),
+    // backup hooks exec in pods: a websocket upgrade is a GET, authorized as create too (upstream since 1.30)
+    rule(["get", "create"], [core], ["pods/exec"]),
     rule(Read, [core], ["persistentvolumes"]),
     rule([...Read, "create"], [apps], ["statefulsets", "deployments"]),
     rule([...Read, "create", "delete"], [snapshot], ["volumesnapshots"]),
