@@ -105,6 +105,8 @@ export interface ApiServer {
   listen(address: string): Promise<{ url: string; close(): Promise<void> }>;
   /** Stops background work and every listener; the store stays open (its owner closes it). */
   close(): Promise<void>;
+  /** Resolves once every resource's watch cache has been listed (until then the store answers; tests wait). */
+  watchCachesPrimed(): Promise<void>;
 }
 
 const notFoundStatus = () =>
@@ -198,6 +200,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       address = listener.address;
       listeners.push(listener);
       return listener;
+    },
+    async watchCachesPrimed() {
+      await Promise.all([...cachers.values()].map((cacher) => cacher.primedOnce()));
     },
     async close() {
       stopping.abort();

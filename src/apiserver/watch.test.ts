@@ -15,6 +15,8 @@ async function server(t: TestContext, options: { bookmarkIntervalMs?: number } =
     await apiServer.close();
     await store.close();
   });
+  // lists and watches below are the watch cache's (before it is primed the store answers them, just as well)
+  await apiServer.watchCachesPrimed();
   return { store, handler: apiServer.handler };
 }
 

@@ -3,7 +3,7 @@
 // the GC, `stowage backup delete` or `kubectl delete`) shows phase Deleting while its restic snapshots (the
 // objects and every claim's data) are forgotten and the repository pruned, so data no other backup references goes
 // too; then the finalizer comes off and the object is gone. A read-only location's data is never touched (another
-// stowage may own it), as Velero refuses to delete from one.
+// stowage may own it), as Velero refuses to delete from one, and its backups do not expire here (Velero's GC skips them).
 import type { Backup, Restore } from "../api/backup/types.js";
 import type { Client, Lister } from "../client/index.js";
 import { isNotFound, splitKey } from "../client/index.js";
@@ -58,6 +58,12 @@ export async function syncBackupDeletion(ctx: BackupDeletionContext, key: string
     ctx.requeueAfter(key, Math.min(left + 1, maxWaitMs));
     return;
   }
+  // Velero's GC leaves a read-only location's backups alone: they are another cluster's to expire.
+  if (await readOnlyLocation(ctx, backup)) {
+    ctx.log("backup cannot be garbage-collected: its location is read-only", { backup: key });
+    ctx.requeueAfter(key, maxWaitMs);
+    return;
+  }
   ctx.log("backup has expired; deleting it", { backup: key, expiration });
   await backups.delete(namespace, name, { preconditions: { uid: backup.metadata.uid } }).catch((err: unknown) => {
     if (!isNotFound(err)) throw err;
@@ -94,6 +100,16 @@ async function deleteData(ctx: BackupDeletionContext, backup: Backup, key: strin
   const finalizers = (backup.metadata.finalizers ?? []).filter((f) => f !== backupDataFinalizer);
   const latest = await backups.get(namespace, name);
   await backups.update({ ...latest, metadata: { ...latest.metadata, finalizers } });
+}
+
+async function readOnlyLocation(ctx: BackupDeletionContext, backup: Backup): Promise<boolean> {
+  try {
+    const { location } = await repositoryOf(ctx.client, backup.metadata.namespace ?? "", backup.spec.storageLocation);
+    return location.spec.accessMode === "ReadOnly";
+  } catch (err) {
+    if (err instanceof LocationError) return false;
+    throw err;
+  }
 }
 
 const moving = new Set(["New", "InProgress"]);

@@ -176,16 +176,16 @@ export class EtcdStore implements Store {
         const events = watchEtcd(this.client.watchClient, this.rangeOf(prefix), from, controller.signal, {
           ...this.options.watch,
           toKeyValue: (kv) => this.keyValue(kv),
-          progressRequests: this.progressRequests,
+          progressRequests: { target: this.progressRequests, type: `watch:${prefix}` },
         });
         return events[Symbol.asyncIterator]();
       },
     };
   }
 
-  /** Every open watch asks etcd where it is now; the answers come as WatchProgress. */
-  requestProgress(): void {
-    this.progressRequests.dispatchEvent(new Event("request"));
+  /** Every open watch of exactly this prefix asks etcd where it is now; the answers come as WatchProgress. */
+  requestProgress(prefix: string): void {
+    this.progressRequests.dispatchEvent(new Event(`watch:${prefix}`));
   }
 
   async currentRevision(): Promise<Revision> {

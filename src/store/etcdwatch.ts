@@ -22,8 +22,8 @@ export interface EtcdRange {
 
 interface Options extends EtcdWatchOptions {
   toKeyValue: (kv: IKeyValue) => KeyValue;
-  /** Fires "request" when a reader needs this watch's progress now (EtcdStore.requestProgress). */
-  progressRequests?: EventTarget;
+  /** Fires `type` when a reader needs this watch's progress now (EtcdStore.requestProgress). */
+  progressRequests?: { target: EventTarget; type: string };
 }
 
 type Item = { event: WatchEvent } | { progress: Revision };
@@ -89,7 +89,7 @@ class WatchStream {
   ) {
     this.bufferLimit = options.bufferLimit ?? 10_000;
     signal.addEventListener("abort", this.onAbort, { once: true });
-    options.progressRequests?.addEventListener("request", this.onProgressRequest);
+    options.progressRequests?.target.addEventListener(options.progressRequests.type, this.onProgressRequest);
     this.timer = setInterval(() => this.askProgress(), options.progressIntervalMs ?? 5000);
     client.watch().then(
       (stream) => {
@@ -128,7 +128,8 @@ class WatchStream {
   close(): void {
     clearInterval(this.timer);
     this.signal.removeEventListener("abort", this.onAbort);
-    this.options.progressRequests?.removeEventListener("request", this.onProgressRequest);
+    const requests = this.options.progressRequests;
+    requests?.target.removeEventListener(requests.type, this.onProgressRequest);
     this.stream?.cancel();
   }
 

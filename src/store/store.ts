@@ -80,10 +80,11 @@ export interface Store {
   /** True when watch() sends WatchProgress itself (etcd); bookmarks then must not use currentRevision(). */
   readonly reportsProgress?: boolean;
   /**
-   * Asks every watch for a progress notification soon (etcd's RequestProgress), so a reader waiting for a watch to
-   * reach the current revision need not wait for the periodic one. Only backends that report progress have it.
+   * Asks the open watches of exactly this prefix for a progress notification soon (etcd's RequestProgress), so a
+   * reader waiting for a watch to reach the current revision need not wait for the periodic one. Only backends
+   * that report progress have it.
    */
-  requestProgress?(): void;
+  requestProgress?(prefix: string): void;
   /** The revision compacted up to, for backends that know it without a round trip (memory, SQLite). */
   compactedRevision?(): Revision;
   currentRevision(): Promise<Revision>;

@@ -79,8 +79,8 @@ export class EncryptingStore implements Store {
   currentRevision(): Promise<Revision> {
     return this.inner.currentRevision();
   }
-  requestProgress(): void {
-    this.inner.requestProgress?.();
+  requestProgress(prefix: string): void {
+    this.inner.requestProgress?.(prefix);
   }
   get compactedRevision(): (() => Revision) | undefined {
     const inner = this.inner;

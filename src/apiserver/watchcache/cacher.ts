@@ -155,7 +155,7 @@ export class Cacher {
     if (this.store.reportsProgress) {
       // etcd: ask for a progress notification; its answer (or an event) at or past the target proves it
       const asked = this.progressSeen;
-      this.store.requestProgress?.();
+      this.store.requestProgress?.(this.base);
       while (this.primed && this.revision < target && this.progressSeen === asked) {
         if (!(await this.changed(deadline))) break;
       }
