@@ -21,6 +21,8 @@ interface Entry {
 
 /** In order: the store and API path first (with raw etcd beside them), then the controllers, then the node. */
 const benches: Entry[] = [
+  { name: "client-workqueue", timeoutMinutes: 5 },
+  { name: "client-informer", timeoutMinutes: 10 },
   { name: "store", timeoutMinutes: 5 },
   { name: "apiserver", timeoutMinutes: 10 },
   { name: "etcd", timeoutMinutes: 10 },
