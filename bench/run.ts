@@ -30,6 +30,7 @@ const benches: Entry[] = [
   { name: "pvbinder", args: ["--claims", "100000", "--volumes", "100000"], timeoutMinutes: 30 },
   { name: "provisioner", timeoutMinutes: 15 },
   { name: "scheduler", timeoutMinutes: 30 },
+  { name: "attach", timeoutMinutes: 10 },
   { name: "node", timeoutMinutes: 10 },
   { name: "snapshot", timeoutMinutes: 15 },
   { name: "csi", timeoutMinutes: 5 },
