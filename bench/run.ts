@@ -32,6 +32,7 @@ const benches: Entry[] = [
   { name: "scheduler", timeoutMinutes: 30 },
   { name: "attach", timeoutMinutes: 10 },
   { name: "node", timeoutMinutes: 10 },
+  { name: "streaming", timeoutMinutes: 10 },
   { name: "snapshot", timeoutMinutes: 15 },
   { name: "csi", timeoutMinutes: 5 },
   { name: "ownership", timeoutMinutes: 5 },
