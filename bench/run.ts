@@ -33,6 +33,7 @@ const benches: Entry[] = [
   { name: "attach", timeoutMinutes: 10 },
   { name: "node", timeoutMinutes: 10 },
   { name: "streaming", timeoutMinutes: 10 },
+  { name: "failover", timeoutMinutes: 30 },
   { name: "snapshot", timeoutMinutes: 15 },
   { name: "csi", timeoutMinutes: 5 },
   { name: "ownership", timeoutMinutes: 5 },
