@@ -32,6 +32,7 @@ const benches: Entry[] = [
   { name: "scheduler", timeoutMinutes: 30 },
   { name: "attach", timeoutMinutes: 10 },
   { name: "node", timeoutMinutes: 10 },
+  { name: "statefulset", timeoutMinutes: 10 },
   { name: "streaming", timeoutMinutes: 10 },
   { name: "failover", timeoutMinutes: 30 },
   { name: "snapshot", timeoutMinutes: 15 },
