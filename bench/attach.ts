@@ -2,8 +2,10 @@
 // nodes; measures pods created → every VolumeAttachment attached (attach-detach controller + csi-attacher +
 // ControllerPublishVolume of the block driver), then pods deleted → every attachment gone (ControllerUnpublish).
 // The real apiserver on SQLite and the block driver over gRPC on a unix socket, all in-process as `stowage up`.
-//   node --import tsx bench/attach.ts [--volumes 200] [--workers 10]
-// Prints one JSON object per figure on stdout.
+// Checked before any figure: one VolumeAttachment per volume, attached to the node its pod runs on and published
+// there by the driver (ListVolumes' published_node_ids); after the deletes, none left and nothing published.
+//   node --import tsx bench/attach.ts [--volumes 200] [--workers 10] [--quick]
+// Prints figure lines (bench/lib/figure.ts).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,11 +17,20 @@ import { connectCsi } from "../src/csi/client.js";
 import { defaultDriverName, startDriver } from "../src/csi/drivers/block/index.js";
 import { startAttacher } from "../src/csi/sidecars/attacher/controller.js";
 import { startAttachDetachController } from "../src/controllers/attachdetach/controller.js";
+import { checkAttached, checkNothingPublished } from "./checks/attachments.js";
+import { openBench } from "./lib/bench.js";
+import { untilCount } from "./lib/until.js";
+import { pollUntil } from "./lib/wait.js";
 
 const { values: args } = parseArgs({
-  options: { volumes: { type: "string", default: "200" }, workers: { type: "string", default: "10" } },
+  options: {
+    volumes: { type: "string", default: "200" },
+    workers: { type: "string", default: "10" },
+    quick: { type: "boolean", default: false },
+  },
 });
-const count = Number(args.volumes);
+const count = args.quick ? 20 : Number(args.volumes);
+const bench = openBench();
 const quiet = () => undefined;
 
 const dir = await mkdtemp(join(tmpdir(), "bench-attach-"));
@@ -76,11 +87,12 @@ for (let i = 0; i < count; i++) {
   await client.persistentVolumeClaims.updateStatus({ ...claim, status: { phase: "Bound" } });
 }
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+const nodeOf = (i: number) => (i % 2 ? "node-2" : "node-1");
+/** What the driver has published where: volume id → nodes. */
+async function published(): Promise<Map<string, string[]>> {
+  const { entries } = await csi.controller.ListVolumes({});
+  return new Map(entries.map((e) => [e.volume?.volume_id ?? "", e.status?.published_node_ids ?? []]));
 }
-const attachedCount = async () =>
-  (await client.volumeAttachments.list()).items.filter((a) => a.status?.attached).length;
 
 let start = performance.now();
 for (let i = 0; i < count; i++) {
@@ -89,21 +101,35 @@ for (let i = 0; i < count; i++) {
     kind: "Pod",
     metadata: { name: `pod-${i}`, namespace: "default" },
     spec: {
-      nodeName: i % 2 ? "node-2" : "node-1",
+      nodeName: nodeOf(i),
       containers: [{ name: "app", image: "busybox" }],
       volumes: [{ name: "data", persistentVolumeClaim: { claimName: `vol-${i}` } }],
     },
   } as Pod);
 }
-await until(async () => (await attachedCount()) === count);
+const deadline = { ms: 60_000 + count * 500, what: "every VolumeAttachment attached" };
+await untilCount(client.volumeAttachments, (a) => a.status?.attached === true, count, deadline);
 let seconds = (performance.now() - start) / 1000;
-console.log(JSON.stringify({ figure: "attach", volumes: count, seconds, perSecond: count / seconds }));
+// The check: one attachment per volume, on its pod's node, and the driver published it there and nowhere else.
+const volumes = (await client.persistentVolumes.list()).items;
+checkAttached(
+  {
+    nodeOf: new Map(Array.from({ length: count }, (_, i) => [`vol-${i}`, nodeOf(i)])),
+    handleOf: new Map(volumes.map((pv) => [pv.metadata.name ?? "", pv.spec.csi?.volumeHandle ?? ""])),
+  },
+  (await client.volumeAttachments.list()).items,
+  await published(),
+);
+const detail = { volumes: count, workers: Number(args.workers), seconds: +seconds.toFixed(2) };
+bench.figure({ figure: "attach.attach_per_second", value: count / seconds, unit: "/s", detail });
 
 start = performance.now();
 for (let i = 0; i < count; i++) await client.pods.delete("default", `pod-${i}`, { gracePeriodSeconds: 0 });
-await until(async () => (await client.volumeAttachments.list()).items.length === 0);
+const gone = { ms: 60_000 + count * 500, what: "every VolumeAttachment gone" };
+await pollUntil(gone.ms, gone.what, async () => (await client.volumeAttachments.list()).items.length === 0);
 seconds = (performance.now() - start) / 1000;
-console.log(JSON.stringify({ figure: "detach", volumes: count, seconds, perSecond: count / seconds }));
+checkNothingPublished(await published());
+bench.figure({ figure: "attach.detach_per_second", value: count / seconds, unit: "/s", detail: { volumes: count } });
 
 abort.abort();
 await attacher.stop();
@@ -113,3 +139,4 @@ await driver.stop();
 await driver2.stop();
 await up.stop();
 await rm(dir, { recursive: true, force: true });
+bench.finish();

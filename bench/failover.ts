@@ -5,9 +5,9 @@
 // the replacement pod Running on another machine with its volume and its first line written after the old data
 // (checked: every line numbered in order, none from the old machine after the new one's first). The killed
 // machine then boots again on its root dir, cleans up what it had, and rejoins before the next trial.
-//   node --import tsx bench/failover.ts [--trials 10]
-// Prints one JSON object per trial and a summary (p50 and max seconds; goal p50 ≤ 15 s, max ≤ 30 s; upstream:
-// 6–11 minutes). Needs root (loop devices, mounts, containers).
+//   node --import tsx bench/failover.ts [--trials 10] [--quick]
+// Each trial on stderr; figures (bench/lib/figure.ts) once every trial passed its check: p50 and max seconds (goal
+// p50 ≤ 15 s, max ≤ 30 s; upstream without fencing: 6–11 minutes). Needs root (loop devices, mounts, containers).
 import { loadavg } from "node:os";
 import type { TestContext } from "node:test";
 import { parseArgs } from "node:util";
@@ -19,9 +19,13 @@ import {
   startFailoverWorld,
 } from "../src/e2e/failoverworld.js";
 import { eventually } from "../src/e2e/stowage.js";
+import { openBench } from "./lib/bench.js";
 
-const { values: args } = parseArgs({ options: { trials: { type: "string", default: "10" } } });
-const trials = Number(args.trials);
+const { values: args } = parseArgs({
+  options: { trials: { type: "string", default: "10" }, quick: { type: "boolean", default: false } },
+});
+const trials = args.quick ? 2 : Number(args.trials);
+const bench = openBench();
 
 // The world is made for tests: its cleanups are registered with t.after, run here in reverse order at the end.
 const cleanups: Array<() => unknown> = [];
@@ -47,7 +51,7 @@ try {
     assertHandedOver(lines, tenures); // the result is checked before it is printed
     results.push(seconds);
     const line = { bench: "failover", trial, from, to, seconds: +seconds.toFixed(2), lines: lines.length };
-    console.log(JSON.stringify({ ...line, loadavg1: +loadavg()[0].toFixed(2) }));
+    process.stderr.write(JSON.stringify({ ...line, loadavg1: +loadavg()[0].toFixed(2) }) + "\n");
     // The dead machine boots again, lets go of what it had, and is taken back into service.
     await world.revive(machine);
     await eventually(async () => {
@@ -63,15 +67,7 @@ try {
 const sorted = [...results].sort((a, b) => a - b);
 const p50 = sorted[Math.floor((sorted.length - 1) / 2)];
 const max = sorted[sorted.length - 1];
-console.log(
-  JSON.stringify({
-    bench: "failover",
-    summary: true,
-    trials: results.length,
-    p50Seconds: +p50.toFixed(2),
-    maxSeconds: +max.toFixed(2),
-    goal: { p50Seconds: 15, maxSeconds: 30 },
-    met: p50 <= 15 && max <= 30,
-    loadavg: loadavg().map((l) => +l.toFixed(2)),
-  }),
-);
+const detail = { trials: results.length, seconds: results.map((r) => +r.toFixed(2)) };
+bench.figure({ figure: "failover.p50_seconds", value: p50, unit: "s", goal: { op: "<=", value: 15 }, detail });
+bench.figure({ figure: "failover.max_seconds", value: max, unit: "s", goal: { op: "<=", value: 30 }, detail });
+bench.finish();

@@ -21,6 +21,8 @@ interface Entry {
 
 /** In order: the store and API path first (with raw etcd beside them), then the controllers, then the node. */
 const benches: Entry[] = [
+  { name: "client-workqueue", timeoutMinutes: 5 },
+  { name: "client-informer", timeoutMinutes: 10 },
   { name: "store", timeoutMinutes: 5 },
   { name: "apiserver", timeoutMinutes: 10 },
   { name: "etcd", timeoutMinutes: 10 },
@@ -28,7 +30,11 @@ const benches: Entry[] = [
   { name: "pvbinder", args: ["--claims", "100000", "--volumes", "100000"], timeoutMinutes: 30 },
   { name: "provisioner", timeoutMinutes: 15 },
   { name: "scheduler", timeoutMinutes: 30 },
+  { name: "attach", timeoutMinutes: 10 },
   { name: "node", timeoutMinutes: 10 },
+  { name: "statefulset", timeoutMinutes: 10 },
+  { name: "streaming", timeoutMinutes: 10 },
+  { name: "failover", timeoutMinutes: 30 },
   { name: "snapshot", timeoutMinutes: 15 },
   { name: "backup", timeoutMinutes: 20 },
   { name: "csi", timeoutMinutes: 5 },

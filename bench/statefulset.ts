@@ -2,8 +2,10 @@
 // CSI, WaitForFirstConsumer), from `create` to every pod Running, for OrderedReady and Parallel, several runs each.
 // Everything `stowage up` runs (SQLite store, controller-manager, scheduler, hostpath driver + provisioner, one node
 // agent with runtime none), in this process; the set is created through the in-process client.
-//   node --import tsx bench/statefulset.ts [--runs 5] [--replicas 3]
-// Prints one JSON object per run and one summary per policy (median seconds) with where the time went, per pod:
+// Checked before any figure: every pod Running with its claim data-<pod> Bound to a PV of its own whose claimRef
+// points back at it; a run past its deadline fails with no figure.
+//   node --import tsx bench/statefulset.ts [--runs 5] [--replicas 3] [--quick]
+// Prints each run on stderr and one figure line per policy (median seconds) with where the time went, per pod:
 // pod created → scheduled (the scheduler waits for the WaitForFirstConsumer claim: selected-node, provisioner
 // CreateVolume, PV, binder), scheduled → Running (node agent stage/publish and status), and for OrderedReady the
 // controller's reaction (pod n created after pod n-1 Running). Needs root (real bind mounts).
@@ -17,11 +19,17 @@ import { createClient } from "../src/client/index.js";
 import { follow } from "./follow.js";
 import { unmountUnder } from "../src/e2e/mounts.js";
 import { defaultUpComponents, startUp } from "../src/cli/up.js";
+import { BenchTimeout, CheckFailed, openBench } from "./lib/bench.js";
 
 const { values: args } = parseArgs({
-  options: { runs: { type: "string", default: "5" }, replicas: { type: "string", default: "3" } },
+  options: {
+    runs: { type: "string", default: "5" },
+    replicas: { type: "string", default: "3" },
+    quick: { type: "boolean", default: false },
+  },
 });
-const runs = Number(args.runs);
+const runs = args.quick ? 1 : Number(args.runs);
+const bench = openBench();
 const replicas = Number(args.replicas);
 const quiet = () => undefined;
 
@@ -89,16 +97,42 @@ const at = (prefix: string, name: string, uid?: string) =>
     ? seen.get(`${prefix}/${name}`)
     : [...seen].find(([key]) => key === `${prefix}/${name}/${uid}`)?.[1];
 
+/** Each pod's claim Bound to a PV of its own whose claimRef points back at the claim. */
+async function checkClaims(pods: Pod[]): Promise<void> {
+  const claims = new Map(
+    (await client.persistentVolumeClaims.list({ namespace: "default" })).items.map((c) => [c.metadata.name, c]),
+  );
+  const volumes = new Map((await client.persistentVolumes.list()).items.map((v) => [v.metadata.name, v]));
+  const taken = new Set<string>();
+  for (const pod of pods) {
+    const claim = claims.get(`data-${pod.metadata.name}`);
+    const volume = volumes.get(claim?.spec.volumeName);
+    const why =
+      claim?.status?.phase !== "Bound"
+        ? `claim ${claim?.status?.phase ?? "missing"}`
+        : volume?.spec.claimRef?.uid !== claim.metadata.uid
+          ? `volume ${claim.spec.volumeName} does not point back at the claim`
+          : taken.has(claim.spec.volumeName ?? "")
+            ? `volume ${claim.spec.volumeName} bound twice`
+            : undefined;
+    if (why) throw new CheckFailed(`pod ${pod.metadata.name}: ${why}`);
+    taken.add(claim?.spec.volumeName ?? "");
+  }
+}
+
 async function runOnce(policy: PodManagementPolicyType, run: number) {
   const name = `${policy === "Parallel" ? "par" : "ord"}${run}`;
   const started = performance.now();
   await client.statefulSets.create(statefulSet(name, policy));
   let pods: Pod[] = [];
+  const deadline = Date.now() + 60_000 + replicas * 20_000;
   for (;;) {
     pods = (await client.pods.list({ namespace: "default", labelSelector: `app=${name}` })).items;
     if (pods.length === replicas && pods.every((p) => at("pod-running", p.metadata.name ?? "", p.metadata.uid))) break;
+    if (Date.now() > deadline) throw new BenchTimeout(`${name}: ${pods.length} pods, not all Running in time`);
     await new Promise((r) => setTimeout(r, 10));
   }
+  await checkClaims(pods);
   const allRunning = Math.max(...pods.map((p) => at("pod-running", p.metadata.name ?? "", p.metadata.uid) ?? NaN));
   const sorted = [...pods].sort((a, b) =>
     (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "", "en", { numeric: true }),
@@ -131,34 +165,34 @@ async function runOnce(policy: PodManagementPolicyType, run: number) {
   return { seconds: secs(allRunning - started), perPod };
 }
 
-const summary: Record<string, unknown>[] = [];
 for (const policy of ["OrderedReady", "Parallel"] as const) {
   const results: Awaited<ReturnType<typeof runOnce>>[] = [];
   for (let run = 1; run <= runs; run++) {
     const result = await runOnce(policy, run);
     results.push(result);
-    console.log(JSON.stringify({ bench: "statefulset", policy, run, ...result, loadavg1: +loadavg()[0].toFixed(2) }));
+    const line = { bench: "statefulset", policy, run, ...result, loadavg1: +loadavg()[0].toFixed(2) };
+    process.stderr.write(JSON.stringify(line) + "\n");
   }
   const stage = (key: "createdToScheduled" | "scheduledToRunning" | "createdAfterPreviousRunning") =>
     secs(1000 * median(results.flatMap((r) => r.perPod.flatMap((p) => (p[key] === null ? [] : [p[key]])))));
-  summary.push({
-    bench: "statefulset",
-    figure: `${replicas}-replica StatefulSet, one hostpath claim each (WaitForFirstConsumer), create → all pods Running`,
-    policy,
-    runs,
-    medianSeconds: secs(1000 * median(results.map((r) => r.seconds))),
-    minSeconds: Math.min(...results.map((r) => r.seconds)),
-    maxSeconds: Math.max(...results.map((r) => r.seconds)),
-    perPodMedianSeconds: {
+  bench.figure({
+    figure: `statefulset.${policy === "Parallel" ? "parallel" : "ordered_ready"}.median_seconds`,
+    value: median(results.map((r) => r.seconds)),
+    unit: "s",
+    detail: {
+      what: `${replicas}-replica StatefulSet, one hostpath claim each (WaitForFirstConsumer), create → all pods Running`,
+      runs,
+      minSeconds: Math.min(...results.map((r) => r.seconds)),
+      maxSeconds: Math.max(...results.map((r) => r.seconds)),
       podCreatedToScheduled: stage("createdToScheduled"),
       podScheduledToRunning: stage("scheduledToRunning"),
       podCreatedAfterPreviousRunning: stage("createdAfterPreviousRunning"),
     },
   });
 }
-for (const line of summary) console.log(JSON.stringify({ ...line, loadavg: loadavg().map((l) => +l.toFixed(2)) }));
 
 abort.abort();
 await running.stop();
 await unmountUnder(dir);
 await rm(dir, { recursive: true, force: true });
+bench.finish();

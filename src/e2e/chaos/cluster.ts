@@ -73,18 +73,30 @@ function hostComponent(name: string, args: string[], ready: string, bundle: stri
 
 export interface ChaosClusterOptions {
   machines: number;
-  bundle: string;
+  /** The built CLI (stowageBundle); a promise lets its build overlap the network's and etcd's start. */
+  bundle: string | Promise<string>;
   dir: string;
+  /** Each phase of the start with its time: where a slow start (a loaded machine) spends it. */
+  log?: (line: string) => void;
 }
 
 export async function startChaosCluster(t: TestContext, options: ChaosClusterOptions): Promise<ChaosCluster> {
-  const { bundle, dir } = options;
-  const network = await startMachines(t, options.machines, "machine");
-  const host = network.hostAddress;
+  const { dir } = options;
+  const began = Date.now();
+  const phase = (what: string) => options.log?.(`chaos: ${what} at ${Date.now() - began} ms`);
   const stopping: Supervised[] = [];
   t.after(() => Promise.all(stopping.map((s) => s.stop())));
-  const etcd = await startEtcd(3);
-  t.after(() => etcd.stop());
+  // The machines' network and etcd need nothing of each other: made at once.
+  const [bundle, network, etcd] = await Promise.all([
+    options.bundle,
+    startMachines(t, options.machines, "machine"),
+    startEtcd(3).then((cluster) => {
+      t.after(() => cluster.stop());
+      return cluster;
+    }),
+  ]);
+  phase(`the CLI built, ${options.machines} machines and a 3-member etcd up`);
+  const host = network.hostAddress;
   const store = etcd.endpoints.map((e) => e.replace("http://", "")).join(",");
   const ports = [await freePort(host), await freePort(host)];
   const servers = ports.map((port) => `https://${host}:${port}`);
@@ -96,6 +108,7 @@ export async function startChaosCluster(t: TestContext, options: ChaosClusterOpt
     apiservers.push(await hostComponent(`apiserver-${i + 1}`, args, "admin kubeconfig: ", bundle));
   }
   stopping.push(...apiservers);
+  phase("2 apiservers ready");
   const kubeconfig = join(dir, "cluster.kubeconfig");
   const admin = await readFile(join(dir, "apiserver-1", "kubeconfig"), "utf8");
   await writeFile(kubeconfig, admin.replace(/server: .*/, `server: ${servers.join(",")}`), { mode: 0o600 });
@@ -143,6 +156,7 @@ export async function startChaosCluster(t: TestContext, options: ChaosClusterOpt
     ),
   ]);
   t.after(() => Promise.all(nodes.map((n) => n.stop())));
+  phase("controller-managers, schedulers, the block driver's controller side and node agents started");
   return {
     dir,
     etcd,

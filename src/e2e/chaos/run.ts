@@ -89,12 +89,13 @@ export async function runChaos(t: TestContext, options: ChaosOptions): Promise<C
   const { log } = options;
   log(`chaos: seed ${options.seed}`);
   const random = seededRandom(options.seed);
-  const bundle = await stowageBundle(t);
+  const bundle = stowageBundle(t);
+  bundle.catch(() => undefined); // awaited by the cluster's start; a failed build fails it there
   const dir = await mkdtemp(join(tmpdir(), "stowage-chaos-"));
   let cluster: ChaosCluster;
   try {
     const started = Date.now();
-    cluster = await startChaosCluster(t, { machines: options.machines, bundle, dir });
+    cluster = await startChaosCluster(t, { machines: options.machines, bundle, dir, log });
     log(`chaos: cluster up in ${Date.now() - started} ms`);
   } finally {
     // after the cluster's own cleanup (hooks run in the order they were added): then nothing holds the dir
@@ -153,12 +154,11 @@ export async function runChaos(t: TestContext, options: ChaosOptions): Promise<C
 
 const pick = (random: () => number): FaultKind => faultKinds[Math.floor(random() * faultKinds.length)];
 
-/** The report as lines: each fault with its recovery time, then p50 and max per kind. */
+/** The report as lines: each fault with its recovery time, then p50 and max per kind, then the summary line. */
 export function describeReport(report: ChaosReport): string[] {
-  const lines = [
-    `seed ${report.seed}: ${report.faults.length} faults, ${report.claimsCreated} claims and ` +
-      `${report.podsCreated} pods created, ${report.writesAcknowledged} writes acknowledged`,
-  ];
+  const lines = report.faults.map(
+    (f) => `fault ${f.round + 1}: ${f.kind} (${f.target}): recovered in ${(f.recoveredMs / 1000).toFixed(1)} s`,
+  );
   const byKind = new Map<string, number[]>();
   for (const f of report.faults) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f.recoveredMs]);
   for (const [kind, times] of byKind) {
@@ -166,5 +166,12 @@ export function describeReport(report: ChaosReport): string[] {
     const p50 = sorted[Math.floor((sorted.length - 1) / 2)];
     lines.push(`${kind}: ${times.length}× recovered p50 ${p50} ms, max ${sorted[sorted.length - 1]} ms`);
   }
+  const all = report.faults.map((f) => f.recoveredMs).sort((a, b) => a - b);
+  const worst = all.length > 0 ? `${(all[all.length - 1] / 1000).toFixed(1)} s` : "-";
+  lines.push(
+    `summary: seed ${report.seed}, ${report.faults.length} faults of ${byKind.size} kinds, worst recovery ${worst}; ` +
+      `${report.claimsCreated} claims and ${report.podsCreated} pods created, ` +
+      `${report.writesAcknowledged} writes acknowledged; ${report.violations.length} violations`,
+  );
   return lines;
 }
