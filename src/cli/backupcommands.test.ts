@@ -1,13 +1,13 @@
 // A claim's data through `stowage backup create` and `stowage restore create`: real snapshots, real restic, real
 // mover pods under runtime process.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startProcessStowage } from "../e2e/processruntime.js";
 import { runStowage } from "../e2e/agentprocess.js";
+import { createLocalBackupLocation } from "../e2e/backuplocation.js";
 
 const stowage = runStowage;
 
@@ -61,19 +61,7 @@ test("a namespace with a claim is backed up with its data and restored, deleted,
   assert.match(sums, /orders\.bin\n.*note\n$/);
   await s.kubectl("delete", "-n", "shop", "pod/writer", "--timeout=30s");
 
-  writeFileSync(join(dir, "password"), "correct horse battery staple\n");
-  const location = await stowage([
-    "backup-location",
-    "create",
-    "local",
-    "--path",
-    join(dir, "repo"),
-    "--password-file",
-    join(dir, "password"),
-    "--default",
-    ...connect,
-  ]);
-  assert.equal(location.code, 0, location.stderr);
+  await createLocalBackupLocation(dir, s.kubeconfig, "correct horse battery staple");
 
   const backup = await stowage(["backup", "create", "shop-1", "--include-namespaces", "shop", "--wait", ...connect]);
   assert.equal(backup.code, 0, backup.stderr + backup.stdout);

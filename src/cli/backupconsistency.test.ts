@@ -3,7 +3,6 @@
 // its snapshot is a copy of the whole device, crash-consistent; the hostpath driver's is a tar of a directory,
 // which refuses a file that changes while it is read.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { test } from "node:test";
 import { startProcessStowage, type ProcessStowage } from "../e2e/processruntime.js";
 import { blockUnavailableReason } from "./storage.js";
 import { runStowage } from "../e2e/agentprocess.js";
+import { createLocalBackupLocation } from "../e2e/backuplocation.js";
 
 const stowage = runStowage;
 
@@ -70,20 +70,7 @@ test("a file appended to during the backup is restored as a prefix of what it be
   const s = await startProcessStowage(t);
   await s.apply(manifest);
   await s.kubectl("wait", "-n", "shop", "pod/appender", "--for=condition=Ready", "--timeout=60s");
-  writeFileSync(join(dir, "password"), "consistent\n");
-  const location = await stowage([
-    "backup-location",
-    "create",
-    "local",
-    "--path",
-    join(dir, "repo"),
-    "--password-file",
-    join(dir, "password"),
-    "--default",
-    "--kubeconfig",
-    s.kubeconfig,
-  ]);
-  assert.equal(location.code, 0, location.stderr);
+  await createLocalBackupLocation(dir, s.kubeconfig, "consistent");
   // Only the claim (by label): the appender itself must not come back and write on.
   const backup = await stowage([
     "backup",

@@ -1,13 +1,13 @@
 // A backup that fails leaves nothing of its data mover behind: no snapshot, no temporary claim, no mover pod and
 // no copy of the repository password beside the claim.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startProcessStowage } from "../e2e/processruntime.js";
 import { runStowage } from "../e2e/agentprocess.js";
+import { createLocalBackupLocation } from "../e2e/backuplocation.js";
 
 const shop = `
 apiVersion: v1
@@ -44,19 +44,7 @@ test("a backup whose snapshot fails is Failed and leaves no mover objects or pas
   await s.kubectl("wait", "-n", "shop", "pod/writer", "--for=jsonpath={.status.phase}=Succeeded", "--timeout=60s");
   // No VolumeSnapshotClass: the claim's snapshot cannot be taken.
   await s.kubectl("delete", "volumesnapshotclasses", "--all");
-  writeFileSync(join(dir, "password"), "failing\n");
-  const location = await runStowage([
-    "backup-location",
-    "create",
-    "local",
-    "--path",
-    join(dir, "repo"),
-    "--password-file",
-    join(dir, "password"),
-    "--default",
-    ...connect,
-  ]);
-  assert.equal(location.code, 0, location.stderr);
+  await createLocalBackupLocation(dir, s.kubeconfig, "failing");
   const backup = await runStowage(["backup", "create", "doomed", "--include-namespaces", "shop", "--wait", ...connect]);
   assert.notEqual(backup.code, 0, backup.stdout);
   const status = [

@@ -2,13 +2,13 @@
 // so the restored volume holds what the hook wrote; its post hook runs after, so the restored volume does not;
 // and a pre hook that fails with on-error Fail fails the backup, naming the pod and the hook, before any snapshot.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startProcessStowage } from "../e2e/processruntime.js";
 import { runStowage } from "../e2e/agentprocess.js";
+import { createLocalBackupLocation } from "../e2e/backuplocation.js";
 
 const shop = `
 apiVersion: v1
@@ -49,19 +49,7 @@ test("a pod's pre hook runs before its claim's snapshot and its post hook after;
   const connect = ["--kubeconfig", s.kubeconfig];
   await s.apply(shop);
   await s.kubectl("wait", "-n", "shop", "pod/db", "--for=condition=Ready", "--timeout=60s");
-  writeFileSync(join(dir, "password"), "hooked\n");
-  const location = await runStowage([
-    "backup-location",
-    "create",
-    "local",
-    "--path",
-    join(dir, "repo"),
-    "--password-file",
-    join(dir, "password"),
-    "--default",
-    ...connect,
-  ]);
-  assert.equal(location.code, 0, location.stderr);
+  await createLocalBackupLocation(dir, s.kubeconfig, "hooked");
 
   const backup = await runStowage(["backup", "create", "hooked", "--include-namespaces", "shop", "--wait", ...connect]);
   assert.equal(backup.code, 0, backup.stderr + backup.stdout);

@@ -1,13 +1,13 @@
 // Incremental backups: restic finds the unchanged chunks of a volume already in the repository, so a second
 // backup after a small change moves only that change.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startProcessStowage, type ProcessStowage } from "../e2e/processruntime.js";
 import { runStowage } from "../e2e/agentprocess.js";
+import { createLocalBackupLocation } from "../e2e/backuplocation.js";
 
 const stowage = (args: string[]) => runStowage(args, 180_000);
 
@@ -63,20 +63,7 @@ test("after 1 MiB of a 256 MiB volume changed, the second backup moves less than
   const s = await startProcessStowage(t);
   await s.apply(claim);
   await run(s, "fill", "head -c 268435456 /dev/urandom > /data/volume.bin");
-  writeFileSync(join(dir, "password"), "incremental\n");
-  const location = await stowage([
-    "backup-location",
-    "create",
-    "local",
-    "--path",
-    join(dir, "repo"),
-    "--password-file",
-    join(dir, "password"),
-    "--default",
-    "--kubeconfig",
-    s.kubeconfig,
-  ]);
-  assert.equal(location.code, 0, location.stderr);
+  await createLocalBackupLocation(dir, s.kubeconfig, "incremental");
 
   const first = await bytesAdded(s, "full");
   await run(s, "change", "dd if=/dev/urandom of=/data/volume.bin bs=1048576 count=1 seek=100 conv=notrunc");

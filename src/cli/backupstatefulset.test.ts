@@ -1,13 +1,13 @@
 // The seeds' mysql StatefulSet, backed up with its claims' data and restored after its namespace is gone: the
 // volumeClaimTemplates' claims come back (with their data) before the StatefulSet, so each pod finds its own.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startProcessStowage } from "../e2e/processruntime.js";
 import { runStowage } from "../e2e/agentprocess.js";
+import { createLocalBackupLocation } from "../e2e/backuplocation.js";
 
 const stowage = (args: string[]) => runStowage(args, 180_000);
 
@@ -68,20 +68,8 @@ test("the seeds' mysql StatefulSet comes back from a backup with each replica on
   await s.kubectl("rollout", "status", "-n", "shop", "statefulset/mysql", "--timeout=120s");
   const before = await sums(s);
   assert.deepEqual([before[1], before[3], before[5]], ["mysql-0\n", "mysql-1\n", "mysql-2\n"]);
-  writeFileSync(join(dir, "password"), "mysql\n");
   const connect = ["--kubeconfig", s.kubeconfig];
-  const location = await stowage([
-    "backup-location",
-    "create",
-    "local",
-    "--path",
-    join(dir, "repo"),
-    "--password-file",
-    join(dir, "password"),
-    "--default",
-    ...connect,
-  ]);
-  assert.equal(location.code, 0, location.stderr);
+  await createLocalBackupLocation(dir, s.kubeconfig, "mysql");
   const backup = await stowage(["backup", "create", "mysql", "--include-namespaces", "shop", "--wait", ...connect]);
   assert.equal(backup.code, 0, backup.stderr + backup.stdout);
 

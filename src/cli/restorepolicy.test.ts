@@ -2,7 +2,6 @@
 // is there and differs from the backup is left as it is, with a warning; with update it is patched back to the
 // backed-up version and reported Updated. An object identical to the backup's is skipped quietly either way.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { test } from "node:test";
 import { startStowage } from "../e2e/stowage.js";
 import { runStowage } from "../e2e/agentprocess.js";
 import { controllerManagerComponent } from "./controllermanager.js";
+import { createLocalBackupLocation } from "../e2e/backuplocation.js";
 
 const shop = `
 apiVersion: v1
@@ -34,19 +34,7 @@ test("an existing object that differs is skipped with a warning, or with --exist
   const connect = ["--kubeconfig", s.kubeconfig];
   const applied = await s.kubectlResult(["apply", "-f", "-"], { input: shop });
   assert.equal(applied.code, 0, applied.stderr);
-  writeFileSync(join(dir, "password"), "policy\n");
-  const location = await runStowage([
-    "backup-location",
-    "create",
-    "local",
-    "--path",
-    join(dir, "repo"),
-    "--password-file",
-    join(dir, "password"),
-    "--default",
-    ...connect,
-  ]);
-  assert.equal(location.code, 0, location.stderr);
+  await createLocalBackupLocation(dir, s.kubeconfig, "policy");
   const backup = await runStowage(["backup", "create", "shop", "--include-namespaces", "shop", "--wait", ...connect]);
   assert.equal(backup.code, 0, backup.stderr + backup.stdout);
 

@@ -3,7 +3,6 @@
 // the backup retention and verb tests.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { promisify } from "node:util";
 import type { TestContext } from "node:test";
 import { startProcessStowage } from "./processruntime.js";
 import { runStowage } from "./agentprocess.js";
+import { createLocalBackupLocation } from "./backuplocation.js";
 
 const password = "correct horse battery staple";
 
@@ -70,12 +70,7 @@ export async function startBackupWorld(t: TestContext) {
     "writer",
     `head -c 1048576 /dev/urandom > /data/orders.bin && echo first > /data/note && ${sumsScript}`,
   );
-  writeFileSync(join(dir, "password"), `${password}\n`);
-  const location = await runStowage([
-    ...["backup-location", "create", "local", "--path", repo],
-    ...["--password-file", join(dir, "password"), "--default", ...connect],
-  ]);
-  assert.equal(location.code, 0, location.stderr);
+  await createLocalBackupLocation(dir, s.kubeconfig, password);
   return {
     s,
     /** `stowage <args>` against this world. */
