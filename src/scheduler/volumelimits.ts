@@ -42,9 +42,10 @@ export function filterVolumeLimits(
   pod: Pod,
   csiNode: CSINode | undefined,
   podsOnNode: readonly Pod[],
+  /** csiVolumesOf(view, pod): the same on every node, so a cycle works it out once. */
+  wanted = csiVolumesOf(view, pod),
 ): FilterStatus | undefined {
   if (!csiNode) return undefined; // no CSINode yet: nothing to limit by, as upstream
-  const wanted = csiVolumesOf(view, pod);
   if (wanted.size === 0) return undefined;
   const limits = new Map<string, number>();
   for (const driver of csiNode.spec.drivers ?? []) {
