@@ -6,7 +6,7 @@
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from "../api/core/types.js";
 import { podVolumeClaims, volumeIsForPod, waitingForEphemeralClaim } from "../api/core/ephemeral.js";
 import { tryParseQuantity } from "../api/quantity.js";
-import { labelMatcherFromSelector } from "../api/selectors/labels.js";
+import { labelMatcherFromSelector, type LabelMatcher } from "../api/selectors/labels.js";
 import type { CSIDriver, CSIStorageCapacity, StorageClass } from "../api/storage/types.js";
 import { checkNodeAffinity, ClaimSelectorError } from "../api/storagerules/affinity.js";
 import { claimRequest } from "../api/storagerules/capacity.js";
@@ -162,6 +162,21 @@ function driverOf(view: VolumeView, provisioner: string): CSIDriver | undefined 
   return view.csiDriver(provisioner);
 }
 
+/** Each capacity object's nodeTopology as a matcher, made once (informer objects are replaced, never changed). */
+const topologies = new WeakMap<CSIStorageCapacity, LabelMatcher | null>();
+function topologyOf(capacity: CSIStorageCapacity): LabelMatcher | null {
+  let topology = topologies.get(capacity);
+  if (topology === undefined) {
+    try {
+      topology = capacity.nodeTopology ? labelMatcherFromSelector(capacity.nodeTopology) : null;
+    } catch {
+      topology = null; // a selector that cannot match admits no node
+    }
+    topologies.set(capacity, topology);
+  }
+  return topology;
+}
+
 /** hasEnoughCapacity: only for CSI drivers with storageCapacity: some CSIStorageCapacity for the class and node fits. */
 function hasEnoughCapacity(view: VolumeView, claim: PersistentVolumeClaim, storageClass: StorageClass, node: Node) {
   const driver = driverOf(view, storageClass.provisioner);
@@ -170,14 +185,9 @@ function hasEnoughCapacity(view: VolumeView, claim: PersistentVolumeClaim, stora
   if (request.isZero()) return true;
   const labels = node.metadata.labels ?? {};
   return view.capacities(storageClass.metadata.name ?? "", node).some((capacity) => {
-    let topology;
-    try {
-      topology = labelMatcherFromSelector(capacity.nodeTopology);
-    } catch {
-      return false;
-    }
+    const topology = topologyOf(capacity);
     // A nil nodeTopology matches no node (upstream's nodeHasAccess).
-    if (!capacity.nodeTopology || !topology.matches(labels)) return false;
+    if (!topology || !topology.matches(labels)) return false;
     const limit = tryParseQuantity(capacity.maximumVolumeSize ?? capacity.capacity);
     return limit !== undefined && limit.cmp(request) >= 0;
   });
