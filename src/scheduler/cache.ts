@@ -9,10 +9,37 @@ import { keyOf } from "../client/index.js";
 import type { VolumeView } from "./volumebinding.js";
 import { volumeClass } from "../api/storagerules/class.js";
 import { podClaimNames } from "./volumebinding.js";
+import { FreeVolumes, type SharedCandidates } from "./freevolumes.js";
 
 const nodeIndex = "scheduler-node";
 const classIndex = "scheduler-class";
 const claimIndex = "scheduler-claim";
+const claimRefIndex = "scheduler-claimref";
+
+/** A volume this scheduler assumed for a claim, as upstream's assume cache shows it: claimRef set. */
+function withClaimRef(volume: PersistentVolume, claimKey: string): PersistentVolume {
+  const slash = claimKey.indexOf("/");
+  const claimRef = { namespace: claimKey.slice(0, slash), name: claimKey.slice(slash + 1) };
+  return { ...volume, spec: { ...volume.spec, claimRef } };
+}
+
+const capacityIndex = "scheduler-capacity";
+const capacityKey = (className: string, key = "", value = "") => `${className}\u0000${key}\u0000${value}`;
+
+/**
+ * CSIStorageCapacity by class and the one node label its topology asks for (`matchLabels: {key: value}`, what
+ * external-provisioner publishes), so that a node finds its own among thousands; any other topology is filed
+ * under the class alone and checked against every node, as before.
+ */
+function capacityKeys(capacity: CSIStorageCapacity): string[] {
+  const topology = capacity.nodeTopology;
+  const labels = Object.entries(topology?.matchLabels ?? {});
+  if (topology && labels.length === 1 && (topology.matchExpressions ?? []).length === 0) {
+    const [[key, value]] = labels;
+    return [capacityKey(capacity.storageClassName, key, value)];
+  }
+  return [capacityKey(capacity.storageClassName)];
+}
 
 /** addIndexer throws when a shared informer already has the name: the same function, so that is fine. */
 function ensureIndex<T extends Pod | PersistentVolume | CSIStorageCapacity>(
@@ -45,6 +72,10 @@ export class SchedulerCache implements VolumeView {
   private sortedNodeNames: string[] | undefined;
   /** PV name → claim key it is being pre-bound to, until the PV informer shows the claimRef. */
   private readonly assumedVolumes = new Map<string, string>();
+  /** The same, by claim key. */
+  private readonly assumedForClaim = new Map<string, Set<string>>();
+  /** Free PVs shared by claims alike (freevolumes.ts). */
+  private readonly free: FreeVolumes;
 
   constructor(informers: InformerFactory) {
     this.pods = informers.pods;
@@ -60,7 +91,7 @@ export class SchedulerCache implements VolumeView {
     ensureIndex(this.pods, claimIndex, (pod) =>
       podClaimNames(pod).map((claim) => `${pod.metadata.namespace ?? ""}/${claim}`),
     );
-    ensureIndex(this.capacityObjects, classIndex, (capacity) => [capacity.storageClassName]);
+    ensureIndex(this.capacityObjects, capacityIndex, capacityKeys);
     this.pods.addHandlers({
       update: (_old, pod) => {
         if (pod.spec.nodeName) this.forgetPod(keyOf(pod));
@@ -71,11 +102,30 @@ export class SchedulerCache implements VolumeView {
       this.sortedNodeNames = undefined;
     };
     this.nodes.addHandlers({ add: nodesChanged, delete: nodesChanged });
+    ensureIndex(this.volumes, claimRefIndex, (volume) => {
+      const ref = volume.spec.claimRef;
+      return ref ? [`${ref.namespace ?? ""}/${ref.name ?? ""}`] : [];
+    });
+    this.free = new FreeVolumes(
+      (className) => this.volumesOfClass(className),
+      (name) => this.volumes.get(name),
+      (name) => this.assumedVolumes.has(name),
+    );
     this.volumes.addHandlers({
-      update: (_old, volume) => {
-        if (volume.spec.claimRef) this.assumedVolumes.delete(volume.metadata.name ?? "");
+      add: (volume) => this.free.changed(volumeClass(volume)),
+      update: (old, volume) => {
+        const name = volume.metadata.name ?? "";
+        const assumed = this.assumedVolumes.has(name); // then taken() was said when it was assumed
+        if (volume.spec.claimRef) this.dropAssumedVolume(name);
+        if (old === volume) return; // a resync: nothing changed
+        if (volumeClass(old) !== volumeClass(volume)) this.free.changed(volumeClass(old));
+        if (!volume.spec.claimRef) this.free.changed(volumeClass(volume));
+        else if (!old.spec.claimRef && !assumed) this.free.taken(volumeClass(volume));
       },
-      delete: (volume) => this.assumedVolumes.delete(volume.metadata.name ?? ""),
+      delete: (volume) => {
+        this.dropAssumedVolume(volume.metadata.name ?? "");
+        this.free.taken(volumeClass(volume));
+      },
     });
   }
 
@@ -95,11 +145,29 @@ export class SchedulerCache implements VolumeView {
   csiDriver(name: string): CSIDriver | undefined {
     return this.drivers.get(name);
   }
-  capacities(className: string): readonly CSIStorageCapacity[] {
-    return this.capacityObjects.byIndex(classIndex, className);
+  capacities(className: string, node: Node): readonly CSIStorageCapacity[] {
+    const found = [...this.capacityObjects.byIndex(capacityIndex, capacityKey(className))];
+    for (const [key, value] of Object.entries(node.metadata.labels ?? {})) {
+      found.push(...this.capacityObjects.byIndex(capacityIndex, capacityKey(className, key, value)));
+    }
+    return found;
   }
   assumedClaimOf(volumeName: string): string | undefined {
     return this.assumedVolumes.get(volumeName);
+  }
+  freeCandidates(claim: PersistentVolumeClaim): SharedCandidates {
+    return this.free.candidates(claim);
+  }
+  isFree(volume: PersistentVolume): boolean {
+    return this.free.isOpen(volume);
+  }
+  volumesClaimedBy(claimKey: string): readonly PersistentVolume[] {
+    const found = [...this.volumes.byIndex(claimRefIndex, claimKey)];
+    for (const name of this.assumedForClaim.get(claimKey) ?? []) {
+      const volume = this.volumes.get(name);
+      if (volume && !volume.spec.claimRef) found.push(withClaimRef(volume, claimKey));
+    }
+    return found;
   }
 
   /** The names of every node, sorted: the order a cycle filters them in, from where the last one stopped. */
@@ -147,9 +215,27 @@ export class SchedulerCache implements VolumeView {
     if (onNode?.size === 0) this.assumedOnNode.delete(nodeName);
   }
   assumeVolume(volumeName: string, claimKey: string): void {
+    this.dropAssumedVolume(volumeName);
     this.assumedVolumes.set(volumeName, claimKey);
+    const names = this.assumedForClaim.get(claimKey);
+    if (names) names.add(volumeName);
+    else this.assumedForClaim.set(claimKey, new Set([volumeName]));
+    const volume = this.volumes.get(volumeName);
+    if (volume) this.free.taken(volumeClass(volume));
   }
   forgetVolume(volumeName: string, claimKey: string): void {
-    if (this.assumedVolumes.get(volumeName) === claimKey) this.assumedVolumes.delete(volumeName);
+    if (this.assumedVolumes.get(volumeName) !== claimKey) return;
+    this.dropAssumedVolume(volumeName);
+    // Free again (its binding failed): the shared candidates no longer list it.
+    const volume = this.volumes.get(volumeName);
+    if (volume) this.free.changed(volumeClass(volume));
+  }
+  private dropAssumedVolume(volumeName: string): void {
+    const claimKey = this.assumedVolumes.get(volumeName);
+    if (claimKey === undefined) return;
+    this.assumedVolumes.delete(volumeName);
+    const names = this.assumedForClaim.get(claimKey);
+    names?.delete(volumeName);
+    if (names?.size === 0) this.assumedForClaim.delete(claimKey);
   }
 }

@@ -13,7 +13,7 @@ import type { FilterStatus } from "./filters.js";
 import { filterNodeAffinity, filterNodeUnschedulable, filterTaintToleration } from "./filters.js";
 import type { PodClaims, VolumePlan } from "./volumebinding.js";
 import { claimKey, filterVolumes, preFilterVolumes } from "./volumebinding.js";
-import { filterVolumeLimits } from "./volumelimits.js";
+import { csiVolumesOf, filterVolumeLimits } from "./volumelimits.js";
 import { findNodesThatPassFilters, numFeasibleNodesToFind, type NodeVerdict } from "./feasible.js";
 import { filterReadWriteOncePod } from "./volumerestrictions.js";
 
@@ -63,6 +63,7 @@ function filterNode(
   pod: Pod,
   claims: PodClaims,
   readWriteOncePod: FilterStatus | undefined,
+  csiVolumes: Map<string, Set<string>>,
   node: Node,
 ) {
   const name = node.metadata.name ?? "";
@@ -71,7 +72,7 @@ function filterNode(
     filterTaintToleration(pod, node) ??
     filterNodeAffinity(pod, node) ??
     readWriteOncePod ??
-    filterVolumeLimits(cache, pod, cache.csiNodes.get(name), cache.podsOn(name));
+    filterVolumeLimits(cache, pod, cache.csiNodes.get(name), cache.podsOn(name), csiVolumes);
   if (status) return { status };
   return filterVolumes(cache, claims, node);
 }
@@ -129,6 +130,7 @@ export async function scheduleOne(ctx: ScheduleContext, key: string): Promise<vo
   if ("message" in claims) return fail(ctx, pod, fitErrorMessage(nodes.length, claims.message, []));
   // The same for every node: whether another pod holds one of this pod's ReadWriteOncePod claims.
   const readWriteOncePod = filterReadWriteOncePod(cache, pod, (claim) => cache.claimUsers(claim));
+  const csiVolumes = csiVolumesOf(cache, pod);
   const toFind = numFeasibleNodesToFind(ctx.percentageOfNodesToScore, nodes.length);
   const { feasible, rejected, processed } = findNodesThatPassFilters(
     nodes,
@@ -138,7 +140,7 @@ export async function scheduleOne(ctx: ScheduleContext, key: string): Promise<vo
       const node = cache.nodes.get(name);
       // Deleted since the list was taken: as upstream's snapshot, it is still counted, and fits nothing.
       if (!node) return { rejected: { reasons: [] } };
-      const result = filterNode(cache, pod, claims, readWriteOncePod, node);
+      const result = filterNode(cache, pod, claims, readWriteOncePod, csiVolumes, node);
       return result.status ? { rejected: result.status } : { feasible: { node, plan: result.plan } };
     },
   );

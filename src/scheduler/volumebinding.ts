@@ -6,16 +6,18 @@
 import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from "../api/core/types.js";
 import { podVolumeClaims, volumeIsForPod, waitingForEphemeralClaim } from "../api/core/ephemeral.js";
 import { tryParseQuantity } from "../api/quantity.js";
-import { labelMatcherFromSelector } from "../api/selectors/labels.js";
+import { labelMatcherFromSelector, type LabelMatcher } from "../api/selectors/labels.js";
 import type { CSIDriver, CSIStorageCapacity, StorageClass } from "../api/storage/types.js";
 import { checkNodeAffinity, ClaimSelectorError } from "../api/storagerules/affinity.js";
 import { claimRequest } from "../api/storagerules/capacity.js";
-import { claimClass, isDelayBindingMode } from "../api/storagerules/class.js";
+import { claimClass, isDelayBindingMode, volumeClass } from "../api/storagerules/class.js";
 import type { Candidates } from "../api/storagerules/fit.js";
 import { matchCandidates, pickForNode } from "../api/storagerules/fit.js";
 import { AnnBindCompleted, AnnSelectedNode } from "../api/wellknown.js";
 import type { FilterStatus } from "./filters.js";
-import { nodeLabelsOf, topologyTermsMatch } from "../api/selectors/nodeselector.js";
+import { nodeLabelsOf, topologyTermsMatch, type NodeLabels } from "../api/selectors/nodeselector.js";
+import { ReachIndex } from "../api/storagerules/reach.js";
+import type { SharedCandidates } from "./freevolumes.js";
 
 export const ErrReasonBindConflict = "node(s) didn't find available persistent volumes to bind";
 export const ErrReasonNodeConflict = "node(s) had volume node affinity conflict";
@@ -35,9 +37,23 @@ export interface VolumeView {
   volumesOfClass(className: string): readonly PersistentVolume[];
   storageClass(name: string): StorageClass | undefined;
   csiDriver(name: string): CSIDriver | undefined;
-  capacities(className: string): readonly CSIStorageCapacity[];
+  /** The class's CSIStorageCapacity objects that may be the node's (at least those whose topology admits it). */
+  capacities(className: string, node: Node): readonly CSIStorageCapacity[];
   /** The claim key ("ns/name") a volume was assumed for by this scheduler and not yet seen bound, if any. */
   assumedClaimOf(volumeName: string): string | undefined;
+  /**
+   * The three below together (the scheduler's cache has them): free candidates shared by claims alike, whether a
+   * shared one is still free, and the volumes whose claimRef (or this scheduler's assumption) names a claim.
+   * Without them a claim's candidates are worked out from volumesOfClass.
+   */
+  freeCandidates?(claim: PersistentVolumeClaim): SharedCandidates;
+  isFree?(volume: PersistentVolume): boolean;
+  volumesClaimedBy?(claimKey: string): readonly PersistentVolume[];
+}
+
+/** A claim's candidates; `isOpen` says whether a shared free one is still free. */
+export interface ClaimCandidates extends Candidates {
+  isOpen?: (volume: PersistentVolume) => boolean;
 }
 
 export interface PodClaims {
@@ -45,7 +61,7 @@ export interface PodClaims {
   /** Unbound WaitForFirstConsumer claims, smallest request first (upstream's byPVCSize). */
   delayed: PersistentVolumeClaim[];
   /** Per delayed claim, its node-independent candidates: computed on the first node, reused on the others. */
-  candidates?: Map<PersistentVolumeClaim, Candidates>;
+  candidates?: Map<PersistentVolumeClaim, ClaimCandidates>;
 }
 
 export interface StaticBinding {
@@ -113,9 +129,18 @@ function withAssumedClaimRef(view: VolumeView, volume: PersistentVolume): Persis
  * The volumes a claim could take on some node, by the shared smallest-fit rules (src/api/storagerules/fit.ts,
  * the binder's too): the node-independent checks, done once per pod.
  */
-export function volumeCandidates(view: VolumeView, claim: PersistentVolumeClaim): Candidates {
-  const volumes = view.volumesOfClass(claimClass(claim)).map((volume) => withAssumedClaimRef(view, volume));
+export function volumeCandidates(view: VolumeView, claim: PersistentVolumeClaim): ClaimCandidates {
   try {
+    const { freeCandidates, isFree, volumesClaimedBy } = view;
+    if (freeCandidates && isFree && volumesClaimedBy) {
+      const shared = freeCandidates.call(view, claim);
+      // Upstream's binder asks only the claim's class for volumes, pre-bound ones too.
+      const className = claimClass(claim);
+      const claimed = volumesClaimedBy.call(view, claimKey(claim)).filter((v) => volumeClass(v) === className);
+      const { preBound } = matchCandidates(claim, claimed);
+      return { preBound, free: shared.free, reach: shared.reach, isOpen: (volume) => isFree.call(view, volume) };
+    }
+    const volumes = view.volumesOfClass(claimClass(claim)).map((volume) => withAssumedClaimRef(view, volume));
     return matchCandidates(claim, volumes);
   } catch (err) {
     if (err instanceof ClaimSelectorError) return { preBound: [], free: [] }; // upstream: nothing matches
@@ -123,8 +148,33 @@ export function volumeCandidates(view: VolumeView, claim: PersistentVolumeClaim)
   }
 }
 
+/** pickForNode, skipping shared candidates taken since they were listed. */
+function pickVolume(candidates: ClaimCandidates, node: NodeLabels, chosen: ReadonlySet<string>) {
+  const { isOpen } = candidates;
+  if (!isOpen) return pickForNode(candidates, node, chosen);
+  const preBound = candidates.preBound.find((volume) => !chosen.has(volume.metadata.name ?? ""));
+  if (preBound) return checkNodeAffinity(preBound, node) ? preBound : undefined;
+  candidates.reach ??= new ReachIndex(candidates.free);
+  return candidates.reach.first(node, (volume) => !chosen.has(volume.metadata.name ?? "") && isOpen(volume));
+}
+
 function driverOf(view: VolumeView, provisioner: string): CSIDriver | undefined {
   return view.csiDriver(provisioner);
+}
+
+/** Each capacity object's nodeTopology as a matcher, made once (informer objects are replaced, never changed). */
+const topologies = new WeakMap<CSIStorageCapacity, LabelMatcher | null>();
+function topologyOf(capacity: CSIStorageCapacity): LabelMatcher | null {
+  let topology = topologies.get(capacity);
+  if (topology === undefined) {
+    try {
+      topology = capacity.nodeTopology ? labelMatcherFromSelector(capacity.nodeTopology) : null;
+    } catch {
+      topology = null; // a selector that cannot match admits no node
+    }
+    topologies.set(capacity, topology);
+  }
+  return topology;
 }
 
 /** hasEnoughCapacity: only for CSI drivers with storageCapacity: some CSIStorageCapacity for the class and node fits. */
@@ -134,15 +184,10 @@ function hasEnoughCapacity(view: VolumeView, claim: PersistentVolumeClaim, stora
   const request = claimRequest(claim);
   if (request.isZero()) return true;
   const labels = node.metadata.labels ?? {};
-  return view.capacities(storageClass.metadata.name ?? "").some((capacity) => {
-    let topology;
-    try {
-      topology = labelMatcherFromSelector(capacity.nodeTopology);
-    } catch {
-      return false;
-    }
+  return view.capacities(storageClass.metadata.name ?? "", node).some((capacity) => {
+    const topology = topologyOf(capacity);
     // A nil nodeTopology matches no node (upstream's nodeHasAccess).
-    if (!capacity.nodeTopology || !topology.matches(labels)) return false;
+    if (!topology || !topology.matches(labels)) return false;
     const limit = tryParseQuantity(capacity.maximumVolumeSize ?? capacity.capacity);
     return limit !== undefined && limit.cmp(request) >= 0;
   });
@@ -172,7 +217,7 @@ export function filterVolumes(
     let candidates = claims.candidates.get(claim);
     if (!candidates) claims.candidates.set(claim, (candidates = volumeCandidates(view, claim)));
     // FindMatchingVolume with this node, minus the volumes other claims of the pod were given.
-    const volume = pickForNode(candidates, labels, chosen);
+    const volume = pickVolume(candidates, labels, chosen);
     if (volume) {
       chosen.add(volume.metadata.name ?? "");
       plan.staticBindings.push({ claim, volume });
