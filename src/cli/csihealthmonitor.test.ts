@@ -8,10 +8,12 @@ import { once } from "node:events";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import type { Event } from "../api/core/types.js";
 import { createClient, type Client } from "../client/index.js";
-import { startHostpath } from "../csi/drivers/hostpath/testing/driver.js";
+import type { CsiClient } from "../csi/client.js";
+import { startHostpath, type InProcessDriver } from "../csi/drivers/hostpath/testing/driver.js";
+import { serveCsi } from "../csi/server.js";
 import { controllerManagerComponent } from "../e2e/parts.js";
 import { eventually, startStowage } from "../e2e/stowage.js";
 
@@ -59,57 +61,94 @@ async function boundClaim(client: Client, name: string, handle: string): Promise
   });
 }
 
-test("the health monitor warns on the claims whose volumes are damaged or gone, and on no other", async (t) => {
-  const driver = await startHostpath(t);
-  const stowage = await startStowage(t, { components: [controllerManagerComponent] });
-  const client = createClient(stowage.transport());
-  const rwo = { mount: {}, access_mode: { mode: "SINGLE_NODE_WRITER" as const } };
-  const make = async (name: string) =>
-    (await driver.client.controller.CreateVolume({ name, volume_capabilities: [rwo] })).volume!.volume_id;
-  const [healthy, damaged] = [await make("healthy"), await make("damaged")];
-  await rm(join(driver.stateDir, "volumes", damaged), { recursive: true });
-  await boundClaim(client, "healthy", healthy);
-  await boundClaim(client, "damaged", damaged);
-  await boundClaim(client, "lost", "no-such-volume");
-  for (const name of ["healthy", "damaged", "lost"])
-    await stowage.kubectl("wait", `pvc/${name}`, "--for=jsonpath={.status.phase}=Bound", "--timeout=30s");
+/**
+ * The driver as one that cannot list volumes: the same answers, but without LIST_VOLUMES among its controller
+ * capabilities and without ListVolumes, so the monitor takes upstream's other path (ControllerGetVolume per PV).
+ */
+async function withoutListVolumes(t: TestContext, driver: CsiClient, endpoint: string): Promise<string> {
+  const server = await serveCsi(endpoint, {
+    identity: {
+      GetPluginInfo: (request) => driver.identity.GetPluginInfo(request),
+      GetPluginCapabilities: (request) => driver.identity.GetPluginCapabilities(request),
+      Probe: (request) => driver.identity.Probe(request),
+    },
+    controller: {
+      async ControllerGetCapabilities(request) {
+        const { capabilities } = await driver.controller.ControllerGetCapabilities(request);
+        return { capabilities: capabilities.filter((c) => c.rpc?.type !== "LIST_VOLUMES") };
+      },
+      ControllerGetVolume: (request) => driver.controller.ControllerGetVolume(request),
+    },
+  });
+  t.after(() => server.stop());
+  return endpoint;
+}
 
-  const child = spawn(
-    process.execPath,
-    [
-      ...["--import", "tsx", main, "csi-external-health-monitor-controller"],
-      ...["--csi-address", driver.endpoint, "--kubeconfig", stowage.kubeconfig, "--monitor-interval", "1m"],
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = once(child, "exit");
-  t.after(() => child.kill("SIGKILL"));
+const paths = [
+  { by: "ListVolumes", endpoint: (t: TestContext, driver: InProcessDriver) => Promise.resolve(driver.endpoint) },
+  {
+    by: "ControllerGetVolume",
+    endpoint: (t: TestContext, driver: InProcessDriver) =>
+      withoutListVolumes(t, driver.client, `unix://${join(driver.dir, "front.sock")}`),
+  },
+];
 
-  const warnings = async () =>
-    (await client.events.list({ namespace: "default" })).items.filter(
-      (e: Event) => e.reason === "VolumeConditionAbnormal",
+for (const path of paths)
+  test(`the health monitor, asking by ${path.by}, warns on the claims whose volumes are damaged or gone, and on no other`, async (t) => {
+    const driver = await startHostpath(t);
+    const endpoint = await path.endpoint(t, driver);
+    const stowage = await startStowage(t, { components: [controllerManagerComponent] });
+    const client = createClient(stowage.transport());
+    const rwo = { mount: {}, access_mode: { mode: "SINGLE_NODE_WRITER" as const } };
+    const make = async (name: string) =>
+      (await driver.client.controller.CreateVolume({ name, volume_capabilities: [rwo] })).volume!.volume_id;
+    const [healthy, damaged] = [await make("healthy"), await make("damaged")];
+    await rm(join(driver.stateDir, "volumes", damaged), { recursive: true });
+    await boundClaim(client, "healthy", healthy);
+    await boundClaim(client, "damaged", damaged);
+    await boundClaim(client, "lost", "no-such-volume");
+    for (const name of ["healthy", "damaged", "lost"])
+      await stowage.kubectl("wait", `pvc/${name}`, "--for=jsonpath={.status.phase}=Bound", "--timeout=30s");
+
+    const child = spawn(
+      process.execPath,
+      [
+        ...["--import", "tsx", main, "csi-external-health-monitor-controller"],
+        ...["--csi-address", endpoint, "--kubeconfig", stowage.kubeconfig, "--monitor-interval", "1m"],
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
     );
-  const both = await eventually(async () => {
-    const now = await warnings();
-    return now.length >= 2 ? now : undefined;
-  }, 60_000);
-  const said = new Map(both.map((e) => [e.involvedObject.name, e]));
-  assert.equal(said.get("lost")?.message, "Volume not found: no-such-volume");
-  assert.equal(
-    said.get("damaged")?.message,
-    `volume ${damaged}: its directory ${join(driver.stateDir, "volumes", damaged)} is missing`,
-  );
-  assert.equal(said.get("damaged")?.type, "Warning");
-  assert.equal(said.get("healthy"), undefined, "the healthy volume's claim is left alone");
-  assert.match(stdout, /leader election on: Lease default\/external-health-monitor-leader-hostpath-csi-stowage-dev/);
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, "exit");
+    t.after(() => child.kill("SIGKILL"));
 
-  child.kill("SIGTERM");
-  const [code] = await exited;
-  assert.equal(code, 0);
-  // Only events: every PV and claim is still there, still Bound.
-  for (const name of ["healthy", "damaged", "lost"]) {
-    assert.equal((await client.persistentVolumes.get(name)).status?.phase, "Bound");
-  }
-});
+    const warnings = async () =>
+      (await client.events.list({ namespace: "default" })).items.filter(
+        (e: Event) => e.reason === "VolumeConditionAbnormal",
+      );
+    const both = await eventually(async () => {
+      const now = await warnings();
+      return now.length >= 2 ? now : undefined;
+    }, 60_000);
+    const said = new Map(both.map((e) => [e.involvedObject.name, e]));
+    assert.equal(said.get("lost")?.message, "Volume not found: no-such-volume");
+    assert.equal(
+      said.get("damaged")?.message,
+      `volume ${damaged}: its directory ${join(driver.stateDir, "volumes", damaged)} is missing`,
+    );
+    assert.equal(said.get("damaged")?.type, "Warning");
+    assert.equal(said.get("healthy"), undefined, "the healthy volume's claim is left alone");
+    assert.match(stderr, new RegExp(`health monitor started .*by: '${path.by}'`));
+    assert.match(stdout, /leader election on: Lease default\/external-health-monitor-leader-hostpath-csi-stowage-dev/);
+
+    child.kill("SIGTERM");
+    const [code] = await exited;
+    assert.equal(code, 0);
+    // Only events: every PV and claim is still there, still Bound.
+    for (const name of ["healthy", "damaged", "lost"]) {
+      assert.equal((await client.persistentVolumes.get(name)).status?.phase, "Bound");
+    }
+  });
