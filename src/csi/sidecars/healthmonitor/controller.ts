@@ -68,12 +68,13 @@ export async function startHealthMonitor(options: HealthMonitorOptions): Promise
   // A new PV is checked at once; every PV is asked about again each monitor interval, whatever happened.
   if (!byList) volumes.onAdd((volume) => queue.add(volume.metadata.name ?? ""));
   const checkOne = async (name: string) => {
-    try {
-      const volume = volumes.get(name);
-      if (volume) await checkVolume(ctx, volume);
-    } finally {
-      if (volumes.get(name)) queue.addAfter(name, monitorIntervalMs); // a deleted PV leaves the rounds
-    }
+    const volume = volumes.get(name);
+    if (!volume) return; // deleted: it leaves the rounds
+    // upstream: a failed call is logged and the volume asked about again next round, not retried at once
+    await checkVolume(ctx, volume).catch((err: Error) => {
+      if (!signal.aborted) log("checking a volume's condition failed", { volume: name, err: err.message });
+    });
+    queue.addAfter(name, monitorIntervalMs);
   };
 
   return runWhenSynced(sidecar, {
