@@ -1,11 +1,11 @@
 // `stowage csi-external-health-monitor-controller` as an operator runs it beside a driver's controller: flags
 // checked up front, then each bound PV of the driver asked about until SIGTERM. A volume the driver lost its
 // directory for, and one it never had, each get a Warning VolumeConditionAbnormal on their claim; a healthy one
-// gets nothing, and nothing is changed or deleted.
+// gets nothing, and nothing is changed or deleted. A volume that heals gets upstream's VolumeConditionNormal.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test, type TestContext } from "node:test";
@@ -114,7 +114,16 @@ for (const path of paths)
       process.execPath,
       [
         ...["--import", "tsx", main, "csi-external-health-monitor-controller"],
-        ...["--csi-address", endpoint, "--kubeconfig", stowage.kubeconfig, "--monitor-interval", "1m"],
+        ...[
+          "--csi-address",
+          endpoint,
+          "--kubeconfig",
+          stowage.kubeconfig,
+          "--list-volumes-interval",
+          "1s",
+          "--monitor-interval",
+          "1s",
+        ],
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
@@ -143,6 +152,21 @@ for (const path of paths)
     assert.equal(said.get("healthy"), undefined, "the healthy volume's claim is left alone");
     assert.match(stderr, new RegExp(`health monitor started .*by: '${path.by}'`));
     assert.match(stdout, /leader election on: Lease default\/external-health-monitor-leader-hostpath-csi-stowage-dev/);
+
+    // The damaged volume's directory is back: the next round says so once, as upstream's recovery event.
+    await mkdir(join(driver.stateDir, "volumes", damaged));
+    const recovered = await eventually(async () =>
+      (await client.events.list({ namespace: "default" })).items.find(
+        (e: Event) => e.reason === "VolumeConditionNormal" && e.involvedObject.name === "damaged",
+      ),
+    );
+    assert.equal(recovered.message, "The Volume returns to the healthy state");
+    assert.equal(recovered.type, "Normal");
+    assert.equal(
+      (await warnings()).find((e) => e.involvedObject.name === "healthy"),
+      undefined,
+      "never warned, never recovered",
+    );
 
     child.kill("SIGTERM");
     const [code] = await exited;

@@ -9,6 +9,9 @@ import { Code, CsiError } from "../../errors.js";
 
 /** upstream's reason (pv_checker.go): users and alerts search for it. */
 export const VOLUME_CONDITION_ABNORMAL = "VolumeConditionAbnormal";
+/** upstream's recovery event (pv_checker.go sendRecoveryEventToPVC, util.DefaultRecoveryEventMessage). */
+export const VOLUME_CONDITION_NORMAL = "VolumeConditionNormal";
+export const RECOVERY_MESSAGE = "The Volume returns to the healthy state";
 
 /**
  * A volume the driver does not know at all. Upstream only logs the NOT_FOUND (its TODO: "identify the NotFound
@@ -27,6 +30,12 @@ export interface CheckerContext {
   driverName: string;
   claims: Lister<PersistentVolumeClaim>;
   recorder: EventRecorder;
+  /**
+   * Claims (by uid) warned about and not yet recovered. Upstream finds its unexpired warning through an Event
+   * informer; remembering our own saves watching every event in the cluster, at the price of no recovery event
+   * for a warning given before a restart.
+   */
+  warned: Set<string>;
   /** Deadline of each CSI call (upstream --timeout, 15 s). */
   timeoutMs: number;
   signal: AbortSignal;
@@ -57,14 +66,19 @@ export async function controllerVolumeCondition(ctx: CheckerContext, handle: str
   }
 }
 
-/** Records the abnormal condition on the volume's claim; a healthy volume gets nothing (upstream's first stage). */
+/** Records the abnormal condition on the volume's claim; a healthy volume gets nothing unless it was warned about. */
 export function reportCondition(ctx: CheckerContext, volume: PersistentVolume, condition: VolumeCondition): void {
-  if (!condition.abnormal) return;
   const ref = volume.spec.claimRef;
   const claim = ref?.namespace && ref.name ? ctx.claims.get(`${ref.namespace}/${ref.name}`) : undefined;
   // Bound, so the binder's claimRef is trusted; a claim not (yet) in the cache is checked again next round.
   if (!claim || (ref?.uid && claim.metadata.uid !== ref.uid)) return;
-  ctx.recorder.event(claim, "Warning", VOLUME_CONDITION_ABNORMAL, condition.message);
+  const uid = claim.metadata.uid ?? "";
+  if (condition.abnormal) {
+    ctx.warned.add(uid);
+    ctx.recorder.event(claim, "Warning", VOLUME_CONDITION_ABNORMAL, condition.message);
+  } else if (ctx.warned.delete(uid)) {
+    ctx.recorder.event(claim, "Normal", VOLUME_CONDITION_NORMAL, RECOVERY_MESSAGE);
+  }
 }
 
 /** One PV through ControllerGetVolume (the GET_VOLUME path). */

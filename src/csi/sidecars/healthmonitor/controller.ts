@@ -49,6 +49,7 @@ export async function startHealthMonitor(options: HealthMonitorOptions): Promise
     // upstream's event source: csi-pv-monitor-controller-<driver>
     recorder: createEventRecorder(options.client.events, { component: `csi-pv-monitor-controller-${driverName}`, log }),
     timeoutMs: options.timeoutMs ?? 15_000,
+    warned: new Set(),
     signal,
   };
   // As upstream: ListVolumes (one call for every volume) whenever the driver lists, else ControllerGetVolume per PV.
