@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { Event, PersistentVolume, PersistentVolumeClaim } from "../api/core/types.js";
 import { loadKubeconfig } from "../client/index.js";
+import { CsiClient } from "../csi/client.js";
 import { unmountUnder } from "../e2e/mounts.js";
 import { eventually, startStowage, type Stowage } from "../e2e/stowage.js";
 import { backupControlPlane, restoreControlPlane, storeFileOf } from "./controlplanebackup.js";
@@ -119,5 +120,10 @@ test("after a control-plane restore, a claim whose volume is gone gets a VolumeC
   assert.equal(claimA.status?.phase, "Bound");
   assert.equal(claimA.spec.volumeName, volumeA.metadata.name);
   assert.deepEqual(await abnormalEvents(second, "a"), []);
+  // …which is what the driver says of it when asked directly.
+  const csi = await CsiClient.connect(`unix://${join(dataDir, "csi", `hostpath-${nodeName(1)}.sock`)}`);
+  t.after(() => csi.close());
+  const got = await csi.controller.ControllerGetVolume({ volume_id: volumeA.spec.csi!.volumeHandle });
+  assert.equal(got.status?.volume_condition?.abnormal, false);
   assert.ok(existsSync(join(dataDir, "csi", "hostpath", nodeName(1), "volumes", volumeA.spec.csi!.volumeHandle)));
 });
