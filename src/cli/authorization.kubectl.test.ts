@@ -78,6 +78,9 @@ const rows: Row[] = [
   [sa("kube-system", "csi-attacher"), "create", "volumeattachments.storage.k8s.io", "", false],
   [sa("kube-system", "csi-snapshotter"), "update", "volumesnapshotcontents.snapshot.storage.k8s.io", "", true],
   [sa("kube-system", "csi-snapshotter"), "delete", "volumesnapshots.snapshot.storage.k8s.io", "default", false],
+  [sa("kube-system", "csi-external-health-monitor-controller"), "create", "events", "default", true],
+  [sa("kube-system", "csi-external-health-monitor-controller"), "watch", "persistentvolumeclaims", "default", true],
+  [sa("kube-system", "csi-external-health-monitor-controller"), "update", "persistentvolumes", "", false],
   // a node: upstream's node rules, its own Lease, nothing it has no pod for
   [node("n1"), "get", "nodes", "", true],
   [node("n1"), "create", "events", "default", true],

@@ -12,6 +12,7 @@ import { registerKubeconfig } from "./kubeconfig.js";
 import { registerControllerManager } from "./controllermanager.js";
 import { registerCsiAttacher } from "./csiattacher.js";
 import { registerCsiResizer } from "./csiresizer.js";
+import { registerCsiHealthMonitor } from "./csihealthmonitor.js";
 import { registerNode } from "./node.js";
 import { registerScheduler } from "./scheduler.js";
 import { registerCsiProvisioner } from "./csiprovisioner.js";
@@ -38,6 +39,7 @@ const commands: Array<(program: Command) => void> = [
   registerControllerManager,
   registerCsiAttacher,
   registerCsiResizer,
+  registerCsiHealthMonitor,
   registerScheduler,
   registerNode,
   registerCsiProvisioner,

@@ -12,6 +12,11 @@ const cases = [
     driver: "hostpath.csi.stowage.dev",
     want: "external-snapshotter-leader-hostpath-csi-stowage-dev",
   },
+  {
+    sidecar: "csi-external-health-monitor-controller",
+    driver: "hostpath.csi.stowage.dev",
+    want: "external-health-monitor-leader-hostpath-csi-stowage-dev",
+  },
 ];
 for (const c of cases) {
   test(`${c.sidecar} for ${c.driver} takes the Lease ${c.want}`, () => {

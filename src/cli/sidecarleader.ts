@@ -52,6 +52,8 @@ export function sidecarLeaseName(sidecar: string, driver: string): string {
       return sanitizeLeaseName(`external-resizer-${driver}`);
     case "csi-snapshotter":
       return sanitizeLeaseName(`external-snapshotter-leader-${driver}`);
+    case "csi-external-health-monitor-controller":
+      return sanitizeLeaseName(`external-health-monitor-leader-${driver}`);
     default:
       return sanitizeLeaseName(`${sidecar}-${driver}`);
   }

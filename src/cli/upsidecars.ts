@@ -1,5 +1,5 @@
 // The CSI sidecars `stowage up` runs for each driver: csi-provisioner, csi-attacher, csi-snapshotter (with a
-// default VolumeSnapshotClass) and csi-resizer. Block's state is shared, so the first node's instance serves every
+// default VolumeSnapshotClass), csi-resizer and csi-external-health-monitor-controller. Block's state is shared, so the first node's instance serves every
 // node. Hostpath volumes are node-local: with several nodes the sidecars talk to a router in front of every node's
 // instance (CreateVolume to the node the topology selects), as upstream's per-node provisioners would.
 import { sidecarMetrics } from "../csi/sidecars/common/metrics.js";
@@ -11,6 +11,7 @@ import { TOPOLOGY_KEY as hostpathTopologyKey } from "../csi/drivers/hostpath/ind
 import { startAttacher } from "../csi/sidecars/attacher/controller.js";
 import { startProvisioner } from "../csi/sidecars/provisioner/controller.js";
 import { startResizer } from "../csi/sidecars/resizer/controller.js";
+import { startHealthMonitor } from "../csi/sidecars/healthmonitor/controller.js";
 import type { UpContext } from "./component.js";
 import { serveCsiRouter } from "./csirouter.js";
 import type { StartDriver } from "../csi/drivers/options.js";
@@ -96,6 +97,15 @@ export async function startDriverSidecars(
   }).then(
     (resizer) => stops.push({ name: `${plan.short} resizer`, stop: () => resizer.stop() }),
     (err: Error) => ctx.say(`${plan.short} csi-resizer: NOT started: ${err.message}`),
+  );
+  await startHealthMonitor({
+    client: sidecarClient("csi-external-health-monitor-controller"),
+    csi,
+    signal: ctx.signal,
+    log: sidecarLog("csi-external-health-monitor-controller"),
+  }).then(
+    (monitor) => stops.push({ name: `${plan.short} health monitor`, stop: () => monitor.stop() }),
+    (err: Error) => ctx.say(`${plan.short} csi-external-health-monitor-controller: NOT started: ${err.message}`),
   );
   ctx.say(
     `${plan.short}: csi-provisioner and csi-attacher running against ${first === "every node" ? "every node's driver (router)" : `${first}'s driver`}`,

@@ -320,6 +320,13 @@ function csiSidecarRoles(): ClusterRole[] {
       rule(["get", "list", "watch", "update", "patch"], [snapshot], ["volumesnapshotcontents"]),
       rule(["update", "patch"], [snapshot], ["volumesnapshotcontents/status"]),
     ]),
+    role("external-health-monitor-controller-runner", [
+      rule(Read, [core], ["persistentvolumes"]),
+      rule(Read, [core], ["persistentvolumeclaims"]),
+      rule(Read, [core], ["nodes"]),
+      rule(Read, [core], ["pods"]),
+      rule(["get", "list", "watch", "create", "patch"], [core], ["events"]),
+    ]),
   ];
 }
 
@@ -371,4 +378,5 @@ export const csiSidecars: ReadonlyArray<readonly [string, string]> = [
   ["csi-attacher", "external-attacher-runner"],
   ["csi-resizer", "external-resizer-runner"],
   ["csi-snapshotter", "external-snapshotter-runner"],
+  ["csi-external-health-monitor-controller", "external-health-monitor-controller-runner"],
 ];
