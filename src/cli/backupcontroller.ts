@@ -28,9 +28,20 @@ export function kubeconfigExecutor(kubeconfig: Kubeconfig): PodExecutor {
 /**
  * pods/exec inside `up`: a websocket needs a socket, which the in-process transport has not, so over HTTPS to our
  * own apiserver with a client certificate for the controller's ServiceAccount (its RBAC role grants pods/exec; the
- * admin's would grant all).
+ * admin's would grant all). Made at the first hook, so a world without hooks (or without a kubeconfig) needs none.
  */
-export async function upHookExecutor(ctx: UpContext): Promise<PodExecutor> {
+export function upHookExecutor(ctx: UpContext): PodExecutor {
+  let executor: Promise<PodExecutor> | undefined;
+  return async (target, command, timeoutMs) => {
+    executor ??= certificateExecutor(ctx).catch((err: unknown) => {
+      executor = undefined;
+      throw err;
+    });
+    return (await executor)(target, command, timeoutMs);
+  };
+}
+
+async function certificateExecutor(ctx: UpContext): Promise<PodExecutor> {
   const admin = loadKubeconfig(ctx.kubeconfig);
   if (!ctx.pki || !admin.clientCertificate) return kubeconfigExecutor(admin);
   const identity = serviceAccountUserInfo("kube-system", "backup-controller");

@@ -128,7 +128,7 @@ export const controllerManagerComponent: UpComponent = {
       // A Delete or Recycle reclaim never reaches the data dir (stowage.db), even under an allowed root.
       protectedPaths: [ctx.dataDir],
       hostPathReclaimRoots: ctx.hostPathReclaimRoots,
-      extraLoops: [backupControllerLoop(await upHookExecutor(ctx))],
+      extraLoops: [backupControllerLoop(upHookExecutor(ctx))],
       log: (message, fields) => ctx.log(`controller-manager: ${message} ${JSON.stringify(fields)}`),
     });
     return { stop: () => manager.stop() };

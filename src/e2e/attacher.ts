@@ -14,6 +14,7 @@ import type {
 import type { CSINode } from "../api/storage/types.js";
 import { controllerManagerComponent } from "../cli/controllermanager.js";
 import { startStowage, type Stowage } from "./stowage.js";
+import { retryOnConflict } from "./conformance/world.js";
 import { createClient, type Client } from "../client/index.js";
 import { defaultDriverName } from "../csi/drivers/block/index.js";
 import { startTestDriver, testDir, type TestDriver } from "../csi/drivers/block/testing/harness.js";
@@ -106,7 +107,7 @@ export async function startWorld(t: TestContext, options: { controllers?: boolea
           volumeName: name,
         },
       } as PersistentVolumeClaim);
-      const pv = await client.persistentVolumes.create({
+      await client.persistentVolumes.create({
         apiVersion: "v1",
         kind: "PersistentVolume",
         metadata: { name },
@@ -124,12 +125,20 @@ export async function startWorld(t: TestContext, options: { controllers?: boolea
           },
         },
       });
-      // What the PV binder would write: both sides Bound.
-      const boundVolume = await client.persistentVolumes.updateStatus({ ...pv, status: { phase: "Bound" } });
-      await client.persistentVolumeClaims.updateStatus({
-        ...claim,
-        status: { phase: "Bound", accessModes: modes, capacity: { storage: "16Mi" } },
-      });
+      // What the PV binder would write: both sides Bound. With the controllers running the binder may write first:
+      // then again on its version.
+      const boundVolume = await retryOnConflict(async () =>
+        client.persistentVolumes.updateStatus({
+          ...(await client.persistentVolumes.get(name)),
+          status: { phase: "Bound" },
+        }),
+      );
+      await retryOnConflict(async () =>
+        client.persistentVolumeClaims.updateStatus({
+          ...(await client.persistentVolumeClaims.get("default", name)),
+          status: { phase: "Bound", accessModes: modes, capacity: { storage: "16Mi" } },
+        }),
+      );
       return boundVolume;
     },
     pod(name, nodeName, claimName) {
