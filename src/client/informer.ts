@@ -13,7 +13,7 @@ import { deepFreeze } from "./freeze.js";
 import type { ObjectKey } from "./keys.js";
 import { keyOf } from "./keys.js";
 import type { ListOptions } from "./resourceclient.js";
-import { sleep } from "./sleep.js";
+import { sleep } from "../support/sleep.js";
 
 /** Reads an informer's cache. Objects are read-only. */
 export interface Lister<T extends KubeObject> {

@@ -9,7 +9,7 @@ import { hostname } from "node:os";
 import type { Lease, LeaseSpec } from "../api/coordination/types.js";
 import type { NamespacedResourceClient } from "./client.js";
 import { isAlreadyExists, isConflict, isNotFound } from "./errors.js";
-import { sleep } from "./sleep.js";
+import { sleep } from "../support/sleep.js";
 
 export interface LeaderElectionOptions {
   leases: NamespacedResourceClient<Lease>;

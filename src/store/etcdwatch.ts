@@ -6,6 +6,7 @@
 import type { IKeyValue, IWatchResponse, WatchClient } from "etcd3";
 import { CompactedError } from "./store.js";
 import type { KeyValue, Revision, WatchEvent, WatchProgress } from "./store.js";
+import { sleep } from "../support/sleep.js";
 
 export interface EtcdWatchOptions {
   /** Events held for a consumer that stopped reading before the stream is paused (etcd then holds them). */
@@ -189,16 +190,4 @@ class WatchStream {
 
 function isPausable(stream: unknown): stream is { pause(): void; resume(): void } {
   return typeof stream === "object" && stream !== null && "pause" in stream && "resume" in stream;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

@@ -17,6 +17,7 @@ import { CachedEvent } from "./event.js";
 import { CacheIndex } from "./index.js";
 import { CacheWatcher } from "./watcher.js";
 import { EventWindow } from "./window.js";
+import { sleep } from "../../support/sleep.js";
 
 export interface CacherOptions {
   /** Recent events kept for watches that resume from an older resourceVersion. */
@@ -287,16 +288,4 @@ export class Cacher {
 
 async function* refused(err: ReturnType<typeof tooOldResourceVersion>): AsyncGenerator<RegistryWatchEvent> {
   yield { type: "ERROR", status: err.toStatus() };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-  });
 }

@@ -4,7 +4,7 @@
 // one ControllerGetVolume per PV through a work queue. A check only records events (check.ts). Upstream's node
 // watcher (--enable-node-watcher) is not built.
 import { WorkQueue, createEventRecorder } from "../../../client/index.js";
-import { sleep } from "../../../client/sleep.js";
+import { sleep } from "../../../support/sleep.js";
 import {
   SidecarStartError,
   beginSidecar,
