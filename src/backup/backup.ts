@@ -35,7 +35,7 @@ export interface BackupSyncContext {
 }
 
 export const manifestFile = "objects.json";
-const finished = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+const finished = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation", "Deleting"]);
 const pollMs = 500;
 
 export async function syncBackup(ctx: BackupSyncContext, key: string): Promise<void> {
@@ -45,7 +45,9 @@ export async function syncBackup(ctx: BackupSyncContext, key: string): Promise<v
     if (isNotFound(err)) return undefined;
     throw err;
   });
-  if (!backup || finished.has(backup.status?.phase ?? "New")) return;
+  // A deleted backup (phase Deleting) belongs to the GC: running it on would save its objects again after the GC
+  // forgot them.
+  if (!backup || backup.metadata.deletionTimestamp || finished.has(backup.status?.phase ?? "New")) return;
   let repository: Repository;
   try {
     repository = (await repositoryOf(ctx.client, namespace, backup.spec.storageLocation)).repository;
