@@ -9,19 +9,9 @@ import { test } from "node:test";
 import { startProcessStowage } from "../e2e/processruntime.js";
 import { runStowage } from "../e2e/agentprocess.js";
 import { createLocalBackupLocation } from "../e2e/backuplocation.js";
+import { shopWithClaim } from "../e2e/backupworld.js";
 
-const shop = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: orders, namespace: shop}
-spec:
-  accessModes: [ReadWriteOnce]
-  resources: {requests: {storage: 16Mi}}
----
+const shop = `${shopWithClaim}---
 apiVersion: v1
 kind: Pod
 metadata:

@@ -7,22 +7,12 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { startProcessStowage } from "../e2e/processruntime.js";
 import { runStowage } from "../e2e/agentprocess.js";
+import { shopWithClaim } from "../e2e/backupworld.js";
 
 const stowage = runStowage;
 
 // The pod keeps running on its claim: the backup snapshots the claim under it, and the restore brings both back.
-const shop = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: orders, namespace: shop}
-spec:
-  accessModes: [ReadWriteOnce]
-  resources: {requests: {storage: 16Mi}}
----
+const shop = `${shopWithClaim}---
 apiVersion: v1
 kind: Pod
 metadata: {name: shop, namespace: shop}

@@ -14,7 +14,8 @@ import { createLocalBackupLocation } from "./backuplocation.js";
 
 const password = "correct horse battery staple";
 
-const shop = `
+/** Namespace `shop` with the 16Mi claim `orders` every backup test backs up. */
+export const shopWithClaim = `
 apiVersion: v1
 kind: Namespace
 metadata: {name: shop}
@@ -65,7 +66,7 @@ export async function startBackupWorld(t: TestContext) {
     await s.kubectl("delete", "-n", "shop", `pod/${name}`, "--timeout=30s");
     return log;
   };
-  await s.apply(shop);
+  await s.apply(shopWithClaim);
   const sums = await run(
     "writer",
     `head -c 1048576 /dev/urandom > /data/orders.bin && echo first > /data/note && ${sumsScript}`,
