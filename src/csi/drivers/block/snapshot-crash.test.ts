@@ -6,7 +6,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CsiError } from "../../errors.js";
-import { loopDevicesUnder, MiB, mountCapability, mountsUnder, testDir } from "./testing/harness.js";
+import { createAndMount, loopDevicesUnder, MiB, mountsUnder, testDir } from "./testing/harness.js";
 import { spawnDriver } from "./testing/process.js";
 
 /** Resolves with the write's outcome, or "blocked" when the filesystem still holds writers back after `ms`. */
@@ -20,31 +20,14 @@ function writeWithin(path: string, data: string, ms: number): Promise<"written" 
 test("a driver killed while a snapshot holds the filesystem frozen thaws it when it restarts", async (t) => {
   const dir = await testDir(t);
   const first = await spawnDriver(t, dir, { env: { STOWAGE_CSI_BLOCK_CRASH_AT: "frozen" } });
-  const { volume } = await first.client.controller.CreateVolume({
-    name: "freeze-crash",
-    capacity_range: { required_bytes: 32 * MiB },
-    volume_capabilities: [mountCapability()],
-  });
-  const volumeId = volume!.volume_id;
-  const { publish_context } = await first.client.controller.ControllerPublishVolume({
-    volume_id: volumeId,
-    node_id: "node-1",
-    volume_capability: mountCapability(),
-  });
-  const staging = join(dir, "staging");
-  const target = join(dir, "target");
-  await first.client.node.NodeStageVolume({
-    volume_id: volumeId,
-    staging_target_path: staging,
-    volume_capability: mountCapability(),
-    publish_context,
-  });
-  await first.client.node.NodePublishVolume({
-    volume_id: volumeId,
-    staging_target_path: staging,
-    target_path: target,
-    volume_capability: mountCapability(),
-  });
+  const { volumeId, staging, target } = await createAndMount(
+    { client: first.client, nodeId: "node-1" },
+    dir,
+    "freeze-crash",
+    {
+      bytes: 32 * MiB,
+    },
+  );
   await writeFile(join(target, "before.txt"), "before the snapshot\n");
 
   const snapshot = { source_volume_id: volumeId, name: "frozen-snap" };

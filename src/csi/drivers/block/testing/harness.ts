@@ -108,7 +108,7 @@ export function blockCapability(mode: AccessMode = "SINGLE_NODE_WRITER"): Volume
 
 /** CreateVolume (mount, ext4 by default) → ControllerPublish to the driver's node → NodeStage → NodePublish. */
 export async function createAndMount(
-  driver: TestDriver,
+  driver: Pick<TestDriver, "client" | "nodeId">,
   dir: string,
   name: string,
   options: { bytes?: number; source?: { snapshot_id: string } | { volume_id: string } } = {},
