@@ -4,20 +4,29 @@
 //   raw etcd puts of the same values from 32 concurrent writers (goal: ≥ 0.8 of raw etcd)
 // - watch delivery of a write to 100 watchers spread over both apiservers (goal: p99 ≤ 30 ms)
 // Checks that every create was acknowledged and every watcher saw every write, then prints bench/lib/figure.ts's lines.
-// Run: npx tsx bench/etcd.ts [creates=3000] [watch-writes=50] [--quick]
+// Beside the rate it counts etcd's gRPC requests per create (from the members' /metrics), so a change that adds a
+// round trip to the create path shows. `--cpu-prof-dir DIR` runs both apiservers under `node --cpu-prof` and stops
+// them with SIGTERM, so each writes its profile there (`npx tsx bench/profiletop.ts DIR/<file>.cpuprofile`).
+// Run: npx tsx bench/etcd.ts [creates=3000] [watch-writes=50] [--quick] [--cpu-prof-dir DIR]
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request, type RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { Etcd3 } from "etcd3";
 import { startEtcd } from "../src/store/testing/etcdserver.js";
 import { CheckFailed, openBench } from "./lib/bench.js";
+import { cpuPerOperation, cpuReading } from "./lib/cpu.js";
 import { pollUntil, within } from "./lib/wait.js";
 
-const quick = process.argv.includes("--quick");
-const positional = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const { values: flags, positionals: positional } = parseArgs({
+  allowPositionals: true,
+  options: { quick: { type: "boolean" }, "cpu-prof-dir": { type: "string" } },
+});
+const quick = flags.quick ?? false;
+const profileDir = flags["cpu-prof-dir"];
 const creates = Number(positional[0] ?? (quick ? 1000 : 3000));
 const watchWrites = Number(positional[1] ?? (quick ? 20 : 50));
 const bench = openBench();
@@ -27,7 +36,17 @@ const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
 const payload = "x".repeat(1000);
 
 function startApiserver(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", main, "apiserver", "--listen", "127.0.0.1:0", ...args]);
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [
+    ...profile,
+    "--import",
+    "tsx",
+    main,
+    "apiserver",
+    "--listen",
+    "127.0.0.1:0",
+    ...args,
+  ]);
   let out = "";
   child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
   return new Promise((resolve, reject) => {
@@ -38,6 +57,39 @@ function startApiserver(args: string[]): Promise<{ url: string; child: ChildProc
     });
     child.on("exit", (code) => reject(new Error(`apiserver exited (${code}): ${out}`)));
   });
+}
+
+/** SIGTERM, as an operator stops it (so `--cpu-prof` writes its profile); SIGKILL if it is still there after 20 s. */
+async function stopApiserver(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** etcd's gRPC requests handled so far, by method (Range, Txn, Put, …), summed over every member. */
+async function etcdRequests(endpoints: string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const endpoint of endpoints) {
+    const text = await (await fetch(`${endpoint}/metrics`)).text();
+    for (const match of text.matchAll(/^grpc_server_handled_total\{([^}]*)\} (\S+)$/gm)) {
+      const method = /grpc_method="([^"]+)"/.exec(match[1])?.[1];
+      if (method) counts.set(method, (counts.get(method) ?? 0) + Number(match[2]));
+    }
+  }
+  return counts;
+}
+
+/** Requests per create by method, between two etcdRequests() readings (only methods that were called). */
+function perCreate(before: Map<string, number>, after: Map<string, number>, creates: number): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [method, count] of after) {
+    const delta = count - (before.get(method) ?? 0);
+    if (delta > 0) result[method] = Math.round((delta / creates) * 1000) / 1000;
+  }
+  return result;
 }
 
 function percentiles(samples: number[]) {
@@ -84,6 +136,13 @@ try {
   // 1. creates through both apiservers
   let next = 0;
   let failed = 0;
+  const processes = {
+    apiservers: [a.child.pid!, b.child.pid!],
+    etcd: etcd.members.map((m) => m.process.pid!),
+    client: ["self" as const],
+  };
+  const requestsBefore = await etcdRequests(etcd.endpoints);
+  let cpuBefore = cpuReading(processes);
   let started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, worker) => {
@@ -95,12 +154,15 @@ try {
     }),
   );
   const apiserverSeconds = (performance.now() - started) / 1000;
+  const cpuPerCreate = cpuPerOperation(cpuBefore, cpuReading(processes), creates);
+  const requestsPerCreate = perCreate(requestsBefore, await etcdRequests(etcd.endpoints), creates);
   if (failed > 0) throw new CheckFailed(`${failed} creates were not acknowledged with 201`);
 
   // 2. raw etcd puts of the same values, from the same shape of client (32 concurrent writers, all members)
   const raw = new Etcd3({ hosts: etcd.endpoints });
   const value = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: { payload } });
   next = 0;
+  cpuBefore = cpuReading(processes);
   started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -108,6 +170,7 @@ try {
     }),
   );
   const rawSeconds = (performance.now() - started) / 1000;
+  const cpuPerPut = cpuPerOperation(cpuBefore, cpuReading(processes), creates);
   raw.close();
 
   // 3. watch delivery to 100 watchers, half on each apiserver
@@ -165,7 +228,13 @@ try {
     value: creates / apiserverSeconds,
     unit: "creates/s",
     peer: { name: "raw etcd puts/s, same cluster, 32 writers", value: creates / rawSeconds },
-    detail,
+    // CPU ms per create and per raw put by process group: on two loaded cores the rate follows the CPU a create takes
+    detail: {
+      ...detail,
+      etcdRequestsPerCreate: requestsPerCreate,
+      cpuMsPerCreate: cpuPerCreate,
+      cpuMsPerRawPut: cpuPerPut,
+    },
   });
   bench.figure({
     figure: "etcd.apiserver_over_raw_etcd",
@@ -183,7 +252,7 @@ try {
     detail: { ...detail, watchers, watchWrites, delivery },
   });
 } finally {
-  for (const child of children) child.kill("SIGKILL");
+  await Promise.all(children.map(stopApiserver));
   await etcd.stop();
   rmSync(dir, { recursive: true, force: true });
 }
