@@ -4,7 +4,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { ApiHandler, ApiRequest, ApiResponse } from "../api/http.js";
-import type { KubeObject } from "../api/meta.js";
 import type { ResourceDefinition } from "../api/resource.js";
 import { resources as apiResources } from "../api/resources.js";
 import type { Store } from "../store/store.js";
@@ -24,12 +23,12 @@ import { clientCertificateOf, serveHttp, type ServingTls } from "./http.js";
 import { startSecurity } from "./authz/setup.js";
 import type { RequestGate, SecurityOptions } from "./authz/gate.js";
 import { NamespaceLifecycle } from "./namespaces.js";
-import { decodeObject } from "./registry/codec.js";
 import { GenericRegistry } from "./registry/generic.js";
-import { listPrefix, resourcePrefix } from "./registry/keys.js";
+import { resourcePrefix } from "./registry/keys.js";
 import { EncryptionConfigError, type EncryptionConfig } from "./encryption/config.js";
 import { EncryptingStore } from "./encryption/store.js";
 import { Cacher } from "./watchcache/cacher.js";
+import { cachedReader, storeReader } from "./objectreader.js";
 import { transformerFor, type Transformer } from "./encryption/transformer.js";
 import { nonResourceHandler, type NonResourceHandler } from "./nonresource.js";
 import { metricsResponse, recordWhenAnswered } from "./metrics.js";
@@ -124,8 +123,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   // the escalation check asks the gate's authorizer, which exists only once the registries do (it bootstraps through them)
   const security: { gate?: RequestGate } = {};
   const extraAdmission = [rbacEscalationCheck(() => security.gate), ...(options.admission ?? [])];
-  const { registries, lifecycle, reader } = createRegistries(store, definitions, extraAdmission, log);
   const cachers = new Map<GenericRegistry, Cacher>();
+  const { registries, lifecycle, reader } = createRegistries(store, definitions, extraAdmission, log, cachers);
   if (options.watchCache !== false) {
     for (const registry of registries.values()) {
       const cacher = new Cacher(store, registry.def, { ...options.watchCache, log });
@@ -254,6 +253,7 @@ function createRegistries(
   definitions: ResourceDefinition[],
   admission: AdmissionPlugin[],
   log: (message: string, err?: unknown) => void,
+  cachers: ReadonlyMap<GenericRegistry, Cacher>,
 ): { registries: Registries; lifecycle: NamespaceLifecycle; reader: ObjectReader } {
   const registries: Registries = new Map();
   // The registries need the admission chain and namespace lifecycle, which need the registries: made below, and
@@ -270,7 +270,11 @@ function createRegistries(
   const namespaces = registries.get(registryKey("", "v1", "namespaces"));
   if (!namespaces) throw new Error("the resources served must include core/v1 namespaces");
   const lifecycle = new NamespaceLifecycle(namespaces, () => [...registries.values()], log);
-  const reader = objectReader(store, registries);
+  const registryOf = (group: string, plural: string) =>
+    [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
+  // admission reads as upstream's plugins do, from the watch cache (their informers); authentication and
+  // TokenRequest read the store, so a deleted ServiceAccount, Secret or Pod stops its tokens at once
+  const reader = storeReader({ store, registryOf });
   const chain = new AdmissionChain(
     // kube-apiserver's order (AllOrderedPlugins): NamespaceLifecycle, ServiceAccount, NodeRestriction, PodSecurity,
     // then the storage ones
@@ -282,28 +286,9 @@ function createRegistries(
       ...storagePlugins,
       ...admission,
     ],
-    reader,
+    cachedReader({ store, registryOf, cacherOf: (registry) => cachers.get(registry) }),
   );
   return { registries, lifecycle, reader };
-}
-
-/** How admission plugins read other objects (a claim's class, a pod's claims): straight from the store. */
-function objectReader(store: Store, registries: Registries): ObjectReader {
-  const find = (group: string, plural: string) =>
-    [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
-  return {
-    async get(group, plural, namespace, name) {
-      const registry = find(group, plural);
-      const kv = registry && (await store.get(registry.key(namespace, name)));
-      return kv ? decodeObject(kv) : undefined;
-    },
-    async list(group, plural, namespace) {
-      const registry = find(group, plural);
-      if (!registry) return [];
-      const page = await store.list(listPrefix(registry.def, namespace));
-      return page.items.map((kv) => decodeObject<KubeObject>(kv));
-    },
-  };
 }
 
 /** pods/log and pods/exec reach the pod's kubelet; they read the pod and its node as the registries store them. */

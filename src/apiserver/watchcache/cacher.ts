@@ -75,6 +75,21 @@ export class Cacher {
     while (!this.primed && !this.stopping.signal.aborted) await new Promise<void>((r) => this.waiters.add(r));
   }
 
+  /**
+   * The object under `key` as the cache holds it now, as an informer's lister reads it (upstream's admission
+   * plugins do): shared and read-only. Undefined when the cache has no such object or is not listed yet; the caller
+   * then reads the store, as upstream's getters fall back to a live lookup.
+   */
+  current(key: string): KeyValue | undefined {
+    return this.primed ? this.index.get(key) : undefined;
+  }
+
+  /** Every cached object, or one namespace's, in key order; undefined while the cache is not listed. */
+  currentList(namespace: string | undefined): KeyValue[] | undefined {
+    if (!this.primed) return undefined;
+    return this.index.list(this.def.namespaced ? namespace : undefined);
+  }
+
   get watcherCount(): number {
     return this.watchers.size;
   }
