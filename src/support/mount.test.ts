@@ -9,16 +9,20 @@ import { test, type TestContext } from "node:test";
 import { promisify } from "node:util";
 import {
   bindMount,
+  bindMountNoFollow,
   hasMountsUnder,
   isMountPoint,
+  isMountPointNow,
   listMounts,
   MountError,
   mountAt,
   mountsUnder,
   mountTmpfs,
   unmount,
+  unmountNoFollow,
 } from "./mount.js";
 import { mountSyscalls } from "./mountsyscalls.js";
+import { openDirectoryNoFollow } from "./openpath.js";
 
 const run = promisify(execFile);
 
@@ -169,4 +173,26 @@ test("thousands of mount checks at once all get their answer (koffi itself takes
     answers.filter((answer, i) => answer !== (i % 2 === 1)),
     [],
   );
+});
+
+test("a bind through descriptors is made on the calling thread, and the mount point is told there too", async (t) => {
+  const dir = await tempDir(t);
+  await mkdir(join(dir, "volume"));
+  await writeFile(join(dir, "volume", "f"), "data");
+  const source = openDirectoryNoFollow(join(dir, "volume"));
+  const target = openDirectoryNoFollow(join(dir, "target"), { mode: 0o750 });
+  t.after(() => {
+    source.close();
+    target.close();
+  });
+  assert.equal(isMountPointNow(target.inParent, target.path), false);
+  await bindMountNoFollow(source, target, false);
+  assert.equal(isMountPointNow(target.inParent, target.path), true);
+  assert.equal(await isMountPoint(join(dir, "target")), true, "the same answer as statx on a worker thread");
+  assert.equal(await readFile(join(dir, "target", "f"), "utf8"), "data");
+  await unmountNoFollow(target);
+  assert.equal(isMountPointNow(target.inParent, target.path), false);
+  assert.equal(isMountPointNow(join(dir, "missing")), false, "a missing path is no mount point");
+  // Only descriptor paths are bound on the calling thread: a path could wait on a network filesystem's lookup.
+  assert.throws(() => mountSyscalls()?.bindNow(join(dir, "volume"), join(dir, "target")), /descriptor paths/);
 });

@@ -36,6 +36,10 @@ const unescape = (field: string) =>
 
 /** Every mount this process can see, in mount order (the last entry for a path is the visible one). */
 export async function listMounts(): Promise<MountInfo[]> {
+  return readMounts();
+}
+
+function readMounts(): MountInfo[] {
   // A /proc file is generated in memory, never waits on a disk: reading it synchronously costs half the CPU of
   // the threadpool round trips, and this runs several times per publish.
   const text = readFileSync("/proc/self/mountinfo", "utf8");
@@ -66,6 +70,15 @@ export async function isMountPoint(path: string): Promise<boolean> {
   return (await mountAtFromTable(path)) !== undefined;
 }
 
+/**
+ * isMountPoint on the calling thread, for a path reached through descriptors that openpath.ts has just opened
+ * synchronously (a `/proc/<pid>/fd/N/<name>` path): the same local lookups, so no reason to pay a worker-thread
+ * round trip. A path that may cross a network filesystem belongs to isMountPoint.
+ */
+export function isMountPointNow(path: string, display = path): boolean {
+  return mountSyscalls()?.isMountRootNow(path) ?? mountAtFromTableNow(display) !== undefined;
+}
+
 /** The visible mount at exactly `path`, if `path` is a mount point. */
 export async function mountAt(path: string): Promise<MountInfo | undefined> {
   // Most calls ask about a path that is not mounted yet (every publish): statx answers those without the table.
@@ -74,7 +87,11 @@ export async function mountAt(path: string): Promise<MountInfo | undefined> {
 }
 
 async function mountAtFromTable(path: string): Promise<MountInfo | undefined> {
-  const mounts = await listMounts();
+  return mountAtFromTableNow(path);
+}
+
+function mountAtFromTableNow(path: string): MountInfo | undefined {
+  const mounts = readMounts();
   for (let i = mounts.length - 1; i >= 0; i--) if (mounts[i].mountPoint === path) return mounts[i];
   return undefined;
 }
@@ -164,7 +181,8 @@ export async function bindMountNoFollow(source: OpenedPath, target: OpenedPath, 
   const [from, onto, mounted] = [source.self, target.self, target.inParent];
   const syscalls = mountSyscalls();
   const display = `mount --bind ${source.path} ${target.path}`;
-  if (syscalls) await syscall(display, () => syscalls.mount(from, onto, null, MS_BIND, null));
+  // Both ends are descriptors opened on this thread: the bind itself is made here too (mountsyscalls.ts).
+  if (syscalls) await syscall(display, async () => syscalls.bindNow(from, onto));
   else await mountCommand(["--no-canonicalize", "--bind", from, onto]);
   if (!readonly) return;
   try {
@@ -187,9 +205,7 @@ export async function unmountNoFollow(target: OpenedPath): Promise<void> {
   if (target.lstat()?.isSymbolicLink()) throw new UnsafePathError(`${target.path} is a symlink; not unmounting it`);
   const syscalls = mountSyscalls();
   // Where statx cannot tell, the mount table is asked by the path as given (it knows no descriptors).
-  const mounted = async () =>
-    (await syscalls?.isMountRoot(path)) ?? (await mountAtFromTable(target.path)) !== undefined;
-  while (await mounted()) {
+  while (isMountPointNow(path, target.path)) {
     if (syscalls) await syscall(`umount ${target.path}`, () => syscalls.umount(path, UMOUNT_NOFOLLOW));
     else {
       try {

@@ -38,11 +38,18 @@ const STX_ATTRIBUTES_MASK = 56; // offsetof(struct statx, stx_attributes_mask)
 /**
  * Every call runs on koffi's worker threads, never on the event loop: a mount point of an unreachable NFS server
  * can make even a stat block in the kernel, and that must stall one thread, not the whole agent (as a spawned
- * umount stalled only itself).
+ * umount stalled only itself). The …Now calls are the exception, for paths that are descriptors the caller has just
+ * opened on its own thread (openpath.ts): the kernel walks nothing there that could wait on a network, and a
+ * worker-thread round trip costs far more than the call (measured: statx 1 µs on the thread, 18–35 µs through it).
  */
 export interface MountSyscalls {
   /** mount(2); `data` is the filesystem's option string (tmpfs: "mode=0777,size=…"). */
   mount(source: string, target: string, fsType: string | null, flags: number, data: string | null): Promise<void>;
+  /**
+   * A bind mount (MS_BIND) on the calling thread, of descriptor paths (`/proc/<pid>/fd/N`) only: a bind copies a
+   * mount the kernel already holds and touches no filesystem, so it never waits on a disk or a server.
+   */
+  bindNow(source: string, target: string): void;
   /**
    * Makes the mount at `target` read-only and changes nothing else (nosuid, nodev, noexec, atime flags stay as
    * they are), as `mount -o remount,bind,ro` does: util-linux re-applies the flags it reads from mountinfo.
@@ -57,6 +64,8 @@ export interface MountSyscalls {
    * looked at, so the caller asks /proc/self/mountinfo instead.
    */
   isMountRoot(path: string): Promise<boolean | undefined>;
+  /** isMountRoot on the calling thread, for a path whose parents the caller has just opened (see the top). */
+  isMountRootNow(path: string): boolean | undefined;
 }
 
 /** A koffi function: called directly, or on a worker thread with a callback (errno is carried back with it). */
@@ -80,7 +89,10 @@ interface Koffi {
 
 /**
  * koffi refuses ("Too many asynchronous calls are running") past 256 calls in flight, and a reconciler can start
- * hundreds of mounts at once: the calls beyond this many wait their turn here instead of failing.
+ * hundreds of mounts at once: the calls beyond this many wait their turn here instead of failing. Past its 8
+ * resident pools koffi maps (and unmaps) a fresh stack and heap for each call, which cost two mmap and two munmap
+ * calls per umount under 16 concurrent unpublishes; libuv runs 4 calls at a time (UV_THREADPOOL_SIZE), so 8 in
+ * flight keep every thread busy and the rest wait here, free.
  */
 class Limit {
   private inFlight = 0;
@@ -99,7 +111,7 @@ class Limit {
     else this.inFlight--;
   }
 }
-const limit = new Limit(128);
+const limit = new Limit(8);
 
 let loaded: MountSyscalls | null | undefined;
 
@@ -170,10 +182,25 @@ function load(): MountSyscalls | null {
   else readOnlyAttr.writeBigUInt64BE(BigInt(MOUNT_ATTR_RDONLY), 0);
   const statxFlags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC;
   const mountRoot = BigInt(STATX_ATTR_MOUNT_ROOT);
+  /** statx's answer (errno 0) → whether it is a mount root; a missing path is not, an error cannot tell. */
+  const mountRootOf = (errno: number, buffer: Buffer): boolean | undefined => {
+    if (errno === ENOENT || errno === ENOTDIR) return false;
+    if (errno !== 0) return undefined;
+    if ((readU64(buffer, STX_ATTRIBUTES_MASK) & mountRoot) === 0n) return undefined;
+    return (readU64(buffer, STX_ATTRIBUTES) & mountRoot) !== 0n;
+  };
+  // Synchronous calls run one at a time on the main thread: one buffer serves them all.
+  const nowBuffer = Buffer.alloc(STATX_SIZE);
 
   return {
     async mount(source, target, fsType, flags, data) {
       check("mount", await call(mount, source, target, fsType, flags, data));
+    },
+    bindNow(source, target) {
+      if (!source.startsWith("/proc/") || !target.startsWith("/proc/"))
+        throw new Error(`bindNow takes descriptor paths, not ${source} and ${target}`);
+      // errno read right after the call, before anything else can run on this thread.
+      check("mount", mount(source, target, null, MS_BIND, null) === 0 ? 0 : koffi.errno() || -1);
     },
     setReadOnly: mountSetattr
       ? async (target, noFollow) => {
@@ -186,11 +213,12 @@ function load(): MountSyscalls | null {
     },
     async isMountRoot(path) {
       const buffer = Buffer.alloc(STATX_SIZE);
-      const errno = await call(statx, AT_FDCWD, path, statxFlags, 0, buffer);
-      if (errno === ENOENT || errno === ENOTDIR) return false;
-      if (errno !== 0) return undefined;
-      if ((readU64(buffer, STX_ATTRIBUTES_MASK) & mountRoot) === 0n) return undefined;
-      return (readU64(buffer, STX_ATTRIBUTES) & mountRoot) !== 0n;
+      return mountRootOf(await call(statx, AT_FDCWD, path, statxFlags, 0, buffer), buffer);
+    },
+    isMountRootNow(path) {
+      // The thread's errno is read right after the call, before anything else can run on it.
+      const failed = statx(AT_FDCWD, path, statxFlags, 0, nowBuffer) !== 0;
+      return mountRootOf(failed ? koffi.errno() || -1 : 0, nowBuffer);
     },
   };
 }

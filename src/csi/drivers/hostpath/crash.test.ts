@@ -2,13 +2,13 @@
 // must converge: every name the provisioner retries maps to exactly one volume, the ids handed out before the
 // crash are still the ones returned, and nothing half-made stays on disk.
 import assert from "node:assert/strict";
-import { readdir, writeFile } from "node:fs/promises";
+import { readdir, rmdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { CsiClient } from "../../client.js";
 import { CsiError } from "../../errors.js";
 import type { VolumeCapability } from "../../generated/csi/v1/VolumeCapability.js";
-import { kill, spawnHostpath, tempDriverDir } from "./testing/driver.js";
+import { kill, spawnHostpath, startHostpath, tempDriverDir } from "./testing/driver.js";
 
 const rwo: VolumeCapability = { mount: {}, access_mode: { mode: "SINGLE_NODE_WRITER" } };
 const names = Array.from({ length: 80 }, (_, i) => `pvc-${String(i).padStart(3, "0")}`);
@@ -92,3 +92,30 @@ test(
     await kill(child, "SIGTERM");
   },
 );
+
+test("a record whose empty directory a crash cut off gets the directory at the next start; a copied volume's does not", async (t) => {
+  // CreateVolume writes an empty volume's directory and its record at once (and DeleteVolume both ways), so a kill
+  // between the two can leave the record alone: made here by removing the directories of a stopped driver.
+  const d = await startHostpath(t);
+  const create = async (name: string, source?: string) =>
+    (
+      await d.client.controller.CreateVolume({
+        name,
+        volume_capabilities: [rwo],
+        ...(source ? { volume_content_source: { volume: { volume_id: source } } } : {}),
+      })
+    ).volume!.volume_id;
+  const empty = await create("empty");
+  const copy = await create("copy", empty);
+  await d.driver.stop();
+  for (const id of [empty, copy]) await rmdir(join(d.stateDir, "volumes", id));
+  await d.restart();
+
+  assert.equal(await create("empty"), empty, "the retried CreateVolume gets the volume it was cut off from");
+  assert.ok((await stat(join(d.stateDir, "volumes", empty))).isDirectory(), "the empty directory is there again");
+  assert.ok(d.logs.some((line) => line.includes(`made missing empty ${join(d.stateDir, "volumes", empty)}`)));
+  // A copy's data cannot be made again: it stays missing, and says so, rather than coming back empty.
+  const { status } = await d.client.controller.ControllerGetVolume({ volume_id: copy });
+  assert.equal(status?.volume_condition?.abnormal, true);
+  await assert.rejects(stat(join(d.stateDir, "volumes", copy)), { code: "ENOENT" });
+});

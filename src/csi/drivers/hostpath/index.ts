@@ -21,6 +21,7 @@ export async function startDriver(options: DriverOptions): Promise<RunningDriver
   const state = await StateFile.open(storage.root);
   // Whatever a crash left half-made (a directory or tarball without a record) goes now, before anyone can ask.
   for (const path of await storage.collectGarbage(state.state)) log(`hostpath: removed leftover ${path}`);
+  for (const path of await storage.remakeEmptyVolumeDirs(state.state)) log(`hostpath: made missing empty ${path}`);
 
   const mountsUnavailable = await checkBindMounts(storage.tmpDir);
   if (mountsUnavailable) {

@@ -5,7 +5,14 @@
 import { statSync, type Stats } from "node:fs";
 import { rmdir, unlink } from "node:fs/promises";
 import { Code, CsiError } from "../../errors.js";
-import { bindMountNoFollow, isMountPoint, mountAt, unmountNoFollow, type MountInfo } from "../../../support/mount.js";
+import {
+  bindMountNoFollow,
+  isMountPoint,
+  isMountPointNow,
+  mountAt,
+  unmountNoFollow,
+  type MountInfo,
+} from "../../../support/mount.js";
 import { openDirectoryNoFollow, openParent, UnsafePathError, type OpenedPath } from "../../../support/openpath.js";
 import type { HostpathContext } from "./context.js";
 import type { VolumeRecord } from "./state.js";
@@ -90,7 +97,7 @@ export async function ensureBind(
   const source = openVolumeDir(ctx, volume.id);
   try {
     await withMountPoint(path, field, async (target) => {
-      if (await isMountPoint(target.inParent)) {
+      if (isMountPointNow(target.inParent, path)) {
         // The table says whose and how (read only: what is mounted was already decided).
         const current = await mountAt(path);
         if (!current || !isMountOf(current, volume.id)) {
@@ -133,7 +140,7 @@ function openVolumeDir(ctx: HostpathContext, id: string): OpenedPath {
  * only when the inodes cannot be compared (the volume's directory is gone, say).
  */
 export async function isMountedAt(ctx: HostpathContext, volume: VolumeRecord, target: OpenedPath): Promise<boolean> {
-  if (!(await isMountPoint(target.inParent))) return false;
+  if (!isMountPointNow(target.inParent, target.path)) return false;
   const here = target.lstat(); // a mount point's own root (lookups cross into the mount), never a symlink's target
   const dir = statOrUndefined(ctx.storage.volumeDir(volume.id));
   if (here && dir) return here.dev === dir.dev && here.ino === dir.ino;

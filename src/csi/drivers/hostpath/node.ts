@@ -103,15 +103,19 @@ const nodeUnpublishVolume: NodeRpc<"NodeUnpublishVolume"> = async (ctx, request)
   const targetPath = parseNodePath(request.target_path, "target_path");
   return ctx.locks.run([id], async () => {
     const volume = volumeOf(ctx, id);
-    await withTargetParent(targetPath, "target_path", async (target) => {
-      if (!target) return; // a parent is gone: nothing is mounted there
-      await unmountFrom(ctx, volume, target);
-      await removeTarget(ctx, id, target);
-    });
-    if (volume.targets[targetPath]) {
+    const forget = async () => {
+      if (!volume.targets[targetPath]) return;
       delete volume.targets[targetPath];
       await ctx.state.save({ volume: id });
-    }
+    };
+    await withTargetParent(targetPath, "target_path", async (target) => {
+      if (!target) return forget(); // a parent is gone: nothing is mounted there
+      await unmountFrom(ctx, volume, target);
+      // Unmounted: the record and the empty mount point left behind are independent, so the journal's disk write
+      // and the rmdir (each a wait on the filesystem's journal) overlap. A crash between them leaves either a
+      // record a retry clears or a directory the retry removes.
+      await Promise.all([removeTarget(ctx, id, target), forget()]);
+    });
     await deleteIfUnpublished(ctx, volume);
     return {};
   });

@@ -95,11 +95,10 @@ export class HostpathStorage {
     await rename(work, this.volumeDir(id));
   }
 
-  /** Removes a volume's directory; refuses while anything is mounted inside it (rm would walk into the mount). */
-  async removeVolumeDir(id: string): Promise<void> {
-    const dir = this.volumeDir(id);
-    // An empty directory can hold no mount point: remove it in one step. Otherwise check and rm -r below.
-    const removed = await rmdir(dir).then(
+  /** Removes a volume's directory if it is empty (or gone): true. false: it holds something (removeVolumeDir). */
+  async removeEmptyVolumeDir(id: string): Promise<boolean> {
+    // An empty directory can hold no mount point: it goes in one step.
+    return rmdir(this.volumeDir(id)).then(
       () => true,
       (err: NodeJS.ErrnoException) => {
         if (err.code === "ENOENT") return true;
@@ -107,7 +106,12 @@ export class HostpathStorage {
         throw err;
       },
     );
-    if (removed) return;
+  }
+
+  /** Removes a volume's directory; refuses while anything is mounted inside it (rm would walk into the mount). */
+  async removeVolumeDir(id: string): Promise<void> {
+    if (await this.removeEmptyVolumeDir(id)) return;
+    const dir = this.volumeDir(id);
     const inside = await mountsUnder(dir);
     if (inside.length > 0) {
       throw new CsiError(Code.FAILED_PRECONDITION, `volume ${id} still has mounts inside it: ${inside.join(", ")}`);
@@ -132,6 +136,30 @@ export class HostpathStorage {
 
   async removeSnapshot(id: string): Promise<void> {
     await rm(this.snapshotFile(id), { force: true });
+  }
+
+  /**
+   * Makes again the directory of each empty volume whose record a crash left without it: CreateVolume writes an
+   * empty volume's directory and its record at once, and DeleteVolume its record and empty directory, so a crash
+   * between the two can leave a record alone. Such a volume was empty and unused (a delete needs it unused), and its
+   * caller never got an answer: made again, it is exactly what the retried CreateVolume (or DeleteVolume) expects.
+   * A volume filled from a source, or staged or published, is left to fail loudly (NOT_FOUND): its data is lost.
+   */
+  async remakeEmptyVolumeDirs(state: HostpathState): Promise<string[]> {
+    const made: string[] = [];
+    for (const volume of Object.values(state.volumes)) {
+      const unused = Object.keys(volume.staged).length === 0 && Object.keys(volume.targets).length === 0;
+      if (volume.source || !unused) continue;
+      const dir = this.volumeDir(volume.id);
+      const missing = await lstat(dir).then(
+        () => false,
+        (err: NodeJS.ErrnoException) => err.code === "ENOENT",
+      );
+      if (!missing) continue;
+      await mkdir(dir, { mode: 0o777 });
+      made.push(dir);
+    }
+    return made;
   }
 
   /** Deletes what a crash left behind: tmp/ work, and volumes or snapshots that state.json does not know. */

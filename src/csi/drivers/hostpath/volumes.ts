@@ -1,7 +1,8 @@
 // The hostpath volume RPCs: a volume is a directory on this node (made empty, restored from a snapshot's tarball or
 // cloned from another volume). Every call is idempotent: a retry after a timeout or a crash finds the finished work
-// and returns it. The directory is built first and the state record written last (create), or the record removed
-// first and the directory after (delete); a directory without a record is garbage that the next start removes.
+// and returns it. A copied directory is built first and the state record written last (create), or the record
+// removed first and the directory after (delete); a directory without a record is garbage that the next start
+// removes. An empty directory and its record are written at once, both ways (makeVolume says why that is safe).
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { Code, CsiError, missingField } from "../../errors.js";
@@ -161,7 +162,8 @@ async function makeVolume(
   const { content, sourceBytes } = await contentOf(ctx, source);
   const size = sizeOf(ctx, range, sourceBytes);
   const id = randomUUID();
-  await ctx.storage.createVolumeDir(id, content);
+  // A copy (restore, clone) is whole before its record says it exists; an empty directory is made beside it below.
+  if (content) await ctx.storage.createVolumeDir(id, content);
   const volume: VolumeRecord = {
     id,
     name: request.name,
@@ -177,7 +179,21 @@ async function makeVolume(
     targets: {},
   };
   ctx.state.putVolume(volume);
-  await ctx.state.save({ volume: id });
+  if (content) {
+    await ctx.state.save({ volume: id });
+    return volume;
+  }
+  // The empty directory and the record are each a wait on the disk, and either may land first: a crash between
+  // them leaves a directory without a record (garbage, removed at start) or a record without its empty directory
+  // (made again at start: storage.remakeEmptyVolumeDirs). No caller has the id before both are done.
+  const [made, saved] = await Promise.allSettled([ctx.storage.createVolumeDir(id), ctx.state.save({ volume: id })]);
+  if (made.status === "rejected") {
+    // No directory: no volume. The record goes again (if that write fails too, the next start makes the directory).
+    ctx.state.removeVolume(id);
+    await ctx.state.save({ volume: id }).catch(() => undefined);
+    throw made.reason;
+  }
+  if (saved.status === "rejected") throw saved.reason;
   return volume;
 }
 
@@ -210,8 +226,15 @@ export const deleteVolume: ControllerRpc<"DeleteVolume"> = async (ctx, request) 
       throw new CsiError(Code.FAILED_PRECONDITION, `volume ${id} is still in use: ${users.join(", ")}`);
     }
     ctx.state.removeVolume(id);
-    await ctx.state.save({ volume: id });
-    await ctx.storage.removeVolumeDir(id);
+    // The record and an empty directory go at once (see makeVolume for a crash between them); a directory with
+    // anything in it goes only after its record, so a crash never leaves a record whose data is half removed.
+    const [saved, removed] = await Promise.allSettled([
+      ctx.state.save({ volume: id }),
+      ctx.storage.removeEmptyVolumeDir(id),
+    ]);
+    if (saved.status === "rejected") throw saved.reason;
+    if (removed.status === "rejected") throw removed.reason;
+    if (!removed.value) await ctx.storage.removeVolumeDir(id);
     return {};
   });
 };
