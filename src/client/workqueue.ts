@@ -32,6 +32,9 @@ export class WorkQueue<K> {
   private readonly idle: Array<() => void> = [];
   private readonly drained: Array<() => void> = [];
   private shuttingDown = false;
+  /** Keys handed out by get so far; with resyncMark, says whether the last resync pass was worked through. */
+  private handedOut = 0;
+  private resyncMark = 0;
   private draining = false;
   private readonly metrics: QueueMetrics<K>;
 
@@ -49,6 +52,21 @@ export class WorkQueue<K> {
     this.dirty.add(key);
     if (this.processing.has(key)) return;
     this.push(key);
+  }
+
+  /**
+   * A periodic resync's pass: add every key, as upstream's resync does (a key still waiting is de-duplicated) —
+   * unless the previous pass is not yet worked through, when this one is skipped (false). Each key already waits,
+   * or has run since that pass, or will run after the keys queued with it: a second pass would only re-add the
+   * keys that finished meanwhile, so a queue that takes longer than the period would do ever more work, a pass
+   * per period for as long as the backlog lasts. Skipping keeps resync work to one pass per worked-through queue.
+   */
+  resync(keys: Iterable<K>): boolean {
+    if (this.shuttingDown || this.handedOut < this.resyncMark) return false;
+    for (const key of keys) this.add(key);
+    // FIFO: the pass is through once everything queued now has been handed out.
+    this.resyncMark = this.handedOut + this.len();
+    return true;
   }
 
   /** Add after a delay; several pending delays for one key keep the earliest. */
@@ -105,6 +123,7 @@ export class WorkQueue<K> {
       if (this.shuttingDown && !this.draining) return undefined;
       if (this.len() > 0) {
         const key = this.shift();
+        this.handedOut++;
         this.dirty.delete(key);
         this.processing.add(key);
         this.metrics.get(key);
