@@ -121,14 +121,7 @@ export class WorkQueue<K> {
     while (true) {
       if (signal?.aborted) return undefined;
       if (this.shuttingDown && !this.draining) return undefined;
-      if (this.len() > 0) {
-        const key = this.shift();
-        this.handedOut++;
-        this.dirty.delete(key);
-        this.processing.add(key);
-        this.metrics.get(key);
-        return key;
-      }
+      if (this.len() > 0) return this.take();
       if (this.shuttingDown) return undefined; // draining and empty
       await new Promise<void>((resolve) => {
         const wake = (): void => {
@@ -139,6 +132,21 @@ export class WorkQueue<K> {
         signal?.addEventListener("abort", wake, { once: true });
       });
     }
+  }
+
+  /** The next waiting key, marked as processing (the caller checked there is one). */
+  private take(): K {
+    const key = this.shift();
+    this.handedOut++;
+    this.dirty.delete(key);
+    this.processing.add(key);
+    this.metrics.get(key);
+    return key;
+  }
+
+  /** A key for a worker now, without a promise, when one waits and the queue hands keys out. */
+  private takeNow(): K | undefined {
+    return this.len() > 0 && (!this.shuttingDown || this.draining) ? this.take() : undefined;
   }
 
   /** The worker finished the key; if it was added meanwhile, it is queued again now. */
@@ -163,7 +171,8 @@ export class WorkQueue<K> {
     if (signal.aborted) onAbort();
     const loop = async (): Promise<void> => {
       while (true) {
-        const key = await this.get();
+        // A waiting key is taken at once: a promise per key was a noticeable share of a 100,000-key resync pass.
+        const key = this.takeNow() ?? (await this.get());
         if (key === undefined) return;
         try {
           await fn(key);
