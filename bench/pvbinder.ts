@@ -7,6 +7,8 @@
 // the memory figure is this whole process's peak while binding (apiserver, store and controllers: what `stowage up`
 // would use; the setup's own peak is in its detail);
 // --mode process runs `stowage controller-manager` as a child over HTTP and reports that child's peak.
+// In-process, each figure's detail also counts the controller-manager's writes while binding, by verb and resource,
+// and the 409 Conflicts among them: upstream's bind is four writes per claim, and a conflict is a write done twice.
 // Where the time goes: node --cpu-prof --cpu-prof-dir=DIR --import tsx bench/pvbinder.ts, then bench/profiletop.ts
 // (an inspector session in this process stalled for minutes in Profiler.stop, so the profile covers setup too).
 // Figures: bench/lib/figure.ts's JSON lines. The scale goal (issue 20): 100,000 of each Bound in ≤ 60 s, ≤ 1.5 GiB.
