@@ -7,6 +7,8 @@
 // the memory figure is this whole process's peak while binding (apiserver, store and controllers: what `stowage up`
 // would use; the setup's own peak is in its detail);
 // --mode process runs `stowage controller-manager` as a child over HTTP and reports that child's peak.
+// In-process, each figure's detail also counts the controller-manager's writes while binding, by verb and resource,
+// and the 409 Conflicts among them: upstream's bind is four writes per claim, and a conflict is a write done twice.
 // Where the time goes: node --cpu-prof --cpu-prof-dir=DIR --import tsx bench/pvbinder.ts, then bench/profiletop.ts
 // (an inspector session in this process stalled for minutes in Profiler.stop, so the profile covers setup too).
 // Figures: bench/lib/figure.ts's JSON lines. The scale goal (issue 20): 100,000 of each Bound in ≤ 60 s, ≤ 1.5 GiB.
@@ -17,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createClient } from "../src/client/index.js";
+import { createClient, type Transport } from "../src/client/index.js";
 import { startUp } from "../src/cli/up.js";
 import { startControllerManager } from "../src/controllers/manager.js";
 import { checkBindings } from "./checks/binding.js";
@@ -65,14 +67,44 @@ async function inBatches(n: number, make: (i: number) => Promise<unknown>): Prom
 }
 
 type Client = ReturnType<typeof createClient>;
-type Manager = { stop(): Promise<void>; peakRssMiB(): number };
+type Manager = { stop(): Promise<void>; peakRssMiB(): number; writes?: WriteCounts };
+
+/** The measured controller-manager's writes by resource and verb, and how many of them came back 409 Conflict. */
+interface WriteCounts {
+  byResource: Record<string, number>;
+  conflicts: number;
+}
+
+/**
+ * The in-process transport with the controller-manager's writes counted: a binding is upstream's four writes and
+ * nothing else (events only where upstream records one), and a write that conflicts is work done twice.
+ */
+function countingTransport(transport: Transport, counts: WriteCounts): Transport {
+  return async (request) => {
+    const response = await transport(request);
+    if (request.method !== "GET") {
+      // /api/v1/namespaces/default/persistentvolumeclaims/claim-1/status → "PUT persistentvolumeclaims/status"
+      const parts = request.path.split("/").filter(Boolean);
+      let at = parts[0] === "api" ? 2 : 3;
+      if (parts[at] === "namespaces" && parts.length > at + 2) at += 2;
+      const resource = parts[at] ?? request.path;
+      const sub = parts.length > at + 2 ? `/${parts[at + 2]}` : "";
+      const key = `${request.method} ${resource}${sub}`;
+      counts.byResource[key] = (counts.byResource[key] ?? 0) + 1;
+      if (response.status === 409) counts.conflicts++;
+    }
+    return response;
+  };
+}
 
 /** The controller-manager: in this process on the in-process transport, or a child over HTTP. */
-async function startManager(client: Client, kubeconfig: string): Promise<Manager> {
+async function startManager(transport: Transport, kubeconfig: string): Promise<Manager> {
   if (args.mode === "inprocess") {
     const abort = new AbortController();
+    const writes: WriteCounts = { byResource: {}, conflicts: 0 };
+    const client = createClient(countingTransport(transport, writes));
     const manager = await startControllerManager({ client, signal: abort.signal, workers, log: () => undefined });
-    return { stop: () => (abort.abort(), manager.stop()), peakRssMiB: () => peakRssMiB() };
+    return { stop: () => (abort.abort(), manager.stop()), peakRssMiB: () => peakRssMiB(), writes };
   }
   const main = fileURLToPath(new URL("../src/cli/main.ts", import.meta.url));
   const child = spawn(
@@ -91,7 +123,7 @@ async function startManager(client: Client, kubeconfig: string): Promise<Manager
 }
 
 /** The volumes, every one Available, then the claims: the state the measured controller-manager starts from. */
-async function populate(client: Client, kubeconfig: string, managers: Manager[]): Promise<void> {
+async function populate(client: Client, transport: Transport, kubeconfig: string, managers: Manager[]): Promise<void> {
   await inBatches(volumeCount, (i) => {
     const s = volumeShape(i);
     return client.persistentVolumes.create({
@@ -107,7 +139,7 @@ async function populate(client: Client, kubeconfig: string, managers: Manager[])
   });
   // First every volume Available (a new PV is Pending until the binder's first sync), with no claims yet, so
   // smallest fit is well defined: every volume was a candidate for every claim.
-  managers.push(await startManager(client, kubeconfig));
+  managers.push(await startManager(transport, kubeconfig));
   const available = (pv: { status?: { phase?: string } }) => pv.status?.phase === "Available";
   await untilCount(client.persistentVolumes, available, volumeCount, { ms: deadlineMs, what: "volumes Available" });
   await managers.pop()?.stop();
@@ -148,10 +180,11 @@ await runBench("pvbinder", async (ctx) => {
     components: [],
     log: () => undefined,
   });
-  const client = createClient(running.transport());
+  const transport = running.transport();
+  const client = createClient(transport);
   const managers: Manager[] = [];
   try {
-    await populate(client, running.kubeconfig, managers);
+    await populate(client, transport, running.kubeconfig, managers);
 
     // Measured: a fresh controller-manager lists everything and binds every Pending claim.
     // In-process, the peak so far is the setup's (200,000 creates, a first controller-manager, the bench's own lists):
@@ -160,7 +193,7 @@ await runBench("pvbinder", async (ctx) => {
     if (args.mode === "inprocess") resetPeakRss();
     const started = performance.now();
     const cpuStart = process.cpuUsage();
-    const manager = await startManager(client, running.kubeconfig);
+    const manager = await startManager(transport, running.kubeconfig);
     const progress = reportProgress(started, cpuStart, () => manager.peakRssMiB());
     managers.push(manager);
     const bound = (claim: { status?: { phase?: string } }) => claim.status?.phase === "Bound";
@@ -187,6 +220,8 @@ await runBench("pvbinder", async (ctx) => {
       workers,
       // This process's CPU while binding (in-process: all of it): under a loaded machine, steadier than seconds.
       cpuSeconds: +((cpu.user + cpu.system) / 1e6).toFixed(1),
+      // In-process: every write the controller-manager made while binding, and the 409s among them.
+      ...(manager.writes ? { writes: manager.writes.byResource, conflicts: manager.writes.conflicts } : {}),
     };
     ctx.figure({
       figure: "pvbinder.bind_seconds",

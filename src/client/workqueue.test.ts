@@ -187,3 +187,38 @@ test("work with N workers processes N different keys at the same time", async ()
   await worked;
   assert.equal(finished, 3);
 });
+
+/** Takes `count` keys one by one, as a worker would, leaving the queue running. */
+async function takeKeys(queue: WorkQueue<string>, count: number): Promise<string[]> {
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = await queue.get();
+    assert.ok(key !== undefined);
+    keys.push(key);
+    queue.done(key);
+  }
+  return keys;
+}
+
+test("a resync adds every key once, and skips while its previous pass is still being worked through", async () => {
+  const queue = new WorkQueue<string>({ log: quiet });
+  queue.add("a"); // already waiting: the pass de-duplicates it
+  assert.equal(queue.resync(["a", "b", "c"]), true);
+  assert.equal(queue.len(), 3);
+  // Still queued: a second pass would add nothing new and is skipped, however often the period comes round.
+  assert.equal(queue.resync(["a", "b", "c", "d"]), false);
+  assert.equal(queue.len(), 3);
+  assert.deepEqual(await takeKeys(queue, 2), ["a", "b"]);
+  assert.equal(queue.resync(["a", "b", "c", "d"]), false); // "c" of the first pass has not run yet
+  assert.equal(queue.len(), 1);
+  await queue.shutdown();
+});
+
+test("once a resync pass has been worked through, the next pass adds every key again", async () => {
+  const queue = new WorkQueue<string>({ log: quiet });
+  assert.equal(queue.resync(["a", "b"]), true);
+  assert.deepEqual(await takeKeys(queue, 2), ["a", "b"]);
+  assert.equal(queue.resync(["a", "b", "c"]), true);
+  assert.deepEqual(await takeKeys(queue, 3), ["a", "b", "c"]);
+  await queue.shutdown();
+});

@@ -1,6 +1,8 @@
 // The binder's writes, each as upstream's pv_controller.go helper of the same name: a write happens only when
 // something differs, works on a copy (cache objects are frozen and shared), and puts the answer back into the
 // binder's caches so the next decision sees it. Every helper is safe to repeat: run twice, it writes once.
+// Copies are shallow, down to the part a helper changes: the rest is shared with the frozen cached object, which
+// nobody changes, and a deep copy of every object written was a tenth of the binder's time at 25,000 claims.
 import type {
   PersistentVolume,
   PersistentVolumeClaim,
@@ -18,6 +20,17 @@ type EventType = "Normal" | "Warning";
 
 const clone = <T>(object: T): T => structuredClone(object) as T;
 
+/**
+ * A write's answer as the binder keeps it: without managedFields (as the informer caches objects), which no
+ * decision reads and which would otherwise be held twice, once per object and once per answer, until the watch
+ * catches up. An update sent without them keeps the stored ones.
+ */
+function withoutManagedFields<T extends PersistentVolume | PersistentVolumeClaim>(saved: T): T {
+  if (!saved.metadata.managedFields) return saved;
+  const { managedFields: _dropped, ...metadata } = saved.metadata;
+  return { ...saved, metadata };
+}
+
 /** The same modes in the same order (what comparing their JSON would say, without the strings). */
 function sameModes(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
@@ -25,19 +38,19 @@ function sameModes(a: readonly string[] | undefined, b: readonly string[] | unde
 }
 
 export async function saveVolume(ctx: BinderContext, volume: PersistentVolume): Promise<PersistentVolume> {
-  const saved = await ctx.api.updateVolume(volume);
+  const saved = withoutManagedFields(await ctx.api.updateVolume(volume));
   ctx.volumes.upsert(saved);
   return saved;
 }
 
 export async function saveVolumeStatus(ctx: BinderContext, volume: PersistentVolume): Promise<PersistentVolume> {
-  const saved = await ctx.api.updateVolumeStatus(volume);
+  const saved = withoutManagedFields(await ctx.api.updateVolumeStatus(volume));
   ctx.volumes.upsert(saved);
   return saved;
 }
 
 export async function saveClaim(ctx: BinderContext, claim: PersistentVolumeClaim): Promise<PersistentVolumeClaim> {
-  const saved = await ctx.api.updateClaim(claim);
+  const saved = withoutManagedFields(await ctx.api.updateClaim(claim));
   ctx.claims.upsert(saved);
   return saved;
 }
@@ -50,11 +63,10 @@ export async function updateVolumePhase(
   message: string,
 ): Promise<PersistentVolume> {
   if (volume.status?.phase === phase && (volume.status?.message ?? "") === message) return volume;
-  const next = clone(volume);
-  next.status = { ...(next.status ?? {}), phase };
-  if (message) next.status.message = message;
-  else delete next.status.message;
-  return saveVolumeStatus(ctx, next);
+  const status = { ...(volume.status ?? {}), phase };
+  if (message) status.message = message;
+  else delete status.message;
+  return saveVolumeStatus(ctx, { ...volume, status });
 }
 
 /** updateVolumePhaseWithEvent: the event is recorded only when the phase changes, so a retry does not repeat it. */
@@ -82,7 +94,8 @@ export async function updateClaimStatus(
   phase: PersistentVolumeClaimPhase,
   volume: PersistentVolume | undefined,
 ): Promise<PersistentVolumeClaim> {
-  const status = clone(claim.status ?? {});
+  // Shallow: the fields below are replaced, never changed in place, so the cached status stays as it was.
+  const status = { ...(claim.status ?? {}) };
   let dirty = false;
   if (status.phase !== phase) {
     status.phase = phase;
@@ -121,7 +134,7 @@ export async function updateClaimStatus(
     }
   }
   if (!dirty) return claim;
-  const saved = await ctx.api.updateClaimStatus({ ...clone(claim), status });
+  const saved = withoutManagedFields(await ctx.api.updateClaimStatus({ ...claim, status }));
   ctx.claims.upsert(saved);
   return saved;
 }
@@ -162,11 +175,16 @@ export async function bindVolumeToClaim(
   const annotate = byController && !hasAnnotation(volume, AnnBoundByController);
   // Checked before copying: every resync and every watch event of a bound pair comes through here.
   if (!refDiffers && !annotate) return volume;
-  const next = clone(volume);
-  if (refDiffers) next.spec.claimRef = claimReference(claim);
-  if (annotate) {
-    next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [AnnBoundByController]: AnnValueYes };
-  }
+  const next: PersistentVolume = {
+    ...volume,
+    metadata: annotate
+      ? {
+          ...volume.metadata,
+          annotations: { ...(volume.metadata.annotations ?? {}), [AnnBoundByController]: AnnValueYes },
+        }
+      : volume.metadata,
+    spec: refDiffers ? { ...volume.spec, claimRef: claimReference(claim) } : volume.spec,
+  };
   const revert = ctx.volumes.assume(next);
   try {
     return await saveVolume(ctx, next);
@@ -184,15 +202,14 @@ export async function bindClaimToVolume(
 ): Promise<PersistentVolumeClaim> {
   const setVolumeName = claim.spec.volumeName !== volume.metadata.name;
   if (!setVolumeName && hasAnnotation(claim, AnnBindCompleted)) return claim; // before copying, as above
-  const next = clone(claim);
-  const annotations = { ...(next.metadata.annotations ?? {}) };
-  if (setVolumeName) {
-    next.spec.volumeName = volume.metadata.name;
-    if (annotations[AnnBoundByController] === undefined) annotations[AnnBoundByController] = AnnValueYes;
-  }
+  const annotations = { ...(claim.metadata.annotations ?? {}) };
+  if (setVolumeName && annotations[AnnBoundByController] === undefined) annotations[AnnBoundByController] = AnnValueYes;
   if (annotations[AnnBindCompleted] === undefined) annotations[AnnBindCompleted] = AnnValueYes;
-  next.metadata.annotations = annotations;
-  return saveClaim(ctx, next);
+  return saveClaim(ctx, {
+    ...claim,
+    metadata: { ...claim.metadata, annotations },
+    spec: setVolumeName ? { ...claim.spec, volumeName: volume.metadata.name } : claim.spec,
+  });
 }
 
 /**

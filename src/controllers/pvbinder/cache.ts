@@ -59,6 +59,11 @@ export class ObjectCache<T extends KubeObject> {
     return [...this.objects.values()];
   }
 
+  /** Every cached object's key, without copying objects (a resync pass over 100,000 claims). */
+  keys(): IterableIterator<string> {
+    return this.objects.keys();
+  }
+
   upsert(object: T): boolean {
     const key = this.keyOf(object);
     const old = this.objects.get(key);

@@ -17,6 +17,12 @@ import { collectFrom } from "./metrics.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Until nothing waits in the queue (its keys are handed out), at most `ms`. */
+async function untilEmpty(queue: WorkQueue<string>, ms: number, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (queue.len() > 0 && Date.now() < deadline && !signal.aborted) await sleep(20);
+}
+
 export interface BinderOptions extends LoopContext {
   recorder: EventRecorder;
   /** Concurrent syncs per queue (upstream runs one of each; ours may overlap: the index holds in-flight bindings). */
@@ -140,16 +146,16 @@ export const startPVBinder: StartLoop<BinderOptions> = async (options, signal) =
   synced = true;
   collectFrom({ volumes: () => volumes.list(), claims: () => claims.list() }, signal);
 
+  // Upstream's resync, every key every 15 s, but one pass at a time per queue (WorkQueue.resync says why).
   every(options.resyncPeriodMs ?? 15_000, signal, () => {
-    for (const claim of claims.list()) claimQueue.add(claimKey(claim));
-    for (const volume of volumes.list()) volumeQueue.add(volume.metadata.name ?? "");
+    claimQueue.resync(claims.keys());
+    volumeQueue.resync(volumes.names());
   });
   const workers = options.workers ?? 16;
   const volumeWorkers = volumeQueue.work(signal, (name) => syncVolume(ctx, name), workers);
   // Volumes first: new volumes are Pending until their first sync makes them Available, so a claim synced
   // before that would find nothing and record a needless FailedBinding. Wait (briefly) for that first pass.
-  const deadline = Date.now() + 10_000;
-  while (volumeQueue.len() > 0 && Date.now() < deadline && !signal.aborted) await sleep(20);
+  await untilEmpty(volumeQueue, 10_000, signal);
   const done = Promise.all([claimQueue.work(signal, (key) => syncClaim(ctx, key), workers), volumeWorkers]).then(
     () => undefined,
   );

@@ -54,6 +54,11 @@ export class VolumeIndex {
     return [...this.volumes.values()];
   }
 
+  /** Every volume's name (a resync pass). */
+  names(): IterableIterator<string> {
+    return this.volumes.keys();
+  }
+
   /** Volumes whose claimRef names namespace/name (whatever its UID). */
   referencing(namespace: string, name: string): PersistentVolume[] {
     const names = this.byClaimRef.get(`${namespace}/${name}`);
