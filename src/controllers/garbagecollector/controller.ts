@@ -80,9 +80,9 @@ export const startGarbageCollector: StartLoop<GarbageCollectorContext> = async (
     );
   }
   removeWhenAborted(signal, removers);
-  every(ctx.resyncPeriodMs ?? 0, signal, () => {
-    for (const t of sync.tracked) for (const object of t.informer.list()) queue.add(keyFor(t.kind, object));
-  });
+  every(ctx.resyncPeriodMs ?? 0, signal, () =>
+    queue.resync(sync.tracked.flatMap((t) => t.informer.list().map((object) => keyFor(t.kind, object)))),
+  );
 
   informers.start(signal);
   if (!(await informers.waitForSync(signal))) return stopped;

@@ -39,7 +39,7 @@ export const startPVCProtection: StartLoop<PVCProtectionContext> = async (ctx, s
       delete: enqueuePodClaims,
     }),
   ]);
-  every(ctx.resyncPeriodMs ?? 0, signal, () => claims.keys().forEach((key) => queue.add(key)));
+  every(ctx.resyncPeriodMs ?? 0, signal, () => queue.resync(claims.keys()));
 
   informers.start(signal);
   if (!(await informers.waitForSync(signal))) return stopped;

@@ -18,7 +18,7 @@ export const startPVProtection: StartLoop<PVProtectionContext> = async (ctx, sig
   const volumes = informers.persistentVolumes;
   const queue = new WorkQueue<string>({ name: "pvprotection", log });
   removeWhenAborted(signal, [volumes.onChange((volume) => queue.add(keyOf(volume)))]);
-  every(ctx.resyncPeriodMs ?? 0, signal, () => volumes.keys().forEach((key) => queue.add(key)));
+  every(ctx.resyncPeriodMs ?? 0, signal, () => queue.resync(volumes.keys()));
 
   informers.start(signal);
   if (!(await informers.waitForSync(signal))) return stopped;
