@@ -8,6 +8,7 @@ import type { Write } from "./loggedstore.js";
 import { requestSizeError } from "./store.js";
 import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent } from "./store.js";
 import type { WatchHubOptions } from "./watch.js";
+import { ownBytes } from "./ownbytes.js";
 
 export interface MemoryStoreOptions {
   watch?: WatchHubOptions;
@@ -46,13 +47,13 @@ export class MemoryStore extends LoggedStore implements Store {
   async create(key: string, value: Uint8Array): Promise<KeyValue> {
     const tooLarge = requestSizeError(key, value);
     if (tooLarge) throw tooLarge;
-    return this.commit({ op: "create", key, value: value.slice() });
+    return this.commit({ op: "create", key, value: ownBytes(value) });
   }
 
   async update(key: string, value: Uint8Array, expect: Revision): Promise<KeyValue> {
     const tooLarge = requestSizeError(key, value);
     if (tooLarge) throw tooLarge;
-    return this.commit({ op: "update", key, value: value.slice(), expect });
+    return this.commit({ op: "update", key, value: ownBytes(value), expect });
   }
 
   async delete(key: string, expect?: Revision): Promise<KeyValue> {

@@ -29,6 +29,7 @@ import type { Write } from "./loggedstore.js";
 import { requestSizeError, StoreClosedError } from "./store.js";
 import type { KeyValue, ListOptions, ListResult, Revision, Store, WatchEvent } from "./store.js";
 import type { WatchHubOptions } from "./watch.js";
+import { ownBytes } from "./ownbytes.js";
 
 export { StoreInUseError } from "./filelock.js";
 
@@ -135,13 +136,13 @@ export class SqliteStore extends LoggedStore implements Store {
   create(key: string, value: Uint8Array): Promise<KeyValue> {
     const tooLarge = requestSizeError(key, value);
     if (tooLarge) return Promise.reject(tooLarge);
-    return this.enqueue({ op: "create", key, value: Buffer.from(value) });
+    return this.enqueue({ op: "create", key, value: ownBytes(value) });
   }
 
   update(key: string, value: Uint8Array, expect: Revision): Promise<KeyValue> {
     const tooLarge = requestSizeError(key, value);
     if (tooLarge) return Promise.reject(tooLarge);
-    return this.enqueue({ op: "update", key, value: Buffer.from(value), expect });
+    return this.enqueue({ op: "update", key, value: ownBytes(value), expect });
   }
 
   delete(key: string, expect?: Revision): Promise<KeyValue> {
