@@ -18,43 +18,65 @@ function resolve(schema: Schema | undefined): Schema | undefined {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   !!value && typeof value === "object" && !Array.isArray(value);
 
-/** Walks `value` against `schema`, calling `found` with each unknown field's path and the object holding it. */
+/**
+ * Walks `value` against `schema`, calling `found` with each unknown field's path and the object holding it. The
+ * path is kept as a stack of parts and joined only for a field that is found: this runs on every write.
+ */
 function walk(
   value: unknown,
   schema: Schema | undefined,
-  path: string,
+  path: (string | number)[],
   found: (path: string, holder: Record<string, unknown>, key: string) => void,
 ): void {
   const s = resolve(schema);
   if (!s || s["x-kubernetes-preserve-unknown-fields"]) return;
   if (isObject(value)) {
-    const prefix = path ? `${path}.` : "";
-    if (s.properties) {
-      for (const key of Object.keys(value)) {
-        if (!(key in s.properties)) found(`${prefix}${key}`, value, key);
-        else walk(value[key], s.properties[key], `${prefix}${key}`, found);
+    const properties = s.properties;
+    const additional = typeof s.additionalProperties === "object" ? s.additionalProperties : undefined;
+    if (!properties && !additional) return;
+    for (const key of Object.keys(value)) {
+      const declared = properties ? (key in properties ? properties[key] : undefined) : additional;
+      if (!declared) {
+        found(pathString([...path, key]), value, key);
+        continue;
       }
-    } else if (typeof s.additionalProperties === "object") {
-      for (const key of Object.keys(value)) walk(value[key], s.additionalProperties, `${prefix}${key}`, found);
+      path.push(key);
+      walk(value[key], declared, path, found);
+      path.pop();
     }
   } else if (Array.isArray(value) && s.items) {
-    value.forEach((item, i) => walk(item, s.items, `${path}[${i}]`, found));
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      walk(value[i], s.items, path, found);
+      path.pop();
+    }
   }
 }
 
+/** "spec", "containers", 0, "bar" → "spec.containers[0].bar", as upstream prints a field's path. */
+const pathString = (parts: (string | number)[]): string =>
+  parts.reduce<string>(
+    (out, part) => (typeof part === "number" ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    "",
+  );
+
+const schemas = new Map<string, Schema | undefined>();
 function kindSchema(kind: string): Schema | undefined {
-  const def = resources.find((r) => r.kind === kind);
-  return def && openApiDefinitions()[definitionName(def.group, def.version, def.kind)];
+  if (!schemas.has(kind)) {
+    const def = resources.find((r) => r.kind === kind);
+    schemas.set(kind, def && openApiDefinitions()[definitionName(def.group, def.version, def.kind)]);
+  }
+  return schemas.get(kind);
 }
 
 /** Paths of fields the kind's schema does not declare, as upstream prints them ("spec.foo", "spec.containers[0].bar"). */
 export function unknownFields(kind: string, object: Record<string, unknown>): string[] {
   const out: string[] = [];
-  walk(object, kindSchema(kind), "", (path) => out.push(path));
+  walk(object, kindSchema(kind), [], (path) => out.push(path));
   return out.sort();
 }
 
 /** Drops the fields unknownFields reports, as decoding into upstream's Go types drops them (Warn and Ignore). */
 export function dropUnknownFields(kind: string, object: Record<string, unknown>): void {
-  walk(object, kindSchema(kind), "", (_path, holder, key) => delete holder[key]);
+  walk(object, kindSchema(kind), [], (_path, holder, key) => delete holder[key]);
 }

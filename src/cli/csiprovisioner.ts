@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { startProvisioner } from "../csi/sidecars/provisioner/controller.js";
 import { durationFlag, positiveIntFlag } from "./flags.js";
-import { runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
+import { retryIntervalOptions, runSidecar, sidecarCommand, type SidecarFlags } from "./sidecar.js";
 
 interface Flags extends SidecarFlags {
   workerThreads: number;
@@ -14,10 +14,12 @@ interface Flags extends SidecarFlags {
   defaultFstype?: string;
   strictTopology?: boolean;
   immediateTopology: boolean;
+  retryIntervalStart?: number;
+  retryIntervalMax?: number;
 }
 
 export function registerCsiProvisioner(program: Command): void {
-  sidecarCommand(
+  const command = sidecarCommand(
     program,
     "csi-provisioner",
     "provision and delete volumes through a CSI driver for claims that name it (external-provisioner)",
@@ -28,19 +30,21 @@ export function registerCsiProvisioner(program: Command): void {
     .option("--extra-create-metadata", "pass csi.storage.k8s.io/pvc/name, pvc/namespace and pv/name to CreateVolume")
     .option("--default-fstype <type>", "fsType when the StorageClass names none")
     .option("--strict-topology", "only the selected node's topology is requisite for WaitForFirstConsumer claims")
-    .option("--no-immediate-topology", "send no topology requirement for Immediate claims without allowedTopologies")
-    .action((flags: Flags) =>
-      runSidecar(program, "csi-provisioner", flags, (sidecar) =>
-        startProvisioner({
-          ...sidecar,
-          workers: flags.workerThreads,
-          timeoutMs: flags.timeout ?? 10_000,
-          resyncPeriodMs: flags.resyncPeriod ?? 60_000,
-          extraCreateMetadata: flags.extraCreateMetadata ?? false,
-          defaultFsType: flags.defaultFstype ?? "",
-          strictTopology: flags.strictTopology ?? false,
-          immediateTopology: flags.immediateTopology,
-        }),
-      ),
-    );
+    .option("--no-immediate-topology", "send no topology requirement for Immediate claims without allowedTopologies");
+  retryIntervalOptions(command, "provisioning or deletion").action((flags: Flags) =>
+    runSidecar(program, "csi-provisioner", flags, (sidecar) =>
+      startProvisioner({
+        ...sidecar,
+        workers: flags.workerThreads,
+        timeoutMs: flags.timeout ?? 10_000,
+        resyncPeriodMs: flags.resyncPeriod ?? 60_000,
+        extraCreateMetadata: flags.extraCreateMetadata ?? false,
+        defaultFsType: flags.defaultFstype ?? "",
+        strictTopology: flags.strictTopology ?? false,
+        immediateTopology: flags.immediateTopology,
+        retryIntervalStartMs: flags.retryIntervalStart,
+        retryIntervalMaxMs: flags.retryIntervalMax,
+      }),
+    ),
+  );
 }

@@ -34,11 +34,7 @@ export class FieldSet {
 
   union(other: FieldSet): FieldSet {
     const out = this.copy();
-    const add = (into: FieldSet, from: FieldSet) => {
-      into.member ||= from.member;
-      for (const [key, child] of from.children) add(into.child(key), child);
-    };
-    add(out, other);
+    addAll(out, other);
     return out;
   }
 
@@ -79,32 +75,59 @@ export class FieldSet {
     return out;
   }
 
+  /** Whether a path is a member of both sets: if not, `difference(other)` takes nothing from this one. */
+  overlaps(other: FieldSet): boolean {
+    if (this.member && other.member) return true;
+    for (const [key, child] of this.children) {
+      const theirs = other.children.get(key);
+      if (theirs && child.overlaps(theirs)) return true;
+    }
+    return false;
+  }
+
   /** fieldsV1, as managedFields stores it. */
   toFieldsV1(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     if (this.member && this.children.size) out["."] = {};
-    for (const key of [...this.children.keys()].sort()) {
+    const keys = [...this.children.keys()];
+    if (keys.length > 1) keys.sort();
+    for (const key of keys) {
       const child = this.children.get(key) as FieldSet;
-      if (!child.isEmpty()) out[key] = child.toFieldsV1();
+      // a child with no member below it encodes as {} and is left out (an empty child is not a member)
+      const fields = child.toFieldsV1();
+      if (child.member || hasKeys(fields)) out[key] = fields;
     }
     return out;
   }
 
   static fromFieldsV1(fields: unknown): FieldSet {
     const set = new FieldSet();
-    const read = (node: FieldSet, value: unknown) => {
-      if (!value || typeof value !== "object") return;
-      const entries = Object.entries(value);
-      if (entries.length === 0) node.member = true;
-      for (const [key, child] of entries) {
-        if (key === ".") node.member = true;
-        else read(node.child(key), child);
-      }
-    };
-    read(set, fields);
+    readFieldsV1(set, fields);
     set.member = false;
     return set;
   }
+}
+
+// Module-level rather than closures made per call: these run for every manager on every write.
+function addAll(into: FieldSet, from: FieldSet): void {
+  into.member ||= from.member;
+  for (const [key, child] of from.children) addAll(into.child(key), child);
+}
+
+function readFieldsV1(node: FieldSet, value: unknown): void {
+  if (!value || typeof value !== "object") return;
+  let empty = true;
+  for (const key in value) {
+    empty = false;
+    if (key === ".") node.member = true;
+    else readFieldsV1(node.child(key), (value as Record<string, unknown>)[key]);
+  }
+  if (empty) node.member = true;
+}
+
+function hasKeys(object: Record<string, unknown>): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 /** A path as upstream prints it in a conflict: `.spec.containers[name="app"].image`, `.spec.accessModes`. */

@@ -117,3 +117,54 @@ test("apply conflicts with an updater's field and, forced, takes it", () => {
     "f:spec": { "f:containers": { 'k:{"name":"app"}': { ".": {}, "f:image": {}, "f:name": {} } } },
   });
 });
+
+const compareCases: {
+  name: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  changed: Record<string, unknown>;
+  removed: Record<string, unknown>;
+}[] = [
+  {
+    name: "the same object: nothing changed, nothing removed",
+    before: { metadata: { labels: { a: "1" } }, spec: { containers: [{ name: "app", image: "one" }] } },
+    after: { metadata: { labels: { a: "1" } }, spec: { containers: [{ name: "app", image: "one" }] } },
+    changed: {},
+    removed: {},
+  },
+  {
+    name: "a changed leaf deep in a keyed item is that leaf only",
+    before: { spec: { nodeName: "n", containers: [{ name: "app", image: "one", args: ["x"] }] } },
+    after: { spec: { nodeName: "n", containers: [{ name: "app", image: "two", args: ["x"] }] } },
+    changed: { "f:spec": { "f:containers": { 'k:{"name":"app"}': { "f:image": {} } } } },
+    removed: {},
+  },
+  {
+    name: "a map that appears is a member with its keys; a label that goes is removed",
+    before: { metadata: { labels: { a: "1", b: "2" } } },
+    after: { metadata: { labels: { a: "1" }, annotations: { x: "y" } } },
+    changed: { "f:metadata": { "f:annotations": { ".": {}, "f:x": {} } } },
+    removed: { "f:metadata": { "f:labels": { "f:b": {} } } },
+  },
+  {
+    name: "a set's items come and go one by one",
+    before: { metadata: { finalizers: ["a", "b"] } },
+    after: { metadata: { finalizers: ["b", "c"] } },
+    changed: { "f:metadata": { "f:finalizers": { 'v:"c"': {} } } },
+    removed: { "f:metadata": { "f:finalizers": { 'v:"a"': {} } } },
+  },
+  {
+    name: "a struct that appears is only its fields",
+    before: { spec: {} },
+    after: { spec: { securityContext: { runAsUser: 1 } } },
+    changed: { "f:spec": { "f:securityContext": { "f:runAsUser": {} } } },
+    removed: {},
+  },
+];
+for (const c of compareCases) {
+  test(`compare: ${c.name}`, () => {
+    const { changed, removed } = compare(c.before, c.after, podType);
+    assert.deepEqual(changed.toFieldsV1(), c.changed);
+    assert.deepEqual(removed.toFieldsV1(), c.removed);
+  });
+}

@@ -58,52 +58,80 @@ export interface Comparison {
 
 /** What differs between `before` and `after`, path by path. */
 export function compare(before: unknown, after: unknown, type: FieldType): Comparison {
-  const result = { changed: new FieldSet(), removed: new FieldSet() };
-  diff(before, after, type, result.changed, result.removed);
+  // The walk records each path under its parent's node; the root hangs under a scratch parent at key "".
+  const top = { changed: new FieldSet(), removed: new FieldSet() };
+  diff(before, after, type, top.changed, top.removed, "");
+  const result = {
+    changed: top.changed.children.get("") ?? new FieldSet(),
+    removed: top.removed.children.get("") ?? new FieldSet(),
+  };
   result.changed.member = false;
   result.removed.member = false;
   return result;
 }
 
-function diff(a: unknown, b: unknown, declared: FieldType, changed: FieldSet, removed: FieldSet): void {
-  if (a === undefined && b === undefined) return;
-  // most of an object is the same before and after a write: nothing to walk there
-  if (a !== undefined && b !== undefined && equal(a, b)) return;
+/** The node at `key` under `parent`, or a new one not yet attached: attach() keeps it only when it holds a path. */
+const nodeAt = (parent: FieldSet, key: string): FieldSet => parent.children.get(key) ?? new FieldSet();
+const attach = (parent: FieldSet, key: string, node: FieldSet): void => {
+  if (node.member || node.children.size) parent.children.set(key, node);
+};
+
+/**
+ * Records under `changedIn` and `removedIn`, at `key`, what differs between `a` and `b`. One walk of both values:
+ * a leaf is compared once, and nodes are made only for paths that differ (most of an object is the same before
+ * and after a write, and this runs on every write).
+ */
+function diff(
+  a: unknown,
+  b: unknown,
+  declared: FieldType,
+  changedIn: FieldSet,
+  removedIn: FieldSet,
+  key: string,
+): void {
+  if (a === b) return;
   // a map that appears or goes is itself a change, besides everything in it, as a list item is; a struct is
   // only its fields (upstream's `f:data: {.: {}, f:color: {}}` but `f:spec: {f:replicas: {}}`)
   if (a === undefined) {
+    const changed = changedIn.child(key);
     addFields(changed, b, declared);
     if (!isStruct(declared, b)) changed.member = true;
     return;
   }
   if (b === undefined) {
+    const removed = removedIn.child(key);
     addFields(removed, a, declared);
     if (!isStruct(declared, a)) removed.member = true;
     return;
   }
   const type = shapeOf(declared, b);
   if (isLeaf(type, a) || isLeaf(type, b)) {
-    if (!equal(a, b)) changed.member = true;
+    if (!equal(a, b)) changedIn.child(key).member = true;
     return;
   }
+  const changed = nodeAt(changedIn, key);
+  const removed = nodeAt(removedIn, key);
   if (type.kind === "object" && isObject(a) && isObject(b)) {
-    if (Object.keys(b).length === 0 && Object.keys(a).length !== 0) changed.member = true;
-    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      diff(a[key], b[key], type.field(key), changed.child(`f:${key}`), removed.child(`f:${key}`));
+    const keysOfB = Object.keys(b);
+    if (keysOfB.length === 0 && Object.keys(a).length !== 0) changed.member = true;
+    for (const name of Object.keys(a)) diff(a[name], b[name], type.field(name), changed, removed, `f:${name}`);
+    for (const name of keysOfB) {
+      if (!Object.hasOwn(a, name)) diff(undefined, b[name], type.field(name), changed, removed, `f:${name}`);
     }
-    return;
-  }
-  if (type.kind !== "list") return;
-  const before = new Map((itemsOf(type, a) ?? []).map((i) => [i.key, i.value]));
-  const after = new Map((itemsOf(type, b) ?? []).map((i) => [i.key, i.value]));
-  for (const key of new Set([...before.keys(), ...after.keys()])) {
-    const [x, y] = [before.get(key), after.get(key)];
-    if (x === undefined || y === undefined || type.listType === "set") {
-      if (x === undefined) changed.child(key).member = true;
-      if (y === undefined) removed.child(key).member = true;
+  } else if (type.kind === "list") {
+    const before = new Map((itemsOf(type, a) ?? []).map((i) => [i.key, i.value]));
+    const after = new Map((itemsOf(type, b) ?? []).map((i) => [i.key, i.value]));
+    for (const item of new Set([...before.keys(), ...after.keys()])) {
+      const [x, y] = [before.get(item), after.get(item)];
+      if (x === undefined || y === undefined || type.listType === "set") {
+        if (x === undefined) changed.child(item).member = true;
+        if (y === undefined) removed.child(item).member = true;
+      }
+      if (type.listType === "map") diff(x, y, type.item, changed, removed, item);
     }
-    if (type.listType === "map") diff(x, y, type.item, changed.child(key), removed.child(key));
   }
+  attach(changedIn, key, changed);
+  attach(removedIn, key, removed);
 }
 
 /** Apply's merge: the configuration's values over the live object's, keyed items matched, sets united. */

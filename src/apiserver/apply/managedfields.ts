@@ -132,7 +132,11 @@ export function trackUpdate(
     apiVersion: object.apiVersion,
     subresource: subresource || undefined,
   });
-  for (const m of managers) m.set = m.set.difference(changed).difference(removed);
+  // Only the managers that owned a changed or removed field lose it; the others' sets stay as decoded.
+  for (const m of managers) {
+    if (m.set.overlaps(changed)) m.set = m.set.difference(changed);
+    if (m.set.overlaps(removed)) m.set = m.set.difference(removed);
+  }
   me.set = me.set.union(changed).difference(removed);
   me.entry.time = rfc3339(now);
   return encodeManagers(managers);

@@ -10,8 +10,10 @@ import { claimClass } from "../../../api/storagerules/class.js";
 import { WorkQueue, createEventRecorder, keyOf } from "../../../client/index.js";
 import {
   SidecarStartError,
+  backoffOf,
   beginSidecar,
   runWhenSynced,
+  type RetryOptions,
   type RunningSidecar,
   type Sidecar,
   type SidecarOptions,
@@ -21,7 +23,7 @@ import { startCapacityTracking, type CapacityOptions } from "./capacity.js";
 import { syncVolume } from "./delete.js";
 import { claimUidIndex, syncClaim } from "./provision.js";
 
-export interface ProvisionerOptions extends SidecarOptions {
+export interface ProvisionerOptions extends SidecarOptions, RetryOptions {
   /** Concurrent syncs per queue (upstream's --worker-threads, 100). */
   workers?: number;
   /** Upstream's --timeout: deadline of CreateVolume/DeleteVolume. Default 10 s. */
@@ -91,11 +93,13 @@ export async function startProvisioner(options: ProvisionerOptions): Promise<Run
   const ctx = provisionerContext(options, sidecar);
   const claims = informers.persistentVolumeClaims;
 
-  // Per-key backoff only, as external-provisioner's queues (an ItemExponentialFailureRateLimiter, no overall bucket):
-  // client-go's default 10-per-second bucket would let a failure shared by 10,000 claims (the driver restarting,
-  // say) retry them over 1,000 s, long after the cause went away.
-  const claimQueue = new WorkQueue<string>({ name: "claims", log, qps: 0 });
-  const volumeQueue = new WorkQueue<string>({ name: "volumes", log, qps: 0 });
+  // Per-key backoff only, as external-provisioner's queues (an ItemExponentialFailureRateLimiter from
+  // --retry-interval-start, 1 s, to --retry-interval-max, 5 min; no overall bucket): client-go's default
+  // 10-per-second bucket would let a failure shared by 10,000 claims (the driver restarting, say) retry them over
+  // 1,000 s, long after the cause went away, and its 5 ms start would call a failing driver again at once.
+  const backoff = backoffOf(options);
+  const claimQueue = new WorkQueue<string>({ name: "claims", log, qps: 0, ...backoff });
+  const volumeQueue = new WorkQueue<string>({ name: "volumes", log, qps: 0, ...backoff });
   const enqueueClaim = (claim: PersistentVolumeClaim) => {
     if (claim.metadata.uid) claimQueue.add(claim.metadata.uid);
   };

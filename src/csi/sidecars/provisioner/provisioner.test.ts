@@ -303,3 +303,22 @@ test("with storageCapacity in its CSIDriver, the driver's free space is publishe
     (await world.client.csiStorageCapacities.list({ namespace: "kube-system" })).items.length === 0 ? true : undefined,
   );
 });
+
+test("a failed provisioning is retried after upstream's --retry-interval-start of 1 s, doubling, not at once", async (t) => {
+  const world = await startWorld(t);
+  await world.client.storageClasses.create(
+    storageClass("secret", {
+      parameters: {
+        "csi.storage.k8s.io/provisioner-secret-name": "missing",
+        "csi.storage.k8s.io/provisioner-secret-namespace": "default",
+      },
+    }),
+  );
+  await world.client.persistentVolumeClaims.create(claim("data", "secret"));
+  // Three failures: at once, after 1 s, after 2 s more. A 5 ms start would repeat them within the same second.
+  const failed = await eventually(async () =>
+    (await eventsFor(world, "data")).find((e) => e.reason === "ProvisioningFailed" && (e.count ?? 0) >= 3),
+  );
+  const spentMs = Date.parse(failed.lastTimestamp ?? "") - Date.parse(failed.firstTimestamp ?? "");
+  assert.ok(spentMs >= 2000, `3 attempts within ${spentMs} ms (${failed.firstTimestamp} to ${failed.lastTimestamp})`);
+});
