@@ -1,0 +1,158 @@
+// Which nodes a pod's WaitForFirstConsumer claims could be satisfied on, worked out from the claims' side: the
+// nodes their free candidate PVs' node affinity names, plus the nodes a CSIStorageCapacity big enough is published
+// for. VolumeBinding rejects every other node, whatever the filters before it say, so the scheduling cycle skips
+// them without running any filter (the answer is a superset: a node in it still goes through every filter). With
+// one PV per node, late pods of the scale bench filtered all 5,000 nodes to find the few hundred still free.
+// Answers are cached per free-candidate list (remade by freevolumes.ts as PVs are taken) and per class and size,
+// and thrown away when node labels, classes, CSIDrivers or CSIStorageCapacities change.
+import type { NodeSelectorTerm, PersistentVolume, PersistentVolumeClaim } from "../api/core/types.js";
+import { tryParseQuantity } from "../api/quantity.js";
+import type { CSIStorageCapacity } from "../api/storage/types.js";
+import { claimRequest } from "../api/storagerules/capacity.js";
+import { claimClass } from "../api/storagerules/class.js";
+import { AnnSelectedNode } from "../api/wellknown.js";
+import type { NodeLabelIndex } from "./nodelabels.js";
+import type { ClaimCandidates, PodClaims, VolumeView } from "./volumebinding.js";
+import { NotSupportedProvisioner, volumeCandidates } from "./volumebinding.js";
+
+/** A set of node names, or "any": no node can be ruled out. */
+type Nodes = ReadonlySet<string> | "any";
+
+export interface ScreenView extends VolumeView {
+  readonly nodeLabels: NodeLabelIndex;
+  /** Every CSIStorageCapacity of the class. */
+  capacitiesOfClass(className: string): readonly CSIStorageCapacity[];
+  /** Moves whenever node labels, classes, CSIDrivers or CSIStorageCapacities change. */
+  topologyGeneration(): number;
+}
+
+const none: ReadonlySet<string> = new Set();
+
+function union(into: Set<string>, nodes: Iterable<string>): void {
+  for (const node of nodes) into.add(node);
+}
+
+/** The nodes one term of a required node affinity can admit: those its first `In` requirement names. */
+function termNodes(labels: NodeLabelIndex, term: NodeSelectorTerm): Nodes {
+  const expressions = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (expressions.length === 0 && fields.length === 0) return none; // an empty term admits no node
+  const field = fields.find((r) => r.key === "metadata.name" && r.operator === "In");
+  if (field) return new Set(field.values ?? []);
+  const requirement = expressions.find((r) => r.operator === "In");
+  if (!requirement) return "any";
+  const nodes = new Set<string>();
+  for (const value of requirement.values ?? []) union(nodes, labels.withLabel(requirement.key, value));
+  return nodes;
+}
+
+/** The nodes a PV's required node affinity can admit. */
+export function volumeNodes(labels: NodeLabelIndex, volume: PersistentVolume): Nodes {
+  const required = volume.spec?.nodeAffinity?.required;
+  if (!required) return "any";
+  const nodes = new Set<string>();
+  for (const term of required.nodeSelectorTerms ?? []) {
+    const admitted = termNodes(labels, term);
+    if (admitted === "any") return "any";
+    union(nodes, admitted);
+  }
+  return nodes;
+}
+
+export class VolumeNodeScreen {
+  /** Per free-candidate list (shared by claims alike): the nodes some of its PVs can reach. */
+  private reached = new WeakMap<readonly PersistentVolume[], Nodes>();
+  /** Per class and request: the nodes a published capacity is big enough on. */
+  private provisionable = new Map<string, Nodes>();
+  private generation = -1;
+
+  constructor(private readonly view: ScreenView) {}
+
+  /**
+   * The nodes where every delayed claim of the pod can take a free PV or be provisioned, or "any". Fills
+   * `claims.candidates`, which filterVolumes then uses.
+   */
+  nodesFor(claims: PodClaims): Nodes {
+    const generation = this.view.topologyGeneration();
+    if (generation !== this.generation) {
+      this.generation = generation;
+      this.reached = new WeakMap();
+      this.provisionable.clear();
+    }
+    const sets: ReadonlySet<string>[] = [];
+    for (const claim of claims.delayed) {
+      claims.candidates ??= new Map();
+      let candidates = claims.candidates.get(claim);
+      if (!candidates) claims.candidates.set(claim, (candidates = volumeCandidates(this.view, claim)));
+      const nodes = this.claimNodes(claim, candidates);
+      if (nodes !== "any") sets.push(nodes);
+    }
+    if (sets.length === 0) return "any";
+    sets.sort((a, b) => a.size - b.size);
+    const [smallest, ...others] = sets;
+    if (others.length === 0) return smallest;
+    return new Set([...smallest].filter((node) => others.every((set) => set.has(node))));
+  }
+
+  private claimNodes(claim: PersistentVolumeClaim, candidates: ClaimCandidates): Nodes {
+    if (candidates.preBound.length > 0) return "any"; // rare: the filter decides
+    const reach = this.reachedBy(candidates.free);
+    if (reach === "any") return "any";
+    const provision = this.provisionableFor(claim);
+    if (provision === "any") return "any";
+    if (provision.size === 0) return reach;
+    if (reach.size === 0) return provision;
+    const both = new Set(reach);
+    union(both, provision);
+    return both;
+  }
+
+  private reachedBy(free: readonly PersistentVolume[]): Nodes {
+    let nodes = this.reached.get(free);
+    if (nodes) return nodes;
+    const all = new Set<string>();
+    nodes = all;
+    for (const volume of free) {
+      const admitted = volumeNodes(this.view.nodeLabels, volume);
+      if (admitted === "any") {
+        nodes = "any";
+        break;
+      }
+      union(all, admitted);
+    }
+    this.reached.set(free, nodes);
+    return nodes;
+  }
+
+  /** checkVolumeProvisions' node-dependent part, from the claim's side (allowedTopologies left to the filter). */
+  private provisionableFor(claim: PersistentVolumeClaim): Nodes {
+    const selected = claim.metadata.annotations?.[AnnSelectedNode];
+    if (selected !== undefined) return new Set([selected]);
+    const className = claimClass(claim);
+    const storageClass = this.view.storageClass(className);
+    if (!storageClass || storageClass.provisioner === NotSupportedProvisioner) return none;
+    if (!this.view.csiDriver(storageClass.provisioner)?.spec.storageCapacity) return "any";
+    const request = claimRequest(claim);
+    if (request.isZero()) return "any";
+    const key = `${className}\u0000${request.nano}`;
+    let nodes = this.provisionable.get(key);
+    if (nodes) return nodes;
+    const all = new Set<string>();
+    nodes = all;
+    for (const capacity of this.view.capacitiesOfClass(className)) {
+      const limit = tryParseQuantity(capacity.maximumVolumeSize ?? capacity.capacity);
+      if (limit === undefined || limit.cmp(request) < 0) continue;
+      const topology = capacity.nodeTopology;
+      if (!topology) continue; // a nil nodeTopology admits no node
+      const labels = Object.entries(topology.matchLabels ?? {});
+      if (labels.length !== 1 || (topology.matchExpressions ?? []).length > 0) {
+        nodes = "any";
+        break;
+      }
+      const [[key, value]] = labels;
+      union(all, this.view.nodeLabels.withLabel(key, value));
+    }
+    this.provisionable.set(key, nodes);
+    return nodes;
+  }
+}
