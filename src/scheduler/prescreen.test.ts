@@ -56,14 +56,32 @@ function world() {
     ["n4", "c"],
   ])
     labels.set(node(name, z));
-  const state = {
-    volumes: [] as PersistentVolume[],
-    capacities: [] as CSIStorageCapacity[],
+  const state: State = {
+    volumes: [],
+    capacities: [],
     storageCapacity: true,
     provisioner: "csi.example.com",
     generation: 0,
   };
-  const view: ScreenView = {
+  const view = viewOf(state, labels);
+  const screen = new VolumeNodeScreen(view);
+  const nodesFor = (...claims: PersistentVolumeClaim[]) => {
+    const found = screen.nodesFor({ bound: [], delayed: claims } satisfies PodClaims);
+    return found === "any" ? found : [...found].sort();
+  };
+  return { state, labels, nodesFor };
+}
+
+interface State {
+  volumes: PersistentVolume[];
+  capacities: CSIStorageCapacity[];
+  storageCapacity: boolean;
+  provisioner: string;
+  generation: number;
+}
+
+function viewOf(state: State, labels: NodeLabelIndex): ScreenView {
+  return {
     nodeLabels: labels,
     claim: () => undefined,
     volume: (name) => state.volumes.find((v) => v.metadata.name === name),
@@ -86,12 +104,6 @@ function world() {
     assumedClaimOf: () => undefined,
     topologyGeneration: () => labels.generation + state.generation,
   };
-  const screen = new VolumeNodeScreen(view);
-  const nodesFor = (...claims: PersistentVolumeClaim[]) => {
-    const found = screen.nodesFor({ bound: [], delayed: claims } satisfies PodClaims);
-    return found === "any" ? found : [...found].sort();
-  };
-  return { state, labels, nodesFor };
 }
 
 test("the nodes free PVs reach and the nodes with enough published capacity; nothing else", () => {
@@ -139,4 +151,27 @@ test("a new node, a relabelled node and a new capacity are seen at once", () => 
   assert.deepEqual(nodesFor(claim("data")), ["n2", "n4", "n5"]);
   labels.delete("n5");
   assert.deepEqual(nodesFor(claim("data")), ["n2", "n4"]);
+});
+
+test("each node gets the free PVs that may reach it, in the claim's smallest-fit order, each once", () => {
+  const { state, labels } = world();
+  const twice = pv("pv-twice", "a");
+  const terms = twice.spec.nodeAffinity?.required?.nodeSelectorTerms ?? [];
+  terms.push(terms[0], {
+    matchExpressions: [],
+    matchFields: [{ key: "metadata.name", operator: "In", values: ["n3"] }],
+  });
+  const large = { ...pv("pv-large", "a"), spec: { ...pv("pv-large", "a").spec, capacity: { storage: "20Gi" } } };
+  state.volumes = [large, twice, pv("pv-b", "b")];
+  const claims: PodClaims = { bound: [], delayed: [claim("data")] };
+  assert.deepEqual([...(new VolumeNodeScreen(viewOf(state, labels)).nodesFor(claims) as Set<string>)].sort(), [
+    "n1",
+    "n2",
+    "n3",
+  ]);
+  const byNode = claims.candidates?.get(claims.delayed[0])?.byNode;
+  const names = (node: string) => (byNode?.get(node) ?? []).map((v) => v.metadata.name);
+  assert.deepEqual(names("n1"), ["pv-twice", "pv-large"]);
+  assert.deepEqual(names("n3"), ["pv-b", "pv-twice"]); // equal sizes: by name
+  assert.deepEqual(names("n4"), []);
 });

@@ -32,36 +32,38 @@ function union(into: Set<string>, nodes: Iterable<string>): void {
   for (const node of nodes) into.add(node);
 }
 
-/** The nodes one term of a required node affinity can admit: those its first `In` requirement names. */
-function termNodes(labels: NodeLabelIndex, term: NodeSelectorTerm): Nodes {
+/** Adds the nodes one term of a required node affinity can admit (those its first `In` names); false: any node. */
+function addTermNodes(labels: NodeLabelIndex, term: NodeSelectorTerm, into: (node: string) => void): boolean {
   const expressions = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (expressions.length === 0 && fields.length === 0) return none; // an empty term admits no node
-  const field = fields.find((r) => r.key === "metadata.name" && r.operator === "In");
-  if (field) return new Set(field.values ?? []);
+  const field = (term.matchFields ?? []).find((r) => r.key === "metadata.name" && r.operator === "In");
+  if (field) {
+    for (const name of field.values ?? []) into(name);
+    return true;
+  }
+  if (expressions.length === 0) return true; // an empty term admits no node (a matchFields-only term: see above)
   const requirement = expressions.find((r) => r.operator === "In");
-  if (!requirement) return "any";
-  const nodes = new Set<string>();
-  for (const value of requirement.values ?? []) union(nodes, labels.withLabel(requirement.key, value));
-  return nodes;
+  if (!requirement) return false;
+  for (const value of requirement.values ?? []) for (const node of labels.withLabel(requirement.key, value)) into(node);
+  return true;
 }
 
-/** The nodes a PV's required node affinity can admit. */
-export function volumeNodes(labels: NodeLabelIndex, volume: PersistentVolume): Nodes {
+/** Adds the nodes a PV's required node affinity can admit; false: it may admit any node. */
+export function addVolumeNodes(labels: NodeLabelIndex, volume: PersistentVolume, into: (node: string) => void) {
   const required = volume.spec?.nodeAffinity?.required;
-  if (!required) return "any";
-  const nodes = new Set<string>();
-  for (const term of required.nodeSelectorTerms ?? []) {
-    const admitted = termNodes(labels, term);
-    if (admitted === "any") return "any";
-    union(nodes, admitted);
-  }
-  return nodes;
+  if (!required) return false;
+  for (const term of required.nodeSelectorTerms ?? []) if (!addTermNodes(labels, term, into)) return false;
+  return true;
+}
+
+/** The nodes a free-candidate list can reach, and by node the candidates (in list order) that may reach it. */
+interface Reach {
+  nodes: ReadonlySet<string>;
+  byNode: ReadonlyMap<string, readonly PersistentVolume[]>;
 }
 
 export class VolumeNodeScreen {
   /** Per free-candidate list (shared by claims alike): the nodes some of its PVs can reach. */
-  private reached = new WeakMap<readonly PersistentVolume[], Nodes>();
+  private reached = new WeakMap<readonly PersistentVolume[], Reach | "any">();
   /** Per class and request: the nodes a published capacity is big enough on. */
   private provisionable = new Map<string, Nodes>();
   private generation = -1;
@@ -96,8 +98,10 @@ export class VolumeNodeScreen {
 
   private claimNodes(claim: PersistentVolumeClaim, candidates: ClaimCandidates): Nodes {
     if (candidates.preBound.length > 0) return "any"; // rare: the filter decides
-    const reach = this.reachedBy(candidates.free);
-    if (reach === "any") return "any";
+    const reached = this.reachedBy(candidates.free);
+    if (reached === "any") return "any";
+    candidates.byNode = reached.byNode;
+    const reach = reached.nodes;
     const provision = this.provisionableFor(claim);
     if (provision === "any") return "any";
     if (provision.size === 0) return reach;
@@ -107,21 +111,29 @@ export class VolumeNodeScreen {
     return both;
   }
 
-  private reachedBy(free: readonly PersistentVolume[]): Nodes {
-    let nodes = this.reached.get(free);
-    if (nodes) return nodes;
-    const all = new Set<string>();
-    nodes = all;
+  private reachedBy(free: readonly PersistentVolume[]): Reach | "any" {
+    let reach = this.reached.get(free);
+    if (reach) return reach;
+    const byNode = new Map<string, PersistentVolume[]>();
+    reach = { nodes: new Set(), byNode };
     for (const volume of free) {
-      const admitted = volumeNodes(this.view.nodeLabels, volume);
-      if (admitted === "any") {
-        nodes = "any";
+      let last = "";
+      const into = (node: string): void => {
+        if (node === last) return;
+        last = node;
+        const volumes = byNode.get(node);
+        // A volume whose terms name a node twice is listed once.
+        if (!volumes) byNode.set(node, [volume]);
+        else if (volumes[volumes.length - 1] !== volume) volumes.push(volume);
+      };
+      if (!addVolumeNodes(this.view.nodeLabels, volume, into)) {
+        reach = "any";
         break;
       }
-      union(all, admitted);
     }
-    this.reached.set(free, nodes);
-    return nodes;
+    if (reach !== "any") reach.nodes = new Set(byNode.keys());
+    this.reached.set(free, reach);
+    return reach;
   }
 
   /** checkVolumeProvisions' node-dependent part, from the claim's side (allowedTopologies left to the filter). */
