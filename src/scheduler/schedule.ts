@@ -75,13 +75,7 @@ function filterNode(
     filterTaintToleration(pod, node) ??
     filterNodeAffinity(pod, node) ??
     readWriteOncePod ??
-    filterVolumeLimits(
-      cache,
-      pod,
-      cache.csiNodes.get(name),
-      { volumeCount: cache.volumeCountOn(name), pods: () => cache.podsOn(name) },
-      csiVolumes,
-    );
+    filterVolumeLimits(cache, pod, cache.csiNodes.get(name), cache, csiVolumes);
   if (status) return { status };
   return filterVolumes(cache, claims, node);
 }

@@ -39,14 +39,14 @@ export function csiVolumesOf(view: VolumeView, pod: Pod): Map<string, Set<string
 
 /** A node's pods for the filter: how many volumes they declare (known without listing them), and the pods. */
 export interface NodePods {
-  volumeCount: number;
-  pods(): readonly Pod[];
+  volumeCountOn(nodeName: string): number;
+  podsOn(nodeName: string): readonly Pod[];
 }
 
-/** NodePods of a list of pods. */
+/** NodePods of a list of pods, whatever the node. */
 export const nodePodsOf = (pods: readonly Pod[]): NodePods => ({
-  volumeCount: pods.reduce((sum, pod) => sum + (pod.spec.volumes?.length ?? 0), 0),
-  pods: () => pods,
+  volumeCountOn: () => pods.reduce((sum, pod) => sum + (pod.spec.volumes?.length ?? 0), 0),
+  podsOn: () => pods,
 });
 
 /** Each CSINode's per-driver counts, made once (informer objects are replaced, never changed). */
@@ -69,6 +69,7 @@ export function filterVolumeLimits(
   view: VolumeView,
   pod: Pod,
   csiNode: CSINode | undefined,
+  /** The pods of the CSINode's node (a CSINode is named after its node). */
   onNode: NodePods,
   /** csiVolumesOf(view, pod): the same on every node, so a cycle works it out once. */
   wanted = csiVolumesOf(view, pod),
@@ -79,7 +80,8 @@ export function filterVolumeLimits(
   if (limits.size === 0) return undefined;
   // Each volume of a pod is at most one CSI volume: when even that many fit every limit, no counting is needed
   // (a node with a pod or two and a limit of 39 is the common case, and resolving their claims is most of the cost).
-  const most = onNode.volumeCount;
+  const nodeName = csiNode.metadata.name ?? "";
+  const most = onNode.volumeCountOn(nodeName);
   let fitsAnyway = true;
   for (const [driver, ids] of wanted) {
     const limit = limits.get(driver);
@@ -87,7 +89,7 @@ export function filterVolumeLimits(
   }
   if (fitsAnyway) return undefined;
   const attached = new Map<string, Set<string>>();
-  for (const other of onNode.pods()) {
+  for (const other of onNode.podsOn(nodeName)) {
     for (const [driver, ids] of csiVolumesOf(view, other)) {
       let set = attached.get(driver);
       if (!set) attached.set(driver, (set = new Set()));
