@@ -174,4 +174,7 @@ test("each node gets the free PVs that may reach it, in the claim's smallest-fit
   assert.deepEqual(names("n1"), ["pv-twice", "pv-large"]);
   assert.deepEqual(names("n3"), ["pv-b", "pv-twice"]); // equal sizes: by name
   assert.deepEqual(names("n4"), []);
+  // Only a one-requirement `In` affinity is exactly what the label index names; the rest are checked per node.
+  const exact = claims.candidates?.get(claims.delayed[0])?.reachesListedNodes;
+  assert.deepEqual([...(exact ?? [])].map((v) => v.metadata.name).sort(), ["pv-b", "pv-large"]);
 });

@@ -59,6 +59,16 @@ export function addVolumeNodes(labels: NodeLabelIndex, volume: PersistentVolume,
 interface Reach {
   nodes: ReadonlySet<string>;
   byNode: ReadonlyMap<string, readonly PersistentVolume[]>;
+  /** Volumes whose affinity is one `key In values` requirement: listed under a node, they reach it. */
+  exact: ReadonlySet<PersistentVolume>;
+}
+
+/** One term with one `In` requirement: the label index names exactly the nodes it admits. */
+function exactlyNamed(volume: PersistentVolume): boolean {
+  const terms = volume.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [];
+  if (terms.length !== 1) return false;
+  const [{ matchExpressions = [], matchFields = [] }] = terms;
+  return matchFields.length === 0 && matchExpressions.length === 1 && matchExpressions[0].operator === "In";
 }
 
 export class VolumeNodeScreen {
@@ -101,6 +111,7 @@ export class VolumeNodeScreen {
     const reached = this.reachedBy(candidates.free);
     if (reached === "any") return "any";
     candidates.byNode = reached.byNode;
+    candidates.reachesListedNodes = reached.exact;
     const reach = reached.nodes;
     const provision = this.provisionableFor(claim);
     if (provision === "any") return "any";
@@ -115,7 +126,8 @@ export class VolumeNodeScreen {
     let reach = this.reached.get(free);
     if (reach) return reach;
     const byNode = new Map<string, PersistentVolume[]>();
-    reach = { nodes: new Set(), byNode };
+    const exact = new Set<PersistentVolume>();
+    reach = { nodes: new Set(), byNode, exact };
     for (const volume of free) {
       let last = "";
       const into = (node: string): void => {
@@ -130,6 +142,7 @@ export class VolumeNodeScreen {
         reach = "any";
         break;
       }
+      if (exactlyNamed(volume)) exact.add(volume);
     }
     if (reach !== "any") reach.nodes = new Set(byNode.keys());
     this.reached.set(free, reach);

@@ -59,6 +59,8 @@ export interface ClaimCandidates extends Candidates {
    * set, a node reaches no volume outside its list.
    */
   byNode?: ReadonlyMap<string, readonly PersistentVolume[]>;
+  /** Volumes of `byNode` that reach every node they are listed under (their affinity need not be checked). */
+  reachesListedNodes?: ReadonlySet<PersistentVolume>;
 }
 
 export interface PodClaims {
@@ -155,12 +157,11 @@ export function volumeCandidates(view: VolumeView, claim: PersistentVolumeClaim)
 
 /** pickForNode, skipping shared candidates taken since they were listed. */
 function pickVolume(candidates: ClaimCandidates, node: NodeLabels, chosen: ReadonlySet<string>) {
-  const { isOpen, byNode } = candidates;
+  const { isOpen, byNode, reachesListedNodes } = candidates;
   if (byNode && candidates.preBound.length === 0) {
     for (const volume of byNode.get(node.name) ?? []) {
-      if (!chosen.has(volume.metadata.name ?? "") && (!isOpen || isOpen(volume)) && checkNodeAffinity(volume, node)) {
-        return volume;
-      }
+      if (chosen.has(volume.metadata.name ?? "") || (isOpen && !isOpen(volume))) continue;
+      if (reachesListedNodes?.has(volume) || checkNodeAffinity(volume, node)) return volume;
     }
     return undefined;
   }
