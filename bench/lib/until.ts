@@ -18,7 +18,8 @@ export async function untilCount<T extends KubeObject>(
 ): Promise<void> {
   const abort = new AbortController();
   const counting = (async () => {
-    for (;;) {
+    // Past the deadline the watch below ends at once on the aborted signal: stop, rather than relist for ever.
+    while (!abort.signal.aborted) {
       const names = new Set<string>();
       const list = await client.listAll(options);
       for (const o of list.items) if (holds(o)) names.add(keyOf(o));

@@ -23,8 +23,8 @@ export class PodGoneError extends Error {}
 
 /** GetBindVolumeToClaim: the PV with a claimRef to the claim and the bound-by-controller annotation. */
 export function volumeBoundTo(volume: PersistentVolume, claim: PersistentVolumeClaim): PersistentVolume {
-  const next = structuredClone(volume) as PersistentVolume;
-  next.spec.claimRef = {
+  // A shallow copy of what changes: the cached volume is frozen and shared, and is sent, not kept.
+  const claimRef = {
     kind: "PersistentVolumeClaim",
     apiVersion: "v1",
     namespace: claim.metadata.namespace,
@@ -32,8 +32,8 @@ export function volumeBoundTo(volume: PersistentVolume, claim: PersistentVolumeC
     uid: claim.metadata.uid,
     resourceVersion: claim.metadata.resourceVersion,
   };
-  next.metadata.annotations = { ...(next.metadata.annotations ?? {}), [AnnBoundByController]: AnnValueYes };
-  return next;
+  const annotations = { ...(volume.metadata.annotations ?? {}), [AnnBoundByController]: AnnValueYes };
+  return { ...volume, metadata: { ...volume.metadata, annotations }, spec: { ...volume.spec, claimRef } };
 }
 
 /** Calls `check` whenever a claim or volume changes until it returns true or throws; rejects on timeout/abort. */

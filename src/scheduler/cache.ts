@@ -10,6 +10,9 @@ import type { VolumeView } from "./volumebinding.js";
 import { volumeClass } from "../api/storagerules/class.js";
 import { podClaimNames } from "./volumebinding.js";
 import { FreeVolumes, type SharedCandidates } from "./freevolumes.js";
+import { NodeLabelIndex } from "./nodelabels.js";
+import { PodsByNode } from "./nodepods.js";
+import { VolumeNodeScreen, type ScreenView } from "./prescreen.js";
 
 const nodeIndex = "scheduler-node";
 const classIndex = "scheduler-class";
@@ -24,6 +27,7 @@ function withClaimRef(volume: PersistentVolume, claimKey: string): PersistentVol
 }
 
 const capacityIndex = "scheduler-capacity";
+const capacityClassIndex = "scheduler-capacity-class";
 const capacityKey = (className: string, key = "", value = "") => `${className}\u0000${key}\u0000${value}`;
 
 /**
@@ -54,7 +58,7 @@ function ensureIndex<T extends Pod | PersistentVolume | CSIStorageCapacity>(
   }
 }
 
-export class SchedulerCache implements VolumeView {
+export class SchedulerCache implements VolumeView, ScreenView {
   readonly pods: Informer<Pod>;
   readonly nodes: Informer<Node>;
   readonly volumes: Informer<PersistentVolume>;
@@ -76,6 +80,13 @@ export class SchedulerCache implements VolumeView {
   private readonly assumedForClaim = new Map<string, Set<string>>();
   /** Free PVs shared by claims alike (freevolumes.ts). */
   private readonly free: FreeVolumes;
+  /** Bound pods and their volumes per node, from pod events (nodepods.ts). */
+  private readonly bound = new PodsByNode();
+  readonly nodeLabels = new NodeLabelIndex();
+  /** Moves when classes, CSIDrivers or CSIStorageCapacities change (node labels have their own). */
+  private storageGeneration = 0;
+  /** The nodes a pod's delayed claims may be satisfied on (prescreen.ts). */
+  readonly screen: VolumeNodeScreen;
 
   constructor(informers: InformerFactory) {
     this.pods = informers.pods;
@@ -92,16 +103,36 @@ export class SchedulerCache implements VolumeView {
       podClaimNames(pod).map((claim) => `${pod.metadata.namespace ?? ""}/${claim}`),
     );
     ensureIndex(this.capacityObjects, capacityIndex, capacityKeys);
+    ensureIndex(this.capacityObjects, capacityClassIndex, (capacity) => [capacity.storageClassName]);
     this.pods.addHandlers({
+      add: (pod) => this.bound.set(keyOf(pod), pod),
       update: (_old, pod) => {
+        this.bound.set(keyOf(pod), pod);
         if (pod.spec.nodeName) this.forgetPod(keyOf(pod));
       },
-      delete: (pod) => this.forgetPod(keyOf(pod)),
+      delete: (pod) => {
+        this.bound.delete(keyOf(pod));
+        this.forgetPod(keyOf(pod));
+      },
     });
-    const nodesChanged = (): void => {
-      this.sortedNodeNames = undefined;
+    this.nodes.addHandlers({
+      add: (node) => {
+        this.sortedNodeNames = undefined;
+        this.nodeLabels.set(node);
+      },
+      update: (_old, node) => this.nodeLabels.set(node),
+      delete: (node) => {
+        this.sortedNodeNames = undefined;
+        this.nodeLabels.delete(node.metadata.name ?? "");
+      },
+    });
+    const storageChanged = (): void => {
+      this.storageGeneration++;
     };
-    this.nodes.addHandlers({ add: nodesChanged, delete: nodesChanged });
+    this.classes.onChange(storageChanged);
+    this.drivers.onChange(storageChanged);
+    this.capacityObjects.onChange(storageChanged);
+    this.screen = new VolumeNodeScreen(this);
     ensureIndex(this.volumes, claimRefIndex, (volume) => {
       const ref = volume.spec.claimRef;
       return ref ? [`${ref.namespace ?? ""}/${ref.name ?? ""}`] : [];
@@ -152,6 +183,12 @@ export class SchedulerCache implements VolumeView {
     }
     return found;
   }
+  capacitiesOfClass(className: string): readonly CSIStorageCapacity[] {
+    return this.capacityObjects.byIndex(capacityClassIndex, className);
+  }
+  topologyGeneration(): number {
+    return this.nodeLabels.generation + this.storageGeneration;
+  }
   assumedClaimOf(volumeName: string): string | undefined {
     return this.assumedVolumes.get(volumeName);
   }
@@ -189,7 +226,17 @@ export class SchedulerCache implements VolumeView {
   }
 
   podCountOn(nodeName: string): number {
-    return this.pods.byIndex(nodeIndex, nodeName).length + (this.assumedOnNode.get(nodeName)?.size ?? 0);
+    return this.bound.podCount(nodeName) + (this.assumedOnNode.get(nodeName)?.size ?? 0);
+  }
+
+  /** How many volumes the node's pods (assumed ones too) declare: at most that many CSI volumes are in use. */
+  volumeCountOn(nodeName: string): number {
+    let count = this.bound.volumeCount(nodeName);
+    for (const key of this.assumedOnNode.get(nodeName) ?? []) {
+      const pod = this.pods.get(key);
+      if (pod && !pod.spec.nodeName) count += pod.spec.volumes?.length ?? 0;
+    }
+    return count;
   }
 
   /** Pods using the claim ("ns/name") that are on a node or assumed onto one. */

@@ -52,15 +52,15 @@ export function filterNodeUnschedulable(pod: Pod, node: Node): FilterStatus | un
  * place pods on nodes that are not Ready. A node without a Ready condition (created through the API, no agent
  * reporting) counts as Ready.
  */
-export function effectiveTaints(node: Node): Taint[] {
-  const taints = [...(node.spec?.taints ?? [])];
+export function effectiveTaints(node: Node): readonly Taint[] {
+  const taints = node.spec?.taints ?? [];
   const ready = node.status?.conditions?.find((c) => c.type === "Ready");
   const implied =
     ready?.status === "False" ? TaintNodeNotReady : ready?.status === "Unknown" ? TaintNodeUnreachable : undefined;
   if (implied && !taints.some((t) => t.key === implied && t.effect === "NoSchedule")) {
-    taints.push({ key: implied, effect: "NoSchedule" });
+    return [...taints, { key: implied, effect: "NoSchedule" }];
   }
-  return taints;
+  return taints; // not copied: asked for every node of every pod
 }
 
 /** TaintToleration: the first NoSchedule/NoExecute taint the pod does not tolerate rejects the node. */
@@ -74,8 +74,9 @@ export function filterTaintToleration(pod: Pod, node: Node): FilterStatus | unde
 /** NodeAffinity: spec.nodeSelector (every label equal) and required node affinity (one term matching). */
 export function filterNodeAffinity(pod: Pod, node: Node): FilterStatus | undefined {
   const labels = node.metadata.labels ?? {};
-  for (const [key, value] of Object.entries(pod.spec.nodeSelector ?? {})) {
-    if (labels[key] !== value) return { reasons: [ErrReasonNodeAffinity] };
+  const selector = pod.spec.nodeSelector;
+  if (selector) {
+    for (const key in selector) if (labels[key] !== selector[key]) return { reasons: [ErrReasonNodeAffinity] };
   }
   const required = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (required && !nodeSelectorMatches(required, nodeLabelsOf(node))) return { reasons: [ErrReasonNodeAffinity] };

@@ -92,3 +92,75 @@ test("on 300 nodes a pod filters 144 (48%), the next starts where it stopped, an
   assert.equal(ctx.lastEvaluatedNodes, 300);
   assert.equal(await nodeOf("picky"), name(100));
 });
+
+test("on 300 nodes a claim finds the node of its one free PV, and a claim no PV fits is told every node's reason", async (t) => {
+  const { client } = await world(t);
+  const name = (i: number) => `node-${String(i).padStart(3, "0")}`;
+  for (let start = 0; start < 300; start += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, k) =>
+        client.nodes.create({
+          apiVersion: "v1",
+          kind: "Node",
+          metadata: { name: name(start + k), labels: { "kubernetes.io/hostname": name(start + k) } },
+          spec: { unschedulable: start + k === 7 },
+        }),
+      ),
+    );
+  }
+  await client.storageClasses.create({
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name: "local" },
+    provisioner: "kubernetes.io/no-provisioner",
+    volumeBindingMode: "WaitForFirstConsumer",
+  });
+  const volume = await client.persistentVolumes.create({
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: "pv-250" },
+    spec: {
+      capacity: { storage: "1Gi" },
+      accessModes: ["ReadWriteOnce"],
+      storageClassName: "local",
+      hostPath: { path: "/tmp/pv-250" },
+      nodeAffinity: {
+        required: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [name(250)] }] },
+          ],
+        },
+      },
+    },
+  });
+  await client.persistentVolumes.updateStatus({ ...volume, status: { phase: "Available" } }); // no PV controller here
+  for (const [claimName, size] of [
+    ["small", "1Gi"],
+    ["big", "2Gi"],
+  ]) {
+    await client.persistentVolumeClaims.create({
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: claimName, namespace: "default" },
+      spec: { accessModes: ["ReadWriteOnce"], storageClassName: "local", resources: { requests: { storage: size } } },
+    });
+    const volumes = [{ name: "data", persistentVolumeClaim: { claimName } }];
+    await client.pods.create(pod("default", `with-${claimName}`, { volumes }));
+  }
+  const ctx = await started(t, client);
+
+  await scheduleOne(ctx, "default/with-small");
+  assert.equal(ctx.lastEvaluatedNodes, 300); // one node fits: every node is looked at, as upstream
+  assert.equal(ctx.cache.podCountOn(name(250)), 1); // assumed there
+
+  await scheduleOne(ctx, "default/with-big");
+  const scheduled = (await client.pods.get("default", "with-big")).status?.conditions?.find(
+    (c) => c.type === "PodScheduled",
+  );
+  // The skipped nodes' reasons are those the filters give, in their order: the cordoned node is unschedulable.
+  assert.equal(
+    scheduled?.message,
+    "0/300 nodes are available: 1 node(s) were unschedulable, 299 node(s) didn't find available persistent " +
+      "volumes to bind. preemption: 0/300 nodes are available: 300 Preemption is not helpful for scheduling.",
+  );
+});

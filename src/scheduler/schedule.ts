@@ -52,6 +52,9 @@ export function needsScheduling(pod: Pod, schedulerName = DefaultSchedulerName):
   return pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed";
 }
 
+/** A node the prescreen ruled out: no filter ran on it. */
+const skipped: FilterStatus = { reasons: [] };
+
 interface Feasible {
   node: Node;
   plan: VolumePlan;
@@ -72,7 +75,7 @@ function filterNode(
     filterTaintToleration(pod, node) ??
     filterNodeAffinity(pod, node) ??
     readWriteOncePod ??
-    filterVolumeLimits(cache, pod, cache.csiNodes.get(name), cache.podsOn(name), csiVolumes);
+    filterVolumeLimits(cache, pod, cache.csiNodes.get(name), cache, csiVolumes);
   if (status) return { status };
   return filterVolumes(cache, claims, node);
 }
@@ -132,21 +135,31 @@ export async function scheduleOne(ctx: ScheduleContext, key: string): Promise<vo
   const readWriteOncePod = filterReadWriteOncePod(cache, pod, (claim) => cache.claimUsers(claim));
   const csiVolumes = csiVolumesOf(cache, pod);
   const toFind = numFeasibleNodesToFind(ctx.percentageOfNodesToScore, nodes.length);
-  const { feasible, rejected, processed } = findNodesThatPassFilters(
-    nodes,
-    ctx.nextStartNodeIndex,
-    toFind,
-    (name): NodeVerdict<Feasible, FilterStatus> => {
-      const node = cache.nodes.get(name);
-      // Deleted since the list was taken: as upstream's snapshot, it is still counted, and fits nothing.
-      if (!node) return { rejected: { reasons: [] } };
-      const result = filterNode(cache, pod, claims, readWriteOncePod, csiVolumes, node);
-      return result.status ? { rejected: result.status } : { feasible: { node, plan: result.plan } };
-    },
+  // Nodes VolumeBinding is sure to reject are rejected without running a filter (prescreen.ts); their reasons are
+  // worked out only if no node fits, for the FailedScheduling message.
+  const screen = claims.delayed.length > 0 ? cache.screen.nodesFor(claims) : "any";
+  const verdict = (name: string, screened: boolean): NodeVerdict<Feasible, FilterStatus> => {
+    if (screened && screen !== "any" && !screen.has(name)) return { rejected: skipped };
+    const node = cache.nodes.get(name);
+    // Deleted since the list was taken: as upstream's snapshot, it is still counted, and fits nothing.
+    if (!node) return { rejected: { reasons: [] } };
+    const result = filterNode(cache, pod, claims, readWriteOncePod, csiVolumes, node);
+    return result.status ? { rejected: result.status } : { feasible: { node, plan: result.plan } };
+  };
+  const { feasible, rejected, processed } = findNodesThatPassFilters(nodes, ctx.nextStartNodeIndex, toFind, (name) =>
+    verdict(name, true),
   );
   ctx.nextStartNodeIndex = (ctx.nextStartNodeIndex + processed) % nodes.length;
   ctx.lastEvaluatedNodes = processed;
-  if (feasible.length === 0) return fail(ctx, pod, fitErrorMessage(nodes.length, undefined, rejected));
+  if (feasible.length === 0) {
+    const reasons = rejected.includes(skipped)
+      ? nodes.map((name) => {
+          const again = verdict(name, false);
+          return "rejected" in again ? again.rejected : { reasons: [] };
+        })
+      : rejected;
+    return fail(ctx, pod, fitErrorMessage(nodes.length, undefined, reasons));
+  }
   const chosen = pickNode(ctx, feasible);
   startBinding(ctx, pod, chosen.node.metadata.name ?? "", chosen.plan);
 }

@@ -54,6 +54,13 @@ export interface VolumeView {
 /** A claim's candidates; `isOpen` says whether a shared free one is still free. */
 export interface ClaimCandidates extends Candidates {
   isOpen?: (volume: PersistentVolume) => boolean;
+  /**
+   * `free` by node name (prescreen.ts): the volumes, in list order, whose node affinity may admit the node. When
+   * set, a node reaches no volume outside its list.
+   */
+  byNode?: ReadonlyMap<string, readonly PersistentVolume[]>;
+  /** Volumes of `byNode` that reach every node they are listed under (their affinity need not be checked). */
+  reachesListedNodes?: ReadonlySet<PersistentVolume>;
 }
 
 export interface PodClaims {
@@ -150,7 +157,14 @@ export function volumeCandidates(view: VolumeView, claim: PersistentVolumeClaim)
 
 /** pickForNode, skipping shared candidates taken since they were listed. */
 function pickVolume(candidates: ClaimCandidates, node: NodeLabels, chosen: ReadonlySet<string>) {
-  const { isOpen } = candidates;
+  const { isOpen, byNode, reachesListedNodes } = candidates;
+  if (byNode && candidates.preBound.length === 0) {
+    for (const volume of byNode.get(node.name) ?? []) {
+      if (chosen.has(volume.metadata.name ?? "") || (isOpen && !isOpen(volume))) continue;
+      if (reachesListedNodes?.has(volume) || checkNodeAffinity(volume, node)) return volume;
+    }
+    return undefined;
+  }
   if (!isOpen) return pickForNode(candidates, node, chosen);
   const preBound = candidates.preBound.find((volume) => !chosen.has(volume.metadata.name ?? ""));
   if (preBound) return checkNodeAffinity(preBound, node) ? preBound : undefined;
@@ -193,6 +207,8 @@ function hasEnoughCapacity(view: VolumeView, claim: PersistentVolumeClaim, stora
   });
 }
 
+const noneChosen: ReadonlySet<string> = new Set();
+
 /** Filter: undefined and a plan when the node can take the pod's volumes, else the reasons it cannot. */
 export function filterVolumes(
   view: VolumeView,
@@ -210,16 +226,16 @@ export function filterVolumes(
     else if (!checkNodeAffinity(volume, labels)) boundSatisfied = false;
   }
   const plan: VolumePlan = { staticBindings: [], provisionings: [] };
-  const chosen = new Set<string>();
+  let chosen: Set<string> | undefined; // made for a second volume only: asked on every node of every pod
   const nodeName = node.metadata.name ?? "";
   for (const claim of claims.delayed) {
     claims.candidates ??= new Map();
     let candidates = claims.candidates.get(claim);
     if (!candidates) claims.candidates.set(claim, (candidates = volumeCandidates(view, claim)));
     // FindMatchingVolume with this node, minus the volumes other claims of the pod were given.
-    const volume = pickVolume(candidates, labels, chosen);
+    const volume = pickVolume(candidates, labels, chosen ?? noneChosen);
     if (volume) {
-      chosen.add(volume.metadata.name ?? "");
+      (chosen ??= new Set()).add(volume.metadata.name ?? "");
       plan.staticBindings.push({ claim, volume });
       continue;
     }

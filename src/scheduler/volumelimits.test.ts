@@ -5,7 +5,7 @@ import { test } from "node:test";
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from "../api/core/types.js";
 import type { CSINode } from "../api/storage/types.js";
 import type { VolumeView } from "./volumebinding.js";
-import { ErrReasonMaxVolumeCountExceeded, filterVolumeLimits } from "./volumelimits.js";
+import { ErrReasonMaxVolumeCountExceeded, filterVolumeLimits, nodePodsOf } from "./volumelimits.js";
 
 const driver = "block.csi.stowage.io";
 const claims: PersistentVolumeClaim[] = ["a", "b", "c"].map((name) => ({
@@ -87,5 +87,7 @@ const cases = [
   { name: "no CSINode: no limit", pod: pod("p", "a"), csiNode: undefined, onNode: [pod("q", "b")], want: undefined },
 ];
 for (const c of cases) {
-  test(c.name, () => assert.equal(filterVolumeLimits(view, c.pod, c.csiNode, c.onNode)?.reasons[0], c.want));
+  test(c.name, () =>
+    assert.equal(filterVolumeLimits(view, c.pod, c.csiNode, nodePodsOf(c.onNode))?.reasons[0], c.want),
+  );
 }

@@ -37,27 +37,51 @@ export function csiVolumesOf(view: VolumeView, pod: Pod): Map<string, Set<string
   return result;
 }
 
+/** A node's pods for the filter: how many volumes they declare (known without listing them), and the pods. */
+export interface NodePods {
+  volumeCountOn(nodeName: string): number;
+  podsOn(nodeName: string): readonly Pod[];
+}
+
+/** NodePods of a list of pods, whatever the node. */
+export const nodePodsOf = (pods: readonly Pod[]): NodePods => ({
+  volumeCountOn: () => pods.reduce((sum, pod) => sum + (pod.spec.volumes?.length ?? 0), 0),
+  podsOn: () => pods,
+});
+
+/** Each CSINode's per-driver counts, made once (informer objects are replaced, never changed). */
+const limitsOf = new WeakMap<CSINode, ReadonlyMap<string, number>>();
+function driverLimits(csiNode: CSINode): ReadonlyMap<string, number> {
+  let limits = limitsOf.get(csiNode);
+  if (!limits) {
+    const made = new Map<string, number>();
+    for (const driver of csiNode.spec.drivers ?? []) {
+      if (driver.allocatable?.count !== undefined && driver.allocatable.count !== null) {
+        made.set(driver.name, driver.allocatable.count);
+      }
+    }
+    limitsOf.set(csiNode, (limits = made));
+  }
+  return limits;
+}
+
 export function filterVolumeLimits(
   view: VolumeView,
   pod: Pod,
   csiNode: CSINode | undefined,
-  podsOnNode: readonly Pod[],
+  /** The pods of the CSINode's node (a CSINode is named after its node). */
+  onNode: NodePods,
   /** csiVolumesOf(view, pod): the same on every node, so a cycle works it out once. */
   wanted = csiVolumesOf(view, pod),
 ): FilterStatus | undefined {
   if (!csiNode) return undefined; // no CSINode yet: nothing to limit by, as upstream
   if (wanted.size === 0) return undefined;
-  const limits = new Map<string, number>();
-  for (const driver of csiNode.spec.drivers ?? []) {
-    if (driver.allocatable?.count !== undefined && driver.allocatable.count !== null) {
-      limits.set(driver.name, driver.allocatable.count);
-    }
-  }
+  const limits = driverLimits(csiNode);
   if (limits.size === 0) return undefined;
   // Each volume of a pod is at most one CSI volume: when even that many fit every limit, no counting is needed
   // (a node with a pod or two and a limit of 39 is the common case, and resolving their claims is most of the cost).
-  let most = 0;
-  for (const other of podsOnNode) most += other.spec.volumes?.length ?? 0;
+  const nodeName = csiNode.metadata.name ?? "";
+  const most = onNode.volumeCountOn(nodeName);
   let fitsAnyway = true;
   for (const [driver, ids] of wanted) {
     const limit = limits.get(driver);
@@ -65,7 +89,7 @@ export function filterVolumeLimits(
   }
   if (fitsAnyway) return undefined;
   const attached = new Map<string, Set<string>>();
-  for (const other of podsOnNode) {
+  for (const other of onNode.podsOn(nodeName)) {
     for (const [driver, ids] of csiVolumesOf(view, other)) {
       let set = attached.get(driver);
       if (!set) attached.set(driver, (set = new Set()));

@@ -61,8 +61,8 @@ export class ReachIndex {
       }
     };
     consider(this.everywhere, false);
-    for (const [key, value] of Object.entries(node.labels)) {
-      const positions = this.byLabel.get(labelKey(key, value));
+    for (const key in node.labels) {
+      const positions = this.byLabel.get(labelKey(key, node.labels[key]));
       if (positions) consider(positions, false);
     }
     consider(this.others, true);
