@@ -114,6 +114,7 @@ export class NamespaceLifecycle {
         const active = !ns.metadata.deletionTimestamp && ns.status?.phase !== "Terminating";
         if (deleted) this.active.delete(ns.metadata.name ?? "");
         else this.active.set(ns.metadata.name ?? "", active);
+        if (!deleted && !active) this.kick();
       },
       this.feeding.signal,
       this.log,
@@ -147,6 +148,9 @@ export class NamespaceLifecycle {
   }
 
   private async sweep(): Promise<void> {
+    // The feed knows every namespace being deleted (and kicks a pass when one starts); with none, a pass would only
+    // list every namespace from the store — a round trip per apiserver per second on etcd.
+    if (![...this.active.values()].includes(false)) return;
     const store = this.namespaces.store;
     const page = await store.list(listPrefix(this.namespaces.def, undefined));
     for (const kv of page.items) {
