@@ -40,18 +40,20 @@ export function storeReader(sources: ReaderSources): ObjectReader {
 /** Reads from the watch cache first, the store when the cache cannot answer. Objects are shared: never change them. */
 export function cachedReader(sources: ReaderSources): ObjectReader {
   const live = storeReader(sources);
-  const cacher = (group: string, plural: string) => {
+  // The resource's registry and cache, looked up once per read (admission reads on every create that asks).
+  const cached = (group: string, plural: string) => {
     const registry = sources.registryOf(group, plural);
-    return registry && sources.cacherOf?.(registry);
+    const cacher = registry && sources.cacherOf?.(registry);
+    return registry && cacher ? { registry, cacher } : undefined;
   };
   return {
     async get(group, plural, namespace, name) {
-      const registry = sources.registryOf(group, plural);
-      const kv = registry && cacher(group, plural)?.current(registry.key(namespace, name));
+      const from = cached(group, plural);
+      const kv = from?.cacher.current(from.registry.key(namespace, name));
       return kv ? objectOf(kv) : live.get(group, plural, namespace, name);
     },
     async list(group, plural, namespace) {
-      const items = cacher(group, plural)?.currentList(namespace);
+      const items = cached(group, plural)?.cacher.currentList(namespace);
       return items ? items.map(objectOf) : live.list(group, plural, namespace);
     },
   };

@@ -270,8 +270,12 @@ function createRegistries(
   const namespaces = registries.get(registryKey("", "v1", "namespaces"));
   if (!namespaces) throw new Error("the resources served must include core/v1 namespaces");
   const lifecycle = new NamespaceLifecycle(namespaces, () => [...registries.values()], log);
-  const registryOf = (group: string, plural: string) =>
-    [...registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
+  const registryOf = (group: string, plural: string): GenericRegistry | undefined => {
+    for (const registry of registries.values()) {
+      if (registry.def.group === group && registry.def.plural === plural) return registry;
+    }
+    return undefined;
+  };
   // admission reads as upstream's plugins do, from the watch cache (their informers); authentication and
   // TokenRequest read the store, so a deleted ServiceAccount, Secret or Pod stops its tokens at once
   const reader = storeReader({ store, registryOf });
