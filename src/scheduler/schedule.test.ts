@@ -23,6 +23,25 @@ async function started(t: TestContext, client: Client): Promise<ScheduleContext>
   return ctx;
 }
 
+/** node-000, node-001, …: three digits, so names sort as numbers do. */
+const nodeName = (i: number) => `node-${String(i).padStart(3, "0")}`;
+
+/** `count` Nodes labelled with their hostname, 50 at a time; `cordoned` are unschedulable. */
+async function createNodes(client: Client, count: number, cordoned: readonly number[] = []): Promise<void> {
+  for (let start = 0; start < count; start += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - start) }, (_, k) =>
+        client.nodes.create({
+          apiVersion: "v1",
+          kind: "Node",
+          metadata: { name: nodeName(start + k), labels: { "kubernetes.io/hostname": nodeName(start + k) } },
+          spec: { unschedulable: cordoned.includes(start + k) },
+        }),
+      ),
+    );
+  }
+}
+
 test("with no node at all, a pod is marked PodScheduled=False Unschedulable with a FailedScheduling event", async (t) => {
   const { client } = await world(t);
   const ctx = await started(t, client);
@@ -56,20 +75,9 @@ test("a pod without volumes is bound to the one node there is, and Scheduled is 
 
 test("on 300 nodes a pod filters 144 (48%), the next starts where it stopped, and a pod fitting one node finds it", async (t) => {
   const { client } = await world(t);
-  const name = (i: number) => `node-${String(i).padStart(3, "0")}`;
-  for (let start = 0; start < 300; start += 50) {
-    await Promise.all(
-      Array.from({ length: 50 }, (_, k) =>
-        client.nodes.create({
-          apiVersion: "v1",
-          kind: "Node",
-          metadata: { name: name(start + k), labels: { "kubernetes.io/hostname": name(start + k) } },
-        }),
-      ),
-    );
-  }
+  await createNodes(client, 300);
   await client.pods.create(pod("default", "second"));
-  await client.pods.create(pod("default", "picky", { nodeSelector: { "kubernetes.io/hostname": name(100) } }));
+  await client.pods.create(pod("default", "picky", { nodeSelector: { "kubernetes.io/hostname": nodeName(100) } }));
   const ctx = await started(t, client);
   const nodeOf = async (podName: string) => {
     await Promise.all([...ctx.cycles]);
@@ -80,34 +88,22 @@ test("on 300 nodes a pod filters 144 (48%), the next starts where it stopped, an
   assert.equal(ctx.lastEvaluatedNodes, 144);
   assert.equal(ctx.nextStartNodeIndex, 144);
   const first = await nodeOf("app");
-  assert.ok(first >= name(0) && first <= name(143), first);
+  assert.ok(first >= nodeName(0) && first <= nodeName(143), first);
 
   await scheduleOne(ctx, "default/second");
   assert.equal(ctx.nextStartNodeIndex, 288);
   const second = await nodeOf("second");
-  assert.ok(second >= name(144) && second <= name(287), second);
+  assert.ok(second >= nodeName(144) && second <= nodeName(287), second);
 
   // It starts at node-288 and wraps around: every node is filtered to find the one it fits.
   await scheduleOne(ctx, "default/picky");
   assert.equal(ctx.lastEvaluatedNodes, 300);
-  assert.equal(await nodeOf("picky"), name(100));
+  assert.equal(await nodeOf("picky"), nodeName(100));
 });
 
 test("on 300 nodes a claim finds the node of its one free PV, and a claim no PV fits is told every node's reason", async (t) => {
   const { client } = await world(t);
-  const name = (i: number) => `node-${String(i).padStart(3, "0")}`;
-  for (let start = 0; start < 300; start += 50) {
-    await Promise.all(
-      Array.from({ length: 50 }, (_, k) =>
-        client.nodes.create({
-          apiVersion: "v1",
-          kind: "Node",
-          metadata: { name: name(start + k), labels: { "kubernetes.io/hostname": name(start + k) } },
-          spec: { unschedulable: start + k === 7 },
-        }),
-      ),
-    );
-  }
+  await createNodes(client, 300, [7]);
   await client.storageClasses.create({
     apiVersion: "storage.k8s.io/v1",
     kind: "StorageClass",
@@ -127,7 +123,7 @@ test("on 300 nodes a claim finds the node of its one free PV, and a claim no PV 
       nodeAffinity: {
         required: {
           nodeSelectorTerms: [
-            { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [name(250)] }] },
+            { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [nodeName(250)] }] },
           ],
         },
       },
@@ -151,7 +147,7 @@ test("on 300 nodes a claim finds the node of its one free PV, and a claim no PV 
 
   await scheduleOne(ctx, "default/with-small");
   assert.equal(ctx.lastEvaluatedNodes, 300); // one node fits: every node is looked at, as upstream
-  assert.equal(ctx.cache.podCountOn(name(250)), 1); // assumed there
+  assert.equal(ctx.cache.podCountOn(nodeName(250)), 1); // assumed there
 
   await scheduleOne(ctx, "default/with-big");
   const scheduled = (await client.pods.get("default", "with-big")).status?.conditions?.find(
