@@ -7,14 +7,19 @@ import { addConnectionFlags, clientOf, ensureNamespace, waitAndReport, type Conn
 import { backupResource } from "../backup/resources.js";
 import { registerBackupVerbs } from "./backupverbs.js";
 import { parseLabelSelector } from "../api/selectors/labels.js";
+import type { BackupSpec } from "../api/backup/types.js";
 
-interface CreateFlags extends ConnectionFlags {
+/** The flags `backup create` and `schedule create` share, Velero's: what to back up, where, for how long. */
+export interface BackupSpecFlags extends ConnectionFlags {
   includeNamespaces?: string;
   excludeNamespaces?: string;
   selector?: string;
   storageLocation?: string;
   ttl?: string;
   snapshotVolumes: boolean;
+}
+
+interface CreateFlags extends BackupSpecFlags {
   wait?: boolean;
 }
 
@@ -37,6 +42,32 @@ export function matchLabels(program: Command, text: string | undefined): Record<
   return Object.fromEntries(text.split(",").map((pair) => pair.split("=", 2) as [string, string]));
 }
 
+/** Adds the BackupSpecFlags to a command; the --ttl help says whose backups expire. */
+export function addBackupSpecFlags(command: Command, ttlHelp: string): Command {
+  return command
+    .option("--include-namespaces <ns,...>", "namespaces to back up (default: all)")
+    .option("--exclude-namespaces <ns,...>", "namespaces to leave out")
+    .option("-l, --selector <labels>", "only objects with these labels, e.g. app=web")
+    .option("--storage-location <name>", "the backup storage location (default: the default one)")
+    .option("--ttl <duration>", ttlHelp)
+    .option("--no-snapshot-volumes", "objects only: leave the claims' data out");
+}
+
+/** The BackupSpec those flags ask for (a Schedule's template is one too); only the flags given are set. */
+export function backupSpecOf(program: Command, flags: BackupSpecFlags): BackupSpec {
+  const included = list(flags.includeNamespaces);
+  const excluded = list(flags.excludeNamespaces);
+  const labels = matchLabels(program, flags.selector);
+  return {
+    ...(included ? { includedNamespaces: included } : {}),
+    ...(excluded ? { excludedNamespaces: excluded } : {}),
+    ...(labels ? { labelSelector: { matchLabels: labels } } : {}),
+    ...(flags.storageLocation ? { storageLocation: flags.storageLocation } : {}),
+    ...(flags.ttl ? { ttl: flags.ttl } : {}),
+    snapshotVolumes: flags.snapshotVolumes,
+  };
+}
+
 interface ControlPlaneFlags {
   to: string;
   dataDir: string;
@@ -46,33 +77,18 @@ interface ControlPlaneFlags {
 export function registerBackup(program: Command): void {
   const backup = program.command("backup").description("back up the control plane, or namespaces with their data");
   addConnectionFlags(
-    backup
-      .command("create <name>")
-      .description("back up namespaces' objects and their claims' data (through CSI snapshots) to a location")
-      .option("--include-namespaces <ns,...>", "namespaces to back up (default: all)")
-      .option("--exclude-namespaces <ns,...>", "namespaces to leave out")
-      .option("-l, --selector <labels>", "only objects with these labels, e.g. app=web")
-      .option("--storage-location <name>", "the backup storage location (default: the default one)")
-      .option("--ttl <duration>", "how long to keep the backup, e.g. 720h0m0s")
-      .option("--no-snapshot-volumes", "objects only: leave the claims' data out")
-      .option("--wait", "wait for the backup to finish, printing its progress"),
+    addBackupSpecFlags(
+      backup
+        .command("create <name>")
+        .description("back up namespaces' objects and their claims' data (through CSI snapshots) to a location"),
+      "how long to keep the backup, e.g. 720h0m0s",
+    ).option("--wait", "wait for the backup to finish, printing its progress"),
   ).action(async (name: string, flags: CreateFlags) => {
     const client = clientOf(program, flags);
     const backups = client.resource(backupResource);
     try {
       await ensureNamespace(client, flags.namespace);
-      const labels = matchLabels(program, flags.selector);
-      await backups.create({
-        metadata: { name, namespace: flags.namespace },
-        spec: {
-          ...(list(flags.includeNamespaces) ? { includedNamespaces: list(flags.includeNamespaces) } : {}),
-          ...(list(flags.excludeNamespaces) ? { excludedNamespaces: list(flags.excludeNamespaces) } : {}),
-          ...(labels ? { labelSelector: { matchLabels: labels } } : {}),
-          ...(flags.storageLocation ? { storageLocation: flags.storageLocation } : {}),
-          ...(flags.ttl ? { ttl: flags.ttl } : {}),
-          snapshotVolumes: flags.snapshotVolumes,
-        },
-      });
+      await backups.create({ metadata: { name, namespace: flags.namespace }, spec: backupSpecOf(program, flags) });
       console.log(`Backup request "${name}" submitted successfully.`);
       if (!flags.wait) return;
       const done = await waitAndReport(
